@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// Guard is the permit protocol every stateful admission pattern speaks: the
+// circuit breaker, the rate limiter, the bulkhead, the load shedder,
+// backpressure and the adaptive limiter. Composition (and any user's own
+// pattern) works against this interface.
+//
+//  1. Acquire asks to start one call now, with the caller's context. It
+//     returns a Permit, or an error: a rejection (a *messages.RejectedError
+//     wrapping the pattern's sentinel, with RetryAfter where known),
+//     ctx.Err() when the context ended while waiting, or ErrStopped.
+//  2. Release reports how the permitted call ended. It must be called exactly
+//     once for every Permit granted — also when the call panicked or its
+//     context ended — and never for a rejected Acquire. It does not block.
+type Guard interface {
+	Acquire(ctx context.Context) (Permit, error)
+	Release(p Permit, outcome messages.Outcome)
+}
+
+// Permit is a grant from a Guard: a small value (never allocated) that the
+// caller hands back to Release. Its fields belong to the Guard that made it.
+type Permit struct {
+	// Token is the guard's own reference for the grant: a generation, a
+	// slot, a ticket number.
+	Token uint64
+	// Start is when the grant was made, set only by guards that measure a
+	// call's latency (the breaker's slow-call rate, the adaptive limiter).
+	Start time.Time
+}
+
+// Latency returns how long ago the permit was granted on clock c, or 0 if
+// the guard did not stamp it.
+func (p Permit) Latency(c Clock) time.Duration {
+	if p.Start.IsZero() {
+		return 0
+	}
+	return c.Since(p.Start)
+}
+
+// Run is shorthand for acquiring g, calling fn and releasing g with the
+// outcome that classify gives fn's error (messages.ClassifyError when nil).
+// If fn panics, the permit is released as a failure and the panic goes on.
+func Run(ctx context.Context, g Guard, classify func(error) messages.Outcome, fn func(context.Context) error) error {
+	p, err := g.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			g.Release(p, messages.Failure)
+		}
+	}()
+	err = fn(ctx)
+	done = true
+	if classify == nil {
+		classify = messages.ClassifyError
+	}
+	g.Release(p, classify(err))
+	return err
+}

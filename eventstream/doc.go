@@ -1,0 +1,16 @@
+// Package eventstream is Bulwark's event bus: the Event value every pattern
+// publishes and the fan-out Stream that delivers events to subscribers.
+//
+// A Stream is owned by one goroutine that keeps the list of subscriptions and
+// publishes it as an immutable snapshot. Publish reads that snapshot and hands
+// the event to each matching subscription's buffered channel without ever
+// blocking: when a subscriber's buffer is full the event is dropped for that
+// subscriber alone, the drop is counted on its Subscription, and at most once
+// a second per subscriber an EventSubscriberLagged event tells the others.
+// With no subscribers Publish costs one atomic load.
+//
+// Events from one publishing goroutine reach each subscriber in the order
+// they were published. Callback handlers registered with On run in a
+// goroutine of their own, never in the publisher's, so a handler that calls
+// back into the pattern that published cannot deadlock it.
+package eventstream

@@ -1,0 +1,3 @@
+// Package examples holds runnable programs, one folder each; examples/demo
+// is the README's main job. This package itself holds nothing.
+package examples

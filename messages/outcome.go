@@ -1,0 +1,62 @@
+package messages
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Outcome is how a permitted call ended, as a caller reports it to the actor
+// that granted the permit.
+type Outcome uint8
+
+// Outcomes.
+const (
+	// Success: the call did what was asked.
+	Success Outcome = iota
+	// Failure: the call failed in a way the pattern counts against the backend.
+	Failure
+	// Ignored: the call ended in a way that says nothing about the backend
+	// (an error the pattern was told not to count, or the caller's own
+	// context ending); it releases the permit and changes no statistics of
+	// health.
+	Ignored
+)
+
+// String returns "success", "failure" or "ignored".
+func (o Outcome) String() string {
+	switch o {
+	case Success:
+		return "success"
+	case Failure:
+		return "failure"
+	case Ignored:
+		return "ignored"
+	}
+	return "outcome(?)"
+}
+
+// Report is the one-way message a caller sends after a permitted call.
+type Report struct {
+	// Outcome is how the call ended.
+	Outcome Outcome
+	// Latency is how long the call took.
+	Latency time.Duration
+	// Generation is the generation the permit was granted in, for actors
+	// that ignore late reports from an earlier generation (the breaker).
+	Generation uint64
+}
+
+// ClassifyError is the default mapping from a call's error to an Outcome:
+// nil is Success; context.Canceled is Ignored (the caller gave up, the backend
+// is not to blame); anything else, timeouts and deadlines included (the
+// backend was too slow), is Failure.
+func ClassifyError(err error) Outcome {
+	switch {
+	case err == nil:
+		return Success
+	case errors.Is(err, context.Canceled):
+		return Ignored
+	}
+	return Failure
+}

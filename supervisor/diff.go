@@ -1,0 +1,98 @@
+package supervisor
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// ConflictError says that a child exists under a Kind and Name with another
+// configuration than the one asked for.
+type ConflictError struct {
+	// Kind and Name identify the existing child.
+	Kind, Name string
+	// Differences lists what differs, one entry a field:
+	// "FailureThreshold: have 5, asked 3".
+	Differences []string
+}
+
+// Error implements error.
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("supervisor: %s %q exists with a different configuration: %s",
+		e.Kind, e.Name, strings.Join(e.Differences, "; "))
+}
+
+// differences lists how asked differs from have; nil when they are the same.
+func differences(have, asked any) []string {
+	hv, av := reflect.ValueOf(have), reflect.ValueOf(asked)
+	if !hv.IsValid() || !av.IsValid() || hv.Type() != av.Type() {
+		if equalValues(hv, av) {
+			return nil
+		}
+		return []string{fmt.Sprintf("config: have %T, asked %T", have, asked)}
+	}
+	var out []string
+	diffValue("", hv, av, &out)
+	return out
+}
+
+func diffValue(path string, a, b reflect.Value, out *[]string) {
+	if a.Kind() == reflect.Struct {
+		for i := 0; i < a.NumField(); i++ {
+			f := a.Type().Field(i)
+			name := f.Name
+			if path != "" {
+				name = path + "." + name
+			}
+			diffValue(name, a.Field(i), b.Field(i), out)
+		}
+		return
+	}
+	if equalValues(a, b) {
+		return
+	}
+	if path == "" {
+		path = "config"
+	}
+	*out = append(*out, fmt.Sprintf("%s: have %s, asked %s", path, show(a), show(b)))
+}
+
+// equalValues compares two values; functions compare by code pointer.
+func equalValues(a, b reflect.Value) bool {
+	if !a.IsValid() || !b.IsValid() {
+		return a.IsValid() == b.IsValid()
+	}
+	if a.Type() != b.Type() {
+		return false
+	}
+	if a.Kind() == reflect.Func {
+		return a.Pointer() == b.Pointer()
+	}
+	if a.Kind() == reflect.Struct {
+		for i := 0; i < a.NumField(); i++ {
+			if !equalValues(a.Field(i), b.Field(i)) {
+				return false
+			}
+		}
+		return true
+	}
+	if !a.CanInterface() {
+		return fmt.Sprint(a) == fmt.Sprint(b)
+	}
+	return reflect.DeepEqual(a.Interface(), b.Interface())
+}
+
+func show(v reflect.Value) string {
+	switch {
+	case !v.IsValid():
+		return "nil"
+	case v.Kind() == reflect.Func:
+		if v.IsNil() {
+			return "nil func"
+		}
+		return "a func"
+	case v.CanInterface():
+		return fmt.Sprintf("%v", v.Interface())
+	}
+	return fmt.Sprint(v)
+}

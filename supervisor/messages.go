@@ -1,0 +1,36 @@
+package supervisor
+
+// message is the closed set of messages the supervisor's goroutine handles.
+type message interface{ isSupervisorMessage() }
+
+type getOrCreateMsg struct {
+	spec  Spec
+	reply chan getOrCreateReply
+}
+
+type getOrCreateReply struct {
+	handle any
+	err    error
+}
+
+type lookupMsg struct {
+	key   key
+	all   bool
+	reply chan []Child
+}
+
+type exitMsg struct {
+	child *child
+	err   error
+}
+
+type beginShutdownMsg struct{ reply chan []*child }
+
+func (getOrCreateMsg) isSupervisorMessage()   {}
+func (lookupMsg) isSupervisorMessage()        {}
+func (exitMsg) isSupervisorMessage()          {}
+func (beginShutdownMsg) isSupervisorMessage() {}
+
+type endMsg struct{}
+
+func (endMsg) isSupervisorMessage() {}

@@ -1,0 +1,42 @@
+package supervisor
+
+import "context"
+
+// Service is anything the supervisor can run. Serve blocks until ctx ends
+// (return nil) or the service fails (return an error or panic); a service
+// should not start goroutines of its own.
+type Service interface {
+	Serve(ctx context.Context) error
+}
+
+// Graceful is implemented by services that can finish their queued work
+// before stopping. Drain must not block: it tells the service to stop taking
+// new work and to return from Serve once the work already queued is done.
+type Graceful interface {
+	Drain()
+}
+
+// Terminator is implemented by services that must know when they will never
+// be served again (after shutdown, or when they failed past their restart
+// budget), so that they can fail pending and later calls with cause.
+type Terminator interface {
+	Terminate(cause error)
+}
+
+// Spec describes a child to get or create.
+type Spec struct {
+	// Kind is the child's kind, e.g. "circuitbreaker". Kind and Name
+	// together identify a child.
+	Kind string
+	// Name is the instance name; it must not be empty.
+	Name string
+	// Config is the child's configuration. Asking for an existing child
+	// with a Config that differs is an error that lists the differences.
+	// Function-valued fields compare by their code pointer.
+	Config any
+	// Start builds the child, in the supervisor's goroutine, only when no
+	// child of this Kind and Name exists. It returns the handle that
+	// GetOrCreate hands to callers and the Service to run. It must not
+	// block.
+	Start func() (handle any, svc Service, err error)
+}

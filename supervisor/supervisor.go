@@ -1,0 +1,351 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bulwark-go/bulwark/eventstream"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxRestarts   = 5
+	DefaultRestartWindow = 10 * time.Second
+)
+
+// Options configures a Supervisor. Zero fields take the defaults.
+type Options struct {
+	// MaxRestarts is how many restarts a child may have within
+	// RestartWindow before it is marked Failed (default 5; negative means
+	// never restart).
+	MaxRestarts int
+	// RestartWindow is the span restarts are counted over (default 10 s).
+	RestartWindow time.Duration
+	// Now reads the clock (default time.Now).
+	Now func() time.Time
+	// Events, if set, receives EventActorRestarted and EventActorFailed.
+	Events *eventstream.Stream
+	// OnFailure, if set, is called (in the supervisor's goroutine; it must
+	// not block) with every error or panic a child's Serve ends with.
+	OnFailure func(kind, name string, err error)
+}
+
+// Supervisor owns a set of children. It is safe for concurrent use. New
+// starts its goroutine; Shutdown stops it and every child.
+type Supervisor struct {
+	opts    Options
+	control chan message
+	stopped chan struct{} // closed when the loop has exited
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// New starts a Supervisor.
+func New(opts Options) *Supervisor {
+	if opts.MaxRestarts == 0 {
+		opts.MaxRestarts = DefaultMaxRestarts
+	}
+	if opts.RestartWindow <= 0 {
+		opts.RestartWindow = DefaultRestartWindow
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Supervisor{
+		opts:    opts,
+		control: make(chan message),
+		stopped: make(chan struct{}),
+	}
+	go s.loop()
+	return s
+}
+
+// child is the supervisor goroutine's record of one child.
+type child struct {
+	key      key
+	spec     Spec
+	handle   any
+	svc      Service
+	cancel   context.CancelFunc
+	status   Status
+	restarts []time.Time // restart times within the window
+	total    int
+	exited   chan struct{} // closed when the child reaches Failed or Stopped
+}
+
+type key struct{ kind, name string }
+
+// send delivers m to the loop; it fails with ErrStopped once the loop has
+// exited.
+func (s *Supervisor) send(ctx context.Context, m message) error {
+	select {
+	case s.control <- m:
+		return nil
+	case <-s.stopped:
+		return messages.ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// GetOrCreate returns the handle of the child of spec's Kind and Name,
+// creating and starting it with spec.Start if there is none. A child that
+// exists with another Config is a *ConflictError.
+func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
+	if spec.Kind == "" {
+		return nil, messages.InvalidConfig("supervisor", "Spec.Kind", `""`, "must not be empty")
+	}
+	if strings.TrimSpace(spec.Name) == "" {
+		return nil, messages.InvalidConfig(spec.Kind, "name", fmt.Sprintf("%q", spec.Name), "must not be empty")
+	}
+	if spec.Start == nil {
+		return nil, messages.InvalidConfig("supervisor", "Spec.Start", "nil", "must be a function")
+	}
+	m := getOrCreateMsg{spec: spec, reply: make(chan getOrCreateReply, 1)}
+	if err := s.send(ctx, m); err != nil {
+		return nil, err
+	}
+	select {
+	case r := <-m.reply:
+		return r.handle, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Lookup returns the child of the given kind and name.
+func (s *Supervisor) Lookup(kind, name string) (Child, bool) {
+	m := lookupMsg{key: key{kind, name}, reply: make(chan []Child, 1)}
+	if s.send(context.Background(), m) != nil {
+		return Child{}, false
+	}
+	found := <-m.reply
+	if len(found) == 0 {
+		return Child{}, false
+	}
+	return found[0], true
+}
+
+// List returns every child, oldest first.
+func (s *Supervisor) List() []Child {
+	m := lookupMsg{all: true, reply: make(chan []Child, 1)}
+	if s.send(context.Background(), m) != nil {
+		return nil
+	}
+	return <-m.reply
+}
+
+// Shutdown stops accepting new children and stops every child, newest
+// first: it drains a Graceful child, waits for its Serve to return until ctx
+// ends, cancels it and terminates it. It returns an error naming any child
+// that did not stop before ctx ended. Shutdown is idempotent and safe from
+// many goroutines; every call waits for the first one, which is bounded by
+// its own ctx, and returns its result.
+func (s *Supervisor) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(func() { s.shutdownErr = s.shutdown(ctx) })
+	return s.shutdownErr
+}
+
+func (s *Supervisor) shutdown(ctx context.Context) error {
+	m := beginShutdownMsg{reply: make(chan []*child, 1)}
+	if err := s.send(context.Background(), m); err != nil {
+		return nil // already stopped
+	}
+	children := <-m.reply
+	var stuck []string
+	for i := len(children) - 1; i >= 0; i-- {
+		c := children[i]
+		if g, ok := c.svc.(Graceful); ok {
+			g.Drain()
+			select {
+			case <-c.exited:
+				continue
+			case <-ctx.Done():
+			}
+		}
+		c.cancel()
+		select {
+		case <-c.exited:
+		case <-time.After(10 * time.Millisecond):
+			stuck = append(stuck, c.key.kind+"/"+c.key.name)
+			if t, ok := c.svc.(Terminator); ok {
+				t.Terminate(messages.ErrStopped)
+			}
+		}
+	}
+	s.control <- endMsg{}
+	<-s.stopped
+	if len(stuck) > 0 {
+		return fmt.Errorf("supervisor: children did not stop before the deadline: %s", strings.Join(stuck, ", "))
+	}
+	return nil
+}
+
+// run serves one child in a goroutine owned by the supervisor and reports
+// how Serve ended.
+func (s *Supervisor) run(ctx context.Context, c *child) {
+	err := serve(ctx, c.svc)
+	select {
+	case s.control <- exitMsg{child: c, err: err}:
+	case <-s.stopped:
+	}
+}
+
+// serve calls Serve, turning a panic into a *messages.PanicError.
+func serve(ctx context.Context, svc Service) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &messages.PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return svc.Serve(ctx)
+}
+
+func (s *Supervisor) loop() {
+	defer close(s.stopped)
+	children := map[key]*child{}
+	var order []*child
+	closing := false
+	for {
+		switch m := (<-s.control).(type) {
+		case endMsg:
+			return
+		case getOrCreateMsg:
+			m.reply <- s.getOrCreate(children, &order, closing, m.spec)
+		case lookupMsg:
+			var out []Child
+			if m.all {
+				for _, c := range order {
+					out = append(out, c.view())
+				}
+			} else if c, ok := children[m.key]; ok {
+				out = append(out, c.view())
+			}
+			m.reply <- out
+		case exitMsg:
+			s.exited(m.child, m.err, closing)
+		case beginShutdownMsg:
+			closing = true
+			m.reply <- append([]*child(nil), order...)
+		}
+	}
+}
+
+func (s *Supervisor) getOrCreate(children map[key]*child, order *[]*child, closing bool, spec Spec) getOrCreateReply {
+	if closing {
+		return getOrCreateReply{err: messages.ErrStopped}
+	}
+	k := key{spec.Kind, spec.Name}
+	if c, ok := children[k]; ok {
+		if diff := differences(c.spec.Config, spec.Config); len(diff) > 0 {
+			return getOrCreateReply{err: &ConflictError{Kind: k.kind, Name: k.name, Differences: diff}}
+		}
+		return getOrCreateReply{handle: c.handle}
+	}
+	handle, svc, err := start(spec)
+	if err != nil {
+		return getOrCreateReply{err: err}
+	}
+	c := &child{key: k, spec: spec, handle: handle, svc: svc, exited: make(chan struct{})}
+	children[k] = c
+	*order = append(*order, c)
+	s.launch(c)
+	return getOrCreateReply{handle: handle}
+}
+
+func start(spec Spec) (handle any, svc Service, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("supervisor: starting %s %q: %w", spec.Kind, spec.Name, &messages.PanicError{Value: v, Stack: debug.Stack()})
+		}
+	}()
+	handle, svc, err = spec.Start()
+	if err == nil && svc == nil {
+		err = fmt.Errorf("supervisor: starting %s %q: Start returned no Service", spec.Kind, spec.Name)
+	}
+	return handle, svc, err
+}
+
+func (s *Supervisor) launch(c *child) {
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	c.status = Running
+	go s.run(ctx, c)
+}
+
+// exited decides what happens to a child whose Serve returned.
+func (s *Supervisor) exited(c *child, err error, closing bool) {
+	c.cancel()
+	if err != nil && s.opts.OnFailure != nil {
+		s.opts.OnFailure(c.key.kind, c.key.name, err)
+	}
+	switch {
+	case closing || err == nil:
+		s.finish(c, Stopped, messages.ErrStopped)
+	case !s.mayRestart(c):
+		cause := fmt.Errorf("%w: %s %q failed after %d restarts: %v", messages.ErrStopped, c.key.kind, c.key.name, c.total, err)
+		s.finish(c, Failed, cause)
+		s.publish(eventstream.EventActorFailed, c, err)
+	default:
+		c.total++
+		s.launch(c)
+		s.publish(eventstream.EventActorRestarted, c, err)
+	}
+}
+
+// mayRestart records a restart if the budget allows one.
+func (s *Supervisor) mayRestart(c *child) bool {
+	if s.opts.MaxRestarts < 0 {
+		return false
+	}
+	now := s.opts.Now()
+	kept := c.restarts[:0]
+	for _, t := range c.restarts {
+		if now.Sub(t) < s.opts.RestartWindow {
+			kept = append(kept, t)
+		}
+	}
+	c.restarts = kept
+	if len(c.restarts) >= s.opts.MaxRestarts {
+		return false
+	}
+	c.restarts = append(c.restarts, now)
+	return true
+}
+
+func (s *Supervisor) finish(c *child, status Status, cause error) {
+	c.status = status
+	if t, ok := c.svc.(Terminator); ok {
+		t.Terminate(cause)
+	}
+	close(c.exited)
+}
+
+func (s *Supervisor) publish(t eventstream.Type, c *child, err error) {
+	if s.opts.Events == nil {
+		return
+	}
+	var pe *messages.PanicError
+	text := err.Error()
+	if errors.As(err, &pe) {
+		text = fmt.Sprintf("panic: %v", pe.Value)
+	}
+	s.opts.Events.Publish(eventstream.Event{
+		Type:    t,
+		Pattern: c.key.kind,
+		Name:    c.key.name,
+		Time:    s.opts.Now(),
+		Fields:  eventstream.Fields{Count: int64(c.total), Max: int64(s.opts.MaxRestarts), Err: text},
+	})
+}
+
+func (c *child) view() Child {
+	return Child{Kind: c.key.kind, Name: c.key.name, Status: c.status, Restarts: c.total, Handle: c.handle, Config: c.spec.Config}
+}
