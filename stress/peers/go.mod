@@ -1,0 +1,20 @@
+module github.com/bulwark-go/bulwark/stress/peers
+
+go 1.26.0
+
+replace github.com/bulwark-go/bulwark => ../..
+
+require (
+	github.com/afex/hystrix-go v0.0.0-20180502004556-fa1af6a1f4f5
+	github.com/bulwark-go/bulwark v0.0.0-00010101000000-000000000000
+	github.com/eapache/go-resiliency v1.7.0
+	github.com/failsafe-go/failsafe-go v0.9.8
+	github.com/sony/gobreaker/v2 v2.4.0
+	golang.org/x/time v0.16.0
+)
+
+require (
+	github.com/smartystreets/goconvey v1.8.1 // indirect
+	go.uber.org/multierr v1.10.0 // indirect
+	go.uber.org/zap v1.28.0 // indirect
+)
