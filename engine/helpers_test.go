@@ -1,0 +1,86 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/supervisor"
+)
+
+// newEngine starts an engine that the test shuts down when it ends.
+func newEngine(t testing.TB, opts ...engine.Option) *engine.Engine {
+	t.Helper()
+	eng, err := engine.New(opts...)
+	if err != nil {
+		t.Fatalf("engine.New: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := eng.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	return eng
+}
+
+// spawn starts an actor with behaviour newB under eng.
+func spawn[M, R any](t testing.TB, eng *engine.Engine, name string, newB func() engine.Behavior[M, R]) *engine.Actor[M, R] {
+	t.Helper()
+	a, err := engine.Spawn(context.Background(), eng, "test", name, nil,
+		func() (*engine.Actor[M, R], supervisor.Service, error) {
+			a := engine.NewActor(0, newB)
+			return a, a, nil
+		})
+	if err != nil {
+		t.Fatalf("Spawn: %v", err)
+	}
+	return a
+}
+
+// echo replies with the message it got.
+type echo struct{}
+
+func (echo) Receive(m int) (int, error) { return m, nil }
+
+func newEcho() engine.Behavior[int, int] { return echo{} }
+
+// recorder keeps every message; an Ask of -1 returns how many it has and
+// checks they arrived in order.
+type recorder struct{ got []int }
+
+func (r *recorder) Receive(m int) (int, error) {
+	if m == -1 {
+		for i, v := range r.got {
+			if v != i {
+				return -2, nil
+			}
+		}
+		return len(r.got), nil
+	}
+	r.got = append(r.got, m)
+	return 0, nil
+}
+
+// gated blocks in Receive until its gate is closed; messages equal to 13
+// panic.
+type gated struct {
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (g *gated) Receive(m int) (int, error) {
+	if m == 13 {
+		panic("thirteen")
+	}
+	if m == 0 {
+		select {
+		case g.entered <- struct{}{}:
+		default:
+		}
+		<-g.gate
+	}
+	return m, nil
+}
