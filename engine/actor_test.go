@@ -170,7 +170,7 @@ func TestRestartBudgetForgetsOldRestarts(t *testing.T) {
 		if _, err := a.Ask(context.Background(), 13); err == nil {
 			t.Fatal("want the panic's error")
 		}
-		<-restarts.C() // the supervisor has read the clock for this restart
+		<-restarts.C()                 // the supervisor has read the clock for this restart
 		clock.Advance(2 * time.Minute) // the one restart in the window has aged out
 		if got, err := a.Ask(context.Background(), 2); err != nil || got != 2 {
 			t.Fatalf("round %d: got %d, %v", i, got, err)
