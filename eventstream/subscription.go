@@ -59,19 +59,23 @@ func (sub *Subscription) shut() {
 // deliver offers e to the subscription. It reports false only when e matched
 // and was dropped because the buffer was full.
 func (sub *Subscription) deliver(e *Event) bool {
-	if !sub.filter.Match(e) {
+	// Publishers that see closed never touch senders, so a closer waits only
+	// for the sends already under way, however busy the stream is.
+	if sub.closed.Load() || !sub.filter.Match(e) {
 		return true
 	}
 	sub.senders.Add(1)
-	defer sub.senders.Add(-1)
 	if sub.closed.Load() {
+		sub.senders.Add(-1)
 		return true
 	}
+	sent := true
 	select {
 	case sub.ch <- *e:
-		return true
 	default:
 		sub.dropped.Add(1)
-		return false
+		sent = false
 	}
+	sub.senders.Add(-1)
+	return sent
 }
