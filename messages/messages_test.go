@@ -1,0 +1,79 @@
+package messages_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+func TestRejectedErrorUnwrapsToSentinel(t *testing.T) {
+	err := fmt.Errorf("calling payments: %w", &messages.RejectedError{
+		Err: messages.ErrCircuitOpen, Pattern: "circuitbreaker", Name: "payments", Reason: "open", RetryAfter: 3 * time.Second,
+	})
+	if !errors.Is(err, messages.ErrCircuitOpen) {
+		t.Fatal("errors.Is(ErrCircuitOpen) failed")
+	}
+	if errors.Is(err, messages.ErrBulkheadFull) {
+		t.Fatal("matched the wrong sentinel")
+	}
+	d, ok := messages.RetryAfter(err)
+	if !ok || d != 3*time.Second {
+		t.Fatalf("RetryAfter: got %v, %v", d, ok)
+	}
+	want := `calling payments: bulwark: circuit open (circuitbreaker "payments", reason open, retry after 3s)`
+	if err.Error() != want {
+		t.Fatalf("got %q, want %q", err.Error(), want)
+	}
+	if _, ok := messages.RetryAfter(errors.New("plain")); ok {
+		t.Fatal("RetryAfter of a plain error")
+	}
+}
+
+func TestConfigErrorNamesFieldAndValue(t *testing.T) {
+	err := messages.InvalidConfig("bulkhead", "MaxConcurrent", -1, "must be at least 1")
+	if !errors.Is(err, messages.ErrInvalidConfig) {
+		t.Fatal("does not unwrap to ErrInvalidConfig")
+	}
+	if want := "bulkhead: invalid MaxConcurrent -1: must be at least 1"; err.Error() != want {
+		t.Fatalf("got %q, want %q", err, want)
+	}
+}
+
+func TestPriorities(t *testing.T) {
+	for _, p := range []messages.Priority{messages.Low, messages.Normal, messages.High, messages.Critical} {
+		got, err := messages.ParsePriority(p.String())
+		if err != nil || got != p {
+			t.Fatalf("ParsePriority(%q): got %v, %v", p.String(), got, err)
+		}
+	}
+	if !(messages.Low.Rank() < messages.Normal.Rank() && messages.Normal.Rank() < messages.High.Rank() && messages.High.Rank() < messages.Critical.Rank()) {
+		t.Fatal("ranks out of order")
+	}
+	if p, err := messages.ParsePriority(""); err != nil || p != messages.Normal {
+		t.Fatalf("empty priority: got %v, %v", p, err)
+	}
+	if _, err := messages.ParsePriority("urgent"); err == nil || err.Error() != `bulwark: unknown priority "urgent" (want low, normal, high or critical)` {
+		t.Fatalf("bad priority: got %v", err)
+	}
+}
+
+func TestClassifyError(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want messages.Outcome
+	}{
+		{nil, messages.Success},
+		{errors.New("boom"), messages.Failure},
+		{context.Canceled, messages.Ignored},
+		{fmt.Errorf("wrapped: %w", context.Canceled), messages.Ignored},
+		{context.DeadlineExceeded, messages.Failure},
+	} {
+		if got := messages.ClassifyError(tc.err); got != tc.want {
+			t.Errorf("ClassifyError(%v): got %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
