@@ -63,3 +63,24 @@ func BenchmarkSnapshotLoad(b *testing.B) {
 		_ = n
 	})
 }
+
+// BenchmarkSnapshotAndTell is the hot-path shape the kernel is built for: a
+// caller loads the owner's published snapshot and reports with one one-way
+// message, which the owner drains in batches.
+func BenchmarkSnapshotAndTell(b *testing.B) {
+	eng := newEngine(b)
+	var snap engine.Snapshot[view]
+	snap.Publish(&view{1, 1})
+	a := spawn(b, eng, "bench", func() engine.Behavior[int, int] { return &sink{} })
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if snap.Load().a != 1 {
+				b.Fatal("bad snapshot")
+			}
+			if err := a.Tell(1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
