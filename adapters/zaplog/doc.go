@@ -1,0 +1,9 @@
+// Package zaplog writes a Bulwark engine's events to a zap logger.
+//
+// Bulwark is silent by default: the engine logs nothing unless it is given
+// a logger, and no pattern ever imports zap. Attach subscribes to an event
+// stream and writes every event it receives as one structured log entry, in
+// a goroutine of the stream's (never the publisher's), so a slow log sink
+// can never slow a call: when it cannot keep up, events are dropped and
+// counted on the returned subscription.
+package zaplog
