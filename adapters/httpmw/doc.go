@@ -1,0 +1,19 @@
+// Package httpmw puts Bulwark's patterns in front of net/http handlers.
+//
+// Guard wraps a handler in any engine.Guard — a circuit breaker, bulkhead,
+// load shedder, backpressure gate, adaptive limiter or rate limiter: the
+// request asks the guard for a permit, the handler runs, and the outcome is
+// reported from the status the handler wrote (5xx is a failure by default,
+// a client that went away is neither success nor failure). A rejected
+// request gets the status that Status maps its error to — 429 for a rate
+// limit, 503 for the other rejections, 504 for a timeout — with a
+// Retry-After computed from the rejection (the remaining open time of a
+// breaker, the exact wait of a rate limiter), never a static guess, and a
+// small JSON body that leaks no internal error text.
+//
+// Health-check paths are excluded by default. Unlike the original
+// library's middlewares, every guard here records outcomes (the original's
+// Sanic and aiohttp middlewares never fed the breaker), a rejection is
+// always a clean 503/429 (its bulkhead middleware crashed with a 500), and
+// a permit is released exactly once, also when the handler panics.
+package httpmw
