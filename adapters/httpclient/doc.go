@@ -1,0 +1,13 @@
+// Package httpclient puts Bulwark's patterns around outgoing HTTP calls: a
+// Transport (an http.RoundTripper) asks an engine.Guard — a circuit
+// breaker, bulkhead, rate limiter, adaptive limiter — for a permit before
+// each request and reports how it went: a transport error or a 5xx
+// response is a failure, a request whose context was cancelled is neither.
+// A rejected request never reaches the network; RoundTrip returns the
+// guard's error (errors.Is(err, messages.ErrCircuitOpen) and so on), which
+// http.Client wraps in a *url.Error.
+//
+// The permit is released when the response headers arrive, so a guard
+// that limits concurrency counts requests in flight up to their headers,
+// not while the caller reads the body.
+package httpclient
