@@ -28,6 +28,14 @@ type BatchEnder interface {
 	EndBatch()
 }
 
+// Stopper is implemented by behaviours that hold resources outside the
+// actor (timers, say): Stop is called in the actor's goroutine each time its
+// loop ends — at shutdown, when it is cancelled, and before a restart
+// replaces the behaviour after a panic.
+type Stopper interface {
+	Stop()
+}
+
 // Actor is a mailbox and the loop that serves it: one goroutine (owned by a
 // supervisor) that takes messages of type M and answers Asks with R. Callers
 // hold the *Actor; it outlives restarts of its goroutine, so a handle keeps
@@ -187,6 +195,9 @@ func (a *Actor[M, R]) stopErr() error {
 func (a *Actor[M, R]) Serve(ctx context.Context) (err error) {
 	b := a.newB()
 	batch, _ := b.(BatchEnder)
+	if s, ok := b.(Stopper); ok {
+		defer s.Stop()
+	}
 	var current chan result[R] // reply of the message being handled
 	defer func() {
 		if v := recover(); v != nil {

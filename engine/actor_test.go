@@ -273,3 +273,35 @@ func TestShutdownFromManyGoroutines(t *testing.T) {
 		t.Fatal("Spawn after shutdown: want an error")
 	}
 }
+
+// stopping counts its Stop calls.
+type stopping struct{ stops chan<- struct{} }
+
+func (s stopping) Receive(m int) (int, error) {
+	if m == 13 {
+		panic("thirteen")
+	}
+	return m, nil
+}
+
+func (s stopping) Stop() { s.stops <- struct{}{} }
+
+func TestStopperRunsWhenTheLoopEnds(t *testing.T) {
+	eng, err := engine.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stops := make(chan struct{}, 4)
+	a := spawn(t, eng, "s", func() engine.Behavior[int, int] { return stopping{stops} })
+	if _, err := a.Ask(context.Background(), 13); err == nil {
+		t.Fatal("want the panic's error")
+	}
+	<-stops // before the restart
+	if got, err := a.Ask(context.Background(), 1); err != nil || got != 1 {
+		t.Fatalf("after restart: %d, %v", got, err)
+	}
+	if err := eng.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-stops // at shutdown
+}
