@@ -79,7 +79,9 @@ func (s *Sampler) Latest() Sample { return *s.snap.Load() }
 
 // Sync waits until every tick already due has been handled and returns the
 // latest sample: tests call it after moving a fake clock.
-func (s *Sampler) Sync(ctx context.Context) (Sample, error) { return s.actor.Ask(ctx, tick{sync: true}) }
+func (s *Sampler) Sync(ctx context.Context) (Sample, error) {
+	return s.actor.Ask(ctx, tick{sync: true})
+}
 
 // behavior is the sampler's state, owned by its actor goroutine.
 type behavior struct {
