@@ -1,0 +1,46 @@
+// Package loadshed sheds requests by count and priority before a service is
+// overloaded: the load shedder of the original library (BasicLoadShedder),
+// with a real bounded queue and priorities that mean something.
+//
+// A Shedder admits at most Config.MaxInFlight calls at once. A call that
+// finds every slot taken waits in a bounded priority queue (at most
+// Config.MaxQueue waiters) until a slot frees, its context ends or the
+// shedder stops. Priorities (messages.Priority) decide who is shed first:
+//
+//   - Low is shed as soon as the load level is LevelElevated or above
+//     (utilisation over 60 %, or an outside Signal saying so), and when no
+//     slot is free; it never queues.
+//   - Normal is admitted while a slot is free, else queues; it is shed when
+//     the queue is full, or when the Signal reports LevelHigh or above.
+//   - High is admitted like Normal but queues ahead of every Normal waiter;
+//     when the queue is full it takes the place of the youngest Normal
+//     waiter (who is shed with ReasonDisplaced). It is shed only when the
+//     queue is full of High and Critical waiters, or when the Signal
+//     reports LevelCritical.
+//   - Critical is never shed for a load level: it is admitted up to the
+//     hard limit MaxInFlight, queues ahead of everyone and displaces the
+//     youngest lower-priority waiter from a full queue.
+//
+// The load level comes from utilisation u = in-flight / MaxInFlight:
+// u > 90 % is LevelCritical, u > 75 % LevelHigh, u > 60 % LevelElevated,
+// else LevelNormal (each boundary itself belongs to the lower level). The
+// level a shedder reports is the higher of that and its Signal's.
+//
+// # Signals
+//
+// Config.Signal plugs in an outside measure of load — the system-aware
+// shedder's CPU and memory sampler — without any change to this package:
+// anything with a non-blocking Level() method will do. It is read on every
+// Acquire, so it must be cheap (one atomic load of a published sample).
+//
+// # Concurrency
+//
+// A Shedder is safe for concurrent use. Its slots are a channel of
+// MaxInFlight permits: a call takes one and gives it back without a round
+// trip to the shedder's actor. The actor (one goroutine owned by the
+// engine's supervisor, ending at Shutdown) owns the queue and hands freed
+// permits to waiters in priority order; while anyone waits, new arrivals go
+// through it too so nobody jumps the queue. A waiter whose context ends
+// leaves the queue and never holds a slot; a grant that crossed its leaving
+// is given back. After Shutdown every call returns messages.ErrStopped.
+package loadshed

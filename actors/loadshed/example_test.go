@@ -1,0 +1,62 @@
+package loadshed_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/bulwark-go/bulwark/actors/loadshed"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+func Example() {
+	eng, _ := engine.New()
+	defer eng.Shutdown(context.Background())
+
+	s, err := loadshed.New(eng, "api", loadshed.Config{MaxInFlight: 2, MaxQueue: loadshed.NoQueue})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	p, _ := s.Acquire(ctx) // one of two slots: 50 %, normal
+	low, err := s.AcquirePriority(ctx, messages.Low)
+	fmt.Println("low at 50 %:", err == nil)
+	s.Release(low, messages.Success)
+	p2, _ := s.AcquirePriority(ctx, messages.Critical)
+	err = s.Execute(ctx, func(context.Context) error { return nil })
+	var rej *messages.RejectedError
+	fmt.Println("full:", errors.Is(err, loadshed.ErrShed), errors.As(err, &rej) && rej.Reason == loadshed.ReasonQueueFull)
+	s.Release(p, messages.Success)
+	s.Release(p2, messages.Success)
+
+	st, _ := s.Stats(ctx)
+	fmt.Println("in flight:", st.InFlight, "shed:", st.Shed, "level:", st.Level)
+	// Output:
+	// low at 50 %: true
+	// full: true true
+	// in flight: 0 shed: 1 level: normal
+}
+
+// A Signal plugs an outside load level (a CPU sampler, say) into the
+// shedder.
+type cpuLevel struct{ level loadshed.LoadLevel }
+
+func (c *cpuLevel) Level() loadshed.LoadLevel { return c.level }
+
+func ExampleSignal() {
+	eng, _ := engine.New()
+	defer eng.Shutdown(context.Background())
+
+	cpu := &cpuLevel{level: loadshed.LevelHigh}
+	s, _ := loadshed.New(eng, "system", loadshed.Config{Signal: cpu})
+	ctx := context.Background()
+	_, err := s.Acquire(ctx)
+	fmt.Println("normal at high CPU:", err)
+	p, err := s.AcquirePriority(ctx, messages.High)
+	fmt.Println("high at high CPU:", err)
+	s.Release(p, messages.Success)
+	// Output:
+	// normal at high CPU: bulwark: load shed (loadshed "system", reason signal_level)
+	// high at high CPU: <nil>
+}

@@ -1,0 +1,298 @@
+package loadshed
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/eventstream"
+	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/supervisor"
+)
+
+type prio = messages.Priority
+
+type behavior = engine.Behavior[request, reply]
+
+// Shedder is a load shedder: see the package doc. It is safe for
+// concurrent use; its actor stops with the engine, after which every call
+// returns messages.ErrStopped.
+type Shedder struct {
+	eng    *engine.Engine
+	name   string
+	cfg    Config
+	max    int
+	pool   chan struct{} // free slots
+	signal Signal
+	actor  *engine.Actor[request, reply]
+
+	waiting atomic.Int64  // owner-written: queue length
+	level   atomic.Uint32 // owner-written: last published LoadLevel
+	dirty   atomic.Bool   // a caller saw the level move; the owner clears it
+	shed    [nReasons]atomic.Uint64
+
+	// Owner only.
+	q       queue
+	waiters map[uint64]chan bool
+	next    uint64
+}
+
+var _ engine.Guard = (*Shedder)(nil)
+
+// Stats is a value copy of a shedder's figures.
+type Stats struct {
+	// Name is the shedder's name.
+	Name string
+	// InFlight is the number of calls admitted and not yet released, out
+	// of MaxInFlight.
+	InFlight, MaxInFlight int
+	// Queued is the number of waiters, out of MaxQueue.
+	Queued, MaxQueue int
+	// Level is the load level: the higher of utilisation's and Signal's.
+	Level LoadLevel
+	// SignalLevel is the Signal's level (LevelNormal without one).
+	SignalLevel LoadLevel
+	// Utilization is InFlight / MaxInFlight in percent.
+	Utilization float64
+	// Shed counts every call shed; ShedBy counts them by reason.
+	Shed   uint64
+	ShedBy map[string]uint64
+}
+
+var reasons = [...]string{ReasonLowPriority, ReasonSignal, ReasonAtCapacity, ReasonQueueFull, ReasonDisplaced}
+
+const nReasons = len(reasons)
+
+// New returns the shedder called name on eng, creating it if it does not
+// exist yet. Asking again for the same name with the same Config returns
+// the same Shedder; a different Config is an error.
+func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
+	if eng == nil {
+		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
+	}
+	full, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Shedder, supervisor.Service, error) {
+		s := &Shedder{eng: eng, name: name, cfg: full, max: full.MaxInFlight, signal: full.Signal,
+			pool: make(chan struct{}, full.MaxInFlight), waiters: map[uint64]chan bool{}}
+		s.q.max = full.MaxQueue
+		for range full.MaxInFlight {
+			s.pool <- struct{}{}
+		}
+		s.actor = engine.NewActor(0, s.newOwner)
+		return s, s.actor, nil
+	})
+}
+
+// Name returns the shedder's name.
+func (s *Shedder) Name() string { return s.name }
+
+// Acquire is shorthand for AcquirePriority(ctx, messages.Normal).
+func (s *Shedder) Acquire(ctx context.Context) (engine.Permit, error) {
+	return s.AcquirePriority(ctx, messages.Normal)
+}
+
+// AcquirePriority asks to start one call of priority p now. It returns a
+// Permit to hand to Release, or a *messages.RejectedError wrapping ErrShed
+// (see the package doc for who is shed when), ctx.Err() if ctx ends while
+// the call waits in the queue, or messages.ErrStopped. A priority outside
+// Low..Critical counts as Normal.
+func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (engine.Permit, error) {
+	if err := s.actor.Err(); err != nil {
+		return engine.Permit{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return engine.Permit{}, err
+	}
+	if p > messages.Critical {
+		p = messages.Normal
+	}
+	sig := s.signalLevel()
+	inflight := s.inflight()
+	if r := shedFor(p, LevelOf(inflight, s.max), sig); r != "" {
+		return engine.Permit{}, s.shedding(p, r)
+	}
+	if s.waiting.Load() == 0 {
+		select {
+		case <-s.pool:
+			s.admitted(p)
+			return engine.Permit{}, nil
+		default:
+		}
+	}
+	if p == messages.Low {
+		return engine.Permit{}, s.shedding(p, ReasonAtCapacity)
+	}
+	return s.wait(ctx, p)
+}
+
+// wait queues the call with the actor and waits for its verdict.
+func (s *Shedder) wait(ctx context.Context, p messages.Priority) (engine.Permit, error) {
+	ch := make(chan bool, 1)
+	// The enqueue itself is never abandoned (the actor answers at once): a
+	// waiter the actor queued always learns its id, so it can leave.
+	r, err := s.actor.Ask(context.WithoutCancel(ctx), enqueue{p: p, ch: ch})
+	if err != nil {
+		return engine.Permit{}, err
+	}
+	switch {
+	case r.granted:
+		s.admitted(p)
+		return engine.Permit{}, nil
+	case !r.queued:
+		return engine.Permit{}, s.shedding(p, r.reason)
+	}
+	select {
+	case ok := <-ch:
+		return s.verdict(p, ok)
+	case <-ctx.Done():
+		lr, err := s.actor.Ask(context.WithoutCancel(ctx), leave{id: r.id})
+		if err == nil && lr.removed {
+			return engine.Permit{}, ctx.Err()
+		}
+		// The verdict was sent before our leave was handled (or the actor
+		// stopped): a slot granted meanwhile goes back.
+		select {
+		case ok := <-ch:
+			if ok {
+				s.Release(engine.Permit{}, messages.Ignored)
+			}
+		default:
+		}
+		return engine.Permit{}, ctx.Err()
+	case <-s.actor.Done():
+		return engine.Permit{}, s.actor.Err()
+	}
+}
+
+func (s *Shedder) verdict(p messages.Priority, ok bool) (engine.Permit, error) {
+	if !ok {
+		return engine.Permit{}, s.shedding(p, ReasonDisplaced)
+	}
+	s.admitted(p)
+	return engine.Permit{}, nil
+}
+
+// Release gives the slot of p back; the outcome is not used. Releasing
+// more slots than were granted is ignored (the pool never exceeds
+// MaxInFlight). It never blocks.
+func (s *Shedder) Release(_ engine.Permit, _ messages.Outcome) {
+	select {
+	case s.pool <- struct{}{}:
+	default:
+		return
+	}
+	// Give the slot back first, look for waiters second (see enqueue).
+	if s.waiting.Load() > 0 {
+		s.actor.TryTell(kick{})
+		return
+	}
+	s.noteLevel(s.inflight())
+}
+
+// Execute is shorthand for ExecutePriority(ctx, messages.Normal, fn).
+func (s *Shedder) Execute(ctx context.Context, fn func(context.Context) error) error {
+	return s.ExecutePriority(ctx, messages.Normal, fn)
+}
+
+// ExecutePriority runs fn under a slot of priority p: it acquires, calls
+// fn and releases, also when fn panics (released as a failure; the panic
+// goes on).
+func (s *Shedder) ExecutePriority(ctx context.Context, p messages.Priority, fn func(context.Context) error) error {
+	g := priorityGuard{s, p}
+	return engine.Run(ctx, g, nil, fn)
+}
+
+// priorityGuard acquires s's slots at one priority.
+type priorityGuard struct {
+	s *Shedder
+	p messages.Priority
+}
+
+func (g priorityGuard) Acquire(ctx context.Context) (engine.Permit, error) {
+	return g.s.AcquirePriority(ctx, g.p)
+}
+
+func (g priorityGuard) Release(p engine.Permit, o messages.Outcome) { g.s.Release(p, o) }
+
+// Do runs fn under a Normal slot of s and returns its result; a panic in
+// fn releases the slot and goes on.
+func Do[T any](ctx context.Context, s *Shedder, fn func(context.Context) (T, error)) (T, error) {
+	var v T
+	err := engine.Run(ctx, s, nil, func(ctx context.Context) error {
+		var err error
+		v, err = fn(ctx)
+		return err
+	})
+	return v, err
+}
+
+// Stats returns the shedder's figures; it asks the actor for the queue's
+// length.
+func (s *Shedder) Stats(ctx context.Context) (Stats, error) {
+	r, err := s.actor.Ask(ctx, getStats{})
+	if err != nil {
+		return Stats{}, err
+	}
+	inflight := s.inflight()
+	st := Stats{Name: s.name, InFlight: inflight, MaxInFlight: s.max, Queued: r.n, MaxQueue: s.cfg.MaxQueue,
+		Level: s.levelAt(inflight), SignalLevel: s.signalLevel(),
+		Utilization: float64(inflight) * 100 / float64(s.max), ShedBy: make(map[string]uint64, nReasons)}
+	for i, reason := range reasons {
+		n := s.shed[i].Load()
+		st.Shed += n
+		st.ShedBy[reason] = n
+	}
+	return st, nil
+}
+
+func (s *Shedder) inflight() int { return cap(s.pool) - len(s.pool) }
+
+func (s *Shedder) signalLevel() LoadLevel {
+	if s.signal == nil {
+		return LevelNormal
+	}
+	return s.signal.Level()
+}
+
+func (s *Shedder) levelAt(inflight int) LoadLevel {
+	return max(LevelOf(inflight, s.max), s.signalLevel())
+}
+
+// noteLevel asks the actor to publish a level change, once until it has.
+func (s *Shedder) noteLevel(inflight int) {
+	if s.levelAt(inflight) != LoadLevel(s.level.Load()) && !s.dirty.Load() && s.dirty.CompareAndSwap(false, true) {
+		s.actor.TryTell(kick{})
+	}
+}
+
+// admitted records a grant: request_accepted (Count: in-flight, Max:
+// MaxInFlight, Key: priority, NewState: load level).
+func (s *Shedder) admitted(p messages.Priority) {
+	inflight := s.inflight()
+	s.noteLevel(inflight)
+	if s.eng.Events().HasSubscribers() {
+		s.eng.Publish(eventstream.Event{Type: eventstream.EventRequestAccepted, Pattern: Kind, Name: s.name,
+			Fields: eventstream.Fields{Key: p.String(), Count: int64(inflight), Max: int64(s.max),
+				NewState: s.levelAt(inflight).String()}})
+	}
+}
+
+// shedding counts a rejection, publishes request_shed (as request_accepted
+// plus Reason) and returns the error.
+func (s *Shedder) shedding(p messages.Priority, reason string) error {
+	for i, r := range reasons {
+		if r == reason {
+			s.shed[i].Add(1)
+		}
+	}
+	if s.eng.Events().HasSubscribers() {
+		inflight := s.inflight()
+		s.eng.Publish(eventstream.Event{Type: eventstream.EventRequestShed, Pattern: Kind, Name: s.name,
+			Fields: eventstream.Fields{Key: p.String(), Reason: reason, Count: int64(inflight), Max: int64(s.max),
+				NewState: s.levelAt(inflight).String()}})
+	}
+	return s.rejected(reason)
+}

@@ -1,0 +1,96 @@
+package loadshed_test
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/loadshed"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func newEngine(t testing.TB) *engine.Engine {
+	t.Helper()
+	eng, err := engine.New(engine.WithClock(engine.NewFakeClock(epoch)))
+	if err != nil {
+		t.Fatalf("engine.New: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := eng.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	return eng
+}
+
+func newShedder(t testing.TB, cfg loadshed.Config) (*loadshed.Shedder, *engine.Engine) {
+	t.Helper()
+	eng := newEngine(t)
+	s, err := loadshed.New(eng, "test", cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return s, eng
+}
+
+func stats(t testing.TB, s *loadshed.Shedder) loadshed.Stats {
+	t.Helper()
+	st, err := s.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	return st
+}
+
+// waitQueued yields until n callers wait in s's queue.
+func waitQueued(t testing.TB, s *loadshed.Shedder, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for stats(t, s).Queued != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("queued: got %d, want %d", stats(t, s).Queued, n)
+		}
+		runtime.Gosched()
+	}
+}
+
+// acquireN acquires n Normal slots and fails the test if any is refused.
+func acquireN(t testing.TB, s *loadshed.Shedder, n int) {
+	t.Helper()
+	for i := range n {
+		if _, err := s.Acquire(context.Background()); err != nil {
+			t.Fatalf("Acquire #%d: %v", i+1, err)
+		}
+	}
+}
+
+func releaseN(s *loadshed.Shedder, n int) {
+	for range n {
+		s.Release(engine.Permit{}, messages.Success)
+	}
+}
+
+func wantShed(t testing.TB, err error, reason string) {
+	t.Helper()
+	var rej *messages.RejectedError
+	if !errors.As(err, &rej) || !errors.Is(err, loadshed.ErrShed) {
+		t.Fatalf("got %v, want a *RejectedError wrapping ErrShed", err)
+	}
+	if rej.Pattern != loadshed.Kind || rej.Name != "test" || rej.Reason != reason {
+		t.Fatalf("got pattern %q name %q reason %q, want %q %q %q", rej.Pattern, rej.Name, rej.Reason, loadshed.Kind, "test", reason)
+	}
+}
+
+// fakeSignal is a Signal whose level the test sets.
+type fakeSignal struct{ lvl atomic.Uint32 }
+
+func (f *fakeSignal) Level() loadshed.LoadLevel { return loadshed.LoadLevel(f.lvl.Load()) }
+func (f *fakeSignal) set(l loadshed.LoadLevel)  { f.lvl.Store(uint32(l)) }
