@@ -1,0 +1,283 @@
+package circuitbreaker
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/eventstream"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// op names a request to the breaker's actor. The requests are a closed set
+// carried in one concrete struct rather than an interface of marker-method
+// structs: boxing a report into an interface would cost an allocation on
+// every call.
+type op uint8
+
+const (
+	opReport   op = iota // a permitted call ended (one-way)
+	opRejected           // a caller was rejected from the snapshot (one-way)
+	opTick               // the timer fired: expire leases, recover (one-way)
+	opAcquire            // half-open admission: one atomic decision
+	opStats
+	opReset
+	opMode
+)
+
+// request is a message to the actor.
+type request struct {
+	op      op
+	outcome messages.Outcome
+	mode    Mode
+	token   uint64
+	latency time.Duration
+}
+
+// reply answers an Ask.
+type reply struct {
+	d     decision
+	stats Stats
+}
+
+// path says what Acquire does with a snapshot, without a round trip.
+type path uint8
+
+const (
+	pathAdmit  path = iota // CLOSED or Disabled: grant at once
+	pathOpen               // OPEN: reject until openUntil, then ask
+	pathForced             // ForcedOpen: reject
+	pathAsk                // HALF_OPEN: ask the actor
+)
+
+// snapshot is the read-only view the owner publishes after every change of
+// generation. Never modified after publishing.
+type snapshot struct {
+	gen       uint64
+	state     State
+	mode      Mode
+	path      path
+	openUntil time.Time
+}
+
+// owner is the actor's behaviour: it owns the machine, publishes the
+// snapshot, arms the timer and publishes events.
+type owner struct {
+	b       *Breaker
+	m       *machine
+	timer   engine.Timer
+	armed   time.Time // deadline the timer is set for (zero: none)
+	stopped atomic.Bool
+	now     time.Time // cached for reports within one batch
+	haveNow bool
+}
+
+func (b *Breaker) newOwner() engine.Behavior[request, reply] {
+	var gen uint64 = 1
+	if s := b.snap.Load(); s != nil {
+		gen = s.gen + 1 // after a restart, reports of the old life are stale
+	}
+	o := &owner{b: b, m: newMachine(b.cfg, b.clock.Now(), gen)}
+	o.m.trans = o.m.trans[:0]
+	o.publish()
+	return o
+}
+
+// batchNow returns the time for reports, read once per batch.
+func (o *owner) batchNow() time.Time {
+	if !o.haveNow {
+		o.now, o.haveNow = o.b.clock.Now(), true
+	}
+	return o.now
+}
+
+// freshNow reads the clock (for the rare requests where time decides).
+func (o *owner) freshNow() time.Time {
+	o.now, o.haveNow = o.b.clock.Now(), true
+	return o.now
+}
+
+// EndBatch forgets the batch's time.
+func (o *owner) EndBatch() { o.haveNow = false }
+
+// Stop releases the timer when the loop ends.
+func (o *owner) Stop() {
+	o.stopped.Store(true)
+	if o.timer != nil {
+		o.timer.Stop()
+	}
+}
+
+// tick runs on the clock's goroutine and only posts a message.
+func (o *owner) tick() {
+	if !o.stopped.Load() {
+		_ = o.b.actor.Tell(request{op: opTick})
+	}
+}
+
+// Receive handles one request in the actor's goroutine.
+func (o *owner) Receive(r request) (reply, error) {
+	m := o.m
+	var out reply
+	var now time.Time
+	switch r.op {
+	case opReport:
+		now = o.batchNow()
+		old := m.state
+		m.release(r.token, r.outcome, r.latency, now)
+		o.after(now)
+		o.callEvent(old, r, now)
+		return out, nil
+	case opRejected:
+		now = o.batchNow()
+		m.reject()
+		o.after(now)
+		reason, retry := ReasonOpen, max(m.openUntil.Sub(now), 0)
+		if m.mode == ForcedOpen {
+			reason, retry = ReasonForcedOpen, 0
+		}
+		o.rejectEvent(reason, retry, now)
+		return out, nil
+	case opTick:
+		o.armed = time.Time{}
+		now = o.freshNow()
+		m.expire(now)
+	case opAcquire:
+		now = o.freshNow()
+		out.d = m.acquire(now)
+		if !out.d.ok {
+			defer o.rejectEvent(out.d.reason, out.d.retry, now)
+		}
+	case opStats:
+		now = o.freshNow()
+		m.expire(now)
+		out.stats = m.stats(now)
+		out.stats.Name = o.b.name
+	case opReset:
+		now = o.freshNow()
+		m.reset(now)
+	case opMode:
+		now = o.freshNow()
+		m.setMode(r.mode, now)
+	}
+	o.after(now)
+	return out, nil
+}
+
+// after publishes what changed: events for transitions, a new snapshot,
+// the timer for the next deadline.
+func (o *owner) after(now time.Time) {
+	m := o.m
+	if len(m.trans) == 0 {
+		if m.state != Closed {
+			o.arm(now) // a trial lease may have been taken or returned
+		}
+		return
+	}
+	if o.b.eng.Events().HasSubscribers() {
+		for _, t := range m.trans {
+			o.transitionEvents(t, now)
+		}
+	}
+	m.trans = m.trans[:0]
+	o.publish()
+	o.arm(now)
+}
+
+// publish makes the machine's state the snapshot callers read.
+func (o *owner) publish() {
+	m := o.m
+	s := &snapshot{gen: m.gen, state: m.state, mode: m.mode, openUntil: m.openUntil}
+	switch {
+	case m.mode == Disabled || (m.mode == Normal && m.state == Closed):
+		s.path = pathAdmit
+	case m.mode == ForcedOpen:
+		s.path = pathForced
+	case m.state == Open:
+		s.path = pathOpen
+	default:
+		s.path = pathAsk
+	}
+	o.b.snap.Publish(s)
+}
+
+// arm sets the timer for the machine's next deadline. A deadline already
+// due is handled at once (a fake clock would fire a timer reset to zero in
+// this goroutine).
+func (o *owner) arm(now time.Time) {
+	dl := o.m.nextDeadline()
+	if dl.Equal(o.armed) {
+		return
+	}
+	o.armed = dl
+	if dl.IsZero() {
+		if o.timer != nil {
+			o.timer.Stop()
+		}
+		return
+	}
+	d := dl.Sub(now)
+	if d <= 0 {
+		d = 1
+	}
+	if o.timer == nil {
+		o.timer = o.b.clock.AfterFunc(d, o.tick)
+		return
+	}
+	o.timer.Reset(d)
+}
+
+func (o *owner) publishEvent(t eventstream.Type, f eventstream.Fields, now time.Time) {
+	o.b.eng.Publish(eventstream.Event{Type: t, Pattern: Kind, Name: o.b.name, Time: now, Fields: f})
+}
+
+func (o *owner) transitionEvents(t transition, now time.Time) {
+	m := o.m
+	f := eventstream.Fields{
+		OldState: t.from.String(),
+		NewState: t.to.String(),
+		Reason:   t.reason,
+		Count:    int64(m.consecFail),
+	}
+	if t.reset {
+		o.publishEvent(eventstream.EventCircuitReset, f, now)
+		if t.from == t.to {
+			return
+		}
+	}
+	o.publishEvent(eventstream.EventStateChange, f, now)
+	switch t.to {
+	case Open:
+		if m.mode == Normal {
+			f.Delay = m.cfg.RecoveryTimeout
+		}
+		o.publishEvent(eventstream.EventCircuitOpened, f, now)
+	case Closed:
+		o.publishEvent(eventstream.EventCircuitClosed, f, now)
+	}
+}
+
+func (o *owner) callEvent(old State, r request, now time.Time) {
+	if r.outcome == messages.Ignored || !o.b.eng.Events().HasSubscribers() {
+		return
+	}
+	m := o.m
+	f := eventstream.Fields{OldState: old.String(), NewState: m.state.String(), Elapsed: r.latency}
+	t := eventstream.EventCallSuccess
+	f.Count = int64(m.consecSucc)
+	if r.outcome == messages.Failure {
+		t = eventstream.EventCallFailure
+		f.Count = int64(m.consecFail)
+	}
+	o.publishEvent(t, f, now)
+}
+
+func (o *owner) rejectEvent(reason string, retry time.Duration, now time.Time) {
+	if !o.b.eng.Events().HasSubscribers() {
+		return
+	}
+	s := o.m.state.String()
+	o.publishEvent(eventstream.EventCallRejected, eventstream.Fields{
+		OldState: s, NewState: s, Reason: reason, Delay: retry, Count: int64(o.m.rejected),
+	}, now)
+}

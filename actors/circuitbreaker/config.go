@@ -1,0 +1,195 @@
+package circuitbreaker
+
+import (
+	"time"
+
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// WindowType says how the failure-rate window is measured.
+type WindowType uint8
+
+const (
+	// CountBased keeps the outcomes of the last WindowSize calls.
+	CountBased WindowType = iota
+	// TimeBased keeps the outcomes of the last WindowDuration, in
+	// WindowBuckets buckets.
+	TimeBased
+)
+
+// String returns "count" or "time".
+func (w WindowType) String() string {
+	switch w {
+	case CountBased:
+		return "count"
+	case TimeBased:
+		return "time"
+	}
+	return "window(?)"
+}
+
+// Defaults of a zero Config (the original's, plus the window's).
+const (
+	DefaultFailureThreshold = 5
+	DefaultSuccessThreshold = 2
+	DefaultRecoveryTimeout  = 60 * time.Second
+	DefaultHalfOpenMaxCalls = 1
+	DefaultWindowSize       = 100
+	DefaultWindowDuration   = 60 * time.Second
+	DefaultWindowBuckets    = 10
+	DefaultMinimumCalls     = 10
+	DefaultMailboxSize      = 4096
+	maxHalfOpenMaxCalls     = 1<<16 - 1
+	maxWindowSize           = 1 << 20
+	maxWindowBuckets        = 1 << 12
+)
+
+// Config configures a breaker. Its zero fields take the documented
+// defaults; it is comparable, so the registry can tell the same
+// configuration from a conflicting one (IsFailure compares by code pointer).
+//
+// The circuit opens on whichever trigger fires first: FailureThreshold
+// consecutive failures, a failure rate of FailureRateThreshold percent, or a
+// slow-call rate of SlowCallRateThreshold percent over the window (once it
+// holds MinimumCalls calls). When neither rate threshold is set, a zero
+// FailureThreshold means 5 (the original's breaker); when one is set, a zero
+// FailureThreshold turns the consecutive trigger off.
+type Config struct {
+	// FailureThreshold is how many consecutive failures open the circuit.
+	FailureThreshold int
+	// SuccessThreshold is how many consecutive trial successes in HALF_OPEN
+	// close it. Default 2.
+	SuccessThreshold int
+	// RecoveryTimeout is how long the circuit stays OPEN, measured from the
+	// moment it opened, before trial calls are let through. Default 60 s.
+	RecoveryTimeout time.Duration
+	// Timeout is the per-call timeout Execute and Do put on the call's
+	// context; 0 means none. A call that ends past it is a failure.
+	Timeout time.Duration
+	// HalfOpenMaxCalls caps the trial calls in flight in HALF_OPEN (a
+	// concurrency cap, as the original's). Default 1, at most 65535.
+	HalfOpenMaxCalls int
+	// HalfOpenLease is how long a trial call may run without reporting
+	// before its slot is reclaimed and the call counted as a failure.
+	// Default: Timeout if set, else RecoveryTimeout.
+	HalfOpenLease time.Duration
+
+	// FailureRateThreshold, in percent (0 < x ≤ 100), opens the circuit when
+	// the failure rate over the window reaches it. 0 turns it off.
+	FailureRateThreshold float64
+	// SlowCallRateThreshold, in percent, opens the circuit when the rate of
+	// calls slower than SlowCallDuration reaches it. 0 turns it off.
+	SlowCallRateThreshold float64
+	// SlowCallDuration is the latency at or above which a call is slow.
+	// Latency is measured (a clock read per call) only when it is set.
+	SlowCallDuration time.Duration
+	// WindowType selects a count-based (default) or time-based window.
+	WindowType WindowType
+	// WindowSize is the count-based window: the last N calls. Default 100.
+	WindowSize int
+	// WindowDuration is the time-based window. Default 60 s.
+	WindowDuration time.Duration
+	// WindowBuckets is how many buckets the time-based window has.
+	// Default 10.
+	WindowBuckets int
+	// MinimumCalls is how many calls the window must hold before a rate
+	// counts. Default 10 (at most the count-based WindowSize).
+	MinimumCalls int
+
+	// IsFailure says whether a call's non-nil error counts as a failure;
+	// errors for which it returns false are neutral (neither success nor
+	// failure). nil means messages.ClassifyError: context.Canceled (the
+	// caller gave up) is neutral, every other error is a failure.
+	IsFailure func(error) bool
+	// MailboxSize is the actor's mailbox capacity. Default 4096.
+	MailboxSize int
+}
+
+func (c Config) rates() bool { return c.FailureRateThreshold > 0 || c.SlowCallRateThreshold > 0 }
+
+// withDefaults returns c with its zero fields set to the defaults.
+func (c Config) withDefaults() Config {
+	if c.FailureThreshold == 0 && !c.rates() {
+		c.FailureThreshold = DefaultFailureThreshold
+	}
+	if c.SuccessThreshold == 0 {
+		c.SuccessThreshold = DefaultSuccessThreshold
+	}
+	if c.RecoveryTimeout == 0 {
+		c.RecoveryTimeout = DefaultRecoveryTimeout
+	}
+	if c.HalfOpenMaxCalls == 0 {
+		c.HalfOpenMaxCalls = DefaultHalfOpenMaxCalls
+	}
+	if c.HalfOpenLease == 0 {
+		c.HalfOpenLease = c.RecoveryTimeout
+		if c.Timeout > 0 {
+			c.HalfOpenLease = c.Timeout
+		}
+	}
+	if c.WindowSize == 0 {
+		c.WindowSize = DefaultWindowSize
+	}
+	if c.WindowDuration == 0 {
+		c.WindowDuration = DefaultWindowDuration
+	}
+	if c.WindowBuckets == 0 {
+		c.WindowBuckets = DefaultWindowBuckets
+	}
+	if c.MinimumCalls == 0 {
+		c.MinimumCalls = DefaultMinimumCalls
+		if c.WindowType == CountBased && c.WindowSize < c.MinimumCalls {
+			c.MinimumCalls = c.WindowSize
+		}
+	}
+	if c.MailboxSize == 0 {
+		c.MailboxSize = DefaultMailboxSize
+	}
+	return c
+}
+
+// validate checks a Config that withDefaults has filled in.
+func (c Config) validate() error {
+	bad := func(field string, v any, rule string) error {
+		return messages.InvalidConfig(Kind, field, v, rule)
+	}
+	switch {
+	case c.FailureThreshold < 0:
+		return bad("FailureThreshold", c.FailureThreshold, "must not be negative")
+	case c.SuccessThreshold < 1:
+		return bad("SuccessThreshold", c.SuccessThreshold, "must be at least 1")
+	case c.RecoveryTimeout <= 0:
+		return bad("RecoveryTimeout", c.RecoveryTimeout, "must be positive")
+	case c.Timeout < 0:
+		return bad("Timeout", c.Timeout, "must not be negative (0 means none)")
+	case c.HalfOpenMaxCalls < 1 || c.HalfOpenMaxCalls > maxHalfOpenMaxCalls:
+		return bad("HalfOpenMaxCalls", c.HalfOpenMaxCalls, "must be between 1 and 65535")
+	case c.HalfOpenLease <= 0:
+		return bad("HalfOpenLease", c.HalfOpenLease, "must be positive")
+	case !(c.FailureRateThreshold >= 0 && c.FailureRateThreshold <= 100):
+		return bad("FailureRateThreshold", c.FailureRateThreshold, "must be a percentage between 0 and 100")
+	case !(c.SlowCallRateThreshold >= 0 && c.SlowCallRateThreshold <= 100):
+		return bad("SlowCallRateThreshold", c.SlowCallRateThreshold, "must be a percentage between 0 and 100")
+	case c.SlowCallDuration < 0:
+		return bad("SlowCallDuration", c.SlowCallDuration, "must not be negative")
+	case c.SlowCallRateThreshold > 0 && c.SlowCallDuration == 0:
+		return bad("SlowCallDuration", c.SlowCallDuration, "must be set when SlowCallRateThreshold is")
+	case c.WindowType != CountBased && c.WindowType != TimeBased:
+		return bad("WindowType", int(c.WindowType), "must be CountBased or TimeBased")
+	case c.WindowSize < 1 || c.WindowSize > maxWindowSize:
+		return bad("WindowSize", c.WindowSize, "must be between 1 and 1048576")
+	case c.WindowDuration <= 0:
+		return bad("WindowDuration", c.WindowDuration, "must be positive")
+	case c.WindowBuckets < 1 || c.WindowBuckets > maxWindowBuckets:
+		return bad("WindowBuckets", c.WindowBuckets, "must be between 1 and 4096")
+	case c.WindowType == TimeBased && c.WindowDuration < time.Duration(c.WindowBuckets):
+		return bad("WindowDuration", c.WindowDuration, "must be at least WindowBuckets nanoseconds")
+	case c.MinimumCalls < 1:
+		return bad("MinimumCalls", c.MinimumCalls, "must be at least 1")
+	case c.WindowType == CountBased && c.MinimumCalls > c.WindowSize:
+		return bad("MinimumCalls", c.MinimumCalls, "must not exceed WindowSize")
+	case c.MailboxSize < 1:
+		return bad("MailboxSize", c.MailboxSize, "must be at least 1")
+	}
+	return nil
+}

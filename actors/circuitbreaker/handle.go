@@ -1,0 +1,250 @@
+package circuitbreaker
+
+import (
+	"context"
+	"errors"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/supervisor"
+)
+
+// Kind is the supervisor kind of every breaker.
+const Kind = "circuitbreaker"
+
+// Breaker is the handle to one named circuit breaker. It is safe for
+// concurrent use, and it keeps working across restarts of its actor; after
+// the engine shuts down every call returns messages.ErrStopped.
+type Breaker struct {
+	name    string
+	eng     *engine.Engine
+	clock   engine.Clock
+	cfg     Config // with defaults
+	actor   *engine.Actor[request, reply]
+	snap    engine.Snapshot[snapshot]
+	measure bool // latency is measured (SlowCallDuration set)
+}
+
+var _ engine.Guard = (*Breaker)(nil)
+
+// New returns the breaker called name in eng, creating it with cfg if it
+// does not exist (the original's get_circuit_breaker). Asking again with the
+// same cfg returns the same *Breaker; with a different cfg it is a
+// *supervisor.ConflictError. A bad cfg is an error naming the field and the
+// value (it unwraps to messages.ErrInvalidConfig).
+func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
+	if eng == nil {
+		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
+	}
+	if name == "" {
+		return nil, messages.InvalidConfig(Kind, "name", `""`, "must not be empty")
+	}
+	full := cfg.withDefaults()
+	if err := full.validate(); err != nil {
+		return nil, err
+	}
+	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Breaker, supervisor.Service, error) {
+		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), cfg: full, measure: full.SlowCallDuration > 0}
+		b.actor = engine.NewActor(full.MailboxSize, b.newOwner)
+		b.snap.Publish(&snapshot{gen: 0, path: pathAdmit})
+		return b, b.actor, nil
+	})
+}
+
+// Name returns the breaker's name.
+func (b *Breaker) Name() string { return b.name }
+
+// Config returns the breaker's configuration with its defaults filled in.
+func (b *Breaker) Config() Config { return b.cfg }
+
+// State returns the state and mode of the latest published snapshot, without
+// a round trip. (An OPEN circuit whose recovery time has passed shows OPEN
+// until the next call or timer moves it to HALF_OPEN.)
+func (b *Breaker) State() (State, Mode) {
+	s := b.snap.Load()
+	return s.state, s.mode
+}
+
+// Acquire asks to start one call now. In CLOSED it answers from the
+// published snapshot with one atomic load; in OPEN it rejects from the
+// snapshot until the recovery time has passed (the error carries the time
+// left as RetryAfter); in HALF_OPEN the actor decides, so no more than
+// HalfOpenMaxCalls trials are ever in flight. Half-open admission does not
+// wait in a queue: ctx is checked before asking, and the actor's answer is
+// immediate (a grant is never lost to a cancelled context). Every granted
+// Permit must be given back to Release exactly once.
+func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
+	s := b.snap.Load()
+	switch s.path {
+	case pathAdmit:
+		if err := b.actor.Err(); err != nil {
+			return engine.Permit{}, err
+		}
+		p := engine.Permit{Token: token(s.gen, 0)}
+		if b.measure {
+			p.Start = b.clock.Now()
+		}
+		return p, nil
+	case pathForced:
+		if err := b.actor.Tell(request{op: opRejected}); err != nil {
+			return engine.Permit{}, err
+		}
+		return engine.Permit{}, b.rejected(ReasonForcedOpen, 0)
+	case pathOpen:
+		if left := s.openUntil.Sub(b.clock.Now()); left > 0 {
+			if err := b.actor.Tell(request{op: opRejected}); err != nil {
+				return engine.Permit{}, err
+			}
+			return engine.Permit{}, b.rejected(ReasonOpen, left)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return engine.Permit{}, err
+	}
+	r, err := b.actor.Ask(context.Background(), request{op: opAcquire})
+	if err != nil {
+		return engine.Permit{}, err
+	}
+	if !r.d.ok {
+		return engine.Permit{}, b.rejected(r.d.reason, r.d.retry)
+	}
+	p := engine.Permit{Token: r.d.token}
+	if b.measure {
+		p.Start = b.clock.Now()
+	}
+	return p, nil
+}
+
+// Release reports how the call of p ended. It never blocks for long (it
+// waits only while the actor's mailbox is full) and never fails: after
+// shutdown the report is dropped. A report from a call admitted before the
+// circuit last changed state is counted in the metrics but does not move
+// the state.
+func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
+	r := request{op: opReport, token: p.Token, outcome: o}
+	if b.measure && !p.Start.IsZero() {
+		r.latency = b.clock.Since(p.Start)
+	}
+	_ = b.actor.Tell(r)
+}
+
+// Classify maps a call's error to an outcome with Config.IsFailure: nil is
+// a success; an error is a failure if IsFailure says so and neutral
+// otherwise. With no IsFailure it is messages.ClassifyError:
+// context.Canceled (the caller gave up, the backend is not to blame) is
+// neutral, every other error — deadlines included — is a failure.
+func (b *Breaker) Classify(err error) messages.Outcome {
+	if err == nil || b.cfg.IsFailure == nil {
+		return messages.ClassifyError(err)
+	}
+	if b.cfg.IsFailure(err) {
+		return messages.Failure
+	}
+	return messages.Ignored
+}
+
+// Execute calls fn if the breaker admits it and reports how it ended. When
+// rejected it returns an error matching ErrOpen (a *messages.RejectedError
+// with the reason and RetryAfter) without calling fn. With Config.Timeout,
+// fn's context carries that deadline and a call that runs past it is a
+// failure returning a *TimeoutError. If fn panics, the call is reported as
+// a failure and the panic goes on.
+func (b *Breaker) Execute(ctx context.Context, fn func(context.Context) error) error {
+	p, err := b.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			b.Release(p, messages.Failure)
+		}
+	}()
+	if b.cfg.Timeout > 0 {
+		err = b.callWithTimeout(ctx, fn)
+	} else {
+		err = fn(ctx)
+	}
+	done = true
+	b.Release(p, b.outcome(err))
+	return err
+}
+
+func (b *Breaker) callWithTimeout(ctx context.Context, fn func(context.Context) error) error {
+	cctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	defer cancel()
+	return b.timedOut(ctx, cctx, fn(cctx))
+}
+
+// outcome is Classify, except that a per-call timeout is always a failure.
+func (b *Breaker) outcome(err error) messages.Outcome {
+	if err != nil && b.cfg.Timeout > 0 {
+		var te *TimeoutError
+		if errors.As(err, &te) && te.Name == b.name {
+			return messages.Failure
+		}
+	}
+	return b.Classify(err)
+}
+
+// Do is Execute for a function that returns a value.
+func Do[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error)) (T, error) {
+	var v T
+	err := b.Execute(ctx, func(ctx context.Context) error {
+		var err error
+		v, err = fn(ctx)
+		return err
+	})
+	return v, err
+}
+
+// Stats returns a value copy of the breaker's metrics.
+func (b *Breaker) Stats(ctx context.Context) (Stats, error) {
+	r, err := b.actor.Ask(ctx, request{op: opStats})
+	return r.stats, err
+}
+
+// Reset closes the circuit, returns to Normal mode and zeroes every
+// counter; it always publishes circuit_reset.
+func (b *Breaker) Reset(ctx context.Context) error {
+	_, err := b.actor.Ask(ctx, request{op: opReset})
+	return err
+}
+
+// SetMode forces the circuit open (ForcedOpen), disables it (Disabled:
+// every call passes) or hands it back to the state machine (Normal, which
+// restarts CLOSED). Counters are kept.
+func (b *Breaker) SetMode(ctx context.Context, m Mode) error {
+	if m > Disabled {
+		return messages.InvalidConfig(Kind, "Mode", int(m), "must be Normal, ForcedOpen or Disabled")
+	}
+	_, err := b.actor.Ask(ctx, request{op: opMode, mode: m})
+	return err
+}
+
+// ForceOpen is shorthand for SetMode(ctx, ForcedOpen).
+func (b *Breaker) ForceOpen(ctx context.Context) error { return b.SetMode(ctx, ForcedOpen) }
+
+// ForceClosed is shorthand for SetMode(ctx, Disabled).
+func (b *Breaker) ForceClosed(ctx context.Context) error { return b.SetMode(ctx, Disabled) }
+
+// Normal is shorthand for SetMode(ctx, Normal).
+func (b *Breaker) Normal(ctx context.Context) error { return b.SetMode(ctx, Normal) }
+
+// AllStats returns the stats of every breaker of eng, oldest first (the
+// original's get_all_circuit_metrics).
+func AllStats(ctx context.Context, eng *engine.Engine) ([]Stats, error) {
+	var out []Stats
+	for _, c := range eng.Supervisor().List() {
+		b, ok := c.Handle.(*Breaker)
+		if c.Kind != Kind || !ok {
+			continue
+		}
+		s, err := b.Stats(ctx)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
