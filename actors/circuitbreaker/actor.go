@@ -73,9 +73,9 @@ type owner struct {
 }
 
 func (b *Breaker) newOwner() engine.Behavior[request, reply] {
-	var gen uint64 = 1
-	if s := b.snap.Load(); s != nil {
-		gen = s.gen + 1 // after a restart, reports of the old life are stale
+	gen := b.snap.Load().gen // New published generation 1 before the first start
+	if b.started.Swap(true) {
+		gen++ // after a restart, reports of the old life are stale
 	}
 	o := &owner{b: b, m: newMachine(b.cfg, b.clock.Now(), gen)}
 	o.m.trans = o.m.trans[:0]

@@ -3,6 +3,7 @@ package circuitbreaker
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
@@ -22,7 +23,8 @@ type Breaker struct {
 	cfg     Config // with defaults
 	actor   *engine.Actor[request, reply]
 	snap    engine.Snapshot[snapshot]
-	measure bool // latency is measured (SlowCallDuration set)
+	measure bool        // latency is measured (SlowCallDuration set)
+	started atomic.Bool // the actor has run once (written by its goroutine)
 }
 
 var _ engine.Guard = (*Breaker)(nil)
@@ -46,7 +48,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
 	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Breaker, supervisor.Service, error) {
 		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), cfg: full, measure: full.SlowCallDuration > 0}
 		b.actor = engine.NewActor(full.MailboxSize, b.newOwner)
-		b.snap.Publish(&snapshot{gen: 0, path: pathAdmit})
+		b.snap.Publish(&snapshot{gen: 1, path: pathAdmit})
 		return b, b.actor, nil
 	})
 }

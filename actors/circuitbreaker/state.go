@@ -121,7 +121,7 @@ type machine struct {
 
 	win     window
 	leases  []lease
-	busy    int                // leases in use
+	busy    int                 // leases in use
 	expired [expiredRing]uint64 // tokens of trials counted as failed at expiry
 	nexp    int
 

@@ -1,0 +1,96 @@
+package circuitbreaker
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/eventstream"
+)
+
+var errBoom = errors.New("boom")
+
+func okFn(context.Context) error   { return nil }
+func failFn(context.Context) error { return errBoom }
+
+// newEngine starts an engine (on a fake clock when fc is not nil) that the
+// test shuts down.
+func newEngine(t testing.TB, fc *engine.FakeClock) *engine.Engine {
+	t.Helper()
+	var opts []engine.Option
+	if fc != nil {
+		opts = append(opts, engine.WithClock(fc))
+	}
+	eng, err := engine.New(opts...)
+	if err != nil {
+		t.Fatalf("engine.New: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = eng.Shutdown(ctx)
+	})
+	return eng
+}
+
+func newFake(t testing.TB) (*engine.Engine, *engine.FakeClock) {
+	fc := engine.NewFakeClock(t0)
+	return newEngine(t, fc), fc
+}
+
+func mustNew(t testing.TB, eng *engine.Engine, name string, cfg Config) *Breaker {
+	t.Helper()
+	b, err := New(eng, name, cfg)
+	if err != nil {
+		t.Fatalf("New(%q): %v", name, err)
+	}
+	return b
+}
+
+// stats flushes the breaker's mailbox (reports are one-way; an Ask is
+// handled after every report sent before it) and returns its stats.
+func stats(t testing.TB, b *Breaker) Stats {
+	t.Helper()
+	s, err := b.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	return s
+}
+
+// next returns the next event of sub, failing after a while.
+func next(t testing.TB, sub *eventstream.Subscription) eventstream.Event {
+	t.Helper()
+	select {
+	case ev := <-sub.C():
+		return ev
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no event")
+	}
+	return eventstream.Event{}
+}
+
+func subscribe(t testing.TB, eng *engine.Engine, f eventstream.Filter) *eventstream.Subscription {
+	t.Helper()
+	sub, err := eng.Events().Subscribe(f, 1024)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	t.Cleanup(sub.Close)
+	return sub
+}
+
+// openIt fails n calls and flushes.
+func openIt(t testing.TB, b *Breaker, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		if err := b.Execute(context.Background(), failFn); !errors.Is(err, errBoom) {
+			t.Fatalf("failing call %d: got %v, want boom", i, err)
+		}
+	}
+	if s := stats(t, b); s.State != Open {
+		t.Fatalf("got %v, want open", s.State)
+	}
+}
