@@ -1,0 +1,214 @@
+package retry
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/supervisor"
+)
+
+// BudgetKind is the registry kind of a retry budget.
+const BudgetKind = "retry.budget"
+
+// Budget defaults (Finagle's RetryBudget).
+const (
+	DefaultBudgetPercent = 0.2
+	DefaultBudgetMinRate = 10
+	DefaultBudgetWindow  = 10 * time.Second
+)
+
+// budgetBuckets is how many slices the window is counted in.
+const budgetBuckets = 10
+
+// BudgetConfig configures a Budget. Zero fields take the defaults. It is
+// comparable.
+type BudgetConfig struct {
+	// Percent is the share of calls (first attempts) that may be retried
+	// over the window, in (0, 10]; default 0.2 (20 %).
+	Percent float64
+	// MinPerSecond is a floor of retries per second always allowed, so a
+	// quiet service can still retry; default 10. -1 means no floor.
+	MinPerSecond int
+	// Window is the sliding window calls and retries are counted over;
+	// default 10 s.
+	Window time.Duration
+}
+
+func (c BudgetConfig) withDefaults() BudgetConfig {
+	if c.Percent == 0 {
+		c.Percent = DefaultBudgetPercent
+	}
+	if c.MinPerSecond == 0 {
+		c.MinPerSecond = DefaultBudgetMinRate
+	}
+	if c.Window == 0 {
+		c.Window = DefaultBudgetWindow
+	}
+	return c
+}
+
+func (c BudgetConfig) validate() error {
+	switch {
+	case !(c.Percent > 0 && c.Percent <= 10):
+		return messages.InvalidConfig(BudgetKind, "Percent", c.Percent, "must be in (0, 10]")
+	case c.MinPerSecond < -1:
+		return messages.InvalidConfig(BudgetKind, "MinPerSecond", c.MinPerSecond, "must be -1 (none) or more")
+	case c.Window < budgetBuckets*time.Millisecond:
+		return messages.InvalidConfig(BudgetKind, "Window", c.Window, "must be at least 10ms")
+	}
+	return nil
+}
+
+// BudgetStats is a snapshot of a Budget's window.
+type BudgetStats struct {
+	// Calls and Retries are counted over the window.
+	Calls, Retries int64
+	// Allowed is how many retries the window allows now.
+	Allowed int64
+	// Denied counts refused retries since the budget started.
+	Denied int64
+}
+
+// budgetState is the pure budget: calls and retries in a ring of buckets.
+type budgetState struct {
+	cfg              BudgetConfig
+	width            int64 // bucket width, ns
+	epoch            int64 // index of the current bucket
+	calls, retries   [budgetBuckets]int64
+	sumCalls, sumRet int64
+	denied           int64
+}
+
+func newBudgetState(cfg BudgetConfig) *budgetState {
+	return &budgetState{cfg: cfg, width: int64(cfg.Window) / budgetBuckets}
+}
+
+func (s *budgetState) advance(now time.Time) {
+	idx := now.UnixNano() / s.width
+	if idx <= s.epoch {
+		return
+	}
+	if idx-s.epoch >= budgetBuckets {
+		s.calls, s.retries = [budgetBuckets]int64{}, [budgetBuckets]int64{}
+		s.sumCalls, s.sumRet = 0, 0
+	} else {
+		for e := s.epoch + 1; e <= idx; e++ {
+			b := e % budgetBuckets
+			s.sumCalls -= s.calls[b]
+			s.sumRet -= s.retries[b]
+			s.calls[b], s.retries[b] = 0, 0
+		}
+	}
+	s.epoch = idx
+}
+
+func (s *budgetState) allowed() int64 {
+	a := int64(math.Floor(s.cfg.Percent * float64(s.sumCalls)))
+	if s.cfg.MinPerSecond > 0 {
+		a += int64(float64(s.cfg.MinPerSecond) * s.cfg.Window.Seconds())
+	}
+	return a
+}
+
+// Deposit counts one call at now.
+func (s *budgetState) Deposit(now time.Time) {
+	s.advance(now)
+	s.calls[s.epoch%budgetBuckets]++
+	s.sumCalls++
+}
+
+// Withdraw grants one retry at now if the window allows it.
+func (s *budgetState) Withdraw(now time.Time) bool {
+	s.advance(now)
+	if s.sumRet >= s.allowed() {
+		s.denied++
+		return false
+	}
+	s.retries[s.epoch%budgetBuckets]++
+	s.sumRet++
+	return true
+}
+
+func (s *budgetState) stats(now time.Time) BudgetStats {
+	s.advance(now)
+	return BudgetStats{Calls: s.sumCalls, Retries: s.sumRet, Allowed: s.allowed(), Denied: s.denied}
+}
+
+// Messages of the budget actor: a closed set.
+type budgetMsg interface{ isBudgetMsg() }
+
+type depositMsg struct{}
+type withdrawMsg struct{}
+type statsMsg struct{}
+
+func (depositMsg) isBudgetMsg()  {}
+func (withdrawMsg) isBudgetMsg() {}
+func (statsMsg) isBudgetMsg()    {}
+
+type budgetReply struct {
+	ok    bool
+	stats BudgetStats
+}
+
+type budgetBehavior struct {
+	s     *budgetState
+	clock engine.Clock
+}
+
+func (b *budgetBehavior) Receive(m budgetMsg) (budgetReply, error) {
+	now := b.clock.Now()
+	switch m.(type) {
+	case depositMsg:
+		b.s.Deposit(now)
+	case withdrawMsg:
+		return budgetReply{ok: b.s.Withdraw(now)}, nil
+	case statsMsg:
+		return budgetReply{stats: b.s.stats(now)}, nil
+	}
+	return budgetReply{}, nil
+}
+
+// Budget caps retries at a share of calls over a sliding window, shared by
+// every Retry that names it in Config.Budget. It is an actor: each call
+// deposits with a one-way message (no round trip), each retry asks for a
+// token. A restart after a panic starts from an empty window. Safe for
+// concurrent use; its goroutine ends with the engine.
+type Budget struct {
+	name  string
+	actor *engine.Actor[budgetMsg, budgetReply]
+}
+
+// NewBudget gets or creates the budget called name on eng.
+func NewBudget(eng *engine.Engine, name string, cfg BudgetConfig) (*Budget, error) {
+	if eng == nil {
+		return nil, messages.InvalidConfig(BudgetKind, "eng", nil, "must not be nil")
+	}
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	clock := eng.Clock()
+	return engine.Spawn(context.Background(), eng, BudgetKind, name, cfg, func() (*Budget, supervisor.Service, error) {
+		a := engine.NewActor(0, func() engine.Behavior[budgetMsg, budgetReply] {
+			return &budgetBehavior{s: newBudgetState(cfg), clock: clock}
+		})
+		return &Budget{name: name, actor: a}, a, nil
+	})
+}
+
+func (b *Budget) deposit() { _ = b.actor.Tell(depositMsg{}) }
+
+// withdraw asks for one retry; false when denied, stopped or ctx ended.
+func (b *Budget) withdraw(ctx context.Context) bool {
+	r, err := b.actor.Ask(ctx, withdrawMsg{})
+	return err == nil && r.ok
+}
+
+// Stats returns the budget's window.
+func (b *Budget) Stats(ctx context.Context) (BudgetStats, error) {
+	r, err := b.actor.Ask(ctx, statsMsg{})
+	return r.stats, err
+}

@@ -1,0 +1,122 @@
+package retry_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/retry"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// A 100 %-failure storm: 200 calls of 3 attempts each would make 400
+// retries; a 10 % budget without a floor allows 20.
+func TestBudgetCapsRetriesInAStorm(t *testing.T) {
+	h := newHarness(t)
+	b, err := retry.NewBudget(h.eng, "storm", retry.BudgetConfig{Percent: 0.1, MinPerSecond: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := h.retry(t, retry.Config{Backoff: retry.Backoff{InitialDelay: time.Millisecond}, JitterKind: retry.NoJitter, Budget: b})
+	const n = 200
+	calls, budgetDenied := 0, 0
+	h.run(t, func() {
+		for i := 0; i < n; i++ {
+			err := r.Execute(context.Background(), func(context.Context) error { calls++; return errA })
+			var ee *retry.ExhaustedError
+			if errors.As(err, &ee) && ee.Reason == "budget" {
+				budgetDenied++
+			}
+		}
+	})
+	retries := calls - n
+	if retries > n/10 || retries < n/10-1 {
+		t.Fatalf("got %d retries for %d calls, want about %d (10%%)", retries, n, n/10)
+	}
+	if budgetDenied < n-retries {
+		t.Fatalf("got %d budget refusals, want at least %d", budgetDenied, n-retries)
+	}
+	st, err := b.Stats(context.Background())
+	if err != nil || st.Calls != n || st.Retries != int64(retries) || st.Denied == 0 {
+		t.Fatalf("got stats %+v, %v; want %d calls, %d retries, some denied", st, err, n, retries)
+	}
+}
+
+func TestBudgetFloorAndWindow(t *testing.T) {
+	h := newHarness(t)
+	b, err := retry.NewBudget(h.eng, "floor", retry.BudgetConfig{Percent: 0.1, MinPerSecond: 1, Window: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// No calls: the floor alone allows 1/s × 10 s = 10 retries.
+	if st, _ := b.Stats(ctx); st.Allowed != 10 {
+		t.Fatalf("got allowed %d, want 10", st.Allowed)
+	}
+	r := h.retry(t, retry.Config{Backoff: retry.Backoff{MaxAttempts: 100, InitialDelay: time.Millisecond, Strategy: retry.Constant},
+		JitterKind: retry.NoJitter, Budget: b})
+	calls := 0
+	var got error
+	h.run(t, func() { got = r.Execute(ctx, func(context.Context) error { calls++; return errA }) })
+	if calls != 11 || !errors.Is(got, messages.ErrRetriesExhausted) {
+		t.Fatalf("got %d calls, %v; want 11 (1 + 10 retries) and exhaustion", calls, got)
+	}
+	// After a whole window the retries are forgotten.
+	h.clock.Advance(11 * time.Second)
+	if st, _ := b.Stats(ctx); st.Retries != 0 || st.Calls != 0 {
+		t.Fatalf("got %+v after the window, want it empty", st)
+	}
+}
+
+func TestBudgetConfig(t *testing.T) {
+	eng, _ := newEngine(t)
+	for _, tt := range []struct {
+		field string
+		cfg   retry.BudgetConfig
+	}{
+		{"Percent", retry.BudgetConfig{Percent: -1}},
+		{"Percent", retry.BudgetConfig{Percent: 11}},
+		{"MinPerSecond", retry.BudgetConfig{MinPerSecond: -2}},
+		{"Window", retry.BudgetConfig{Window: time.Millisecond}},
+	} {
+		_, err := retry.NewBudget(eng, "bad", tt.cfg)
+		var ce *messages.ConfigError
+		if !errors.As(err, &ce) || ce.Field != tt.field {
+			t.Errorf("got %v, want a config error naming %s", err, tt.field)
+		}
+	}
+	if _, err := retry.NewBudget(nil, "x", retry.BudgetConfig{}); err == nil {
+		t.Error("got nil error for a nil engine")
+	}
+	a, err1 := retry.NewBudget(eng, "same", retry.BudgetConfig{})
+	b, err2 := retry.NewBudget(eng, "same", retry.BudgetConfig{})
+	if err1 != nil || err2 != nil || a != b {
+		t.Errorf("got %p, %p (%v, %v), want the same budget", a, b, err1, err2)
+	}
+	if _, err := retry.NewBudget(eng, "same", retry.BudgetConfig{Percent: 0.5}); err == nil {
+		t.Error("got nil error for a conflicting config")
+	}
+}
+
+func TestBudgetAfterShutdown(t *testing.T) {
+	h := newHarness(t)
+	b, err := retry.NewBudget(h.eng, "gone", retry.BudgetConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.eng.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := h.retry(t, retry.Config{Budget: b})
+	calls := 0
+	var got error
+	h.run(t, func() { got = r.Execute(context.Background(), func(context.Context) error { calls++; return errA }) })
+	var ee *retry.ExhaustedError
+	if calls != 1 || !errors.As(got, &ee) || ee.Reason != "budget" {
+		t.Fatalf("got %d calls, %v; want 1 call refused by the stopped budget", calls, got)
+	}
+	if _, err := b.Stats(context.Background()); !errors.Is(err, messages.ErrStopped) {
+		t.Fatalf("got %v, want ErrStopped", err)
+	}
+}

@@ -1,0 +1,232 @@
+package retry
+
+import (
+	"context"
+	"time"
+
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// Kind is the pattern name of retry in events and errors.
+const Kind = "retry"
+
+// Strategy is how the delay grows with the attempt number.
+type Strategy uint8
+
+// Strategies.
+const (
+	// Exponential (the default) waits InitialDelay × Multiplier^(n-1).
+	Exponential Strategy = iota
+	// Linear waits InitialDelay + Step × (n-1).
+	Linear
+	// Constant waits InitialDelay.
+	Constant
+)
+
+// JitterKind is how a delay is randomised.
+type JitterKind uint8
+
+// Jitter kinds.
+const (
+	// Proportional (the default, as the original) adds a uniform value in
+	// [-Jitter × d, +Jitter × d].
+	Proportional JitterKind = iota
+	// NoJitter waits exactly the computed delay.
+	NoJitter
+	// Full waits a uniform value in [0, d].
+	Full
+	// Equal waits d/2 plus a uniform value in [0, d/2].
+	Equal
+	// Decorrelated waits a uniform value in [InitialDelay, 3 × previous
+	// delay] (the first time, previous is InitialDelay).
+	Decorrelated
+)
+
+// Defaults (the original's).
+const (
+	DefaultMaxAttempts  = 3
+	DefaultInitialDelay = time.Second
+	DefaultMaxDelay     = 60 * time.Second
+	DefaultMultiplier   = 2.0
+	DefaultJitter       = 0.1
+)
+
+// Backoff is the delay schedule of a strategy. Zero fields take the
+// defaults above (Step defaults to InitialDelay).
+type Backoff struct {
+	// MaxAttempts counts the first call; 1 means no retry. Default 3.
+	MaxAttempts int
+	// InitialDelay is the first wait; default 1 s.
+	InitialDelay time.Duration
+	// MaxDelay caps every wait, jitter included; default 60 s.
+	MaxDelay time.Duration
+	// Multiplier is the Exponential growth factor (≥ 1); default 2.
+	Multiplier float64
+	// Step is Linear's increment; default InitialDelay.
+	Step time.Duration
+	// Strategy is Exponential (default), Linear or Constant.
+	Strategy Strategy
+}
+
+// ErrorStrategy is a per-error backoff: Match decides which errors use it.
+type ErrorStrategy struct {
+	// Match selects the errors this strategy applies to (required).
+	Match func(error) bool
+	// Backoff is its schedule; zero fields take the defaults.
+	Backoff Backoff
+}
+
+// Attempt describes a point of a retry loop to the callbacks.
+type Attempt struct {
+	// Attempt is the number of the attempt that just ran (1-based).
+	Attempt int
+	// MaxAttempts is the bound of the strategy in force.
+	MaxAttempts int
+	// Delay is the wait before the next attempt (OnRetry only).
+	Delay time.Duration
+	// Err is the attempt's error (nil for a rejected result).
+	Err error
+}
+
+// Config configures a Retry. Zero fields take the documented defaults.
+type Config struct {
+	// Backoff is the default schedule (3 attempts, 1 s, ×2, max 60 s).
+	Backoff
+	// JitterKind is Proportional (default), NoJitter, Full, Equal or
+	// Decorrelated.
+	JitterKind JitterKind
+	// Jitter is Proportional's fraction in [0, 1]; 0 means 0.1 (use
+	// NoJitter for none).
+	Jitter float64
+	// RetryOn says which errors are retried; nil means DefaultRetryOn.
+	RetryOn func(error) bool
+	// AbortOn stops at once on the errors it matches (returned unchanged),
+	// even if RetryOn would retry them.
+	AbortOn func(error) bool
+	// MaxDuration bounds the whole loop: no retry starts whose wait would
+	// end later than MaxDuration after the first call. 0 means no bound.
+	MaxDuration time.Duration
+	// PerError are per-error schedules; the first whose Match matches an
+	// error wins, and each counts its own attempts.
+	PerError []ErrorStrategy
+	// Budget, when set, must grant every retry (see NewBudget).
+	Budget *Budget
+	// OnRetry is called before each wait.
+	OnRetry func(Attempt)
+	// OnSuccessAfterRetry is called when an attempt after the first
+	// succeeds.
+	OnSuccessAfterRetry func(Attempt)
+	// OnExhausted is called once when the loop gives up.
+	OnExhausted func(Attempt)
+	// Rand returns uniform values in [0, 1) for jitter; nil means
+	// math/rand/v2's Float64. Inject one in tests.
+	Rand func() float64
+}
+
+// DefaultRetryOn is the default retry predicate: true for every error
+// except context.Canceled and context.DeadlineExceeded and the rejections
+// of Bulwark's patterns that mean "do not retry now" (ErrCircuitOpen,
+// ErrBulkheadFull, ErrShed, ErrBackpressure, ErrLimitExceeded,
+// ErrRateLimited, ErrStopped). A messages.ErrTimeout from a timeout policy
+// inside the retry is retried, even though it also wraps
+// context.DeadlineExceeded.
+func DefaultRetryOn(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errorsIs(err, messages.ErrTimeout) {
+		return true
+	}
+	switch {
+	case errorsIs(err, context.Canceled), errorsIs(err, context.DeadlineExceeded),
+		errorsIs(err, messages.ErrCircuitOpen), errorsIs(err, messages.ErrBulkheadFull),
+		errorsIs(err, messages.ErrShed), errorsIs(err, messages.ErrBackpressure),
+		errorsIs(err, messages.ErrLimitExceeded), errorsIs(err, messages.ErrRateLimited),
+		errorsIs(err, messages.ErrStopped):
+		return false
+	}
+	return true
+}
+
+func (b Backoff) withDefaults() Backoff {
+	if b.MaxAttempts == 0 {
+		b.MaxAttempts = DefaultMaxAttempts
+	}
+	if b.InitialDelay == 0 {
+		b.InitialDelay = DefaultInitialDelay
+	}
+	if b.MaxDelay == 0 {
+		b.MaxDelay = DefaultMaxDelay
+		if b.MaxDelay < b.InitialDelay {
+			b.MaxDelay = b.InitialDelay
+		}
+	}
+	if b.Multiplier == 0 {
+		b.Multiplier = DefaultMultiplier
+	}
+	if b.Step == 0 {
+		b.Step = b.InitialDelay
+	}
+	return b
+}
+
+func (b Backoff) validate(prefix string) error {
+	switch {
+	case b.MaxAttempts < 1:
+		return messages.InvalidConfig(Kind, prefix+"MaxAttempts", b.MaxAttempts, "must be at least 1")
+	case b.InitialDelay < 0:
+		return messages.InvalidConfig(Kind, prefix+"InitialDelay", b.InitialDelay, "must not be negative")
+	case b.MaxDelay < b.InitialDelay:
+		return messages.InvalidConfig(Kind, prefix+"MaxDelay", b.MaxDelay, "must be at least InitialDelay")
+	case b.Multiplier < 1 || b.Multiplier != b.Multiplier:
+		return messages.InvalidConfig(Kind, prefix+"Multiplier", b.Multiplier, "must be at least 1")
+	case b.Step < 0:
+		return messages.InvalidConfig(Kind, prefix+"Step", b.Step, "must not be negative")
+	case b.Strategy > Constant:
+		return messages.InvalidConfig(Kind, prefix+"Strategy", b.Strategy, "must be Exponential, Linear or Constant")
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	c.Backoff = c.Backoff.withDefaults()
+	if c.Jitter == 0 {
+		c.Jitter = DefaultJitter
+	}
+	if c.RetryOn == nil {
+		c.RetryOn = DefaultRetryOn
+	}
+	if c.Rand == nil {
+		c.Rand = randFloat
+	}
+	ps := make([]ErrorStrategy, len(c.PerError))
+	for i, s := range c.PerError {
+		s.Backoff = s.Backoff.withDefaults()
+		ps[i] = s
+	}
+	c.PerError = ps // a copy: the user's slice is never modified
+	return c
+}
+
+func (c Config) validate() error {
+	if err := c.Backoff.validate(""); err != nil {
+		return err
+	}
+	switch {
+	case c.JitterKind > Decorrelated:
+		return messages.InvalidConfig(Kind, "JitterKind", c.JitterKind, "unknown jitter kind")
+	case c.Jitter < 0 || c.Jitter > 1 || c.Jitter != c.Jitter:
+		return messages.InvalidConfig(Kind, "Jitter", c.Jitter, "must be in [0, 1]")
+	case c.MaxDuration < 0:
+		return messages.InvalidConfig(Kind, "MaxDuration", c.MaxDuration, "must not be negative")
+	}
+	for i, s := range c.PerError {
+		if s.Match == nil {
+			return messages.InvalidConfig(Kind, "PerError.Match", i, "must not be nil")
+		}
+		if err := s.Backoff.validate("PerError.Backoff."); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+package retry
+
+import (
+	"fmt"
+
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// ErrExhausted is messages.ErrRetriesExhausted: every *ExhaustedError
+// wraps it.
+var ErrExhausted = messages.ErrRetriesExhausted
+
+// ExhaustedError is returned when the retry loop gives up: the attempts
+// ran out, the max duration or the budget forbade another retry, or the
+// last result was still rejected by RetryIfResult. It wraps
+// messages.ErrRetriesExhausted and the last error (so errors.Is finds
+// both), and carries the last result.
+type ExhaustedError struct {
+	// Name is the Retry's name.
+	Name string
+	// Attempts is how many attempts ran.
+	Attempts int
+	// Reason is "attempts", "max_duration" or "budget".
+	Reason string
+	// Result is the last attempt's result (its zero value when it failed).
+	Result any
+	// Err is the last attempt's error; nil when the last result was
+	// rejected.
+	Err error
+}
+
+// Error describes the give-up.
+func (e *ExhaustedError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("retry %q: %s after %d attempts (%s): %v", e.Name, messages.ErrRetriesExhausted, e.Attempts, e.Reason, e.Err)
+	}
+	return fmt.Sprintf("retry %q: %s after %d attempts (%s): result rejected", e.Name, messages.ErrRetriesExhausted, e.Attempts, e.Reason)
+}
+
+// Unwrap returns messages.ErrRetriesExhausted and the last error.
+func (e *ExhaustedError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{messages.ErrRetriesExhausted}
+	}
+	return []error{messages.ErrRetriesExhausted, e.Err}
+}

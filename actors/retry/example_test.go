@@ -1,0 +1,39 @@
+package retry_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/retry"
+)
+
+func Example() {
+	r, err := retry.New(nil, "fetch", retry.Config{
+		Backoff:    retry.Backoff{MaxAttempts: 3, InitialDelay: time.Millisecond},
+		JitterKind: retry.NoJitter,
+	})
+	if err != nil {
+		panic(err)
+	}
+	calls := 0
+	v, err := retry.Do(context.Background(), r, func(context.Context) (string, error) {
+		calls++
+		if calls < 3 {
+			return "", errors.New("flaky")
+		}
+		return "ok", nil
+	})
+	fmt.Println(v, err, calls)
+	// Output: ok <nil> 3
+}
+
+func ExampleExhaustedError() {
+	r, _ := retry.New(nil, "poll", retry.Config{Backoff: retry.Backoff{MaxAttempts: 2, InitialDelay: time.Millisecond}})
+	p := retry.For[string](r).RetryIfResult(func(s string) bool { return s == "pending" })
+	_, err := p.Do(context.Background(), func(context.Context) (string, error) { return "pending", nil })
+	var ee *retry.ExhaustedError
+	fmt.Println(errors.Is(err, retry.ErrExhausted), errors.As(err, &ee) && ee.Result == "pending")
+	// Output: true true
+}

@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// Policy is a stateless policy that wraps a call in the caller's goroutine:
+// retry, timeout, fallback, or a user's own. Apply runs the rest of the
+// chain by calling next.Call (zero, one or many times) and returns what the
+// caller of the composition gets. Implementations must be safe for
+// concurrent use; the actors/retry, actors/timeout and actors/fallback
+// packages provide them.
+type Policy[T any] interface {
+	Apply(ctx context.Context, next Next[T]) (T, error)
+}
+
+// Next is the rest of a composition below a Policy: calling it runs the
+// inner stages and finally the user's function. It is a small value (never
+// allocated) and may be called many times, also from another goroutine.
+type Next[T any] struct {
+	c  *Composition[T]
+	i  int
+	fn func(context.Context) (T, error)
+}
+
+// Call runs the rest of the chain with ctx.
+func (n Next[T]) Call(ctx context.Context) (T, error) {
+	if n.c == nil || n.i >= len(n.c.stages) {
+		return n.fn(ctx)
+	}
+	s := &n.c.stages[n.i]
+	inner := Next[T]{c: n.c, i: n.i + 1, fn: n.fn}
+	if s.guard != nil {
+		return runGuard(ctx, s.guard, s.classify, inner)
+	}
+	return s.policy.Apply(ctx, inner)
+}
+
+// runGuard acquires g, runs next and releases g exactly once, as a failure
+// if next panics (the panic goes on).
+func runGuard[T any](ctx context.Context, g Guard, classify func(error) messages.Outcome, next Next[T]) (T, error) {
+	p, err := g.Acquire(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	released := false
+	defer func() {
+		if !released {
+			g.Release(p, messages.Failure)
+		}
+	}()
+	v, err := next.Call(ctx)
+	released = true
+	g.Release(p, classify(err))
+	return v, err
+}
+
+// Stage is one layer of a composition: a Policy or a Guard. Build it with
+// UsePolicy or UseGuard.
+type Stage[T any] struct {
+	policy   Policy[T]
+	guard    Guard
+	classify func(error) messages.Outcome
+}
+
+// UsePolicy makes a stage of a stateless policy.
+func UsePolicy[T any](p Policy[T]) Stage[T] { return Stage[T]{policy: p} }
+
+// UseGuard makes a stage of a stateful pattern's handle (circuit breaker,
+// rate limiter, bulkhead, load shedder, backpressure, adaptive limiter or
+// your own Guard). classify turns the call's error into the outcome the
+// guard records; nil means messages.ClassifyError.
+func UseGuard[T any](g Guard, classify func(error) messages.Outcome) Stage[T] {
+	if classify == nil {
+		classify = messages.ClassifyError
+	}
+	return Stage[T]{guard: g, classify: classify}
+}
+
+// Composition is a chain of stages, outermost first, computed once and run
+// around many calls. It is safe for concurrent use; its zero value (and a
+// Composition with no stages) runs the function directly. Running a call
+// allocates nothing of its own: what allocates is what the stages do (a
+// timeout's derived context, say).
+type Composition[T any] struct {
+	stages []Stage[T]
+}
+
+// Chain composes the stages in exactly the order given, outermost first.
+// Nil policies and guards are skipped. Use it to choose an order other than
+// Compose's.
+func Chain[T any](stages ...Stage[T]) *Composition[T] {
+	c := &Composition[T]{stages: make([]Stage[T], 0, len(stages))}
+	for _, s := range stages {
+		if s.guard == nil && s.policy == nil {
+			continue
+		}
+		if s.guard != nil && s.classify == nil {
+			s.classify = messages.ClassifyError
+		}
+		c.stages = append(c.stages, s)
+	}
+	return c
+}
+
+// Policies names the patterns of a composition in the default order. Every
+// field is optional: a nil field takes no part.
+type Policies[T any] struct {
+	// Fallback is the outermost stage: it sees the final error, after
+	// every retry.
+	Fallback Policy[T]
+	// Retry re-runs everything below it, so each attempt asks the breaker,
+	// the limiter and the bulkhead again and gets its own timeout.
+	Retry Policy[T]
+	// CircuitBreaker rejects at once while open; a rejection is not
+	// retried by the default retry predicate.
+	CircuitBreaker Guard
+	// RateLimiter admits calls at a rate.
+	RateLimiter Guard
+	// Timeout bounds one attempt, including the wait for a bulkhead slot.
+	Timeout Policy[T]
+	// Admission are the concurrency guards closest to the call, in order:
+	// bulkhead, load shedder, backpressure, adaptive limiter.
+	Admission []Guard
+	// Classify turns a call's error into the outcome the guards record;
+	// nil means messages.ClassifyError.
+	Classify func(error) messages.Outcome
+}
+
+// Compose builds the default order, outermost first:
+//
+//	fallback → retry → circuit breaker → rate limiter → timeout →
+//	bulkhead / load shedder / backpressure / adaptive → call
+//
+// Why this order: fallback sees what is left after every retry; each retry
+// passes the breaker and the limiter again, so an opening circuit stops the
+// retries and every attempt is counted; the timeout bounds one attempt
+// (including its wait for a slot) and the breaker records a timed-out
+// attempt as a failure; the concurrency guards hold a slot only while the
+// call runs. Use Chain for another order.
+func Compose[T any](p Policies[T]) *Composition[T] {
+	stages := make([]Stage[T], 0, 5+len(p.Admission))
+	stages = append(stages, UsePolicy(p.Fallback), UsePolicy(p.Retry),
+		UseGuard[T](p.CircuitBreaker, p.Classify), UseGuard[T](p.RateLimiter, p.Classify),
+		UsePolicy(p.Timeout))
+	for _, g := range p.Admission {
+		stages = append(stages, UseGuard[T](g, p.Classify))
+	}
+	return Chain(stages...)
+}
+
+// Len returns the number of stages.
+func (c *Composition[T]) Len() int {
+	if c == nil {
+		return 0
+	}
+	return len(c.stages)
+}
+
+// Get runs fn under every stage of c and returns its result or the first
+// stage's error.
+func (c *Composition[T]) Get(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	return Next[T]{c: c, fn: fn}.Call(ctx)
+}
