@@ -1,0 +1,195 @@
+package ratelimit
+
+import (
+	"context"
+	"math"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+)
+
+// request is the closed set of messages a shard actor takes.
+type request interface{ isRequest() }
+
+// getCell asks for the live cell of (key, rate), creating it if need be.
+type getCell struct {
+	h    uint64
+	key  string
+	rate Rate
+}
+
+// sweep asks the shard to forget its idle keys (sent by its timer).
+type sweep struct{}
+
+// countKeys asks how many keys the shard holds (for Stats).
+type countKeys struct{}
+
+func (getCell) isRequest()   {}
+func (sweep) isRequest()     {}
+func (countKeys) isRequest() {}
+
+// reply answers a request: the cell, or (c nil) the time in nanoseconds
+// until a full shard can take a new key; or the number of keys.
+type reply struct {
+	c     *cell
+	retry int64
+	keys  int
+}
+
+// shard is one actor's share of the keys. tab is written only by the
+// owning actor's goroutine and read by callers; the fields after it belong
+// to the owner alone. They live here rather than in the behaviour so that a
+// restart after a panic keeps every key's limit.
+type shard struct {
+	tab   atomic.Pointer[table]
+	actor *engine.Actor[request, reply]
+	clock engine.Clock
+	base  time.Time // time zero of this shard's cells
+
+	alg      Algorithm
+	every    time.Duration // sweep interval
+	maxKeys  int           // per shard; 0: no cap
+	count    int           // owner only: live cells
+	nextIdle int64         // owner only: no cell goes idle before this
+}
+
+func newShard(clock engine.Clock, cfg Config) *shard {
+	s := &shard{clock: clock, base: clock.Now(), alg: cfg.Algorithm, every: cfg.SweepInterval}
+	if cfg.MaxKeys > 0 {
+		s.maxKeys = (cfg.MaxKeys + cfg.Shards - 1) / cfg.Shards
+	}
+	s.tab.Store(newTable(minTableSize))
+	s.actor = engine.NewActor(0, s.newOwner)
+	return s
+}
+
+// since converts a clock reading to the shard's nanoseconds.
+func (s *shard) since(now time.Time) int64 { return int64(now.Sub(s.base)) }
+
+// get asks the owner for the cell of (key, rate).
+func (s *shard) get(ctx context.Context, h uint64, key string, r Rate) (reply, error) {
+	return s.actor.Ask(ctx, getCell{h: h, key: key, rate: r})
+}
+
+// owner is the behaviour of a shard's actor: it creates, evicts and
+// re-tables cells, and runs the periodic sweep.
+type owner struct {
+	s       *shard
+	timer   engine.Timer
+	stopped atomic.Bool
+}
+
+func (s *shard) newOwner() engine.Behavior[request, reply] {
+	o := &owner{s: s}
+	o.timer = s.clock.AfterFunc(s.every, o.tick)
+	return o
+}
+
+// tick runs on the clock's goroutine: it only posts a message (Tell waits
+// while the mailbox is full, so a sweep is never lost).
+func (o *owner) tick() {
+	if !o.stopped.Load() {
+		_ = o.s.actor.Tell(sweep{})
+	}
+}
+
+// Stop releases the sweep timer when the loop ends.
+func (o *owner) Stop() {
+	o.stopped.Store(true)
+	o.timer.Stop()
+}
+
+// Receive handles one request in the actor's goroutine.
+func (o *owner) Receive(m request) (reply, error) {
+	s := o.s
+	switch m := m.(type) {
+	case getCell:
+		return s.getOrCreate(m, s.since(s.clock.Now())), nil
+	case sweep:
+		s.sweepAt(s.since(s.clock.Now()))
+		s.shrink()
+		o.timer.Reset(s.every)
+	case countKeys:
+		return reply{keys: s.count}, nil
+	}
+	return reply{}, nil
+}
+
+// getOrCreate finds or makes the cell of m at now.
+func (s *shard) getOrCreate(m getCell, now int64) reply {
+	t := s.tab.Load()
+	if c, _ := t.find(m.h, m.key, m.rate); c != nil {
+		return reply{c: c}
+	}
+	if s.maxKeys > 0 && s.count >= s.maxKeys {
+		if now >= s.nextIdle {
+			s.sweepAt(now)
+		}
+		if s.count >= s.maxKeys {
+			return reply{retry: max(s.nextIdle-now, 1)}
+		}
+	}
+	if (s.count+1)*4 > len(t.slots)*3 {
+		if now >= s.nextIdle {
+			s.sweepAt(now) // lazy eviction before growing
+		}
+		if (s.count+1)*4 > len(t.slots)*3 {
+			t = t.resized(2 * len(t.slots))
+			s.tab.Store(t)
+		}
+	}
+	c := &cell{hash: m.h, key: strings.Clone(m.key), rate: m.rate}
+	t.put(c)
+	s.count++
+	// The caller is about to use the cell, which keeps it busy for at least
+	// one interval.
+	s.nextIdle = min(s.nextIdle, now+int64(m.rate.Interval()))
+	return reply{c: c}
+}
+
+// sweepAt evicts every cell that is idle at now (one CompareAndSwap to
+// dead, so a caller deciding at the same moment either wins, and the cell
+// is not idle any more, or finds it dead and asks again) and records when
+// the next one will be.
+func (s *shard) sweepAt(now int64) {
+	t := s.tab.Load()
+	next := int64(math.MaxInt64)
+	for i := uint64(0); i < uint64(len(t.slots)); {
+		c := t.slots[i].Load()
+		if c == nil {
+			i++
+			continue
+		}
+		old := c.word.Load()
+		var idle int64
+		if s.alg == SlidingWindow {
+			idle = windowIdleAt(old, now, c.rate)
+		} else {
+			idle = gcraIdleAt(old)
+		}
+		if idle <= now && c.word.CompareAndSwap(old, dead) {
+			t.remove(i) // shifts a later cell into i: look at i again
+			s.count--
+			continue
+		}
+		next = min(next, max(idle, now+1))
+		i++
+	}
+	s.nextIdle = next
+}
+
+// shrink replaces a mostly empty table by a smaller one, so that memory
+// follows the number of live keys down as well as up.
+func (s *shard) shrink() {
+	t := s.tab.Load()
+	if len(t.slots) <= minTableSize || s.count*8 >= len(t.slots) {
+		return
+	}
+	size := minTableSize
+	for size*3 < s.count*4*2 { // keep it at most 3/8 full
+		size <<= 1
+	}
+	s.tab.Store(t.resized(size))
+}

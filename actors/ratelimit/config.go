@@ -1,0 +1,101 @@
+package ratelimit
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// Kind is the pattern name of the local rate limiter in events, errors and
+// the supervisor's registry.
+const Kind = "ratelimit"
+
+// ShardKind is the registry kind of a limiter's extra shard actors, named
+// "<name>/<i>" for i >= 1 (shard 0 is registered as the limiter itself).
+const ShardKind = "ratelimit.shard"
+
+// Algorithm selects how a key's rate is enforced.
+type Algorithm uint8
+
+// Algorithms.
+const (
+	// GCRA (the default) is the generic cell rate algorithm: one timestamp
+	// per key, a burst of Count and then Count per Period spread evenly —
+	// the leaky bucket of the original (aiolimiter) — with an exact
+	// RetryAfter.
+	GCRA Algorithm = iota
+	// SlidingWindow counts requests in the current and previous windows of
+	// one Period and weighs the previous one by its overlap with the last
+	// Period (the "sliding window counter"). It admits up to Count at the
+	// start of each window when the previous one was quiet; Count is at
+	// most 1,048,575 per Period.
+	SlidingWindow
+)
+
+// String returns "gcra" or "sliding_window".
+func (a Algorithm) String() string {
+	switch a {
+	case GCRA:
+		return "gcra"
+	case SlidingWindow:
+		return "sliding_window"
+	}
+	return "unknown"
+}
+
+// DefaultSweepInterval is how often, by default, each shard forgets the keys
+// that have gone idle.
+const DefaultSweepInterval = 10 * time.Second
+
+// maxShards bounds Config.Shards.
+const maxShards = 256
+
+// Config configures a Limiter. Zero fields take the documented defaults.
+// Config is comparable: asking for an existing name with a different Config
+// is an error.
+type Config struct {
+	// Algorithm is GCRA (default) or SlidingWindow.
+	Algorithm Algorithm
+	// Shards is the number of actors keys are spread over by hash, rounded
+	// up to a power of two, at most 256. Zero means GOMAXPROCS rounded up to
+	// a power of two.
+	Shards int
+	// MaxKeys, if positive, caps the number of (key, rate) pairs held; each
+	// shard holds at most MaxKeys/Shards (rounded up). A full shard first
+	// forgets its idle keys; if none is idle it rejects the new key
+	// (ReasonKeyLimit) rather than forget a key that is still limited. Zero
+	// means no cap: memory is bounded by the keys active within one Period.
+	MaxKeys int
+	// SweepInterval is how often each shard sweeps out idle keys (default
+	// DefaultSweepInterval). Idle keys are also dropped lazily, before a
+	// shard's table grows.
+	SweepInterval time.Duration
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Algorithm > SlidingWindow {
+		return c, messages.InvalidConfig(Kind, "Algorithm", c.Algorithm, "must be GCRA or SlidingWindow")
+	}
+	if c.Shards < 0 || c.Shards > maxShards {
+		return c, messages.InvalidConfig(Kind, "Shards", c.Shards, "must be between 0 (default) and 256")
+	}
+	if c.MaxKeys < 0 {
+		return c, messages.InvalidConfig(Kind, "MaxKeys", c.MaxKeys, "must not be negative (0: no cap)")
+	}
+	if c.SweepInterval < 0 {
+		return c, messages.InvalidConfig(Kind, "SweepInterval", c.SweepInterval, "must not be negative")
+	}
+	if c.SweepInterval == 0 {
+		c.SweepInterval = DefaultSweepInterval
+	}
+	if c.Shards == 0 {
+		c.Shards = runtime.GOMAXPROCS(0)
+	}
+	n := 1
+	for n < c.Shards {
+		n <<= 1
+	}
+	c.Shards = min(n, maxShards)
+	return c, nil
+}

@@ -1,0 +1,2 @@
+// Package ratelimit is Bulwark's local, per-key rate limiter.
+package ratelimit

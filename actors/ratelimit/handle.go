@@ -1,0 +1,348 @@
+package ratelimit
+
+import (
+	"context"
+	"hash/maphash"
+	"math"
+	"math/bits"
+	"math/rand/v2"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/eventstream"
+	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/supervisor"
+)
+
+// Limiter limits the rate of events per key: each (key, rate) pair is an
+// independent limit. It is safe for concurrent use; its shard actors stop
+// with the engine, after which every call returns messages.ErrStopped.
+type Limiter struct {
+	eng    *engine.Engine
+	clock  engine.Clock
+	name   string
+	alg    Algorithm
+	shards []*shard
+	shift  uint // h>>shift picks the shard
+	seed   maphash.Seed
+	counts *[nStripes]stripe
+}
+
+// Result is the verdict of Check.
+type Result struct {
+	// Allowed reports whether the event may happen now (it was counted).
+	Allowed bool
+	// RetryAfter is, when not Allowed, the exact time until the key's next
+	// permit (or, for ReasonKeyLimit, until a key can be forgotten).
+	RetryAfter time.Duration
+	// Reason is empty when Allowed, else ReasonExceeded or ReasonKeyLimit.
+	Reason string
+}
+
+// Stats is a value copy of a limiter's counters.
+type Stats struct {
+	// Name is the limiter's name.
+	Name string
+	// Algorithm is the algorithm in use.
+	Algorithm Algorithm
+	// Shards is the number of shard actors.
+	Shards int
+	// ActiveKeys is the number of (key, rate) pairs holding state.
+	ActiveKeys int
+	// MaxKeys is the cap on ActiveKeys (0: none).
+	MaxKeys int
+	// Allowed and Rejected count decisions since the limiter started
+	// (rejections for a malformed rate and waits given up are not counted).
+	Allowed, Rejected uint64
+}
+
+// nStripes spreads the decision counters over cache lines so that callers
+// on different cores do not contend for one counter.
+const nStripes = 16
+
+type stripe struct {
+	allowed, rejected atomic.Uint64
+	_                 [48]byte
+}
+
+// New returns the limiter called name on eng, creating it (and its shard
+// actors) if it does not exist yet. Asking again for the same name with the
+// same Config returns the same Limiter; a different Config is an error.
+func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
+	if eng == nil {
+		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
+	}
+	full, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	// Shards 1..n-1 are children of their own; shard 0 is the limiter's.
+	extra := make([]*shard, full.Shards)
+	for i := 1; i < full.Shards; i++ {
+		extra[i], err = engine.Spawn(ctx, eng, ShardKind, name+"/"+strconv.Itoa(i), cfg,
+			func() (*shard, supervisor.Service, error) {
+				s := newShard(eng.Clock(), full)
+				return s, s.actor, nil
+			})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return engine.Spawn(ctx, eng, Kind, name, cfg, func() (*Limiter, supervisor.Service, error) {
+		s0 := newShard(eng.Clock(), full)
+		extra[0] = s0
+		l := &Limiter{
+			eng:    eng,
+			clock:  eng.Clock(),
+			name:   name,
+			alg:    full.Algorithm,
+			shards: extra,
+			shift:  uint(64 - bits.TrailingZeros(uint(full.Shards))),
+			seed:   maphash.MakeSeed(),
+			counts: new([nStripes]stripe),
+		}
+		return l, s0.actor, nil
+	})
+}
+
+// Name returns the limiter's name.
+func (l *Limiter) Name() string { return l.name }
+
+// Allow reports whether one event for key may happen now under rate (see
+// ParseRate): nil if it may (it is counted), else a *messages.RejectedError
+// wrapping ErrLimited whose RetryAfter is the exact time until the key's
+// next permit. A malformed rate is a *RateError: the limiter never fails
+// open. After shutdown it returns messages.ErrStopped. ctx bounds only the
+// rare round trip to a shard actor (a key's first use).
+func (l *Limiter) Allow(ctx context.Context, key, rate string) error {
+	r, err := ParseRate(rate)
+	if err != nil {
+		return err
+	}
+	res, err := l.check(ctx, key, r, rate)
+	if err != nil || res.Allowed {
+		return err
+	}
+	return l.rejected(res)
+}
+
+// AllowRate is Allow with a parsed Rate.
+func (l *Limiter) AllowRate(ctx context.Context, key string, r Rate) error {
+	res, err := l.CheckRate(ctx, key, r)
+	if err != nil || res.Allowed {
+		return err
+	}
+	return l.rejected(res)
+}
+
+// Check is Allow that reports a refusal as a Result instead of an error,
+// so that it never allocates: err is only for a malformed rate, ctx or
+// shutdown.
+func (l *Limiter) Check(ctx context.Context, key, rate string) (Result, error) {
+	r, err := ParseRate(rate)
+	if err != nil {
+		return Result{}, err
+	}
+	return l.check(ctx, key, r, rate)
+}
+
+// CheckRate is Check with a parsed Rate.
+func (l *Limiter) CheckRate(ctx context.Context, key string, r Rate) (Result, error) {
+	if err := r.check(); err != nil {
+		return Result{}, err
+	}
+	return l.check(ctx, key, r, "")
+}
+
+func (l *Limiter) rejected(res Result) error {
+	return &messages.RejectedError{Err: ErrLimited, Pattern: Kind, Name: l.name, Reason: res.Reason, RetryAfter: res.RetryAfter}
+}
+
+// check decides one event; label is the rate as the caller wrote it ("":
+// r.String(), built only for events).
+func (l *Limiter) check(ctx context.Context, key string, r Rate, label string) (Result, error) {
+	if l.alg == SlidingWindow && r.Count > maxWindowCount {
+		return Result{}, &RateError{Input: rateLabel(r, label), Rule: "count must be at most 1048575 for the sliding window"}
+	}
+	h := l.hash(key, r)
+	s := l.shards[h>>l.shift]
+	for {
+		c, res, err := l.cell(ctx, s, h, key, r)
+		if c == nil {
+			if err == nil {
+				l.count(false)
+				l.publish(eventstream.EventRateLimitExceeded, key, r, label)
+			}
+			return res, err
+		}
+		ok, retry, isDead := c.allowAt(l.alg, s.since(l.clock.Now()))
+		if isDead {
+			continue // evicted under us: the owner makes a fresh one
+		}
+		l.count(ok)
+		if ok {
+			l.publish(eventstream.EventRateLimitPassed, key, r, label)
+			return Result{Allowed: true}, nil
+		}
+		l.publish(eventstream.EventRateLimitExceeded, key, r, label)
+		return Result{RetryAfter: time.Duration(retry), Reason: ReasonExceeded}, nil
+	}
+}
+
+// cell returns the live cell of (key, r): from the shard's table without a
+// round trip, or from its owner. A nil cell with a nil error is a refusal
+// for the key cap, described by the Result.
+func (l *Limiter) cell(ctx context.Context, s *shard, h uint64, key string, r Rate) (*cell, Result, error) {
+	if c := s.tab.Load().lookup(h, key, r); c != nil {
+		if err := s.actor.Err(); err != nil {
+			return nil, Result{}, err
+		}
+		return c, Result{}, nil
+	}
+	rep, err := s.get(ctx, h, key, r)
+	if err != nil {
+		return nil, Result{}, err
+	}
+	if rep.c == nil {
+		return nil, Result{RetryAfter: time.Duration(rep.retry), Reason: ReasonKeyLimit}, nil
+	}
+	return rep.c, Result{}, nil
+}
+
+// Wait blocks until one event for key may happen under rate, waiting on
+// the engine's clock. It fails fast, consuming nothing, with a
+// *messages.RejectedError (ReasonDeadline) when the wait would outlast
+// ctx's deadline (as x/time/rate's Wait); it returns ctx.Err() if ctx ends
+// while it waits, giving its reservation back; and messages.ErrStopped
+// after shutdown. Under GCRA waiters are served in the order they
+// reserved; under SlidingWindow a waiter sleeps until its RetryAfter and
+// asks again.
+func (l *Limiter) Wait(ctx context.Context, key, rate string) error {
+	r, err := ParseRate(rate)
+	if err != nil {
+		return err
+	}
+	return l.wait(ctx, key, r, rate)
+}
+
+// WaitRate is Wait with a parsed Rate.
+func (l *Limiter) WaitRate(ctx context.Context, key string, r Rate) error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	return l.wait(ctx, key, r, "")
+}
+
+func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if l.alg == SlidingWindow {
+		return l.waitWindow(ctx, key, r, label)
+	}
+	h := l.hash(key, r)
+	s := l.shards[h>>l.shift]
+	for {
+		c, res, err := l.cell(ctx, s, h, key, r)
+		if c == nil {
+			if err == nil {
+				err = l.rejected(res)
+			}
+			return err
+		}
+		now := l.clock.Now()
+		maxWait := int64(math.MaxInt64)
+		if dl, ok := ctx.Deadline(); ok {
+			maxWait = int64(dl.Sub(now))
+		}
+		ok, wait, isDead := c.reserveAt(s.since(now), maxWait)
+		if isDead {
+			continue
+		}
+		if !ok {
+			return l.rejected(Result{RetryAfter: time.Duration(wait), Reason: ReasonDeadline})
+		}
+		if err := engine.Sleep(ctx, l.clock, time.Duration(wait)); err != nil {
+			c.unreserve()
+			return err
+		}
+		l.count(true)
+		l.publish(eventstream.EventRateLimitPassed, key, r, label)
+		return nil
+	}
+}
+
+func (l *Limiter) waitWindow(ctx context.Context, key string, r Rate, label string) error {
+	for {
+		res, err := l.check(ctx, key, r, label)
+		if err != nil || res.Allowed {
+			return err
+		}
+		if res.Reason == ReasonExceeded {
+			if dl, ok := ctx.Deadline(); ok && l.clock.Now().Add(res.RetryAfter).After(dl) {
+				return l.rejected(Result{RetryAfter: res.RetryAfter, Reason: ReasonDeadline})
+			}
+		}
+		if err := engine.Sleep(ctx, l.clock, res.RetryAfter); err != nil {
+			return err
+		}
+	}
+}
+
+// Stats returns the limiter's counters; it asks every shard for its key
+// count.
+func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
+	st := Stats{Name: l.name, Algorithm: l.alg, Shards: len(l.shards)}
+	for _, s := range l.shards {
+		rep, err := s.actor.Ask(ctx, countKeys{})
+		if err != nil {
+			return Stats{}, err
+		}
+		st.ActiveKeys += rep.keys
+		st.MaxKeys += s.maxKeys
+	}
+	for i := range l.counts {
+		st.Allowed += l.counts[i].allowed.Load()
+		st.Rejected += l.counts[i].rejected.Load()
+	}
+	return st, nil
+}
+
+func (l *Limiter) hash(key string, r Rate) uint64 {
+	h := maphash.String(l.seed, key)
+	h ^= uint64(r.Count)*0x9e3779b97f4a7c15 ^ uint64(r.Period)*0xc2b2ae3d27d4eb4f
+	// murmur3's finaliser: the shard takes the high bits, the table the low.
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return h
+}
+
+func (l *Limiter) count(allowed bool) {
+	st := &l.counts[rand.Uint32()%nStripes]
+	if allowed {
+		st.allowed.Add(1)
+	} else {
+		st.rejected.Add(1)
+	}
+}
+
+// publish sends a rate-limit event (Fields.Key and Fields.Limit); nothing
+// is built when nobody subscribes.
+func (l *Limiter) publish(t eventstream.Type, key string, r Rate, label string) {
+	if !l.eng.Events().HasSubscribers() {
+		return
+	}
+	l.eng.Publish(eventstream.Event{Type: t, Pattern: Kind, Name: l.name,
+		Fields: eventstream.Fields{Key: key, Limit: rateLabel(r, label)}})
+}
+
+func rateLabel(r Rate, label string) string {
+	if label != "" {
+		return label
+	}
+	return r.String()
+}

@@ -1,0 +1,442 @@
+package ratelimit_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/eventstream"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// ★ 55: "2/second": 5 sequential checks → 2 allowed; "5/second": 20 → 5.
+func TestSequentialBurst(t *testing.T) {
+	for _, alg := range algorithms {
+		t.Run(alg.String(), func(t *testing.T) {
+			l, _, _ := newLimiter(t, ratelimit.Config{Algorithm: alg})
+			if got := allowed(t, l, "u", "2/second", 5); got != 2 {
+				t.Errorf("2/second over 5: got %d allowed, want 2", got)
+			}
+			if got := allowed(t, l, "v", "5/second", 20); got != 5 {
+				t.Errorf("5/second over 20: got %d allowed, want 5", got)
+			}
+			st := stats(t, l)
+			if st.Allowed != 7 || st.Rejected != 18 || st.ActiveKeys != 2 {
+				t.Errorf("stats: got allowed %d rejected %d keys %d, want 7 18 2", st.Allowed, st.Rejected, st.ActiveKeys)
+			}
+		})
+	}
+}
+
+// ★ 59: 20 concurrent checks at "10/second" → exactly 10.
+func TestConcurrentExact(t *testing.T) {
+	for _, alg := range algorithms {
+		t.Run(alg.String(), func(t *testing.T) {
+			l, _, _ := newLimiter(t, ratelimit.Config{Algorithm: alg})
+			var ok atomic.Int64
+			var wg sync.WaitGroup
+			for range 20 {
+				wg.Go(func() {
+					if l.Allow(context.Background(), "k", "10/second") == nil {
+						ok.Add(1)
+					}
+				})
+			}
+			wg.Wait()
+			if got := ok.Load(); got != 10 {
+				t.Fatalf("got %d allowed, want 10", got)
+			}
+		})
+	}
+}
+
+// Refill: "4/second" allows 4, then one every 250 ms, with an exact RetryAfter.
+func TestRefillTiming(t *testing.T) {
+	l, clock, _ := newLimiter(t, ratelimit.Config{})
+	ctx := context.Background()
+	if got := allowed(t, l, "k", "4/second", 4); got != 4 {
+		t.Fatalf("burst: got %d, want 4", got)
+	}
+	wantRejected(t, l.Allow(ctx, "k", "4/second"), ratelimit.ReasonExceeded, 250*time.Millisecond)
+	clock.Advance(250*time.Millisecond - time.Nanosecond)
+	wantRejected(t, l.Allow(ctx, "k", "4/second"), ratelimit.ReasonExceeded, time.Nanosecond)
+	clock.Advance(time.Nanosecond)
+	if err := l.Allow(ctx, "k", "4/second"); err != nil {
+		t.Fatalf("at the next permit: got %v, want nil", err)
+	}
+	wantRejected(t, l.Allow(ctx, "k", "4/second"), ratelimit.ReasonExceeded, 250*time.Millisecond)
+	res, err := l.Check(ctx, "k", "4/second")
+	if err != nil || res.Allowed || res.RetryAfter != 250*time.Millisecond {
+		t.Fatalf("Check: got %+v, %v; want refused, 250ms", res, err)
+	}
+}
+
+// ★ 56: keys are independent; so are two rates on one key; the spellings
+// of one rate are one limit.
+func TestIsolation(t *testing.T) {
+	l, _, _ := newLimiter(t, ratelimit.Config{})
+	for i := range 10 {
+		k := "user_" + strconv.Itoa(i)
+		if got := allowed(t, l, k, "3/second", 5); got != 3 {
+			t.Errorf("%s: got %d, want 3", k, got)
+		}
+	}
+	if got := allowed(t, l, "user_0", "10/minute", 12); got != 10 {
+		t.Errorf("second rate on one key: got %d, want 10", got)
+	}
+	if got := allowed(t, l, "x", "2/s", 1) + allowed(t, l, "x", "2/seconds", 1) + allowed(t, l, "x", "2/second", 1); got != 2 {
+		t.Errorf("2/s, 2/seconds, 2/second on one key: got %d allowed, want 2", got)
+	}
+	ctx := context.Background()
+	if err := l.AllowRate(ctx, "x", ratelimit.MustParseRate("2/second")); !errors.Is(err, ratelimit.ErrLimited) {
+		t.Errorf("AllowRate with the same rate: got %v, want ErrLimited", err)
+	}
+}
+
+// ★ 58 corrected: a malformed rate is an error quoting it, never a pass.
+func TestMalformedRates(t *testing.T) {
+	l, _, _ := newLimiter(t, ratelimit.Config{})
+	ctx := context.Background()
+	for _, in := range []string{"invalid", "10/week", "0/second", "-1/second", "10 / minute", "5/2minute", "/second", "10/", "+5/second", "1.5/second", "99999999999999999999/second", "2000000000/second"} {
+		err := l.Allow(ctx, "k", in)
+		var re *ratelimit.RateError
+		if !errors.As(err, &re) || re.Input != in || !errors.Is(err, messages.ErrInvalidConfig) {
+			t.Errorf("Allow(%q): got %v, want a *RateError quoting it", in, err)
+			continue
+		}
+		if want := strconv.Quote(in); !contains(err.Error(), want) {
+			t.Errorf("Allow(%q): error %q does not quote the input", in, err)
+		}
+		if err := l.Wait(ctx, "k", in); !errors.As(err, &re) {
+			t.Errorf("Wait(%q): got %v, want a *RateError", in, err)
+		}
+	}
+	if err := l.AllowRate(ctx, "k", ratelimit.Rate{Count: 0, Period: time.Second}); !errors.Is(err, messages.ErrInvalidConfig) {
+		t.Errorf("AllowRate zero count: got %v", err)
+	}
+	if st := stats(t, l); st.Allowed+st.Rejected != 0 || st.ActiveKeys != 0 {
+		t.Errorf("malformed rates were counted: %+v", st)
+	}
+	sw, _, _ := newLimiter(t, ratelimit.Config{Algorithm: ratelimit.SlidingWindow})
+	if err := sw.Allow(ctx, "k", "2000000/second"); !errors.Is(err, messages.ErrInvalidConfig) {
+		t.Errorf("sliding window over its count: got %v", err)
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+func TestParseRateForms(t *testing.T) {
+	for in, want := range map[string]ratelimit.Rate{
+		"1/second": {1, time.Second}, "7/seconds": {7, time.Second}, "3/s": {3, time.Second},
+		"100/minute": {100, time.Minute}, "2/minutes": {2, time.Minute}, "9/m": {9, time.Minute},
+		"5/hour": {5, time.Hour}, "5/hours": {5, time.Hour}, "5/h": {5, time.Hour},
+		"1/day": {1, 24 * time.Hour}, "4/days": {4, 24 * time.Hour}, "4/d": {4, 24 * time.Hour},
+		"1000000000/second": {1e9, time.Second},
+	} {
+		got, err := ratelimit.ParseRate(in)
+		if err != nil || got != want {
+			t.Errorf("ParseRate(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if s := ratelimit.MustParseRate("10/m").String(); s != "10/minute" {
+		t.Errorf("String: got %q, want 10/minute", s)
+	}
+}
+
+// ★ 57 corrected: the sweep forgets idle keys only; a limited key keeps
+// its limit however many sweeps pass.
+func TestSweepKeepsLimitedKeys(t *testing.T) {
+	for _, alg := range algorithms {
+		t.Run(alg.String(), func(t *testing.T) {
+			l, clock, _ := newLimiter(t, ratelimit.Config{Algorithm: alg, SweepInterval: time.Second})
+			if got := allowed(t, l, "slow", "1/minute", 2); got != 1 {
+				t.Fatalf("got %d, want 1", got)
+			}
+			allowed(t, l, "fast", "1/second", 1)
+			for range 30 {
+				clock.Advance(time.Second) // a sweep each second
+			}
+			st := stats(t, l) // after the sweeps: they were queued first
+			if st.ActiveKeys != 1 {
+				t.Fatalf("after 30 s: got %d keys, want 1 (the limited one)", st.ActiveKeys)
+			}
+			if got := allowed(t, l, "slow", "1/minute", 1); got != 0 {
+				t.Fatalf("a sweep reset a limited key")
+			}
+			for range 120 {
+				clock.Advance(time.Second)
+			}
+			if st := stats(t, l); st.ActiveKeys != 0 {
+				t.Fatalf("after the window: got %d keys, want 0", st.ActiveKeys)
+			}
+			if got := allowed(t, l, "slow", "1/minute", 2); got != 1 {
+				t.Fatalf("after eviction: got %d, want 1", got)
+			}
+		})
+	}
+}
+
+// ★ 59 corrected: a key cap never evicts a limited key; a new key waits for
+// an idle one, with an exact RetryAfter.
+func TestMaxKeys(t *testing.T) {
+	l, clock, _ := newLimiter(t, ratelimit.Config{Shards: 1, MaxKeys: 10})
+	ctx := context.Background()
+	n := 0
+	for i := range 50 {
+		if l.Allow(ctx, "user_"+strconv.Itoa(i), "1/minute") == nil {
+			n++
+		}
+	}
+	if st := stats(t, l); n != 10 || st.ActiveKeys != 10 || st.MaxKeys != 10 {
+		t.Fatalf("got %d allowed, %d keys (max %d); want 10, 10, 10", n, st.ActiveKeys, st.MaxKeys)
+	}
+	clock.Advance(20 * time.Second)
+	wantRejected(t, l.Allow(ctx, "late", "1/minute"), ratelimit.ReasonKeyLimit, 40*time.Second)
+	for i := range 10 {
+		if got := allowed(t, l, "user_"+strconv.Itoa(i), "1/minute", 1); got != 0 {
+			t.Fatalf("user_%d was reset", i)
+		}
+	}
+	clock.Advance(40 * time.Second)
+	if err := l.Allow(ctx, "late", "1/minute"); err != nil {
+		t.Fatalf("once the keys are idle: got %v, want nil", err)
+	}
+}
+
+// ★ 59: 10,000 goroutines over 100 keys at a frozen instant: exactly the
+// limit per key.
+func TestManyGoroutinesManyKeys(t *testing.T) {
+	for _, alg := range algorithms {
+		t.Run(alg.String(), func(t *testing.T) {
+			l, _, _ := newLimiter(t, ratelimit.Config{Algorithm: alg, Shards: 4})
+			var per [100]atomic.Int64
+			var wg sync.WaitGroup
+			for g := range 10000 {
+				wg.Go(func() {
+					k := g % 100
+					err := l.Allow(context.Background(), "key-"+strconv.Itoa(k), "7/second")
+					if err == nil {
+						per[k].Add(1)
+					} else if !errors.Is(err, ratelimit.ErrLimited) {
+						t.Errorf("Allow: %v", err)
+					}
+				})
+			}
+			wg.Wait()
+			for k := range per {
+				if got := per[k].Load(); got != 7 {
+					t.Fatalf("key %d: got %d allowed, want 7", k, got)
+				}
+			}
+			if st := stats(t, l); st.Allowed != 700 || st.Rejected != 9300 || st.ActiveKeys != 100 {
+				t.Fatalf("stats: %+v", st)
+			}
+		})
+	}
+}
+
+func TestWait(t *testing.T) {
+	for _, alg := range algorithms {
+		t.Run(alg.String(), func(t *testing.T) {
+			l, clock, _ := newLimiter(t, ratelimit.Config{Algorithm: alg})
+			ctx := context.Background()
+			if err := l.Wait(ctx, "k", "1/second"); err != nil {
+				t.Fatalf("first Wait: %v", err)
+			}
+			res, err := l.Check(ctx, "k", "1/second")
+			if err != nil || res.Allowed {
+				t.Fatalf("Check: got %+v, %v; want a refusal", res, err)
+			}
+			// GCRA: the next permit is 1 s away; the sliding window
+			// weighs the first window's event for the whole second one.
+			if want := map[ratelimit.Algorithm]time.Duration{ratelimit.GCRA: time.Second, ratelimit.SlidingWindow: 2 * time.Second}[alg]; res.RetryAfter != want {
+				t.Fatalf("RetryAfter: got %v, want %v", res.RetryAfter, want)
+			}
+			done := make(chan error, 1)
+			go func() { done <- l.Wait(ctx, "k", "1/second") }()
+			waitTimers(t, clock, 2) // the sweep timer and Wait's
+			select {
+			case err := <-done:
+				t.Fatalf("Wait returned before its time: %v", err)
+			default:
+			}
+			clock.Advance(res.RetryAfter)
+			if err := <-done; err != nil {
+				t.Fatalf("second Wait: %v", err)
+			}
+		})
+	}
+}
+
+func TestWaitCancelGivesBack(t *testing.T) {
+	l, clock, _ := newLimiter(t, ratelimit.Config{})
+	if err := l.Allow(context.Background(), "k", "1/second"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Wait(ctx, "k", "1/second") }()
+	waitTimers(t, clock, 2)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled Wait: got %v, want context.Canceled", err)
+	}
+	clock.Advance(time.Second)
+	if err := l.Allow(context.Background(), "k", "1/second"); err != nil {
+		t.Fatalf("the cancelled reservation was not given back: %v", err)
+	}
+	if err := l.Wait(ctx, "k", "1/second"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Wait on a done context: got %v", err)
+	}
+}
+
+func TestWaitDeadlineFailsFast(t *testing.T) {
+	for _, alg := range algorithms {
+		t.Run(alg.String(), func(t *testing.T) {
+			eng, _ := newEngine(t, time.Now()) // deadlines are wall-clock times
+			l, err := ratelimit.New(eng, "d", ratelimit.Config{Algorithm: alg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Allow(context.Background(), "k", "1/minute"); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute/2)
+			defer cancel()
+			err = l.Wait(ctx, "k", "1/minute")
+			var rej *messages.RejectedError
+			want := map[ratelimit.Algorithm]time.Duration{ratelimit.GCRA: time.Minute, ratelimit.SlidingWindow: 2 * time.Minute}[alg]
+			if !errors.As(err, &rej) || rej.Reason != ratelimit.ReasonDeadline || rej.RetryAfter != want {
+				t.Fatalf("got %v, want a %s rejection with RetryAfter %v", err, ratelimit.ReasonDeadline, want)
+			}
+		})
+	}
+}
+
+func TestShutdownStops(t *testing.T) {
+	eng, clock := newEngine(t, epoch)
+	l, err := ratelimit.New(eng, "s", ratelimit.Config{Shards: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := l.Allow(ctx, "old", "1/second"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.Wait(ctx, "old", "1/second") }()
+	waitTimers(t, clock, 3)
+	if err := eng.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for name, err := range map[string]error{
+		"Allow old": l.Allow(ctx, "old", "1/second"),
+		"Allow new": l.Allow(ctx, "new", "1/second"),
+		"Wait":      l.Wait(ctx, "new2", "1/second"),
+	} {
+		if !errors.Is(err, messages.ErrStopped) {
+			t.Errorf("%s after Shutdown: got %v, want ErrStopped", name, err)
+		}
+	}
+	if _, err := l.Stats(ctx); !errors.Is(err, messages.ErrStopped) {
+		t.Errorf("Stats after Shutdown: got %v", err)
+	}
+	clock.Advance(time.Second) // the pending Wait's timer: it was granted
+	if err := <-done; err != nil {
+		t.Errorf("Wait pending at Shutdown: got %v, want nil (it had a reservation)", err)
+	}
+}
+
+func TestEvents(t *testing.T) {
+	l, _, eng := newLimiter(t, ratelimit.Config{})
+	sub, err := eng.Events().Subscribe(eventstream.Filter{Patterns: []string{ratelimit.Kind}}, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	allowed(t, l, "alice", "1/minute", 2)
+	l.AllowRate(context.Background(), "bob", ratelimit.MustParseRate("1/m"))
+	want := []eventstream.Event{
+		{Type: eventstream.EventRateLimitPassed, Fields: eventstream.Fields{Key: "alice", Limit: "1/minute"}},
+		{Type: eventstream.EventRateLimitExceeded, Fields: eventstream.Fields{Key: "alice", Limit: "1/minute"}},
+		{Type: eventstream.EventRateLimitPassed, Fields: eventstream.Fields{Key: "bob", Limit: "1/minute"}},
+	}
+	for i, w := range want {
+		select {
+		case ev := <-sub.C():
+			if ev.Type != w.Type || ev.Fields.Key != w.Fields.Key || ev.Fields.Limit != w.Fields.Limit || ev.Name != "test" || ev.Pattern != ratelimit.Kind {
+				t.Fatalf("event %d: got %v %q %+v, want %v %+v", i, ev.Type, ev.Name, ev.Fields, w.Type, w.Fields)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("event %d: none", i)
+		}
+	}
+}
+
+func TestConfig(t *testing.T) {
+	eng, _ := newEngine(t, epoch)
+	for _, cfg := range []ratelimit.Config{
+		{Algorithm: 7}, {Shards: -1}, {Shards: 1000}, {MaxKeys: -1}, {SweepInterval: -time.Second},
+	} {
+		if _, err := ratelimit.New(eng, "bad", cfg); !errors.Is(err, messages.ErrInvalidConfig) {
+			t.Errorf("New(%+v): got %v, want ErrInvalidConfig", cfg, err)
+		}
+	}
+	if _, err := ratelimit.New(nil, "x", ratelimit.Config{}); !errors.Is(err, messages.ErrInvalidConfig) {
+		t.Errorf("nil engine: got %v", err)
+	}
+	a, err := ratelimit.New(eng, "same", ratelimit.Config{Shards: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ratelimit.New(eng, "same", ratelimit.Config{Shards: 4})
+	if err != nil || a != b {
+		t.Fatalf("same name and config: got %p, %v; want %p", b, err, a)
+	}
+	if _, err := ratelimit.New(eng, "same", ratelimit.Config{Shards: 2}); err == nil {
+		t.Fatal("a different config under the same name was accepted")
+	}
+	if st := stats(t, a); st.Shards != 4 || st.Name != "same" {
+		t.Fatalf("stats: %+v", st)
+	}
+}
+
+// Two goroutines racing to create one name get one limiter.
+func TestNewRace(t *testing.T) {
+	eng, _ := newEngine(t, epoch)
+	var got [8]*ratelimit.Limiter
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() {
+			l, err := ratelimit.New(eng, "race", ratelimit.Config{Shards: 8})
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = l
+		})
+	}
+	wg.Wait()
+	for i := range got {
+		if got[i] != got[0] {
+			t.Fatalf("limiter %d differs", i)
+		}
+	}
+	if n := allowed(t, got[3], "k", "3/second", 5); n != 3 {
+		t.Fatalf("got %d, want 3", n)
+	}
+}
+
+var _ = engine.ErrStopped
