@@ -1,0 +1,126 @@
+package adaptive
+
+import "github.com/bulwark-go/bulwark/messages"
+
+// Kind is the pattern name of the adaptive limiter in events, errors and
+// the supervisor's registry.
+const Kind = "adaptive"
+
+// Algorithm selects how the limit adapts.
+type Algorithm uint8
+
+// Algorithms.
+const (
+	// AIMD (the default) adapts to the success rate only, as the original:
+	// additive increase, multiplicative decrease.
+	AIMD Algorithm = iota
+	// Vegas adapts to latency as well: it lowers the limit when calls slow
+	// down, before they fail. Permits carry their start time.
+	Vegas
+)
+
+// String returns "aimd" or "vegas".
+func (a Algorithm) String() string {
+	switch a {
+	case AIMD:
+		return "aimd"
+	case Vegas:
+		return "vegas"
+	}
+	return "unknown"
+}
+
+// Defaults of Config (the original's).
+const (
+	DefaultInitialLimit     = 100
+	DefaultMinLimit         = 10
+	DefaultMaxLimit         = 1000
+	DefaultIncrease         = 1
+	DefaultDecreaseFactor   = 0.9
+	DefaultWindow           = 100
+	DefaultSuccessThreshold = 0.95
+	DefaultFailureThreshold = 0.80
+	DefaultBaselineWindows  = 10
+)
+
+// Config configures a Limiter. Zero fields take the defaults above, except
+// that a default MinLimit or InitialLimit is clamped into the range the
+// other limits set (MaxLimit 5 alone gives MinLimit 5 and InitialLimit 5).
+// Config is comparable.
+type Config struct {
+	// Algorithm is AIMD (default) or Vegas.
+	Algorithm Algorithm
+	// InitialLimit, MinLimit and MaxLimit bound the limit:
+	// 1 <= MinLimit <= InitialLimit <= MaxLimit.
+	InitialLimit, MinLimit, MaxLimit int
+	// Increase is added to the limit on a good window (>= 1).
+	Increase int
+	// DecreaseFactor multiplies the limit on a bad window (0 < f < 1).
+	DecreaseFactor float64
+	// Window is the number of completions per evaluation (>= 1).
+	Window int
+	// SuccessThreshold and FailureThreshold are success rates, both
+	// inclusive: 0 < FailureThreshold < SuccessThreshold <= 1.
+	SuccessThreshold, FailureThreshold float64
+	// BaselineWindows is how many windows Vegas's baseline latency averages
+	// over (>= 1; 1 makes the baseline the previous window's mean).
+	BaselineWindows int
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Algorithm > Vegas {
+		return c, messages.InvalidConfig(Kind, "Algorithm", c.Algorithm, "must be AIMD or Vegas")
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"InitialLimit", c.InitialLimit}, {"MinLimit", c.MinLimit}, {"MaxLimit", c.MaxLimit},
+		{"Increase", c.Increase}, {"Window", c.Window}, {"BaselineWindows", c.BaselineWindows}} {
+		if f.v < 0 {
+			return c, messages.InvalidConfig(Kind, f.name, f.v, "must not be negative (0: default)")
+		}
+	}
+	if c.MaxLimit == 0 {
+		c.MaxLimit = max(DefaultMaxLimit, c.MinLimit, c.InitialLimit)
+	}
+	if c.MinLimit == 0 {
+		c.MinLimit = min(DefaultMinLimit, c.MaxLimit)
+		if c.InitialLimit > 0 {
+			c.MinLimit = min(c.MinLimit, c.InitialLimit)
+		}
+	}
+	if c.InitialLimit == 0 {
+		c.InitialLimit = min(max(DefaultInitialLimit, c.MinLimit), c.MaxLimit)
+	}
+	if c.Increase == 0 {
+		c.Increase = DefaultIncrease
+	}
+	if c.DecreaseFactor == 0 {
+		c.DecreaseFactor = DefaultDecreaseFactor
+	}
+	if c.Window == 0 {
+		c.Window = DefaultWindow
+	}
+	if c.SuccessThreshold == 0 {
+		c.SuccessThreshold = DefaultSuccessThreshold
+	}
+	if c.FailureThreshold == 0 {
+		c.FailureThreshold = DefaultFailureThreshold
+	}
+	if c.BaselineWindows == 0 {
+		c.BaselineWindows = DefaultBaselineWindows
+	}
+	switch {
+	case c.MaxLimit < c.MinLimit:
+		return c, messages.InvalidConfig(Kind, "MaxLimit", c.MaxLimit, "must be at least MinLimit")
+	case c.InitialLimit < c.MinLimit || c.InitialLimit > c.MaxLimit:
+		return c, messages.InvalidConfig(Kind, "InitialLimit", c.InitialLimit, "must be between MinLimit and MaxLimit")
+	case !(c.DecreaseFactor > 0 && c.DecreaseFactor < 1):
+		return c, messages.InvalidConfig(Kind, "DecreaseFactor", c.DecreaseFactor, "must be between 0 and 1, exclusive")
+	case !(c.SuccessThreshold > 0 && c.SuccessThreshold <= 1):
+		return c, messages.InvalidConfig(Kind, "SuccessThreshold", c.SuccessThreshold, "must be in (0, 1]")
+	case !(c.FailureThreshold > 0 && c.FailureThreshold < c.SuccessThreshold):
+		return c, messages.InvalidConfig(Kind, "FailureThreshold", c.FailureThreshold, "must be above 0 and below SuccessThreshold")
+	}
+	return c, nil
+}

@@ -1,0 +1,28 @@
+package adaptive
+
+import "github.com/bulwark-go/bulwark/messages"
+
+// ErrLimitExceeded is the sentinel of every rejection by an adaptive
+// limiter; it is messages.ErrLimitExceeded. Rejections are
+// *messages.RejectedError values that unwrap to it, with Reason
+// ReasonAtLimit.
+var ErrLimitExceeded = messages.ErrLimitExceeded
+
+// ReasonAtLimit: every permit of the current limit is in use.
+const ReasonAtLimit = "at_limit"
+
+// Reasons for a limit change, in the Reason field of limit_changed events.
+const (
+	// ChangeSuccessRate: the window's success rate reached
+	// SuccessThreshold.
+	ChangeSuccessRate = "success_rate"
+	// ChangeFailureRate: the window's success rate fell to
+	// FailureThreshold.
+	ChangeFailureRate = "failure_rate"
+	// ChangeLatency: Vegas saw latency rise above its baseline.
+	ChangeLatency = "latency"
+)
+
+func (l *Limiter) rejected() error {
+	return &messages.RejectedError{Err: ErrLimitExceeded, Pattern: Kind, Name: l.name, Reason: ReasonAtLimit}
+}

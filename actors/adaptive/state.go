@@ -1,0 +1,132 @@
+package adaptive
+
+import (
+	"math"
+	"time"
+
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// state is the pure limit machine: it takes completions and returns the
+// new limit. It reads no clock; latencies come in measured.
+type state struct {
+	cfg   Config
+	limit int
+
+	// The current window.
+	successes, failures int
+	rttSum              time.Duration
+	rttCount            int
+	peak                int  // highest in-flight seen
+	decided             bool // an early decrease already judged it
+
+	// Vegas: the baseline mean latency in nanoseconds (0: none yet) and
+	// the last window's mean.
+	baseline float64
+	recent   time.Duration
+}
+
+// change is the outcome of a completed window.
+type change struct {
+	old, new int
+	reason   string
+}
+
+func newState(cfg Config) state { return state{cfg: cfg, limit: cfg.InitialLimit} }
+
+// record adds one completion with latency rtt, seen while inflight calls
+// (this one included) were running. It returns the limit change when the
+// completion decided a window and the limit moved (ok true).
+func (s *state) record(o messages.Outcome, rtt time.Duration, inflight int) (c change, ok bool) {
+	switch o {
+	case messages.Success:
+		s.successes++
+	case messages.Failure:
+		s.failures++
+	default:
+		return change{}, false
+	}
+	s.rttSum += rtt
+	s.rttCount++
+	s.peak = max(s.peak, inflight)
+	w := s.cfg.Window
+	if n := s.successes + s.failures; n < w {
+		// Decide early, once, when the rest of the window cannot save it:
+		// even if every remaining call succeeds, the rate is at or below
+		// FailureThreshold.
+		if s.decided || o != messages.Failure || float64(w-s.failures)/float64(w) > s.cfg.FailureThreshold {
+			return change{}, false
+		}
+		s.decided = true
+		return s.apply(float64(w-s.failures) / float64(w))
+	}
+	decided := s.decided
+	rate := float64(s.successes) / float64(w)
+	if !decided {
+		c, ok = s.apply(rate)
+	}
+	s.successes, s.failures, s.rttSum, s.rttCount, s.peak, s.decided = 0, 0, 0, 0, 0, false
+	return c, ok
+}
+
+// apply moves the limit for a window whose success rate is rate.
+func (s *state) apply(rate float64) (change, bool) {
+	old := s.limit
+	reason := ""
+	switch {
+	case rate <= s.cfg.FailureThreshold:
+		s.limit = max(s.cfg.MinLimit, int(float64(s.limit)*s.cfg.DecreaseFactor))
+		reason = ChangeFailureRate
+	case s.cfg.Algorithm == Vegas:
+		reason = s.vegas(rate >= s.cfg.SuccessThreshold)
+	case rate >= s.cfg.SuccessThreshold:
+		s.limit = min(s.cfg.MaxLimit, s.limit+s.cfg.Increase)
+		reason = ChangeSuccessRate
+	}
+	if s.limit == old {
+		return change{}, false
+	}
+	return change{old: old, new: s.limit, reason: reason}, true
+}
+
+// vegas moves the limit by the window's latency against the baseline.
+func (s *state) vegas(healthy bool) string {
+	if s.rttCount == 0 {
+		return ""
+	}
+	recent := float64(s.rttSum) / float64(s.rttCount)
+	s.recent = time.Duration(recent)
+	if s.baseline == 0 || recent <= 0 {
+		s.baseline = max(recent, 1)
+		return s.increase(healthy)
+	}
+	ratio := s.baseline / recent // < 1 when slower than usual
+	s.baseline += (recent - s.baseline) / float64(s.cfg.BaselineWindows)
+	lim := float64(s.limit)
+	queue := math.Ceil(lim * (1 - ratio))
+	logLim := math.Log10(lim)
+	// Netflix's thresholds, scaled down for small limits (where a queue of
+	// 6 could never be seen): beta at most half the limit, alpha at most
+	// half of beta.
+	beta := min(max(6, math.Ceil(6*logLim)), max(1, math.Floor(lim/2)))
+	alpha := min(max(3, math.Ceil(3*logLim)), math.Floor(beta/2))
+	switch {
+	case queue >= beta:
+		next := min(s.limit-1, int(lim*max(0.5, ratio)))
+		s.limit = max(s.cfg.MinLimit, next)
+		return ChangeLatency
+	case queue <= alpha:
+		return s.increase(healthy)
+	}
+	return ""
+}
+
+// increase raises the limit after a healthy window in which at least half
+// of it was used.
+func (s *state) increase(healthy bool) string {
+	if !healthy || 2*s.peak < s.limit {
+		return ""
+	}
+	s.limit = min(s.cfg.MaxLimit, s.limit+s.cfg.Increase)
+	return ChangeSuccessRate
+}
