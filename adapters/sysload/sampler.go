@@ -22,6 +22,9 @@ type Config struct {
 	Interval time.Duration
 	// Reader reads the figures (default Host{}).
 	Reader Reader
+	// CPUThreshold and MemoryThreshold are the percentages above which
+	// Level reports at least loadshed.LevelHigh (defaults 85 each).
+	CPUThreshold, MemoryThreshold float64
 }
 
 // Sample is one reading of the host.
@@ -39,8 +42,9 @@ type Sample struct {
 // Sampler reads the host every Interval. It is safe for concurrent use; its
 // goroutine belongs to the engine's supervisor and ends at Shutdown.
 type Sampler struct {
-	actor *engine.Actor[tick, Sample]
-	snap  *engine.Snapshot[Sample]
+	actor                      *engine.Actor[tick, Sample]
+	snap                       *engine.Snapshot[Sample]
+	cpuThreshold, memThreshold float64
 }
 
 // tick asks for a sample now; sync only asks for the latest.
@@ -57,8 +61,20 @@ func New(eng *engine.Engine, name string, cfg Config) (*Sampler, error) {
 	if cfg.Reader == nil {
 		cfg.Reader = Host{}
 	}
+	for _, th := range []struct {
+		field string
+		v     *float64
+		def   float64
+	}{{"CPUThreshold", &cfg.CPUThreshold, DefaultCPUThreshold}, {"MemoryThreshold", &cfg.MemoryThreshold, DefaultMemoryThreshold}} {
+		if *th.v < 0 || *th.v > 100 {
+			return nil, messages.InvalidConfig(Kind, th.field, *th.v, "must be a percentage from 0 to 100 (0: default)")
+		}
+		if *th.v == 0 {
+			*th.v = th.def
+		}
+	}
 	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Sampler, supervisor.Service, error) {
-		s := &Sampler{snap: &engine.Snapshot[Sample]{}}
+		s := &Sampler{snap: &engine.Snapshot[Sample]{}, cpuThreshold: cfg.CPUThreshold, memThreshold: cfg.MemoryThreshold}
 		s.snap.Publish(&Sample{})
 		starts := 0
 		s.actor = engine.NewActor(8, func() engine.Behavior[tick, Sample] {

@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/bulwark-go/bulwark/actors/loadshed"
 	"github.com/bulwark-go/bulwark/adapters/sysload"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
@@ -134,5 +135,33 @@ func TestBadConfig(t *testing.T) {
 	defer eng.Shutdown(context.Background())
 	if _, err := sysload.New(eng, "x", sysload.Config{Interval: -time.Second}); !errors.Is(err, messages.ErrInvalidConfig) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+func TestSamplerShedsThroughLoadshed(t *testing.T) {
+	r := &scripted{cpu: []float64{20, 95}, memory: []float64{30, 30}}
+	s, clock, eng := start(t, r)
+	shed, err := loadshed.New(eng, "api", loadshed.Config{MaxInFlight: 10, Signal: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := shed.Acquire(ctx)
+	if err != nil {
+		t.Fatalf("calm host: %v", err)
+	}
+	shed.Release(p, messages.Success)
+	if err := clock.WaitForTimers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second) // CPU 95 %: critical
+	if _, err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shed.Acquire(ctx); !errors.Is(err, messages.ErrShed) {
+		t.Fatalf("hot host: got %v, want ErrShed", err)
 	}
 }
