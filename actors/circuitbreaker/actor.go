@@ -37,7 +37,7 @@ type request struct {
 // reply answers an Ask.
 type reply struct {
 	d     decision
-	stats Stats
+	stats *Stats // only for opStats: keeps the reply of every other message small
 }
 
 // path says what Acquire does with a snapshot, without a round trip.
@@ -146,13 +146,14 @@ func (o *owner) Receive(r request) (reply, error) {
 		now = o.freshNow()
 		out.d = m.acquire(now)
 		if !out.d.ok {
-			defer o.rejectEvent(out.d.reason, out.d.retry, now)
+			defer o.rejectEvent(out.d.reason.String(), out.d.retry, now)
 		}
 	case opStats:
 		now = o.freshNow()
 		m.expire(now)
-		out.stats = m.stats(now)
-		out.stats.Name = o.b.name
+		st := m.stats(now)
+		st.Name = o.b.name
+		out.stats = &st
 	case opReset:
 		now = o.freshNow()
 		m.reset(now)

@@ -108,7 +108,7 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 		return engine.Permit{}, err
 	}
 	if !r.d.ok {
-		return engine.Permit{}, b.rejected(r.d.reason, r.d.retry)
+		return engine.Permit{}, b.rejected(r.d.reason.String(), r.d.retry)
 	}
 	p := engine.Permit{Token: r.d.token}
 	if b.measure {
@@ -203,7 +203,10 @@ func Do[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, err
 // Stats returns a value copy of the breaker's metrics.
 func (b *Breaker) Stats(ctx context.Context) (Stats, error) {
 	r, err := b.actor.Ask(ctx, request{op: opStats})
-	return r.stats, err
+	if err != nil {
+		return Stats{}, err
+	}
+	return *r.stats, nil
 }
 
 // Reset closes the circuit, returns to Normal mode and zeroes every

@@ -160,11 +160,32 @@ func (m *machine) setState(s State, reason string, now time.Time) {
 	m.trans = append(m.trans, transition{from: from, to: s, reason: reason})
 }
 
+// refusal says why acquire rejected a call (kept a byte wide so that the
+// actor's replies stay small).
+type refusal uint8
+
+const (
+	refusedOpen refusal = iota
+	refusedForced
+	refusedFull
+)
+
+// String returns the Reason constant of r.
+func (r refusal) String() string {
+	switch r {
+	case refusedForced:
+		return ReasonForcedOpen
+	case refusedFull:
+		return ReasonHalfOpenFull
+	}
+	return ReasonOpen
+}
+
 // decision is the answer to acquire.
 type decision struct {
 	ok     bool
-	token  uint64
-	reason string        // why it was rejected
+	reason refusal       // why it was rejected
+	token  uint64        // the permit's token when admitted
 	retry  time.Duration // how long until it might pass
 }
 
@@ -176,14 +197,14 @@ func (m *machine) acquire(now time.Time) decision {
 		return decision{ok: true, token: token(m.gen, 0)}
 	case m.mode == ForcedOpen:
 		m.reject()
-		return decision{reason: ReasonForcedOpen}
+		return decision{reason: refusedForced}
 	}
 	switch m.state {
 	case Closed:
 		return decision{ok: true, token: token(m.gen, 0)}
 	case Open:
 		m.reject()
-		return decision{reason: ReasonOpen, retry: m.openUntil.Sub(now)}
+		return decision{reason: refusedOpen, retry: m.openUntil.Sub(now)}
 	}
 	for i := range m.leases {
 		if !m.leases[i].busy {
@@ -193,7 +214,7 @@ func (m *machine) acquire(now time.Time) decision {
 		}
 	}
 	m.reject()
-	return decision{reason: ReasonHalfOpenFull, retry: m.nextLease().Sub(now)}
+	return decision{reason: refusedFull, retry: m.nextLease().Sub(now)}
 }
 
 // reject counts one rejected call.

@@ -294,7 +294,7 @@ func TestRejectionCarriesRemainingOpenTime(t *testing.T) {
 		want time.Duration
 	}{{2 * time.Second, 10 * time.Second}, {5 * time.Second, 7 * time.Second}}
 	for _, tc := range tests {
-		if d := m.acquire(at(tc.at)); d.ok || d.retry != tc.want || d.reason != ReasonOpen {
+		if d := m.acquire(at(tc.at)); d.ok || d.retry != tc.want || d.reason != refusedOpen {
 			t.Fatalf("at %v: got %+v, want rejected open with retry %v", tc.at, d, tc.want)
 		}
 	}
@@ -306,7 +306,7 @@ func TestRejectionCarriesRemainingOpenTime(t *testing.T) {
 	if !tr.ok {
 		t.Fatalf("trial: rejected, want admitted")
 	}
-	if d := m.acquire(at(13 * time.Second)); d.ok || d.reason != ReasonHalfOpenFull || d.retry != 9*time.Second {
+	if d := m.acquire(at(13 * time.Second)); d.ok || d.reason != refusedFull || d.retry != 9*time.Second {
 		t.Fatalf("got %+v, want half_open_full retry 9s (lease = recovery timeout)", d)
 	}
 }
@@ -315,7 +315,7 @@ func TestModesAndReset(t *testing.T) {
 	m := newTestMachine(t, Config{FailureThreshold: 1})
 	held := m.acquire(t0)
 	m.setMode(ForcedOpen, t0)
-	if d := m.acquire(t0.Add(time.Hour)); d.ok || d.reason != ReasonForcedOpen {
+	if d := m.acquire(t0.Add(time.Hour)); d.ok || d.reason != refusedForced {
 		t.Fatalf("forced open: got %+v, want rejected forced_open", d)
 	}
 	m.release(held.token, messages.Failure, 0, t0) // stale: counted, no effect

@@ -1,0 +1,61 @@
+package circuitbreaker
+
+import (
+	"context"
+	"testing"
+)
+
+func benchBreaker(b *testing.B, cfg Config) *Breaker {
+	eng := newEngine(b, nil)
+	return mustNew(b, eng, "bench", cfg)
+}
+
+// BenchmarkExecuteClosed is Execute of a no-op in CLOSED state: one atomic
+// load to admit, one one-way report.
+func BenchmarkExecuteClosed(b *testing.B) {
+	ctx := context.Background()
+	b.Run("serial", func(b *testing.B) {
+		br := benchBreaker(b, Config{})
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := br.Execute(ctx, okFn); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		br := benchBreaker(b, Config{})
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := br.Execute(ctx, okFn); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+	b.Run("serial-slowcalls", func(b *testing.B) {
+		br := benchBreaker(b, Config{SlowCallRateThreshold: 50, SlowCallDuration: 1e9})
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := br.Execute(ctx, okFn); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkExecuteOpen is a rejection decided from the snapshot.
+func BenchmarkExecuteOpen(b *testing.B) {
+	ctx := context.Background()
+	br := benchBreaker(b, Config{})
+	if err := br.ForceOpen(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := br.Execute(ctx, okFn); err == nil {
+			b.Fatal("admitted")
+		}
+	}
+}
