@@ -1,0 +1,93 @@
+// Package circuitbreaker is Bulwark's circuit breaker: the breaker of
+// Python's aioresilience (consecutive failures open the circuit, a recovery
+// timeout leads to half-open trial calls, consecutive trial successes close
+// it), with its bugs fixed and with failure-rate and slow-call-rate windows
+// as in resilience4j and failsafe-go.
+//
+// # States
+//
+// CLOSED lets every call through and counts outcomes. The circuit opens on
+// FailureThreshold consecutive failures, or when the failure rate (or the
+// rate of calls slower than SlowCallDuration) over the sliding window —
+// the last WindowSize calls, or the last WindowDuration in WindowBuckets
+// buckets — reaches its threshold, once the window holds MinimumCalls
+// calls. OPEN rejects every call with an error matching ErrOpen whose
+// RetryAfter is the open time left. RecoveryTimeout after the moment the
+// circuit opened (on the engine's monotonic clock; a failure reported late
+// by a call admitted before it opened does not move that moment), the
+// circuit turns HALF_OPEN: up to HalfOpenMaxCalls trial calls at a time
+// pass, SuccessThreshold consecutive trial successes close the circuit and
+// any trial failure opens it again. A trial holds a lease: if it has not
+// reported within HalfOpenLease its slot is reclaimed and it counts as a
+// failure, so a hung call cannot wedge HALF_OPEN.
+//
+// Every change of state bumps a generation; a permit carries the
+// generation it was granted in, and a report from an older generation is
+// counted in the metrics but does not move the state. SetMode forces the
+// circuit open, disables it (every call passes and is counted) or hands it
+// back to the state machine; Reset closes it and zeroes the metrics.
+//
+// Which errors count: Config.IsFailure decides for a non-nil error;
+// without it, context.Canceled (the caller gave up — not the backend's
+// fault) is neutral and every other error, deadlines included, is a
+// failure. Neutral outcomes move nothing and are counted apart (Ignored).
+// A call that runs past Config.Timeout is always a failure. A panic in the
+// user's function is reported as a failure and goes on.
+//
+// # Concurrency and cost
+//
+// Each breaker is one actor (a goroutine owned by the engine's supervisor)
+// that owns the state machine; the *Breaker handle is safe for concurrent
+// use. The actor publishes a read-only snapshot (state, generation, open
+// deadline) after every change. In CLOSED, Acquire admits after one atomic
+// load of that snapshot and Release sends a one-way report that the actor
+// drains in batches: no round trip, no allocation. In OPEN, rejections are
+// decided from the snapshot too (and counted by a one-way note to the
+// actor). HALF_OPEN admission is one decision inside the actor (an Ask), so
+// no more than HalfOpenMaxCalls trials are ever in flight.
+//
+// Because reports are one-way, the circuit opens when the actor handles
+// the report that trips it: calls that start in the meantime (at most a
+// mailbox's worth) still pass. Counts stay exact — every call is counted
+// once: Total = Successful + Failed + Rejected, with Ignored apart.
+// Release waits only while the mailbox (Config.MailboxSize) is full.
+//
+// Latency is measured (two clock reads a call) only when SlowCallDuration
+// is set.
+//
+// # Events
+//
+// Events are built only when the engine's event stream has subscribers.
+// Each carries Pattern "circuitbreaker" and the breaker's Name; states are
+// written "closed", "open", "half_open".
+//
+//   - state_change: every change of state. OldState, NewState, Reason (one
+//     of the Reason constants), Count (consecutive failures).
+//   - circuit_opened: after state_change into OPEN. Same fields, plus Delay
+//     (the recovery timeout; zero when forced open).
+//   - circuit_closed: after state_change into CLOSED. Same fields.
+//   - circuit_reset: on every Reset, even of a closed circuit. OldState,
+//     NewState "closed", Reason "reset".
+//   - call_success: each counted success. OldState and NewState (the state
+//     before and after the report), Count (consecutive successes), Elapsed
+//     (latency, when measured).
+//   - call_failure: each counted failure. As call_success, with Count the
+//     consecutive failures. When a failure opens the circuit, state_change
+//     and circuit_opened come first.
+//   - call_rejected: each rejection. OldState = NewState (the state),
+//     Reason ("open", "forced_open", "half_open_full"), Delay (the
+//     RetryAfter given), Count (rejections so far).
+//
+// Handlers run in the stream's goroutines, never in the actor's: a
+// handler may call back into the breaker.
+//
+// # Lifetime
+//
+// New gets or creates a breaker by name in an engine (same name and Config:
+// the same *Breaker; another Config: a *supervisor.ConflictError — IsFailure
+// compares by code pointer). Its goroutine and its timer (armed through the
+// engine's clock for the next recovery or lease deadline) end when the
+// engine shuts down; after that every call returns messages.ErrStopped. If
+// the actor's loop panics, the supervisor restarts it with a fresh, CLOSED
+// state machine at a new generation; the handle keeps working.
+package circuitbreaker
