@@ -108,7 +108,7 @@ func (o *owner) Receive(m request) (reply, error) {
 	case getCell:
 		return s.getOrCreate(m, s.since(s.clock.Now())), nil
 	case sweep:
-		s.sweepAt(s.since(s.clock.Now()))
+		s.sweepAt(s.since(s.clock.Now()), true)
 		s.shrink()
 		o.timer.Reset(s.every)
 	case countKeys:
@@ -125,7 +125,7 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 	}
 	if s.maxKeys > 0 && s.count >= s.maxKeys {
 		if now >= s.nextIdle {
-			s.sweepAt(now)
+			s.sweepAt(now, false) // a limited key is never dropped
 		}
 		if s.count >= s.maxKeys {
 			return reply{retry: max(s.nextIdle-now, 1)}
@@ -133,7 +133,7 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 	}
 	if (s.count+1)*4 > len(t.slots)*3 {
 		if now >= s.nextIdle {
-			s.sweepAt(now) // lazy eviction before growing
+			s.sweepAt(now, true) // evict lazily before growing
 		}
 		if (s.count+1)*4 > len(t.slots)*3 {
 			t = t.resized(2 * len(t.slots))
@@ -152,8 +152,11 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 // sweepAt evicts every cell that is idle at now (one CompareAndSwap to
 // dead, so a caller deciding at the same moment either wins, and the cell
 // is not idle any more, or finds it dead and asks again) and records when
-// the next one will be.
-func (s *shard) sweepAt(now int64) {
+// the next one will be. With grace, a GCRA cell is kept for one more Period
+// after it went idle, so that a key used steadily below its rate is not
+// dropped and re-created (a round trip) between uses; the key cap sweeps
+// without grace.
+func (s *shard) sweepAt(now int64, grace bool) {
 	t := s.tab.Load()
 	next := int64(math.MaxInt64)
 	for i := uint64(0); i < uint64(len(t.slots)); {
@@ -163,18 +166,17 @@ func (s *shard) sweepAt(now int64) {
 			continue
 		}
 		old := c.word.Load()
-		var idle int64
-		if s.alg == SlidingWindow {
-			idle = windowIdleAt(old, now, c.rate)
-		} else {
-			idle = gcraIdleAt(old)
+		idle := c.idleAt(s.alg, old, now)
+		evict := idle
+		if grace && s.alg == GCRA {
+			evict += int64(c.rate.Period)
 		}
-		if idle <= now && c.word.CompareAndSwap(old, dead) {
+		if evict <= now && c.word.CompareAndSwap(old, dead) {
 			t.remove(i) // shifts a later cell into i: look at i again
 			s.count--
 			continue
 		}
-		next = min(next, max(idle, now+1))
+		next = min(next, idle) // <= now: kept by grace, evictable at once
 		i++
 	}
 	s.nextIdle = next

@@ -186,9 +186,9 @@ func (c *cell) unreserve() {
 	}
 }
 
-// idleAt is when the cell may be evicted (<= now: now).
-func (c *cell) idleAt(alg Algorithm, now int64) int64 {
-	old := c.word.Load()
+// idleAt is when the cell's word old holds nothing a fresh cell would not
+// (it may be forgotten from then on without resetting the key's limit).
+func (c *cell) idleAt(alg Algorithm, old, now int64) int64 {
 	if alg == SlidingWindow {
 		return windowIdleAt(old, now, c.rate)
 	}
