@@ -1,0 +1,34 @@
+// Package timeout bounds how long a call may take: a Timeout gives each
+// call its own limit, a Deadline gives many calls one absolute end (the
+// original's DeadlineManager).
+//
+// Both work through context: the function receives a context derived from
+// the caller's that ends at the limit (its Deadline reports it, so HTTP
+// clients and database drivers pass it on). When our limit fires the
+// caller gets a *TimeoutError, which wraps messages.ErrTimeout and
+// context.DeadlineExceeded. In every other case the function's own result
+// and error come back unchanged — also a context.DeadlineExceeded that the
+// function made itself (an inner, shorter timeout), and the caller's own
+// context errors (the original conflated all three).
+//
+// Goroutines. By default the function runs in a goroutine of its own and
+// the caller waits for the first of its return and the limit: a function
+// that ignores its context is abandoned at the limit — the caller returns
+// at once and the goroutine finishes on its own later; its result is
+// dropped (a panic in an abandoned function is dropped too; a panic while
+// the caller still waits is re-raised in the caller). timeout_exceeded then
+// says Reason "abandoned". With Cooperative set, the function runs in the
+// caller's goroutine (no goroutine, fewer allocations): the caller waits
+// until the function returns, which a context-aware function does at once,
+// and the call still fails with *TimeoutError if the limit fired
+// (Reason "cancelled").
+//
+// Timeout and Deadline are stateless, safe for concurrent use, and have no
+// goroutine of their own. Time comes from the engine's clock: tests drive
+// limits with engine.FakeClock.
+//
+// Events (only built when someone subscribes): timeout_exceeded (Elapsed,
+// Delay = the limit, Reason "cancelled", "abandoned" or "expired") and
+// timeout_success (Elapsed, Delay = the limit) for calls that returned nil
+// in time.
+package timeout

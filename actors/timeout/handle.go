@@ -1,0 +1,104 @@
+package timeout
+
+import (
+	"context"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+)
+
+// Timeout gives each call its own time limit. It is safe for concurrent use
+// and has no goroutine of its own.
+type Timeout struct {
+	l   limiter
+	cfg Config
+}
+
+// New returns a Timeout named name. eng may be nil: then no events are
+// published and the real clock is used.
+func New(eng *engine.Engine, name string, cfg Config) (*Timeout, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Timeout{l: newLimiter(eng, Kind, name, cfg.Cooperative), cfg: cfg}, nil
+}
+
+// Config returns the configuration in force.
+func (t *Timeout) Config() Config { return t.cfg }
+
+// Execute runs fn with a context that ends after the timeout.
+func (t *Timeout) Execute(ctx context.Context, fn func(context.Context) error) error {
+	_, err := run(ctx, &t.l, t.l.clock.Now().Add(t.cfg.Timeout), errCall(fn))
+	return err
+}
+
+// Do runs fn under t and returns its result.
+func Do[T any](ctx context.Context, t *Timeout, fn func(context.Context) (T, error)) (T, error) {
+	return run(ctx, &t.l, t.l.clock.Now().Add(t.cfg.Timeout), fnCall[T](fn))
+}
+
+// Policy is a Timeout or a Deadline as an engine.Policy[T].
+type Policy[T any] struct {
+	t *Timeout
+	d *Deadline
+}
+
+var _ engine.Policy[int] = Policy[int]{}
+
+// For returns t as an engine.Policy[T].
+func For[T any](t *Timeout) Policy[T] { return Policy[T]{t: t} }
+
+// ForDeadline returns d as an engine.Policy[T].
+func ForDeadline[T any](d *Deadline) Policy[T] { return Policy[T]{d: d} }
+
+// Apply implements engine.Policy: the rest of the chain runs under the
+// limit.
+func (p Policy[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
+	if p.d != nil {
+		return run(ctx, &p.d.l, p.d.at, next)
+	}
+	return run(ctx, &p.t.l, p.t.l.clock.Now().Add(p.t.cfg.Timeout), next)
+}
+
+// Deadline is one absolute end shared by many calls (a request's budget
+// spread over the calls it makes). Safe for concurrent use.
+type Deadline struct {
+	l  limiter
+	at time.Time
+}
+
+// NewDeadline returns a Deadline named name ending at cfg.At. eng may be
+// nil as for New.
+func NewDeadline(eng *engine.Engine, name string, cfg DeadlineConfig) (*Deadline, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Deadline{l: newLimiter(eng, DeadlineKind, name, cfg.Cooperative), at: cfg.At}, nil
+}
+
+// At returns the deadline.
+func (d *Deadline) At() time.Time { return d.at }
+
+// Remaining returns the time left, never negative.
+func (d *Deadline) Remaining() time.Duration {
+	if r := d.at.Sub(d.l.clock.Now()); r > 0 {
+		return r
+	}
+	return 0
+}
+
+// Expired reports whether the deadline has passed.
+func (d *Deadline) Expired() bool { return !d.l.clock.Now().Before(d.at) }
+
+// Execute runs fn with a context that ends at the deadline; once it has
+// passed, fn does not run and the error's Reason is "expired".
+func (d *Deadline) Execute(ctx context.Context, fn func(context.Context) error) error {
+	_, err := run(ctx, &d.l, d.at, errCall(fn))
+	return err
+}
+
+// DoBefore runs fn under d and returns its result.
+func DoBefore[T any](ctx context.Context, d *Deadline, fn func(context.Context) (T, error)) (T, error) {
+	return run(ctx, &d.l, d.at, fnCall[T](fn))
+}

@@ -1,0 +1,164 @@
+package timeout
+
+import (
+	"context"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/eventstream"
+)
+
+// limiter is what Timeout and Deadline share.
+type limiter struct {
+	pattern, name string
+	eng           *engine.Engine
+	clock         engine.Clock
+	realClock     bool
+	cooperative   bool
+	// cause marks our own cancellation: one value per instance, so a
+	// context ended by another limiter is not taken for ours.
+	cause error
+}
+
+func newLimiter(eng *engine.Engine, pattern, name string, cooperative bool) limiter {
+	l := limiter{pattern: pattern, name: name, eng: eng, clock: engine.RealClock{}, cooperative: cooperative}
+	if eng != nil {
+		l.clock = eng.Clock()
+	}
+	_, l.realClock = l.clock.(engine.RealClock)
+	l.cause = &limitCause{pattern: pattern, name: name}
+	return l
+}
+
+type limitCause struct{ pattern, name string }
+
+func (c *limitCause) Error() string { return c.pattern + " " + c.name + ": limit reached" }
+
+type caller[T any] interface {
+	Call(context.Context) (T, error)
+}
+
+type fnCall[T any] func(context.Context) (T, error)
+
+func (f fnCall[T]) Call(ctx context.Context) (T, error) { return f(ctx) }
+
+type errCall func(context.Context) error
+
+func (f errCall) Call(ctx context.Context) (struct{}, error) { return struct{}{}, f(ctx) }
+
+// deadlineCtx reports a fake clock's deadline on a context that the fake
+// clock cancels, and reports our cancellation as DeadlineExceeded, as a
+// real deadline would.
+type deadlineCtx struct {
+	context.Context
+	at    time.Time
+	cause error
+}
+
+func (d deadlineCtx) Deadline() (time.Time, bool) { return d.at, true }
+
+func (d deadlineCtx) Err() error {
+	err := d.Context.Err()
+	if err != nil && context.Cause(d.Context) == d.cause {
+		return context.DeadlineExceeded
+	}
+	return err
+}
+
+// derive returns a context that ends at at, cancelled with l.cause.
+func (l *limiter) derive(ctx context.Context, at time.Time) (context.Context, func()) {
+	if l.realClock {
+		return context.WithDeadlineCause(ctx, at, l.cause)
+	}
+	cctx, cancelCause := context.WithCancelCause(ctx)
+	t := l.clock.AfterFunc(at.Sub(l.clock.Now()), func() { cancelCause(l.cause) })
+	return deadlineCtx{cctx, at, l.cause}, func() { t.Stop(); cancelCause(nil) }
+}
+
+type outcome[T any] struct {
+	v        T
+	err      error
+	panicked bool
+	pv       any
+}
+
+// run calls c with a context that ends at the deadline at.
+func run[T any, C caller[T]](ctx context.Context, l *limiter, at time.Time, c C) (T, error) {
+	var zero T
+	start := l.clock.Now()
+	limit := at.Sub(start)
+	if limit <= 0 {
+		return zero, l.exceeded(limit, 0, "expired")
+	}
+	if l.cooperative {
+		lc := &lazyCtx{parent: ctx, l: l, at: at}
+		v, err := c.Call(lc)
+		fired := lc.fired()
+		lc.release()
+		return finish(l, v, err, fired, limit, start)
+	}
+	dctx, cancel := l.derive(ctx, at)
+	ch := make(chan outcome[T], 1)
+	go func() {
+		var o outcome[T]
+		defer func() {
+			if o.panicked {
+				o.pv = recover()
+			}
+			ch <- o
+		}()
+		o.panicked = true
+		o.v, o.err = c.Call(dctx)
+		o.panicked = false
+	}()
+	var o outcome[T]
+	select {
+	case o = <-ch:
+	case <-dctx.Done():
+		select {
+		case o = <-ch:
+		default:
+			fired := l.fired(dctx)
+			cancel()
+			if !fired { // the caller's context ended first
+				return zero, ctx.Err()
+			}
+			return zero, l.exceeded(limit, l.clock.Since(start), "abandoned")
+		}
+	}
+	fired := l.fired(dctx)
+	cancel()
+	if o.panicked {
+		panic(o.pv)
+	}
+	return finish(l, o.v, o.err, fired, limit, start)
+}
+
+func (l *limiter) fired(dctx context.Context) bool {
+	return dctx.Err() != nil && context.Cause(dctx) == l.cause
+}
+
+// finish turns what the function returned into what the caller gets.
+func finish[T any](l *limiter, v T, err error, fired bool, limit time.Duration, start time.Time) (T, error) {
+	if fired {
+		var zero T
+		return zero, l.exceeded(limit, l.clock.Since(start), "cancelled")
+	}
+	if err == nil && l.subscribed() {
+		l.eng.Publish(eventstream.Event{Type: eventstream.EventTimeoutSuccess, Pattern: l.pattern, Name: l.name,
+			Fields: eventstream.Fields{Elapsed: l.clock.Since(start), Delay: limit}})
+	}
+	return v, err
+}
+
+func (l *limiter) subscribed() bool {
+	return l.eng != nil && l.eng.Events().HasSubscribers()
+}
+
+func (l *limiter) exceeded(limit, elapsed time.Duration, reason string) error {
+	if l.subscribed() {
+		l.eng.Publish(eventstream.Event{Type: eventstream.EventTimeoutExceeded, Pattern: l.pattern, Name: l.name,
+			Fields: eventstream.Fields{Elapsed: elapsed, Delay: limit, Reason: reason}})
+	}
+	return &TimeoutError{Pattern: l.pattern, Name: l.name, Limit: limit, Elapsed: elapsed, Reason: reason}
+}
