@@ -107,44 +107,36 @@ type Config struct {
 
 func (c Config) rates() bool { return c.FailureRateThreshold > 0 || c.SlowCallRateThreshold > 0 }
 
+// orDefault sets *v to d when *v is zero.
+func orDefault[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
+	}
+}
+
 // withDefaults returns c with its zero fields set to the defaults.
 func (c Config) withDefaults() Config {
-	if c.FailureThreshold == 0 && !c.rates() {
-		c.FailureThreshold = DefaultFailureThreshold
+	if !c.rates() {
+		orDefault(&c.FailureThreshold, DefaultFailureThreshold)
 	}
-	if c.SuccessThreshold == 0 {
-		c.SuccessThreshold = DefaultSuccessThreshold
+	orDefault(&c.SuccessThreshold, DefaultSuccessThreshold)
+	orDefault(&c.RecoveryTimeout, DefaultRecoveryTimeout)
+	orDefault(&c.HalfOpenMaxCalls, DefaultHalfOpenMaxCalls)
+	lease := c.RecoveryTimeout
+	if c.Timeout > 0 {
+		lease = c.Timeout
 	}
-	if c.RecoveryTimeout == 0 {
-		c.RecoveryTimeout = DefaultRecoveryTimeout
+	orDefault(&c.HalfOpenLease, lease)
+	orDefault(&c.WindowSize, DefaultWindowSize)
+	orDefault(&c.WindowDuration, DefaultWindowDuration)
+	orDefault(&c.WindowBuckets, DefaultWindowBuckets)
+	minimum := DefaultMinimumCalls
+	if c.WindowType == CountBased && c.WindowSize > 0 {
+		minimum = min(minimum, c.WindowSize)
 	}
-	if c.HalfOpenMaxCalls == 0 {
-		c.HalfOpenMaxCalls = DefaultHalfOpenMaxCalls
-	}
-	if c.HalfOpenLease == 0 {
-		c.HalfOpenLease = c.RecoveryTimeout
-		if c.Timeout > 0 {
-			c.HalfOpenLease = c.Timeout
-		}
-	}
-	if c.WindowSize == 0 {
-		c.WindowSize = DefaultWindowSize
-	}
-	if c.WindowDuration == 0 {
-		c.WindowDuration = DefaultWindowDuration
-	}
-	if c.WindowBuckets == 0 {
-		c.WindowBuckets = DefaultWindowBuckets
-	}
-	if c.MinimumCalls == 0 {
-		c.MinimumCalls = DefaultMinimumCalls
-		if c.WindowType == CountBased && c.WindowSize < c.MinimumCalls {
-			c.MinimumCalls = c.WindowSize
-		}
-	}
-	if c.MailboxSize == 0 {
-		c.MailboxSize = DefaultMailboxSize
-	}
+	orDefault(&c.MinimumCalls, minimum)
+	orDefault(&c.MailboxSize, DefaultMailboxSize)
 	return c
 }
 
