@@ -27,24 +27,34 @@ type owner struct{ l *Limiter }
 func (o owner) Receive(m request) (Stats, error) {
 	l := o.l
 	if !m.stats {
-		l.completed++
-		switch m.o {
-		case messages.Success:
-			l.successes++
-		case messages.Failure:
-			l.failures++
-		}
-		if c, ok := l.st.record(m.o, m.rtt, int(m.inflight)); ok {
-			l.setLimit(c)
-		}
+		l.report(m)
 		return Stats{}, nil
 	}
+	l.fold()
 	l.withdraw()
 	return l.stats(), nil
 }
 
-// EndBatch withdraws permits owed after a decrease, as they come back.
-func (o owner) EndBatch() { o.l.withdraw() }
+// EndBatch folds in spilled reports and withdraws permits owed after a
+// decrease, as they come back.
+func (o owner) EndBatch() {
+	o.l.fold()
+	o.l.withdraw()
+}
+
+// report counts one completion and applies a limit change it causes.
+func (l *Limiter) report(m request) {
+	l.completed++
+	switch m.o {
+	case messages.Success:
+		l.successes++
+	case messages.Failure:
+		l.failures++
+	}
+	if c, ok := l.st.record(m.o, m.rtt, int(m.inflight)); ok {
+		l.setLimit(c)
+	}
+}
 
 // setLimit applies a new limit: new permits go into the pool at once;
 // surplus ones are withdrawn as calls release them.

@@ -10,8 +10,8 @@ import (
 	"github.com/bulwark-go/bulwark/supervisor"
 )
 
-// mailboxSize bounds the reports waiting for the owner: Release waits for
-// room only while this many are queued, i.e. for the owner's next batch.
+// mailboxSize bounds the reports waiting for the owner; beyond it reports
+// spill into counters (see spill).
 const mailboxSize = 4096
 
 // Limiter is an adaptive concurrency limiter: see the package doc. It is
@@ -28,6 +28,7 @@ type Limiter struct {
 
 	limit      atomic.Int64  // owner-written: the current limit
 	rejections atomic.Uint64 // callers: rejected acquires
+	spilled    spill         // callers: reports that found the mailbox full
 
 	// Owner only.
 	st                             state
@@ -114,9 +115,9 @@ func (l *Limiter) Acquire(ctx context.Context) (engine.Permit, error) {
 
 // Release gives p back and reports outcome o (and, under Vegas, the call's
 // latency) to the limiter. Call it exactly once per granted Permit.
-// Ignored outcomes do not count towards the window. Release waits only if
-// the actor's mailbox is full, until its next batch; after shutdown it
-// returns at once.
+// Ignored outcomes do not count towards the window. Release never blocks:
+// the report is a one-way message, or, when the actor's mailbox is full, a
+// few atomic counters the actor folds in after its next batch.
 func (l *Limiter) Release(p engine.Permit, o messages.Outcome) {
 	var rtt time.Duration
 	if l.latency {
@@ -130,7 +131,10 @@ func (l *Limiter) Release(p engine.Permit, o messages.Outcome) {
 	default:
 		return // more releases than grants: ignored
 	}
-	_ = l.actor.Tell(request{o: o, rtt: rtt, inflight: int32(inflight)})
+	r := request{o: o, rtt: rtt, inflight: int32(inflight)}
+	if !l.actor.TryTell(r) && l.actor.Err() == nil {
+		l.spilled.add(r) // the mailbox is full: never wait for it
+	}
 }
 
 // Execute runs fn under a permit: it acquires, calls fn and releases with
