@@ -41,7 +41,10 @@
 // Shutdown) fills to the current limit: Acquire takes one without a round
 // trip and is rejected at once when none is free (the limiter never
 // queues). Release puts the permit back and tells the actor the outcome
-// with a one-way message the actor drains in batches. A lower limit is
+// with a one-way message the actor drains in batches; it never blocks (if
+// the mailbox is full the outcome goes into counters the actor folds in
+// after its batch). Under Vegas a Permit carries its start on the engine's
+// clock and Release measures the latency on it. A lower limit is
 // applied by the actor withdrawing permits as they come back, so calls
 // already admitted are never interrupted. After Shutdown every call
 // returns messages.ErrStopped.
