@@ -1,0 +1,15 @@
+// Package fallback answers a failed call with a substitute: a static
+// value, a function of the error, or a chain of them tried in order.
+//
+// A Fallback[T] is stateless and runs in the caller's goroutine. When the
+// primary call fails with an error that On accepts (every error by
+// default), the fallbacks run in order with the caller's context and the
+// primary's error; the first success is returned. When every fallback
+// fails, the caller gets a *FailedError that wraps the primary's error and
+// the last fallback's (errors.Is finds both). Errors that On rejects come
+// back unchanged and no fallback runs.
+//
+// Event (only built when someone subscribes): fallback_triggered, with Err
+// = the primary's error, Attempt = the 1-based index of the fallback that
+// answered (0 when all failed) and Reason "recovered" or "all_failed".
+package fallback
