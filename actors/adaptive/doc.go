@@ -34,6 +34,13 @@
 //
 // The limit is always an integer between MinLimit and MaxLimit.
 //
+// # Events
+//
+// limit_changed is published by the actor each time the limit moves:
+// Count is the old limit, Max the new one, Reason one of the Change
+// constants, Elapsed Vegas's last window mean latency. Rejections publish
+// nothing (they are counted in Stats.Rejected).
+//
 // # Concurrency
 //
 // A Limiter is safe for concurrent use. Its permits are a channel that the

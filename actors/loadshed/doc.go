@@ -33,6 +33,17 @@
 // anything with a non-blocking Level() method will do. It is read on every
 // Acquire, so it must be cheap (one atomic load of a published sample).
 //
+// # Events
+//
+//   - request_accepted (published by the admitted caller): Key is the
+//     priority, Count the in-flight calls after the grant, Max MaxInFlight,
+//     NewState the load level.
+//   - request_shed (by the shed caller): as request_accepted, plus Reason.
+//   - load_level_changed (by the actor, after the batch in which a caller
+//     noticed the change): OldState and NewState are level names, Count
+//     the in-flight calls, Max MaxInFlight. A Signal's change is noticed
+//     on the next call.
+//
 // # Concurrency
 //
 // A Shedder is safe for concurrent use. Its slots are a channel of
