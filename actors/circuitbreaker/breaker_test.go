@@ -353,3 +353,19 @@ func TestShutdownStops(t *testing.T) {
 		t.Fatalf("ForceOpen: got %v, want ErrStopped", err)
 	}
 }
+
+// §14.14 / scenario 20: a listener added at any time gets the next event
+// (the original cached "no listeners" for a second).
+func TestLateListenerGetsNextEvent(t *testing.T) {
+	eng, _ := newFake(t)
+	b := mustNew(t, eng, "late-listener", Config{})
+	for i := 0; i < 3; i++ {
+		_ = b.Execute(context.Background(), okFn)
+	}
+	_ = stats(t, b)
+	sub := subscribe(t, eng, eventstream.Filter{Names: []string{"late-listener"}})
+	_ = b.Execute(context.Background(), failFn)
+	if ev := next(t, sub); ev.Type != eventstream.EventCallFailure || ev.Fields.Count != 1 {
+		t.Fatalf("got %v, want call_failure with count 1", ev)
+	}
+}
