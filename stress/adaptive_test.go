@@ -1,0 +1,41 @@
+package stress
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/adaptive"
+)
+
+// TestAdaptiveStress hammers one adaptive limiter of each algorithm; the
+// failures and slow calls move its limit while it runs. In flight never
+// exceeds MaxLimit, and at the end exactly Limit permits are free.
+func TestAdaptiveStress(t *testing.T) {
+	for _, alg := range []adaptive.Algorithm{adaptive.AIMD, adaptive.Vegas} {
+		t.Run(alg.String(), func(t *testing.T) {
+			const most = 40
+			eng := newEngine(t)
+			l, err := adaptive.New(eng, "stress", adaptive.Config{Algorithm: alg, InitialLimit: 20, MinLimit: 4, MaxLimit: most, Window: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hammerGuard(t, guardCase{
+				guard: l, reject: adaptive.ErrLimitExceeded,
+				limit: func() int { return most },
+				probe: func(ctx context.Context) (int, int) {
+					st, err := l.Stats(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return probeGuard(ctx, l, time.Millisecond, most), st.Limit
+				},
+			})
+			st, err := l.Stats(context.Background())
+			if err != nil || st.InFlight != 0 {
+				t.Errorf("Stats after the hammer: got %+v, %v; want nothing in flight", st, err)
+			}
+			t.Logf("limit %d (min %d, max %d) after %d completed", st.Limit, st.MinLimit, st.MaxLimit, st.Completed)
+		})
+	}
+}
