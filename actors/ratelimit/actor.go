@@ -3,7 +3,6 @@ package ratelimit
 import (
 	"context"
 	"math"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -23,7 +22,8 @@ type getCell struct {
 // sweep asks the shard to forget its idle keys (sent by its timer).
 type sweep struct{}
 
-// countKeys asks how many keys the shard holds (for Stats).
+// countKeys asks how many keys the shard holds and how many decisions it
+// has counted (for Stats).
 type countKeys struct{}
 
 func (getCell) isRequest()   {}
@@ -31,11 +31,12 @@ func (sweep) isRequest()     {}
 func (countKeys) isRequest() {}
 
 // reply answers a request: the cell, or (c nil) the time in nanoseconds
-// until a full shard can take a new key; or the number of keys.
+// until a full shard can take a new key; or the counts.
 type reply struct {
-	c     *cell
-	retry int64
-	keys  int
+	c                 *cell
+	retry             int64
+	keys              int
+	allowed, rejected uint64
 }
 
 // shard is one actor's share of the keys. tab is written only by the
@@ -53,6 +54,8 @@ type shard struct {
 	maxKeys  int           // per shard; 0: no cap
 	count    int           // owner only: live cells
 	nextIdle int64         // owner only: no cell goes idle before this
+	// owner only: decisions of evicted cells, and key-cap refusals
+	allowed, rejected uint64
 }
 
 func newShard(clock engine.Clock, cfg Config) *shard {
@@ -112,7 +115,7 @@ func (o *owner) Receive(m request) (reply, error) {
 		s.shrink()
 		o.timer.Reset(s.every)
 	case countKeys:
-		return reply{keys: s.count}, nil
+		return s.counts(), nil
 	}
 	return reply{}, nil
 }
@@ -128,6 +131,7 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 			s.sweepAt(now, false) // a limited key is never dropped
 		}
 		if s.count >= s.maxKeys {
+			s.rejected++
 			return reply{retry: max(s.nextIdle-now, 1)}
 		}
 	}
@@ -140,7 +144,7 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 			s.tab.Store(t)
 		}
 	}
-	c := &cell{hash: m.h, key: strings.Clone(m.key), rate: m.rate}
+	c := &cell{hash: m.h, key: m.key, rate: m.rate}
 	t.put(c)
 	s.count++
 	// The caller is about to use the cell, which keeps it busy for at least
@@ -174,12 +178,27 @@ func (s *shard) sweepAt(now int64, grace bool) {
 		if evict <= now && c.word.CompareAndSwap(old, dead) {
 			t.remove(i) // shifts a later cell into i: look at i again
 			s.count--
+			s.allowed += c.allowed.Load()
+			s.rejected += c.rejected.Load()
 			continue
 		}
 		next = min(next, idle) // <= now: kept by grace, evictable at once
 		i++
 	}
 	s.nextIdle = next
+}
+
+// counts adds up the shard's keys and decisions.
+func (s *shard) counts() reply {
+	r := reply{keys: s.count, allowed: s.allowed, rejected: s.rejected}
+	t := s.tab.Load()
+	for i := range t.slots {
+		if c := t.slots[i].Load(); c != nil {
+			r.allowed += c.allowed.Load()
+			r.rejected += c.rejected.Load()
+		}
+	}
+	return r
 }
 
 // shrink replaces a mostly empty table by a smaller one, so that memory

@@ -5,9 +5,7 @@ import (
 	"hash/maphash"
 	"math"
 	"math/bits"
-	"math/rand/v2"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
@@ -27,7 +25,6 @@ type Limiter struct {
 	shards []*shard
 	shift  uint // h>>shift picks the shard
 	seed   maphash.Seed
-	counts *[nStripes]stripe
 }
 
 // Result is the verdict of Check.
@@ -56,15 +53,6 @@ type Stats struct {
 	// Allowed and Rejected count decisions since the limiter started
 	// (rejections for a malformed rate and waits given up are not counted).
 	Allowed, Rejected uint64
-}
-
-// nStripes spreads the decision counters over cache lines so that callers
-// on different cores do not contend for one counter.
-const nStripes = 16
-
-type stripe struct {
-	allowed, rejected atomic.Uint64
-	_                 [48]byte
 }
 
 // New returns the limiter called name on eng, creating it (and its shard
@@ -102,7 +90,6 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 			shards: extra,
 			shift:  uint(64 - bits.TrailingZeros(uint(full.Shards))),
 			seed:   maphash.MakeSeed(),
-			counts: new([nStripes]stripe),
 		}
 		return l, s0.actor, nil
 	})
@@ -173,7 +160,6 @@ func (l *Limiter) check(ctx context.Context, key string, r Rate, label string) (
 		c, res, err := l.cell(ctx, s, h, key, r)
 		if c == nil {
 			if err == nil {
-				l.count(false)
 				l.publish(eventstream.EventRateLimitExceeded, key, r, label)
 			}
 			return res, err
@@ -182,7 +168,6 @@ func (l *Limiter) check(ctx context.Context, key string, r Rate, label string) (
 		if isDead {
 			continue // evicted under us: the owner makes a fresh one
 		}
-		l.count(ok)
 		if ok {
 			l.publish(eventstream.EventRateLimitPassed, key, r, label)
 			return Result{Allowed: true}, nil
@@ -249,6 +234,7 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 		c, res, err := l.cell(ctx, s, h, key, r)
 		if c == nil {
 			if err == nil {
+				l.publish(eventstream.EventRateLimitExceeded, key, r, label)
 				err = l.rejected(res)
 			}
 			return err
@@ -269,7 +255,7 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 			c.unreserve()
 			return err
 		}
-		l.count(true)
+		c.allowed.Add(1)
 		l.publish(eventstream.EventRateLimitPassed, key, r, label)
 		return nil
 	}
@@ -303,10 +289,8 @@ func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
 		}
 		st.ActiveKeys += rep.keys
 		st.MaxKeys += s.maxKeys
-	}
-	for i := range l.counts {
-		st.Allowed += l.counts[i].allowed.Load()
-		st.Rejected += l.counts[i].rejected.Load()
+		st.Allowed += rep.allowed
+		st.Rejected += rep.rejected
 	}
 	return st, nil
 }
@@ -319,15 +303,6 @@ func (l *Limiter) hash(key string, r Rate) uint64 {
 	h *= 0xff51afd7ed558ccd
 	h ^= h >> 33
 	return h
-}
-
-func (l *Limiter) count(allowed bool) {
-	st := &l.counts[rand.Uint32()%nStripes]
-	if allowed {
-		st.allowed.Add(1)
-	} else {
-		st.rejected.Add(1)
-	}
 }
 
 // publish sends a rate-limit event (Fields.Key and Fields.Limit); nothing

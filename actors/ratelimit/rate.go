@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,52 +27,65 @@ const maxWindowCount = 1<<20 - 1
 // such as "5/2minute"); the error is a *RateError quoting s. ParseRate does
 // not allocate unless s is malformed.
 func ParseRate(s string) (Rate, error) {
-	slash := -1
-	for i := 0; i < len(s); i++ {
-		if s[i] == '/' {
-			slash = i
-			break
-		}
+	// The fast path reads well-formed rates; anything else goes to
+	// parseError, which says what is wrong.
+	var n int64
+	i := 0
+	for ; i < len(s) && i < 16 && s[i]-'0' <= 9; i++ {
+		n = n*10 + int64(s[i]-'0')
 	}
-	if slash < 0 {
-		return Rate{}, &RateError{Input: s, Rule: `want "N/second", "N/minute", "N/hour" or "N/day"`}
+	if i == 0 || i == len(s) || s[i] != '/' {
+		return Rate{}, parseError(s)
 	}
-	num, unit := s[:slash], s[slash+1:]
 	var period time.Duration
-	switch unit {
-	case "second", "seconds", "s":
+	switch unit := s[i+1:]; unit {
+	case "second", "s", "seconds":
 		period = time.Second
-	case "minute", "minutes", "m":
+	case "minute", "m", "minutes":
 		period = time.Minute
-	case "hour", "hours", "h":
+	case "hour", "h", "hours":
 		period = time.Hour
-	case "day", "days", "d":
+	case "day", "d", "days":
 		period = 24 * time.Hour
 	default:
-		return Rate{}, &RateError{Input: s, Rule: "unknown period " + strconv.Quote(unit) + " (want second, minute, hour or day, plural or s/m/h/d)"}
-	}
-	if num == "" {
-		return Rate{}, &RateError{Input: s, Rule: "missing count"}
-	}
-	if num[0] == '-' {
-		return Rate{}, &RateError{Input: s, Rule: "count must be at least 1"}
-	}
-	var n int64
-	for i := 0; i < len(num); i++ {
-		d := num[i]
-		if d < '0' || d > '9' {
-			return Rate{}, &RateError{Input: s, Rule: "count must be a whole decimal number"}
-		}
-		if n > (int64(period)-int64(d-'0'))/10 {
-			return Rate{}, &RateError{Input: s, Rule: "count must be at most one per nanosecond"}
-		}
-		n = n*10 + int64(d-'0')
+		return Rate{}, parseError(s)
 	}
 	r := Rate{Count: n, Period: period}
-	if rule := r.invalid(); rule != "" {
-		return Rate{}, &RateError{Input: s, Rule: rule}
+	if r.invalid() != "" {
+		return Rate{}, parseError(s)
 	}
 	return r, nil
+}
+
+// parseError explains why ParseRate refused s.
+func parseError(s string) error {
+	num, unit, found := strings.Cut(s, "/")
+	rule := ""
+	switch {
+	case !found:
+		rule = `want "N/second", "N/minute", "N/hour" or "N/day"`
+	case unit != "second" && unit != "seconds" && unit != "s" && unit != "minute" && unit != "minutes" && unit != "m" &&
+		unit != "hour" && unit != "hours" && unit != "h" && unit != "day" && unit != "days" && unit != "d":
+		rule = "unknown period " + strconv.Quote(unit) + " (want second, minute, hour or day, plural or s/m/h/d)"
+	case num == "":
+		rule = "missing count"
+	case strings.Trim(num, "0123456789") != "":
+		if strings.HasPrefix(num, "-") {
+			rule = "count must be at least 1"
+		} else {
+			rule = "count must be a whole decimal number"
+		}
+	case len(num) > 16:
+		rule = "count must be at most one per nanosecond"
+	default:
+		n, _ := strconv.ParseInt(num, 10, 64)
+		p, _ := ParseRate("1/" + unit)
+		rule = Rate{Count: n, Period: p.Period}.invalid()
+	}
+	if rule == "" {
+		rule = `want "N/second", "N/minute", "N/hour" or "N/day"`
+	}
+	return &RateError{Input: s, Rule: rule}
 }
 
 // MustParseRate is ParseRate for constants in tests and examples: it panics
