@@ -1,10 +1,3 @@
-// failsafe-go's adaptivelimiter needs two modules this module's go.mod does
-// not list yet (github.com/influxdata/tdigest and bits-and-blooms/bitset,
-// added by `go mod tidy`); until they are, this file builds only with
-// -tags peers_adaptive so that the module keeps vetting clean.
-
-//go:build peers_adaptive
-
 package peers
 
 import (
