@@ -68,8 +68,6 @@ type owner struct {
 	timer   engine.Timer
 	armed   time.Time // deadline the timer is set for (zero: none)
 	stopped atomic.Bool
-	now     time.Time // cached for reports within one batch
-	haveNow bool
 }
 
 func (b *Breaker) newOwner() engine.Behavior[request, reply] {
@@ -83,22 +81,19 @@ func (b *Breaker) newOwner() engine.Behavior[request, reply] {
 	return o
 }
 
-// batchNow returns the time for reports, read once per batch.
-func (o *owner) batchNow() time.Time {
-	if !o.haveNow {
-		o.now, o.haveNow = o.b.clock.Now(), true
+// freshNow reads the clock.
+func (o *owner) freshNow() time.Time { return o.b.clock.Now() }
+
+// reportTime is the time a report is handled at: read from the clock only
+// when the machine may need it (a failure, a state other than CLOSED, a
+// rate window); a success in CLOSED with only the consecutive trigger
+// cannot change the state, and costs no clock read.
+func (o *owner) reportTime(r request) time.Time {
+	if r.outcome == messages.Failure || o.m.state != Closed || o.b.cfg.rates() {
+		return o.b.clock.Now()
 	}
-	return o.now
+	return time.Time{}
 }
-
-// freshNow reads the clock (for the rare requests where time decides).
-func (o *owner) freshNow() time.Time {
-	o.now, o.haveNow = o.b.clock.Now(), true
-	return o.now
-}
-
-// EndBatch forgets the batch's time.
-func (o *owner) EndBatch() { o.haveNow = false }
 
 // Stop releases the timer when the loop ends.
 func (o *owner) Stop() {
@@ -122,21 +117,22 @@ func (o *owner) Receive(r request) (reply, error) {
 	var now time.Time
 	switch r.op {
 	case opReport:
-		now = o.batchNow()
+		now = o.reportTime(r)
 		old := m.state
 		m.release(r.token, r.outcome, r.latency, now)
 		o.after(now)
 		o.callEvent(old, r, now)
 		return out, nil
 	case opRejected:
-		now = o.batchNow()
 		m.reject()
-		o.after(now)
-		reason, retry := ReasonOpen, max(m.openUntil.Sub(now), 0)
-		if m.mode == ForcedOpen {
-			reason, retry = ReasonForcedOpen, 0
+		if o.b.eng.Events().HasSubscribers() {
+			now = o.freshNow()
+			reason, retry := ReasonOpen, max(m.openUntil.Sub(now), 0)
+			if m.mode == ForcedOpen {
+				reason, retry = ReasonForcedOpen, 0
+			}
+			o.rejectEvent(reason, retry, now)
 		}
-		o.rejectEvent(reason, retry, now)
 		return out, nil
 	case opTick:
 		o.armed = time.Time{}

@@ -369,3 +369,37 @@ func TestLateListenerGetsNextEvent(t *testing.T) {
 		t.Fatalf("got %v, want call_failure with count 1", ev)
 	}
 }
+
+// Slow calls through the handle: latency is measured on the engine's clock.
+func TestSlowCallsMeasured(t *testing.T) {
+	eng, fc := newFake(t)
+	sub := subscribe(t, eng, eventstream.Filter{Types: []eventstream.Type{eventstream.EventCallSuccess}})
+	b := mustNew(t, eng, "slowcalls", Config{SlowCallRateThreshold: 50, SlowCallDuration: time.Second, WindowSize: 2, MinimumCalls: 2})
+	for _, d := range []time.Duration{2 * time.Second, 3 * time.Second} {
+		p, err := b.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc.Advance(d)
+		b.Release(p, messages.Success)
+		if ev := next(t, sub); ev.Fields.Elapsed != d {
+			t.Fatalf("got elapsed %v, want %v", ev.Fields.Elapsed, d)
+		}
+	}
+	if s := stats(t, b); s.State != Open || s.Slow != 2 || s.WindowSlowCallRate != 100 || s.OpenRemaining != time.Minute {
+		t.Fatalf("got %+v, want open for 60s by 2 slow calls", s)
+	}
+}
+
+func TestStrings(t *testing.T) {
+	for got, want := range map[string]string{
+		Closed.String(): "closed", Open.String(): "open", HalfOpen.String(): "half_open", State(9).String(): "state(?)",
+		Normal.String(): "normal", ForcedOpen.String(): "forced_open", Disabled.String(): "disabled", Mode(9).String(): "mode(?)",
+		CountBased.String(): "count", TimeBased.String(): "time", WindowType(9).String(): "window(?)",
+		(&TimeoutError{Name: "x", Timeout: time.Second}).Error(): "circuitbreaker x: call timed out after 1s",
+	} {
+		if got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+}

@@ -45,7 +45,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
 	if err := full.validate(); err != nil {
 		return nil, err
 	}
-	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Breaker, supervisor.Service, error) {
+	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Breaker, supervisor.Service, error) {
 		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), cfg: full, measure: full.SlowCallDuration > 0}
 		b.actor = engine.NewActor(full.MailboxSize, b.newOwner)
 		b.snap.Publish(&snapshot{gen: 1, path: pathAdmit})
