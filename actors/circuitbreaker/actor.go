@@ -76,13 +76,9 @@ func (b *Breaker) newOwner() engine.Behavior[request, reply] {
 		gen++ // after a restart, reports of the old life are stale
 	}
 	o := &owner{b: b, m: newMachine(b.cfg, b.clock.Now(), gen)}
-	o.m.trans = o.m.trans[:0]
 	o.publish()
 	return o
 }
-
-// freshNow reads the clock.
-func (o *owner) freshNow() time.Time { return o.b.clock.Now() }
 
 // reportTime is the time a report is handled at: read from the clock only
 // when the machine may need it (a failure, a state other than CLOSED, a
@@ -126,7 +122,7 @@ func (o *owner) Receive(r request) (reply, error) {
 	case opRejected:
 		m.reject()
 		if o.b.eng.Events().HasSubscribers() {
-			now = o.freshNow()
+			now = o.b.clock.Now()
 			reason, retry := ReasonOpen, max(m.openUntil.Sub(now), 0)
 			if m.mode == ForcedOpen {
 				reason, retry = ReasonForcedOpen, 0
@@ -136,25 +132,25 @@ func (o *owner) Receive(r request) (reply, error) {
 		return out, nil
 	case opTick:
 		o.armed = time.Time{}
-		now = o.freshNow()
+		now = o.b.clock.Now()
 		m.expire(now)
 	case opAcquire:
-		now = o.freshNow()
+		now = o.b.clock.Now()
 		out.d = m.acquire(now)
 		if !out.d.ok {
 			defer o.rejectEvent(out.d.reason.String(), out.d.retry, now)
 		}
 	case opStats:
-		now = o.freshNow()
+		now = o.b.clock.Now()
 		m.expire(now)
 		st := m.stats(now)
 		st.Name = o.b.name
 		out.stats = &st
 	case opReset:
-		now = o.freshNow()
+		now = o.b.clock.Now()
 		m.reset(now)
 	case opMode:
-		now = o.freshNow()
+		now = o.b.clock.Now()
 		m.setMode(r.mode, now)
 	}
 	o.after(now)

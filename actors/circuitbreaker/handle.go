@@ -210,7 +210,9 @@ func (b *Breaker) Stats(ctx context.Context) (Stats, error) {
 }
 
 // Reset closes the circuit, returns to Normal mode and zeroes every
-// counter; it always publishes circuit_reset.
+// counter; it always publishes circuit_reset. Calls admitted before the
+// Reset still report: they are counted in the new metrics but move no
+// state.
 func (b *Breaker) Reset(ctx context.Context) error {
 	_, err := b.actor.Ask(ctx, request{op: opReset})
 	return err
