@@ -1,0 +1,98 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
+	"github.com/bulwark-go/bulwark/actors/fallback"
+	"github.com/bulwark-go/bulwark/actors/retry"
+	"github.com/bulwark-go/bulwark/actors/timeout"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// slots is a tiny bulkhead for the example: a channel of permits.
+type slots chan struct{}
+
+func (s slots) Acquire(ctx context.Context) (engine.Permit, error) {
+	select {
+	case s <- struct{}{}:
+		return engine.Permit{}, nil
+	default:
+		return engine.Permit{}, &messages.RejectedError{Err: messages.ErrBulkheadFull, Pattern: "slots"}
+	}
+}
+
+func (s slots) Release(engine.Permit, messages.Outcome) { <-s }
+
+func ExampleCompose() {
+	ctx := context.Background()
+	eng, _ := engine.New()
+	defer eng.Shutdown(ctx)
+
+	breaker, _ := circuitbreaker.New(eng, "inventory", circuitbreaker.Config{FailureThreshold: 3, RecoveryTimeout: time.Minute})
+	r, _ := retry.New(eng, "inventory", retry.Config{
+		Backoff: retry.Backoff{MaxAttempts: 3, InitialDelay: time.Microsecond}, JitterKind: retry.NoJitter})
+	to, _ := timeout.New(eng, "inventory", timeout.Config{Timeout: time.Second, Cooperative: true})
+	fb, _ := fallback.New(eng, "inventory", fallback.Config[int]{Chain: []fallback.Func[int]{fallback.Value(-1)}})
+
+	// fallback → retry → circuit breaker → timeout → bulkhead → call
+	stock := engine.Compose(engine.Policies[int]{
+		Fallback:       fb,
+		Retry:          retry.For[int](r),
+		CircuitBreaker: breaker,
+		Timeout:        timeout.For[int](to),
+		Admission:      []engine.Guard{make(slots, 10)},
+	})
+
+	calls := 0
+	flaky := func(context.Context) (int, error) {
+		calls++
+		if calls < 3 {
+			return 0, errors.New("connection reset")
+		}
+		return 7, nil
+	}
+	v, err := stock.Get(ctx, flaky)
+	fmt.Println("flaky:", v, err, "after", calls, "calls")
+
+	calls = 0
+	down := func(context.Context) (int, error) { calls++; return 0, errors.New("backend down") }
+	v, err = stock.Get(ctx, down) // 3 failures: retries exhausted, the breaker opens, fallback answers
+	fmt.Println("down:", v, err, "after", calls, "calls")
+
+	// Outcomes reach the breaker's actor one-way; Stats is answered after
+	// them, so the state it reports includes this call's failures.
+	st, _ := breaker.Stats(ctx)
+	fmt.Println("breaker:", st.State)
+
+	calls = 0
+	v, err = stock.Get(ctx, down) // the open breaker is not retried: no call at all
+	fmt.Println("open:", v, err, "after", calls, "calls")
+	// Output:
+	// flaky: 7 <nil> after 3 calls
+	// down: -1 <nil> after 3 calls
+	// breaker: open
+	// open: -1 <nil> after 0 calls
+}
+
+// Circuit breaker + retry + timeout + a bulkhead of channel slots around a
+// no-op: the composition the issue measures against failsafe-go.
+func BenchmarkComposeBreakerRetryTimeoutBulkhead(b *testing.B) {
+	ctx := context.Background()
+	eng, _ := engine.New()
+	b.Cleanup(func() { eng.Shutdown(ctx) })
+	breaker, _ := circuitbreaker.New(eng, "bench", circuitbreaker.Config{})
+	r, _ := retry.New(eng, "bench", retry.Config{})
+	to, _ := timeout.New(eng, "bench", timeout.Config{Timeout: time.Minute, Cooperative: true})
+	benchComposition(b, engine.Compose(engine.Policies[int]{
+		Retry:          retry.For[int](r),
+		CircuitBreaker: breaker,
+		Timeout:        timeout.For[int](to),
+		Admission:      []engine.Guard{make(slots, 1024)},
+	}))
+}
