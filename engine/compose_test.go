@@ -194,7 +194,9 @@ func TestNextFromAnotherGoroutine(t *testing.T) {
 
 type policyFunc func(context.Context, engine.Next[int]) (int, error)
 
-func (f policyFunc) Apply(ctx context.Context, next engine.Next[int]) (int, error) { return f(ctx, next) }
+func (f policyFunc) Apply(ctx context.Context, next engine.Next[int]) (int, error) {
+	return f(ctx, next)
+}
 
 func ExampleChain() {
 	logging := policyFunc(func(ctx context.Context, next engine.Next[int]) (int, error) {
@@ -217,7 +219,9 @@ func (nopGuard) Release(engine.Permit, messages.Outcome)        {}
 
 type nopPolicy struct{}
 
-func (nopPolicy) Apply(ctx context.Context, next engine.Next[int]) (int, error) { return next.Call(ctx) }
+func (nopPolicy) Apply(ctx context.Context, next engine.Next[int]) (int, error) {
+	return next.Call(ctx)
+}
 
 func benchComposition(b *testing.B, c *engine.Composition[int]) {
 	ctx := context.Background()
