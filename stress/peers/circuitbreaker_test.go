@@ -34,7 +34,7 @@ func newBulwarkBreaker(b *testing.B) *circuitbreaker.Breaker {
 	return br
 }
 
-func noop(context.Context) error { return nil }
+func cbNoop(context.Context) error { return nil }
 
 func BenchmarkCircuitBreakerBulwark(b *testing.B) {
 	ctx := context.Background()
@@ -42,7 +42,7 @@ func BenchmarkCircuitBreakerBulwark(b *testing.B) {
 		br := newBulwarkBreaker(b)
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := br.Execute(ctx, noop); err != nil {
+			if err := br.Execute(ctx, cbNoop); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -52,7 +52,7 @@ func BenchmarkCircuitBreakerBulwark(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if err := br.Execute(ctx, noop); err != nil {
+				if err := br.Execute(ctx, cbNoop); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -84,10 +84,10 @@ func BenchmarkCircuitBreakerGobreaker(b *testing.B) {
 	})
 }
 
-// callers10k runs call from 10,000 goroutines and reports calls/s and the
+// cbCallers10k runs call from 10,000 goroutines and reports calls/s and the
 // p99 latency of one call in 64 (the rest go unmeasured, to keep the clock
 // reads out of the figure).
-func callers10k(b *testing.B, call func() error) {
+func cbCallers10k(b *testing.B, call func() error) {
 	const callers = 10000
 	procs := runtime.GOMAXPROCS(0)
 	b.SetParallelism((callers + procs - 1) / procs)
@@ -128,11 +128,11 @@ func BenchmarkCircuitBreaker10kCallers(b *testing.B) {
 	ctx := context.Background()
 	b.Run("bulwark", func(b *testing.B) {
 		br := newBulwarkBreaker(b)
-		callers10k(b, func() error { return br.Execute(ctx, noop) })
+		cbCallers10k(b, func() error { return br.Execute(ctx, cbNoop) })
 	})
 	b.Run("gobreaker", func(b *testing.B) {
 		cb := gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{Name: "bench"})
 		fn := func() (struct{}, error) { return struct{}{}, nil }
-		callers10k(b, func() error { _, err := cb.Execute(fn); return err })
+		cbCallers10k(b, func() error { _, err := cb.Execute(fn); return err })
 	})
 }
