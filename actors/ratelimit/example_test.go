@@ -1,0 +1,68 @@
+package ratelimit_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+func Example() {
+	clock := engine.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	eng, _ := engine.New(engine.WithClock(clock))
+	defer eng.Shutdown(context.Background())
+
+	limiter, err := ratelimit.New(eng, "api", ratelimit.Config{})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	for i := range 3 {
+		err := limiter.Allow(ctx, "user_123", "2/second")
+		if retry, limited := messages.RetryAfter(err); limited {
+			fmt.Printf("request %d: limited, retry after %v\n", i+1, retry)
+			continue
+		}
+		fmt.Printf("request %d: allowed\n", i+1)
+	}
+	clock.Advance(500 * time.Millisecond)
+	fmt.Println("after 500ms:", limiter.Allow(ctx, "user_123", "2/second"))
+	// Output:
+	// request 1: allowed
+	// request 2: allowed
+	// request 3: limited, retry after 500ms
+	// after 500ms: <nil>
+}
+
+func ExampleParseRate() {
+	r, err := ratelimit.ParseRate("100/m")
+	fmt.Println(r, r.Interval(), err)
+	_, err = ratelimit.ParseRate("10/week")
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, messages.ErrInvalidConfig))
+	// Output:
+	// 100/minute 600ms <nil>
+	// ratelimit: invalid rate "10/week": unknown period "week" (want second, minute, hour or day, plural or s/m/h/d)
+	// true
+}
+
+func ExampleLimiter_Check() {
+	eng, _ := engine.New(engine.WithClock(engine.NewFakeClock(time.Unix(0, 0))))
+	defer eng.Shutdown(context.Background())
+	limiter, _ := ratelimit.New(eng, "login", ratelimit.Config{Algorithm: ratelimit.SlidingWindow})
+
+	ctx := context.Background()
+	for range 4 {
+		res, _ := limiter.Check(ctx, "10.0.0.1", "3/minute")
+		fmt.Printf("%v %v %q\n", res.Allowed, res.RetryAfter, res.Reason)
+	}
+	// Output:
+	// true 0s ""
+	// true 0s ""
+	// true 0s ""
+	// false 1m20s "rate_limit_exceeded"
+}
