@@ -29,13 +29,13 @@ func (t *Timeout) Config() Config { return t.cfg }
 
 // Execute runs fn with a context that ends after the timeout.
 func (t *Timeout) Execute(ctx context.Context, fn func(context.Context) error) error {
-	_, err := run(ctx, &t.l, t.l.clock.Now().Add(t.cfg.Timeout), errCall(fn))
+	_, err := run(ctx, &t.l, t.cfg.Timeout, time.Time{}, errCall(fn))
 	return err
 }
 
 // Do runs fn under t and returns its result.
 func Do[T any](ctx context.Context, t *Timeout, fn func(context.Context) (T, error)) (T, error) {
-	return run(ctx, &t.l, t.l.clock.Now().Add(t.cfg.Timeout), fnCall[T](fn))
+	return run(ctx, &t.l, t.cfg.Timeout, time.Time{}, fnCall[T](fn))
 }
 
 // Policy is a Timeout or a Deadline as an engine.Policy[T].
@@ -56,9 +56,9 @@ func ForDeadline[T any](d *Deadline) Policy[T] { return Policy[T]{d: d} }
 // limit.
 func (p Policy[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
 	if p.d != nil {
-		return run(ctx, &p.d.l, p.d.at, next)
+		return run(ctx, &p.d.l, 0, p.d.at, next)
 	}
-	return run(ctx, &p.t.l, p.t.l.clock.Now().Add(p.t.cfg.Timeout), next)
+	return run(ctx, &p.t.l, p.t.cfg.Timeout, time.Time{}, next)
 }
 
 // Deadline is one absolute end shared by many calls (a request's budget
@@ -94,11 +94,11 @@ func (d *Deadline) Expired() bool { return !d.l.clock.Now().Before(d.at) }
 // Execute runs fn with a context that ends at the deadline; once it has
 // passed, fn does not run and the error's Reason is "expired".
 func (d *Deadline) Execute(ctx context.Context, fn func(context.Context) error) error {
-	_, err := run(ctx, &d.l, d.at, errCall(fn))
+	_, err := run(ctx, &d.l, 0, d.at, errCall(fn))
 	return err
 }
 
 // DoBefore runs fn under d and returns its result.
 func DoBefore[T any](ctx context.Context, d *Deadline, fn func(context.Context) (T, error)) (T, error) {
-	return run(ctx, &d.l, d.at, fnCall[T](fn))
+	return run(ctx, &d.l, 0, d.at, fnCall[T](fn))
 }

@@ -82,10 +82,13 @@ type outcome[T any] struct {
 	pv       any
 }
 
-// run calls c with a context that ends at the deadline at.
-func run[T any, C caller[T]](ctx context.Context, l *limiter, at time.Time, c C) (T, error) {
+// run calls c with a context that ends rel after now (rel > 0) or at at.
+func run[T any, C caller[T]](ctx context.Context, l *limiter, rel time.Duration, at time.Time, c C) (T, error) {
 	var zero T
 	start := l.clock.Now()
+	if rel > 0 {
+		at = start.Add(rel)
+	}
 	limit := at.Sub(start)
 	if limit <= 0 {
 		return zero, l.exceeded(limit, 0, "expired")
