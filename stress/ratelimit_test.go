@@ -1,0 +1,162 @@
+package stress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/stress/internal/closedloop"
+)
+
+const (
+	rlKeys   = 16
+	rlEpochs = 1 << 14 // clock steps recorded
+	rlSteps  = 4       // clock steps per Period
+)
+
+// TestRateLimiterStress hammers one limiter (16 keys, 100/s each) while a
+// fake clock steps a quarter of a Period every 5 ms. The clock only moves
+// while no call is under way (callers enter through an atomic gate the
+// stepper closes and waits on), so every allowed call is attributed to the
+// step it was decided in; then, per key:
+//   - within one step (one instant) at most Count calls were allowed;
+//   - GCRA: over any span of steps [a, b], allowed ≤ Count + (b−a)·Count/Period;
+//   - SlidingWindow: in every window of one Period (aligned to the
+//     limiter's creation, its time zero), allowed ≤ Count;
+//
+// and the limiter's own counters match the callers'.
+func TestRateLimiterStress(t *testing.T) {
+	for _, alg := range []ratelimit.Algorithm{ratelimit.GCRA, ratelimit.SlidingWindow} {
+		t.Run(alg.String(), func(t *testing.T) { hammerLimiter(t, alg) })
+	}
+}
+
+func hammerLimiter(t *testing.T, alg ratelimit.Algorithm) {
+	rate := ratelimit.Rate{Count: 100, Period: time.Second}
+	clock := engine.NewFakeClock(time.Unix(1e9, 0))
+	eng := newEngine(t, engine.WithClock(clock))
+	l, err := ratelimit.New(eng, "stress", ratelimit.Config{Algorithm: alg, Shards: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys [rlKeys]string
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key-%d", i)
+	}
+	var (
+		gate                        atomic.Bool  // closed (true) while the clock moves
+		inCall                      atomic.Int64 // calls under way
+		step                        atomic.Int64
+		allowed                     [rlKeys][rlEpochs]atomic.Int32
+		total                       [rlKeys]atomic.Int64
+		rejected, ctxErr, otherErrs atomic.Int64
+	)
+	stop, ticked := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ticked)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for step.Load() < rlEpochs-1 {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				gate.Store(true)
+				for inCall.Load() != 0 {
+					runtime.Gosched()
+				}
+				clock.Advance(rate.Period / rlSteps)
+				step.Add(1)
+				gate.Store(false)
+			}
+		}
+	}()
+	res := closedloop.Run(closedloop.Config{Goroutines: callers(), Calls: rounds()}, func(w int) func() {
+		rng := rand.New(rand.NewPCG(uint64(w), 9))
+		return func() {
+			k := rng.IntN(rlKeys)
+			ctx := context.Background()
+			if rng.IntN(20) == 0 {
+				ctx = cancelled // bounds only a key's first round trip
+			}
+			for {
+				for gate.Load() {
+					runtime.Gosched()
+				}
+				inCall.Add(1)
+				if !gate.Load() {
+					break
+				}
+				inCall.Add(-1)
+			}
+			e := step.Load()
+			r, err := l.CheckRate(ctx, keys[k], rate)
+			inCall.Add(-1)
+			switch {
+			case errors.Is(err, context.Canceled):
+				ctxErr.Add(1)
+			case err != nil:
+				otherErrs.Add(1)
+				t.Errorf("CheckRate: %v", err)
+			case !r.Allowed:
+				rejected.Add(1)
+			default:
+				allowed[k][e].Add(1)
+				total[k].Add(1)
+			}
+		}
+	})
+	close(stop)
+	<-ticked
+	steps := step.Load()
+	var sumAllowed int64
+	for k := range keys {
+		sumAllowed += total[k].Load()
+		var prefix [rlEpochs + 1]int64
+		for e := int64(0); e <= steps; e++ {
+			n := int64(allowed[k][e].Load())
+			prefix[e+1] = prefix[e] + n
+			if n > rate.Count {
+				t.Errorf("%s, step %d: %d allowed at one instant, want at most %d", keys[k], e, n, rate.Count)
+			}
+		}
+		switch alg {
+		case ratelimit.GCRA:
+			for a := int64(0); a <= steps; a++ {
+				for b := a; b <= steps; b++ {
+					span := b - a // in quarter Periods
+					if got, most := prefix[b+1]-prefix[a], rate.Count+span*rate.Count/rlSteps; got > most {
+						t.Errorf("%s, steps %d..%d: %d allowed, want at most %d", keys[k], a, b, got, most)
+						a = steps // one report per key
+						break
+					}
+				}
+			}
+		case ratelimit.SlidingWindow:
+			for w := int64(0); w*rlSteps <= steps; w++ {
+				hi := min((w+1)*rlSteps, steps+1)
+				if got := prefix[hi] - prefix[w*rlSteps]; got > rate.Count {
+					t.Errorf("%s, window %d: %d allowed, want at most %d", keys[k], w, got, rate.Count)
+				}
+			}
+		}
+	}
+	st, err := l.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Allowed != uint64(sumAllowed) || st.Rejected != uint64(rejected.Load()) {
+		t.Errorf("Stats: %d allowed, %d rejected; the callers saw %d and %d", st.Allowed, st.Rejected, sumAllowed, rejected.Load())
+	}
+	if sumAllowed == 0 || rejected.Load() == 0 {
+		t.Errorf("the limit was never reached: %d allowed, %d rejected", sumAllowed, rejected.Load())
+	}
+	t.Logf("%v | %d steps, allowed=%d rejected=%d ctx=%d", &res, steps, sumAllowed, rejected.Load(), ctxErr.Load())
+}
