@@ -50,8 +50,10 @@ type Stats struct {
 	ActiveKeys int
 	// MaxKeys is the cap on ActiveKeys (0: none).
 	MaxKeys int
-	// Allowed and Rejected count decisions since the limiter started
-	// (rejections for a malformed rate and waits given up are not counted).
+	// Allowed and Rejected count decisions since the limiter started,
+	// key-cap refusals included. Malformed rates, Wait's deadline refusals
+	// and cancelled waits are not counted; under SlidingWindow each try of
+	// a Wait is.
 	Allowed, Rejected uint64
 }
 
@@ -202,7 +204,7 @@ func (l *Limiter) cell(ctx context.Context, s *shard, h uint64, key string, r Ra
 // *messages.RejectedError (ReasonDeadline) when the wait would outlast
 // ctx's deadline (as x/time/rate's Wait); it returns ctx.Err() if ctx ends
 // while it waits, giving its reservation back; and messages.ErrStopped
-// after shutdown. Under GCRA waiters are served in the order they
+// after shutdown, also to a Wait that was waiting. Under GCRA waiters are served in the order they
 // reserved; under SlidingWindow a waiter sleeps until its RetryAfter and
 // asks again.
 func (l *Limiter) Wait(ctx context.Context, key, rate string) error {
@@ -225,11 +227,11 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if l.alg == SlidingWindow {
-		return l.waitWindow(ctx, key, r, label)
-	}
 	h := l.hash(key, r)
 	s := l.shards[h>>l.shift]
+	if l.alg == SlidingWindow {
+		return l.waitWindow(ctx, s, key, r, label)
+	}
 	for {
 		c, res, err := l.cell(ctx, s, h, key, r)
 		if c == nil {
@@ -251,7 +253,7 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 		if !ok {
 			return l.rejected(Result{RetryAfter: time.Duration(wait), Reason: ReasonDeadline})
 		}
-		if err := engine.Sleep(ctx, l.clock, time.Duration(wait)); err != nil {
+		if err := l.sleep(ctx, s, time.Duration(wait)); err != nil {
 			c.unreserve()
 			return err
 		}
@@ -261,7 +263,9 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 	}
 }
 
-func (l *Limiter) waitWindow(ctx context.Context, key string, r Rate, label string) error {
+// waitWindow is Wait under SlidingWindow: each try is a decision (and is
+// counted as one).
+func (l *Limiter) waitWindow(ctx context.Context, s *shard, key string, r Rate, label string) error {
 	for {
 		res, err := l.check(ctx, key, r, label)
 		if err != nil || res.Allowed {
@@ -272,9 +276,28 @@ func (l *Limiter) waitWindow(ctx context.Context, key string, r Rate, label stri
 				return l.rejected(Result{RetryAfter: res.RetryAfter, Reason: ReasonDeadline})
 			}
 		}
-		if err := engine.Sleep(ctx, l.clock, res.RetryAfter); err != nil {
+		if err := l.sleep(ctx, s, res.RetryAfter); err != nil {
 			return err
 		}
+	}
+}
+
+// sleep waits d on the engine's clock. It gives up with ctx.Err() when ctx
+// ends, and with messages.ErrStopped when the shard stops, so that no
+// waiter outlives the engine.
+func (l *Limiter) sleep(ctx context.Context, s *shard, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := l.clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.actor.Done():
+		return s.actor.Err()
 	}
 }
 
