@@ -96,3 +96,49 @@ func BenchmarkComposeBreakerRetryTimeoutBulkhead(b *testing.B) {
 		Admission:      []engine.Guard{make(slots, 1024)},
 	}))
 }
+
+// Each retry attempt gets its own timeout, and a timed-out attempt is
+// retried by the default predicate; on a fake clock, no real waiting.
+func TestComposeRetryTimeoutFakeClock(t *testing.T) {
+	clock := engine.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	eng := newEngine(t, engine.WithClock(clock))
+	r, err := retry.New(eng, "rt", retry.Config{Backoff: retry.Backoff{InitialDelay: 100 * time.Millisecond}, JitterKind: retry.NoJitter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := timeout.New(eng, "rt", timeout.Config{Timeout: time.Second, Cooperative: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := engine.Compose(engine.Policies[string]{Retry: retry.For[string](r), Timeout: timeout.For[string](to)})
+	attempts := 0
+	type res struct {
+		v   string
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		v, err := c.Get(context.Background(), func(ctx context.Context) (string, error) {
+			attempts++
+			if attempts == 1 {
+				<-ctx.Done() // hangs until its timeout
+				return "", ctx.Err()
+			}
+			return "second", nil
+		})
+		ch <- res{v, err}
+	}()
+	wait := func() {
+		if err := clock.WaitForTimers(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wait()
+	clock.Advance(time.Second) // the first attempt's timeout
+	wait()
+	clock.Advance(100 * time.Millisecond) // the retry's wait
+	got := <-ch
+	if got.v != "second" || got.err != nil || attempts != 2 {
+		t.Fatalf("got %q, %v after %d attempts; want second, nil after 2", got.v, got.err, attempts)
+	}
+}

@@ -3,6 +3,8 @@ package retry_test
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -118,5 +120,49 @@ func TestBudgetAfterShutdown(t *testing.T) {
 	}
 	if _, err := b.Stats(context.Background()); !errors.Is(err, messages.ErrStopped) {
 		t.Fatalf("got %v, want ErrStopped", err)
+	}
+}
+
+// The same storm from 8 goroutines at once: the budget's answers are
+// exact, so the cap holds under concurrency too.
+func TestBudgetStormConcurrent(t *testing.T) {
+	eng, clock := newEngine(t)
+	b, err := retry.NewBudget(eng, "storm", retry.BudgetConfig{Percent: 0.1, MinPerSecond: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := retry.New(eng, "storm", retry.Config{Backoff: retry.Backoff{MaxAttempts: 4, InitialDelay: time.Millisecond, Strategy: retry.Constant},
+		JitterKind: retry.NoJitter, Budget: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, perWorker = 8, 50
+	var attempts atomic.Int64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < perWorker; i++ {
+				_ = r.Execute(context.Background(), func(context.Context) error { attempts.Add(1); return errA })
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+	// Every wait is 1 ms: step the clock while anyone waits.
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-done; cancel() }()
+	for clock.WaitForTimers(ctx, 1) == nil {
+		clock.Advance(time.Millisecond)
+	}
+	<-done
+	calls := int64(workers * perWorker)
+	if retries := attempts.Load() - calls; retries > calls/10 {
+		t.Fatalf("got %d retries for %d calls, want at most %d", retries, calls, calls/10)
+	}
+	st, _ := b.Stats(context.Background())
+	if st.Calls != calls || st.Retries > calls/10 {
+		t.Fatalf("got %+v, want %d calls and at most %d retries", st, calls, calls/10)
 	}
 }
