@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sync/atomic"
 	"time"
@@ -116,6 +117,8 @@ func (o *owner) Receive(m request) (reply, error) {
 		o.timer.Reset(s.every)
 	case countKeys:
 		return s.counts(), nil
+	default:
+		panic(fmt.Sprintf("ratelimit: unknown message %T", m))
 	}
 	return reply{}, nil
 }
