@@ -2,6 +2,7 @@ package retry
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/bulwark-go/bulwark/messages"
@@ -134,15 +135,15 @@ func DefaultRetryOn(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errorsIs(err, messages.ErrTimeout) {
+	if errors.Is(err, messages.ErrTimeout) {
 		return true
 	}
 	switch {
-	case errorsIs(err, context.Canceled), errorsIs(err, context.DeadlineExceeded),
-		errorsIs(err, messages.ErrCircuitOpen), errorsIs(err, messages.ErrBulkheadFull),
-		errorsIs(err, messages.ErrShed), errorsIs(err, messages.ErrBackpressure),
-		errorsIs(err, messages.ErrLimitExceeded), errorsIs(err, messages.ErrRateLimited),
-		errorsIs(err, messages.ErrStopped):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, messages.ErrCircuitOpen), errors.Is(err, messages.ErrBulkheadFull),
+		errors.Is(err, messages.ErrShed), errors.Is(err, messages.ErrBackpressure),
+		errors.Is(err, messages.ErrLimitExceeded), errors.Is(err, messages.ErrRateLimited),
+		errors.Is(err, messages.ErrStopped):
 		return false
 	}
 	return true

@@ -34,9 +34,14 @@
 // backend. The budget is an actor: calls deposit with a one-way message,
 // and each retry asks for a token.
 //
-// Events (only built when someone subscribes): retry_attempt (Attempt = the
-// attempt about to run, MaxAttempts, Delay, Err = the error that caused it),
-// retry_success (Attempt = the attempt that succeeded, published only when
-// it is not the first), retry_exhausted (Attempt, MaxAttempts, Reason
-// "attempts", "max_duration", "budget" or "aborted", Err).
+// Events (only built when someone subscribes):
+//   - retry_attempt: Attempt = the attempt about to run, MaxAttempts, Delay,
+//     Reason "error" or "result", Err = the error that caused it;
+//   - retry_success: Attempt = the attempt that succeeded, published only
+//     when it is not the first (the original published one per success);
+//   - retry_exhausted: Attempt, MaxAttempts, Reason "attempts",
+//     "max_duration" or "budget", Err.
+//
+// Errors that are not retried (RetryOn false, AbortOn true) come back
+// unchanged, with no event.
 package retry

@@ -157,9 +157,14 @@ func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) boo
 		if cfg.MaxDuration > 0 && r.clock.Since(start)+delay > cfg.MaxDuration {
 			return v, r.exhausted(attempt, b.MaxAttempts, "max_duration", v, err)
 		}
+		if cerr := ctx.Err(); cerr != nil { // the caller has gone: no retry, no callbacks
+			var zero T
+			return zero, cerr
+		}
 		if cfg.Budget != nil && !cfg.Budget.withdraw(ctx) {
-			if ctx.Err() != nil {
-				return v, ctx.Err()
+			if cerr := ctx.Err(); cerr != nil {
+				var zero T
+				return zero, cerr
 			}
 			return v, r.exhausted(attempt, b.MaxAttempts, "budget", v, err)
 		}

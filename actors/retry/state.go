@@ -1,13 +1,10 @@
 package retry
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"time"
 )
-
-var errorsIs = errors.Is
 
 func randFloat() float64 { return rand.Float64() }
 
