@@ -420,3 +420,17 @@ func TestEvents(t *testing.T) {
 		}
 	}
 }
+
+func TestCallerGoneAfterFailure(t *testing.T) {
+	h := newHarness(t)
+	retried := false
+	r := h.retry(t, retry.Config{OnRetry: func(retry.Attempt) { retried = true }})
+	ctx, cancel := context.WithCancel(context.Background())
+	var err error
+	h.run(t, func() {
+		err = r.Execute(ctx, func(context.Context) error { cancel(); return errA })
+	})
+	if err != context.Canceled || retried {
+		t.Fatalf("got %v (retried %v), want context.Canceled without a retry", err, retried)
+	}
+}
