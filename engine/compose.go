@@ -72,10 +72,22 @@ func UsePolicy[T any](p Policy[T]) Stage[T] { return Stage[T]{policy: p} }
 // UseGuard makes a stage of a stateful pattern's handle (circuit breaker,
 // rate limiter, bulkhead, load shedder, backpressure, adaptive limiter or
 // your own Guard). classify turns the call's error into the outcome the
-// guard records; nil means messages.ClassifyError.
+// guard records; nil means the guard's own Classify method if it has one
+// (the circuit breaker's applies its IsFailure), else
+// messages.ClassifyError. A typed nil pointer in g is not nil: leave the
+// stage out instead.
 func UseGuard[T any](g Guard, classify func(error) messages.Outcome) Stage[T] {
+	if g == nil {
+		return Stage[T]{}
+	}
 	if classify == nil {
-		classify = messages.ClassifyError
+		if c, ok := g.(interface {
+			Classify(error) messages.Outcome
+		}); ok {
+			classify = c.Classify
+		} else {
+			classify = messages.ClassifyError
+		}
 	}
 	return Stage[T]{guard: g, classify: classify}
 }
@@ -90,7 +102,8 @@ type Composition[T any] struct {
 }
 
 // Chain composes the stages in exactly the order given, outermost first.
-// Nil policies and guards are skipped. Use it to choose an order other than
+// Nil policies and guards are skipped (a typed nil pointer inside the
+// interface is not nil: leave such a stage out). Use it to choose an order other than
 // Compose's.
 func Chain[T any](stages ...Stage[T]) *Composition[T] {
 	c := &Composition[T]{stages: make([]Stage[T], 0, len(stages))}
@@ -126,7 +139,8 @@ type Policies[T any] struct {
 	// bulkhead, load shedder, backpressure, adaptive limiter.
 	Admission []Guard
 	// Classify turns a call's error into the outcome the guards record;
-	// nil means messages.ClassifyError.
+	// nil means each guard's own Classify method where it has one, else
+	// messages.ClassifyError.
 	Classify func(error) messages.Outcome
 }
 

@@ -244,3 +244,21 @@ func BenchmarkComposeOverhead(b *testing.B) {
 		Timeout: nopPolicy{}, Admission: []engine.Guard{nopGuard{}, nopGuard{}},
 	}))
 }
+
+type classifyingGuard struct{ fakeGuard }
+
+func (g *classifyingGuard) Classify(err error) messages.Outcome {
+	if err != nil {
+		return messages.Ignored
+	}
+	return messages.Success
+}
+
+func TestGuardsOwnClassify(t *testing.T) {
+	g := &classifyingGuard{fakeGuard{name: "g", rec: &stageLog{}}}
+	c := engine.Compose(engine.Policies[string]{CircuitBreaker: g})
+	_, _ = c.Get(context.Background(), func(context.Context) (string, error) { return "", errors.New("x") })
+	if len(g.outcomes) != 1 || g.outcomes[0] != messages.Ignored {
+		t.Fatalf("got outcomes %v, want the guard's own Classify (Ignored)", g.outcomes)
+	}
+}
