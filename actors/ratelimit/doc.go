@@ -74,20 +74,26 @@
 // eviction of one key are ordered by the word itself — the decision wins
 // (the key is busy again, the owner leaves it) or finds the cell dead and
 // asks the owner for a fresh one. No sync.Mutex anywhere; the first use of
-// a key is the only round trip (about 1 µs).
+// a key is the only round trip.
 //
 // We chose this over a channel of permits refilled by the owner for a hot
 // key: a permit channel costs a channel receive (~20-50 ns, more under
 // contention) plus refill traffic through the actor, cannot give an exact
 // RetryAfter without asking the owner, and serves only keys known in
 // advance to be hot; the per-key word serves a hot key and a million cold
-// keys the same way. Measured on this machine (2 shared cores, -cpu 1,2,
-// stress/peers/ratelimit_test.go), with every decision an admission:
-// a single hot key 72-74 ns/op serial and 61-73 parallel, against one
-// x/time/rate Limiter's 74-76; 100,000 keys 100 ns/op serial and 62-151
-// parallel, against 100 and 174-334 for a map of x/time/rate Limiters
-// behind a sync.Mutex. 0 allocs/op on both paths, refusals included
-// (Check). About half of each decision is time.Now on this machine.
+// keys the same way. Measured on this machine (2 shared cores, -count 3,
+// stress/peers/ratelimit_test.go), every decision an admission, ns/op:
+//
+//	                             Bulwark   x/time/rate (one Limiter / map+Mutex)
+//	hot key, serial (cpu 1,2)    74        76
+//	hot key, parallel cpu 2      60-78     78-80
+//	100k keys, serial (cpu 1,2)  106-135   154-164
+//	100k keys, parallel cpu 1    352-374   434-451
+//	100k keys, parallel cpu 2    92-99     461-524
+//
+// 0 allocs/op on both paths, refusals included (Check). About half of each
+// decision is time.Now on this machine. A key's first use (a round trip)
+// costs about 1-1.5 µs and 3 allocations.
 //
 // # Goroutines
 //
