@@ -23,6 +23,11 @@
 // and the call still fails with *TimeoutError if the limit fired
 // (Reason "cancelled").
 //
+// In a composition (engine.Compose) the stages below a Timeout run in the
+// function's goroutine too: a bulkhead slot taken below an abandoning
+// Timeout stays held until the abandoned function really returns, which is
+// what the slot is for.
+//
 // Timeout and Deadline are stateless, safe for concurrent use, and have no
 // goroutine of their own. Time comes from the engine's clock: tests drive
 // limits with engine.FakeClock.

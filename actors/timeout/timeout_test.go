@@ -362,3 +362,30 @@ func TestCooperativeContextIsLazy(t *testing.T) {
 		t.Fatalf("got %d timers and Err %v after return, want 0 and a cancelled context", n, leaked.Err())
 	}
 }
+
+func TestPoliciesInComposition(t *testing.T) {
+	eng, clock := newEngine(t)
+	to := newTimeout(t, eng, timeout.Config{Timeout: time.Second, Cooperative: true})
+	d, err := timeout.NewDeadline(eng, "req", timeout.DeadlineConfig{At: epoch.Add(time.Second), Cooperative: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var limits []time.Duration
+	fn := func(ctx context.Context) (int, error) {
+		dl, _ := ctx.Deadline()
+		limits = append(limits, dl.Sub(clock.Now()))
+		return 1, nil
+	}
+	c := engine.Chain(engine.UsePolicy[int](timeout.ForDeadline[int](d)), engine.UsePolicy[int](timeout.For[int](to)))
+	clock.Advance(400 * time.Millisecond)
+	if v, err := c.Get(context.Background(), fn); v != 1 || err != nil {
+		t.Fatalf("got %v, %v; want 1, nil", v, err)
+	}
+	if len(limits) != 1 || limits[0] != 600*time.Millisecond {
+		t.Fatalf("function saw %v left, want the deadline's 600ms (earlier than the 1s timeout)", limits)
+	}
+	clock.Advance(time.Second)
+	if _, err := c.Get(context.Background(), fn); !errors.Is(err, timeout.ErrTimeout) || len(limits) != 1 {
+		t.Fatalf("got %v, want the expired deadline before the call", err)
+	}
+}
