@@ -19,6 +19,8 @@ type Policy[T any] interface {
 // Next is the rest of a composition below a Policy: calling it runs the
 // inner stages and finally the user's function. It is a small value (never
 // allocated) and may be called many times, also from another goroutine.
+// Policies get theirs from a Composition; the zero Next has no function
+// and panics when called.
 type Next[T any] struct {
 	c  *Composition[T]
 	i  int
