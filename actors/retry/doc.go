@@ -17,7 +17,9 @@
 // caller has gone or run out of time) and the rejections of Bulwark's own
 // patterns that mean "do not hammer me" — ErrCircuitOpen, ErrBulkheadFull,
 // ErrShed, ErrBackpressure, ErrLimitExceeded, ErrRateLimited, ErrStopped.
-// A timeout of one attempt (messages.ErrTimeout) is retried.
+// A timeout of one attempt (messages.ErrTimeout) is retried. If you choose
+// to retry a rejection, a *messages.RejectedError's RetryAfter is honoured:
+// the wait is at least RetryAfter (capped at MaxDelay).
 //
 // Per-error strategies (Config.PerError) override the backoff for the
 // errors they match; the first match wins and each strategy counts its own

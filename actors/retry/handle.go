@@ -2,10 +2,12 @@ package retry
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Retry runs calls with retries. It holds only its configuration, so it is
@@ -153,6 +155,9 @@ func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) boo
 			return v, r.exhausted(attempt, b.MaxAttempts, "attempts", v, err)
 		}
 		delay := jitter(cfg.JitterKind, cfg.Jitter, b.base(counts[si]), prevs[si], b.InitialDelay, b.MaxDelay, cfg.Rand())
+		if err != nil {
+			delay = honourRetryAfter(err, delay, b.MaxDelay)
+		}
 		prevs[si] = delay
 		if cfg.MaxDuration > 0 && r.clock.Since(start)+delay > cfg.MaxDuration {
 			return v, r.exhausted(attempt, b.MaxAttempts, "max_duration", v, err)
@@ -217,4 +222,15 @@ func (r *Retry) exhausted(attempt, max int, reason string, v any, err error) err
 		r.eng.Publish(eventstream.Event{Type: eventstream.EventRetryExhausted, Pattern: Kind, Name: r.name, Fields: f})
 	}
 	return &ExhaustedError{Name: r.name, Attempts: attempt, Reason: reason, Result: v, Err: err}
+}
+
+// honourRetryAfter waits at least as long as a rejection asked (a
+// *messages.RejectedError's RetryAfter, when RetryOn lets such errors be
+// retried), never more than max.
+func honourRetryAfter(err error, delay, max time.Duration) time.Duration {
+	var rej *messages.RejectedError
+	if errors.As(err, &rej) && rej.RetryAfter > delay {
+		return min(rej.RetryAfter, max)
+	}
+	return delay
 }

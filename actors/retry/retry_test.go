@@ -434,3 +434,16 @@ func TestCallerGoneAfterFailure(t *testing.T) {
 		t.Fatalf("got %v (retried %v), want context.Canceled without a retry", err, retried)
 	}
 }
+
+func TestHonoursRetryAfter(t *testing.T) {
+	h := newHarness(t)
+	limited := &messages.RejectedError{Err: messages.ErrRateLimited, Pattern: "ratelimit", RetryAfter: 3 * time.Second}
+	r := h.retry(t, retry.Config{Backoff: retry.Backoff{InitialDelay: ms(100), MaxDelay: 2 * time.Second},
+		JitterKind: retry.NoJitter, RetryOn: func(error) bool { return true }})
+	calls := 0
+	var err error
+	delays := h.run(t, func() { err = r.Execute(context.Background(), failing(&calls, limited, errA)) })
+	if err != nil || calls != 3 || !equalDurations(delays, []time.Duration{2 * time.Second, ms(200)}) {
+		t.Fatalf("got %v, %d calls, delays %v; want nil, 3, [2s (RetryAfter capped) 200ms]", err, calls, delays)
+	}
+}
