@@ -23,12 +23,16 @@ type getCell struct {
 // sweep asks the shard to forget its idle keys (sent by its timer).
 type sweep struct{}
 
+// sweepMore continues a sweep (sent by the shard to itself).
+type sweepMore struct{}
+
 // countKeys asks how many keys the shard holds and how many decisions it
 // has counted (for Stats).
 type countKeys struct{}
 
 func (getCell) isRequest()   {}
 func (sweep) isRequest()     {}
+func (sweepMore) isRequest() {}
 func (countKeys) isRequest() {}
 
 // reply answers a request: the cell, or (c nil) the time in nanoseconds
@@ -57,6 +61,7 @@ type shard struct {
 	nextIdle int64         // owner only: no cell goes idle before this
 	// owner only: decisions of evicted cells, and key-cap refusals
 	allowed, rejected uint64
+	pass              sweepPass // owner only: the periodic sweep under way
 }
 
 func newShard(clock engine.Clock, cfg Config) *shard {
@@ -112,10 +117,16 @@ func (o *owner) Receive(m request) (reply, error) {
 	case getCell:
 		return s.getOrCreate(m, s.since(s.clock.Now())), nil
 	case sweep:
-		s.sweepAt(s.since(s.clock.Now()), true)
-		s.shrink()
 		o.timer.Reset(s.every)
+		s.sweepStep(sweepChunk, true)
+	case sweepMore:
+		if s.pass.on {
+			s.sweepStep(sweepChunk, false)
+		}
 	case countKeys:
+		if s.pass.on {
+			s.sweepStep(math.MaxInt, false) // a sweep under way ends first
+		}
 		return s.counts(), nil
 	default:
 		panic(fmt.Sprintf("ratelimit: unknown message %T", m))
@@ -153,42 +164,8 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 	// The caller is about to use the cell, which keeps it busy for at least
 	// one interval.
 	s.nextIdle = min(s.nextIdle, now+int64(m.rate.Interval()))
+	s.pass.least = min(s.pass.least, now+int64(m.rate.Interval()))
 	return reply{c: c}
-}
-
-// sweepAt evicts every cell that is idle at now (one CompareAndSwap to
-// dead, so a caller deciding at the same moment either wins, and the cell
-// is not idle any more, or finds it dead and asks again) and records when
-// the next one will be. With grace, a GCRA cell is kept for one more Period
-// after it went idle, so that a key used steadily below its rate is not
-// dropped and re-created (a round trip) between uses; the key cap sweeps
-// without grace.
-func (s *shard) sweepAt(now int64, grace bool) {
-	t := s.tab.Load()
-	next := int64(math.MaxInt64)
-	for i := uint64(0); i < uint64(len(t.slots)); {
-		c := t.slots[i].Load()
-		if c == nil {
-			i++
-			continue
-		}
-		old := c.word.Load()
-		idle := c.idleAt(s.alg, old, now)
-		evict := idle
-		if grace && s.alg == GCRA {
-			evict += int64(c.rate.Period)
-		}
-		if evict <= now && c.word.CompareAndSwap(old, dead) {
-			t.remove(i) // shifts a later cell into i: look at i again
-			s.count--
-			s.allowed += c.allowed.Load()
-			s.rejected += c.rejected.Load()
-			continue
-		}
-		next = min(next, idle) // <= now: kept by grace, evictable at once
-		i++
-	}
-	s.nextIdle = next
 }
 
 // counts adds up the shard's keys and decisions.
@@ -202,18 +179,4 @@ func (s *shard) counts() reply {
 		}
 	}
 	return r
-}
-
-// shrink replaces a mostly empty table by a smaller one, so that memory
-// follows the number of live keys down as well as up.
-func (s *shard) shrink() {
-	t := s.tab.Load()
-	if len(t.slots) <= minTableSize || s.count*8 >= len(t.slots) {
-		return
-	}
-	size := minTableSize
-	for size*3 < s.count*4*2 { // keep it at most 3/8 full
-		size <<= 1
-	}
-	s.tab.Store(t.resized(size))
 }

@@ -43,8 +43,9 @@
 // per key: one 64-byte cell per (key, rate) and an 8-byte slot. A key that
 // has been idle longer than its window holds nothing a fresh key would not
 // (its TAT is in the past), and it is forgotten: each shard sweeps its
-// table on the engine's clock (Config.SweepInterval) and before it grows,
-// and shrinks the table as keys leave. A GCRA key is kept one more period
+// table on the engine's clock (Config.SweepInterval) in chunks of 4096
+// slots (one message each, so new keys are served between them), sweeps it
+// whole before it grows, and shrinks it as keys leave. A GCRA key is kept one more period
 // after it went idle, so a key used steadily below its rate is not dropped
 // and re-created between uses. An optional cap (Config.MaxKeys) never
 // forgets a key that is still limited — the original's LRU did, handing

@@ -189,6 +189,33 @@ func TestSweepKeepsLimitedKeys(t *testing.T) {
 	}
 }
 
+// A sweep over more keys than one chunk goes on in steps, and new keys are
+// served between them; Stats waits for a sweep under way.
+func TestChunkedSweep(t *testing.T) {
+	l, clock, _ := newLimiter(t, ratelimit.Config{Shards: 1, SweepInterval: time.Second})
+	ctx := context.Background()
+	const n = 20_000
+	for i := range n {
+		if err := l.Allow(ctx, "k"+strconv.Itoa(i), "1/second"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(time.Second) // a sweep: every key still in its grace period
+	if st := stats(t, l); st.ActiveKeys != n {
+		t.Fatalf("got %d keys, want %d", st.ActiveKeys, n)
+	}
+	if err := l.Allow(ctx, "k0", "1/second"); err != nil { // k0 stays
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second) // the others go
+	if err := l.Allow(ctx, "fresh", "1/second"); err != nil {
+		t.Fatal(err)
+	}
+	if st := stats(t, l); st.ActiveKeys != 2 || st.Allowed != n+2 {
+		t.Fatalf("got %d keys, %d allowed; want 2, %d", st.ActiveKeys, st.Allowed, n+2)
+	}
+}
+
 // ★ 59 corrected: a key cap never evicts a limited key; a new key waits for
 // an idle one, with an exact RetryAfter.
 func TestMaxKeys(t *testing.T) {
