@@ -1,0 +1,111 @@
+package ratelimit
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/bulwark-go/bulwark/eventstream"
+)
+
+// Wait blocks until one event for key may happen under rate, waiting on
+// the engine's clock. It fails fast, consuming nothing, with a
+// *messages.RejectedError (ReasonDeadline) when the wait would outlast
+// ctx's deadline (as x/time/rate's Wait); it returns ctx.Err() if ctx ends
+// while it waits, giving its reservation back; and messages.ErrStopped
+// after shutdown, also to a Wait that was waiting. Under GCRA waiters are served in the order they
+// reserved; under SlidingWindow a waiter sleeps until its RetryAfter and
+// asks again.
+func (l *Limiter) Wait(ctx context.Context, key, rate string) error {
+	r, err := ParseRate(rate)
+	if err != nil {
+		return err
+	}
+	return l.wait(ctx, key, r, rate)
+}
+
+// WaitRate is Wait with a parsed Rate.
+func (l *Limiter) WaitRate(ctx context.Context, key string, r Rate) error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	return l.wait(ctx, key, r, "")
+}
+
+func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	h := l.hash(key, r)
+	s := l.shards[h>>l.shift]
+	if l.alg == SlidingWindow {
+		return l.waitWindow(ctx, s, key, r, label)
+	}
+	for {
+		c, res, err := l.cell(ctx, s, h, key, r)
+		if c == nil {
+			if err == nil {
+				l.publish(eventstream.EventRateLimitExceeded, key, r, label)
+				err = l.rejected(res)
+			}
+			return err
+		}
+		now := l.clock.Now()
+		maxWait := int64(math.MaxInt64)
+		if dl, ok := ctx.Deadline(); ok {
+			maxWait = int64(dl.Sub(now))
+		}
+		ok, wait, isDead := c.reserveAt(s.since(now), maxWait)
+		if isDead {
+			continue
+		}
+		if !ok {
+			return l.rejected(Result{RetryAfter: time.Duration(wait), Reason: ReasonDeadline})
+		}
+		if err := l.sleep(ctx, s, time.Duration(wait)); err != nil {
+			c.unreserve()
+			return err
+		}
+		c.allowed.Add(1)
+		l.publish(eventstream.EventRateLimitPassed, key, r, label)
+		return nil
+	}
+}
+
+// waitWindow is Wait under SlidingWindow: each try is a decision (and is
+// counted as one).
+func (l *Limiter) waitWindow(ctx context.Context, s *shard, key string, r Rate, label string) error {
+	for {
+		res, err := l.check(ctx, key, r, label)
+		if err != nil || res.Allowed {
+			return err
+		}
+		if res.Reason == ReasonExceeded {
+			if dl, ok := ctx.Deadline(); ok && l.clock.Now().Add(res.RetryAfter).After(dl) {
+				return l.rejected(Result{RetryAfter: res.RetryAfter, Reason: ReasonDeadline})
+			}
+		}
+		if err := l.sleep(ctx, s, res.RetryAfter); err != nil {
+			return err
+		}
+	}
+}
+
+// sleep waits d on the engine's clock. It gives up with ctx.Err() when ctx
+// ends, and with messages.ErrStopped when the shard stops, so that no
+// waiter outlives the engine.
+func (l *Limiter) sleep(ctx context.Context, s *shard, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := l.clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.actor.Done():
+		return s.actor.Err()
+	}
+}
