@@ -74,8 +74,14 @@ func newShard(clock engine.Clock, cfg Config) *shard {
 	return s
 }
 
-// since converts a clock reading to the shard's nanoseconds.
-func (s *shard) since(now time.Time) int64 { return int64(now.Sub(s.base)) }
+// since converts a clock reading to the shard's nanoseconds (never
+// negative: a clock set before the shard started reads as its start).
+func (s *shard) since(now time.Time) int64 { return max(int64(now.Sub(s.base)), 0) }
+
+// now is the shard's time in nanoseconds. It goes through Clock.Since,
+// which on the real clock reads only the monotonic clock — half the cost
+// of Now, which reads the wall clock too.
+func (s *shard) now() int64 { return max(int64(s.clock.Since(s.base)), 0) }
 
 // get asks the owner for the cell of (key, rate).
 func (s *shard) get(ctx context.Context, h uint64, key string, r Rate) (reply, error) {
@@ -115,7 +121,7 @@ func (o *owner) Receive(m request) (reply, error) {
 	s := o.s
 	switch m := m.(type) {
 	case getCell:
-		return s.getOrCreate(m, s.since(s.clock.Now())), nil
+		return s.getOrCreate(m, s.now()), nil
 	case sweep:
 		o.timer.Reset(s.every)
 		s.sweepStep(sweepChunk, true)

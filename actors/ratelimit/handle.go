@@ -165,7 +165,7 @@ func (l *Limiter) check(ctx context.Context, key string, r Rate, label string) (
 			}
 			return res, err
 		}
-		ok, retry, isDead := c.allowAt(l.alg, s.since(l.clock.Now()))
+		ok, retry, isDead := c.allowAt(l.alg, s.now())
 		if isDead {
 			continue // evicted under us: the owner makes a fresh one
 		}

@@ -36,7 +36,7 @@ func (s *shard) sweepStep(n int, start bool) {
 	if n == math.MaxInt {
 		end = uint64(len(t.slots))
 	}
-	least := s.sweepSlots(t, s.pass.pos, end, s.since(s.clock.Now()), true)
+	least := s.sweepSlots(t, s.pass.pos, end, s.now(), true)
 	s.pass.least = min(s.pass.least, least)
 	s.pass.pos = end
 	if end < uint64(len(t.slots)) {
