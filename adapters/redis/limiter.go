@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
@@ -56,6 +58,21 @@ func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Co
 		return nil, err
 	}
 	return &Limiter{eng: eng, name: name, client: client, cfg: cfg}, nil
+}
+
+// AllowRate is Allow with the limit written as a rate string of the
+// in-process limiter's grammar ("100/minute", "5/s"; see
+// ratelimit.ParseRate). A malformed rate is an error that quotes it: the
+// limiter never fails open on bad input.
+func (l *Limiter) AllowRate(ctx context.Context, key, rate string) error {
+	r, err := ratelimit.ParseRate(rate)
+	if err != nil {
+		return err
+	}
+	if r.Count > math.MaxInt32 {
+		return messages.InvalidConfig(Kind, "rate", rate, "count must fit in 32 bits")
+	}
+	return l.Allow(ctx, key, int(r.Count), r.Period)
 }
 
 // Allow admits one request under key if fewer than limit were admitted in

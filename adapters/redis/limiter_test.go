@@ -3,6 +3,7 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -268,5 +269,21 @@ func TestBadArguments(t *testing.T) {
 	}
 	if err := l.Allow(context.Background(), "k", 1, 0); !errors.Is(err, messages.ErrInvalidConfig) {
 		t.Errorf("period 0: got %v", err)
+	}
+}
+
+func TestAllowRateParsesTheSharedGrammar(t *testing.T) {
+	srv := startServer(t, 0)
+	l, _ := limiter(t, srv, redis.GCRA)
+	for i, want := range []bool{true, true, false} {
+		err := l.AllowRate(context.Background(), "u", "2/minutes")
+		if (err == nil) != want {
+			t.Fatalf("call %d: got %v", i, err)
+		}
+	}
+	for _, bad := range []string{"10/week", "abc", "0/second", "-1/s"} {
+		if err := l.AllowRate(context.Background(), "u", bad); !errors.Is(err, messages.ErrInvalidConfig) || !strings.Contains(err.Error(), bad) {
+			t.Errorf("%q: got %v, want an error quoting it", bad, err)
+		}
 	}
 }
