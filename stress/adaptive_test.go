@@ -39,3 +39,14 @@ func TestAdaptiveStress(t *testing.T) {
 		})
 	}
 }
+
+func init() {
+	soakParts = append(soakParts, soakPart{name: "adaptive", setup: func(t *testing.T) (func(int) func(), func() (string, error)) {
+		const most = 40
+		l, err := adaptive.New(newEngine(t), "soak", adaptive.Config{InitialLimit: 20, MinLimit: 4, MaxLimit: most, Window: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newGuardLoad(guardCase{guard: l, reject: adaptive.ErrLimitExceeded, limit: func() int { return most }}, func(int64, int64) {}).soak()
+	}})
+}

@@ -3,6 +3,7 @@ package stress
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
@@ -181,4 +182,28 @@ func TestCircuitBreakerStress(t *testing.T) {
 	}
 	t.Logf("%v | ok=%d failed=%d rejected=%d ctx=%d panics=%d trials=%d (peak %d of %d) | stats total=%d ignored=%d",
 		&res, ok.Load(), failed.Load(), rejected.Load(), ctxErr.Load(), panics.Load(), trialCount.Load(), trialPeak.Load(), maxTrials, st.Total, st.Ignored)
+}
+
+func init() {
+	soakParts = append(soakParts, soakPart{name: "circuitbreaker", setup: func(t *testing.T) (func(int) func(), func() (string, error)) {
+		br, err := circuitbreaker.New(newEngine(t), "soak", circuitbreaker.Config{
+			FailureRateThreshold: 50, RecoveryTimeout: 10 * time.Millisecond, HalfOpenMaxCalls: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := newGuardLoad(guardCase{guard: br, reject: circuitbreaker.ErrOpen, limit: func() int { return 1 << 30 }}, func(int64, int64) {})
+		newOp, check := l.soak()
+		return newOp, func() (string, error) {
+			counts, broken := check()
+			st, err := br.Stats(context.Background())
+			if err != nil {
+				return counts, err
+			}
+			counts += fmt.Sprintf(" | %s total=%d ok=%d failed=%d rejected=%d", st.State, st.Total, st.Successful, st.Failed, st.Rejected)
+			if broken == nil && st.Total != st.Successful+st.Failed+st.Rejected {
+				broken = fmt.Errorf("Total %d != %d + %d + %d", st.Total, st.Successful, st.Failed, st.Rejected)
+			}
+			return counts, broken
+		}
+	}})
 }

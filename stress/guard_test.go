@@ -152,6 +152,69 @@ func (r guardReport) String() string {
 		r.granted, r.released, r.rejected, r.ctxErr, r.panics, r.peak, r.breach)
 }
 
+// guardLoad is the call mix against one guard: its per-goroutine
+// operation and the counters it keeps. The admitted function holds an
+// atomic gauge of the calls in flight, checked against the limit at every
+// admission.
+type guardLoad struct {
+	gc             guardCase
+	cg             *countingGuard
+	g              gauge
+	breach, panics atomic.Int64
+	onBreach       func(n, lim int64)
+}
+
+func newGuardLoad(gc guardCase, onBreach func(n, lim int64)) *guardLoad {
+	return &guardLoad{gc: gc, cg: &countingGuard{g: gc.guard, reject: gc.reject}, onBreach: onBreach}
+}
+
+func (l *guardLoad) do(ctx context.Context, fn func(context.Context) error) error {
+	return engine.Run(ctx, l.cg, nil, fn)
+}
+
+// newOp returns worker w's operation: one call of the mix.
+func (l *guardLoad) newOp(w int) func() {
+	rng := rand.New(rand.NewPCG(uint64(w), 3))
+	return func() {
+		c := pick(rng)
+		inner := body(c)
+		_, p := run(c, l.do, func(ctx context.Context) error {
+			if n, lim := l.g.enter(), int64(l.gc.limit()); n > lim {
+				l.breach.Add(1)
+				l.onBreach(n, lim)
+			}
+			defer l.g.leave()
+			return inner(ctx)
+		})
+		if p {
+			l.panics.Add(1)
+		}
+	}
+}
+
+func (l *guardLoad) report(res closedloop.Result) guardReport {
+	return guardReport{res: res, granted: l.cg.granted.Load(), released: l.cg.released.Load(),
+		rejected: l.cg.rejected.Load(), ctxErr: l.cg.ctxErr.Load(), panics: l.panics.Load(),
+		peak: l.g.peak.Load(), breach: l.breach.Load()}
+}
+
+// soak returns the load as a soak part's operation and check: between
+// rounds nothing is in flight, so grants must equal releases exactly.
+func (l *guardLoad) soak() (func(int) func(), func() (string, error)) {
+	return l.newOp, func() (string, error) {
+		rep := l.report(closedloop.Result{})
+		switch {
+		case rep.breach != 0:
+			return rep.String(), fmt.Errorf("in flight above the limit %d times", rep.breach)
+		case rep.granted != rep.released:
+			return rep.String(), fmt.Errorf("granted %d, released %d", rep.granted, rep.released)
+		case l.cg.other.Load() != 0:
+			return rep.String(), fmt.Errorf("%d unexpected Acquire errors", l.cg.other.Load())
+		}
+		return rep.String(), nil
+	}
+}
+
 // hammerGuard runs the call mix from callers() goroutines against one
 // guard, checking at every admission that the calls in flight (an atomic
 // gauge inside the admitted function) never exceed the limit, and at the
@@ -159,34 +222,15 @@ func (r guardReport) String() string {
 // (the probe gets exactly the guard's capacity, and not one more).
 func hammerGuard(t *testing.T, gc guardCase) guardReport {
 	t.Helper()
-	cg := &countingGuard{g: gc.guard, reject: gc.reject}
-	var g gauge
-	var breach, panics atomic.Int64
-	do := func(ctx context.Context, fn func(context.Context) error) error {
-		return engine.Run(ctx, cg, nil, fn)
-	}
-	res := closedloop.Run(closedloop.Config{Goroutines: callers(), Calls: rounds()}, func(w int) func() {
-		rng := rand.New(rand.NewPCG(uint64(w), 3))
-		return func() {
-			c := pick(rng)
-			inner := body(c)
-			_, p := run(c, do, func(ctx context.Context) error {
-				if n, lim := g.enter(), int64(gc.limit()); n > lim {
-					if breach.Add(1) <= 3 {
-						t.Errorf("in flight %d > limit %d", n, lim)
-					}
-				}
-				defer g.leave()
-				return inner(ctx)
-			})
-			if p {
-				panics.Add(1)
-			}
+	var reported atomic.Int64
+	l := newGuardLoad(gc, func(n, lim int64) {
+		if reported.Add(1) <= 3 {
+			t.Errorf("in flight %d > limit %d", n, lim)
 		}
 	})
-	rep := guardReport{res: res, granted: cg.granted.Load(), released: cg.released.Load(),
-		rejected: cg.rejected.Load(), ctxErr: cg.ctxErr.Load(), panics: panics.Load(),
-		peak: g.peak.Load(), breach: breach.Load()}
+	cg := l.cg
+	res := closedloop.Run(closedloop.Config{Goroutines: callers(), Calls: rounds()}, l.newOp)
+	rep := l.report(res)
 	if rep.granted != rep.released {
 		t.Errorf("granted %d, released %d: want every grant released exactly once", rep.granted, rep.released)
 	}

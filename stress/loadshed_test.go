@@ -39,3 +39,14 @@ func TestLoadShedderStress(t *testing.T) {
 		t.Errorf("Stats after the hammer: got %+v, %v; want nothing in flight or queued", st, err)
 	}
 }
+
+func init() {
+	soakParts = append(soakParts, soakPart{name: "loadshed", setup: func(t *testing.T) (func(int) func(), func() (string, error)) {
+		const limit = 16
+		s, err := loadshed.New(newEngine(t), "soak", loadshed.Config{MaxInFlight: limit, MaxQueue: 256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newGuardLoad(guardCase{guard: s, reject: loadshed.ErrShed, limit: func() int { return limit }}, func(int64, int64) {}).soak()
+	}})
+}
