@@ -160,3 +160,47 @@ func hammerLimiter(t *testing.T, alg ratelimit.Algorithm) {
 	}
 	t.Logf("%v | %d steps, allowed=%d rejected=%d ctx=%d", &res, steps, sumAllowed, rejected.Load(), ctxErr.Load())
 }
+
+func init() {
+	soakParts = append(soakParts, soakPart{name: "ratelimit", setup: func(t *testing.T) (func(int) func(), func() (string, error)) {
+		l, err := ratelimit.New(newEngine(t), "soak", ratelimit.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rate := ratelimit.Rate{Count: 1000, Period: time.Second}
+		keys := make([]string, rlKeys)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("key-%d", i)
+		}
+		var allowed, rejected, failed atomic.Int64
+		newOp := func(w int) func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 17))
+			return func() {
+				r, err := l.CheckRate(context.Background(), keys[rng.IntN(rlKeys)], rate)
+				switch {
+				case err != nil:
+					failed.Add(1)
+				case r.Allowed:
+					allowed.Add(1)
+				default:
+					rejected.Add(1)
+				}
+			}
+		}
+		check := func() (string, error) {
+			st, err := l.Stats(context.Background())
+			counts := fmt.Sprintf("allowed=%d rejected=%d errors=%d | stats allowed=%d rejected=%d keys=%d",
+				allowed.Load(), rejected.Load(), failed.Load(), st.Allowed, st.Rejected, st.ActiveKeys)
+			switch {
+			case err != nil:
+				return counts, err
+			case failed.Load() != 0:
+				return counts, fmt.Errorf("%d calls failed", failed.Load())
+			case st.Allowed != uint64(allowed.Load()) || st.Rejected != uint64(rejected.Load()):
+				return counts, errors.New("the limiter's counts differ from the callers'")
+			}
+			return counts, nil
+		}
+		return newOp, check
+	}})
+}
