@@ -1,0 +1,47 @@
+// Package bulkhead limits how many calls run at once, so that one slow
+// dependency cannot take every goroutine, connection or buffer of a process.
+//
+// A Bulkhead holds MaxConcurrent slots. A call that finds a slot free takes
+// it at once; a call that finds none waits in a FIFO queue of at most
+// MaxWaiting callers (no queue by default), for at most MaxWait (or until
+// its context ends when MaxWait is zero). A call that finds the queue full
+// is rejected with Reason "queue_full"; a call that waited MaxWait is
+// rejected with Reason "wait_timeout". Both are *messages.RejectedError
+// values that unwrap to ErrFull (messages.ErrBulkheadFull).
+//
+// # Design
+//
+// The slots are tokens in a buffered channel, the pool, filled by the
+// bulkhead's actor when it starts. Acquire's fast path is one non-blocking
+// receive from the pool; Release's is one non-blocking send into it. Only
+// a caller that finds the pool empty talks to the actor, which owns the
+// queue of waiters: it queues the caller and, after every batch of
+// messages, takes free tokens out of the pool and hands them to the head of
+// the queue, one waiter a token.
+//
+// Fairness: while anybody waits in the queue, the fast path is closed (the
+// actor publishes the queue's length in an atomic that Acquire reads
+// first), so a token freed by Release goes to the oldest waiter, never to a
+// caller that arrived after that waiter was queued. Waiters are served
+// strictly in arrival order. A caller that read "nobody waits" just before
+// a waiter was queued may still take a free token: the two arrived at the
+// same time and either order is fair.
+//
+// Cancellation: a waiter whose context ends (or whose MaxWait passes)
+// tells the actor it leaves and waits for the answer. As the actor handles
+// messages in order, either the waiter was still queued (it is removed and
+// holds nothing) or a token was handed to it before its message arrived;
+// that token is given back at once (as golang.org/x/sync/semaphore does, by
+// messages). A waiter never holds a slot after Acquire returned an error.
+//
+// Counting: each Acquire is counted once, as accepted, rejected (by
+// reason) or cancelled (its context ended while it waited), never twice.
+//
+// # Concurrency and lifetime
+//
+// A Bulkhead is safe for concurrent use. Its one goroutine belongs to the
+// engine's supervisor and ends when the engine shuts down; after that every
+// Acquire — also one waiting in the queue — returns messages.ErrStopped.
+// Release never blocks. If ctx is already done when a slot is free,
+// Acquire may still succeed without looking at it (as x/sync/semaphore).
+package bulkhead

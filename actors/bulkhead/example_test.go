@@ -1,0 +1,48 @@
+package bulkhead_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/bulwark-go/bulwark/actors/bulkhead"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+func Example() {
+	eng, _ := engine.New()
+	defer eng.Shutdown(context.Background())
+
+	b, err := bulkhead.New(eng, "db", bulkhead.Config{MaxConcurrent: 1})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	err = b.Execute(ctx, func(ctx context.Context) error {
+		// The one slot is ours: a second call finds no slot and no queue.
+		err := b.Execute(ctx, func(context.Context) error { return nil })
+		var rej *messages.RejectedError
+		if errors.As(err, &rej) {
+			fmt.Println("inner:", rej.Reason, errors.Is(err, bulkhead.ErrFull))
+		}
+		return nil
+	})
+	fmt.Println("outer:", err)
+	st, _ := b.Stats(ctx)
+	fmt.Println("accepted", st.Accepted, "rejected", st.Rejected, "active", st.Active)
+	// Output:
+	// inner: queue_full true
+	// outer: <nil>
+	// accepted 1 rejected 1 active 0
+}
+
+func ExampleDo() {
+	eng, _ := engine.New()
+	defer eng.Shutdown(context.Background())
+
+	b, _ := bulkhead.New(eng, "api", bulkhead.Config{MaxConcurrent: 4, MaxWaiting: 16})
+	n, err := bulkhead.Do(context.Background(), b, func(context.Context) (int, error) { return 42, nil })
+	fmt.Println(n, err)
+	// Output: 42 <nil>
+}
