@@ -167,7 +167,7 @@ func run() error {
 
 	b.down.Store(false)
 	time.Sleep(250 * time.Millisecond) // the breaker's recovery timeout passes
-	svc.phase("probing", 1, 5, b) // trial calls close the circuit
+	svc.phase("probing", 1, 5, b)      // trial calls close the circuit
 	svc.phase("recovered", 50, 10, b)
 	svc.phase("greedy", 1, 200, b) // one user far over its limit
 
