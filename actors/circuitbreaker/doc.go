@@ -40,17 +40,22 @@
 // that owns the state machine; the *Breaker handle is safe for concurrent
 // use. The actor publishes a read-only snapshot (state, generation, open
 // deadline) after every change. In CLOSED, Acquire admits after one atomic
-// load of that snapshot and Release sends a one-way report that the actor
-// drains in batches: no round trip, no allocation. In OPEN, rejections are
-// decided from the snapshot too (and counted by a one-way note to the
-// actor). HALF_OPEN admission is one decision inside the actor (an Ask), so
-// no more than HalfOpenMaxCalls trials are ever in flight.
+// load of that snapshot and the Release of a success sends a one-way report
+// that the actor drains in batches: no round trip, no allocation. The
+// Release of a failure, or of a half-open trial, waits until the actor has
+// applied it (one round trip, off the hot path), so a caller reads its own
+// writes: after the failure that trips the circuit returns, that caller's
+// next Acquire is rejected. In OPEN, rejections are decided from the
+// snapshot too (and counted by a one-way note to the actor). HALF_OPEN
+// admission is one decision inside the actor (an Ask), so no more than
+// HalfOpenMaxCalls trials are ever in flight.
 //
-// Because reports are one-way, the circuit opens when the actor handles
-// the report that trips it: calls that start in the meantime (at most a
-// mailbox's worth) still pass. Counts stay exact — every call is counted
-// once: Total = Successful + Failed + Rejected, with Ignored apart.
-// Release waits only while the mailbox (Config.MailboxSize) is full.
+// Calls of other goroutines that were admitted before the tripping failure
+// was applied still run (they were admitted while the circuit was closed).
+// Counts stay exact — every call is counted once: Total = Successful +
+// Failed + Rejected, with Ignored apart. Release waits only while the
+// mailbox (Config.MailboxSize) is full, or for the actor's answer to a
+// failure report.
 //
 // Latency is measured (two clock reads a call) only when SlowCallDuration
 // is set.

@@ -117,15 +117,24 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 	return p, nil
 }
 
-// Release reports how the call of p ended. It never blocks for long (it
-// waits only while the actor's mailbox is full) and never fails: after
-// shutdown the report is dropped. A report from a call admitted before the
-// circuit last changed state is counted in the metrics but does not move
-// the state.
+// Release reports how the call of p ended, and never fails: after shutdown
+// the report is dropped. A report from a call admitted before the circuit
+// last changed state is counted in the metrics but does not move the state.
+//
+// A success of a call admitted in CLOSED — the hot path — is a one-way
+// message the actor applies in its next batch. A failure, or the report of
+// a half-open trial, waits until the actor has applied it (one round trip,
+// off the hot path), so the caller reads its own writes: after the
+// FailureThreshold-th consecutive failure returns, the next Acquire of the
+// same goroutine is rejected, as it would be with a mutex-based breaker.
 func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 	r := request{op: opReport, token: p.Token, outcome: o}
 	if b.measure && !p.Start.IsZero() {
 		r.latency = b.clock.Since(p.Start)
+	}
+	if o == messages.Failure || p.Token&(1<<slotBits-1) != 0 {
+		_, _ = b.actor.Ask(context.Background(), r)
+		return
 	}
 	_ = b.actor.Tell(r)
 }
