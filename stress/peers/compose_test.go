@@ -11,27 +11,12 @@ import (
 	fsretry "github.com/failsafe-go/failsafe-go/retrypolicy"
 	fstimeout "github.com/failsafe-go/failsafe-go/timeout"
 
+	"github.com/bulwark-go/bulwark/actors/bulkhead"
 	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
 	"github.com/bulwark-go/bulwark/actors/retry"
 	"github.com/bulwark-go/bulwark/actors/timeout"
 	"github.com/bulwark-go/bulwark/engine"
-	"github.com/bulwark-go/bulwark/messages"
 )
-
-// composeSlots is a channel-of-permits bulkhead (actors/bulkhead was not yet
-// committed when this benchmark was written).
-type composeSlots chan struct{}
-
-func (s composeSlots) Acquire(ctx context.Context) (engine.Permit, error) {
-	select {
-	case s <- struct{}{}:
-		return engine.Permit{}, nil
-	default:
-		return engine.Permit{}, &messages.RejectedError{Err: messages.ErrBulkheadFull, Pattern: "slots"}
-	}
-}
-
-func (s composeSlots) Release(engine.Permit, messages.Outcome) { <-s }
 
 func composeNoop(context.Context) (int, error) { return 1, nil }
 
@@ -53,8 +38,12 @@ func bulwarkComposition(b *testing.B, withGuards, cooperative bool) *engine.Comp
 		if err != nil {
 			b.Fatal(err)
 		}
+		bh, err := bulkhead.New(eng, "bench", bulkhead.Config{MaxConcurrent: 1 << 16})
+		if err != nil {
+			b.Fatal(err)
+		}
 		p.CircuitBreaker = br
-		p.Admission = []engine.Guard{make(composeSlots, 1<<16)}
+		p.Admission = []engine.Guard{bh}
 	}
 	return engine.Compose(p)
 }
