@@ -7,27 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/bulkhead"
 	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
 	"github.com/bulwark-go/bulwark/actors/fallback"
 	"github.com/bulwark-go/bulwark/actors/retry"
 	"github.com/bulwark-go/bulwark/actors/timeout"
 	"github.com/bulwark-go/bulwark/engine"
-	"github.com/bulwark-go/bulwark/messages"
 )
-
-// slots is a tiny bulkhead for the example: a channel of permits.
-type slots chan struct{}
-
-func (s slots) Acquire(ctx context.Context) (engine.Permit, error) {
-	select {
-	case s <- struct{}{}:
-		return engine.Permit{}, nil
-	default:
-		return engine.Permit{}, &messages.RejectedError{Err: messages.ErrBulkheadFull, Pattern: "slots"}
-	}
-}
-
-func (s slots) Release(engine.Permit, messages.Outcome) { <-s }
 
 func ExampleCompose() {
 	ctx := context.Background()
@@ -39,6 +25,7 @@ func ExampleCompose() {
 		Backoff: retry.Backoff{MaxAttempts: 3, InitialDelay: time.Microsecond}, JitterKind: retry.NoJitter})
 	to, _ := timeout.New(eng, "inventory", timeout.Config{Timeout: time.Second, Cooperative: true})
 	fb, _ := fallback.New(eng, "inventory", fallback.Config[int]{Chain: []fallback.Func[int]{fallback.Value(-1)}})
+	slots, _ := bulkhead.New(eng, "inventory", bulkhead.Config{MaxConcurrent: 10})
 
 	// fallback → retry → circuit breaker → timeout → bulkhead → call
 	stock := engine.Compose(engine.Policies[int]{
@@ -46,7 +33,7 @@ func ExampleCompose() {
 		Retry:          retry.For[int](r),
 		CircuitBreaker: breaker,
 		Timeout:        timeout.For[int](to),
-		Admission:      []engine.Guard{make(slots, 10)},
+		Admission:      []engine.Guard{slots},
 	})
 
 	calls := 0
@@ -80,7 +67,7 @@ func ExampleCompose() {
 	// open: -1 <nil> after 0 calls
 }
 
-// Circuit breaker + retry + timeout + a bulkhead of channel slots around a
+// Circuit breaker + retry + timeout + bulkhead around a
 // no-op: the composition the issue measures against failsafe-go.
 func BenchmarkComposeBreakerRetryTimeoutBulkhead(b *testing.B) {
 	ctx := context.Background()
@@ -89,11 +76,12 @@ func BenchmarkComposeBreakerRetryTimeoutBulkhead(b *testing.B) {
 	breaker, _ := circuitbreaker.New(eng, "bench", circuitbreaker.Config{})
 	r, _ := retry.New(eng, "bench", retry.Config{})
 	to, _ := timeout.New(eng, "bench", timeout.Config{Timeout: time.Minute, Cooperative: true})
+	slots, _ := bulkhead.New(eng, "bench", bulkhead.Config{MaxConcurrent: 1024})
 	benchComposition(b, engine.Compose(engine.Policies[int]{
 		Retry:          retry.For[int](r),
 		CircuitBreaker: breaker,
 		Timeout:        timeout.For[int](to),
-		Admission:      []engine.Guard{make(slots, 1024)},
+		Admission:      []engine.Guard{slots},
 	}))
 }
 
