@@ -65,8 +65,11 @@ func TestCircuitBreakerStress(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		// The call is in flight from its grant until fn returns: the gauge
+		// drops before Release, whose report frees the slot for the next.
+		var gen *atomic.Int64
 		if slot := p.Token & trialSlotMask; slot != 0 {
-			gen := &trials[(p.Token>>trialSlotBits)%genRing]
+			gen = &trials[(p.Token>>trialSlotBits)%genRing]
 			trialCount.Add(1)
 			if v := gen.Add(1); v > maxTrials {
 				if breach.Add(1) <= 3 {
@@ -75,16 +78,22 @@ func TestCircuitBreakerStress(t *testing.T) {
 			} else if v > trialPeak.Load() {
 				trialPeak.Store(v) // a peak estimate, for the log only
 			}
-			defer gen.Add(-1)
+		}
+		leave := func() {
+			if gen != nil {
+				gen.Add(-1)
+			}
 		}
 		released := false
 		defer func() {
 			if !released {
+				leave()
 				br.Release(p, messages.Failure)
 			}
 		}()
 		err = fn(ctx)
 		released = true
+		leave()
 		br.Release(p, br.Classify(err))
 		return err
 	}
