@@ -3,27 +3,16 @@ package engine_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // newEngine starts an engine that the test shuts down when it ends.
 func newEngine(t testing.TB, opts ...engine.Option) *engine.Engine {
 	t.Helper()
-	eng, err := engine.New(opts...)
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := eng.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return eng
+	return enginetest.Start(t, opts...)
 }
 
 // spawn starts an actor with behaviour newB under eng.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/eventstream"
 )
 
@@ -19,20 +20,10 @@ func failFn(context.Context) error { return errBoom }
 // test shuts down.
 func newEngine(t testing.TB, fc *engine.FakeClock) *engine.Engine {
 	t.Helper()
-	var opts []engine.Option
-	if fc != nil {
-		opts = append(opts, engine.WithClock(fc))
+	if fc == nil {
+		return enginetest.Start(t)
 	}
-	eng, err := engine.New(opts...)
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = eng.Shutdown(ctx)
-	})
-	return eng
+	return enginetest.Start(t, engine.WithClock(fc))
 }
 
 func newFake(t testing.TB) (*engine.Engine, *engine.FakeClock) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/loadshed"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -17,17 +18,7 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newEngine(t testing.TB) *engine.Engine {
 	t.Helper()
-	eng, err := engine.New(engine.WithClock(engine.NewFakeClock(epoch)))
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := eng.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
+	eng, _ := enginetest.StartFake(t, epoch)
 	return eng
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -17,19 +18,7 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // it ends.
 func newEngine(t testing.TB, start time.Time) (*engine.Engine, *engine.FakeClock) {
 	t.Helper()
-	clock := engine.NewFakeClock(start)
-	eng, err := engine.New(engine.WithClock(clock))
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := eng.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return eng, clock
+	return enginetest.StartFake(t, start)
 }
 
 // newLimiter starts a limiter on a fake clock and waits until every shard

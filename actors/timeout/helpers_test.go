@@ -1,13 +1,13 @@
 package timeout_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/timeout"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 )
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -16,19 +16,7 @@ var errA = errors.New("error A")
 
 func newEngine(t testing.TB) (*engine.Engine, *engine.FakeClock) {
 	t.Helper()
-	clock := engine.NewFakeClock(epoch)
-	eng, err := engine.New(engine.WithClock(clock))
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := eng.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return eng, clock
+	return enginetest.StartFake(t, epoch)
 }
 
 func newTimeout(t testing.TB, eng *engine.Engine, cfg timeout.Config) *timeout.Timeout {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/adapters/redis"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -22,12 +23,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newEngine(t testing.TB, clock engine.Clock) *engine.Engine {
-	eng, err := engine.New(engine.WithClock(clock))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Shutdown(context.Background()) })
-	return eng
+	return enginetest.Start(t, engine.WithClock(clock))
 }
 
 // limiter returns a limiter on its own server whose time is the fake clock's.
