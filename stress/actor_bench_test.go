@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/stress/internal/closedloop"
 )
 
@@ -16,7 +17,7 @@ func (c *counter) Receive(m int) (int, error) { c.n += m; return c.n, nil }
 // BenchmarkClosedLoopActor is the baseline every pattern is measured
 // against: callers() goroutines Asking one plain actor in a closed loop.
 func BenchmarkClosedLoopActor(b *testing.B) {
-	eng := newEngine(b)
+	eng := enginetest.Start(b)
 	a := spawn(b, eng, "plain", 0, func() engine.Behavior[int, int] { return &counter{} })
 	ctx := context.Background()
 	closedloop.Benchmark(b, callers(), func(int) func() {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/adaptive"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 )
 
 // TestAdaptiveStress hammers one adaptive limiter of each algorithm; the
@@ -15,7 +16,7 @@ func TestAdaptiveStress(t *testing.T) {
 	for _, alg := range []adaptive.Algorithm{adaptive.AIMD, adaptive.Vegas} {
 		t.Run(alg.String(), func(t *testing.T) {
 			const most = 40
-			eng := newEngine(t)
+			eng := enginetest.Start(t)
 			l, err := adaptive.New(eng, "stress", adaptive.Config{Algorithm: alg, InitialLimit: 20, MinLimit: 4, MaxLimit: most, Window: 50})
 			if err != nil {
 				t.Fatal(err)
@@ -43,7 +44,7 @@ func TestAdaptiveStress(t *testing.T) {
 func init() {
 	soakParts = append(soakParts, soakPart{name: "adaptive", setup: func(t *testing.T) (func(int) func(), func() (string, error)) {
 		const most = 40
-		l, err := adaptive.New(newEngine(t), "soak", adaptive.Config{InitialLimit: 20, MinLimit: 4, MaxLimit: most, Window: 50})
+		l, err := adaptive.New(enginetest.Start(t), "soak", adaptive.Config{InitialLimit: 20, MinLimit: 4, MaxLimit: most, Window: 50})
 		if err != nil {
 			t.Fatal(err)
 		}

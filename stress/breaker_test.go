@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 	"github.com/bulwark-go/bulwark/stress/internal/closedloop"
@@ -34,7 +35,7 @@ const (
 func TestCircuitBreakerStress(t *testing.T) {
 	const maxTrials = 3
 	clock := engine.NewFakeClock(time.Unix(1e9, 0))
-	eng := newEngine(t, engine.WithClock(clock))
+	eng := enginetest.Start(t, engine.WithClock(clock))
 	n, per := callers(), 20
 	events, err := eng.Events().Subscribe(eventstream.Filter{
 		Types: []eventstream.Type{eventstream.EventCallSuccess, eventstream.EventCallFailure, eventstream.EventCallRejected},
@@ -195,7 +196,7 @@ func TestCircuitBreakerStress(t *testing.T) {
 
 func init() {
 	soakParts = append(soakParts, soakPart{name: "circuitbreaker", setup: func(t *testing.T) (func(int) func(), func() (string, error)) {
-		br, err := circuitbreaker.New(newEngine(t), "soak", circuitbreaker.Config{
+		br, err := circuitbreaker.New(enginetest.Start(t), "soak", circuitbreaker.Config{
 			FailureRateThreshold: 50, RecoveryTimeout: 10 * time.Millisecond, HalfOpenMaxCalls: 3})
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/bulkhead"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 )
 
 // TestBulkheadStress hammers one bulkhead (16 slots, 256 waiting) with the
@@ -13,7 +14,7 @@ import (
 // wait, which must never lose or duplicate a slot.
 func TestBulkheadStress(t *testing.T) {
 	const limit = 16
-	eng := newEngine(t)
+	eng := enginetest.Start(t)
 	b, err := bulkhead.New(eng, "stress", bulkhead.Config{MaxConcurrent: limit, MaxWaiting: 256})
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +38,7 @@ func TestBulkheadStress(t *testing.T) {
 func init() {
 	soakParts = append(soakParts, soakPart{name: "bulkhead", setup: func(t *testing.T) (func(int) func(), func() (string, error)) {
 		const limit = 16
-		b, err := bulkhead.New(newEngine(t), "soak", bulkhead.Config{MaxConcurrent: limit, MaxWaiting: 256})
+		b, err := bulkhead.New(enginetest.Start(t), "soak", bulkhead.Config{MaxConcurrent: limit, MaxWaiting: 256})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/bulwark-go/bulwark/actors/retry"
 	"github.com/bulwark-go/bulwark/actors/timeout"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/stress/internal/closedloop"
 )
 
@@ -30,7 +31,7 @@ func TestComposedStress(t *testing.T) {
 		limit    = 32
 		attempts = 3
 	)
-	eng := newEngine(t)
+	eng := enginetest.Start(t)
 	r, err := retry.New(eng, "stress", retry.Config{Backoff: retry.Backoff{MaxAttempts: attempts, InitialDelay: time.Microsecond, MaxDelay: 10 * time.Microsecond}})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/stress/internal/closedloop"
 )
@@ -21,7 +22,7 @@ var eventTypes = []eventstream.Type{
 // the events published, type by type; the stuck one drops the rest; no
 // publisher ever waits for it — every Publish returned.
 func TestEventStreamCounts(t *testing.T) {
-	eng := newEngine(t)
+	eng := enginetest.Start(t)
 	n, per := callers(), 10
 	fast, err := eng.Events().Subscribe(eventstream.Filter{Types: eventTypes, Patterns: []string{"stress"}}, n*per)
 	if err != nil {
@@ -78,7 +79,7 @@ func TestEventStreamCounts(t *testing.T) {
 // delivery; the test fails only if the stuck run is far slower (an
 // allowance wide enough for a loaded machine).
 func TestStuckSubscriberSlowsNobody(t *testing.T) {
-	eng := newEngine(t)
+	eng := enginetest.Start(t)
 	fast, err := eng.Events().Subscribe(eventstream.Filter{Patterns: []string{"stress"}}, 1024)
 	if err != nil {
 		t.Fatal(err)

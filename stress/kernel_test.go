@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 	"github.com/bulwark-go/bulwark/stress/internal/closedloop"
@@ -43,7 +44,7 @@ func (c *chaos) Receive(m chaosMsg) (int, error) {
 // handles work afterwards.
 func TestSupervisorChaos(t *testing.T) {
 	const actors = 8
-	eng := newEngine(t, engine.WithRestartBudget(1<<30, time.Minute))
+	eng := enginetest.Start(t, engine.WithRestartBudget(1<<30, time.Minute))
 	restarted, err := eng.Events().Subscribe(eventstream.Filter{Types: []eventstream.Type{eventstream.EventActorRestarted}}, 1<<16)
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +116,7 @@ func TestSupervisorChaos(t *testing.T) {
 // calls return ErrStopped, and a healthy neighbour is untouched.
 func TestRestartBudgetFailsPanicLoop(t *testing.T) {
 	clock := engine.NewFakeClock(time.Unix(1e9, 0)) // the budget's window never passes
-	eng := newEngine(t, engine.WithClock(clock), engine.WithRestartBudget(3, time.Minute))
+	eng := enginetest.Start(t, engine.WithClock(clock), engine.WithRestartBudget(3, time.Minute))
 	failed, err := eng.Events().Subscribe(eventstream.Filter{Types: []eventstream.Type{eventstream.EventActorFailed}}, 16)
 	if err != nil {
 		t.Fatal(err)
@@ -272,7 +273,7 @@ func init() {
 // soakActors is the kernel's share of the soak: Asks to four actors, one in
 // a thousand panicking; every call must get its own answer or its panic.
 func soakActors(t *testing.T) (func(int) func(), func() (string, error)) {
-	eng := newEngine(t, engine.WithRestartBudget(1<<30, time.Minute))
+	eng := enginetest.Start(t, engine.WithRestartBudget(1<<30, time.Minute))
 	var as [4]*engine.Actor[chaosMsg, int]
 	for i := range as {
 		as[i] = spawn(t, eng, "soak"+string(rune('a'+i)), 0, func() engine.Behavior[chaosMsg, int] { return &chaos{} })

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/loadshed"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -22,7 +23,7 @@ func (c critical) Release(p engine.Permit, o messages.Outcome) { c.s.Release(p, 
 // TestLoadShedderStress hammers one shedder (16 slots, a queue of 256).
 func TestLoadShedderStress(t *testing.T) {
 	const limit = 16
-	eng := newEngine(t)
+	eng := enginetest.Start(t)
 	s, err := loadshed.New(eng, "stress", loadshed.Config{MaxInFlight: limit, MaxQueue: 256})
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +44,7 @@ func TestLoadShedderStress(t *testing.T) {
 func init() {
 	soakParts = append(soakParts, soakPart{name: "loadshed", setup: func(t *testing.T) (func(int) func(), func() (string, error)) {
 		const limit = 16
-		s, err := loadshed.New(newEngine(t), "soak", loadshed.Config{MaxInFlight: limit, MaxQueue: 256})
+		s, err := loadshed.New(enginetest.Start(t), "soak", loadshed.Config{MaxInFlight: limit, MaxQueue: 256})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -31,23 +31,6 @@ func rounds() int {
 	return 50
 }
 
-// newEngine starts an engine that is shut down when the test ends.
-func newEngine(t testing.TB, opts ...engine.Option) *engine.Engine {
-	t.Helper()
-	eng, err := engine.New(opts...)
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := eng.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return eng
-}
-
 // spawn starts a plain actor of kind "stress" under eng.
 func spawn[M, R any](t testing.TB, eng *engine.Engine, name string, size int, newB func() engine.Behavior[M, R]) *engine.Actor[M, R] {
 	t.Helper()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/stress/internal/closedloop"
 )
 
@@ -41,7 +42,7 @@ func TestRateLimiterStress(t *testing.T) {
 func hammerLimiter(t *testing.T, alg ratelimit.Algorithm) {
 	rate := ratelimit.Rate{Count: 100, Period: time.Second}
 	clock := engine.NewFakeClock(time.Unix(1e9, 0))
-	eng := newEngine(t, engine.WithClock(clock))
+	eng := enginetest.Start(t, engine.WithClock(clock))
 	l, err := ratelimit.New(eng, "stress", ratelimit.Config{Algorithm: alg, Shards: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +164,7 @@ func hammerLimiter(t *testing.T, alg ratelimit.Algorithm) {
 
 func init() {
 	soakParts = append(soakParts, soakPart{name: "ratelimit", setup: func(t *testing.T) (func(int) func(), func() (string, error)) {
-		l, err := ratelimit.New(newEngine(t), "soak", ratelimit.Config{})
+		l, err := ratelimit.New(enginetest.Start(t), "soak", ratelimit.Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
