@@ -106,14 +106,14 @@ func TestNoQueueRejectsAtOnce(t *testing.T) {
 func TestQueuedCallsAllSucceed(t *testing.T) {
 	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 2, MaxWaiting: 3, MaxWait: time.Second})
 	acquireN(t, b, 2)
-	var res []<-chan result
+	done := make(chan result, 3)
 	for i := range 3 {
-		res = append(res, acquireAsync(context.Background(), b, i))
+		go func() { done <- <-acquireAsync(context.Background(), b, i) }()
 	}
 	waitQueued(t, b, 3)
 	releaseN(b, 2)
-	for _, ch := range res {
-		if r := <-ch; r.err != nil {
+	for range 3 {
+		if r := <-done; r.err != nil {
 			t.Fatalf("queued call %d: got %v, want nil", r.i, r.err)
 		}
 		releaseN(b, 1) // the call is done: its slot goes to the next

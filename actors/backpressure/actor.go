@@ -1,0 +1,123 @@
+package backpressure
+
+import "github.com/bulwark-go/bulwark/eventstream"
+
+// request is the closed set of messages the manager's actor takes.
+type request interface{ isRequest() }
+
+// acquire asks to add one item; ch is nil when the call will not wait, or
+// where a queued call's admission arrives (capacity 1, one send).
+type acquire struct{ ch chan struct{} }
+
+// leave takes a waiter out of the queue: its wait passed (timeout) or its
+// context ended.
+type leave struct {
+	id      uint64
+	timeout bool
+}
+
+// nudge tells the actor that Release took items away.
+type nudge struct{}
+
+// getStats asks for the figures.
+type getStats struct{}
+
+func (acquire) isRequest()  {}
+func (leave) isRequest()    {}
+func (nudge) isRequest()    {}
+func (getStats) isRequest() {}
+
+// reply answers acquire (granted, queued as id, or rejected for reason),
+// leave (removed: the waiter was still queued) and getStats.
+type reply struct {
+	id      uint64
+	granted bool
+	queued  bool
+	removed bool
+	reason  string
+	stats   Stats
+}
+
+// owner is the behaviour of the manager's actor. The state lives in the
+// Manager, so a restart after a panic keeps every waiter and count.
+type owner struct{ m *Manager }
+
+func (m *Manager) newOwner() behavior { return owner{m: m} }
+
+// Receive handles one request in the actor's goroutine. Items released
+// since the last message are folded in first, so every decision sees them.
+func (o owner) Receive(r request) (reply, error) {
+	m := o.m
+	m.settle()
+	switch r := r.(type) {
+	case acquire:
+		id := m.next
+		m.next++
+		ok, queued, reason, ch := m.st.arrive(id, r.ch != nil)
+		m.publish(ch)
+		switch {
+		case ok:
+			return reply{granted: true}, nil
+		case queued:
+			m.waiters[id] = r.ch
+			return reply{id: id, queued: true}, nil
+		}
+		m.rejectedEvent(reason)
+		return reply{reason: reason}, nil
+	case leave:
+		removed := m.st.leave(r.id, r.timeout)
+		delete(m.waiters, r.id)
+		if r.timeout {
+			m.rejectedEvent(ReasonWaitTimeout)
+		}
+		return reply{removed: removed}, nil
+	case getStats:
+		return reply{stats: m.st.stats()}, nil
+	}
+	return reply{}, nil
+}
+
+// EndBatch folds released items in and admits waiters.
+func (o owner) EndBatch() { o.m.settle() }
+
+// settle folds released items into the state and admits waiters, oldest
+// first, one at a time while backpressure stays off.
+func (m *Manager) settle() {
+	if n := m.released.Swap(0); n > 0 {
+		m.publish(m.st.release(int(n)))
+	}
+	for {
+		id, ch, ok := m.st.next()
+		if !ok {
+			return
+		}
+		m.waiters[id] <- struct{}{} // capacity 1, one send per waiter: never blocks
+		delete(m.waiters, id)
+		m.publish(ch)
+	}
+}
+
+// publish announces a change of the flag: backpressure_on or
+// backpressure_off (Count: pending, Max: MaxPending, Limit: "high" or
+// "low").
+func (m *Manager) publish(ch change) {
+	if ch == unchanged || !m.eng.Events().HasSubscribers() {
+		return
+	}
+	typ, limit := eventstream.EventBackpressureOn, "high"
+	if ch == turnedOff {
+		typ, limit = eventstream.EventBackpressureOff, "low"
+	}
+	m.eng.Publish(eventstream.Event{Type: typ, Pattern: Kind, Name: m.name,
+		Fields: eventstream.Fields{Count: int64(m.st.pending), Max: int64(m.st.max), Limit: limit}})
+}
+
+// rejectedEvent publishes backpressure_rejected (Reason, Count: pending,
+// Max: MaxPending).
+func (m *Manager) rejectedEvent(reason string) {
+	if !m.eng.Events().HasSubscribers() {
+		return
+	}
+	m.eng.Publish(eventstream.Event{Type: eventstream.EventBackpressureRejected, Pattern: Kind, Name: m.name,
+		Fields: eventstream.Fields{Reason: reason, Count: int64(m.st.pending), Max: int64(m.st.max)}})
+}

@@ -1,0 +1,39 @@
+package backpressure_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/backpressure"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+func Example() {
+	eng, _ := engine.New()
+	defer eng.Shutdown(context.Background())
+
+	bp, err := backpressure.New(eng, "ingest", backpressure.Config{MaxPending: 4, HighWaterMark: 2, LowWaterMark: 1})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	p1, _ := bp.Acquire(ctx)
+	p2, _ := bp.Acquire(ctx) // pending reaches the high mark: backpressure on
+	_, err = bp.AcquireWait(ctx, 0)
+	fmt.Println(err)
+
+	bp.Release(p1, messages.Success) // pending 1, the low mark: off again
+	p3, err := bp.AcquireWait(ctx, time.Second)
+	fmt.Println(err)
+	bp.Release(p2, messages.Success)
+	bp.Release(p3, messages.Success)
+
+	st, _ := bp.Stats(ctx)
+	fmt.Println("pending", st.Pending, "accepted", st.Accepted, "rejected", st.Rejected)
+	// Output:
+	// bulwark: backpressure (backpressure "ingest", reason backpressure_active)
+	// <nil>
+	// pending 0 accepted 3 rejected 1
+}

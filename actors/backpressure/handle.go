@@ -1,0 +1,152 @@
+package backpressure
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/supervisor"
+)
+
+type behavior = engine.Behavior[request, reply]
+
+// Manager applies backpressure: see the package doc. It is safe for
+// concurrent use; its actor stops with the engine, after which every call
+// returns messages.ErrStopped.
+type Manager struct {
+	eng   *engine.Engine
+	name  string
+	cfg   Config
+	actor *engine.Actor[request, reply]
+
+	released atomic.Int64 // items released, not yet folded in by the actor
+
+	// Owner only.
+	st      state
+	waiters map[uint64]chan struct{}
+	next    uint64
+}
+
+var _ engine.Guard = (*Manager)(nil)
+
+// New returns the manager called name on eng, creating it if it does not
+// exist yet. Asking again for the same name with the same Config returns
+// the same Manager; a different Config is a *supervisor.ConflictError.
+func New(eng *engine.Engine, name string, cfg Config) (*Manager, error) {
+	if eng == nil {
+		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
+	}
+	full, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Manager, supervisor.Service, error) {
+		m := &Manager{eng: eng, name: name, cfg: full, st: newState(full), waiters: map[uint64]chan struct{}{}}
+		m.actor = engine.NewActor(0, m.newOwner)
+		return m, m.actor, nil
+	})
+}
+
+// Name returns the manager's name.
+func (m *Manager) Name() string { return m.name }
+
+// Acquire is shorthand for AcquireWait(ctx, Config.MaxWait).
+func (m *Manager) Acquire(ctx context.Context) (engine.Permit, error) {
+	return m.AcquireWait(ctx, m.cfg.MaxWait)
+}
+
+// AcquireWait adds one pending item. While backpressure is on it waits in
+// the queue for at most wait (0: not at all; UntilCanceled: until ctx
+// ends). It returns a Permit to hand to Release exactly once, or a
+// *messages.RejectedError wrapping ErrBackpressure, ctx.Err() if ctx ends
+// while the call waits, or messages.ErrStopped. When it returns an error
+// the caller holds no item.
+func (m *Manager) AcquireWait(ctx context.Context, wait time.Duration) (engine.Permit, error) {
+	if err := ctx.Err(); err != nil {
+		return engine.Permit{}, err
+	}
+	var ch chan struct{}
+	if wait != 0 {
+		ch = make(chan struct{}, 1)
+	}
+	// The acquire itself is never abandoned (the actor answers at once): a
+	// caller the actor queued always learns its id, so it can leave.
+	r, err := m.actor.Ask(context.WithoutCancel(ctx), acquire{ch: ch})
+	switch {
+	case err != nil:
+		return engine.Permit{}, err
+	case r.granted:
+		return engine.Permit{}, nil
+	case !r.queued:
+		return engine.Permit{}, m.rejectedError(r.reason)
+	}
+	var expired <-chan time.Time
+	if wait > 0 {
+		t := m.eng.Clock().NewTimer(wait)
+		defer t.Stop()
+		expired = t.C()
+	}
+	select {
+	case <-ch:
+		return engine.Permit{}, nil
+	case <-ctx.Done():
+		return engine.Permit{}, m.leave(r.id, ch, false, ctx.Err())
+	case <-expired:
+		return engine.Permit{}, m.leave(r.id, ch, true, m.rejectedError(ReasonWaitTimeout))
+	case <-m.actor.Done():
+		return engine.Permit{}, m.actor.Err()
+	}
+}
+
+// leave takes a waiter out of the queue (tell the actor, wait for its
+// answer); an admission that raced in is released at once. It returns
+// cause, or ErrStopped if the actor stopped.
+func (m *Manager) leave(id uint64, ch chan struct{}, timeout bool, cause error) error {
+	r, err := m.actor.Ask(context.Background(), leave{id: id, timeout: timeout})
+	if err != nil || !r.removed {
+		select {
+		case <-ch:
+			m.Release(engine.Permit{}, messages.Ignored)
+		default:
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return cause
+}
+
+// Release takes one pending item away; the outcome is not used. Releasing
+// more items than were acquired never takes pending below zero. It never
+// blocks: the count goes into an atomic that the actor folds in, and the
+// actor is nudged without waiting (when its mailbox is full it is busy
+// and folds the count in after that batch).
+func (m *Manager) Release(_ engine.Permit, _ messages.Outcome) {
+	m.released.Add(1)
+	m.actor.TryTell(nudge{})
+}
+
+// Execute runs fn under one pending item: it acquires, calls fn and
+// releases, also when fn panics (the panic goes on).
+func (m *Manager) Execute(ctx context.Context, fn func(context.Context) error) error {
+	p, err := m.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer m.Release(p, messages.Failure) // the outcome is not used
+	return fn(ctx)
+}
+
+// Do runs fn under one pending item of m and returns its result; a panic
+// in fn releases the item and goes on.
+func Do[T any](ctx context.Context, m *Manager, fn func(context.Context) (T, error)) (T, error) {
+	var zero T
+	p, err := m.Acquire(ctx)
+	if err != nil {
+		return zero, err
+	}
+	defer m.Release(p, messages.Failure)
+	return fn(ctx)
+}

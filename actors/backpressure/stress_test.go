@@ -1,0 +1,51 @@
+package backpressure_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/bulwark-go/bulwark/actors/backpressure"
+)
+
+// 10,000 goroutines that all wait: pending never exceeds the high mark at
+// any instant, every call runs once, every acquire is matched by one
+// release.
+func TestStress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	const n, high = 10000, 10
+	m, _, _ := newManager(t, backpressure.Config{MaxPending: 2 * n, HighWaterMark: high, LowWaterMark: high / 2, MaxWait: backpressure.UntilCanceled})
+	var running, peak, calls atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			err := m.Execute(context.Background(), func(context.Context) error {
+				r := running.Add(1)
+				for p := peak.Load(); r > p && !peak.CompareAndSwap(p, r); p = peak.Load() {
+				}
+				calls.Add(1)
+				running.Add(-1)
+				return nil
+			})
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("Execute: got %v, want nil", err)
+	}
+	if p := peak.Load(); p > high {
+		t.Fatalf("peak concurrency: got %d, want ≤%d", p, high)
+	}
+	st := want(t, m, 0, 0, false)
+	if calls.Load() != n || st.Accepted != n {
+		t.Fatalf("calls, accepted: got %d %d, want %d", calls.Load(), st.Accepted, n)
+	}
+}
