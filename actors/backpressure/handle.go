@@ -73,7 +73,7 @@ func (m *Manager) AcquireWait(ctx context.Context, wait time.Duration) (engine.P
 	}
 	// The acquire itself is never abandoned (the actor answers at once): a
 	// caller the actor queued always learns its id, so it can leave.
-	r, err := m.actor.Ask(context.WithoutCancel(ctx), acquire{ch: ch})
+	r, err := m.actor.Ask(context.Background(), acquire{ch: ch})
 	switch {
 	case err != nil:
 		return engine.Permit{}, err

@@ -23,9 +23,15 @@ type Bulkhead struct {
 	pool  chan struct{} // free slots
 	actor *engine.Actor[request, reply]
 
-	waiting   atomic.Int64 // owner-written: queue length
-	peak      atomic.Int64
-	accepted  atomic.Uint64
+	// Read on every Acquire, written rarely: kept apart from the counter
+	// every grant writes, so that the writes do not evict them.
+	waiting atomic.Int64 // owner-written: queue length
+	peak    atomic.Int64
+	_       [48]byte
+	// Written on every grant.
+	accepted atomic.Uint64
+	_        [56]byte
+
 	cancelled atomic.Uint64
 	rejected  [nReasons]atomic.Uint64
 
@@ -114,7 +120,7 @@ func (b *Bulkhead) wait(ctx context.Context) (engine.Permit, error) {
 	ch := make(chan struct{}, 1)
 	// The enqueue itself is never abandoned (the actor answers at once): a
 	// caller the actor queued always learns its id, so it can leave.
-	r, err := b.actor.Ask(context.WithoutCancel(ctx), enqueue{ch: ch})
+	r, err := b.actor.Ask(context.Background(), enqueue{ch: ch})
 	switch {
 	case err != nil:
 		return engine.Permit{}, err
