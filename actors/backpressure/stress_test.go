@@ -49,3 +49,39 @@ func TestStress(t *testing.T) {
 		t.Fatalf("calls, accepted: got %d %d, want %d", calls.Load(), st.Accepted, n)
 	}
 }
+
+// 10,000 queued goroutines are admitted strictly in the order they were
+// queued, one per drained item.
+func TestStressFIFO(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	const n = 10000
+	m, _, _ := newManager(t, backpressure.Config{MaxPending: 2 * n, HighWaterMark: 1, LowWaterMark: backpressure.Drained,
+		MaxWait: backpressure.UntilCanceled})
+	acquireN(t, m, 1)
+	order := make([]int, 0, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			err := m.Execute(context.Background(), func(context.Context) error {
+				order = append(order, i) // high mark 1 serialises the appends
+				return nil
+			})
+			if err != nil {
+				t.Errorf("waiter %d: %v", i, err)
+			}
+		})
+		waitQueued(t, m, i+1)
+	}
+	releaseN(m, 1)
+	wg.Wait()
+	for i, got := range order {
+		if got != i {
+			t.Fatalf("admission %d: got waiter %d, want %d", i, got, i)
+		}
+	}
+	if len(order) != n {
+		t.Fatalf("admissions: got %d, want %d", len(order), n)
+	}
+}

@@ -92,3 +92,38 @@ func TestStressWithCancellation(t *testing.T) {
 		t.Fatalf("accepted %d + rejected %d + cancelled %d = %d, want %d (accepted = %d successes)", st.Accepted, st.Rejected, st.Cancelled, total, n, ok.Load())
 	}
 }
+
+// 10,000 queued goroutines get the one slot strictly in the order they
+// were queued, each passing it on as it releases.
+func TestStressFIFO(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	const n = 10000
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 1, MaxWaiting: n})
+	acquireN(t, b, 1)
+	order := make([]int, 0, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			err := b.Execute(context.Background(), func(context.Context) error {
+				order = append(order, i) // the slot serialises the appends
+				return nil
+			})
+			if err != nil {
+				t.Errorf("waiter %d: %v", i, err)
+			}
+		})
+		waitQueued(t, b, i+1)
+	}
+	releaseN(b, 1)
+	wg.Wait()
+	for i, got := range order {
+		if got != i {
+			t.Fatalf("grant %d: got waiter %d, want %d", i, got, i)
+		}
+	}
+	if len(order) != n {
+		t.Fatalf("grants: got %d, want %d", len(order), n)
+	}
+}
