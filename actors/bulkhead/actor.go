@@ -69,13 +69,9 @@ func (b *Bulkhead) enqueue(m enqueue) reply {
 	// back first and reads waiting second, so either we see its slot or it
 	// sees us and kicks.
 	b.waiting.Store(int64(b.q.len() + 1))
-	if b.q.len() == 0 {
-		select {
-		case <-b.pool:
-			b.waiting.Store(0)
-			return reply{granted: true}
-		default:
-		}
+	if b.q.len() == 0 && b.take() {
+		b.waiting.Store(0)
+		return reply{granted: true}
 	}
 	if b.q.len() >= b.cfg.MaxWaiting {
 		b.waiting.Store(int64(b.q.len()))
@@ -91,9 +87,7 @@ func (b *Bulkhead) enqueue(m enqueue) reply {
 // drain hands free slots to waiters, oldest first.
 func (b *Bulkhead) drain() {
 	for b.q.len() > 0 {
-		select {
-		case <-b.pool:
-		default:
+		if !b.take() {
 			b.waiting.Store(int64(b.q.len()))
 			return
 		}

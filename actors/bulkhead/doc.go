@@ -11,13 +11,15 @@
 //
 // # Design
 //
-// The slots are tokens in a buffered channel, the pool, filled by the
-// bulkhead's actor when it starts. Acquire's fast path is one non-blocking
-// receive from the pool; Release's is one non-blocking send into it. Only
-// a caller that finds the pool empty talks to the actor, which owns the
-// queue of waiters: it queues the caller and, after every batch of
-// messages, takes free tokens out of the pool and hands them to the head of
-// the queue, one waiter a token.
+// The free slots are a pool: an atomic count, 0..MaxConcurrent, set when
+// the bulkhead starts. Acquire's fast path takes one with a compare-and-swap
+// (the counter of grants shares its cache line); Release's gives one back
+// the same way. (A buffered channel used as the pool, tried first, cost
+// twice as much on one core: 40 ns against 20.) Only a caller that finds
+// the pool empty talks to the actor, which owns the queue of waiters: it
+// queues the caller and, after every batch of messages, takes free slots
+// out of the pool and hands them to the head of the queue, one waiter a
+// slot, over the waiter's own channel.
 //
 // Fairness: while anybody waits in the queue, the fast path is closed (the
 // actor publishes the queue's length in an atomic that Acquire reads

@@ -20,17 +20,19 @@ type Bulkhead struct {
 	eng   *engine.Engine
 	name  string
 	cfg   Config
-	pool  chan struct{} // free slots
+	max   int64
 	actor *engine.Actor[request, reply]
 
-	// Read on every Acquire, written rarely: kept apart from the counter
+	// Read on every Acquire, written rarely: kept apart from the counters
 	// every grant writes, so that the writes do not evict them.
 	waiting atomic.Int64 // owner-written: queue length
 	peak    atomic.Int64
 	_       [48]byte
-	// Written on every grant.
+	// Written on every grant, on one cache line: free is the pool (the
+	// number of free slots, 0..max), accepted counts grants.
+	free     atomic.Int64
 	accepted atomic.Uint64
-	_        [56]byte
+	_        [48]byte
 
 	cancelled atomic.Uint64
 	rejected  [nReasons]atomic.Uint64
@@ -56,11 +58,8 @@ func New(eng *engine.Engine, name string, cfg Config) (*Bulkhead, error) {
 		return nil, err
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Bulkhead, supervisor.Service, error) {
-		b := &Bulkhead{eng: eng, name: name, cfg: full,
-			pool: make(chan struct{}, full.MaxConcurrent), waiters: map[uint64]chan struct{}{}}
-		for range full.MaxConcurrent {
-			b.pool <- struct{}{}
-		}
+		b := &Bulkhead{eng: eng, name: name, cfg: full, max: int64(full.MaxConcurrent), waiters: map[uint64]chan struct{}{}}
+		b.free.Store(b.max)
 		b.actor = engine.NewActor(0, b.newOwner)
 		return b, b.actor, nil
 	})
@@ -75,17 +74,13 @@ func (b *Bulkhead) Name() string { return b.name }
 // queue, or messages.ErrStopped. When it returns an error the caller holds
 // no slot.
 func (b *Bulkhead) Acquire(ctx context.Context) (engine.Permit, error) {
-	if b.waiting.Load() == 0 {
-		select {
-		case <-b.pool:
-			if b.actor.Err() != nil {
-				b.pool <- struct{}{} // never blocks: we took this token
-				return engine.Permit{}, b.actor.Err()
-			}
-			b.admitted()
-			return engine.Permit{}, nil
-		default:
+	if b.waiting.Load() == 0 && b.take() {
+		if err := b.actor.Err(); err != nil {
+			b.put()
+			return engine.Permit{}, err
 		}
+		b.admitted()
+		return engine.Permit{}, nil
 	}
 	return b.wait(ctx)
 }
@@ -94,13 +89,9 @@ func (b *Bulkhead) Acquire(ctx context.Context) (engine.Permit, error) {
 // waits for one, and reports whether it did. It counts nothing when it
 // fails.
 func (b *Bulkhead) TryAcquire() (engine.Permit, bool) {
-	if b.waiting.Load() == 0 && b.actor.Err() == nil {
-		select {
-		case <-b.pool:
-			b.admitted()
-			return engine.Permit{}, true
-		default:
-		}
+	if b.waiting.Load() == 0 && b.actor.Err() == nil && b.take() {
+		b.admitted()
+		return engine.Permit{}, true
 	}
 	return engine.Permit{}, false
 }
@@ -176,9 +167,7 @@ func (b *Bulkhead) leave(id uint64, ch chan struct{}, cause error) error {
 // Releasing more slots than were granted is ignored (the pool never holds
 // more than MaxConcurrent). It never blocks.
 func (b *Bulkhead) Release(_ engine.Permit, _ messages.Outcome) {
-	select {
-	case b.pool <- struct{}{}:
-	default:
+	if !b.put() {
 		return
 	}
 	// Give the slot back first, look for waiters second (see enqueue). If
@@ -214,7 +203,34 @@ func Do[T any](ctx context.Context, b *Bulkhead, fn func(context.Context) (T, er
 
 // active is the number of slots taken: held by callers, or on their way to
 // a waiter.
-func (b *Bulkhead) active() int { return cap(b.pool) - len(b.pool) }
+func (b *Bulkhead) active() int { return int(b.max - b.free.Load()) }
+
+// take takes a free slot from the pool, if there is one.
+func (b *Bulkhead) take() bool {
+	for {
+		f := b.free.Load()
+		if f <= 0 {
+			return false
+		}
+		if b.free.CompareAndSwap(f, f-1) {
+			return true
+		}
+	}
+}
+
+// put gives a slot back to the pool, unless the pool is full (a Release
+// without a grant).
+func (b *Bulkhead) put() bool {
+	for {
+		f := b.free.Load()
+		if f >= b.max {
+			return false
+		}
+		if b.free.CompareAndSwap(f, f+1) {
+			return true
+		}
+	}
+}
 
 // admitted counts a grant, raises the peak and publishes bulkhead_accepted
 // (Count: active slots, Max: MaxConcurrent).
