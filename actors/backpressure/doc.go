@@ -26,8 +26,10 @@
 // # Design
 //
 // The counters and the queue are a pure state machine (state.go) owned by
-// one actor. Acquire is one Ask to the actor (no allocation when it does
-// not wait); Release adds to an atomic counter and nudges the actor with a
+// one actor. Acquire is one Ask to the actor (about 0.6 µs, no allocation
+// when it does not wait): the hysteresis couples every admission to every
+// release, so unlike the bulkhead there is no lock-free fast path yet.
+// Release adds to an atomic counter and nudges the actor with a
 // non-blocking TryTell, so it never blocks; the actor folds released items
 // in before every decision and after every batch. Events are published from
 // the actor's goroutine: backpressure_on and backpressure_off (Count:
