@@ -10,11 +10,16 @@
 #   3. the closed-loop figures (ops/s, p50/p99/p999 of one call);
 #   4. for scripts, one line per comparison, exactly:
 #        ratio <pattern> vs <peer> cpu=<n> <x.xx>
-#      Bulwark's median ns/op divided by the peer's (RunParallel where both
-#      have it), e.g. "ratio circuitbreaker vs gobreaker cpu=2 0.87".
+#      Bulwark's median ns/op divided by the peer's, e.g.
+#      "ratio circuitbreaker vs gobreaker cpu=2 0.87": RunParallel where both
+#      have it (else the one mode, or Acquire+Release); another mode m of
+#      the same pair is reported as pattern <pattern>-<m> (serial only in
+#      the table).
 #
 # Benchmarks are paired by name, in any of the forms the files use:
 #   Benchmark<Pattern><Impl>/<mode>       (BenchmarkCircuitBreakerGobreaker/parallel)
+#   Benchmark<Pattern><Impl><Op>          (BenchmarkBulkheadFailsafeTryAcquireRelease:
+#                                          mode acquirerelease; Run and Execute pair)
 #   Benchmark<Pattern>/<impl>[/<mode>]    (BenchmarkAdaptive/failsafe/parallel)
 #   BenchmarkClosedLoop/<pattern>/<impl>  (pattern reported as <pattern>-closedloop)
 # An implementation named bulwark-<x> is Bulwark's variant x: it is compared
@@ -72,9 +77,13 @@ function patname(p) {
   pat = ""; impl = ""; mode = "call"
   if (c[1] == "ClosedLoop" && n >= 3) {
     pat = lower(c[2]) "-closedloop"; impl = lower(c[3])
-  } else if (match(c[1], /(Bulwark|Gobreaker|Failsafe|Hystrix|GoResiliency|Xtimerate|XTimeRate)$/)) {
-    pat = patname(substr(c[1], 1, RSTART - 1)); impl = lower(substr(c[1], RSTART))
-    if (n >= 2) mode = c[2]
+  } else if (match(c[1], /(Bulwark|Gobreaker|Failsafe|Hystrix|GoResiliency|Xtimerate|XTimeRate)/)) {
+    # Benchmark<Pattern><Impl>[<Op>][/<mode>]: an operation names the mode
+    pat = patname(substr(c[1], 1, RSTART - 1)); impl = lower(substr(c[1], RSTART, RLENGTH))
+    op = lower(substr(c[1], RSTART + RLENGTH))
+    sub(/^try/, "", op); if (op == "run") op = "execute"
+    if (op != "") mode = op
+    if (n >= 2) mode = (op != "" ? op "-" : "") c[2]
   } else if (n >= 2) {
     pat = patname(c[1]); impl = lower(c[2])
     if (n >= 3) mode = c[3]
@@ -116,7 +125,7 @@ function median(key,   n, i, j, t, a) {
 }
 END {
   printf "\n== Bulwark / peer, medians of ns/op (mode: parallel where both ran it) ==\n"
-  printf "%-36s %-14s %-9s %4s %14s %14s %8s\n", "pattern", "peer", "mode", "cpu", "bulwark ns/op", "peer ns/op", "ratio"
+  printf "%-36s %-14s %-15s %4s %14s %14s %8s\n", "pattern", "peer", "mode", "cpu", "bulwark ns/op", "peer ns/op", "ratio"
   for (bk in bul) {
     split(bk, b, SUBSEP)
     for (pk in peer) {
@@ -129,7 +138,7 @@ END {
       pm = median(pk); bm = median(bk)
       if (pm <= 0) continue
       mode = b[3]
-      row = sprintf("%-36s %-14s %-9s %4s %14.1f %14.1f %8.2f", b[1], p[2], mode, b[4], bm, pm, bm / pm)
+      row = sprintf("%-36s %-14s %-15s %4s %14.1f %14.1f %8.2f", b[1], p[2], mode, b[4], bm, pm, bm / pm)
       rows[b[1] SUBSEP p[2] SUBSEP b[4] SUBSEP mode] = row
       r[b[1] SUBSEP p[2] SUBSEP b[4] SUBSEP mode] = bm / pm
     }
@@ -155,12 +164,20 @@ END {
     printf "\n"
   }
 
-  # the lines for scripts: parallel where both ran it, else the only mode
+  # the lines for scripts, one per (pattern, peer, cpu): the first mode of
+  # parallel, call, acquirerelease; another mode m (serial aside) is
+  # reported as pattern <pattern>-<m>
   printf "\n"
+  split("parallel call acquirerelease", pref, " ")
   for (i = 1; i <= n; i++) {
     split(keys[i], k4, SUBSEP)
-    if (k4[4] != "parallel" && k4[4] != "call" && ((k4[1] SUBSEP k4[2] SUBSEP k4[3] SUBSEP "parallel") in r)) continue
-    printf "ratio %s vs %s cpu=%s %.2f\n", k4[1], k4[2], k4[3], r[keys[i]]
+    best = ""
+    for (x = 1; x <= 3 && best == ""; x++) if ((k4[1] SUBSEP k4[2] SUBSEP k4[3] SUBSEP pref[x]) in r) best = pref[x]
+    label = k4[1]
+    if (k4[4] != best) { if (k4[4] == "serial" || best == "") continue; label = k4[1] "-" k4[4] }
+    out[++no] = sprintf("ratio %s vs %s cpu=%s %.2f", label, k4[2], k4[3], r[keys[i]])
   }
+  for (i = 2; i <= no; i++) { t = out[i]; for (j = i - 1; j >= 1 && out[j] > t; j--) out[j + 1] = out[j]; out[j + 1] = t }
+  for (i = 1; i <= no; i++) print out[i]
 }' "$OUT/normalized.txt"
 echo "(raw results: $OUT/raw.txt)" >&2
