@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/adaptive"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -15,18 +16,7 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newLimiter(t testing.TB, cfg adaptive.Config) (*adaptive.Limiter, *engine.FakeClock, *engine.Engine) {
 	t.Helper()
-	clock := engine.NewFakeClock(epoch)
-	eng, err := engine.New(engine.WithClock(clock))
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := eng.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
+	eng, clock := enginetest.StartFake(t, epoch)
 	l, err := adaptive.New(eng, "test", cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -1,5 +1,7 @@
 package backpressure
 
+import "github.com/bulwark-go/bulwark/actors/internal/waitq"
+
 // change is what a step did to the backpressure flag.
 type change int8
 
@@ -46,16 +48,16 @@ func (s *state) settle() change {
 // wait: admitted now, queued, or rejected for reason.
 func (s *state) arrive(id uint64, wait bool) (admitted, queued bool, reason string, ch change) {
 	switch {
-	case !s.active && s.q.len() == 0:
+	case !s.active && s.q.Len() == 0:
 		s.pending++
 		s.accepted++
 		return true, false, "", s.settle()
-	case s.pending+s.q.len() >= s.max:
+	case s.pending+s.q.Len() >= s.max:
 		reason = ReasonOverloaded
 	case !wait:
 		reason = ReasonActive
 	default:
-		s.q.push(id)
+		s.q.Push(id)
 		return false, true, "", unchanged
 	}
 	s.rejected[reasonIndex(reason)]++
@@ -70,10 +72,10 @@ func (s *state) release(n int) change {
 
 // next admits the oldest waiter if backpressure is off, and returns it.
 func (s *state) next() (id uint64, ch change, ok bool) {
-	if s.active || s.q.len() == 0 {
+	if s.active || s.q.Len() == 0 {
 		return 0, unchanged, false
 	}
-	id = s.q.pop()
+	id = s.q.Pop()
 	s.pending++
 	s.accepted++
 	return id, s.settle(), true
@@ -84,7 +86,7 @@ func (s *state) next() (id uint64, ch change, ok bool) {
 // caller releases the item). timeout says whether its wait passed (a
 // rejection) or its context ended (a cancellation).
 func (s *state) leave(id uint64, timeout bool) (removed bool) {
-	removed = s.q.remove(id)
+	removed = s.q.Remove(id)
 	if !removed {
 		s.accepted--
 	}
@@ -96,41 +98,5 @@ func (s *state) leave(id uint64, timeout bool) (removed bool) {
 	return removed
 }
 
-// fifo is the queue of waiter ids, oldest first.
-type fifo struct {
-	ids  []uint64
-	head int
-}
-
-func (f *fifo) len() int { return len(f.ids) - f.head }
-
-func (f *fifo) push(id uint64) { f.ids = append(f.ids, id) }
-
-func (f *fifo) pop() uint64 {
-	id := f.ids[f.head]
-	f.head++
-	f.compact()
-	return id
-}
-
-func (f *fifo) remove(id uint64) bool {
-	for i := f.head; i < len(f.ids); i++ {
-		if f.ids[i] == id {
-			copy(f.ids[i:], f.ids[i+1:])
-			f.ids = f.ids[:len(f.ids)-1]
-			f.compact()
-			return true
-		}
-	}
-	return false
-}
-
-func (f *fifo) compact() {
-	switch {
-	case f.head == len(f.ids):
-		f.ids, f.head = f.ids[:0], 0
-	case f.head >= 64 && f.head*2 >= len(f.ids):
-		n := copy(f.ids, f.ids[f.head:])
-		f.ids, f.head = f.ids[:n], 0
-	}
-}
+// fifo is the waiters' queue, shared with the other admission actors.
+type fifo = waitq.FIFO

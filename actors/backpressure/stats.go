@@ -30,8 +30,8 @@ type Stats struct {
 
 // stats returns the state's figures (without Name).
 func (s *state) stats() Stats {
-	st := Stats{Pending: s.pending, Waiting: s.q.len(), MaxPending: s.max, HighWaterMark: s.high, LowWaterMark: s.low,
-		Active: s.active, Overloaded: s.pending+s.q.len() >= s.max,
+	st := Stats{Pending: s.pending, Waiting: s.q.Len(), MaxPending: s.max, HighWaterMark: s.high, LowWaterMark: s.low,
+		Active: s.active, Overloaded: s.pending+s.q.Len() >= s.max,
 		Utilization: float64(s.pending) * 100 / float64(s.max),
 		Accepted:    s.accepted, Cancelled: s.cancelled, RejectedBy: make(map[string]uint64, nReasons)}
 	for i, r := range reasons {

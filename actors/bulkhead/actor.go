@@ -47,14 +47,14 @@ func (o owner) Receive(m request) (reply, error) {
 	case enqueue:
 		return b.enqueue(m), nil
 	case leave:
-		removed := b.q.remove(m.id)
+		removed := b.q.Remove(m.id)
 		if removed {
 			delete(b.waiters, m.id)
-			b.waiting.Store(int64(b.q.len()))
+			b.waiting.Store(int64(b.q.Len()))
 		}
 		return reply{removed: removed}, nil
 	case getStats:
-		return reply{n: b.q.len()}, nil
+		return reply{n: b.q.Len()}, nil
 	}
 	return reply{}, nil
 }
@@ -68,30 +68,30 @@ func (b *Bulkhead) enqueue(m enqueue) reply {
 	// Announce a waiter before looking at the pool: Release gives its slot
 	// back first and reads waiting second, so either we see its slot or it
 	// sees us and kicks.
-	b.waiting.Store(int64(b.q.len() + 1))
-	if b.q.len() == 0 && b.take() {
+	b.waiting.Store(int64(b.q.Len() + 1))
+	if b.q.Len() == 0 && b.take() {
 		b.waiting.Store(0)
 		return reply{granted: true}
 	}
-	if b.q.len() >= b.cfg.MaxWaiting {
-		b.waiting.Store(int64(b.q.len()))
+	if b.q.Len() >= b.cfg.MaxWaiting {
+		b.waiting.Store(int64(b.q.Len()))
 		return reply{}
 	}
 	id := b.next
 	b.next++
-	b.q.push(id)
+	b.q.Push(id)
 	b.waiters[id] = m.ch
 	return reply{id: id, queued: true}
 }
 
 // drain hands free slots to waiters, oldest first.
 func (b *Bulkhead) drain() {
-	for b.q.len() > 0 {
+	for b.q.Len() > 0 {
 		if !b.take() {
-			b.waiting.Store(int64(b.q.len()))
+			b.waiting.Store(int64(b.q.Len()))
 			return
 		}
-		id := b.q.pop()
+		id := b.q.Pop()
 		ch := b.waiters[id]
 		delete(b.waiters, id)
 		ch <- struct{}{} // capacity 1, one grant per waiter: never blocks

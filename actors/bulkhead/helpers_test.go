@@ -9,6 +9,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/bulkhead"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -16,19 +17,7 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newEngine(t testing.TB) (*engine.Engine, *engine.FakeClock) {
 	t.Helper()
-	clock := engine.NewFakeClock(epoch)
-	eng, err := engine.New(engine.WithClock(clock))
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := eng.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return eng, clock
+	return enginetest.StartFake(t, epoch)
 }
 
 func newBulkhead(t testing.TB, cfg bulkhead.Config) (*bulkhead.Bulkhead, *engine.FakeClock, *engine.Engine) {

@@ -1,6 +1,9 @@
 package loadshed
 
-import "github.com/bulwark-go/bulwark/messages"
+import (
+	"github.com/bulwark-go/bulwark/actors/internal/waitq"
+	"github.com/bulwark-go/bulwark/messages"
+)
 
 // LoadLevel is how loaded a shedder is, from LevelNormal to LevelCritical
 // (the original's LoadLevel enum, same order and numbers).
@@ -68,51 +71,8 @@ func shedFor(p messages.Priority, util, signal LoadLevel) string {
 	return ""
 }
 
-// fifo is a queue of waiter ids.
-type fifo struct {
-	ids  []uint64
-	head int
-}
-
-func (f *fifo) len() int { return len(f.ids) - f.head }
-
-func (f *fifo) push(id uint64) { f.ids = append(f.ids, id) }
-
-func (f *fifo) pop() uint64 {
-	id := f.ids[f.head]
-	f.head++
-	if f.head == len(f.ids) {
-		f.ids, f.head = f.ids[:0], 0
-	} else if f.head >= 64 && f.head*2 >= len(f.ids) {
-		n := copy(f.ids, f.ids[f.head:])
-		f.ids, f.head = f.ids[:n], 0
-	}
-	return id
-}
-
-// popBack removes the youngest id.
-func (f *fifo) popBack() uint64 {
-	id := f.ids[len(f.ids)-1]
-	f.ids = f.ids[:len(f.ids)-1]
-	if f.len() == 0 {
-		f.ids, f.head = f.ids[:0], 0
-	}
-	return id
-}
-
-func (f *fifo) remove(id uint64) bool {
-	for i := f.head; i < len(f.ids); i++ {
-		if f.ids[i] == id {
-			copy(f.ids[i:], f.ids[i+1:])
-			f.ids = f.ids[:len(f.ids)-1]
-			if f.len() == 0 {
-				f.ids, f.head = f.ids[:0], 0
-			}
-			return true
-		}
-	}
-	return false
-}
+// fifo is the waiters' queue, shared with the other admission actors.
+type fifo = waitq.FIFO
 
 // queue is the bounded priority queue of waiters: Critical first, then
 // High, then Normal, each in arrival order (Low never queues).
@@ -131,7 +91,7 @@ func tier(p messages.Priority) int {
 	return 2
 }
 
-func (q *queue) len() int { return q.tiers[0].len() + q.tiers[1].len() + q.tiers[2].len() }
+func (q *queue) len() int { return q.tiers[0].Len() + q.tiers[1].Len() + q.tiers[2].Len() }
 
 // push queues id at priority p. When the queue is full it displaces the
 // youngest waiter of the lowest tier below p's (returned with displaced
@@ -140,8 +100,8 @@ func (q *queue) push(id uint64, p messages.Priority) (out uint64, displaced, ok 
 	t := tier(p)
 	if q.len() >= q.max {
 		for lower := 2; lower > t; lower-- {
-			if q.tiers[lower].len() > 0 {
-				out, displaced = q.tiers[lower].popBack(), true
+			if q.tiers[lower].Len() > 0 {
+				out, displaced = q.tiers[lower].PopBack(), true
 				break
 			}
 		}
@@ -149,15 +109,15 @@ func (q *queue) push(id uint64, p messages.Priority) (out uint64, displaced, ok 
 			return 0, false, false
 		}
 	}
-	q.tiers[t].push(id)
+	q.tiers[t].Push(id)
 	return out, displaced, true
 }
 
 // pop removes the first waiter of the highest tier.
 func (q *queue) pop() (uint64, bool) {
 	for t := range q.tiers {
-		if q.tiers[t].len() > 0 {
-			return q.tiers[t].pop(), true
+		if q.tiers[t].Len() > 0 {
+			return q.tiers[t].Pop(), true
 		}
 	}
 	return 0, false
@@ -166,7 +126,7 @@ func (q *queue) pop() (uint64, bool) {
 // remove takes id out of the queue and reports whether it was there.
 func (q *queue) remove(id uint64) bool {
 	for t := range q.tiers {
-		if q.tiers[t].remove(id) {
+		if q.tiers[t].Remove(id) {
 			return true
 		}
 	}

@@ -92,19 +92,3 @@ func TestQueueOrderAndDisplacement(t *testing.T) {
 		t.Fatalf("push High into a queue full of High and Critical: got ok, want shed")
 	}
 }
-
-func TestFIFOCompacts(t *testing.T) {
-	var f fifo
-	for i := range uint64(100) {
-		f.push(i)
-	}
-	for i := range uint64(100000) {
-		f.push(100 + i)
-		if got := f.pop(); got != i {
-			t.Fatalf("pop: got %d, want %d", got, i)
-		}
-	}
-	if f.len() != 100 || cap(f.ids) > 512 {
-		t.Fatalf("len %d cap %d: want 100 and a compacted slice", f.len(), cap(f.ids))
-	}
-}
