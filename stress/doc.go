@@ -18,7 +18,8 @@
 //     cancelled contexts, callers giving up while they wait) against any
 //     engine.Guard, with an atomic in-flight gauge checked at every
 //     admission, grants = releases, and a capacity probe afterwards; used
-//     by loadshed_test.go, adaptive_test.go and bulkhead_test.go;
+//     by loadshed_test.go, adaptive_test.go, bulkhead_test.go and
+//     backpressure_test.go;
 //   - breaker_test.go: half-open trials per generation never above the
 //     maximum, Total = Successful + Failed + Rejected exactly, one event per
 //     decision, under a fake clock that keeps the circuit going round;
@@ -33,8 +34,9 @@
 // in stress/peers) use it too.
 //
 // Soak: BULWARK_SOAK=<duration> go test -run TestSoak -v ./stress/ runs the
-// mix of every part (actors, breaker, rate limiter, load shedder, adaptive
-// limiter, bulkhead) at once for that long and prints, every 10 s and for
-// each part, throughput, p50/p99/p999 and the invariant counts; it is
-// skipped when the variable is unset.
+// mix (actors, breaker, rate limiter, load shedder, adaptive limiter,
+// bulkhead, backpressure; BULWARK_SOAK_PARTS=a,b picks some) for that long
+// in rounds of 10 s, the parts taking turns, and prints after each turn the
+// part's throughput, p50/p99/p999 and invariant counts; a broken invariant
+// fails the test. It is skipped when the variable is unset.
 package stress
