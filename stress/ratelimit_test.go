@@ -24,9 +24,10 @@ const (
 
 // TestRateLimiterStress hammers one limiter (16 keys, 100/s each) while a
 // fake clock steps a quarter of a Period every 5 ms. The clock only moves
-// while no call is under way (callers enter through an atomic gate the
-// stepper closes and waits on), so every allowed call is attributed to the
-// step it was decided in; then, per key:
+// while no call is under way (callers enter through a gate the stepper
+// closes, waits for the calls under way and opens again; a caller at a
+// closed gate parks on its channel), so every allowed call is attributed to
+// the step it was decided in; then, per key:
 //   - within one step (one instant) at most Count calls were allowed;
 //   - GCRA: over any span of steps [a, b], allowed ≤ Count + (b−a)·Count/Period;
 //   - SlidingWindow: in every window of one Period (aligned to the
@@ -52,8 +53,8 @@ func hammerLimiter(t *testing.T, alg ratelimit.Algorithm) {
 		keys[i] = fmt.Sprintf("key-%d", i)
 	}
 	var (
-		gate                        atomic.Bool  // closed (true) while the clock moves
-		inCall                      atomic.Int64 // calls under way
+		gate                        atomic.Pointer[chan struct{}] // non-nil while the clock moves; closed after
+		inCall                      atomic.Int64                  // calls under way
 		step                        atomic.Int64
 		allowed                     [rlKeys][rlEpochs]atomic.Int32
 		total                       [rlKeys]atomic.Int64
@@ -69,13 +70,15 @@ func hammerLimiter(t *testing.T, alg ratelimit.Algorithm) {
 			case <-stop:
 				return
 			case <-tick.C:
-				gate.Store(true)
+				closed := make(chan struct{})
+				gate.Store(&closed)
 				for inCall.Load() != 0 {
 					runtime.Gosched()
 				}
 				clock.Advance(rate.Period / rlSteps)
 				step.Add(1)
-				gate.Store(false)
+				gate.Store(nil)
+				close(closed) // the callers held at the gate go on
 			}
 		}
 	}()
@@ -88,14 +91,13 @@ func hammerLimiter(t *testing.T, alg ratelimit.Algorithm) {
 				ctx = cancelled // bounds only a key's first round trip
 			}
 			for {
-				for gate.Load() {
-					runtime.Gosched()
-				}
 				inCall.Add(1)
-				if !gate.Load() {
+				g := gate.Load()
+				if g == nil {
 					break
 				}
 				inCall.Add(-1)
+				<-*g // parked, not spinning, while the clock moves
 			}
 			e := step.Load()
 			r, err := l.CheckRate(ctx, keys[k], rate)
