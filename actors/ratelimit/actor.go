@@ -38,10 +38,10 @@ func (countKeys) isRequest() {}
 // reply answers a request: the cell, or (c nil) the time in nanoseconds
 // until a full shard can take a new key; or the counts.
 type reply struct {
-	c                 *cell
-	retry             int64
-	keys              int
-	allowed, rejected uint64
+	c        *cell
+	retry    int64
+	keys     int
+	rejected uint64 // key-cap refusals
 }
 
 // shard is one actor's share of the keys. tab is written only by the
@@ -59,9 +59,8 @@ type shard struct {
 	maxKeys  int           // per shard; 0: no cap
 	count    int           // owner only: live cells
 	nextIdle int64         // owner only: no cell goes idle before this
-	// owner only: decisions of evicted cells, and key-cap refusals
-	allowed, rejected uint64
-	pass              sweepPass // owner only: the periodic sweep under way
+	rejected uint64        // owner only: key-cap refusals
+	pass     sweepPass     // owner only: the periodic sweep under way
 }
 
 func newShard(clock engine.Clock, cfg Config) *shard {
@@ -176,13 +175,5 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 
 // counts adds up the shard's keys and decisions.
 func (s *shard) counts() reply {
-	r := reply{keys: s.count, allowed: s.allowed, rejected: s.rejected}
-	t := s.tab.Load()
-	for i := range t.slots {
-		if c := t.slots[i].Load(); c != nil {
-			r.allowed += c.allowed.Load()
-			r.rejected += c.rejected.Load()
-		}
-	}
-	return r
+	return reply{keys: s.count, rejected: s.rejected}
 }

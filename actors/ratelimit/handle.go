@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
@@ -24,6 +25,28 @@ type Limiter struct {
 	shards []*shard
 	shift  uint // h>>shift picks the shard
 	seed   maphash.Seed
+	// counts are the decisions, striped by key hash so that callers on
+	// different keys rarely share a cache line.
+	counts [countStripes]stripeCount
+}
+
+// countStripes is how many decision counters a Limiter keeps.
+const countStripes = 64
+
+// stripeCount is one stripe of decision counters, alone on its cache line.
+type stripeCount struct {
+	allowed, rejected atomic.Uint64
+	_                 [48]byte
+}
+
+// tally counts one decision on key hash h.
+func (l *Limiter) tally(h uint64, allowed bool) {
+	c := &l.counts[h&(countStripes-1)]
+	if allowed {
+		c.allowed.Add(1)
+	} else {
+		c.rejected.Add(1)
+	}
 }
 
 // Result is the verdict of Check.
@@ -169,6 +192,7 @@ func (l *Limiter) check(ctx context.Context, key string, r Rate, label string) (
 		if isDead {
 			continue // evicted under us: the owner makes a fresh one
 		}
+		l.tally(h, ok)
 		if ok {
 			l.publish(eventstream.EventRateLimitPassed, key, r, label)
 			return Result{Allowed: true}, nil
@@ -209,8 +233,11 @@ func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
 		}
 		st.ActiveKeys += rep.keys
 		st.MaxKeys += s.maxKeys
-		st.Allowed += rep.allowed
-		st.Rejected += rep.rejected
+		st.Rejected += rep.rejected // refusals for the key cap, counted by the owner
+	}
+	for i := range l.counts {
+		st.Allowed += l.counts[i].allowed.Load()
+		st.Rejected += l.counts[i].rejected.Load()
 	}
 	return st, nil
 }

@@ -133,18 +133,14 @@ func mulDiv(a, b, c int64) int64 {
 // publishes it in its table and evicts it (a CompareAndSwap to dead, only
 // when it is idle); callers apply decisions to word with CompareAndSwap.
 //
-// The decision counters sit beside the word, on the cache line the decision
-// has just written, so counting costs no extra contention. The owner folds
-// them into its shard's totals when it evicts the cell; eviction needs the
-// cell idle for a while (GCRA: a whole Period past its TAT), so a caller
-// that decided on it has counted long before.
+// Decisions are counted on the Limiter (striped by key hash), not on the
+// cell: a cell can be evicted the moment after a caller decided on it, and
+// a count kept on it could then be lost.
 type cell struct {
-	word     atomic.Int64
-	allowed  atomic.Uint64
-	rejected atomic.Uint64
-	hash     uint64
-	key      string
-	rate     Rate
+	word atomic.Int64
+	hash uint64
+	key  string
+	rate Rate
 }
 
 // allowAt applies one decision. dead true: the cell was evicted; ask the
@@ -162,11 +158,9 @@ func (c *cell) allowAt(alg Algorithm, now int64) (ok bool, retry int64, isDead b
 			next, ok, retry = gcraAllowAt(old, now, c.rate)
 		}
 		if !ok {
-			c.rejected.Add(1)
 			return false, retry, false
 		}
 		if c.word.CompareAndSwap(old, next) {
-			c.allowed.Add(1)
 			return true, 0, false
 		}
 	}

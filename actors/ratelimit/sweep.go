@@ -81,8 +81,6 @@ func (s *shard) sweepSlots(t *table, i, end uint64, now int64, grace bool) int64
 		if evict <= now && c.word.CompareAndSwap(old, dead) {
 			t.remove(i) // shifts a later cell into i: look at i again
 			s.count--
-			s.allowed += c.allowed.Load()
-			s.rejected += c.rejected.Load()
 			continue
 		}
 		least = min(least, idle) // <= now: kept by grace, evictable at once

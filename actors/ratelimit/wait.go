@@ -66,7 +66,7 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 			c.unreserve()
 			return err
 		}
-		c.allowed.Add(1)
+		l.tally(h, true)
 		l.publish(eventstream.EventRateLimitPassed, key, r, label)
 		return nil
 	}
