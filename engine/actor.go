@@ -170,14 +170,14 @@ func (a *Actor[M, R]) Done() <-chan struct{} { return a.done }
 // Err returns nil while the actor runs, and why it stopped afterwards (an
 // error that wraps messages.ErrStopped).
 func (a *Actor[M, R]) Err() error {
+	if !a.closing.Load() { // one atomic load on the hot path: Terminate sets closing first
+		return nil
+	}
 	select {
 	case <-a.done:
 		return a.cause
 	default:
-		if a.closing.Load() {
-			return messages.ErrStopped
-		}
-		return nil
+		return messages.ErrStopped
 	}
 }
 
