@@ -66,6 +66,34 @@ func BenchmarkAllowHotKey(b *testing.B) {
 	})
 }
 
+// One hot key bound once with Limiter.Guard: no parsing, hashing or table
+// look-up per decision.
+func BenchmarkGuardHotKey(b *testing.B) {
+	l := benchLimiter(b)
+	g, err := l.Guard("hot", ratelimit.MustParseRate(benchRate))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			if err := g.Allow(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := g.Allow(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+}
+
 // A hot key over its limit: Check refuses without allocating.
 func BenchmarkCheckHotKeyRefused(b *testing.B) {
 	l := benchLimiter(b)

@@ -91,7 +91,11 @@ func TestLimitHoldsAcrossSweeps(t *testing.T) {
 func TestGuardExecuteDo(t *testing.T) {
 	l, _, _ := newLimiter(t, ratelimit.Config{})
 	ctx := context.Background()
-	var g engine.Guard = l.Guard("k", ratelimit.MustParseRate("2/minute"))
+	kg, err := l.Guard("k", ratelimit.MustParseRate("2/minute"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g engine.Guard = kg
 	calls := 0
 	fn := func(context.Context) error { calls++; return nil }
 	if err := engine.Run(ctx, g, nil, fn); err != nil {

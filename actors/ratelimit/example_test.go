@@ -66,3 +66,27 @@ func ExampleLimiter_Check() {
 	// true 0s ""
 	// false 1m20s "rate_limit_exceeded"
 }
+
+// A key known in advance (one upstream, one tenant) is bound once: each
+// decision then skips parsing, hashing and the key look-up.
+func ExampleLimiter_Guard() {
+	eng, _ := engine.New(engine.WithClock(engine.NewFakeClock(time.Unix(0, 0))))
+	defer eng.Shutdown(context.Background())
+	limiter, _ := ratelimit.New(eng, "upstream", ratelimit.Config{})
+
+	payments, err := limiter.Guard("payments-api", ratelimit.MustParseRate("2/second"))
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	for i := range 3 {
+		fmt.Printf("call %d: %v\n", i+1, payments.Allow(ctx))
+	}
+	_, err = limiter.Guard("payments-api", ratelimit.Rate{Count: 0, Period: time.Second})
+	fmt.Println(err)
+	// Output:
+	// call 1: <nil>
+	// call 2: <nil>
+	// call 3: bulwark: rate limited (ratelimit "upstream", reason rate_limit_exceeded, retry after 500ms)
+	// ratelimit: invalid rate "0/1s": count must be at least 1
+}

@@ -175,21 +175,52 @@ func (l *Limiter) rejected(res Result) error {
 // check decides one event; label is the rate as the caller wrote it ("":
 // r.String(), built only for events).
 func (l *Limiter) check(ctx context.Context, key string, r Rate, label string) (Result, error) {
-	if l.alg == SlidingWindow && r.Count > maxWindowCount {
-		return Result{}, &RateError{Input: rateLabel(r, label), Rule: "count must be at most 1048575 for the sliding window"}
+	if err := l.windowFits(r, label); err != nil {
+		return Result{}, err
 	}
 	h := l.hash(key, r)
-	s := l.shards[h>>l.shift]
+	return l.decide(ctx, l.shards[h>>l.shift], h, key, r, label, nil)
+}
+
+// windowFits refuses a count the sliding window cannot hold.
+func (l *Limiter) windowFits(r Rate, label string) error {
+	if l.alg == SlidingWindow && r.Count > maxWindowCount {
+		return &RateError{Input: rateLabel(r, label), Rule: "count must be at most 1048575 for the sliding window"}
+	}
+	return nil
+}
+
+// decide takes one decision on the cell of (key, r) in shard s. cache, when
+// not nil, holds the cell an earlier decision used (a KeyGuard's): it is
+// tried first, skipping the table, and refreshed when the owner has
+// evicted it. Cells are never replaced while live, so a cached live cell is
+// the key's one cell.
+func (l *Limiter) decide(ctx context.Context, s *shard, h uint64, key string, r Rate, label string, cache *atomic.Pointer[cell]) (Result, error) {
 	for {
-		c, res, err := l.cell(ctx, s, h, key, r)
+		var c *cell
+		if cache != nil {
+			c = cache.Load()
+		}
 		if c == nil {
-			if err == nil {
-				l.publish(eventstream.EventRateLimitExceeded, key, r, label)
+			var res Result
+			var err error
+			if c, res, err = l.cell(ctx, s, h, key, r); c == nil {
+				if err == nil {
+					l.publish(eventstream.EventRateLimitExceeded, key, r, label)
+				}
+				return res, err
 			}
-			return res, err
+			if cache != nil {
+				cache.Store(c)
+			}
+		} else if err := s.actor.Err(); err != nil {
+			return Result{}, err
 		}
 		ok, retry, isDead := c.allowAt(l.alg, s.now())
 		if isDead {
+			if cache != nil {
+				cache.CompareAndSwap(c, nil)
+			}
 			continue // evicted under us: the owner makes a fresh one
 		}
 		l.tally(h, ok)
