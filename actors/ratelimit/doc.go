@@ -31,7 +31,10 @@
 // (messages.ErrRateLimited); Check is the same verdict as a Result value
 // and never allocates. Wait blocks on the engine's clock and fails fast,
 // consuming nothing, when its context's deadline is too close (as
-// x/time/rate's Wait). Stats counts keys and decisions. Events
+// x/time/rate's Wait). A key known in advance is bound once with
+// Limiter.Guard: its *KeyGuard decides without parsing, hashing or looking
+// the key up, and is the engine.Guard that composes with the other
+// patterns. Stats counts keys and decisions. Events
 // EventRateLimitPassed and EventRateLimitExceeded carry Fields.Key and
 // Fields.Limit (the rate as the caller wrote it); they are built only when
 // someone subscribes, and are published by the deciding goroutine (the
