@@ -14,8 +14,9 @@ type getOrCreateReply struct {
 }
 
 type lookupMsg struct {
-	key   key
-	all   bool
+	key    key
+	all    bool
+	byName bool // every kind's child called key.name
 	reply chan []Child
 }
 

@@ -133,6 +133,18 @@ func (s *Supervisor) Lookup(kind, name string) (Child, bool) {
 	return found[0], true
 }
 
+// Named returns every child called name, of any kind, oldest first. Names
+// are unique within a kind (a breaker and a bulkhead may share one, as the
+// original's per-pattern registries allowed), so Lookup takes the kind too;
+// Named is the look-up by name alone.
+func (s *Supervisor) Named(name string) []Child {
+	m := lookupMsg{key: key{name: name}, byName: true, reply: make(chan []Child, 1)}
+	if s.send(context.Background(), m) != nil {
+		return nil
+	}
+	return <-m.reply
+}
+
 // List returns every child, oldest first.
 func (s *Supervisor) List() []Child {
 	m := lookupMsg{all: true, reply: make(chan []Child, 1)}
@@ -224,6 +236,12 @@ func (s *Supervisor) loop() {
 			if m.all {
 				for _, c := range order {
 					out = append(out, c.view())
+				}
+			} else if m.byName {
+				for _, c := range order {
+					if c.key.name == m.key.name {
+						out = append(out, c.view())
+					}
 				}
 			} else if c, ok := children[m.key]; ok {
 				out = append(out, c.view())

@@ -135,7 +135,7 @@ func TestBadSpecs(t *testing.T) {
 
 func TestListLookupAndOrderedShutdown(t *testing.T) {
 	s := supervisor.New(supervisor.Options{})
-	stopped := make(chan string, 3)
+	stopped := make(chan string, 4)
 	for _, name := range []string{"first", "second", "third"} {
 		name := name
 		if _, err := s.GetOrCreate(context.Background(), supervisor.Spec{Kind: "k", Name: name,
@@ -153,8 +153,22 @@ func TestListLookupAndOrderedShutdown(t *testing.T) {
 	if _, ok := s.Lookup("k", "none"); ok {
 		t.Fatal("Lookup of a missing child succeeded")
 	}
+	if _, err := s.GetOrCreate(context.Background(), supervisor.Spec{Kind: "other", Name: "second",
+		Start: func() (any, supervisor.Service, error) { return "other second", idle{name: "second", stopped: stopped}, nil }}); err != nil {
+		t.Fatal(err)
+	}
+	named := s.Named("second")
+	if len(named) != 2 || named[0].Kind != "k" || named[1].Kind != "other" || named[1].Handle != "other second" {
+		t.Fatalf("Named: got %+v, want the k and the other child called second, oldest first", named)
+	}
+	if got := s.Named("none"); len(got) != 0 {
+		t.Fatalf("Named of a missing name: got %+v", got)
+	}
 	if err := s.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	if got := <-stopped; got != "second" { // the newest, of kind other
+		t.Fatalf("stop order: got %s first, want the newest (other/second)", got)
 	}
 	for _, want := range []string{"third", "second", "first"} {
 		if got := <-stopped; got != want {
