@@ -17,7 +17,7 @@ type lookupMsg struct {
 	key    key
 	all    bool
 	byName bool // every kind's child called key.name
-	reply chan []Child
+	reply  chan []Child
 }
 
 type exitMsg struct {

@@ -154,7 +154,9 @@ func TestListLookupAndOrderedShutdown(t *testing.T) {
 		t.Fatal("Lookup of a missing child succeeded")
 	}
 	if _, err := s.GetOrCreate(context.Background(), supervisor.Spec{Kind: "other", Name: "second",
-		Start: func() (any, supervisor.Service, error) { return "other second", idle{name: "second", stopped: stopped}, nil }}); err != nil {
+		Start: func() (any, supervisor.Service, error) {
+			return "other second", idle{name: "second", stopped: stopped}, nil
+		}}); err != nil {
 		t.Fatal(err)
 	}
 	named := s.Named("second")
