@@ -48,7 +48,11 @@ func (m *Manager) newOwner() behavior { return owner{m: m} }
 // since the last message are folded in first, so every decision sees them.
 func (o owner) Receive(r request) (reply, error) {
 	m := o.m
+	if _, ok := r.(acquire); ok {
+		m.close() // an arrival is decided on the state's count
+	}
 	m.settle()
+	defer m.reopen()
 	switch r := r.(type) {
 	case acquire:
 		id := m.next
@@ -72,29 +76,78 @@ func (o owner) Receive(r request) (reply, error) {
 		}
 		return reply{removed: removed}, nil
 	case getStats:
-		return reply{stats: m.st.stats()}, nil
+		return reply{stats: m.stats()}, nil
 	}
 	return reply{}, nil
 }
 
-// EndBatch folds released items in and admits waiters.
-func (o owner) EndBatch() { o.m.settle() }
+// EndBatch folds released items in, admits waiters and reopens the gate
+// if it can.
+func (o owner) EndBatch() {
+	o.m.settle()
+	o.m.reopen()
+}
 
-// settle folds released items into the state and admits waiters, oldest
-// first, one at a time while backpressure stays off.
+// close closes the gate, if it is open, so that the state's count is the
+// truth until reopen: from here on callers neither add nor take items
+// themselves, they come to the actor.
+func (m *Manager) close() {
+	if !m.closed {
+		m.st.pending = m.shut()
+		m.closed = true
+	}
+}
+
+// reopen opens the gate again once backpressure is off and nobody waits
+// (then pending is below the high mark: see state.settle).
+func (m *Manager) reopen() {
+	if m.closed && !m.st.active && m.st.q.Len() == 0 {
+		m.closed = false
+		m.open(m.st.pending)
+	}
+}
+
+// settle folds released items in and, while the gate is closed, admits
+// waiters, oldest first, one at a time while backpressure stays off. While
+// the gate is open there are no waiters and backpressure is off, and
+// releases cannot turn it on: they come off the gate's count.
 func (m *Manager) settle() {
-	if n := m.released.Swap(0); n > 0 {
+	n := m.released.Swap(0)
+	if !m.closed {
+		if n > 0 {
+			m.drop(uint64(n))
+		}
+		return
+	}
+	if n > 0 {
 		m.publish(m.st.release(int(n)))
 	}
 	for {
 		id, ch, ok := m.st.next()
 		if !ok {
-			return
+			break
 		}
 		m.waiters[id] <- struct{}{} // capacity 1, one send per waiter: never blocks
 		delete(m.waiters, id)
 		m.publish(ch)
 	}
+}
+
+// pending returns the pending count: the state's while the gate is
+// closed, the gate's while it is open.
+func (m *Manager) pending() int {
+	if m.closed {
+		return m.st.pending
+	}
+	return int(m.word.Load())
+}
+
+// stats returns the figures, with the admissions made on the fast path.
+func (m *Manager) stats() Stats {
+	s := m.st
+	s.pending = m.pending()
+	s.accepted += m.accepted.Load()
+	return s.stats()
 }
 
 // publish announces a change of the flag: backpressure_on or
@@ -109,7 +162,7 @@ func (m *Manager) publish(ch change) {
 		typ, limit = eventstream.EventBackpressureOff, "low"
 	}
 	m.eng.Publish(eventstream.Event{Type: typ, Pattern: Kind, Name: m.name,
-		Fields: eventstream.Fields{Count: int64(m.st.pending), Max: int64(m.st.max), Limit: limit}})
+		Fields: eventstream.Fields{Count: int64(m.pending()), Max: int64(m.st.max), Limit: limit}})
 }
 
 // rejectedEvent publishes backpressure_rejected (Reason, Count: pending,
@@ -119,5 +172,5 @@ func (m *Manager) rejectedEvent(reason string) {
 		return
 	}
 	m.eng.Publish(eventstream.Event{Type: eventstream.EventBackpressureRejected, Pattern: Kind, Name: m.name,
-		Fields: eventstream.Fields{Reason: reason, Count: int64(m.st.pending), Max: int64(m.st.max)}})
+		Fields: eventstream.Fields{Reason: reason, Count: int64(m.pending()), Max: int64(m.st.max)}})
 }

@@ -16,15 +16,18 @@ type behavior = engine.Behavior[request, reply]
 // concurrent use; its actor stops with the engine, after which every call
 // returns messages.ErrStopped.
 type Manager struct {
+	gate // the fast path, on a cache line of its own
+
 	eng   *engine.Engine
 	name  string
 	cfg   Config
 	actor *engine.Actor[request, reply]
 
-	released atomic.Int64 // items released, not yet folded in by the actor
+	released atomic.Int64 // items released through the owner, not yet folded in
 
 	// Owner only.
 	st      state
+	closed  bool // the gate is closed: st.pending is the count
 	waiters map[uint64]chan struct{}
 	next    uint64
 }
@@ -44,6 +47,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Manager, error) {
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Manager, supervisor.Service, error) {
 		m := &Manager{eng: eng, name: name, cfg: full, st: newState(full), waiters: map[uint64]chan struct{}{}}
+		m.high = uint64(full.HighWaterMark)
 		m.actor = engine.NewActor(0, m.newOwner)
 		return m, m.actor, nil
 	})
@@ -60,13 +64,22 @@ func (m *Manager) Acquire(ctx context.Context) (engine.Permit, error) {
 // AcquireWait adds one pending item. While backpressure is on it waits in
 // the queue for at most wait (0: not at all; UntilCanceled: until ctx
 // ends). It returns a Permit to hand to Release exactly once, or a
-// *messages.RejectedError wrapping ErrBackpressure, ctx.Err() if ctx ends
-// while the call waits, or messages.ErrStopped. When it returns an error
-// the caller holds no item.
+// *messages.RejectedError wrapping ErrBackpressure, ctx.Err() if ctx is
+// done or ends while the call waits, or messages.ErrStopped. When it
+// returns an error the caller holds no item.
 func (m *Manager) AcquireWait(ctx context.Context, wait time.Duration) (engine.Permit, error) {
 	if err := ctx.Err(); err != nil {
 		return engine.Permit{}, err
 	}
+	if m.actor.Err() == nil && m.take() {
+		return engine.Permit{}, nil
+	}
+	return m.decide(ctx, wait)
+}
+
+// decide is AcquireWait's slow path: the actor admits, queues or rejects
+// the call, and a queued call waits for its admission.
+func (m *Manager) decide(ctx context.Context, wait time.Duration) (engine.Permit, error) {
 	var ch chan struct{}
 	if wait != 0 {
 		ch = make(chan struct{}, 1)
@@ -120,10 +133,14 @@ func (m *Manager) leave(id uint64, ch chan struct{}, timeout bool, cause error) 
 
 // Release takes one pending item away; the outcome is not used. Releasing
 // more items than were acquired never takes pending below zero. It never
-// blocks: the count goes into an atomic that the actor folds in, and the
-// actor is nudged without waiting (when its mailbox is full it is busy
-// and folds the count in after that batch).
+// blocks: while the gate is open it takes the item off the count by
+// compare-and-swap; while it is closed the item goes into an atomic that
+// the actor folds in, and the actor is nudged without waiting (when its
+// mailbox is full it is busy and folds the count in after that batch).
 func (m *Manager) Release(_ engine.Permit, _ messages.Outcome) {
+	if m.give() {
+		return
+	}
 	m.released.Add(1)
 	m.actor.TryTell(nudge{})
 }

@@ -13,7 +13,10 @@ const (
 
 // state is the pure state machine of a Manager: pending items, the flag
 // with its hysteresis, the FIFO of waiters and the counters. It has no
-// goroutines, channels or clocks; the actor owns one.
+// goroutines, channels or clocks; the actor owns one. Its pending count is
+// the truth while the Manager's gate is closed; while the gate is open
+// callers move the gate's count instead (and their admissions are counted
+// there), and the actor copies the count in when it closes the gate.
 type state struct {
 	max, high, low int
 
