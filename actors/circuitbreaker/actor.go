@@ -18,7 +18,8 @@ type op uint8
 const (
 	opReport   op = iota // a permitted call ended (one-way)
 	opRejected           // a caller was rejected from the snapshot (one-way)
-	opTick               // the timer fired: expire leases, recover (one-way)
+	opTick               // the timer fired: expire leases, recover, move the window (one-way)
+	opFlush              // a success counter is filling: collect them (one-way)
 	opAcquire            // half-open admission: one atomic decision
 	opStats
 	opReset
@@ -75,8 +76,13 @@ func (b *Breaker) newOwner() engine.Behavior[request, reply] {
 	if b.started.Swap(true) {
 		gen++ // after a restart, reports of the old life are stale
 	}
-	o := &owner{b: b, m: newMachine(b.cfg, b.clock.Now(), gen)}
+	now := b.clock.Now()
+	o := &owner{b: b, m: newMachine(b.cfg, now, gen)}
+	if gen != b.snap.Load().gen {
+		o.m.late(b.cells.retag(gen)) // successes of the old life not yet collected
+	}
 	o.publish()
+	o.arm(now) // a time-based window collects at each bucket boundary
 	return o
 }
 
@@ -114,6 +120,7 @@ func (o *owner) Receive(r request) (reply, error) {
 	switch r.op {
 	case opReport:
 		now = o.reportTime(r)
+		o.collect() // the successes that happened before this report come first
 		old := m.state
 		m.release(r.token, r.outcome, r.latency, now)
 		o.after(now)
@@ -133,7 +140,12 @@ func (o *owner) Receive(r request) (reply, error) {
 	case opTick:
 		o.armed = time.Time{}
 		now = o.b.clock.Now()
+		o.collect()
 		m.expire(now)
+		m.advance(now)
+	case opFlush:
+		now = o.b.clock.Now()
+		o.collect()
 	case opAcquire:
 		now = o.b.clock.Now()
 		out.d = m.acquire(now)
@@ -142,28 +154,47 @@ func (o *owner) Receive(r request) (reply, error) {
 		}
 	case opStats:
 		now = o.b.clock.Now()
+		o.collect()
 		m.expire(now)
 		st := m.stats(now)
 		st.Name = o.b.name
 		out.stats = &st
 	case opReset:
 		now = o.b.clock.Now()
+		o.collect()
 		m.reset(now)
 	case opMode:
 		now = o.b.clock.Now()
+		o.collect()
 		m.setMode(r.mode, now)
 	}
 	o.after(now)
 	return out, nil
 }
 
-// after publishes what changed: events for transitions, a new snapshot,
-// the timer for the next deadline.
+// collect applies the successes the striped counters took since it last
+// looked, as successes of the current generation (every cell carries it:
+// after re-tags them at each change). They publish no call_success event:
+// their callers saw no subscriber.
+func (o *owner) collect() {
+	n := o.b.cells.collect()
+	if n == 0 {
+		return
+	}
+	var at time.Time
+	if o.m.windowed() {
+		at = o.m.win.collectTime(o.b.clock.Now())
+	}
+	o.m.succeed(n, at)
+}
+
+// after publishes what changed: events for transitions, the counters
+// re-tagged and a new snapshot, the timer for the next deadline.
 func (o *owner) after(now time.Time) {
 	m := o.m
 	if len(m.trans) == 0 {
-		if m.state != Closed {
-			o.arm(now) // a trial lease may have been taken or returned
+		if m.state != Closed || m.cfg.rates() {
+			o.arm(now) // a trial lease may have been taken or returned; the window moved
 		}
 		return
 	}
@@ -173,6 +204,10 @@ func (o *owner) after(now time.Time) {
 		}
 	}
 	m.trans = m.trans[:0]
+	// Before the snapshot: no permit of the new generation meets a cell of
+	// the old. The successes the cells took since the last collect raced
+	// the change: late, as their reports would have been.
+	m.late(o.b.cells.retag(m.gen))
 	o.publish()
 	o.arm(now)
 }

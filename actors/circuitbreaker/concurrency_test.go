@@ -85,44 +85,20 @@ func TestExactCountsUnderConcurrency(t *testing.T) {
 	b := mustNew(t, eng, "mixed", Config{FailureThreshold: 5, RecoveryTimeout: time.Millisecond,
 		HalfOpenMaxCalls: 3, HalfOpenLease: time.Minute, MailboxSize: 64})
 	const workers, per = 1000, 10
-	var ok, failed, ignored, rejected atomic.Uint64
+	var c tally
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			for i := 0; i < per; i++ {
-				var want error
-				switch (w + i) % 4 {
-				case 1:
-					want = errBoom
-				case 2:
-					want = context.Canceled
-				}
-				err := b.Execute(context.Background(), func(context.Context) error { return want })
-				switch {
-				case errors.Is(err, ErrOpen):
-					rejected.Add(1)
-				case err == nil:
-					ok.Add(1)
-				case errors.Is(err, errBoom):
-					failed.Add(1)
-				case errors.Is(err, context.Canceled):
-					ignored.Add(1)
-				default:
-					t.Errorf("unexpected %v", err)
-				}
+				c.call(t, b, mixed(w+i, 4))
 			}
 		}(w)
 	}
 	wg.Wait()
 	s := stats(t, b)
-	if s.Successful != ok.Load() || s.Failed != failed.Load() || s.Ignored != ignored.Load() || s.Rejected != rejected.Load() {
-		t.Fatalf("got %+v, want ok %d failed %d ignored %d rejected %d", s, ok.Load(), failed.Load(), ignored.Load(), rejected.Load())
-	}
-	if s.Total != s.Successful+s.Failed+s.Rejected || s.Total+s.Ignored != workers*per {
-		t.Fatalf("got total %d (+%d ignored), want %d calls", s.Total, s.Ignored, workers*per)
-	}
+	c.check(t, s, workers*per)
 	t.Logf("ok %d failed %d ignored %d rejected %d, %d generations", s.Successful, s.Failed, s.Ignored, s.Rejected, s.Generation)
 }
 

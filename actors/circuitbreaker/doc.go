@@ -40,15 +40,25 @@
 // that owns the state machine; the *Breaker handle is safe for concurrent
 // use. The actor publishes a read-only snapshot (state, generation, open
 // deadline) after every change. In CLOSED, Acquire admits after one atomic
-// load of that snapshot and the Release of a success sends a one-way report
-// that the actor drains in batches: no round trip, no allocation. The
-// Release of a failure, or of a half-open trial, waits until the actor has
-// applied it (one round trip, off the hot path), so a caller reads its own
-// writes: after the failure that trips the circuit returns, that caller's
-// next Acquire is rejected. In OPEN, rejections are decided from the
-// snapshot too (and counted by a one-way note to the actor). HALF_OPEN
-// admission is one decision inside the actor (an Ask), so no more than
-// HalfOpenMaxCalls trials are ever in flight.
+// load of that snapshot, and the Release of a success adds one to a
+// striped counter (a CAS on one of a few cache-line-padded cells, tagged
+// with the generation): no message, no round trip, no allocation. The
+// actor collects the counters before it handles any report, Stats, Reset
+// or SetMode, at each bucket boundary of a time-based window, and at each
+// change of generation, when it re-tags them (successes collected at a
+// boundary fall in the bucket that ends there); so every success whose
+// Release returned is in the next Stats, and a success that happened
+// before a failure is applied before it (it ends the failures' run and
+// enters the window first). A success from an older generation than the
+// counters', a slow call, or any success while the event stream has
+// subscribers (each success is then a call_success event) is a one-way
+// report to the actor instead. The Release of a failure, or of a half-open
+// trial, waits until the actor has applied it (one round trip, off the hot
+// path), so a caller reads its own writes: after the failure that trips
+// the circuit returns, that caller's next Acquire is rejected. In OPEN,
+// rejections are decided from the snapshot too (and counted by a one-way
+// note to the actor). HALF_OPEN admission is one decision inside the actor
+// (an Ask), so no more than HalfOpenMaxCalls trials are ever in flight.
 //
 // Calls of other goroutines that were admitted before the tripping failure
 // was applied still run (they were admitted while the circuit was closed).
@@ -73,7 +83,9 @@
 //   - circuit_closed: after state_change into CLOSED. Same fields.
 //   - circuit_reset: on every Reset, even of a closed circuit. OldState,
 //     NewState "closed", Reason "reset".
-//   - call_success: each counted success. OldState and NewState (the state
+//   - call_success: each success counted while the stream had
+//     subscribers (a success reported when it had none took the striped
+//     counters and publishes nothing). OldState and NewState (the state
 //     before and after the report), Count (consecutive successes), Elapsed
 //     (latency, when measured).
 //   - call_failure: each counted failure. As call_success, with Count the

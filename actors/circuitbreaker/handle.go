@@ -23,6 +23,7 @@ type Breaker struct {
 	cfg     Config // with defaults
 	actor   *engine.Actor[request, reply]
 	snap    engine.Snapshot[snapshot]
+	cells   *stripes    // successes of CLOSED calls, collected by the actor
 	measure bool        // latency is measured (SlowCallDuration set)
 	started atomic.Bool // the actor has run once (written by its goroutine)
 }
@@ -48,6 +49,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
 	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Breaker, supervisor.Service, error) {
 		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), cfg: full, measure: full.SlowCallDuration > 0}
 		b.actor = engine.NewActor(full.MailboxSize, b.newOwner)
+		b.cells = newStripes(1)
 		b.snap.Publish(&snapshot{gen: 1, path: pathAdmit})
 		return b, b.actor, nil
 	})
@@ -121,9 +123,12 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 // the report is dropped. A report from a call admitted before the circuit
 // last changed state is counted in the metrics but does not move the state.
 //
-// A success of a call admitted in CLOSED — the hot path — is a one-way
-// message the actor applies in its next batch. A failure, or the report of
-// a half-open trial, waits until the actor has applied it (one round trip,
+// A success of a call admitted in CLOSED — the hot path — that was not
+// slow is one CAS on a striped counter that the actor collects before it
+// handles the next report, Stats, Reset or SetMode; while the event stream
+// has subscribers (each success publishes call_success), a late one, or
+// a slow one, it is a one-way message. A failure, or the report of a
+// half-open trial, waits until the actor has applied it (one round trip,
 // off the hot path), so the caller reads its own writes: after the
 // FailureThreshold-th consecutive failure returns, the next Acquire of the
 // same goroutine is rejected, as it would be with a mutex-based breaker.
@@ -131,6 +136,15 @@ func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 	r := request{op: opReport, token: p.Token, outcome: o}
 	if b.measure && !p.Start.IsZero() {
 		r.latency = b.clock.Since(p.Start)
+	}
+	if o == messages.Success && p.Token&(1<<slotBits-1) == 0 && (!b.measure || r.latency < b.cfg.SlowCallDuration) &&
+		!b.eng.Events().HasSubscribers() {
+		if ok, flush := b.cells.add(p.Token >> slotBits); ok {
+			if flush {
+				b.actor.TryTell(request{op: opFlush})
+			}
+			return
+		}
 	}
 	if o == messages.Failure || p.Token&(1<<slotBits-1) != 0 {
 		_, _ = b.actor.Ask(context.Background(), r)

@@ -3,6 +3,7 @@ package circuitbreaker
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,5 +84,48 @@ func openIt(t testing.TB, b *Breaker, n int) {
 	}
 	if s := stats(t, b); s.State != Open {
 		t.Fatalf("got %v, want open", s.State)
+	}
+}
+
+// tally counts what mixed calls saw.
+type tally struct{ ok, failed, ignored, rejected atomic.Uint64 }
+
+// mixed returns the error of the k-th call of a mix where one call in
+// every fails and one is neutral (cancelled).
+func mixed(k, every int) error {
+	switch k % every {
+	case 1:
+		return errBoom
+	case 2:
+		return context.Canceled
+	}
+	return nil
+}
+
+// call runs one Execute whose function returns want, and counts the result.
+func (c *tally) call(t *testing.T, b *Breaker, want error) {
+	err := b.Execute(context.Background(), func(context.Context) error { return want })
+	switch {
+	case errors.Is(err, ErrOpen):
+		c.rejected.Add(1)
+	case err == nil:
+		c.ok.Add(1)
+	case errors.Is(err, errBoom):
+		c.failed.Add(1)
+	case errors.Is(err, context.Canceled):
+		c.ignored.Add(1)
+	default:
+		t.Errorf("unexpected %v", err)
+	}
+}
+
+// check fails t unless s counted exactly what the callers saw, calls in all.
+func (c *tally) check(t *testing.T, s Stats, calls uint64) {
+	t.Helper()
+	if s.Successful != c.ok.Load() || s.Failed != c.failed.Load() || s.Ignored != c.ignored.Load() || s.Rejected != c.rejected.Load() {
+		t.Fatalf("got %+v, want ok %d failed %d ignored %d rejected %d", s, c.ok.Load(), c.failed.Load(), c.ignored.Load(), c.rejected.Load())
+	}
+	if s.Total != s.Successful+s.Failed+s.Rejected || s.Total+s.Ignored != calls {
+		t.Fatalf("got total %d (+%d ignored), want %d calls", s.Total, s.Ignored, calls)
 	}
 }

@@ -259,7 +259,18 @@ func (m *machine) nextDeadline() time.Time {
 	case HalfOpen:
 		return m.nextLease()
 	}
+	if m.cfg.rates() {
+		return m.win.nextBoundary() // collect the successes into their bucket
+	}
 	return time.Time{}
+}
+
+// advance moves the window to now (the timer's tick at a bucket boundary).
+func (m *machine) advance(now time.Time) { m.win.advance(now) }
+
+// windowed says whether successes go into a window (and so need a time).
+func (m *machine) windowed() bool {
+	return m.mode == Normal && m.state == Closed && m.cfg.rates()
 }
 
 func (m *machine) nextLease() time.Time {
@@ -340,6 +351,39 @@ func (m *machine) release(tok uint64, o messages.Outcome, latency time.Duration,
 			m.setState(Closed, ReasonSuccessThreshold, now)
 		}
 	}
+}
+
+// succeed counts n successes of the current generation that the actor
+// collected from the striped counters (none of them slow), as if each had
+// been released in turn at now: a success can trip a rate window by
+// bringing it to MinimumCalls, and the successes after the trip are late.
+func (m *machine) succeed(n uint64, now time.Time) {
+	m.succeeded += n
+	m.total += n
+	m.consecSucc += int(min(n, 1<<31))
+	m.consecFail = 0
+	if m.mode != Normal || m.state != Closed || !m.cfg.rates() {
+		return // without a rate window a success cannot move the state
+	}
+	// One at a time while a success may trip the window: the first (the
+	// window may have lost calls since the last check) and those that
+	// bring it to MinimumCalls. Past that, a success only lowers the rates.
+	for first := true; n > 0 && (first || m.win.calls < m.cfg.MinimumCalls); first = false {
+		m.win.record(false, false, now)
+		n--
+		if r := m.tripped(); r != "" {
+			m.setState(Open, r, now)
+			return
+		}
+	}
+	m.win.recordSuccesses(n, now)
+}
+
+// late counts n successes of an older generation, collected from the
+// striped counters: in the metrics only, as release does.
+func (m *machine) late(n uint64) {
+	m.succeeded += n
+	m.total += n
 }
 
 // tripped says why the circuit should open now, or "".

@@ -74,6 +74,49 @@ func (w *window) record(fail, slow bool, now time.Time) {
 	w.slows += int(m&markSlow) >> 1
 }
 
+// recordSuccesses adds n successes, none slow, at now.
+func (w *window) recordSuccesses(n uint64, now time.Time) {
+	if n == 0 {
+		return
+	}
+	if w.timed {
+		w.bucketAt(now).calls += int(n)
+		w.calls += int(n)
+		return
+	}
+	size := uint64(len(w.ring))
+	if n >= size { // the ring holds only these successes
+		clear(w.ring)
+		w.next = int((uint64(w.next) + n) % size)
+		w.full = true
+		w.calls, w.fails, w.slows = int(size), 0, 0
+		return
+	}
+	for ; n > 0; n-- {
+		w.record(false, false, now)
+	}
+}
+
+// collectTime is the time to record successes collected at now at: now,
+// or, once now is past the bucket the window last moved to, the end of
+// that bucket (the timer collects at each boundary, so the successes since
+// the last collection fell, but for the timer's lateness, before it).
+func (w *window) collectTime(now time.Time) time.Time {
+	if !w.timed || w.epoch(now) <= w.last {
+		return now
+	}
+	return w.nextBoundary().Add(-1)
+}
+
+// nextBoundary is when the bucket the window last moved to ends (zero for
+// a count-based window).
+func (w *window) nextBoundary() time.Time {
+	if !w.timed {
+		return time.Time{}
+	}
+	return w.base.Add(time.Duration(w.last+1) * w.width)
+}
+
 // bucketAt returns the bucket of now, after expiring every bucket that has
 // left the window.
 func (w *window) bucketAt(now time.Time) *bucket {

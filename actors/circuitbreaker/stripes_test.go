@@ -1,0 +1,341 @@
+package circuitbreaker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// counted returns how many successes b's striped counters have taken since
+// it was made (the fast path), whether collected yet or not.
+func counted(b *Breaker) uint64 {
+	var n uint64
+	for i := range b.cells.cells {
+		n += uint64(uint32(b.cells.cells[i].v.Load()))
+	}
+	return n
+}
+
+// succeed runs n successful calls through Execute.
+func succeed(t *testing.T, b *Breaker, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		if err := b.Execute(context.Background(), okFn); err != nil {
+			t.Fatalf("success %d: got %v", i, err)
+		}
+	}
+}
+
+// fail runs n failing calls through Execute.
+func fail(t *testing.T, b *Breaker, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		if err := b.Execute(context.Background(), failFn); !errors.Is(err, errBoom) {
+			t.Fatalf("failure %d: got %v, want boom", i, err)
+		}
+	}
+}
+
+func TestStripesAddCollectRetag(t *testing.T) {
+	s := newStripes(7)
+	if n := len(s.cells); n < minCells || n > maxCells || n&(n-1) != 0 {
+		t.Fatalf("got %d cells, want a power of two in [%d, %d]", n, minCells, maxCells)
+	}
+	for i := 0; i < 100; i++ {
+		if ok, _ := s.add(7); !ok {
+			t.Fatalf("add %d of the cells' own generation refused", i)
+		}
+	}
+	if ok, _ := s.add(6); ok {
+		t.Fatal("add of an older generation accepted")
+	}
+	if got := s.collect(); got != 100 {
+		t.Fatalf("collect: got %d, want 100", got)
+	}
+	if got := s.collect(); got != 0 {
+		t.Fatalf("second collect: got %d, want 0", got)
+	}
+	_, _ = s.add(7)
+	if got := s.retag(8); got != 1 {
+		t.Fatalf("retag: got %d, want the 1 success since the last collect", got)
+	}
+	if ok, _ := s.add(7); ok {
+		t.Fatal("add of the old generation accepted after the retag")
+	}
+	if ok, _ := s.add(8); !ok {
+		t.Fatal("add of the new generation refused")
+	}
+	if got := s.collect(); got != 1 {
+		t.Fatalf("collect after retag: got %d, want 1", got)
+	}
+}
+
+// A cell's count wraps without touching its tag, collect counts across
+// the wrap, and the add that reaches a multiple of flushEvery asks for a
+// collection.
+func TestStripesWrapAndFlush(t *testing.T) {
+	s := newStripes(3)
+	for i := range s.cells {
+		s.cells[i].v.Store(tagOf(3) | (1<<32 - 2))
+		s.seen[i] = 1<<32 - 2
+	}
+	flushes := 0
+	for i := 0; i < 4*len(s.cells); i++ {
+		ok, flush := s.add(3)
+		if !ok {
+			t.Fatalf("add %d refused", i)
+		}
+		if flush {
+			flushes++
+		}
+	}
+	if got := s.collect(); got != uint64(4*len(s.cells)) {
+		t.Fatalf("collect across the wrap: got %d, want %d", got, 4*len(s.cells))
+	}
+	for i := range s.cells {
+		if v := s.cells[i].v.Load(); v>>32 != 3 {
+			t.Fatalf("cell %d: tag %d after the wrap, want 3", i, v>>32)
+		}
+	}
+	if flushes == 0 {
+		t.Fatal("no add asked for a collection at the wrap (count 0 is a multiple of flushEvery)")
+	}
+}
+
+// A success, counted on the striped counters, then a failure: the success
+// resets the run of consecutive failures before the failure is applied.
+func TestSuccessThenFailureResetsConsecutive(t *testing.T) {
+	eng, _ := newFake(t)
+	b := mustNew(t, eng, "seq", Config{FailureThreshold: 3})
+	fail(t, b, 2)
+	succeed(t, b, 1)
+	if counted(b) != 1 {
+		t.Fatalf("the success took the slow path: %d on the counters", counted(b))
+	}
+	fail(t, b, 2)
+	if st, _ := b.State(); st != Closed {
+		t.Fatalf("got %v after fail, fail, ok, fail, fail; want closed (threshold 3)", st)
+	}
+	if s := stats(t, b); s.ConsecutiveFailures != 2 || s.Successful != 1 || s.Failed != 4 || s.Total != 5 {
+		t.Fatalf("got %+v, want 2 consecutive failures, 1 ok, 4 failed", s)
+	}
+	fail(t, b, 1)
+	if st, _ := b.State(); st != Open {
+		t.Fatalf("got %v after the third consecutive failure, want open", st)
+	}
+}
+
+// A success of a permit granted in an older CLOSED generation is counted,
+// but not in the new generation's run or window.
+func TestOldGenerationSuccessIsLate(t *testing.T) {
+	eng, fc := newFake(t)
+	b := mustNew(t, eng, "old", Config{FailureRateThreshold: 50, MinimumCalls: 1, WindowSize: 10,
+		SuccessThreshold: 1, RecoveryTimeout: time.Second})
+	early, err := b.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail(t, b, 1) // 100% of 1 call: open
+	fc.Advance(time.Second)
+	succeed(t, b, 1) // the trial closes the circuit: a new CLOSED generation
+	before := stats(t, b)
+	if before.State != Closed || before.WindowCalls != 0 {
+		t.Fatalf("got %+v, want closed with an empty window", before)
+	}
+	b.Release(early, messages.Success)
+	s := stats(t, b)
+	if s.Successful != before.Successful+1 || s.Total != before.Total+1 {
+		t.Fatalf("the late success was not counted: got %+v, before %+v", s, before)
+	}
+	if s.WindowCalls != 0 || s.ConsecutiveSuccesses != before.ConsecutiveSuccesses {
+		t.Fatalf("the late success moved the new generation: window %d, run %d (before %d)",
+			s.WindowCalls, s.ConsecutiveSuccesses, before.ConsecutiveSuccesses)
+	}
+}
+
+// Stats after the calls have returned sees every success they counted on
+// the striped counters, in the totals, the run and the window.
+func TestStatsSeesReturnedSuccesses(t *testing.T) {
+	eng, _ := newFake(t)
+	b := mustNew(t, eng, "seen", Config{FailureRateThreshold: 50, WindowSize: 1000})
+	const workers, per = 50, 20
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				if err := b.Execute(context.Background(), okFn); err != nil {
+					t.Errorf("got %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if counted(b) != workers*per {
+		t.Fatalf("%d of %d successes took the fast path", counted(b), workers*per)
+	}
+	s := stats(t, b)
+	if s.Successful != workers*per || s.Total != workers*per || s.ConsecutiveSuccesses != workers*per || s.WindowCalls != workers*per {
+		t.Fatalf("got %+v, want %d successes everywhere", s, workers*per)
+	}
+}
+
+// A count-based window sees the successes that came before a failure: three
+// successes then a failure is 25%, under the 50% threshold; the third
+// failure brings it to 50% and opens the circuit.
+func TestCountWindowSeesSuccessesBeforeFailure(t *testing.T) {
+	eng, _ := newFake(t)
+	b := mustNew(t, eng, "win", Config{FailureRateThreshold: 50, MinimumCalls: 1, WindowSize: 10})
+	succeed(t, b, 3)
+	for i, want := range []State{Closed, Closed, Open} {
+		fail(t, b, 1)
+		if st, _ := b.State(); st != want {
+			t.Fatalf("after failure %d: got %v, want %v", i+1, st, want)
+		}
+	}
+	if s := stats(t, b); s.WindowCalls != 6 || s.WindowFailureRate != 50 {
+		t.Fatalf("got window %d calls at %v%%, want 6 at 50%%", s.WindowCalls, s.WindowFailureRate)
+	}
+}
+
+// A success that brings the window to MinimumCalls can open the circuit, as
+// it did when each success was a message: the collection applies them one
+// by one, and those after the trip are late.
+func TestCollectedSuccessCanTripAtMinimumCalls(t *testing.T) {
+	eng, _ := newFake(t)
+	b := mustNew(t, eng, "min", Config{FailureRateThreshold: 50, MinimumCalls: 10, WindowSize: 100})
+	fail(t, b, 5)
+	succeed(t, b, 7)
+	s := stats(t, b)
+	if s.State != Open || s.Successful != 7 || s.Failed != 5 || s.WindowCalls != 10 {
+		t.Fatalf("got %+v, want open on the 10th call (50%%) with 7 ok counted and 10 in the window", s)
+	}
+}
+
+// In a time-based window, successes collected at a bucket boundary fall in
+// the bucket they happened in, and leave the window with it.
+func TestTimeWindowBucketsCollectedSuccesses(t *testing.T) {
+	eng, fc := newFake(t)
+	b := mustNew(t, eng, "timed", Config{FailureRateThreshold: 50, MinimumCalls: 1,
+		WindowType: TimeBased, WindowDuration: 10 * time.Second, WindowBuckets: 10})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := fc.WaitForTimers(ctx, 1); err != nil { // the boundary timer
+		t.Fatal(err)
+	}
+	succeed(t, b, 3)        // in bucket 0
+	fc.Advance(time.Second) // the boundary: collected into bucket 0
+	fc.Advance(time.Second) // a boundary with nothing to collect
+	fail(t, b, 1)           // bucket 2: 1 of 4
+	if s := stats(t, b); s.State != Closed || s.WindowCalls != 4 || s.WindowFailureRate != 25 {
+		t.Fatalf("got %v with %d calls at %v%%, want closed with 4 at 25%%", s.State, s.WindowCalls, s.WindowFailureRate)
+	}
+	fc.Advance(8 * time.Second) // bucket 0 leaves the window, bucket 2 stays
+	if s := stats(t, b); s.WindowCalls != 1 || s.WindowFailureRate != 100 {
+		t.Fatalf("got %d calls at %v%%, want the failure alone", s.WindowCalls, s.WindowFailureRate)
+	}
+	fail(t, b, 1)
+	if st, _ := b.State(); st != Open {
+		t.Fatalf("got %v, want open at 100%%", st)
+	}
+}
+
+// 10,000 concurrent mixed calls while the circuit goes round and its mode
+// flips: every call is counted exactly once, and Total = Successful +
+// Failed + Rejected; most successes took the striped counters.
+func TestExactCountsWithStripesUnderConcurrency(t *testing.T) {
+	for _, cfg := range []Config{
+		{FailureThreshold: 3},
+		{FailureRateThreshold: 30, MinimumCalls: 5, WindowSize: 20},
+		{FailureRateThreshold: 30, MinimumCalls: 5, WindowType: TimeBased, WindowDuration: time.Millisecond, WindowBuckets: 4},
+	} {
+		t.Run(fmt.Sprintf("threshold %d rate %v window %v", cfg.FailureThreshold, cfg.FailureRateThreshold, cfg.WindowType), func(t *testing.T) {
+			cfg.RecoveryTimeout, cfg.HalfOpenMaxCalls, cfg.HalfOpenLease = time.Millisecond, 4, time.Minute
+			eng := newEngine(t, nil)
+			b := mustNew(t, eng, "mixed", cfg)
+			const callers = 10000
+			var c tally
+			var wg, flipper sync.WaitGroup
+			stop := make(chan struct{})
+			flipper.Add(1)
+			go func() { // modes and Stats race the calls
+				defer flipper.Done()
+				ctx := context.Background()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						_ = b.Normal(ctx)
+						return
+					default:
+					}
+					switch i % 3 {
+					case 0:
+						_ = b.ForceClosed(ctx)
+					case 1:
+						_ = b.Normal(ctx)
+					default:
+						_, _ = b.Stats(ctx)
+					}
+				}
+			}()
+			for w := 0; w < callers; w++ {
+				wg.Add(1)
+				go func(w int) {
+					defer wg.Done()
+					c.call(t, b, mixed(w, 8))
+				}(w)
+			}
+			wg.Wait()
+			close(stop)
+			flipper.Wait()
+			s := stats(t, b)
+			c.check(t, s, callers)
+			if fast := counted(b); fast == 0 || fast > s.Successful {
+				t.Fatalf("%d successes on the counters of %d", fast, s.Successful)
+			}
+			t.Logf("ok %d (%d on the counters) failed %d ignored %d rejected %d, %d generations",
+				s.Successful, counted(b), s.Failed, s.Ignored, s.Rejected, s.Generation)
+		})
+	}
+}
+
+// After a restart of the actor (a fresh machine at a new generation), the
+// successes the old life had not collected are counted as late, and the
+// counters take only permits of the new generation.
+func TestRestartRetagsCounters(t *testing.T) {
+	cfg := Config{}.withDefaults()
+	b := &Breaker{clock: engine.NewFakeClock(t0), cfg: cfg, cells: newStripes(1)}
+	b.snap.Publish(&snapshot{gen: 1, path: pathAdmit})
+	first := b.newOwner().(*owner)
+	for i := 0; i < 5; i++ {
+		if ok, _ := b.cells.add(1); !ok {
+			t.Fatalf("add %d refused", i)
+		}
+	}
+	first.collect()
+	if first.m.succeeded != 5 || first.m.consecSucc != 5 {
+		t.Fatalf("first life: got %d ok, run %d; want 5 and 5", first.m.succeeded, first.m.consecSucc)
+	}
+	_, _ = b.cells.add(1) // not collected before the restart
+	_, _ = b.cells.add(1)
+	second := b.newOwner().(*owner)
+	if g := b.snap.Load().gen; g != 2 || second.m.gen != 2 {
+		t.Fatalf("got generation %d (machine %d), want 2", g, second.m.gen)
+	}
+	if second.m.succeeded != 2 || second.m.total != 2 || second.m.consecSucc != 0 {
+		t.Fatalf("second life: got %d ok, %d total, run %d; want the 2 uncollected as late", second.m.succeeded, second.m.total, second.m.consecSucc)
+	}
+	if ok, _ := b.cells.add(1); ok {
+		t.Fatal("a permit of the old life was counted on the new counters")
+	}
+	if ok, _ := b.cells.add(2); !ok {
+		t.Fatal("a permit of the new life was refused")
+	}
+}
