@@ -7,7 +7,10 @@
 // blocking: when a subscriber's buffer is full the event is dropped for that
 // subscriber alone, the drop is counted on its Subscription, and at most once
 // a second per subscriber an EventSubscriberLagged event tells the others.
-// With no subscribers Publish costs one atomic load.
+// With no subscribers Publish costs one atomic load; HasSubscribers and
+// Wants (does any filter take this type from this instance?) let a
+// publisher skip building an event, or take a faster path, when nobody
+// would read it.
 //
 // Events from one publishing goroutine reach each subscriber in the order
 // they were published. Callback handlers registered with On run in a

@@ -125,6 +125,25 @@ func (s *Stream) Publish(e Event) {
 // publisher can skip building an event nobody will read.
 func (s *Stream) HasSubscribers() bool { return s.subs.Load() != nil }
 
+// Wants reports whether a live subscription's filter takes events of type t
+// published by the instance name of pattern, so that a publisher can skip
+// the work an event costs (or take a faster path) when nobody would read
+// it. With no subscription it is one atomic load, as HasSubscribers; else
+// it reads each subscription's filter.
+func (s *Stream) Wants(t Type, pattern, name string) bool {
+	p := s.subs.Load()
+	if p == nil {
+		return false
+	}
+	for _, sub := range *p {
+		f := &sub.filter
+		if matchAny(f.Types, t) && matchAny(f.Patterns, pattern) && matchAny(f.Names, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // noticeLag publishes EventSubscriberLagged for sub when its last notice is a
 // second old or more, measured on the dropped event's own time.
 func (s *Stream) noticeLag(sub *Subscription, dropped *Event) {

@@ -279,3 +279,37 @@ func TestBadArguments(t *testing.T) {
 		t.Fatal("HasSubscribers with none")
 	}
 }
+
+// Wants answers for the filters of the live subscriptions.
+func TestWants(t *testing.T) {
+	s := newStream(t)
+	if s.Wants(eventstream.EventCallSuccess, "circuitbreaker", "a") {
+		t.Fatal("Wants with no subscription")
+	}
+	opened := subscribe(t, s, eventstream.Filter{Types: []eventstream.Type{eventstream.EventCircuitOpened}}, 1)
+	named := subscribe(t, s, eventstream.Filter{Patterns: []string{"ratelimit"}, Names: []string{"a"}}, 1)
+	for _, c := range []struct {
+		t             eventstream.Type
+		pattern, name string
+		want          bool
+	}{
+		{eventstream.EventCircuitOpened, "circuitbreaker", "a", true},
+		{eventstream.EventCallSuccess, "circuitbreaker", "a", false},
+		{eventstream.EventCallSuccess, "ratelimit", "a", true},
+		{eventstream.EventCallSuccess, "ratelimit", "b", false},
+	} {
+		if got := s.Wants(c.t, c.pattern, c.name); got != c.want {
+			t.Errorf("Wants(%s, %s, %s): got %v, want %v", c.t, c.pattern, c.name, got, c.want)
+		}
+	}
+	opened.Close()
+	named.Close()
+	if s.Wants(eventstream.EventCircuitOpened, "circuitbreaker", "a") {
+		t.Fatal("Wants after every subscription closed")
+	}
+	all := subscribe(t, s, eventstream.Filter{}, 1)
+	defer all.Close()
+	if !s.Wants(eventstream.EventCallSuccess, "circuitbreaker", "a") {
+		t.Fatal("the zero filter does not want call_success")
+	}
+}
