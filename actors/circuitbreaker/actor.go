@@ -175,7 +175,7 @@ func (o *owner) Receive(r request) (reply, error) {
 // collect applies the successes the striped counters took since it last
 // looked, as successes of the current generation (every cell carries it:
 // after re-tags them at each change). They publish no call_success event:
-// their callers saw no subscriber.
+// when they were reported, no subscriber wanted one.
 func (o *owner) collect() {
 	n := o.b.cells.collect()
 	if n == 0 {

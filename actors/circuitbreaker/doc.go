@@ -50,9 +50,9 @@
 // Release returned is in the next Stats, and a success that happened
 // before a failure is applied before it (it ends the failures' run and
 // enters the window first). A success from an older generation than the
-// counters', a slow call, or any success while the event stream has
-// subscribers (each success is then a call_success event) is a one-way
-// report to the actor instead. The Release of a failure, or of a half-open
+// counters', a slow call, or any success while a subscriber's filter
+// takes this breaker's call_success events (each success is then an
+// event) is a one-way report to the actor instead. The Release of a failure, or of a half-open
 // trial, waits until the actor has applied it (one round trip, off the hot
 // path), so a caller reads its own writes: after the failure that trips
 // the circuit returns, that caller's next Acquire is rejected. In OPEN,
@@ -83,9 +83,9 @@
 //   - circuit_closed: after state_change into CLOSED. Same fields.
 //   - circuit_reset: on every Reset, even of a closed circuit. OldState,
 //     NewState "closed", Reason "reset".
-//   - call_success: each success counted while the stream had
-//     subscribers (a success reported when it had none took the striped
-//     counters and publishes nothing). OldState and NewState (the state
+//   - call_success: each success counted while a subscriber's filter took
+//     them (a success reported while none did took the striped counters
+//     and publishes nothing). OldState and NewState (the state
 //     before and after the report), Count (consecutive successes), Elapsed
 //     (latency, when measured).
 //   - call_failure: each counted failure. As call_success, with Count the

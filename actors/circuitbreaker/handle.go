@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 	"github.com/bulwark-go/bulwark/supervisor"
 )
@@ -125,9 +126,9 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 //
 // A success of a call admitted in CLOSED — the hot path — that was not
 // slow is one CAS on a striped counter that the actor collects before it
-// handles the next report, Stats, Reset or SetMode; while the event stream
-// has subscribers (each success publishes call_success), a late one, or
-// a slow one, it is a one-way message. A failure, or the report of a
+// handles the next report, Stats, Reset or SetMode. While a subscriber
+// wants this breaker's call_success events (each success publishes one), a
+// success is a one-way message, as a late or a slow one always is. A failure, or the report of a
 // half-open trial, waits until the actor has applied it (one round trip,
 // off the hot path), so the caller reads its own writes: after the
 // FailureThreshold-th consecutive failure returns, the next Acquire of the
@@ -138,7 +139,7 @@ func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 		r.latency = b.clock.Since(p.Start)
 	}
 	if o == messages.Success && p.Token&(1<<slotBits-1) == 0 && (!b.measure || r.latency < b.cfg.SlowCallDuration) &&
-		!b.eng.Events().HasSubscribers() {
+		!b.eng.Events().Wants(eventstream.EventCallSuccess, Kind, b.name) {
 		if ok, flush := b.cells.add(p.Token >> slotBits); ok {
 			if flush {
 				b.actor.TryTell(request{op: opFlush})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -337,5 +338,34 @@ func TestRestartRetagsCounters(t *testing.T) {
 	}
 	if ok, _ := b.cells.add(2); !ok {
 		t.Fatal("a permit of the new life was refused")
+	}
+}
+
+// A subscriber that wants no call_success event leaves the successes on
+// the striped counters; one that wants them gets one event per success.
+func TestSuccessEventsChooseThePath(t *testing.T) {
+	eng, _ := newFake(t)
+	b := mustNew(t, eng, "ev", Config{})
+	opened := subscribe(t, eng, eventstream.Filter{Types: []eventstream.Type{eventstream.EventCircuitOpened}})
+	other := subscribe(t, eng, eventstream.Filter{Types: []eventstream.Type{eventstream.EventCallSuccess}, Names: []string{"other"}})
+	succeed(t, b, 3)
+	if counted(b) != 3 {
+		t.Fatalf("%d of 3 successes on the counters with no call_success wanted", counted(b))
+	}
+	calls := subscribe(t, eng, eventstream.Filter{Types: []eventstream.Type{eventstream.EventCallSuccess}, Names: []string{"ev"}})
+	succeed(t, b, 4)
+	if counted(b) != 3 {
+		t.Fatalf("%d successes on the counters, want the first 3 only", counted(b))
+	}
+	for i := 0; i < 4; i++ {
+		if ev := next(t, calls); ev.Type != eventstream.EventCallSuccess || ev.Fields.Count != int64(4+i) {
+			t.Fatalf("event %d: got %s count %d, want call_success count %d", i, ev.Type, ev.Fields.Count, 4+i)
+		}
+	}
+	if s := stats(t, b); s.Successful != 7 || s.ConsecutiveSuccesses != 7 {
+		t.Fatalf("got %+v, want 7 successes", s)
+	}
+	if len(opened.C())+len(other.C()) != 0 {
+		t.Fatalf("the other subscribers got %d events", len(opened.C())+len(other.C()))
 	}
 }
