@@ -16,7 +16,8 @@
 //     rounded down (at least MinLimit). This is decided as soon as the
 //     window's failures make it certain — when even if every remaining
 //     call of the window succeeded r would be at or below the threshold —
-//     so a failing service is throttled without waiting for Window calls.
+//     so a failing service is throttled without waiting for Window calls
+//     (at the harvest that brings those failures in: see below).
 //     The window then runs to its end and is not judged a second time.
 //   - AIMD: r >= SuccessThreshold raises the limit by Increase (at most
 //     MaxLimit); strictly between the thresholds it is held.
@@ -41,18 +42,32 @@
 // constants, Elapsed Vegas's last window mean latency. Rejections publish
 // nothing (they are counted in Stats.Rejected).
 //
+// # When the limit reacts
+//
+// Release does not hand its outcome to the actor; it adds it to counters
+// the actor collects (its harvest) when a caller nudges it — once about a
+// window's worth of completions, or of the failures that decide a window
+// early, may have accumulated — before each Stats copy, and after each
+// batch of messages. The decisions are those above for the same
+// completions, but each is taken at the harvest that brings in the
+// completion deciding it: at most about one window of completions later
+// (one failure share later for an early decrease), or at the next Stats.
+// A harvest that runs past a window's end splits its completions between
+// the windows in proportion (the failures and the latency alike); within a
+// window their order does not matter.
+//
 // # Concurrency
 //
-// A Limiter is safe for concurrent use. Its permits are a channel that the
-// owning actor (one goroutine under the engine's supervisor, ending at
-// Shutdown) fills to the current limit: Acquire takes one without a round
-// trip and is rejected at once when none is free (the limiter never
-// queues). Release puts the permit back and tells the actor the outcome
-// with a one-way message the actor drains in batches; it never blocks (if
-// the mailbox is full the outcome goes into counters the actor folds in
-// after its batch). Under Vegas a Permit carries its start on the engine's
-// clock and Release measures the latency on it. A lower limit is
-// applied by the actor withdrawing permits as they come back, so calls
-// already admitted are never interrupted. After Shutdown every call
-// returns messages.ErrStopped.
+// A Limiter is safe for concurrent use. Its permits are a count of calls
+// in flight that Acquire raises by compare-and-swap while it is below the
+// limit, which the owning actor (one goroutine under the engine's
+// supervisor, ending at Shutdown) alone sets: Acquire takes a permit
+// without a round trip and is rejected at once when none is free (the
+// limiter never queues). Release lowers the count and adds its outcome to
+// one of a few striped counters; it never blocks and sends at most one
+// message, a nudge, when one is due and none is on its way. Under Vegas a
+// Permit carries its start on the engine's clock and Release measures the
+// latency on it. A lower limit refuses new calls until enough of those in
+// flight have completed, so calls already admitted are never interrupted.
+// After Shutdown every call returns messages.ErrStopped.
 package adaptive

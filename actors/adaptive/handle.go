@@ -10,10 +10,6 @@ import (
 	"github.com/bulwark-go/bulwark/supervisor"
 )
 
-// mailboxSize bounds the reports waiting for the owner; beyond it reports
-// spill into counters (see spill).
-const mailboxSize = 4096
-
 // Limiter is an adaptive concurrency limiter: see the package doc. It is
 // safe for concurrent use; its actor stops with the engine, after which
 // every call returns messages.ErrStopped.
@@ -22,17 +18,24 @@ type Limiter struct {
 	clock   engine.Clock
 	name    string
 	cfg     Config
-	latency bool          // stamp permits with their start
-	pool    chan struct{} // free permits; cap MaxLimit
+	latency bool // stamp permits with their start
 	actor   *engine.Actor[request, Stats]
+	_       [64]byte
 
-	limit      atomic.Int64  // owner-written: the current limit
+	// Written on every Acquire and Release, on one cache line with the
+	// limit every Acquire reads: the permits are in flight vs limit.
+	inflight atomic.Int64 // callers: permits held
+	limit    atomic.Int64 // owner-written: the current limit
+	_        [112]byte
+
+	nudged     atomic.Bool   // a harvest was asked for and not begun yet
 	rejections atomic.Uint64 // callers: rejected acquires
-	spilled    spill         // callers: reports that found the mailbox full
+	_          [112]byte
+
+	reports stripes // callers add, the owner harvests
 
 	// Owner only.
 	st                             state
-	issued                         int // permits in the pool or held by callers
 	completed, successes, failures uint64
 }
 
@@ -74,12 +77,9 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Limiter, supervisor.Service, error) {
 		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, cfg: full, latency: full.Algorithm == Vegas,
-			pool: make(chan struct{}, full.MaxLimit), st: newState(full), issued: full.InitialLimit}
+			reports: newStripes(full), st: newState(full)}
 		l.limit.Store(int64(full.InitialLimit))
-		for range full.InitialLimit {
-			l.pool <- struct{}{}
-		}
-		l.actor = engine.NewActor(mailboxSize, func() engine.Behavior[request, Stats] { return owner{l: l} })
+		l.actor = engine.NewActor(0, func() engine.Behavior[request, Stats] { return owner{l: l} })
 		return l, l.actor, nil
 	})
 }
@@ -91,9 +91,9 @@ func (l *Limiter) Name() string { return l.name }
 func (l *Limiter) Limit() int { return int(l.limit.Load()) }
 
 // Acquire asks to start one call now. It never waits: it returns a Permit
-// (stamped with its start under Vegas) if one of the limit's permits is
-// free, else a *messages.RejectedError wrapping ErrLimitExceeded; ctx.Err()
-// if ctx has ended, and messages.ErrStopped after shutdown.
+// (stamped with its start under Vegas) if fewer calls than the limit are
+// in flight, else a *messages.RejectedError wrapping ErrLimitExceeded;
+// ctx.Err() if ctx has ended, and messages.ErrStopped after shutdown.
 func (l *Limiter) Acquire(ctx context.Context) (engine.Permit, error) {
 	if err := l.actor.Err(); err != nil {
 		return engine.Permit{}, err
@@ -101,39 +101,54 @@ func (l *Limiter) Acquire(ctx context.Context) (engine.Permit, error) {
 	if err := ctx.Err(); err != nil {
 		return engine.Permit{}, err
 	}
-	select {
-	case <-l.pool:
-		if l.latency {
-			return engine.Permit{Start: l.clock.Now()}, nil
+	for {
+		n := l.inflight.Load()
+		if n >= l.limit.Load() {
+			l.rejections.Add(1)
+			return engine.Permit{}, l.rejected()
 		}
-		return engine.Permit{}, nil
-	default:
-		l.rejections.Add(1)
-		return engine.Permit{}, l.rejected()
+		if l.inflight.CompareAndSwap(n, n+1) {
+			break
+		}
 	}
+	if l.latency {
+		return engine.Permit{Start: l.clock.Now()}, nil
+	}
+	return engine.Permit{}, nil
 }
 
 // Release gives p back and reports outcome o (and, under Vegas, the call's
-// latency) to the limiter. Call it exactly once per granted Permit.
-// Ignored outcomes do not count towards the window. Release never blocks:
-// the report is a one-way message, or, when the actor's mailbox is full, a
-// few atomic counters the actor folds in after its next batch.
+// latency) to the limiter. Call it exactly once per granted Permit; a
+// Release while no permit is held is ignored. Ignored outcomes do not
+// count towards the window. Release never blocks: it adds the outcome to
+// counters the actor harvests (see stripes).
 func (l *Limiter) Release(p engine.Permit, o messages.Outcome) {
 	var rtt time.Duration
 	if l.latency {
 		rtt = p.Latency(l.clock)
 	}
-	// In flight, this call included (approximate right after a decrease,
-	// when more permits are out than the limit).
-	inflight := int(l.limit.Load()) - len(l.pool)
-	select {
-	case l.pool <- struct{}{}:
-	default:
-		return // more releases than grants: ignored
+	n := l.inflight.Load()
+	for ; ; n = l.inflight.Load() {
+		if n <= 0 {
+			return // more releases than grants: ignored
+		}
+		if l.inflight.CompareAndSwap(n, n-1) {
+			break
+		}
 	}
-	r := request{o: o, rtt: rtt, inflight: int32(inflight)}
-	if !l.actor.TryTell(r) && l.actor.Err() == nil {
-		l.spilled.add(r) // the mailbox is full: never wait for it
+	ok := o == messages.Success || o == messages.Failure
+	if l.reports.add(o == messages.Failure, ok, l.latency, rtt, n) {
+		l.nudge()
+	}
+}
+
+// nudge asks the actor to harvest, unless a nudge is already on its way.
+// If the mailbox is full, the messages in it will harvest.
+func (l *Limiter) nudge() {
+	if !l.nudged.Load() && l.nudged.CompareAndSwap(false, true) {
+		if !l.actor.TryTell(request{}) {
+			l.nudged.Store(false)
+		}
 	}
 }
 
@@ -155,8 +170,8 @@ func Do[T any](ctx context.Context, l *Limiter, fn func(context.Context) (T, err
 	return v, err
 }
 
-// Stats returns the limiter's figures; it asks the actor, after every
-// report already sent.
+// Stats returns the limiter's figures; it asks the actor, which first
+// harvests every report whose Release has returned.
 func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
 	return l.actor.Ask(ctx, request{stats: true})
 }

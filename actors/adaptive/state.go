@@ -34,27 +34,64 @@ type change struct {
 
 func newState(cfg Config) state { return state{cfg: cfg, limit: cfg.InitialLimit} }
 
+// batch is a run of completions reported together: how many succeeded
+// and failed, the sum of their latencies and the highest in-flight any of
+// them saw (this call included).
+type batch struct {
+	successes, failures int
+	rttSum              time.Duration
+	peak                int
+}
+
 // record adds one completion with latency rtt, seen while inflight calls
 // (this one included) were running. It returns the limit change when the
 // completion decided a window and the limit moved (ok true).
 func (s *state) record(o messages.Outcome, rtt time.Duration, inflight int) (c change, ok bool) {
+	b := batch{rttSum: rtt, peak: inflight}
 	switch o {
 	case messages.Success:
-		s.successes++
+		b.successes = 1
 	case messages.Failure:
-		s.failures++
+		b.failures = 1
 	default:
 		return change{}, false
 	}
-	s.rttSum += rtt
-	s.rttCount++
-	s.peak = max(s.peak, inflight)
+	return s.take(&b)
+}
+
+// take adds the completions of b that fit in the current window, removes
+// them from b, and returns the limit change when they decided the window
+// and the limit moved (ok true); call it until b is empty. Within a window
+// the decision depends on the counts alone, so a batch is as good as its
+// completions one by one. One that runs past the window's end is split in
+// proportion: the window takes its share of b's failures (rounded) and of
+// its latency; b's peak counts for both.
+func (s *state) take(b *batch) (c change, ok bool) {
+	n := b.successes + b.failures
+	if n == 0 {
+		return change{}, false
+	}
 	w := s.cfg.Window
-	if n := s.successes + s.failures; n < w {
+	k := min(n, w-s.successes-s.failures)
+	f, rtt := b.failures, b.rttSum
+	if k < n {
+		share := float64(k) / float64(n)
+		f = min(b.failures, k, max(k-b.successes, int(math.Round(float64(b.failures)*share))))
+		rtt = time.Duration(float64(b.rttSum) * share)
+	}
+	b.successes -= k - f
+	b.failures -= f
+	b.rttSum -= rtt
+	s.successes += k - f
+	s.failures += f
+	s.rttSum += rtt
+	s.rttCount += k
+	s.peak = max(s.peak, b.peak)
+	if s.successes+s.failures < w {
 		// Decide early, once, when the rest of the window cannot save it:
 		// even if every remaining call succeeds, the rate is at or below
 		// FailureThreshold.
-		if s.decided || o != messages.Failure || float64(w-s.failures)/float64(w) > s.cfg.FailureThreshold {
+		if s.decided || f == 0 || float64(w-s.failures)/float64(w) > s.cfg.FailureThreshold {
 			return change{}, false
 		}
 		s.decided = true

@@ -1,6 +1,7 @@
 package adaptive
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -193,5 +194,64 @@ func TestConfigDefaults(t *testing.T) {
 		if c.InitialLimit != tt.init || c.MinLimit != tt.mn || c.MaxLimit != tt.max {
 			t.Errorf("%+v: got %d/%d/%d, want %d/%d/%d", tt.in, c.InitialLimit, c.MinLimit, c.MaxLimit, tt.init, tt.mn, tt.max)
 		}
+	}
+}
+
+// A batch is decided as its completions one by one: within a window only
+// the counts matter, so a batch that fills windows exactly gives the same
+// limits, events and latencies as the serial completions.
+func TestBatchSameAsSerial(t *testing.T) {
+	for _, cfg := range []Config{{Window: 10, DecreaseFactor: 0.5}, {Algorithm: Vegas, Window: 10, InitialLimit: 20, MinLimit: 2}} {
+		serial, batched := newState(mustConfig(t, cfg)), newState(mustConfig(t, cfg))
+		// Each step is one window's successes, failures and latency; the
+		// failing ones decide early in serial.
+		for i, w := range []struct {
+			succ, fail int
+			rtt        time.Duration
+		}{{10, 0, 10}, {7, 3, 10}, {10, 0, 30}, {2, 8, 40}, {10, 0, 10}, {10, 0, 10}} {
+			var want []change
+			for range w.succ {
+				if c, ok := serial.record(messages.Success, w.rtt*time.Millisecond, 20); ok {
+					want = append(want, c)
+				}
+			}
+			for range w.fail {
+				if c, ok := serial.record(messages.Failure, w.rtt*time.Millisecond, 20); ok {
+					want = append(want, c)
+				}
+			}
+			b := batch{successes: w.succ, failures: w.fail, rttSum: time.Duration(w.succ+w.fail) * w.rtt * time.Millisecond, peak: 20}
+			var got []change
+			for b.successes+b.failures > 0 {
+				if c, ok := batched.take(&b); ok {
+					got = append(got, c)
+				}
+			}
+			if !slices.Equal(got, want) || batched.limit != serial.limit || batched.recent != serial.recent {
+				t.Fatalf("%v window %d: batch %v (limit %d, rtt %v), serial %v (limit %d, rtt %v)",
+					cfg.Algorithm, i, got, batched.limit, batched.recent, want, serial.limit, serial.recent)
+			}
+		}
+	}
+}
+
+// A batch that runs past the window's end is split in proportion: each
+// window takes its share of the failures and of the latency.
+func TestBatchSplitsAtWindowEnd(t *testing.T) {
+	s := newState(mustConfig(t, Config{Algorithm: Vegas, Window: 10, DecreaseFactor: 0.5}))
+	feed(&s, 4, 0, 10*time.Millisecond)
+	// 16 completions, 4 failing (rate 0.75), 20 ms each: the window takes
+	// 6 of them, 2 failing (1.5 rounded), and ends at rate 0.8; the other
+	// 10, 2 failing, end the next window at 0.8 too.
+	b := batch{successes: 12, failures: 4, rttSum: 16 * 20 * time.Millisecond, peak: 100}
+	c, ok := s.take(&b)
+	if !ok || c.new != 50 || c.reason != ChangeFailureRate {
+		t.Fatalf("first window: got %+v %v, want a decrease to 50", c, ok)
+	}
+	if b.successes != 8 || b.failures != 2 || b.rttSum != 10*20*time.Millisecond || s.successes+s.failures != 0 {
+		t.Fatalf("left: %+v, window %d/%d; want 8 successes, 2 failures, 200ms and a new window", b, s.successes, s.failures)
+	}
+	if c, ok := s.take(&b); !ok || c.new != 25 || b != (batch{peak: 100}) {
+		t.Fatalf("second window: got %+v %v (left %+v), want a decrease to 25 and nothing left", c, ok, b)
 	}
 }

@@ -7,8 +7,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/bulwark-go/bulwark/actors/adaptive"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -74,5 +77,87 @@ func TestStress(t *testing.T) {
 			releaseAll(l, ps, messages.Ignored)
 			t.Logf("granted %d rejected %d limit %d", granted.Load(), rejected.Load(), st.Limit)
 		})
+	}
+}
+
+// TestExactUnderLoad runs 10,000 goroutines that each make several calls
+// with a mix of outcomes against a pinned limit: an atomic gauge of the
+// calls between Acquire and Release never exceeds it, and Stats counts
+// every Release exactly once, by outcome, and every rejection.
+func TestExactUnderLoad(t *testing.T) {
+	const workers, calls, limit = 10000, 5, 8
+	l, _, _ := newLimiter(t, adaptive.Config{InitialLimit: limit, MinLimit: limit, MaxLimit: limit, Window: 7})
+	var active, rejected atomic.Int64
+	var counts [3]atomic.Uint64 // by outcome
+	outcomes := []messages.Outcome{messages.Success, messages.Failure, messages.Ignored}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for c := range calls {
+				p, err := l.Acquire(context.Background())
+				if err != nil {
+					if !errors.Is(err, adaptive.ErrLimitExceeded) {
+						t.Errorf("Acquire: %v", err)
+					}
+					rejected.Add(1)
+					continue
+				}
+				if n := active.Add(1); n > limit {
+					t.Errorf("in flight %d > limit %d", n, limit)
+				}
+				runtime.Gosched()
+				active.Add(-1)
+				i := (w + c) % 3
+				counts[i].Add(1)
+				l.Release(p, outcomes[i])
+			}
+		})
+	}
+	wg.Wait()
+	st := stats(t, l)
+	succ, fail, ign := counts[0].Load(), counts[1].Load(), counts[2].Load()
+	if st.Successes != succ || st.Failures != fail || st.Completed != succ+fail+ign || st.Rejected != uint64(rejected.Load()) ||
+		st.Completed+st.Rejected != workers*calls || st.InFlight != 0 || st.Limit != limit {
+		t.Fatalf("got %+v; want %d successes, %d failures, %d ignored, %d rejected, nothing in flight", st, succ, fail, ign, rejected.Load())
+	}
+	// A Release with no permit held is ignored: it neither counts nor frees
+	// a permit the limit does not have.
+	l.Release(engine.Permit{}, messages.Success)
+	if st2 := stats(t, l); st2.Completed != st.Completed || st2.InFlight != 0 {
+		t.Fatalf("Release without a grant: got %+v", st2)
+	}
+	ps := acquireN(t, l, limit)
+	if _, err := l.Acquire(context.Background()); !errors.Is(err, adaptive.ErrLimitExceeded) {
+		t.Fatalf("Acquire beyond the limit: got %v", err)
+	}
+	releaseAll(l, ps, messages.Ignored)
+}
+
+// Releases alone move the limit: a caller whose report completes its
+// stripe's share of a window nudges the actor, which harvests and decides
+// with no Stats call. 10,000 concurrent successes raise the limit.
+func TestNudgedWithoutStats(t *testing.T) {
+	l, _, eng := newLimiter(t, adaptive.Config{InitialLimit: 10000, MinLimit: 1, MaxLimit: 20000, Window: 100})
+	sub, err := eng.Events().Subscribe(eventstream.Filter{Types: []eventstream.Type{eventstream.EventLimitChanged}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	ps := acquireN(t, l, 10000)
+	var wg sync.WaitGroup
+	for _, p := range ps {
+		wg.Go(func() { l.Release(p, messages.Success) })
+	}
+	wg.Wait()
+	select {
+	case ev := <-sub.C():
+		if ev.Fields.Count != 10000 || ev.Fields.Max != 10001 {
+			t.Fatalf("got %v, want limit_changed 10000 -> 10001", ev)
+		}
+	case <-time.After(10 * time.Second): // a bound on failure, not a guess at timing
+		t.Fatal("no limit_changed without Stats: the releases never nudged the actor")
+	}
+	if got := stats(t, l); got.Limit != 10100 || got.Completed != 10000 {
+		t.Fatalf("got %+v, want limit 10100 after 100 windows", got)
 	}
 }
