@@ -260,7 +260,7 @@ func (m *machine) nextDeadline() time.Time {
 		return m.nextLease()
 	}
 	if m.cfg.rates() {
-		return m.win.nextBoundary() // collect the successes into their bucket
+		return m.win.nextCollect() // collect the successes into their bucket
 	}
 	return time.Time{}
 }

@@ -369,3 +369,30 @@ func TestSuccessEventsChooseThePath(t *testing.T) {
 		t.Fatalf("the other subscribers got %d events", len(opened.C())+len(other.C()))
 	}
 }
+
+// The timer collects at bucket boundaries, but not more often than every
+// collectEvery when the buckets are narrower.
+func TestCollectTimerAtBoundaries(t *testing.T) {
+	for _, c := range []struct {
+		span    time.Duration
+		buckets int
+		want    time.Duration
+	}{
+		{10 * time.Second, 10, time.Second},
+		{40 * time.Microsecond, 4, time.Millisecond},
+		{3 * time.Millisecond, 4, 1500 * time.Microsecond}, // 750µs buckets: every second boundary
+	} {
+		cfg := Config{FailureRateThreshold: 50, WindowType: TimeBased, WindowDuration: c.span, WindowBuckets: c.buckets}.withDefaults()
+		m := newMachine(cfg, t0, 1)
+		if got := m.nextDeadline(); !got.Equal(at(c.want)) {
+			t.Errorf("%v in %d buckets: next collection at %v, want %v", c.span, c.buckets, got.Sub(t0), c.want)
+		}
+		m.advance(at(c.want))
+		if got := m.nextDeadline(); !got.Equal(at(2 * c.want)) {
+			t.Errorf("%v in %d buckets: then at %v, want %v", c.span, c.buckets, got.Sub(t0), 2*c.want)
+		}
+	}
+	if d := newMachine(Config{FailureRateThreshold: 50}.withDefaults(), t0, 1).nextDeadline(); !d.IsZero() {
+		t.Errorf("a count-based window arms the timer for %v", d)
+	}
+}

@@ -97,6 +97,10 @@ func (w *window) recordSuccesses(n uint64, now time.Time) {
 	}
 }
 
+// collectEvery is the shortest time between two collections at bucket
+// boundaries: buckets narrower than it get them every few boundaries.
+const collectEvery = time.Millisecond
+
 // collectTime is the time to record successes collected at now at: now,
 // or, once now is past the bucket the window last moved to, the end of
 // that bucket (the timer collects at each boundary, so the successes since
@@ -105,16 +109,23 @@ func (w *window) collectTime(now time.Time) time.Time {
 	if !w.timed || w.epoch(now) <= w.last {
 		return now
 	}
-	return w.nextBoundary().Add(-1)
+	return w.boundary(1).Add(-1)
 }
 
-// nextBoundary is when the bucket the window last moved to ends (zero for
-// a count-based window).
-func (w *window) nextBoundary() time.Time {
+// nextCollect is when the timer collects next: the first bucket boundary
+// at least collectEvery after the bucket the window last moved to began
+// (zero for a count-based window).
+func (w *window) nextCollect() time.Time {
 	if !w.timed {
 		return time.Time{}
 	}
-	return w.base.Add(time.Duration(w.last+1) * w.width)
+	return w.boundary(max(1, int64((collectEvery+w.width-1)/w.width)))
+}
+
+// boundary is the end of the k-th bucket from the one the window last
+// moved to (k = 1: its own end).
+func (w *window) boundary(k int64) time.Time {
+	return w.base.Add(time.Duration(w.last+k) * w.width)
 }
 
 // bucketAt returns the bucket of now, after expiring every bucket that has
