@@ -3,6 +3,8 @@ package circuitbreaker
 import (
 	"context"
 	"testing"
+
+	"github.com/bulwark-go/bulwark/eventstream"
 )
 
 func benchBreaker(b *testing.B, cfg Config) *Breaker {
@@ -11,7 +13,8 @@ func benchBreaker(b *testing.B, cfg Config) *Breaker {
 }
 
 // BenchmarkExecuteClosed is Execute of a no-op in CLOSED state: one atomic
-// load to admit, one one-way report.
+// load to admit, one CAS on a striped success counter (with slow calls
+// measured: two clock reads more).
 func BenchmarkExecuteClosed(b *testing.B) {
 	ctx := context.Background()
 	b.Run("serial", func(b *testing.B) {
@@ -33,6 +36,18 @@ func BenchmarkExecuteClosed(b *testing.B) {
 				}
 			}
 		})
+	})
+	b.Run("serial-opened-subscriber", func(b *testing.B) {
+		br := benchBreaker(b, Config{}) // a subscriber wanting no call_success
+		if _, err := br.eng.Events().Subscribe(eventstream.Filter{Types: []eventstream.Type{eventstream.EventCircuitOpened}}, 1); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := br.Execute(ctx, okFn); err != nil {
+				b.Fatal(err)
+			}
+		}
 	})
 	b.Run("serial-slowcalls", func(b *testing.B) {
 		br := benchBreaker(b, Config{SlowCallRateThreshold: 50, SlowCallDuration: 1e9})

@@ -14,8 +14,8 @@ import (
 )
 
 // Side by side: Execute of a no-op in CLOSED state, Bulwark's breaker
-// (snapshot admission, one-way report) against sony/gobreaker/v2 (a mutex
-// around a generation counter).
+// (snapshot admission, a success counted on a striped counter) against
+// sony/gobreaker/v2 (a mutex around a generation counter).
 
 func newBulwarkBreaker(b *testing.B) *circuitbreaker.Breaker {
 	eng, err := engine.New()
