@@ -128,11 +128,12 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 // slow is one CAS on a striped counter that the actor collects before it
 // handles the next report, Stats, Reset or SetMode. While a subscriber
 // wants this breaker's call_success events (each success publishes one), a
-// success is a one-way message, as a late or a slow one always is. A failure, or the report of a
-// half-open trial, waits until the actor has applied it (one round trip,
-// off the hot path), so the caller reads its own writes: after the
-// FailureThreshold-th consecutive failure returns, the next Acquire of the
-// same goroutine is rejected, as it would be with a mutex-based breaker.
+// success is a one-way message, as a late or a slow one always is. A
+// failure, or the report of a half-open trial, waits until the actor has
+// applied it (one round trip, off the hot path), so the caller reads its
+// own writes: after the FailureThreshold-th consecutive failure returns,
+// the next Acquire of the same goroutine is rejected, as it would be with
+// a mutex-based breaker.
 func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 	r := request{op: opReport, token: p.Token, outcome: o}
 	if b.measure && !p.Start.IsZero() {
