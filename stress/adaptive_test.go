@@ -11,7 +11,8 @@ import (
 
 // TestAdaptiveStress hammers one adaptive limiter of each algorithm; the
 // failures and slow calls move its limit while it runs. In flight never
-// exceeds MaxLimit, and at the end exactly Limit permits are free.
+// exceeds MaxLimit, at the end exactly Limit permits are free, and Stats
+// counts every release and every refusal exactly once.
 func TestAdaptiveStress(t *testing.T) {
 	for _, alg := range []adaptive.Algorithm{adaptive.AIMD, adaptive.Vegas} {
 		t.Run(alg.String(), func(t *testing.T) {
@@ -21,7 +22,8 @@ func TestAdaptiveStress(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hammerGuard(t, guardCase{
+			var probed int
+			rep := hammerGuard(t, guardCase{
 				guard: l, reject: adaptive.ErrLimitExceeded,
 				limit: func() int { return most },
 				probe: func(ctx context.Context) (int, int) {
@@ -29,12 +31,17 @@ func TestAdaptiveStress(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					return probeGuard(ctx, l, time.Millisecond, most), st.Limit
+					probed = probeGuard(ctx, l, time.Millisecond, most)
+					return probed, st.Limit
 				},
 			})
+			// Every Release counted once, and every refusal: the hammer's
+			// and the probe's (its permits, and the Acquire refused after).
 			st, err := l.Stats(context.Background())
-			if err != nil || st.InFlight != 0 {
-				t.Errorf("Stats after the hammer: got %+v, %v; want nothing in flight", st, err)
+			if err != nil || st.InFlight != 0 || st.Completed != uint64(rep.released)+uint64(probed) ||
+				st.Rejected != uint64(rep.rejected)+1 {
+				t.Errorf("Stats after the hammer: got %+v, %v; want nothing in flight, %d completed, %d rejected",
+					st, err, rep.released+int64(probed), rep.rejected+1)
 			}
 			t.Logf("limit %d (min %d, max %d) after %d completed", st.Limit, st.MinLimit, st.MaxLimit, st.Completed)
 		})
