@@ -53,7 +53,7 @@ func TestIncreaseEvent(t *testing.T) {
 	releaseAll(l, ps, messages.Ignored)
 }
 
-// A decrease withdraws permits as calls release them; calls already in
+// A decrease refuses new calls until enough in flight have completed; calls already in
 // flight are not interrupted.
 func TestDecreaseWithdraws(t *testing.T) {
 	l, _, _ := newLimiter(t, adaptive.Config{Window: 10, InitialLimit: 10, MinLimit: 1, DecreaseFactor: 0.5})
