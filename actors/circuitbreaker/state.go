@@ -354,9 +354,12 @@ func (m *machine) release(tok uint64, o messages.Outcome, latency time.Duration,
 }
 
 // succeed counts n successes of the current generation that the actor
-// collected from the striped counters (none of them slow), as if each had
-// been released in turn at now: a success can trip a rate window by
-// bringing it to MinimumCalls, and the successes after the trip are late.
+// collected from the striped counters (none of them slow), at now. The
+// window takes them all before it is judged: a success can trip it by
+// bringing it to MinimumCalls, but not when the successes collected with it
+// bring the rate back under the threshold (those calls were made and went
+// well; with a message per success the circuit would have opened before
+// they were admitted, on older news).
 func (m *machine) succeed(n uint64, now time.Time) {
 	m.succeeded += n
 	m.total += n
@@ -365,18 +368,10 @@ func (m *machine) succeed(n uint64, now time.Time) {
 	if m.mode != Normal || m.state != Closed || !m.cfg.rates() {
 		return // without a rate window a success cannot move the state
 	}
-	// One at a time while a success may trip the window: the first (the
-	// window may have lost calls since the last check) and those that
-	// bring it to MinimumCalls. Past that, a success only lowers the rates.
-	for first := true; n > 0 && (first || m.win.calls < m.cfg.MinimumCalls); first = false {
-		m.win.record(false, false, now)
-		n--
-		if r := m.tripped(); r != "" {
-			m.setState(Open, r, now)
-			return
-		}
-	}
 	m.win.recordSuccesses(n, now)
+	if r := m.tripped(); r != "" {
+		m.setState(Open, r, now)
+	}
 }
 
 // late counts n successes of an older generation, collected from the

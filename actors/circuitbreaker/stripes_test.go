@@ -206,17 +206,24 @@ func TestCountWindowSeesSuccessesBeforeFailure(t *testing.T) {
 	}
 }
 
-// A success that brings the window to MinimumCalls can open the circuit, as
-// it did when each success was a message: the collection applies them one
-// by one, and those after the trip are late.
-func TestCollectedSuccessCanTripAtMinimumCalls(t *testing.T) {
-	eng, _ := newFake(t)
-	b := mustNew(t, eng, "min", Config{FailureRateThreshold: 50, MinimumCalls: 10, WindowSize: 100})
-	fail(t, b, 5)
-	succeed(t, b, 7)
-	s := stats(t, b)
-	if s.State != Open || s.Successful != 7 || s.Failed != 5 || s.WindowCalls != 10 {
-		t.Fatalf("got %+v, want open on the 10th call (50%%) with 7 ok counted and 10 in the window", s)
+// A success that brings the window to MinimumCalls can open the circuit,
+// as it did when each success was a message; but the window judges every
+// success collected with it: one more success brings the rate under the
+// threshold.
+func TestCollectedSuccessesTripAtMinimumCalls(t *testing.T) {
+	for _, c := range []struct {
+		ok     int
+		want   State
+		window int
+	}{{5, Open, 10}, {6, Closed, 11}} {
+		eng, _ := newFake(t)
+		b := mustNew(t, eng, fmt.Sprint("min-", c.ok), Config{FailureRateThreshold: 50, MinimumCalls: 10, WindowSize: 100})
+		fail(t, b, 5)
+		succeed(t, b, c.ok)
+		s := stats(t, b)
+		if s.State != c.want || s.Successful != uint64(c.ok) || s.Failed != 5 || s.WindowCalls != c.window {
+			t.Fatalf("5 failures then %d successes: got %+v, want %v with %d in the window", c.ok, s, c.want, c.window)
+		}
 	}
 }
 
