@@ -307,3 +307,21 @@ func TestShutdown(t *testing.T) {
 		t.Fatalf("Acquire after shutdown: got %v, want ErrStopped", err)
 	}
 }
+
+// A call whose context has already ended is refused with ctx.Err(), takes
+// no item and is counted once, as cancelled, so Accepted + Rejected +
+// Cancelled stays the number of calls that returned.
+func TestEndedContextCountedOnce(t *testing.T) {
+	m, _, _ := newManager(t, backpressure.Config{MaxPending: 20, HighWaterMark: 10, LowWaterMark: 5})
+	acquireN(t, m, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := m.Acquire(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Acquire with an ended context: got %v, want context.Canceled", err)
+	}
+	st := want(t, m, 1, 0, false)
+	if st.Accepted != 1 || st.Rejected != 0 || st.Cancelled != 1 {
+		t.Fatalf("accepted, rejected, cancelled: got %d, %d, %d, want 1, 0, 1", st.Accepted, st.Rejected, st.Cancelled)
+	}
+	m.Release(engine.Permit{}, messages.Success)
+}

@@ -24,6 +24,9 @@ type Manager struct {
 	actor *engine.Actor[request, reply]
 
 	released atomic.Int64 // items released through the owner, not yet folded in
+	// cancelledEarly counts calls whose context had ended before they
+	// asked (the owner never saw them; Stats adds them to Cancelled).
+	cancelledEarly atomic.Uint64
 
 	// Owner only.
 	st      state
@@ -69,6 +72,7 @@ func (m *Manager) Acquire(ctx context.Context) (engine.Permit, error) {
 // returns an error the caller holds no item.
 func (m *Manager) AcquireWait(ctx context.Context, wait time.Duration) (engine.Permit, error) {
 	if err := ctx.Err(); err != nil {
+		m.cancelledEarly.Add(1)
 		return engine.Permit{}, err
 	}
 	if m.actor.Err() == nil && m.take() {

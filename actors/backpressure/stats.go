@@ -24,7 +24,8 @@ type Stats struct {
 	// Rejected counts rejections; RejectedBy counts them by reason.
 	Rejected   uint64
 	RejectedBy map[string]uint64
-	// Cancelled counts callers whose context ended while they waited.
+	// Cancelled counts callers whose context ended while they waited or
+	// had ended before they asked.
 	Cancelled uint64
 }
 
@@ -50,5 +51,6 @@ func (m *Manager) Stats(ctx context.Context) (Stats, error) {
 		return Stats{}, err
 	}
 	r.stats.Name = m.name
+	r.stats.Cancelled += m.cancelledEarly.Load()
 	return r.stats, nil
 }

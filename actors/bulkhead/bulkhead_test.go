@@ -392,3 +392,22 @@ func TestShutdown(t *testing.T) {
 		t.Fatalf("Stats after shutdown: got %v, want ErrStopped", err)
 	}
 }
+
+// A call whose context has already ended, at a full bulkhead with room in
+// its queue, is refused with ctx.Err() and counted once, as cancelled, so
+// Accepted + Rejected + Cancelled stays the number of calls that returned.
+func TestEndedContextCountedOnce(t *testing.T) {
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 1, MaxWaiting: 1})
+	acquireN(t, b, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := b.Acquire(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Acquire with an ended context: got %v, want context.Canceled", err)
+	}
+	st := stats(t, b)
+	counts(t, st, 1, 0, 0, 1)
+	if st.Waiting != 0 || st.Active != 1 {
+		t.Fatalf("waiting, active: got %d, %d, want 0, 1 (the ended call took nothing)", st.Waiting, st.Active)
+	}
+	releaseN(b, 1)
+}

@@ -37,7 +37,8 @@
 // messages). A waiter never holds a slot after Acquire returned an error.
 //
 // Counting: each Acquire is counted once, as accepted, rejected (by
-// reason) or cancelled (its context ended while it waited), never twice.
+// reason) or cancelled (its context ended while it waited, or before it
+// would have waited), never twice.
 //
 // # Concurrency and lifetime
 //

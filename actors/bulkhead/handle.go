@@ -106,6 +106,7 @@ func (b *Bulkhead) wait(ctx context.Context) (engine.Permit, error) {
 		return engine.Permit{}, b.reject(ReasonQueueFull)
 	}
 	if err := ctx.Err(); err != nil {
+		b.cancelled.Add(1) // it would have waited: counted as a wait that ended
 		return engine.Permit{}, err
 	}
 	ch := make(chan struct{}, 1)

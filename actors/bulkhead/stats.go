@@ -19,7 +19,8 @@ type Stats struct {
 	// (ReasonQueueFull, ReasonWaitTimeout).
 	Rejected   uint64
 	RejectedBy map[string]uint64
-	// Cancelled counts callers whose context ended while they waited.
+	// Cancelled counts callers whose context ended while they waited, or
+	// had ended before a full bulkhead would have queued them.
 	Cancelled uint64
 }
 
