@@ -46,4 +46,10 @@
 //
 // Errors that are not retried (RetryOn false, AbortOn true) come back
 // unchanged, with no event.
+//
+// Stats are the original's retry metrics — attempts, successful and failed
+// attempts, exhausted calls, total delay, the last error, the success rate
+// — plus calls and calls not retried; each call is counted once, when it
+// returns, in striped counters (actors/internal/tally: about 10 ns a call,
+// no allocation). ResetStats is the original's reset_metrics.
 package retry

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
@@ -18,6 +19,7 @@ type Retry struct {
 	cfg   Config
 	eng   *engine.Engine
 	clock engine.Clock
+	stats counters
 }
 
 // New returns a Retry named name (the name events and errors carry). eng
@@ -29,7 +31,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Retry, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	r := &Retry{name: name, cfg: cfg, eng: eng, clock: engine.RealClock{}}
+	r := &Retry{name: name, cfg: cfg, eng: eng, clock: engine.RealClock{}, stats: counters{set: tally.New()}}
 	if eng != nil {
 		r.clock = eng.Clock()
 	}
@@ -118,11 +120,17 @@ func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) boo
 	if cfg.Budget != nil {
 		cfg.Budget.deposit()
 	}
+	var slept time.Duration // the waits between attempts, for Stats
+	var lastErr error       // the latest attempt's error, for Stats
 	for attempt := 1; ; attempt++ {
 		v, err := c.Call(ctx)
+		if err != nil {
+			lastErr = err
+		}
 		si := 0 // 0 = default schedule, i+1 = PerError[i]
 		if err == nil {
 			if onResult == nil || !onResult(v) {
+				r.stats.count(endSucceeded, attempt, slept, lastErr)
 				if attempt > 1 {
 					r.succeeded(attempt)
 				}
@@ -130,6 +138,7 @@ func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) boo
 			}
 		} else {
 			if cfg.AbortOn != nil && cfg.AbortOn(err) {
+				r.stats.count(endNotRetried, attempt, slept, lastErr)
 				return v, err
 			}
 			si = -1
@@ -141,6 +150,7 @@ func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) boo
 			}
 			if si < 0 {
 				if !cfg.RetryOn(err) {
+					r.stats.count(endNotRetried, attempt, slept, lastErr)
 					return v, err
 				}
 				si = 0
@@ -152,6 +162,7 @@ func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) boo
 		}
 		counts[si]++
 		if counts[si] >= b.MaxAttempts {
+			r.stats.count(endExhausted, attempt, slept, lastErr)
 			return v, r.exhausted(attempt, b.MaxAttempts, "attempts", v, err)
 		}
 		delay := jitter(cfg.JitterKind, cfg.Jitter, b.base(counts[si]), prevs[si], b.InitialDelay, b.MaxDelay, cfg.Rand())
@@ -160,21 +171,27 @@ func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) boo
 		}
 		prevs[si] = delay
 		if cfg.MaxDuration > 0 && r.clock.Since(start)+delay > cfg.MaxDuration {
+			r.stats.count(endExhausted, attempt, slept, lastErr)
 			return v, r.exhausted(attempt, b.MaxAttempts, "max_duration", v, err)
 		}
 		if cerr := ctx.Err(); cerr != nil { // the caller has gone: no retry, no callbacks
+			r.stats.count(endNotRetried, attempt, slept, lastErr)
 			var zero T
 			return zero, cerr
 		}
 		if cfg.Budget != nil && !cfg.Budget.withdraw(ctx) {
 			if cerr := ctx.Err(); cerr != nil {
+				r.stats.count(endNotRetried, attempt, slept, lastErr)
 				var zero T
 				return zero, cerr
 			}
+			r.stats.count(endExhausted, attempt, slept, lastErr)
 			return v, r.exhausted(attempt, b.MaxAttempts, "budget", v, err)
 		}
 		r.retrying(attempt, b.MaxAttempts, delay, err)
+		slept += delay
 		if serr := engine.Sleep(ctx, r.clock, delay); serr != nil {
+			r.stats.count(endNotRetried, attempt, slept, lastErr)
 			var zero T
 			return zero, serr
 		}
