@@ -28,12 +28,19 @@
 // Timeout stays held until the abandoned function really returns, which is
 // what the slot is for.
 //
-// Timeout and Deadline are stateless, safe for concurrent use, and have no
-// goroutine of their own. Time comes from the engine's clock: tests drive
+// Timeout and Deadline keep no state but their Stats, are safe for
+// concurrent use, and have no goroutine of their own. Time comes from the engine's clock: tests drive
 // limits with engine.FakeClock.
 //
 // Events (only built when someone subscribes): timeout_exceeded (Elapsed,
 // Delay = the limit, Reason "cancelled", "abandoned" or "expired") and
 // timeout_success (Elapsed, Delay = the limit) for calls that returned nil
 // in time.
+//
+// Stats are the original's timeout metrics — calls, successful and timed
+// out ones, total and average time, timeout rate — plus Failed, the calls
+// that ended with the function's own error or the caller's (the original
+// counted neither). Each call that returns is counted once, in striped
+// counters (actors/internal/tally); measuring its time costs one more
+// clock read. ResetStats is the original's reset_metrics.
 package timeout

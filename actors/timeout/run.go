@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
 )
@@ -15,13 +16,14 @@ type limiter struct {
 	clock         engine.Clock
 	realClock     bool
 	cooperative   bool
+	stats         *tally.Set // see stats.go
 	// cause marks our own cancellation: one value per instance, so a
 	// context ended by another limiter is not taken for ours.
 	cause error
 }
 
 func newLimiter(eng *engine.Engine, pattern, name string, cooperative bool) limiter {
-	l := limiter{pattern: pattern, name: name, eng: eng, clock: engine.RealClock{}, cooperative: cooperative}
+	l := limiter{pattern: pattern, name: name, eng: eng, clock: engine.RealClock{}, cooperative: cooperative, stats: tally.New()}
 	if eng != nil {
 		l.clock = eng.Clock()
 	}
@@ -91,6 +93,7 @@ func run[T any, C caller[T]](ctx context.Context, l *limiter, rel time.Duration,
 	}
 	limit := at.Sub(start)
 	if limit <= 0 {
+		l.count(cTimedOut, 0)
 		return zero, l.exceeded(limit, 0, "expired")
 	}
 	if l.cooperative {
@@ -123,10 +126,13 @@ func run[T any, C caller[T]](ctx context.Context, l *limiter, rel time.Duration,
 		default:
 			fired := l.fired(dctx)
 			cancel()
+			elapsed := l.clock.Since(start)
 			if !fired { // the caller's context ended first
+				l.count(cFailed, elapsed)
 				return zero, ctx.Err()
 			}
-			return zero, l.exceeded(limit, l.clock.Since(start), "abandoned")
+			l.count(cTimedOut, elapsed)
+			return zero, l.exceeded(limit, elapsed, "abandoned")
 		}
 	}
 	fired := l.fired(dctx)
@@ -143,13 +149,20 @@ func (l *limiter) fired(dctx context.Context) bool {
 
 // finish turns what the function returned into what the caller gets.
 func finish[T any](l *limiter, v T, err error, fired bool, limit time.Duration, start time.Time) (T, error) {
-	if fired {
+	elapsed := l.clock.Since(start)
+	switch {
+	case fired:
+		l.count(cTimedOut, elapsed)
 		var zero T
-		return zero, l.exceeded(limit, l.clock.Since(start), "cancelled")
+		return zero, l.exceeded(limit, elapsed, "cancelled")
+	case err != nil:
+		l.count(cFailed, elapsed)
+		return v, err
 	}
-	if err == nil && l.subscribed() {
+	l.count(cSucceeded, elapsed)
+	if l.subscribed() {
 		l.eng.Publish(eventstream.Event{Type: eventstream.EventTimeoutSuccess, Pattern: l.pattern, Name: l.name,
-			Fields: eventstream.Fields{Elapsed: l.clock.Since(start), Delay: limit}})
+			Fields: eventstream.Fields{Elapsed: elapsed, Delay: limit}})
 	}
 	return v, err
 }

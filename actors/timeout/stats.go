@@ -1,0 +1,81 @@
+package timeout
+
+import "time"
+
+// Stats is a value copy of a Timeout's or a Deadline's figures, the
+// original's timeout metrics. Every call that returns is counted once:
+// Calls = Succeeded + TimedOut + Failed. A call whose function panics
+// does not return, and is not counted.
+type Stats struct {
+	// Name is the Timeout's or Deadline's name.
+	Name string
+	// Calls counts calls that have returned.
+	Calls uint64
+	// Succeeded counts calls whose function returned a nil error in time.
+	Succeeded uint64
+	// TimedOut counts calls that returned a *TimeoutError: the limit fired
+	// (the function stopped, or was abandoned), or the deadline had
+	// already passed.
+	TimedOut uint64
+	// Failed counts calls whose function returned its own error (also a
+	// context.DeadlineExceeded that is not our limit), and calls whose
+	// caller's context ended first.
+	Failed uint64
+	// TotalTime is the calls' elapsed time added up, on the engine's clock.
+	TotalTime time.Duration
+}
+
+// AverageTime is TotalTime / Calls (0 before any call).
+func (s Stats) AverageTime() time.Duration {
+	if s.Calls == 0 {
+		return 0
+	}
+	return s.TotalTime / time.Duration(s.Calls)
+}
+
+// TimeoutRate is TimedOut / Calls (0 before any call).
+func (s Stats) TimeoutRate() float64 {
+	if s.Calls == 0 {
+		return 0
+	}
+	return float64(s.TimedOut) / float64(s.Calls)
+}
+
+// Counter indices in a limiter's tally.
+const (
+	cSucceeded = iota
+	cTimedOut
+	cFailed
+	cTime
+)
+
+// count records one call that ended as end (cSucceeded, cTimedOut or
+// cFailed) after elapsed.
+func (l *limiter) count(end int, elapsed time.Duration) {
+	line := l.stats.Pick()
+	line.Add(end, 1)
+	if elapsed > 0 {
+		line.Add(cTime, uint64(elapsed))
+	}
+	l.stats.Put(line)
+}
+
+func (l *limiter) statsNow() Stats {
+	n := l.stats.Sums()
+	return Stats{Name: l.name, Calls: n[cSucceeded] + n[cTimedOut] + n[cFailed],
+		Succeeded: n[cSucceeded], TimedOut: n[cTimedOut], Failed: n[cFailed], TotalTime: time.Duration(n[cTime])}
+}
+
+// Stats returns t's figures. Calls still running are not in them.
+func (t *Timeout) Stats() Stats { return t.l.statsNow() }
+
+// ResetStats sets t's figures back to zero (the original's
+// reset_metrics). A call that returns while it runs may or may not be
+// counted.
+func (t *Timeout) ResetStats() { t.l.stats.Reset() }
+
+// Stats returns d's figures. Calls still running are not in them.
+func (d *Deadline) Stats() Stats { return d.l.statsNow() }
+
+// ResetStats sets d's figures back to zero, as Timeout.ResetStats.
+func (d *Deadline) ResetStats() { d.l.stats.Reset() }
