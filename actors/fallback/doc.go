@@ -12,4 +12,10 @@
 // Event (only built when someone subscribes): fallback_triggered, with Err
 // = the primary's error, Attempt = the 1-based index of the fallback that
 // answered (0 when all failed) and Reason "recovered" or "all_failed".
+//
+// Stats are the original's fallback metrics — calls, primary successes,
+// calls a fallback answered, calls every fallback failed, their rates —
+// plus Passed, the errors Config.On did not take. Each call is counted
+// once when it returns, in striped counters (actors/internal/tally: about
+// 12 ns a call, no allocation). ResetStats is the original's reset_metrics.
 package fallback

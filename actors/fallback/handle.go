@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
 )
@@ -14,6 +15,7 @@ type Fallback[T any] struct {
 	chain []Func[T]
 	on    func(error) bool
 	eng   *engine.Engine
+	stats *tally.Set // see stats.go
 }
 
 var _ engine.Policy[int] = (*Fallback[int])(nil)
@@ -24,13 +26,14 @@ func New[T any](eng *engine.Engine, name string, cfg Config[T]) (*Fallback[T], e
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Fallback[T]{name: name, chain: append([]Func[T](nil), cfg.Chain...), on: cfg.On, eng: eng}, nil
+	return &Fallback[T]{name: name, chain: append([]Func[T](nil), cfg.Chain...), on: cfg.On, eng: eng, stats: tally.New()}, nil
 }
 
 // Do runs fn, and the fallbacks if it fails.
 func (f *Fallback[T]) Do(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
 	v, err := fn(ctx)
 	if err == nil {
+		f.stats.Add(cSucceeded, 1)
 		return v, nil
 	}
 	return f.answer(ctx, v, err)
@@ -41,6 +44,7 @@ func (f *Fallback[T]) Do(ctx context.Context, fn func(context.Context) (T, error
 func (f *Fallback[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
 	v, err := next.Call(ctx)
 	if err == nil {
+		f.stats.Add(cSucceeded, 1)
 		return v, nil
 	}
 	return f.answer(ctx, v, err)
@@ -48,17 +52,20 @@ func (f *Fallback[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error)
 
 func (f *Fallback[T]) answer(ctx context.Context, v T, primary error) (T, error) {
 	if f.on != nil && !f.on(primary) {
+		f.stats.Add(cPassed, 1)
 		return v, primary
 	}
 	var last error
 	for i, fb := range f.chain {
 		fv, err := fb(ctx, primary)
 		if err == nil {
+			f.stats.Add(cFellBack, 1)
 			f.publish(i+1, "recovered", primary)
 			return fv, nil
 		}
 		last = err
 	}
+	f.stats.Add(cFailed, 1)
 	f.publish(0, "all_failed", primary)
 	var zero T
 	return zero, &FailedError{Name: f.name, Primary: primary, Last: last}

@@ -1,0 +1,55 @@
+package fallback
+
+// Stats is a value copy of a Fallback's figures, the original's fallback
+// metrics. Every call that returns is counted once:
+// Calls = Succeeded + FellBack + Failed + Passed.
+type Stats struct {
+	// Name is the Fallback's name.
+	Name string
+	// Calls counts calls that have returned.
+	Calls uint64
+	// Succeeded counts calls whose primary succeeded.
+	Succeeded uint64
+	// FellBack counts calls a fallback answered (the original's
+	// fallback_executions).
+	FellBack uint64
+	// Failed counts calls whose fallbacks all failed (a *FailedError).
+	Failed uint64
+	// Passed counts calls whose primary's error Config.On did not take:
+	// the error came back unchanged and no fallback ran (the original
+	// counted these in total_executions alone).
+	Passed uint64
+}
+
+// FallbackRate is FellBack / Calls (0 before any call).
+func (s Stats) FallbackRate() float64 { return ratio(s.FellBack, s.Calls) }
+
+// FailureRate is Failed / Calls (0 before any call).
+func (s Stats) FailureRate() float64 { return ratio(s.Failed, s.Calls) }
+
+func ratio(n, d uint64) float64 {
+	if d == 0 {
+		return 0
+	}
+	return float64(n) / float64(d)
+}
+
+// Counter indices in a Fallback's tally.
+const (
+	cSucceeded = iota
+	cFellBack
+	cFailed
+	cPassed
+)
+
+// Stats returns f's figures. Calls still running are not in them.
+func (f *Fallback[T]) Stats() Stats {
+	n := f.stats.Sums()
+	return Stats{Name: f.name, Calls: n[cSucceeded] + n[cFellBack] + n[cFailed] + n[cPassed],
+		Succeeded: n[cSucceeded], FellBack: n[cFellBack], Failed: n[cFailed], Passed: n[cPassed]}
+}
+
+// ResetStats sets f's figures back to zero (the original's
+// reset_metrics). A call that returns while it runs may or may not be
+// counted.
+func (f *Fallback[T]) ResetStats() { f.stats.Reset() }
