@@ -54,9 +54,13 @@ func (b *backend) stock(ctx context.Context) (int, error) {
 
 // service is the inventory client with every pattern around it.
 type service struct {
-	limiter *ratelimit.Limiter
-	breaker *circuitbreaker.Breaker
-	stock   *engine.Composition[int]
+	limiter  *ratelimit.Limiter
+	breaker  *circuitbreaker.Breaker
+	retry    *retry.Retry
+	timeout  *timeout.Timeout
+	slots    *bulkhead.Bulkhead
+	fallback *fallback.Fallback[int]
+	stock    *engine.Composition[int]
 }
 
 func newService(eng *engine.Engine) (*service, error) {
@@ -87,8 +91,12 @@ func newService(eng *engine.Engine) (*service, error) {
 		return nil, err
 	}
 	return &service{
-		limiter: limiter,
-		breaker: breaker,
+		limiter:  limiter,
+		breaker:  breaker,
+		retry:    r,
+		timeout:  to,
+		slots:    slots,
+		fallback: cached,
 		stock: engine.Compose(engine.Policies[int]{
 			Fallback:       cached,
 			Retry:          retry.For[int](r),
@@ -138,6 +146,37 @@ func (s *service) phase(name string, users, perUser int, b *backend) {
 		name, users*perUser, t.served.Load(), t.fromCache.Load(), t.rateLimited.Load(), t.failed.Load(), st.State)
 }
 
+// report prints what each pattern counted, outermost first.
+func (s *service) report() error {
+	ctx := context.Background()
+	fb := s.fallback.Stats()
+	r := s.retry.Stats()
+	cb, err := s.breaker.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	to := s.timeout.Stats()
+	bh, err := s.slots.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	rl, err := s.limiter.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Println("\nwhat each pattern counted:")
+	fmt.Printf("  rate limiter  %5d allowed, %d rejected, %d keys\n", rl.Allowed, rl.Rejected, rl.ActiveKeys)
+	fmt.Printf("  fallback      %5d calls: %d answered by the primary, %d by the fallback, %d failed\n",
+		fb.Calls, fb.Succeeded, fb.FellBack, fb.Failed)
+	fmt.Printf("  retry         %5d calls, %d attempts (%d failed), %d exhausted, %d not retried, %v waited\n",
+		r.Calls, r.Attempts, r.FailedAttempts, r.Exhausted, r.NotRetried, r.TotalDelay.Round(time.Millisecond))
+	fmt.Printf("  breaker       %5d decided: %d succeeded, %d failed, %d rejected\n", cb.Total, cb.Successful, cb.Failed, cb.Rejected)
+	fmt.Printf("  timeout       %5d calls: %d in time, %d timed out, %d failed, %v on average\n",
+		to.Calls, to.Succeeded, to.TimedOut, to.Failed, to.AverageTime().Round(10*time.Microsecond))
+	fmt.Printf("  bulkhead      %5d accepted, %d rejected, peak %d of %d slots\n", bh.Accepted, bh.Rejected, bh.PeakActive, bh.MaxConcurrent)
+	return nil
+}
+
 func run() error {
 	eng, err := engine.New()
 	if err != nil {
@@ -170,6 +209,10 @@ func run() error {
 	svc.phase("probing", 1, 5, b)      // trial calls close the circuit
 	svc.phase("recovered", 50, 10, b)
 	svc.phase("greedy", 1, 200, b) // one user far over its limit
+
+	if err := svc.report(); err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
