@@ -37,3 +37,22 @@ func ExampleExhaustedError() {
 	fmt.Println(errors.Is(err, retry.ErrExhausted), errors.As(err, &ee) && ee.Result == "pending")
 	// Output: true true
 }
+
+func ExampleRetry_Stats() {
+	r, _ := retry.New(nil, "fetch", retry.Config{
+		Backoff:    retry.Backoff{MaxAttempts: 3, InitialDelay: time.Millisecond},
+		JitterKind: retry.NoJitter,
+	})
+	flaky := 0
+	_ = r.Execute(context.Background(), func(context.Context) error {
+		if flaky++; flaky < 2 {
+			return errors.New("flaky")
+		}
+		return nil
+	})
+	_ = r.Execute(context.Background(), func(context.Context) error { return errors.New("down") })
+	st := r.Stats()
+	fmt.Printf("%d calls, %d attempts, %d failed, %d exhausted, waited %v, last error %q\n",
+		st.Calls, st.Attempts, st.FailedAttempts, st.Exhausted, st.TotalDelay, st.LastError)
+	// Output: 2 calls, 5 attempts, 4 failed, 1 exhausted, waited 4ms, last error "down"
+}
