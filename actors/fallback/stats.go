@@ -1,5 +1,7 @@
 package fallback
 
+import "github.com/bulwark-go/bulwark/actors/internal/tally"
+
 // Stats is a value copy of a Fallback's figures, the original's fallback
 // metrics. Every call that returns is counted once:
 // Calls = Succeeded + FellBack + Failed + Passed.
@@ -22,17 +24,10 @@ type Stats struct {
 }
 
 // FallbackRate is FellBack / Calls (0 before any call).
-func (s Stats) FallbackRate() float64 { return ratio(s.FellBack, s.Calls) }
+func (s Stats) FallbackRate() float64 { return tally.Ratio(s.FellBack, s.Calls) }
 
 // FailureRate is Failed / Calls (0 before any call).
-func (s Stats) FailureRate() float64 { return ratio(s.Failed, s.Calls) }
-
-func ratio(n, d uint64) float64 {
-	if d == 0 {
-		return 0
-	}
-	return float64(n) / float64(d)
-}
+func (s Stats) FailureRate() float64 { return tally.Ratio(s.Failed, s.Calls) }
 
 // Counter indices in a Fallback's tally.
 const (

@@ -168,6 +168,11 @@ func TestCancelDuringWait(t *testing.T) {
 	if n := clock.Timers(); n != 0 {
 		t.Fatalf("got %d timers armed after cancel, want 0", n)
 	}
+	// Stats: a call whose caller left during a wait was not retried, and
+	// its wait counts whole.
+	if st := wantStats(t, r, 1, 1, 0, 1, 0, 1); st.TotalDelay <= 0 {
+		t.Fatalf("total delay: got %v, want the wait that was cut short", st.TotalDelay)
+	}
 }
 
 func TestMaxDuration(t *testing.T) {

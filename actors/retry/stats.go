@@ -40,12 +40,7 @@ type Stats struct {
 
 // SuccessRate is Succeeded / Attempts, as the original's success_rate
 // (0 before any attempt).
-func (s Stats) SuccessRate() float64 {
-	if s.Attempts == 0 {
-		return 0
-	}
-	return float64(s.Succeeded) / float64(s.Attempts)
-}
+func (s Stats) SuccessRate() float64 { return tally.Ratio(s.Succeeded, s.Attempts) }
 
 // Counter indices in a Retry's tally. A call that succeeds at its first
 // attempt (the hot path) adds to cFirstTry alone; the other counters hold

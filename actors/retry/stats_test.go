@@ -74,29 +74,6 @@ func TestStatsResultExhaustion(t *testing.T) {
 	}
 }
 
-// A caller whose context ends during a wait is NotRetried, and its wait
-// counts whole.
-func TestStatsCancelDuringWait(t *testing.T) {
-	eng, clock := newEngine(t)
-	r, err := retry.New(eng, "test", retry.Config{Backoff: retry.Backoff{InitialDelay: ms(100)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	calls := 0
-	done := make(chan error, 1)
-	go func() { done <- r.Execute(ctx, failing(&calls, errA, errA)) }()
-	if err := clock.WaitForTimers(context.Background(), 1); err != nil {
-		t.Fatal(err)
-	}
-	cancel()
-	<-done
-	st := wantStats(t, r, 1, 1, 0, 1, 0, 1)
-	if st.TotalDelay <= 0 {
-		t.Fatalf("total delay: got %v, want the wait that was cut short", st.TotalDelay)
-	}
-}
-
 func TestResetStats(t *testing.T) {
 	r, err := retry.New(nil, "test", retry.Config{})
 	if err != nil {

@@ -1,6 +1,10 @@
 package timeout
 
-import "time"
+import (
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
+)
 
 // Stats is a value copy of a Timeout's or a Deadline's figures, the
 // original's timeout metrics. Every call that returns is counted once:
@@ -34,12 +38,7 @@ func (s Stats) AverageTime() time.Duration {
 }
 
 // TimeoutRate is TimedOut / Calls (0 before any call).
-func (s Stats) TimeoutRate() float64 {
-	if s.Calls == 0 {
-		return 0
-	}
-	return float64(s.TimedOut) / float64(s.Calls)
-}
+func (s Stats) TimeoutRate() float64 { return tally.Ratio(s.TimedOut, s.Calls) }
 
 // Counter indices in a limiter's tally.
 const (

@@ -91,3 +91,11 @@ func (s *Set) Reset() {
 		}
 	}
 }
+
+// Ratio is n / d, or 0 when d is 0: the rates the patterns' Stats report.
+func Ratio(n, d uint64) float64 {
+	if d == 0 {
+		return 0
+	}
+	return float64(n) / float64(d)
+}
