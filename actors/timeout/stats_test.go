@@ -49,8 +49,8 @@ func TestStatsScenario36(t *testing.T) {
 				t.Fatal(err)
 			}
 			clock.Advance(100 * time.Millisecond)
-			if err := wait(t, ch); !errors.As(err, new(*timeout.TimeoutError)) {
-				t.Fatalf("slow call: got %v, want a *TimeoutError", err)
+			if err := wait(t, ch); !errors.Is(err, timeout.ErrTimeout) || !errors.As(err, new(*timeout.TimeoutError)) {
+				t.Fatalf("slow call: got %v, want a *TimeoutError (ErrTimeout)", err)
 			}
 			wantCounts(t, to.Stats(), 3, 1, 0)
 
@@ -83,6 +83,32 @@ func TestStatsCallerCancelIsAFailure(t *testing.T) {
 			wantCounts(t, to.Stats(), 0, 0, 1)
 		})
 	}
+}
+
+// A caller that gives up while its function, deaf to the context, still
+// runs in its own goroutine has failed, not timed out.
+func TestStatsCallerCancelAbandonsIsAFailure(t *testing.T) {
+	eng, _ := newEngine(t)
+	to := newTimeout(t, eng, timeout.Config{Timeout: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	started, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	ch := async(func() error {
+		return to.Execute(ctx, func(context.Context) error {
+			defer close(done)
+			close(started)
+			<-release
+			return nil
+		})
+	})
+	<-started
+	cancel()
+	err := wait(t, ch)
+	close(release)
+	<-done
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	wantCounts(t, to.Stats(), 0, 0, 1)
 }
 
 // A Deadline counts as a Timeout does; a call after it passed is a timeout
