@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"go.uber.org/zap"
 
@@ -19,9 +21,12 @@ var ErrStopped = messages.ErrStopped
 // pattern actor, the event stream, the clock and the logger. It is safe for
 // concurrent use. New starts it; Shutdown stops it.
 type Engine struct {
-	cfg    config
-	events *eventstream.Stream
-	sup    *supervisor.Supervisor
+	cfg     config
+	events  *eventstream.Stream
+	sup     *supervisor.Supervisor
+	stopped atomic.Bool
+	done    chan struct{} // closed when Shutdown begins
+	once    sync.Once
 }
 
 // New starts an Engine.
@@ -36,7 +41,7 @@ func New(opts ...Option) (*Engine, error) {
 	if cfg.maxRestarts != 0 && cfg.restartWindow <= 0 && cfg.maxRestarts > 0 {
 		return nil, messages.InvalidConfig("engine", "restart window", cfg.restartWindow, "must be positive")
 	}
-	e := &Engine{cfg: cfg}
+	e := &Engine{cfg: cfg, done: make(chan struct{})}
 	e.events = eventstream.New(eventstream.Options{
 		OnHandlerPanic: func(sub *eventstream.Subscription, v any) {
 			e.reportError("eventstream", sub.Name(), &messages.PanicError{Value: v})
@@ -58,6 +63,15 @@ func (e *Engine) reportError(kind, name string, err error) {
 		e.cfg.onError(kind, name, err)
 	}
 }
+
+// Stopped reports whether Shutdown has begun. Handles that run in the
+// caller's goroutine (retry, timeout, fallback) check it and return
+// ErrStopped once it is true. It is one atomic load; a nil Engine is never
+// stopped.
+func (e *Engine) Stopped() bool { return e != nil && e.stopped.Load() }
+
+// Done returns a channel closed when Shutdown begins.
+func (e *Engine) Done() <-chan struct{} { return e.done }
 
 // Clock returns the engine's clock.
 func (e *Engine) Clock() Clock { return e.cfg.clock }
@@ -89,6 +103,10 @@ func (e *Engine) Publish(ev eventstream.Event) {
 // Pending and later calls return ErrStopped. Shutdown is idempotent and safe
 // from many goroutines.
 func (e *Engine) Shutdown(ctx context.Context) error {
+	e.once.Do(func() {
+		e.stopped.Store(true)
+		close(e.done)
+	})
 	err := e.sup.Shutdown(ctx)
 	e.events.Close()
 	return err

@@ -71,9 +71,33 @@ func TestClassifyError(t *testing.T) {
 		{context.Canceled, messages.Ignored},
 		{fmt.Errorf("wrapped: %w", context.Canceled), messages.Ignored},
 		{context.DeadlineExceeded, messages.Failure},
+		{messages.ErrTimeout, messages.Failure},
+		{messages.ErrBulkheadFull, messages.Ignored},
+		{fmt.Errorf("inner: %w", &messages.RejectedError{Err: messages.ErrShed, Pattern: "loadshed"}), messages.Ignored},
+		{messages.ErrCircuitOpen, messages.Ignored},
+		{messages.ErrRateLimited, messages.Ignored},
+		{messages.ErrBackpressure, messages.Ignored},
+		{messages.ErrLimitExceeded, messages.Ignored},
+		{messages.ErrStopped, messages.Ignored},
 	} {
 		if got := messages.ClassifyError(tc.err); got != tc.want {
 			t.Errorf("ClassifyError(%v): got %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestIsRefusal(t *testing.T) {
+	for _, err := range []error{messages.ErrCircuitOpen, messages.ErrRateLimited, messages.ErrBulkheadFull,
+		messages.ErrShed, messages.ErrBackpressure, messages.ErrLimitExceeded, messages.ErrStopped,
+		fmt.Errorf("x: %w", &messages.RejectedError{Err: messages.ErrBulkheadFull})} {
+		if !messages.IsRefusal(err) {
+			t.Errorf("IsRefusal(%v): got false, want true", err)
+		}
+	}
+	for _, err := range []error{nil, errors.New("boom"), messages.ErrTimeout, context.Canceled,
+		context.DeadlineExceeded, messages.ErrRetriesExhausted, messages.ErrInvalidConfig} {
+		if messages.IsRefusal(err) {
+			t.Errorf("IsRefusal(%v): got true, want false", err)
 		}
 	}
 }

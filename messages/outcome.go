@@ -49,14 +49,35 @@ type Report struct {
 
 // ClassifyError is the default mapping from a call's error to an Outcome:
 // nil is Success; context.Canceled is Ignored (the caller gave up, the backend
-// is not to blame); anything else, timeouts and deadlines included (the
-// backend was too slow), is Failure.
+// is not to blame); a refusal by a Bulwark pattern (IsRefusal) is Ignored
+// (local overload is not a backend failure); anything else, timeouts and
+// deadlines included (the backend was too slow), is Failure.
 func ClassifyError(err error) Outcome {
 	switch {
 	case err == nil:
 		return Success
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled), IsRefusal(err):
 		return Ignored
 	}
 	return Failure
+}
+
+// IsRefusal reports whether err is Bulwark's own refusal to run a call:
+// ErrCircuitOpen, ErrRateLimited, ErrBulkheadFull, ErrShed, ErrBackpressure,
+// ErrLimitExceeded or ErrStopped anywhere in its chain. Such a call never
+// reached the backend, so by default every pattern treats it as neutral: a
+// breaker does not count it, a retry does not retry it. ErrTimeout is not a
+// refusal (the backend was too slow).
+func IsRefusal(err error) bool {
+	if err == nil {
+		return false
+	}
+	var r *RejectedError
+	if errors.As(err, &r) {
+		return true
+	}
+	return errors.Is(err, ErrCircuitOpen) || errors.Is(err, ErrRateLimited) ||
+		errors.Is(err, ErrBulkheadFull) || errors.Is(err, ErrShed) ||
+		errors.Is(err, ErrBackpressure) || errors.Is(err, ErrLimitExceeded) ||
+		errors.Is(err, ErrStopped)
 }

@@ -138,15 +138,8 @@ func DefaultRetryOn(err error) bool {
 	if errors.Is(err, messages.ErrTimeout) {
 		return true
 	}
-	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, messages.ErrCircuitOpen), errors.Is(err, messages.ErrBulkheadFull),
-		errors.Is(err, messages.ErrShed), errors.Is(err, messages.ErrBackpressure),
-		errors.Is(err, messages.ErrLimitExceeded), errors.Is(err, messages.ErrRateLimited),
-		errors.Is(err, messages.ErrStopped):
-		return false
-	}
-	return true
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
+		!messages.IsRefusal(err)
 }
 
 func (b Backoff) withDefaults() Backoff {
