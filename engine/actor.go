@@ -14,6 +14,21 @@ import (
 // it zero.
 const DefaultMailboxSize = 1024
 
+// MaxMailboxSize is the largest mailbox an actor may have (65,536 messages;
+// a mailbox is allocated whole when the actor is made). A pattern whose
+// Config sets a mailbox size validates it with CheckMailboxSize; NewActor
+// caps a larger size at MaxMailboxSize.
+const MaxMailboxSize = 1 << 16
+
+// CheckMailboxSize returns a *messages.ConfigError naming pattern, field and
+// size unless size is in [0, MaxMailboxSize] (0 means DefaultMailboxSize).
+func CheckMailboxSize(pattern, field string, size int) error {
+	if size < 0 || size > MaxMailboxSize {
+		return messages.InvalidConfig(pattern, field, size, "must be in [0, engine.MaxMailboxSize = 65536] (0 means the default)")
+	}
+	return nil
+}
+
 // Behavior is an actor's state and logic. Receive is called in the actor's
 // goroutine, one message at a time; it owns every field of the behaviour.
 // What it returns is the reply to an Ask (and is dropped for a Tell).
@@ -67,14 +82,17 @@ type result[R any] struct {
 	err error
 }
 
-// NewActor returns an actor whose mailbox holds size messages (size 0 means
-// DefaultMailboxSize). newBehavior is called each time the loop starts — at
+// NewActor returns an actor whose mailbox holds size messages (size 0 or
+// less means DefaultMailboxSize; more than MaxMailboxSize means
+// MaxMailboxSize: validate a configured size with CheckMailboxSize so that
+// users get an error instead). newBehavior is called each time the loop starts — at
 // the first Serve and after every restart — so a restarted actor begins from
 // a fresh state. The actor does nothing until a supervisor serves it.
 func NewActor[M, R any](size int, newBehavior func() Behavior[M, R]) *Actor[M, R] {
 	if size <= 0 {
 		size = DefaultMailboxSize
 	}
+	size = min(size, MaxMailboxSize)
 	a := &Actor[M, R]{
 		inbox:    make(chan envelope[M, R], size),
 		newB:     newBehavior,

@@ -11,6 +11,11 @@ import (
 // DefaultBuffer is the buffer size On uses for its subscription.
 const DefaultBuffer = 256
 
+// MaxBuffer is the largest buffer a subscription may ask for (262,144
+// events, 54 MiB allocated when it subscribes). Subscribe and
+// OnFilter refuse a larger one with a *messages.ConfigError.
+const MaxBuffer = 1 << 18
+
 // lagNoticeEvery bounds how often one subscriber's drops are announced.
 const lagNoticeEvery = time.Second
 
@@ -171,10 +176,11 @@ func (s *Stream) noticeLag(sub *Subscription, dropped *Event) {
 }
 
 // Subscribe returns a subscription that receives the events matching f on a
-// channel with room for buffer events. buffer must be at least 1.
+// channel with room for buffer events. buffer must be in [1, MaxBuffer];
+// any other value is a *messages.ConfigError.
 func (s *Stream) Subscribe(f Filter, buffer int) (*Subscription, error) {
-	if buffer < 1 {
-		return nil, messages.InvalidConfig("eventstream", "buffer", buffer, "must be at least 1")
+	if err := CheckBuffer("eventstream", "buffer", buffer); err != nil {
+		return nil, err
 	}
 	sub := &Subscription{
 		stream: s,
@@ -237,4 +243,14 @@ func (s *Stream) Close() {
 	})
 	<-s.stopped
 	s.handlers.Wait()
+}
+
+// CheckBuffer returns a *messages.ConfigError, naming pattern and field,
+// unless buffer is in [1, MaxBuffer]. Components that take a subscription
+// buffer in their own configuration (a log sink, say) validate it with it.
+func CheckBuffer(pattern, field string, buffer int) error {
+	if buffer < 1 || buffer > MaxBuffer {
+		return messages.InvalidConfig(pattern, field, buffer, "must be in [1, eventstream.MaxBuffer = 262144]")
+	}
+	return nil
 }

@@ -313,3 +313,26 @@ func TestWants(t *testing.T) {
 		t.Fatal("the zero filter does not want call_success")
 	}
 }
+
+func TestSubscribeBufferBounds(t *testing.T) {
+	s := newStream(t)
+	for _, tc := range []struct {
+		buffer int
+		ok     bool
+	}{
+		{1, true}, {eventstream.MaxBuffer, true},
+		{0, false}, {-1, false}, {eventstream.MaxBuffer + 1, false}, {1 << 40, false},
+	} {
+		sub, err := s.Subscribe(eventstream.Filter{}, tc.buffer)
+		var ce *messages.ConfigError
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("Subscribe(%d): got %v, want a subscription", tc.buffer, err)
+		case !tc.ok && (!errors.As(err, &ce) || ce.Field != "buffer" || ce.Value != tc.buffer):
+			t.Errorf("Subscribe(%d): got %v, want a ConfigError naming buffer and %d", tc.buffer, err, tc.buffer)
+		}
+		if sub != nil {
+			sub.Close()
+		}
+	}
+}

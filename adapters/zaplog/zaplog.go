@@ -16,8 +16,8 @@ const DefaultBuffer = 1024
 type Options struct {
 	// Filter selects the events to log; the zero Filter logs all.
 	Filter eventstream.Filter
-	// Buffer is how many events may wait for the logger (default
-	// DefaultBuffer).
+	// Buffer is how many events may wait for the logger: 0 means
+	// DefaultBuffer, at most eventstream.MaxBuffer.
 	Buffer int
 	// Level maps an event to its log level; nil uses LevelOf.
 	Level func(eventstream.Type) zapcore.Level
@@ -32,8 +32,8 @@ func Attach(stream *eventstream.Stream, log *zap.Logger, opts Options) (*eventst
 	if opts.Buffer == 0 {
 		opts.Buffer = DefaultBuffer
 	}
-	if opts.Buffer < 0 {
-		return nil, messages.InvalidConfig("zaplog", "Buffer", opts.Buffer, "must not be negative")
+	if err := eventstream.CheckBuffer("zaplog", "Buffer", opts.Buffer); err != nil {
+		return nil, err
 	}
 	level := opts.Level
 	if level == nil {

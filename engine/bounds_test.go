@@ -1,0 +1,44 @@
+package engine_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/supervisor"
+)
+
+func TestCheckMailboxSize(t *testing.T) {
+	for _, tc := range []struct {
+		size int
+		ok   bool
+	}{
+		{0, true}, {1, true}, {engine.DefaultMailboxSize, true}, {engine.MaxMailboxSize, true},
+		{-1, false}, {engine.MaxMailboxSize + 1, false}, {1 << 34, false},
+	} {
+		err := engine.CheckMailboxSize("p", "MailboxSize", tc.size)
+		var ce *messages.ConfigError
+		if got := err == nil; got != tc.ok {
+			t.Errorf("CheckMailboxSize(%d): got %v, want ok=%v", tc.size, err, tc.ok)
+		} else if !tc.ok && (!errors.As(err, &ce) || ce.Field != "MailboxSize" || ce.Value != tc.size) {
+			t.Errorf("CheckMailboxSize(%d): got %#v, want a ConfigError naming MailboxSize and %d", tc.size, err, tc.size)
+		}
+	}
+}
+
+// A mailbox size past the maximum is capped, never allocated whole: 1<<34
+// messages would be hundreds of GiB.
+func TestNewActorCapsHugeMailbox(t *testing.T) {
+	eng := newEngine(t)
+	a, err := engine.Spawn(t.Context(), eng, "test", "huge", nil, func() (*engine.Actor[int, int], supervisor.Service, error) {
+		a := engine.NewActor(1<<34, newEcho)
+		return a, a, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := a.Ask(t.Context(), 7); got != 7 || err != nil {
+		t.Fatalf("Ask: got %d, %v, want 7, nil", got, err)
+	}
+}
