@@ -1,0 +1,241 @@
+// Package inventory lists every pattern instance of an engine with a value
+// copy of its Stats: the read side that the dashboard and the metrics
+// exporters share. It reads what the supervisor lists (every stateful
+// pattern, and retry budgets) plus the stateless instances (retry,
+// timeout, deadline, fallback) registered by hand in a Set, since those
+// are not supervised. Reading never stops an instance and touches nothing
+// on the call path: each stateful instance answers one Stats message.
+package inventory
+
+import (
+	"context"
+	"reflect"
+	"sync/atomic"
+
+	"github.com/bulwark-go/bulwark/actors/adaptive"
+	"github.com/bulwark-go/bulwark/actors/backpressure"
+	"github.com/bulwark-go/bulwark/actors/bulkhead"
+	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
+	"github.com/bulwark-go/bulwark/actors/fallback"
+	"github.com/bulwark-go/bulwark/actors/loadshed"
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
+	"github.com/bulwark-go/bulwark/actors/retry"
+	"github.com/bulwark-go/bulwark/actors/timeout"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/supervisor"
+)
+
+// MaxInstances bounds how many instances one List returns (and a Set may
+// hold): 1,000,000, the size of the largest registry the engine runs.
+const MaxInstances = 1_000_000
+
+// Instance is a value copy of one instance at the time List read it.
+type Instance struct {
+	// Kind is the pattern's kind (circuitbreaker.Kind, ...); Name is the
+	// instance's name.
+	Kind, Name string
+	// Status is the supervisor's status of the instance (Running for one
+	// registered in a Set).
+	Status supervisor.Status
+	// Restarts counts the instance's restarts.
+	Restarts int
+	// Stats is the instance's Stats value: a circuitbreaker.Stats,
+	// bulkhead.Stats, backpressure.Stats, loadshed.Stats, ratelimit.Stats,
+	// adaptive.Stats, retry.BudgetStats, retry.Stats, timeout.Stats or
+	// fallback.Stats. It is nil when Err is set or the kind is unknown.
+	Stats any
+	// Err is why Stats could not be read (the instance is stopped, or ctx
+	// ended first). It may carry error text: never show it to users.
+	Err error
+}
+
+// reader reads the Stats of the handles whose Stats method returns S,
+// whichever of the two method shapes the pattern has.
+type reader struct {
+	kind  string
+	match func(h any) bool
+	read  func(ctx context.Context, h any) (any, error)
+}
+
+func readerFor[S any](kind string) reader {
+	type withCtx = interface {
+		Stats(context.Context) (S, error)
+	}
+	type plain = interface{ Stats() S }
+	return reader{
+		kind: kind,
+		match: func(h any) bool {
+			switch h.(type) {
+			case withCtx, plain:
+				return true
+			}
+			return false
+		},
+		read: func(ctx context.Context, h any) (any, error) {
+			switch h := h.(type) {
+			case withCtx:
+				s, err := h.Stats(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return s, nil
+			case plain:
+				return h.Stats(), nil
+			}
+			return nil, nil
+		},
+	}
+}
+
+// readers lists every kind List knows, the supervised ones first.
+var readers = []reader{
+	readerFor[circuitbreaker.Stats](circuitbreaker.Kind),
+	readerFor[bulkhead.Stats](bulkhead.Kind),
+	readerFor[backpressure.Stats](backpressure.Kind),
+	readerFor[loadshed.Stats](loadshed.Kind),
+	readerFor[ratelimit.Stats](ratelimit.Kind),
+	readerFor[adaptive.Stats](adaptive.Kind),
+	readerFor[retry.BudgetStats](retry.BudgetKind),
+	readerFor[retry.Stats](retry.Kind),
+	readerFor[timeout.Stats](timeout.Kind),
+	readerFor[fallback.Stats](fallback.Kind),
+}
+
+func readerOf(h any) (reader, bool) {
+	for _, r := range readers {
+		if r.match(h) {
+			return r, true
+		}
+	}
+	return reader{}, false
+}
+
+// entry is one instance registered in a Set.
+type entry struct {
+	kind, name string
+	handle     any
+}
+
+// Set holds the stateless instances (retry, timeout, deadline, fallback)
+// that List should report besides the supervised ones. The zero value is
+// an empty Set ready to use; a Set is safe for concurrent use.
+type Set struct {
+	entries atomic.Pointer[[]entry]
+}
+
+// Add registers h: a *retry.Retry, *timeout.Timeout, *timeout.Deadline, a
+// *fallback.Fallback of any type, or any other handle whose Stats method
+// returns one of the Stats types Instance lists. Anything else, a nil
+// handle, or more than MaxInstances entries is a *messages.ConfigError.
+// Adding the same handle twice lists it once.
+func (s *Set) Add(h any) error {
+	r, ok := readerOf(h)
+	if h == nil || !ok {
+		return messages.InvalidConfig("inventory", "handle", typeName(h), "must be a Bulwark pattern handle with a Stats method")
+	}
+	e := entry{kind: r.kind, handle: h, name: nameOf(h)}
+	if _, ok := h.(*timeout.Deadline); ok {
+		e.kind = timeout.DeadlineKind
+	}
+	for {
+		old := s.entries.Load()
+		var list []entry
+		if old != nil {
+			list = *old
+		}
+		for _, x := range list {
+			if x.handle == h {
+				return nil
+			}
+		}
+		if len(list) >= MaxInstances {
+			return messages.InvalidConfig("inventory", "handles", len(list)+1, "must be at most inventory.MaxInstances (1000000)")
+		}
+		next := append(append(make([]entry, 0, len(list)+1), list...), e)
+		if s.entries.CompareAndSwap(old, &next) {
+			return nil
+		}
+	}
+}
+
+func (s *Set) list() []entry {
+	if s == nil {
+		return nil
+	}
+	if p := s.entries.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// List returns every instance of eng (oldest first) and then those of set
+// (in the order added; set may be nil), at most limit of them (limit <= 0
+// or above MaxInstances means MaxInstances). It reports whether it had to
+// leave instances out. ratelimit's extra shards are part of their
+// limiter's Stats and are not listed. Stats are asked with ctx: an
+// instance that does not answer before ctx ends gets ctx's error, so a
+// deadline on ctx bounds the whole List. List is safe for concurrent use.
+func List(ctx context.Context, eng *engine.Engine, set *Set, limit int) (out []Instance, truncated bool) {
+	if limit <= 0 || limit > MaxInstances {
+		limit = MaxInstances
+	}
+	var children []supervisor.Child
+	if eng != nil && !eng.Stopped() {
+		children = eng.Supervisor().List()
+	}
+	for _, c := range children {
+		if c.Kind == ratelimit.ShardKind {
+			continue
+		}
+		if len(out) == limit {
+			return out, true
+		}
+		in := Instance{Kind: c.Kind, Name: c.Name, Status: c.Status, Restarts: c.Restarts}
+		if r, ok := readerOf(c.Handle); ok {
+			in.Stats, in.Err = r.read(ctx, c.Handle)
+		}
+		out = append(out, in)
+	}
+	for _, e := range set.list() {
+		if len(out) == limit {
+			return out, true
+		}
+		r, _ := readerOf(e.handle)
+		in := Instance{Kind: e.kind, Name: e.name, Status: supervisor.Running}
+		in.Stats, in.Err = r.read(ctx, e.handle)
+		if in.Name == "" {
+			in.Name = statsName(in.Stats)
+		}
+		out = append(out, in)
+	}
+	return out, false
+}
+
+// nameOf returns h's name from its Name method or its Stats.
+func nameOf(h any) string {
+	if n, ok := h.(interface{ Name() string }); ok {
+		return n.Name()
+	}
+	return ""
+}
+
+// statsName returns the Name field of a stateless pattern's Stats.
+func statsName(s any) string {
+	switch s := s.(type) {
+	case retry.Stats:
+		return s.Name
+	case timeout.Stats:
+		return s.Name
+	case fallback.Stats:
+		return s.Name
+	}
+	return ""
+}
+
+func typeName(h any) string {
+	if h == nil {
+		return "nil"
+	}
+	return reflect.TypeOf(h).String()
+}
