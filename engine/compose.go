@@ -2,6 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -12,6 +15,28 @@ import (
 // caller of the composition gets. Implementations must be safe for
 // concurrent use; the actors/retry, actors/timeout and actors/fallback
 // packages provide them.
+//
+// The rules every Bulwark policy (and Composition.Get) keeps:
+//
+//   - A caller who gave up gets the context's error. Once the caller's
+//     context has ended, no policy starts more work (another attempt, a
+//     backoff wait, a fallback), and the caller gets zero and an error
+//     that errors.Is ctx.Err() (context.Canceled or
+//     context.DeadlineExceeded) — also when the function returned a value
+//     after the context ended, since nobody waits for it. If the call had
+//     returned an error of its own, that error is kept alongside (see
+//     CallerGone).
+//   - After the engine a policy was made with has begun Shutdown, the
+//     policy runs nothing and returns messages.ErrStopped. A fallback
+//     does not turn ErrStopped into its value by default (see
+//     actors/fallback).
+//   - A nil function is an error wrapping messages.ErrInvalidConfig,
+//     returned before any stage runs.
+//   - Bulwark's own refusals (messages.IsRefusal: circuit open, rate
+//     limited, bulkhead full, shed, backpressure, limit exceeded,
+//     stopped) are neutral: a guard records them as messages.Ignored
+//     (messages.ClassifyError) and the default retry predicate does not
+//     retry them. A Classify function chooses otherwise.
 type Policy[T any] interface {
 	Apply(ctx context.Context, next Next[T]) (T, error)
 }
@@ -20,16 +45,21 @@ type Policy[T any] interface {
 // inner stages and finally the user's function. It is a small value (never
 // allocated) and may be called many times, also from another goroutine.
 // Policies get theirs from a Composition; the zero Next has no function
-// and panics when called.
+// and returns an error wrapping messages.ErrInvalidConfig when called.
 type Next[T any] struct {
 	c  *Composition[T]
 	i  int
 	fn func(context.Context) (T, error)
 }
 
-// Call runs the rest of the chain with ctx.
+// Call runs the rest of the chain with ctx. The zero Next returns the
+// nil-function error.
 func (n Next[T]) Call(ctx context.Context) (T, error) {
 	if n.c == nil || n.i >= len(n.c.stages) {
+		if n.fn == nil {
+			var zero T
+			return zero, errNilFunc
+		}
 		return n.fn(ctx)
 	}
 	s := &n.c.stages[n.i]
@@ -177,7 +207,68 @@ func (c *Composition[T]) Len() int {
 }
 
 // Get runs fn under every stage of c and returns its result or the first
-// stage's error.
+// stage's error. A nil fn is an error wrapping messages.ErrInvalidConfig,
+// and no stage runs. A caller whose ctx ended before Get returned gets
+// zero and ctx's error (see Policy).
 func (c *Composition[T]) Get(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
-	return Next[T]{c: c, fn: fn}.Call(ctx)
+	var zero T
+	if fn == nil {
+		return zero, errNilFunc
+	}
+	v, err := Next[T]{c: c, fn: fn}.Call(ctx)
+	if ctx.Err() != nil {
+		return zero, CallerGone(ctx, err)
+	}
+	return v, err
+}
+
+// errNilFunc is the error for a nil function given to Get, Next or Run.
+var errNilFunc = messages.InvalidConfig("engine", "fn", nil, "must not be nil")
+
+// CallerGone is what a policy returns to a caller whose context has ended
+// (ctx.Err() != nil): ctx.Err() itself when last is nil or already matches
+// it, otherwise an error that wraps both ctx.Err() and last (the error the
+// call had returned, say the backend's), so errors.Is finds either. With a
+// live ctx it returns last.
+func CallerGone(ctx context.Context, last error) error {
+	cerr := ctx.Err()
+	switch {
+	case cerr == nil:
+		return last
+	case last == nil:
+		return cerr
+	case errors.Is(last, cerr):
+		return last
+	}
+	return fmt.Errorf("%w (last error: %w)", cerr, last)
+}
+
+// Deadliner is a Policy that runs every call it wraps under one absolute
+// end (timeout.ForDeadline's policy). A retry above it asks
+// Next.Deadline, so that it starts no attempt that would begin past that
+// end.
+type Deadliner interface {
+	// Deadline returns the end, and false when the policy has none.
+	Deadline() (time.Time, bool)
+}
+
+// Deadline returns the earliest end among the Deadliner policies below
+// (and including) n's stage, and false when there is none. It does not
+// look at a context's deadline.
+func (n Next[T]) Deadline() (time.Time, bool) {
+	var at time.Time
+	found := false
+	if n.c == nil {
+		return at, false
+	}
+	for i := n.i; i < len(n.c.stages); i++ {
+		d, ok := n.c.stages[i].policy.(Deadliner)
+		if !ok {
+			continue
+		}
+		if t, ok := d.Deadline(); ok && (!found || t.Before(at)) {
+			at, found = t, true
+		}
+	}
+	return at, found
 }

@@ -47,7 +47,15 @@ func (p Permit) Latency(c Clock) time.Duration {
 // Run is shorthand for acquiring g, calling fn and releasing g with the
 // outcome that classify gives fn's error (messages.ClassifyError when nil).
 // If fn panics, the permit is released as a failure and the panic goes on.
+// A nil g or fn is an error wrapping messages.ErrInvalidConfig (nothing is
+// acquired).
 func Run(ctx context.Context, g Guard, classify func(error) messages.Outcome, fn func(context.Context) error) error {
+	switch {
+	case g == nil:
+		return errNilGuard
+	case fn == nil:
+		return errNilFunc
+	}
 	p, err := g.Acquire(ctx)
 	if err != nil {
 		return err
@@ -66,3 +74,6 @@ func Run(ctx context.Context, g Guard, classify func(error) messages.Outcome, fn
 	g.Release(p, classify(err))
 	return err
 }
+
+// errNilGuard is Run's error for a nil Guard.
+var errNilGuard = messages.InvalidConfig("engine", "g", nil, "must not be nil")

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Timeout gives each call its own time limit. It is safe for concurrent use
@@ -27,15 +28,29 @@ func New(eng *engine.Engine, name string, cfg Config) (*Timeout, error) {
 // Config returns the configuration in force.
 func (t *Timeout) Config() Config { return t.cfg }
 
-// Execute runs fn with a context that ends after the timeout.
+// Execute runs fn with a context that ends after the timeout. A nil fn is
+// an error wrapping messages.ErrInvalidConfig; after the engine's Shutdown
+// it returns messages.ErrStopped without calling fn.
 func (t *Timeout) Execute(ctx context.Context, fn func(context.Context) error) error {
+	if fn == nil {
+		return nilFunc(Kind)
+	}
 	_, err := run(ctx, &t.l, t.cfg.Timeout, time.Time{}, errCall(fn))
 	return err
 }
 
-// Do runs fn under t and returns its result.
+// Do runs fn under t and returns its result, as Execute.
 func Do[T any](ctx context.Context, t *Timeout, fn func(context.Context) (T, error)) (T, error) {
+	if fn == nil {
+		var zero T
+		return zero, nilFunc(Kind)
+	}
 	return run(ctx, &t.l, t.cfg.Timeout, time.Time{}, fnCall[T](fn))
+}
+
+// nilFunc is the error for a nil function.
+func nilFunc(pattern string) error {
+	return messages.InvalidConfig(pattern, "fn", nil, "must not be nil")
 }
 
 // Policy is a Timeout or a Deadline as an engine.Policy[T].
@@ -51,6 +66,15 @@ func For[T any](t *Timeout) Policy[T] { return Policy[T]{t: t} }
 
 // ForDeadline returns d as an engine.Policy[T].
 func ForDeadline[T any](d *Deadline) Policy[T] { return Policy[T]{d: d} }
+
+// Deadline implements engine.Deadliner: a Deadline's end, and false for a
+// Timeout (each call has its own).
+func (p Policy[T]) Deadline() (time.Time, bool) {
+	if p.d != nil {
+		return p.d.at, true
+	}
+	return time.Time{}, false
+}
 
 // Apply implements engine.Policy: the rest of the chain runs under the
 // limit.
@@ -92,13 +116,21 @@ func (d *Deadline) Remaining() time.Duration {
 func (d *Deadline) Expired() bool { return !d.l.clock.Now().Before(d.at) }
 
 // Execute runs fn with a context that ends at the deadline; once it has
-// passed, fn does not run and the error's Reason is "expired".
+// passed, fn does not run and the error's Reason is "expired". A nil fn
+// and a stopped engine are as for Timeout.Execute.
 func (d *Deadline) Execute(ctx context.Context, fn func(context.Context) error) error {
+	if fn == nil {
+		return nilFunc(DeadlineKind)
+	}
 	_, err := run(ctx, &d.l, 0, d.at, errCall(fn))
 	return err
 }
 
-// DoBefore runs fn under d and returns its result.
+// DoBefore runs fn under d and returns its result, as Execute.
 func DoBefore[T any](ctx context.Context, d *Deadline, fn func(context.Context) (T, error)) (T, error) {
+	if fn == nil {
+		var zero T
+		return zero, nilFunc(DeadlineKind)
+	}
 	return run(ctx, &d.l, 0, d.at, fnCall[T](fn))
 }

@@ -71,9 +71,16 @@ func (c *lazyCtx) Err() error {
 }
 
 // Value looks in the derived context once made (so context.Cause works),
-// else in the parent.
+// else in the parent. After a call that never asked for Done has
+// returned, the parent's values stay visible: released answers only the
+// standard library's own lookup of its cancelled context (so Cause reports
+// Canceled), and every other key goes to the parent.
 func (c *lazyCtx) Value(key any) any {
-	if d := c.inner.Load(); d != nil {
+	if d := c.inner.Load(); d == released {
+		if v := released.ctx.Value(key); v != nil {
+			return v
+		}
+	} else if d != nil {
 		return d.ctx.Value(key)
 	}
 	return c.parent.Value(key)

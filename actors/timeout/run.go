@@ -7,6 +7,7 @@ import (
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 // limiter is what Timeout and Deadline share.
@@ -85,8 +86,12 @@ type outcome[T any] struct {
 }
 
 // run calls c with a context that ends rel after now (rel > 0) or at at.
+// After the engine's Shutdown it returns ErrStopped and does not call c.
 func run[T any, C caller[T]](ctx context.Context, l *limiter, rel time.Duration, at time.Time, c C) (T, error) {
 	var zero T
+	if l.eng.Stopped() {
+		return zero, messages.ErrStopped
+	}
 	start := l.clock.Now()
 	if rel > 0 {
 		at = start.Add(rel)
@@ -101,12 +106,14 @@ func run[T any, C caller[T]](ctx context.Context, l *limiter, rel time.Duration,
 		v, err := c.Call(lc)
 		fired := lc.fired()
 		lc.release()
-		return finish(l, v, err, fired, limit, start)
+		return finish(ctx, l, v, err, fired, limit, start)
 	}
 	dctx, cancel := l.derive(ctx, at)
-	ch := make(chan outcome[T], 1)
+	// The outcome travels by pointer: a channel's element is limited to
+	// 64 KiB, a result type is not.
+	ch := make(chan *outcome[T], 1)
 	go func() {
-		var o outcome[T]
+		o := new(outcome[T])
 		defer func() {
 			if o.panicked {
 				o.pv = recover()
@@ -117,7 +124,7 @@ func run[T any, C caller[T]](ctx context.Context, l *limiter, rel time.Duration,
 		o.v, o.err = c.Call(dctx)
 		o.panicked = false
 	}()
-	var o outcome[T]
+	var o *outcome[T]
 	select {
 	case o = <-ch:
 	case <-dctx.Done():
@@ -140,21 +147,26 @@ func run[T any, C caller[T]](ctx context.Context, l *limiter, rel time.Duration,
 	if o.panicked {
 		panic(o.pv)
 	}
-	return finish(l, o.v, o.err, fired, limit, start)
+	return finish(ctx, l, o.v, o.err, fired, limit, start)
 }
 
 func (l *limiter) fired(dctx context.Context) bool {
 	return dctx.Err() != nil && context.Cause(dctx) == l.cause
 }
 
-// finish turns what the function returned into what the caller gets.
-func finish[T any](l *limiter, v T, err error, fired bool, limit time.Duration, start time.Time) (T, error) {
+// finish turns what the function returned into what the caller gets: a
+// caller whose ctx ended first gets its error (engine.CallerGone), whatever
+// the function returned.
+func finish[T any](ctx context.Context, l *limiter, v T, err error, fired bool, limit time.Duration, start time.Time) (T, error) {
 	elapsed := l.clock.Since(start)
+	var zero T
 	switch {
 	case fired:
 		l.count(cTimedOut, elapsed)
-		var zero T
 		return zero, l.exceeded(limit, elapsed, "cancelled")
+	case ctx.Err() != nil:
+		l.count(cFailed, elapsed)
+		return zero, engine.CallerGone(ctx, err)
 	case err != nil:
 		l.count(cFailed, elapsed)
 		return v, err

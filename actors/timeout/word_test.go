@@ -1,0 +1,147 @@
+package timeout_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/timeout"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// newPair makes a 1 s Timeout and a Deadline 1 s after epoch on a fake
+// clock.
+func newPair(t *testing.T, coop bool) (*engine.Engine, *timeout.Timeout, *timeout.Deadline) {
+	t.Helper()
+	eng, _ := newEngine(t)
+	to := newTimeout(t, eng, timeout.Config{Timeout: time.Second, Cooperative: coop})
+	d, err := timeout.NewDeadline(eng, "d", timeout.DeadlineConfig{At: epoch.Add(time.Second), Cooperative: coop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng, to, d
+}
+
+// After the engine's Shutdown, every Timeout and Deadline made with it
+// returns ErrStopped without running the function, in both modes and
+// through every entry point.
+func TestStoppedEngineRunsNothing(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			eng, to, d := newPair(t, m.coop)
+			if err := eng.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			calls := 0
+			fn := func(context.Context) (int, error) { calls++; return 1, nil }
+			ctx := context.Background()
+			entries := []struct {
+				name string
+				run  func() (int, error)
+			}{
+				{"Timeout.Execute", func() (int, error) {
+					return 0, to.Execute(ctx, func(ctx context.Context) error { _, err := fn(ctx); return err })
+				}},
+				{"Do", func() (int, error) { return timeout.Do(ctx, to, fn) }},
+				{"For", func() (int, error) { return engine.Chain(engine.UsePolicy(timeout.For[int](to))).Get(ctx, fn) }},
+				{"Deadline.Execute", func() (int, error) {
+					return 0, d.Execute(ctx, func(ctx context.Context) error { _, err := fn(ctx); return err })
+				}},
+				{"DoBefore", func() (int, error) { return timeout.DoBefore(ctx, d, fn) }},
+				{"ForDeadline", func() (int, error) {
+					return engine.Chain(engine.UsePolicy(timeout.ForDeadline[int](d))).Get(ctx, fn)
+				}},
+			}
+			for _, e := range entries {
+				v, err := e.run()
+				if v != 0 || !errors.Is(err, messages.ErrStopped) {
+					t.Errorf("%s: got %v, %v; want 0, ErrStopped", e.name, v, err)
+				}
+			}
+			if calls != 0 {
+				t.Fatalf("got %d calls of the function, want 0", calls)
+			}
+		})
+	}
+}
+
+type ctxKey struct{}
+
+// The context a function received keeps its parent's values after the
+// call returned, as context.WithTimeout's does.
+func TestCallContextKeepsValuesAfterReturn(t *testing.T) {
+	for _, m := range modes {
+		for _, waits := range []bool{false, true} {
+			t.Run(m.name, func(t *testing.T) {
+				eng, _ := newEngine(t)
+				to := newTimeout(t, eng, timeout.Config{Timeout: time.Second, Cooperative: m.coop})
+				parent := context.WithValue(context.Background(), ctxKey{}, "v")
+				var kept context.Context
+				err := to.Execute(parent, func(ctx context.Context) error {
+					if waits {
+						_ = ctx.Done() // makes the cooperative mode's derived context
+					}
+					kept = ctx
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := []any{kept.Value(ctxKey{}), context.WithoutCancel(kept).Value(ctxKey{})}
+				if got[0] != "v" || got[1] != "v" {
+					t.Fatalf("waits %v: got values %v after return, want [v v]", waits, got)
+				}
+				if kept.Err() == nil || context.Cause(kept) == nil {
+					t.Fatalf("waits %v: got a live context after return, want it ended", waits)
+				}
+			})
+		}
+	}
+}
+
+// A caller whose context ended before the call returned gets ctx.Err(),
+// whatever the function returned, and the function's own error is kept
+// alongside (errors.Is finds both).
+func TestCallerWhoGaveUpGetsContextError(t *testing.T) {
+	errBackend := errors.New("backend")
+	for _, m := range modes {
+		for _, ret := range []error{nil, errBackend} {
+			t.Run(m.name, func(t *testing.T) {
+				eng, _ := newEngine(t)
+				to := newTimeout(t, eng, timeout.Config{Timeout: time.Second, Cooperative: m.coop})
+				ctx, cancel := context.WithCancel(context.Background())
+				v, err := timeout.Do(ctx, to, func(fctx context.Context) (int, error) {
+					cancel()
+					<-fctx.Done()
+					return 7, ret
+				})
+				if v != 0 || !errors.Is(err, context.Canceled) {
+					t.Fatalf("function returned 7, %v: got %v, %v; want 0, context.Canceled", ret, v, err)
+				}
+				if ret != nil && m.coop && !errors.Is(err, errBackend) {
+					t.Fatalf("got %v, want the function's error kept", err)
+				}
+			})
+		}
+	}
+}
+
+// A nil function is an error that names it, not a nil dereference.
+func TestNilFunction(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			_, to, d := newPair(t, m.coop)
+			ctx := context.Background()
+			_, errDo := timeout.Do[int](ctx, to, nil)
+			_, errBefore := timeout.DoBefore[int](ctx, d, nil)
+			for i, err := range []error{to.Execute(ctx, nil), errDo, d.Execute(ctx, nil), errBefore} {
+				var ce *messages.ConfigError
+				if !errors.Is(err, messages.ErrInvalidConfig) || !errors.As(err, &ce) || ce.Field != "fn" {
+					t.Errorf("entry %d: got %v, want a ConfigError for fn", i, err)
+				}
+			}
+		})
+	}
+}
