@@ -16,4 +16,10 @@
 // they were published. Callback handlers registered with On run in a
 // goroutine of their own, never in the publisher's, so a handler that calls
 // back into the pattern that published cannot deadlock it.
+//
+// Shutdown stops the stream's goroutine with a signal, never by closing a
+// channel that others send on, so Subscribe, On and Subscription.Close may
+// race it freely: afterwards they return messages.ErrStopped or do nothing.
+// It waits for the handlers until its context ends and names those that
+// did not return; a handler that shuts the stream down is not waited for.
 package eventstream

@@ -1,6 +1,9 @@
 package eventstream
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,32 +26,42 @@ const lagNoticeEvery = time.Second
 type Options struct {
 	// OnHandlerPanic, if set, is called (in the handler's goroutine) with
 	// the value of a panic recovered from a callback registered with On.
-	// The handler keeps receiving events afterwards.
+	// The handler keeps receiving events afterwards. A panic in
+	// OnHandlerPanic itself is recovered and dropped.
 	OnHandlerPanic func(sub *Subscription, recovered any)
 }
 
 // Stream fans events out to subscriptions. It is safe for concurrent use by
-// any number of publishers and subscribers. New starts its goroutine; Close
-// stops it, closes every subscription and waits for the handlers started by
-// On to return.
+// any number of publishers and subscribers. New starts its goroutine;
+// Shutdown (or Close) stops it, closes every subscription and waits for the
+// handlers started by On to return.
 type Stream struct {
 	opts Options
 	// subs is the immutable list of live subscriptions, written only by
 	// the stream's goroutine; nil when there are none.
 	subs    atomic.Pointer[[]*Subscription]
-	control chan command
+	control chan command  // never closed
+	quit    chan struct{} // closed by Shutdown; nobody sends on it
 	stopped chan struct{} // closed when the goroutine has exited
-	closing atomic.Bool
 	once    sync.Once
-	// handlers counts the goroutines started by On.
-	handlers sync.WaitGroup
+	// handlers lists every handler started by On that may still run;
+	// written by the loop, read by Shutdown after stopped is closed.
+	handlers []*handler
 	nextID   atomic.Uint64
 }
 
+// handler is one goroutine started by OnFilter.
+type handler struct {
+	sub  *Subscription
+	goid atomic.Uint64 // its goroutine's id, once it has started
+	done chan struct{} // closed when it returns
+}
+
 type command struct {
-	add    *Subscription
-	remove *Subscription
-	ack    chan struct{}
+	add     *Subscription
+	handler *handler // with add: the subscription's handler, if any
+	remove  *Subscription
+	ack     chan struct{}
 }
 
 // New starts a Stream.
@@ -56,20 +69,34 @@ func New(opts Options) *Stream {
 	s := &Stream{
 		opts:    opts,
 		control: make(chan command),
+		quit:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
 	go s.loop()
 	return s
 }
 
-// loop owns the subscription list.
+// loop owns the subscription list and the handler list.
 func (s *Stream) loop() {
 	defer close(s.stopped)
 	var live []*Subscription
-	for cmd := range s.control {
+	for {
+		var cmd command
+		select {
+		case cmd = <-s.control:
+		case <-s.quit:
+			s.subs.Store(nil)
+			for _, sub := range live {
+				sub.shut()
+			}
+			return
+		}
 		switch {
 		case cmd.add != nil:
 			live = append(live[:len(live):len(live)], cmd.add)
+			if cmd.handler != nil {
+				s.handlers = append(running(s.handlers), cmd.handler)
+			}
 		case cmd.remove != nil:
 			next := make([]*Subscription, 0, len(live))
 			for _, sub := range live {
@@ -87,19 +114,31 @@ func (s *Stream) loop() {
 		}
 		close(cmd.ack)
 	}
-	s.subs.Store(nil)
-	for _, sub := range live {
-		sub.shut()
+}
+
+// running keeps the handlers of hs that have not returned, in place.
+func running(hs []*handler) []*handler {
+	kept := hs[:0]
+	for _, h := range hs {
+		select {
+		case <-h.done:
+		default:
+			kept = append(kept, h)
+		}
 	}
+	clear(hs[len(kept):])
+	return kept
 }
 
 // send delivers a command to the loop and waits until it is applied. It
-// reports false when the stream is closed.
+// reports false when the stream is stopping or stopped.
 func (s *Stream) send(cmd command) bool {
-	if s.closing.Load() {
-		return false
-	}
 	cmd.ack = make(chan struct{})
+	select {
+	case <-s.quit:
+		return false
+	default:
+	}
 	select {
 	case s.control <- cmd:
 		<-cmd.ack
@@ -177,8 +216,13 @@ func (s *Stream) noticeLag(sub *Subscription, dropped *Event) {
 
 // Subscribe returns a subscription that receives the events matching f on a
 // channel with room for buffer events. buffer must be in [1, MaxBuffer];
-// any other value is a *messages.ConfigError.
+// any other value is a *messages.ConfigError. After Shutdown it returns
+// messages.ErrStopped.
 func (s *Stream) Subscribe(f Filter, buffer int) (*Subscription, error) {
+	return s.subscribe(f, buffer, nil)
+}
+
+func (s *Stream) subscribe(f Filter, buffer int, h *handler) (*Subscription, error) {
 	if err := CheckBuffer("eventstream", "buffer", buffer); err != nil {
 		return nil, err
 	}
@@ -188,7 +232,10 @@ func (s *Stream) Subscribe(f Filter, buffer int) (*Subscription, error) {
 		filter: f.clone(),
 		ch:     make(chan Event, buffer),
 	}
-	if !s.send(command{add: sub}) {
+	if h != nil {
+		h.sub = sub
+	}
+	if !s.send(command{add: sub, handler: h}) {
 		return nil, messages.ErrStopped
 	}
 	return sub, nil
@@ -204,18 +251,20 @@ func (s *Stream) On(t Type, fn func(Event)) (*Subscription, error) {
 // OnFilter calls fn with every event matching f, in a goroutine of its own.
 // Events fn cannot keep up with are dropped and counted as for Subscribe. A
 // panic in fn is recovered (and passed to Options.OnHandlerPanic); fn keeps
-// being called for later events.
+// being called for later events. Once the subscription is closed, fn is
+// called for the events already buffered and then its goroutine ends.
 func (s *Stream) OnFilter(f Filter, buffer int, fn func(Event)) (*Subscription, error) {
 	if fn == nil {
 		return nil, messages.InvalidConfig("eventstream", "fn", "nil", "must be a function")
 	}
-	sub, err := s.Subscribe(f, buffer)
+	h := &handler{done: make(chan struct{})}
+	sub, err := s.subscribe(f, buffer, h)
 	if err != nil {
 		return nil, err
 	}
-	s.handlers.Add(1)
 	go func() {
-		defer s.handlers.Done()
+		defer close(h.done)
+		h.goid.Store(goid())
 		for e := range sub.ch {
 			s.call(sub, fn, e)
 		}
@@ -226,24 +275,55 @@ func (s *Stream) OnFilter(f Filter, buffer int, fn func(Event)) (*Subscription, 
 func (s *Stream) call(sub *Subscription, fn func(Event), e Event) {
 	defer func() {
 		if v := recover(); v != nil && s.opts.OnHandlerPanic != nil {
-			s.opts.OnHandlerPanic(sub, v)
+			s.reportPanic(sub, v)
 		}
 	}()
 	fn(e)
 }
 
-// Close stops the stream: every subscription is closed (its channel too)
-// and Close waits for the handlers started by On to return. It is
-// idempotent and safe to call from many goroutines; it must not be called
-// from inside a handler.
-func (s *Stream) Close() {
-	s.once.Do(func() {
-		s.closing.Store(true)
-		close(s.control)
-	})
-	<-s.stopped
-	s.handlers.Wait()
+// reportPanic passes v to OnHandlerPanic; a panic there is dropped, so that
+// a broken hook (a logger that panics too) never takes the process down.
+func (s *Stream) reportPanic(sub *Subscription, v any) {
+	defer func() { _ = recover() }()
+	s.opts.OnHandlerPanic(sub, v)
 }
+
+// Shutdown stops the stream: every subscription is closed (its channel
+// too; events already buffered can still be read), later Subscribe and On
+// calls return messages.ErrStopped, and Shutdown waits until ctx ends for
+// the handlers started by On to return. A handler that calls Shutdown (or
+// Close) is not waited for by that call. If ctx ends first, Shutdown
+// returns an error that names the handlers still running and wraps
+// ctx.Err(); they end on their own once their calls return. Shutdown is
+// idempotent and safe to call from many goroutines.
+func (s *Stream) Shutdown(ctx context.Context) error {
+	s.once.Do(func() { close(s.quit) })
+	<-s.stopped // the loop never blocks, so this wait is short
+	self := goid()
+	var stuck []string
+	for _, h := range s.handlers {
+		if self != 0 && h.goid.Load() == self {
+			continue
+		}
+		select {
+		case <-h.done:
+		case <-ctx.Done():
+			select {
+			case <-h.done:
+			default:
+				stuck = append(stuck, h.sub.Name())
+			}
+		}
+	}
+	if len(stuck) > 0 {
+		return fmt.Errorf("eventstream: handlers still running at shutdown: %s: %w", strings.Join(stuck, ", "), ctx.Err())
+	}
+	return nil
+}
+
+// Close is Shutdown with no deadline: it waits for every handler but the
+// caller's own.
+func (s *Stream) Close() { _ = s.Shutdown(context.Background()) }
 
 // CheckBuffer returns a *messages.ConfigError, naming pattern and field,
 // unless buffer is in [1, MaxBuffer]. Components that take a subscription
