@@ -69,7 +69,7 @@ func (b *Bulkhead) enqueue(m enqueue) reply {
 	// back first and reads waiting second, so either we see its slot or it
 	// sees us and kicks.
 	b.waiting.Store(int64(b.q.Len() + 1))
-	if b.q.Len() == 0 && b.take() {
+	if b.q.Len() == 0 && b.pool.Take() {
 		b.waiting.Store(0)
 		return reply{granted: true}
 	}
@@ -87,7 +87,7 @@ func (b *Bulkhead) enqueue(m enqueue) reply {
 // drain hands free slots to waiters, oldest first.
 func (b *Bulkhead) drain() {
 	for b.q.Len() > 0 {
-		if !b.take() {
+		if !b.pool.Take() {
 			b.waiting.Store(int64(b.q.Len()))
 			return
 		}

@@ -21,6 +21,13 @@
 // out of the pool and hands them to the head of the queue, one waiter a
 // slot, over the waiter's own channel.
 //
+// Permits are tokens: every grant is recorded in a ledger
+// (actors/internal/waitq.Ledger) under a token that names this bulkhead,
+// a slot and that slot's grant sequence, one compare-and-swap to record and
+// one to take back. A Release of a permit that is not held — released
+// already, the zero Permit, a permit of another instance — frees nothing
+// and is counted in Stats.Misused.
+//
 // Fairness: while anybody waits in the queue, the fast path is closed (the
 // actor publishes the queue's length in an atomic that Acquire reads
 // first), so a token freed by Release goes to the oldest waiter, never to a

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
@@ -17,22 +18,22 @@ type behavior = engine.Behavior[request, reply]
 // concurrent use; its actor stops with the engine, after which every call
 // returns messages.ErrStopped.
 type Bulkhead struct {
-	eng   *engine.Engine
-	name  string
-	cfg   Config
-	max   int64
-	actor *engine.Actor[request, reply]
+	eng     *engine.Engine
+	name    string
+	cfg     Config
+	actor   *engine.Actor[request, reply]
+	permits *waitq.Ledger // every permit granted and not yet released
 
 	// Read on every Acquire, written rarely: kept apart from the counters
 	// every grant writes, so that the writes do not evict them.
 	waiting atomic.Int64 // owner-written: queue length
 	peak    atomic.Int64
 	_       [48]byte
-	// Written on every grant, on one cache line: free is the pool (the
-	// number of free slots, 0..max), accepted counts grants.
-	free     atomic.Int64
+	// Written on every grant, on one cache line: pool is the count of
+	// free slots, accepted counts grants.
+	pool     waitq.Pool
 	accepted atomic.Uint64
-	_        [48]byte
+	_        [40]byte
 
 	cancelled atomic.Uint64
 	rejected  [nReasons]atomic.Uint64
@@ -58,8 +59,8 @@ func New(eng *engine.Engine, name string, cfg Config) (*Bulkhead, error) {
 		return nil, err
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Bulkhead, supervisor.Service, error) {
-		b := &Bulkhead{eng: eng, name: name, cfg: full, max: int64(full.MaxConcurrent), waiters: map[uint64]chan struct{}{}}
-		b.free.Store(b.max)
+		b := &Bulkhead{eng: eng, name: name, cfg: full, permits: waitq.NewLedger(), waiters: map[uint64]chan struct{}{}}
+		b.pool.Set(full.MaxConcurrent)
 		b.actor = engine.NewActor(0, b.newOwner)
 		return b, b.actor, nil
 	})
@@ -69,18 +70,17 @@ func New(eng *engine.Engine, name string, cfg Config) (*Bulkhead, error) {
 func (b *Bulkhead) Name() string { return b.name }
 
 // Acquire asks for a slot. It returns a Permit to hand to Release exactly
-// once, or a *messages.RejectedError wrapping ErrFull (ReasonQueueFull or
+// once (a permit is a token: see Release), or a *messages.RejectedError wrapping ErrFull (ReasonQueueFull or
 // ReasonWaitTimeout), ctx.Err() if ctx ends while the call waits in the
 // queue, or messages.ErrStopped. When it returns an error the caller holds
 // no slot.
 func (b *Bulkhead) Acquire(ctx context.Context) (engine.Permit, error) {
-	if b.waiting.Load() == 0 && b.take() {
+	if b.waiting.Load() == 0 && b.pool.Take() {
 		if err := b.actor.Err(); err != nil {
-			b.put()
+			b.pool.Put()
 			return engine.Permit{}, err
 		}
-		b.admitted()
-		return engine.Permit{}, nil
+		return b.admitted(), nil
 	}
 	return b.wait(ctx)
 }
@@ -89,9 +89,8 @@ func (b *Bulkhead) Acquire(ctx context.Context) (engine.Permit, error) {
 // waits for one, and reports whether it did. It counts nothing when it
 // fails.
 func (b *Bulkhead) TryAcquire() (engine.Permit, bool) {
-	if b.waiting.Load() == 0 && b.actor.Err() == nil && b.take() {
-		b.admitted()
-		return engine.Permit{}, true
+	if b.waiting.Load() == 0 && b.actor.Err() == nil && b.pool.Take() {
+		return b.admitted(), true
 	}
 	return engine.Permit{}, false
 }
@@ -117,8 +116,7 @@ func (b *Bulkhead) wait(ctx context.Context) (engine.Permit, error) {
 	case err != nil:
 		return engine.Permit{}, err
 	case r.granted:
-		b.admitted()
-		return engine.Permit{}, nil
+		return b.admitted(), nil
 	case !r.queued:
 		return engine.Permit{}, b.reject(ReasonQueueFull)
 	}
@@ -130,8 +128,7 @@ func (b *Bulkhead) wait(ctx context.Context) (engine.Permit, error) {
 	}
 	select {
 	case <-ch:
-		b.admitted()
-		return engine.Permit{}, nil
+		return b.admitted(), nil
 	case <-ctx.Done():
 		return engine.Permit{}, b.leave(r.id, ch, ctx.Err())
 	case <-expired:
@@ -149,7 +146,7 @@ func (b *Bulkhead) leave(id uint64, ch chan struct{}, cause error) error {
 	if err != nil || !r.removed {
 		select {
 		case <-ch:
-			b.Release(engine.Permit{}, messages.Ignored)
+			b.giveBack()
 		default:
 		}
 	}
@@ -163,17 +160,22 @@ func (b *Bulkhead) leave(id uint64, ch chan struct{}, cause error) error {
 	return b.reject(ReasonWaitTimeout)
 }
 
-// Release gives a slot back; the outcome is not used. A slot goes back to
-// the pool and, when callers wait, the actor hands it to the oldest one.
-// Releasing more slots than were granted is ignored (the pool never holds
-// more than MaxConcurrent). It never blocks.
-func (b *Bulkhead) Release(_ engine.Permit, _ messages.Outcome) {
-	if !b.put() {
-		return
+// Release gives the slot of p back; the outcome is not used. The slot
+// goes back to the pool and, when callers wait, the actor hands it to the
+// oldest one. A permit is a token: releasing one that is not held —
+// released already, the zero Permit, a permit of another instance — frees
+// nothing and is counted in Stats.Misused. It never blocks.
+func (b *Bulkhead) Release(p engine.Permit, _ messages.Outcome) {
+	if b.permits.Redeem(p.Token) {
+		b.giveBack()
 	}
-	// Give the slot back first, look for waiters second (see enqueue). If
-	// the mailbox is full the actor is busy and drains after that batch.
-	if b.waiting.Load() > 0 {
+}
+
+// giveBack puts a slot back into the pool and kicks the actor when callers
+// wait: the slot first, the waiters second (see enqueue). If the mailbox
+// is full the actor is busy and drains after that batch.
+func (b *Bulkhead) giveBack() {
+	if b.pool.Put() && b.waiting.Load() > 0 {
 		b.actor.TryTell(kick{})
 	}
 }
@@ -204,38 +206,13 @@ func Do[T any](ctx context.Context, b *Bulkhead, fn func(context.Context) (T, er
 
 // active is the number of slots taken: held by callers, or on their way to
 // a waiter.
-func (b *Bulkhead) active() int { return int(b.max - b.free.Load()) }
+func (b *Bulkhead) active() int { return b.pool.InUse() }
 
-// take takes a free slot from the pool, if there is one.
-func (b *Bulkhead) take() bool {
-	for {
-		f := b.free.Load()
-		if f <= 0 {
-			return false
-		}
-		if b.free.CompareAndSwap(f, f-1) {
-			return true
-		}
-	}
-}
-
-// put gives a slot back to the pool, unless the pool is full (a Release
-// without a grant).
-func (b *Bulkhead) put() bool {
-	for {
-		f := b.free.Load()
-		if f >= b.max {
-			return false
-		}
-		if b.free.CompareAndSwap(f, f+1) {
-			return true
-		}
-	}
-}
-
-// admitted counts a grant, raises the peak and publishes bulkhead_accepted
-// (Count: active slots, Max: MaxConcurrent).
-func (b *Bulkhead) admitted() {
+// admitted records a grant, whose slot the caller took: it issues the
+// permit, counts the grant, raises the peak and publishes
+// bulkhead_accepted (Count: active slots, Max: MaxConcurrent).
+func (b *Bulkhead) admitted() engine.Permit {
+	p := engine.Permit{Token: b.permits.Grant()}
 	b.accepted.Add(1)
 	a := int64(b.active())
 	for p := b.peak.Load(); a > p && !b.peak.CompareAndSwap(p, a); p = b.peak.Load() {
@@ -244,6 +221,7 @@ func (b *Bulkhead) admitted() {
 		b.eng.Publish(eventstream.Event{Type: eventstream.EventBulkheadAccepted, Pattern: Kind, Name: b.name,
 			Fields: eventstream.Fields{Count: a, Max: int64(b.cfg.MaxConcurrent)}})
 	}
+	return p
 }
 
 // reject counts a rejection, publishes bulkhead_rejected (Reason, Count:

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/bulkhead"
+	"github.com/bulwark-go/bulwark/actors/internal/waitq/waitqtest"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/messages"
@@ -51,18 +52,35 @@ func waitQueued(t testing.TB, b *bulkhead.Bulkhead, n int) {
 	}
 }
 
+// held keeps the permits the helpers were granted, for releaseN.
+var held waitqtest.Holdings
+
 func acquireN(t testing.TB, b *bulkhead.Bulkhead, n int) {
 	t.Helper()
 	for i := range n {
-		if _, err := b.Acquire(context.Background()); err != nil {
+		p, err := b.Acquire(context.Background())
+		if err != nil {
 			t.Fatalf("Acquire #%d: %v", i+1, err)
 		}
+		held.Put(b, p)
 	}
 }
 
+// tryAcquire is TryAcquire, keeping the permit for releaseN.
+func tryAcquire(b *bulkhead.Bulkhead) bool {
+	p, ok := b.TryAcquire()
+	if ok {
+		held.Put(b, p)
+	}
+	return ok
+}
+
+// releaseN releases n of the permits the helpers were granted, oldest
+// first (the zero Permit, a misuse, when none is left).
 func releaseN(b *bulkhead.Bulkhead, n int) {
 	for range n {
-		b.Release(engine.Permit{}, messages.Success)
+		p, _ := held.Take(b)
+		b.Release(p, messages.Success)
 	}
 }
 
@@ -98,7 +116,10 @@ type result struct {
 func acquireAsync(ctx context.Context, b *bulkhead.Bulkhead, i int) <-chan result {
 	ch := make(chan result, 1)
 	go func() {
-		_, err := b.Acquire(ctx)
+		p, err := b.Acquire(ctx)
+		if err == nil {
+			held.Put(b, p)
+		}
 		ch <- result{i, err}
 	}()
 	return ch

@@ -22,6 +22,10 @@ type Stats struct {
 	// Cancelled counts callers whose context ended while they waited, or
 	// had ended before a full bulkhead would have queued them.
 	Cancelled uint64
+	// Misused counts Releases of a permit that was not held (released
+	// already, the zero Permit, a permit of another instance): each freed
+	// nothing, and each is a bug in the caller.
+	Misused uint64
 }
 
 // Stats returns the bulkhead's figures; it asks the actor for the queue's
@@ -32,7 +36,7 @@ func (b *Bulkhead) Stats(ctx context.Context) (Stats, error) {
 		return Stats{}, err
 	}
 	st := Stats{Name: b.name, Active: b.active(), PeakActive: int(b.peak.Load()), MaxConcurrent: b.cfg.MaxConcurrent,
-		Waiting: r.n, MaxWaiting: b.cfg.MaxWaiting, Accepted: b.accepted.Load(), Cancelled: b.cancelled.Load(),
+		Waiting: r.n, MaxWaiting: b.cfg.MaxWaiting, Accepted: b.accepted.Load(), Cancelled: b.cancelled.Load(), Misused: b.permits.Misused(),
 		RejectedBy: make(map[string]uint64, nReasons)}
 	for i, reason := range reasons {
 		n := b.rejected[i].Load()
