@@ -79,13 +79,9 @@ func (s *Shedder) enqueue(m enqueue) reply {
 	// slot back first and looks at waiting second, so either we see its
 	// slot or it sees us and kicks.
 	s.waiting.Store(int64(s.q.len() + 1))
-	if s.q.len() == 0 {
-		select {
-		case <-s.pool:
-			s.waiting.Store(0)
-			return reply{granted: true}
-		default:
-		}
+	if s.q.len() == 0 && s.pool.Take() {
+		s.waiting.Store(0)
+		return reply{granted: true}
 	}
 	id := s.next
 	s.next++
@@ -107,9 +103,7 @@ func (s *Shedder) enqueue(m enqueue) reply {
 // drain hands free slots to waiters in priority order.
 func (s *Shedder) drain() {
 	for s.q.len() > 0 {
-		select {
-		case <-s.pool:
-		default:
+		if !s.pool.Take() {
 			s.waiting.Store(int64(s.q.len()))
 			return
 		}

@@ -46,9 +46,13 @@
 //
 // # Concurrency
 //
-// A Shedder is safe for concurrent use. Its slots are a channel of
-// MaxInFlight permits: a call takes one and gives it back without a round
-// trip to the shedder's actor. The actor (one goroutine owned by the
+// A Shedder is safe for concurrent use. Its slots are a count of free
+// slots that a call takes and gives back by compare-and-swap, without a
+// round trip to the shedder's actor; making a shedder does no work
+// proportional to MaxInFlight. Permits are tokens: every grant is recorded
+// in a ledger (actors/internal/waitq.Ledger), and a Release of a permit
+// that is not held — released already, the zero Permit, a permit of
+// another instance — frees nothing and is counted in Stats.Misused. The actor (one goroutine owned by the
 // engine's supervisor, ending at Shutdown) owns the queue and hands freed
 // permits to waiters in priority order; while anyone waits, new arrivals go
 // through it too so nobody jumps the queue. A waiter whose context ends

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 
+	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
@@ -18,13 +19,15 @@ type behavior = engine.Behavior[request, reply]
 // concurrent use; its actor stops with the engine, after which every call
 // returns messages.ErrStopped.
 type Shedder struct {
-	eng    *engine.Engine
-	name   string
-	cfg    Config
-	max    int
-	pool   chan struct{} // free slots
-	signal Signal
-	actor  *engine.Actor[request, reply]
+	eng     *engine.Engine
+	name    string
+	cfg     Config
+	max     int
+	signal  Signal
+	actor   *engine.Actor[request, reply]
+	permits *waitq.Ledger // every permit granted and not yet released
+
+	pool waitq.Pool // free slots
 
 	waiting atomic.Int64  // owner-written: queue length
 	level   atomic.Uint32 // owner-written: last published LoadLevel
@@ -57,6 +60,10 @@ type Stats struct {
 	// Shed counts every call shed; ShedBy counts them by reason.
 	Shed   uint64
 	ShedBy map[string]uint64
+	// Misused counts Releases of a permit that was not held (released
+	// already, the zero Permit, a permit of another instance): each freed
+	// nothing, and each is a bug in the caller.
+	Misused uint64
 }
 
 var reasons = [...]string{ReasonLowPriority, ReasonSignal, ReasonAtCapacity, ReasonQueueFull, ReasonDisplaced}
@@ -76,11 +83,9 @@ func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Shedder, supervisor.Service, error) {
 		s := &Shedder{eng: eng, name: name, cfg: full, max: full.MaxInFlight, signal: full.Signal,
-			pool: make(chan struct{}, full.MaxInFlight), waiters: map[uint64]chan bool{}}
+			permits: waitq.NewLedger(), waiters: map[uint64]chan bool{}}
+		s.pool.Set(full.MaxInFlight)
 		s.q.max = full.MaxQueue
-		for range full.MaxInFlight {
-			s.pool <- struct{}{}
-		}
 		s.actor = engine.NewActor(0, s.newOwner)
 		return s, s.actor, nil
 	})
@@ -114,13 +119,8 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 	if r := shedFor(p, LevelOf(inflight, s.max), sig); r != "" {
 		return engine.Permit{}, s.shedding(p, r)
 	}
-	if s.waiting.Load() == 0 {
-		select {
-		case <-s.pool:
-			s.admitted(p)
-			return engine.Permit{}, nil
-		default:
-		}
+	if s.waiting.Load() == 0 && s.pool.Take() {
+		return s.admitted(p), nil
 	}
 	if p == messages.Low {
 		return engine.Permit{}, s.shedding(p, ReasonAtCapacity)
@@ -139,8 +139,7 @@ func (s *Shedder) wait(ctx context.Context, p messages.Priority) (engine.Permit,
 	}
 	switch {
 	case r.granted:
-		s.admitted(p)
-		return engine.Permit{}, nil
+		return s.admitted(p), nil
 	case !r.queued:
 		return engine.Permit{}, s.shedding(p, r.reason)
 	}
@@ -157,7 +156,7 @@ func (s *Shedder) wait(ctx context.Context, p messages.Priority) (engine.Permit,
 		select {
 		case ok := <-ch:
 			if ok {
-				s.Release(engine.Permit{}, messages.Ignored)
+				s.giveBack()
 			}
 		default:
 		}
@@ -171,17 +170,23 @@ func (s *Shedder) verdict(p messages.Priority, ok bool) (engine.Permit, error) {
 	if !ok {
 		return engine.Permit{}, s.shedding(p, ReasonDisplaced)
 	}
-	s.admitted(p)
-	return engine.Permit{}, nil
+	return s.admitted(p), nil
 }
 
-// Release gives the slot of p back; the outcome is not used. Releasing
-// more slots than were granted is ignored (the pool never exceeds
-// MaxInFlight). It never blocks.
-func (s *Shedder) Release(_ engine.Permit, _ messages.Outcome) {
-	select {
-	case s.pool <- struct{}{}:
-	default:
+// Release gives the slot of p back; the outcome is not used. A permit is a
+// token: releasing one that is not held — released already, the zero
+// Permit, a permit of another instance — frees nothing and is counted in
+// Stats.Misused. It never blocks.
+func (s *Shedder) Release(p engine.Permit, _ messages.Outcome) {
+	if s.permits.Redeem(p.Token) {
+		s.giveBack()
+	}
+}
+
+// giveBack puts a slot back into the pool and kicks the actor when
+// callers wait.
+func (s *Shedder) giveBack() {
+	if !s.pool.Put() {
 		return
 	}
 	// Give the slot back first, look for waiters second (see enqueue).
@@ -239,7 +244,8 @@ func (s *Shedder) Stats(ctx context.Context) (Stats, error) {
 	inflight := s.inflight()
 	st := Stats{Name: s.name, InFlight: inflight, MaxInFlight: s.max, Queued: r.n, MaxQueue: s.cfg.MaxQueue,
 		Level: s.levelAt(inflight), SignalLevel: s.signalLevel(),
-		Utilization: float64(inflight) * 100 / float64(s.max), ShedBy: make(map[string]uint64, nReasons)}
+		Utilization: float64(inflight) * 100 / float64(s.max), ShedBy: make(map[string]uint64, nReasons),
+		Misused: s.permits.Misused()}
 	for i, reason := range reasons {
 		n := s.shed[i].Load()
 		st.Shed += n
@@ -248,7 +254,7 @@ func (s *Shedder) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-func (s *Shedder) inflight() int { return cap(s.pool) - len(s.pool) }
+func (s *Shedder) inflight() int { return s.pool.InUse() }
 
 func (s *Shedder) signalLevel() LoadLevel {
 	if s.signal == nil {
@@ -268,9 +274,11 @@ func (s *Shedder) noteLevel(inflight int) {
 	}
 }
 
-// admitted records a grant: request_accepted (Count: in-flight, Max:
+// admitted records a grant whose slot the caller took: it issues the
+// permit and publishes request_accepted (Count: in-flight, Max:
 // MaxInFlight, Key: priority, NewState: load level).
-func (s *Shedder) admitted(p messages.Priority) {
+func (s *Shedder) admitted(p messages.Priority) engine.Permit {
+	permit := engine.Permit{Token: s.permits.Grant()}
 	inflight := s.inflight()
 	s.noteLevel(inflight)
 	if s.eng.Events().HasSubscribers() {
@@ -278,6 +286,7 @@ func (s *Shedder) admitted(p messages.Priority) {
 			Fields: eventstream.Fields{Key: p.String(), Count: int64(inflight), Max: int64(s.max),
 				NewState: s.levelAt(inflight).String()}})
 	}
+	return permit
 }
 
 // shedding counts a rejection, publishes request_shed (as request_accepted

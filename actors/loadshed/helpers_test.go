@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/waitq/waitqtest"
 	"github.com/bulwark-go/bulwark/actors/loadshed"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
@@ -53,19 +54,40 @@ func waitQueued(t testing.TB, s *loadshed.Shedder, n int) {
 	}
 }
 
+// held keeps the permits the helpers were granted, for releaseN.
+var held waitqtest.Holdings
+
+// acquire is s.Acquire, keeping a granted permit for releaseN.
+func acquire(s *loadshed.Shedder, ctx context.Context) (engine.Permit, error) {
+	return acquirePriority(s, ctx, messages.Normal)
+}
+
+// acquirePriority is s.AcquirePriority, keeping a granted permit for
+// releaseN.
+func acquirePriority(s *loadshed.Shedder, ctx context.Context, pr messages.Priority) (engine.Permit, error) {
+	p, err := s.AcquirePriority(ctx, pr)
+	if err == nil {
+		held.Put(s, p)
+	}
+	return p, err
+}
+
 // acquireN acquires n Normal slots and fails the test if any is refused.
 func acquireN(t testing.TB, s *loadshed.Shedder, n int) {
 	t.Helper()
 	for i := range n {
-		if _, err := s.Acquire(context.Background()); err != nil {
+		if _, err := acquire(s, context.Background()); err != nil {
 			t.Fatalf("Acquire #%d: %v", i+1, err)
 		}
 	}
 }
 
+// releaseN releases n of the permits the helpers were granted, oldest
+// first (the zero Permit, a misuse, when none is left).
 func releaseN(s *loadshed.Shedder, n int) {
 	for range n {
-		s.Release(engine.Permit{}, messages.Success)
+		p, _ := held.Take(s)
+		s.Release(p, messages.Success)
 	}
 }
 

@@ -17,7 +17,7 @@ func TestFIFO(t *testing.T) {
 	order := make(chan int, n)
 	for i := range n {
 		go func() {
-			if _, err := s.Acquire(context.Background()); err != nil {
+			if _, err := acquire(s, context.Background()); err != nil {
 				t.Errorf("waiter %d: %v", i, err)
 			}
 			order <- i
@@ -45,7 +45,7 @@ func TestCancelRacesGrant(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
-			_, err := s.Acquire(ctx)
+			_, err := acquire(s, ctx)
 			done <- err
 		}()
 		waitQueued(t, s, 1)
@@ -63,11 +63,11 @@ func TestCancelRacesGrant(t *testing.T) {
 			t.Fatalf("round %d: got in-flight %d queued %d, want 0 and 0", i, st.InFlight, st.Queued)
 		}
 	}
-	p, err := s.Acquire(context.Background())
+	p, err := acquire(s, context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AcquirePriority(context.Background(), messages.Low); !errors.Is(err, loadshed.ErrShed) {
+	if _, err := acquirePriority(s, context.Background(), messages.Low); !errors.Is(err, loadshed.ErrShed) {
 		t.Fatalf("second slot of one: got %v, want shed", err)
 	}
 	s.Release(p, messages.Success)

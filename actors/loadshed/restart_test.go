@@ -56,7 +56,7 @@ func TestRestartKeepsQueueAndSlots(t *testing.T) {
 	acquireN(t, s, 1)
 	granted := make(chan error, 1)
 	go func() {
-		_, err := s.Acquire(context.Background())
+		_, err := acquire(s, context.Background())
 		granted <- err
 	}()
 	waitQueued(t, s, 1)
@@ -77,7 +77,7 @@ func TestRestartKeepsQueueAndSlots(t *testing.T) {
 	if err := <-granted; err != nil {
 		t.Fatalf("waiter queued before the restart: %v", err)
 	}
-	if _, err := s.AcquirePriority(context.Background(), messages.Low); err == nil {
+	if _, err := acquirePriority(s, context.Background(), messages.Low); err == nil {
 		t.Fatal("a second slot of one was granted after the restart")
 	}
 	releaseN(s, 1)

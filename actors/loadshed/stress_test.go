@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/bulwark-go/bulwark/actors/loadshed"
-	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -35,7 +34,7 @@ func TestStress(t *testing.T) {
 			if i%3 == 0 {
 				go func() { runtime.Gosched(); cancel() }()
 			}
-			_, err := s.AcquirePriority(ctx, prios[i%len(prios)])
+			p, err := s.AcquirePriority(ctx, prios[i%len(prios)])
 			switch {
 			case err == nil:
 			case errors.Is(err, loadshed.ErrShed):
@@ -62,7 +61,7 @@ func TestStress(t *testing.T) {
 			runtime.Gosched()
 			active.Add(-1)
 			released.Add(1)
-			s.Release(engine.Permit{}, messages.Success)
+			s.Release(p, messages.Success)
 		}()
 	}
 	wg.Wait()
@@ -76,7 +75,7 @@ func TestStress(t *testing.T) {
 	}
 	// Every slot is back, exactly: limit grants, then a refusal.
 	acquireN(t, s, limit)
-	if _, err := s.AcquirePriority(context.Background(), messages.Low); !errors.Is(err, loadshed.ErrShed) {
+	if _, err := acquirePriority(s, context.Background(), messages.Low); !errors.Is(err, loadshed.ErrShed) {
 		t.Fatalf("Acquire beyond the limit: got %v, want shed", err)
 	}
 	t.Logf("granted %d, shed %d, cancelled %d, peak %d", granted.Load(), shed.Load(), cancelled.Load(), peak.Load())
