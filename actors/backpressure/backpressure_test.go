@@ -53,17 +53,18 @@ func TestConfig(t *testing.T) {
 	}
 }
 
-// Scenario 70: under the limit admits; at MaxPending rejects; release
-// never goes below zero.
+// Scenario 70: under the limit admits; at MaxPending rejects; a release
+// without a permit held takes nothing away (never below zero) and is
+// counted as misuse.
 func TestMaxPending(t *testing.T) {
 	m, _, _ := newManager(t, backpressure.Config{MaxPending: 2, HighWaterMark: 2, LowWaterMark: 1})
 	acquireN(t, m, 2)
-	_, err := m.AcquireWait(context.Background(), time.Hour)
+	_, err := acquireWait(m, context.Background(), time.Hour)
 	wantRejected(t, err, backpressure.ReasonOverloaded)
 	releaseN(m, 3)
 	st := want(t, m, 0, 0, false)
-	if st.Rejected != 1 || st.Accepted != 2 {
-		t.Fatalf("rejected, accepted: got %d %d, want 1 2", st.Rejected, st.Accepted)
+	if st.Rejected != 1 || st.Accepted != 2 || st.Misused != 1 {
+		t.Fatalf("rejected, accepted, misused: got %d %d %d, want 1 2 1", st.Rejected, st.Accepted, st.Misused)
 	}
 }
 
@@ -88,7 +89,7 @@ func TestHysteresisAndEvents(t *testing.T) {
 	want(t, m, 20, 0, false)
 	releaseN(m, 1)
 	want(t, m, 19, 0, false)
-	_, err = m.AcquireWait(context.Background(), 0)
+	_, err = acquireWait(m, context.Background(), 0)
 	if err != nil {
 		t.Fatalf("acquire after off: %v", err)
 	}
@@ -223,7 +224,7 @@ func TestActivationRace(t *testing.T) {
 	errs := make(chan error, 60)
 	for range 60 {
 		wg.Go(func() {
-			_, err := m.AcquireWait(context.Background(), 0)
+			_, err := acquireWait(m, context.Background(), 0)
 			errs <- err
 		})
 	}
@@ -323,5 +324,5 @@ func TestEndedContextCountedOnce(t *testing.T) {
 	if st.Accepted != 1 || st.Rejected != 0 || st.Cancelled != 1 {
 		t.Fatalf("accepted, rejected, cancelled: got %d, %d, %d, want 1, 0, 1", st.Accepted, st.Rejected, st.Cancelled)
 	}
-	m.Release(engine.Permit{}, messages.Success)
+	releaseN(m, 1)
 }

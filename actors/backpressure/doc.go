@@ -47,6 +47,11 @@
 // MaxPending, Limit: the water mark crossed, "high" or "low"),
 // backpressure_rejected (Reason, Count: pending, Max: MaxPending).
 //
+// Permits are tokens: every admission is recorded in a ledger
+// (actors/internal/waitq.Ledger), and a Release of a permit that is not
+// held — released already, the zero Permit, a permit of another instance
+// — takes no item away and is counted in Stats.Misused.
+//
 // A waiter whose context ends, or whose wait passes, tells the actor it
 // leaves and waits for the answer; if it was admitted meanwhile, the item
 // is released at once and the call is counted as cancelled or timed out,

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 	"github.com/bulwark-go/bulwark/supervisor"
@@ -18,10 +19,11 @@ type behavior = engine.Behavior[request, reply]
 type Manager struct {
 	gate // the fast path, on a cache line of its own
 
-	eng   *engine.Engine
-	name  string
-	cfg   Config
-	actor *engine.Actor[request, reply]
+	eng     *engine.Engine
+	name    string
+	cfg     Config
+	actor   *engine.Actor[request, reply]
+	permits *waitq.Ledger // every permit granted and not yet released
 
 	released atomic.Int64 // items released through the owner, not yet folded in
 	// cancelledEarly counts calls whose context had ended before they
@@ -49,7 +51,8 @@ func New(eng *engine.Engine, name string, cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Manager, supervisor.Service, error) {
-		m := &Manager{eng: eng, name: name, cfg: full, st: newState(full), waiters: map[uint64]chan struct{}{}}
+		m := &Manager{eng: eng, name: name, cfg: full, st: newState(full), permits: waitq.NewLedger(),
+			waiters: map[uint64]chan struct{}{}}
 		m.high = uint64(full.HighWaterMark)
 		m.actor = engine.NewActor(0, m.newOwner)
 		return m, m.actor, nil
@@ -76,7 +79,7 @@ func (m *Manager) AcquireWait(ctx context.Context, wait time.Duration) (engine.P
 		return engine.Permit{}, err
 	}
 	if m.actor.Err() == nil && m.take() {
-		return engine.Permit{}, nil
+		return m.grant(), nil
 	}
 	return m.decide(ctx, wait)
 }
@@ -95,7 +98,7 @@ func (m *Manager) decide(ctx context.Context, wait time.Duration) (engine.Permit
 	case err != nil:
 		return engine.Permit{}, err
 	case r.granted:
-		return engine.Permit{}, nil
+		return m.grant(), nil
 	case !r.queued:
 		return engine.Permit{}, m.rejectedError(r.reason)
 	}
@@ -107,7 +110,7 @@ func (m *Manager) decide(ctx context.Context, wait time.Duration) (engine.Permit
 	}
 	select {
 	case <-ch:
-		return engine.Permit{}, nil
+		return m.grant(), nil
 	case <-ctx.Done():
 		return engine.Permit{}, m.leave(r.id, ch, false, ctx.Err())
 	case <-expired:
@@ -125,7 +128,7 @@ func (m *Manager) leave(id uint64, ch chan struct{}, timeout bool, cause error) 
 	if err != nil || !r.removed {
 		select {
 		case <-ch:
-			m.Release(engine.Permit{}, messages.Ignored)
+			m.giveBack()
 		default:
 		}
 	}
@@ -135,13 +138,25 @@ func (m *Manager) leave(id uint64, ch chan struct{}, timeout bool, cause error) 
 	return cause
 }
 
-// Release takes one pending item away; the outcome is not used. Releasing
-// more items than were acquired never takes pending below zero. It never
-// blocks: while the gate is open it takes the item off the count by
-// compare-and-swap; while it is closed the item goes into an atomic that
-// the actor folds in, and the actor is nudged without waiting (when its
-// mailbox is full it is busy and folds the count in after that batch).
-func (m *Manager) Release(_ engine.Permit, _ messages.Outcome) {
+// grant issues the permit of an admission.
+func (m *Manager) grant() engine.Permit { return engine.Permit{Token: m.permits.Grant()} }
+
+// Release takes the pending item of p away; the outcome is not used. A
+// permit is a token: releasing one that is not held — released already,
+// the zero Permit, a permit of another instance — takes nothing away and
+// is counted in Stats.Misused. It never blocks: while the gate is open it
+// takes the item off the count by compare-and-swap; while it is closed the
+// item goes into an atomic that the actor folds in, and the actor is
+// nudged without waiting (when its mailbox is full it is busy and folds
+// the count in after that batch).
+func (m *Manager) Release(p engine.Permit, _ messages.Outcome) {
+	if m.permits.Redeem(p.Token) {
+		m.giveBack()
+	}
+}
+
+// giveBack takes one pending item away.
+func (m *Manager) giveBack() {
 	if m.give() {
 		return
 	}

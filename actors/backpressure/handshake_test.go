@@ -120,7 +120,7 @@ func TestHandshakeHammer(t *testing.T) {
 	t.Logf("%d transitions", len(evs))
 
 	acquireN(t, m, high)
-	_, err = m.AcquireWait(context.Background(), 0)
+	_, err = acquireWait(m, context.Background(), 0)
 	wantRejected(t, err, backpressure.ReasonActive)
 	releaseN(m, high)
 	want(t, m, 0, 0, false)
@@ -202,7 +202,7 @@ func TestHandshakeFIFOAcrossTransitions(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			if _, err := m.AcquireWait(context.Background(), backpressure.UntilCanceled); err != nil {
+			if _, err := acquireWait(m, context.Background(), backpressure.UntilCanceled); err != nil {
 				t.Errorf("waiter %d: %v", i, err)
 				return
 			}
@@ -223,7 +223,7 @@ func TestHandshakeFIFOAcrossTransitions(t *testing.T) {
 			}
 		}
 		if next+high-low < n {
-			_, err := m.AcquireWait(context.Background(), 0)
+			_, err := acquireWait(m, context.Background(), 0)
 			wantRejected(t, err, backpressure.ReasonActive)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/backpressure"
+	"github.com/bulwark-go/bulwark/actors/internal/waitq/waitqtest"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/messages"
@@ -46,18 +47,33 @@ func waitQueued(t testing.TB, m *backpressure.Manager, n int) {
 	}
 }
 
+// held keeps the permits the helpers were granted, for releaseN.
+var held waitqtest.Holdings
+
+// acquireWait is m.AcquireWait, keeping a granted permit for releaseN.
+func acquireWait(m *backpressure.Manager, ctx context.Context, wait time.Duration) (engine.Permit, error) {
+	p, err := m.AcquireWait(ctx, wait)
+	if err == nil {
+		held.Put(m, p)
+	}
+	return p, err
+}
+
 func acquireN(t testing.TB, m *backpressure.Manager, n int) {
 	t.Helper()
 	for i := range n {
-		if _, err := m.AcquireWait(context.Background(), 0); err != nil {
+		if _, err := acquireWait(m, context.Background(), 0); err != nil {
 			t.Fatalf("Acquire #%d: %v", i+1, err)
 		}
 	}
 }
 
+// releaseN releases n of the permits the helpers were granted, oldest
+// first (the zero Permit, a misuse, when none is left).
 func releaseN(m *backpressure.Manager, n int) {
 	for range n {
-		m.Release(engine.Permit{}, messages.Success)
+		p, _ := held.Take(m)
+		m.Release(p, messages.Success)
 	}
 }
 
@@ -90,7 +106,7 @@ type result struct {
 func acquireAsync(ctx context.Context, m *backpressure.Manager, wait time.Duration, i int) <-chan result {
 	ch := make(chan result, 1)
 	go func() {
-		_, err := m.AcquireWait(ctx, wait)
+		_, err := acquireWait(m, ctx, wait)
 		ch <- result{i, err}
 	}()
 	return ch

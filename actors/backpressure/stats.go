@@ -27,6 +27,10 @@ type Stats struct {
 	// Cancelled counts callers whose context ended while they waited or
 	// had ended before they asked.
 	Cancelled uint64
+	// Misused counts Releases of a permit that was not held (released
+	// already, the zero Permit, a permit of another instance): each took
+	// nothing away, and each is a bug in the caller.
+	Misused uint64
 }
 
 // stats returns the state's figures (without Name).
@@ -52,5 +56,6 @@ func (m *Manager) Stats(ctx context.Context) (Stats, error) {
 	}
 	r.stats.Name = m.name
 	r.stats.Cancelled += m.cancelledEarly.Load()
+	r.stats.Misused = m.permits.Misused()
 	return r.stats, nil
 }
