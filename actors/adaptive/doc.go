@@ -69,5 +69,9 @@
 // Permit carries its start on the engine's clock and Release measures the
 // latency on it. A lower limit refuses new calls until enough of those in
 // flight have completed, so calls already admitted are never interrupted.
+// Permits are tokens: every grant is recorded in a ledger
+// (actors/internal/waitq.Ledger), and a Release of a permit that is not
+// held — released already, the zero Permit, a permit of another instance —
+// frees nothing, reports no outcome and is counted in Stats.Misused.
 // After Shutdown every call returns messages.ErrStopped.
 package adaptive

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 	"github.com/bulwark-go/bulwark/supervisor"
@@ -20,6 +21,7 @@ type Limiter struct {
 	cfg     Config
 	latency bool // stamp permits with their start
 	actor   *engine.Actor[request, Stats]
+	permits *waitq.Ledger // every permit granted and not yet released
 	_       [64]byte
 
 	// Written on every Acquire and Release, on one cache line with the
@@ -57,6 +59,10 @@ type Stats struct {
 	// Completed counts releases; Successes and Failures those with that
 	// outcome. Rejected counts refused acquires.
 	Completed, Successes, Failures, Rejected uint64
+	// Misused counts Releases of a permit that was not held (released
+	// already, the zero Permit, a permit of another instance): each freed
+	// nothing and reported no outcome, and each is a bug in the caller.
+	Misused uint64
 	// WindowSuccesses and WindowFailures count the current window.
 	WindowSuccesses, WindowFailures int
 	// BaselineRTT and RecentRTT are Vegas's baseline and last window's
@@ -77,7 +83,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Limiter, supervisor.Service, error) {
 		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, cfg: full, latency: full.Algorithm == Vegas,
-			reports: newStripes(full), st: newState(full)}
+			permits: waitq.NewLedger(), reports: newStripes(full), st: newState(full)}
 		l.limit.Store(int64(full.InitialLimit))
 		l.actor = engine.NewActor(0, func() engine.Behavior[request, Stats] { return owner{l: l} })
 		return l, l.actor, nil
@@ -111,21 +117,27 @@ func (l *Limiter) Acquire(ctx context.Context) (engine.Permit, error) {
 			break
 		}
 	}
+	p := engine.Permit{Token: l.permits.Grant()}
 	if l.latency {
-		return engine.Permit{Start: l.clock.Now()}, nil
+		p.Start = l.clock.Now()
 	}
-	return engine.Permit{}, nil
+	return p, nil
 }
 
 // Release gives p back and reports outcome o (and, under Vegas, the call's
-// latency) to the limiter. Call it exactly once per granted Permit; a
-// Release while no permit is held is ignored. Ignored outcomes do not
-// count towards the window. Release never blocks: it adds the outcome to
-// counters the actor harvests (see stripes).
+// latency, never below zero) to the limiter. Call it exactly once per
+// granted Permit: a permit is a token, and releasing one that is not held
+// — released already, the zero Permit, a permit of another instance —
+// frees nothing, reports nothing and is counted in Stats.Misused. Ignored
+// outcomes do not count towards the window. Release never blocks: it adds
+// the outcome to counters the actor harvests (see stripes).
 func (l *Limiter) Release(p engine.Permit, o messages.Outcome) {
+	if !l.permits.Redeem(p.Token) {
+		return
+	}
 	var rtt time.Duration
 	if l.latency {
-		rtt = p.Latency(l.clock)
+		rtt = max(0, p.Latency(l.clock))
 	}
 	n := l.inflight.Load()
 	for ; ; n = l.inflight.Load() {

@@ -120,10 +120,10 @@ func TestExactUnderLoad(t *testing.T) {
 		st.Completed+st.Rejected != workers*calls || st.InFlight != 0 || st.Limit != limit {
 		t.Fatalf("got %+v; want %d successes, %d failures, %d ignored, %d rejected, nothing in flight", st, succ, fail, ign, rejected.Load())
 	}
-	// A Release with no permit held is ignored: it neither counts nor frees
-	// a permit the limit does not have.
+	// A Release with no permit held is a misuse: it neither counts nor
+	// frees a permit the limit does not have.
 	l.Release(engine.Permit{}, messages.Success)
-	if st2 := stats(t, l); st2.Completed != st.Completed || st2.InFlight != 0 {
+	if st2 := stats(t, l); st2.Completed != st.Completed || st2.InFlight != 0 || st2.Misused != 1 {
 		t.Fatalf("Release without a grant: got %+v", st2)
 	}
 	ps := acquireN(t, l, limit)

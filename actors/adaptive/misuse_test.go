@@ -1,0 +1,39 @@
+package adaptive_test
+
+import (
+	"testing"
+
+	"github.com/bulwark-go/bulwark/actors/adaptive"
+	"github.com/bulwark-go/bulwark/actors/internal/waitq/waitqtest"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// A misused Release — the same permit twice, a zero Permit, a permit of
+// another limiter — frees nothing and reports no outcome: at limit 3 a
+// fourth caller is still refused, and the misuse is counted in
+// Stats.Misused.
+func TestMisusedReleaseFreesNothing(t *testing.T) {
+	cfg := adaptive.Config{InitialLimit: 3, MinLimit: 3, MaxLimit: 3}
+	waitqtest.CheckMisuse(t, func(t *testing.T) waitqtest.Pair {
+		l, _, eng := newLimiter(t, cfg)
+		other, err := adaptive.New(eng, "other", cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return waitqtest.Pair{G: l, Other: other, Figures: func() (int, uint64) {
+			st := stats(t, l)
+			return st.InFlight, st.Misused
+		}}
+	})
+}
+
+// A second Release of a permit reports no second outcome.
+func TestMisusedReleaseReportsNothing(t *testing.T) {
+	l, _, _ := newLimiter(t, adaptive.Config{})
+	p := acquireN(t, l, 1)[0]
+	l.Release(p, messages.Failure)
+	l.Release(p, messages.Failure)
+	if st := stats(t, l); st.Completed != 1 || st.Failures != 1 || st.Misused != 1 || st.InFlight != 0 {
+		t.Fatalf("completed, failures, misused, in flight: got %d %d %d %d, want 1 1 1 0", st.Completed, st.Failures, st.Misused, st.InFlight)
+	}
+}
