@@ -59,7 +59,7 @@ func (l *Limiter) stats() Stats {
 	return Stats{Name: l.name, Algorithm: l.cfg.Algorithm, Limit: l.st.limit, MinLimit: l.cfg.MinLimit,
 		MaxLimit: l.cfg.MaxLimit, InFlight: inflight, Utilization: float64(inflight) * 100 / float64(l.st.limit),
 		Completed: l.completed, Successes: l.successes, Failures: l.failures, Rejected: l.rejections.Load(),
-		Misused: l.permits.Misused(),
+		Misused:         l.permits.Misused(),
 		WindowSuccesses: l.st.successes, WindowFailures: l.st.failures,
 		BaselineRTT: time.Duration(l.st.baseline), RecentRTT: l.st.recent}
 }
