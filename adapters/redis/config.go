@@ -1,6 +1,8 @@
 package redis
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/bulwark-go/bulwark/messages"
@@ -30,46 +32,103 @@ const (
 	// FailOpen admits the request (the default, as the original): an
 	// outage of Redis must not become an outage of the service.
 	FailOpen FailMode = iota
-	// FailClosed rejects the request with an error that wraps both
-	// ErrRateLimited and the Redis error.
+	// FailClosed rejects the request with a *messages.RejectedError whose
+	// Reason is ReasonBackendUnavailable and which also wraps the Redis
+	// error.
 	FailClosed
 )
 
 // DefaultPrefix starts every key the limiter writes.
 const DefaultPrefix = "bulwark:ratelimit"
 
-// Config configures a Limiter. Zero fields take the defaults.
+// Bounds of Config's fields and of Allow's arguments.
+const (
+	// MaxPrefixLen is the longest Prefix, in bytes.
+	MaxPrefixLen = 256
+	// DefaultTimeout is Config.Timeout's default.
+	DefaultTimeout = 100 * time.Millisecond
+	// MaxTimeout is the longest Config.Timeout.
+	MaxTimeout = time.Minute
+	// MaxMaxInFlight is the largest Config.MaxInFlight.
+	MaxMaxInFlight = 1 << 16
+	// MaxLimit is the largest limit a GCRA decision takes.
+	MaxLimit = 1<<31 - 1
+	// MaxWindowLimit is the largest limit a SlidingWindow decision takes:
+	// the window stores one sorted-set member per admitted request.
+	MaxWindowLimit = 1<<20 - 1
+	// MinPeriod and MaxPeriod bound a decision's period, which must also be
+	// a whole number of microseconds (the scripts count in microseconds,
+	// exactly, as Lua doubles hold integers up to 2^53).
+	MinPeriod = time.Microsecond
+	MaxPeriod = 100 * 365 * 24 * time.Hour
+)
+
+// Config configures a Limiter. Zero fields take the defaults; Validate says
+// which values are refused.
 type Config struct {
-	// Prefix starts every key (default DefaultPrefix).
+	// Prefix starts every key (default DefaultPrefix). At most MaxPrefixLen
+	// bytes, without '{' or '}' (the key's hash tag follows it).
 	Prefix string
 	// Algorithm is SlidingWindow (default) or GCRA.
 	Algorithm Algorithm
 	// FailMode is FailOpen (default) or FailClosed.
 	FailMode FailMode
-	// Timeout bounds each Redis round trip (default 100 ms); the caller's
-	// context still applies.
+	// Timeout bounds each decision, from the call to its answer, waiting
+	// for a free slot included (default DefaultTimeout, at most
+	// MaxTimeout); the caller's context still applies, so a decision
+	// returns by the earlier of the two.
 	Timeout time.Duration
+	// MaxInFlight bounds the decisions of this Limiter waiting on Redis at
+	// once (default: the client's PoolSize, so callers never wait for a
+	// pooled connection; at most MaxMaxInFlight and at most the client's
+	// PoolSize). A caller finding it full waits for a slot for at most half
+	// its time, then is refused with ReasonBusy: a burst of callers is not
+	// a Redis failure, so the fail mode does not apply to it.
+	MaxInFlight int
 	// Now, if set, supplies the time instead of the Redis server's TIME. It
 	// exists for tests that drive time with a fake clock; in production
 	// leave it nil so every process shares the server's clock.
 	Now func() time.Time
 }
 
-func (c Config) withDefaults() (Config, error) {
+// Validate reports the first field whose value is refused, as a
+// *messages.ConfigError naming the field and the value. Zero values are
+// valid (they take the defaults).
+func (c Config) Validate() error {
+	switch {
+	case len(c.Prefix) > MaxPrefixLen:
+		return messages.InvalidConfig(Kind, "Prefix", fmt.Sprintf("of %d bytes", len(c.Prefix)), fmt.Sprintf("must be at most %d bytes", MaxPrefixLen))
+	case strings.ContainsAny(c.Prefix, "{}"):
+		return messages.InvalidConfig(Kind, "Prefix", fmt.Sprintf("%q", c.Prefix), "must not contain '{' or '}' (the key's hash tag follows it)")
+	case c.Algorithm > GCRA:
+		return messages.InvalidConfig(Kind, "Algorithm", c.Algorithm, "must be SlidingWindow or GCRA")
+	case c.FailMode > FailClosed:
+		return messages.InvalidConfig(Kind, "FailMode", c.FailMode, "must be FailOpen or FailClosed")
+	case c.Timeout < 0 || c.Timeout > MaxTimeout:
+		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be between 0 (default "+DefaultTimeout.String()+") and "+MaxTimeout.String())
+	case c.MaxInFlight < 0 || c.MaxInFlight > MaxMaxInFlight:
+		return messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, fmt.Sprintf("must be between 0 (default: the client's PoolSize) and %d", MaxMaxInFlight))
+	}
+	return nil
+}
+
+// withDefaults validates c and fills its zero fields; poolSize is the
+// client's pool size.
+func (c Config) withDefaults(poolSize int) (Config, error) {
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
 	if c.Prefix == "" {
 		c.Prefix = DefaultPrefix
 	}
-	if c.Algorithm > GCRA {
-		return c, messages.InvalidConfig(Kind, "Algorithm", c.Algorithm, "must be SlidingWindow or GCRA")
-	}
-	if c.FailMode > FailClosed {
-		return c, messages.InvalidConfig(Kind, "FailMode", c.FailMode, "must be FailOpen or FailClosed")
-	}
-	if c.Timeout < 0 {
-		return c, messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must not be negative")
-	}
 	if c.Timeout == 0 {
-		c.Timeout = 100 * time.Millisecond
+		c.Timeout = DefaultTimeout
+	}
+	if c.MaxInFlight > poolSize {
+		return c, messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, fmt.Sprintf("must be at most the client's PoolSize (%d): more would wait for a pooled connection", poolSize))
+	}
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = min(poolSize, MaxMaxInFlight)
 	}
 	return c, nil
 }

@@ -2,8 +2,10 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"net"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -17,35 +19,59 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// ErrRateLimited is the sentinel a rejected decision unwraps to.
+// ErrRateLimited is the sentinel every refusal of a Limiter unwraps to.
 var ErrRateLimited = messages.ErrRateLimited
+
+// Reasons of a Limiter's refusals (messages.RejectedError.Reason). Only
+// ReasonRateLimited means the key is over its limit; the others mean the
+// limiter could not decide, and an HTTP server answers them 503, not 429.
+const (
+	// ReasonRateLimited: the key used up its limit; RetryAfter says when
+	// the next request would pass.
+	ReasonRateLimited = "rate_limited"
+	// ReasonBackendUnavailable: Redis did not answer in time or failed
+	// (the error also wraps the cause: connection refused, i/o timeout, …)
+	// and the fail mode is FailClosed.
+	ReasonBackendUnavailable = "backend_unavailable"
+	// ReasonBusy: Config.MaxInFlight decisions were waiting on Redis and no
+	// slot came free within half the caller's time.
+	ReasonBusy = "busy"
+)
 
 // Limiter decides, against Redis, whether a request under a key may pass.
 // It is safe for concurrent use. It holds no goroutine of its own; the
-// client belongs to the caller, who closes it.
+// client belongs to the caller, who closes it. Once its engine has begun
+// Shutdown, every decision returns messages.ErrStopped.
 type Limiter struct {
 	eng    *engine.Engine
+	done   <-chan struct{} // the engine's Done; nil without an engine
 	name   string
 	client goredis.UniversalClient
 	cfg    Config
+	slots  chan struct{} // a token per decision waiting on Redis
 
-	allowed, rejected, backendErrors, failedOpen atomic.Uint64
-	lastErrorEvent                               atomic.Int64 // unix nanos
+	allowed, rejected, backendErrors, failedOpen, busy atomic.Uint64
+	lastErrorEvent                                     atomic.Int64 // unix nanos
 }
 
 // Stats counts a Limiter's decisions since it was made.
 type Stats struct {
 	// Allowed and Rejected count decisions, including those made without
-	// Redis by the fail mode.
+	// Redis by the fail mode and the refusals for ReasonBusy.
 	Allowed, Rejected uint64
 	// BackendErrors counts decisions that could not reach Redis.
 	BackendErrors uint64
 	// FailedOpen counts requests admitted because Redis could not be reached.
 	FailedOpen uint64
+	// Busy counts refusals with ReasonBusy (also counted in Rejected).
+	Busy uint64
 }
 
 // New returns a Limiter named name (events carry it) that keeps its state in
-// client. eng supplies the event stream; it may be nil (no events).
+// client. eng supplies the event stream and the lifetime; it may be nil (no
+// events, never stopped). client must end a command at its context's
+// deadline (go-redis's ContextTimeoutEnabled, see Config.Timeout); New
+// refuses one that cannot, and a bad cfg, with a *messages.ConfigError.
 func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Config) (*Limiter, error) {
 	if strings.TrimSpace(name) == "" {
 		return nil, messages.InvalidConfig(Kind, "name", fmt.Sprintf("%q", name), "must not be empty")
@@ -53,11 +79,22 @@ func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Co
 	if client == nil {
 		return nil, messages.InvalidConfig(Kind, "client", "nil", "must be a go-redis UniversalClient")
 	}
-	cfg, err := cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	pool, err := clientPool(client)
 	if err != nil {
 		return nil, err
 	}
-	return &Limiter{eng: eng, name: name, client: client, cfg: cfg}, nil
+	cfg, err = cfg.withDefaults(pool)
+	if err != nil {
+		return nil, err
+	}
+	l := &Limiter{eng: eng, name: name, client: client, cfg: cfg, slots: make(chan struct{}, cfg.MaxInFlight)}
+	if eng != nil {
+		l.done = eng.Done()
+	}
+	return l, nil
 }
 
 // AllowRate is Allow with the limit written as a rate string of the
@@ -69,56 +106,139 @@ func (l *Limiter) AllowRate(ctx context.Context, key, rate string) error {
 	if err != nil {
 		return err
 	}
-	if r.Count > math.MaxInt32 {
-		return messages.InvalidConfig(Kind, "rate", rate, "count must fit in 32 bits")
+	if err := l.checkRate(r.Count, r.Period); err != nil {
+		return messages.InvalidConfig(Kind, "rate", rate, err.(*messages.ConfigError).Rule)
 	}
 	return l.Allow(ctx, key, int(r.Count), r.Period)
+}
+
+// checkRate refuses a limit and period the algorithm cannot count exactly.
+func (l *Limiter) checkRate(limit int64, period time.Duration) error {
+	maxLimit := int64(MaxLimit)
+	if l.cfg.Algorithm == SlidingWindow {
+		maxLimit = MaxWindowLimit
+	}
+	switch {
+	case limit < 1 || limit > maxLimit:
+		return messages.InvalidConfig(Kind, "limit", limit, fmt.Sprintf("must be between 1 and %d", maxLimit))
+	case period < MinPeriod || period > MaxPeriod || period%time.Microsecond != 0:
+		return messages.InvalidConfig(Kind, "period", period, "must be a whole number of microseconds between "+MinPeriod.String()+" and "+MaxPeriod.String())
+	}
+	return nil
 }
 
 // Allow admits one request under key if fewer than limit were admitted in
 // the last period (SlidingWindow), or if the key's GCRA schedule allows it.
 // It returns nil, or a *messages.RejectedError wrapping ErrRateLimited whose
-// RetryAfter is the exact wait. limit must be at least 1 and period at least
-// a microsecond.
+// Reason is ReasonRateLimited and whose RetryAfter is the exact wait.
+// limit must be at least 1 (at most MaxWindowLimit for SlidingWindow,
+// MaxLimit for GCRA) and period a whole number of microseconds between
+// MinPeriod and MaxPeriod; anything else is a *messages.ConfigError. key may
+// hold any bytes (see the package doc for how it is stored).
+//
+// Allow returns by the earlier of ctx's deadline and Config.Timeout. If
+// Redis fails or does not answer by then, the fail mode decides (and the
+// error of FailClosed has Reason ReasonBackendUnavailable); if ctx is
+// cancelled first, Allow returns ctx.Err(); if MaxInFlight decisions hold
+// every slot for half that time, it refuses with ReasonBusy; after the
+// engine's Shutdown it returns messages.ErrStopped.
 func (l *Limiter) Allow(ctx context.Context, key string, limit int, period time.Duration) error {
-	if limit < 1 {
-		return messages.InvalidConfig(Kind, "limit", limit, "must be at least 1")
+	if l.eng.Stopped() {
+		return messages.ErrStopped
 	}
-	if period < time.Microsecond {
-		return messages.InvalidConfig(Kind, "period", period, "must be at least 1µs")
+	if err := l.checkRate(int64(limit), period); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err // the caller gave up; Redis is not to blame
+	}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
+	defer cancel()
+	if err := l.acquire(ctx); err != nil {
+		return err
 	}
 	ok, wait, err := l.decide(ctx, key, limit, period)
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err() // the caller gave up; Redis is not to blame
-		}
-		return l.backendFailed(key, err)
-	}
-	if ok {
+	<-l.slots
+	switch {
+	case err == nil && ok:
 		l.allowed.Add(1)
 		l.publish(eventstream.EventRateLimitPassed, key, limit, period, 0)
 		return nil
+	case err == nil:
+		l.rejected.Add(1)
+		l.publish(eventstream.EventRateLimitExceeded, key, limit, period, wait)
+		return &messages.RejectedError{Err: ErrRateLimited, Pattern: Kind, Name: l.name, Reason: ReasonRateLimited, RetryAfter: wait}
+	case errors.Is(ctx.Err(), context.Canceled):
+		return ctx.Err() // the caller gave up; Redis is not to blame
+	case errors.Is(err, goredis.ErrPoolTimeout) || errors.Is(err, goredis.ErrPoolExhausted):
+		return l.refuseBusy() // others share the client's pool: not a Redis failure
 	}
-	l.rejected.Add(1)
-	l.publish(eventstream.EventRateLimitExceeded, key, limit, period, wait)
-	return &messages.RejectedError{Err: ErrRateLimited, Pattern: Kind, Name: l.name, Reason: "rate_limited", RetryAfter: wait}
+	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		deadline, _ := ctx.Deadline()
+		err = fmt.Errorf("timeout: no answer from redis within %v: %w", deadline.Sub(start).Round(time.Millisecond), err)
+	}
+	return l.backendFailed(key, err)
 }
 
+// isTimeout reports whether err is a network timeout.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// acquire takes a slot of MaxInFlight, waiting for at most half the time
+// left before ctx's deadline.
+func (l *Limiter) acquire(ctx context.Context) error {
+	select {
+	case l.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	deadline, _ := ctx.Deadline() // ctx carries Config.Timeout
+	wait := time.NewTimer(time.Until(deadline) / 2)
+	defer wait.Stop()
+	select {
+	case l.slots <- struct{}{}:
+		return nil
+	case <-l.done:
+		return messages.ErrStopped
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return ctx.Err()
+		}
+	case <-wait.C:
+	}
+	return l.refuseBusy()
+}
+
+func (l *Limiter) refuseBusy() error {
+	l.rejected.Add(1)
+	l.busy.Add(1)
+	return &messages.RejectedError{Err: ErrRateLimited, Pattern: Kind, Name: l.name, Reason: ReasonBusy}
+}
+
+// decide runs the algorithm's script for key.
 func (l *Limiter) decide(ctx context.Context, key string, limit int, period time.Duration) (bool, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
-	defer cancel()
 	var now int64
 	if l.cfg.Now != nil {
 		now = l.cfg.Now().UnixMicro()
 	}
-	base := l.cfg.Prefix + ":{" + key + "}:" + strconv.Itoa(limit) + "/" + strconv.FormatInt(period.Microseconds(), 10)
-	args := []any{now, limit, period.Microseconds()}
+	micros := int64(period / time.Microsecond)
+	base := keyBase(l.cfg.Prefix, key, limit, micros)
 	var res any
 	var err error
 	if l.cfg.Algorithm == GCRA {
-		res, err = gcra.Run(ctx, l.client, []string{base + ":gcra"}, args...).Result()
+		n := int64(limit)
+		q, r := micros/n, micros%n // interval = q + r/n µs
+		tq, tr := micros-q, int64(0)
+		if r > 0 { // tolerance = micros - interval = tq + tr/n µs
+			tq, tr = micros-q-1, n-r
+		}
+		res, err = gcra.Run(ctx, l.client, []string{base + ":gcra"}, now, limit, micros, q, r, tq, tr).Result()
 	} else {
-		res, err = slidingWindow.Run(ctx, l.client, []string{base + ":log", base + ":seq"}, args...).Result()
+		ttl := (micros+999)/1000 + 1000
+		res, err = slidingWindow.Run(ctx, l.client, []string{base + ":log", base + ":seq"}, now, limit, micros, ttl).Result()
 	}
 	if err != nil {
 		return false, 0, err
@@ -129,7 +249,7 @@ func (l *Limiter) decide(ctx context.Context, key string, limit int, period time
 	}
 	allowed, _ := pair[0].(int64)
 	wait, _ := pair[1].(int64)
-	return allowed == 1, time.Duration(wait) * time.Microsecond, nil
+	return allowed == 1, time.Duration(min(wait, math.MaxInt64/int64(time.Microsecond))) * time.Microsecond, nil
 }
 
 // backendFailed applies the fail mode to a decision Redis could not make.
@@ -142,12 +262,13 @@ func (l *Limiter) backendFailed(key string, err error) error {
 		return nil
 	}
 	l.rejected.Add(1)
-	return fmt.Errorf("%w: %w", &messages.RejectedError{Err: ErrRateLimited, Pattern: Kind, Name: l.name, Reason: "backend_error"}, err)
+	return fmt.Errorf("%w: %w", &messages.RejectedError{Err: ErrRateLimited, Pattern: Kind, Name: l.name, Reason: ReasonBackendUnavailable}, err)
 }
 
 // Stats returns the limiter's counters.
 func (l *Limiter) Stats() Stats {
-	return Stats{Allowed: l.allowed.Load(), Rejected: l.rejected.Load(), BackendErrors: l.backendErrors.Load(), FailedOpen: l.failedOpen.Load()}
+	return Stats{Allowed: l.allowed.Load(), Rejected: l.rejected.Load(), BackendErrors: l.backendErrors.Load(),
+		FailedOpen: l.failedOpen.Load(), Busy: l.busy.Load()}
 }
 
 func (l *Limiter) publish(t eventstream.Type, key string, limit int, period time.Duration, wait time.Duration) {

@@ -203,7 +203,7 @@ func TestFailOpenAndClosedThenRecover(t *testing.T) {
 		}
 		err := closed.Allow(context.Background(), "k", 1, time.Second)
 		var rej *messages.RejectedError
-		if !errors.As(err, &rej) || rej.Reason != "backend_error" || !errors.Is(err, messages.ErrRateLimited) {
+		if !errors.As(err, &rej) || rej.Reason != redis.ReasonBackendUnavailable || !errors.Is(err, messages.ErrRateLimited) {
 			t.Fatalf("fail-closed: got %v", err)
 		}
 	}

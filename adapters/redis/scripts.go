@@ -2,13 +2,19 @@ package redis
 
 import goredis "github.com/redis/go-redis/v9"
 
-// Both scripts take the time in microseconds as ARGV[1] (0 = read the
-// server's TIME), the limit as ARGV[2] and the period in microseconds as
-// ARGV[3]; they return {allowed (1 or 0), microseconds until the next
-// admission}.
+// The scripts count time in whole microseconds. Lua's numbers are doubles,
+// exact for integers up to 2^53 µs (285 years from 1970), so every value
+// they hold is an integer below that bound (see MaxPeriod), and what needs
+// a division is computed by the caller, in Go, exactly.
+//
+// Both take the time as ARGV[1] (0 = read the server's TIME), the limit as
+// ARGV[2] and the period as ARGV[3], and return {allowed (1 or 0),
+// microseconds until the next admission}.
 
 // slidingWindow: KEYS[1] is the sorted set of admitted requests (score =
-// time), KEYS[2] a sequence that makes members unique.
+// time), KEYS[2] a sequence that makes members unique; ARGV[4] is their
+// time to live in milliseconds (the period and a second). A request is admitted
+// while fewer than limit were admitted in (now - period, now].
 var slidingWindow = goredis.NewScript(`
 local now = tonumber(ARGV[1])
 if now == 0 then
@@ -17,12 +23,12 @@ if now == 0 then
 end
 local limit = tonumber(ARGV[2])
 local period = tonumber(ARGV[3])
+local ttl = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
 local count = redis.call('ZCARD', KEYS[1])
-local ttl = math.ceil(period / 1000) + 1000
 if count < limit then
   local seq = redis.call('INCR', KEYS[2])
-  redis.call('ZADD', KEYS[1], now, now .. ':' .. seq)
+  redis.call('ZADD', KEYS[1], now, string.format('%.0f:%.0f', now, seq))
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
   return {1, 0}
@@ -33,7 +39,14 @@ if wait < 1 then wait = 1 end
 return {0, wait}
 `)
 
-// gcra: KEYS[1] holds the theoretical arrival time in microseconds.
+// gcra: KEYS[1] holds the theoretical arrival time (TAT) as "T F": T whole
+// microseconds plus F/limit of one (0 <= F < limit), so the emission
+// interval period/limit = Q + R/limit (ARGV[4], ARGV[5]) adds up exactly.
+// The tolerance period - interval = TQ + TR/limit (ARGV[6], ARGV[7]). A
+// request is admitted when TAT - now <= tolerance, and then TAT grows by one
+// interval: a burst of limit, then one request every period/limit, with no
+// rounding. A value of the older form "T" reads as "T 0"; anything else as
+// no value.
 var gcra = goredis.NewScript(`
 local now = tonumber(ARGV[1])
 if now == 0 then
@@ -41,16 +54,28 @@ if now == 0 then
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 local limit = tonumber(ARGV[2])
-local period = tonumber(ARGV[3])
-local interval = period / limit
-local tolerance = interval * (limit - 1)
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local ahead = tat - now
-if ahead > tolerance then
-  return {0, math.ceil(ahead - tolerance)}
+local q, r = tonumber(ARGV[4]), tonumber(ARGV[5])
+local tq, tr = tonumber(ARGV[6]), tonumber(ARGV[7])
+local tat, f = now, 0
+local v = redis.call('GET', KEYS[1])
+if v then
+  local a, b = string.match(v, '^(%d+) (%d+)$')
+  if not a then a = string.match(v, '^(%d+)$'); b = '0' end
+  if a then tat, f = tonumber(a), tonumber(b) end
+  if tat < now or f >= limit then tat, f = now, 0 end
 end
-local next = tat + interval
-redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.ceil((next - now) / 1000) + 1)
+local ahead = tat - now
+if ahead > tq or (ahead == tq and f > tr) then
+  local wait = ahead - tq
+  if f > tr then wait = wait + 1 end
+  return {0, wait}
+end
+tat = tat + q
+f = f + r
+if f >= limit then
+  tat = tat + 1
+  f = f - limit
+end
+redis.call('SET', KEYS[1], string.format('%.0f %.0f', tat, f), 'PX', math.ceil((tat - now) / 1000) + 1)
 return {1, 0}
 `)

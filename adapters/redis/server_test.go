@@ -74,9 +74,18 @@ func (s *server) stop() {
 
 func (s *server) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
 
-// client returns a client of s that the test closes.
+// client returns a client of s that the test closes. It honours context
+// deadlines (ContextTimeoutEnabled), as the limiter requires.
 func (s *server) client(t testing.TB) *goredis.Client {
-	c := goredis.NewClient(&goredis.Options{Addr: s.addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	return s.clientWith(t, func(o *goredis.Options) { o.ContextTimeoutEnabled = true })
+}
+
+// clientWith returns a client of s, with options changed by set, that the
+// test closes.
+func (s *server) clientWith(t testing.TB, set func(*goredis.Options)) *goredis.Client {
+	o := &goredis.Options{Addr: s.addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond}
+	set(o)
+	c := goredis.NewClient(o)
 	t.Cleanup(func() { c.Close() })
 	return c
 }
