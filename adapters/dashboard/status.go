@@ -1,0 +1,237 @@
+package dashboard
+
+import (
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/adaptive"
+	"github.com/bulwark-go/bulwark/actors/backpressure"
+	"github.com/bulwark-go/bulwark/actors/bulkhead"
+	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
+	"github.com/bulwark-go/bulwark/actors/fallback"
+	"github.com/bulwark-go/bulwark/actors/loadshed"
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
+	"github.com/bulwark-go/bulwark/actors/retry"
+	"github.com/bulwark-go/bulwark/actors/timeout"
+	"github.com/bulwark-go/bulwark/adapters/dashboard/inventory"
+)
+
+// StatusView is the JSON body of /status.
+type StatusView struct {
+	// Time is when the view was made (the server's clock).
+	Time time.Time `json:"time"`
+	// Instances lists every instance, supervised ones oldest first.
+	Instances []InstanceView `json:"instances"`
+	// Truncated is true when MaxInstances left instances out.
+	Truncated bool `json:"truncated"`
+	// Unreadable counts the instances whose stats could not be read in time.
+	Unreadable int `json:"unreadable"`
+}
+
+// InstanceView is one instance in /status.
+type InstanceView struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// Status is the supervisor's: "running", "failed" or "stopped".
+	Status   string `json:"status"`
+	Restarts int    `json:"restarts"`
+	// State is the instance's state in one word where its kind has one:
+	// a breaker's "closed", "open" or "half_open"; a load shedder's level;
+	// a backpressure manager's "on" or "off". Empty otherwise.
+	State string `json:"state,omitempty"`
+	// Stats is one of the *View structs below, by kind; null when the
+	// stats could not be read.
+	Stats any `json:"stats"`
+}
+
+// BreakerView is a circuit breaker's stats.
+type BreakerView struct {
+	State                string  `json:"state"`
+	Mode                 string  `json:"mode"`
+	Total                uint64  `json:"total"`
+	Successful           uint64  `json:"successful"`
+	Failed               uint64  `json:"failed"`
+	Rejected             uint64  `json:"rejected"`
+	Ignored              uint64  `json:"ignored"`
+	Slow                 uint64  `json:"slow"`
+	ConsecutiveFailures  int     `json:"consecutive_failures"`
+	ConsecutiveSuccesses int     `json:"consecutive_successes"`
+	FailureRate          float64 `json:"failure_rate"`
+	WindowCalls          int     `json:"window_calls"`
+	WindowFailureRate    float64 `json:"window_failure_rate"`
+	WindowSlowCallRate   float64 `json:"window_slow_call_rate"`
+	HalfOpenInFlight     int     `json:"half_open_in_flight"`
+	OpenRemainingMS      int64   `json:"open_remaining_ms"`
+	LastStateChange      string  `json:"last_state_change,omitempty"`
+}
+
+// BulkheadView is a bulkhead's stats.
+type BulkheadView struct {
+	Active        int               `json:"active"`
+	PeakActive    int               `json:"peak_active"`
+	MaxConcurrent int               `json:"max_concurrent"`
+	Waiting       int               `json:"waiting"`
+	MaxWaiting    int               `json:"max_waiting"`
+	Accepted      uint64            `json:"accepted"`
+	Rejected      uint64            `json:"rejected"`
+	RejectedBy    map[string]uint64 `json:"rejected_by"`
+	Cancelled     uint64            `json:"cancelled"`
+}
+
+// BackpressureView is a backpressure manager's stats.
+type BackpressureView struct {
+	Pending       int               `json:"pending"`
+	Waiting       int               `json:"waiting"`
+	MaxPending    int               `json:"max_pending"`
+	HighWaterMark int               `json:"high_water_mark"`
+	LowWaterMark  int               `json:"low_water_mark"`
+	Active        bool              `json:"active"`
+	Overloaded    bool              `json:"overloaded"`
+	Utilization   float64           `json:"utilization"`
+	Accepted      uint64            `json:"accepted"`
+	Rejected      uint64            `json:"rejected"`
+	RejectedBy    map[string]uint64 `json:"rejected_by"`
+	Cancelled     uint64            `json:"cancelled"`
+}
+
+// LoadShedView is a load shedder's stats.
+type LoadShedView struct {
+	InFlight    int               `json:"in_flight"`
+	MaxInFlight int               `json:"max_in_flight"`
+	Queued      int               `json:"queued"`
+	MaxQueue    int               `json:"max_queue"`
+	Level       string            `json:"level"`
+	SignalLevel string            `json:"signal_level"`
+	Utilization float64           `json:"utilization"`
+	Shed        uint64            `json:"shed"`
+	ShedBy      map[string]uint64 `json:"shed_by"`
+}
+
+// RateLimitView is a rate limiter's stats (a count of keys, never keys).
+type RateLimitView struct {
+	Algorithm  string `json:"algorithm"`
+	Shards     int    `json:"shards"`
+	ActiveKeys int    `json:"active_keys"`
+	MaxKeys    int    `json:"max_keys"`
+	Allowed    uint64 `json:"allowed"`
+	Rejected   uint64 `json:"rejected"`
+}
+
+// AdaptiveView is an adaptive concurrency limiter's stats.
+type AdaptiveView struct {
+	Algorithm       string  `json:"algorithm"`
+	Limit           int     `json:"limit"`
+	MinLimit        int     `json:"min_limit"`
+	MaxLimit        int     `json:"max_limit"`
+	InFlight        int     `json:"in_flight"`
+	Utilization     float64 `json:"utilization"`
+	Completed       uint64  `json:"completed"`
+	Successes       uint64  `json:"successes"`
+	Failures        uint64  `json:"failures"`
+	Rejected        uint64  `json:"rejected"`
+	WindowSuccesses int     `json:"window_successes"`
+	WindowFailures  int     `json:"window_failures"`
+	BaselineRTTMS   float64 `json:"baseline_rtt_ms"`
+	RecentRTTMS     float64 `json:"recent_rtt_ms"`
+}
+
+// BudgetView is a retry budget's stats.
+type BudgetView struct {
+	Calls   int64 `json:"calls"`
+	Retries int64 `json:"retries"`
+	Allowed int64 `json:"allowed"`
+	Denied  int64 `json:"denied"`
+}
+
+// RetryView is a Retry's stats (its last error's text is never shown).
+type RetryView struct {
+	Calls          uint64  `json:"calls"`
+	Attempts       uint64  `json:"attempts"`
+	Succeeded      uint64  `json:"succeeded"`
+	FailedAttempts uint64  `json:"failed_attempts"`
+	Exhausted      uint64  `json:"exhausted"`
+	NotRetried     uint64  `json:"not_retried"`
+	TotalDelayMS   float64 `json:"total_delay_ms"`
+}
+
+// TimeoutView is a Timeout's or Deadline's stats.
+type TimeoutView struct {
+	Calls       uint64  `json:"calls"`
+	Succeeded   uint64  `json:"succeeded"`
+	TimedOut    uint64  `json:"timed_out"`
+	Failed      uint64  `json:"failed"`
+	TotalTimeMS float64 `json:"total_time_ms"`
+}
+
+// FallbackView is a Fallback's stats.
+type FallbackView struct {
+	Calls     uint64 `json:"calls"`
+	Succeeded uint64 `json:"succeeded"`
+	FellBack  uint64 `json:"fell_back"`
+	Failed    uint64 `json:"failed"`
+	Passed    uint64 `json:"passed"`
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// viewOf converts one instance; its error text is left out.
+func viewOf(in inventory.Instance) InstanceView {
+	v := InstanceView{Kind: in.Kind, Name: in.Name, Status: in.Status.String(), Restarts: in.Restarts}
+	switch s := in.Stats.(type) {
+	case circuitbreaker.Stats:
+		v.State = s.State.String()
+		b := BreakerView{State: v.State, Mode: s.Mode.String(), Total: s.Total, Successful: s.Successful,
+			Failed: s.Failed, Rejected: s.Rejected, Ignored: s.Ignored, Slow: s.Slow,
+			ConsecutiveFailures: s.ConsecutiveFailures, ConsecutiveSuccesses: s.ConsecutiveSuccesses,
+			FailureRate: s.FailureRate, WindowCalls: s.WindowCalls, WindowFailureRate: s.WindowFailureRate,
+			WindowSlowCallRate: s.WindowSlowCallRate, HalfOpenInFlight: s.HalfOpenInFlight,
+			OpenRemainingMS: s.OpenRemaining.Milliseconds()}
+		if !s.LastStateChange.IsZero() {
+			b.LastStateChange = s.LastStateChange.UTC().Format(time.RFC3339Nano)
+		}
+		v.Stats = b
+	case bulkhead.Stats:
+		v.Stats = BulkheadView{Active: s.Active, PeakActive: s.PeakActive, MaxConcurrent: s.MaxConcurrent,
+			Waiting: s.Waiting, MaxWaiting: s.MaxWaiting, Accepted: s.Accepted, Rejected: s.Rejected,
+			RejectedBy: s.RejectedBy, Cancelled: s.Cancelled}
+	case backpressure.Stats:
+		v.State = onOff(s.Active)
+		v.Stats = BackpressureView{Pending: s.Pending, Waiting: s.Waiting, MaxPending: s.MaxPending,
+			HighWaterMark: s.HighWaterMark, LowWaterMark: s.LowWaterMark, Active: s.Active,
+			Overloaded: s.Overloaded, Utilization: s.Utilization, Accepted: s.Accepted,
+			Rejected: s.Rejected, RejectedBy: s.RejectedBy, Cancelled: s.Cancelled}
+	case loadshed.Stats:
+		v.State = s.Level.String()
+		v.Stats = LoadShedView{InFlight: s.InFlight, MaxInFlight: s.MaxInFlight, Queued: s.Queued,
+			MaxQueue: s.MaxQueue, Level: v.State, SignalLevel: s.SignalLevel.String(),
+			Utilization: s.Utilization, Shed: s.Shed, ShedBy: s.ShedBy}
+	case ratelimit.Stats:
+		v.Stats = RateLimitView{Algorithm: s.Algorithm.String(), Shards: s.Shards, ActiveKeys: s.ActiveKeys,
+			MaxKeys: s.MaxKeys, Allowed: s.Allowed, Rejected: s.Rejected}
+	case adaptive.Stats:
+		v.Stats = AdaptiveView{Algorithm: s.Algorithm.String(), Limit: s.Limit, MinLimit: s.MinLimit,
+			MaxLimit: s.MaxLimit, InFlight: s.InFlight, Utilization: s.Utilization, Completed: s.Completed,
+			Successes: s.Successes, Failures: s.Failures, Rejected: s.Rejected,
+			WindowSuccesses: s.WindowSuccesses, WindowFailures: s.WindowFailures,
+			BaselineRTTMS: ms(s.BaselineRTT), RecentRTTMS: ms(s.RecentRTT)}
+	case retry.BudgetStats:
+		v.Stats = BudgetView{Calls: s.Calls, Retries: s.Retries, Allowed: s.Allowed, Denied: s.Denied}
+	case retry.Stats:
+		v.Stats = RetryView{Calls: s.Calls, Attempts: s.Attempts, Succeeded: s.Succeeded,
+			FailedAttempts: s.FailedAttempts, Exhausted: s.Exhausted, NotRetried: s.NotRetried,
+			TotalDelayMS: ms(s.TotalDelay)}
+	case timeout.Stats:
+		v.Stats = TimeoutView{Calls: s.Calls, Succeeded: s.Succeeded, TimedOut: s.TimedOut,
+			Failed: s.Failed, TotalTimeMS: ms(s.TotalTime)}
+	case fallback.Stats:
+		v.Stats = FallbackView{Calls: s.Calls, Succeeded: s.Succeeded, FellBack: s.FellBack,
+			Failed: s.Failed, Passed: s.Passed}
+	}
+	return v
+}
