@@ -24,12 +24,25 @@ func TestConfigValidation(t *testing.T) {
 		{bulkhead.Config{MaxConcurrent: -1}, "MaxConcurrent"},
 		{bulkhead.Config{MaxWaiting: -1}, "MaxWaiting"},
 		{bulkhead.Config{MaxWait: -time.Second}, "MaxWait"},
+		{bulkhead.Config{MaxConcurrent: bulkhead.MaxMaxConcurrent + 1}, "MaxConcurrent"},
+		{bulkhead.Config{MaxConcurrent: 1 << 40}, "MaxConcurrent"},
+		{bulkhead.Config{MaxWaiting: bulkhead.MaxMaxWaiting + 1}, "MaxWaiting"},
 	} {
 		_, err := bulkhead.New(eng, "bad", tc.cfg)
 		var ce *messages.ConfigError
 		if !errors.As(err, &ce) || ce.Field != tc.field || !errors.Is(err, messages.ErrInvalidConfig) {
 			t.Errorf("New(%+v): got %v, want a ConfigError naming %s", tc.cfg, err, tc.field)
 		}
+		if verr := tc.cfg.Validate(); verr == nil || verr.Error() != err.Error() {
+			t.Errorf("Validate(%+v): got %v, want %v", tc.cfg, verr, err)
+		}
+	}
+	largest := bulkhead.Config{MaxConcurrent: bulkhead.MaxMaxConcurrent, MaxWaiting: bulkhead.MaxMaxWaiting}
+	if err := largest.Validate(); err != nil {
+		t.Errorf("Validate(%+v): got %v, want nil", largest, err)
+	}
+	if _, err := bulkhead.New(eng, "largest", largest); err != nil {
+		t.Errorf("New(%+v): got %v, want a bulkhead", largest, err)
 	}
 	if _, err := bulkhead.New(nil, "x", bulkhead.Config{}); err == nil {
 		t.Errorf("New(nil engine): got nil error, want one")
@@ -49,6 +62,9 @@ func TestDefaultsAndRegistry(t *testing.T) {
 	again, err := bulkhead.New(eng, "test", bulkhead.Config{})
 	if err != nil || again != b {
 		t.Fatalf("same name, same config: got %p, %v, want %p", again, err, b)
+	}
+	if same, err := bulkhead.New(eng, "test", bulkhead.Config{MaxConcurrent: bulkhead.DefaultMaxConcurrent}); err != nil || same != b {
+		t.Fatalf("same name, the defaulted config spelt out: got %p, %v, want %p", same, err, b)
 	}
 	_, err = bulkhead.New(eng, "test", bulkhead.Config{MaxConcurrent: 3})
 	var ce *supervisor.ConflictError

@@ -25,3 +25,6 @@ const nReasons = len(reasons)
 func (b *Bulkhead) rejectedError(reason string) error {
 	return &messages.RejectedError{Err: ErrFull, Pattern: Kind, Name: b.name, Reason: reason}
 }
+
+// errNilFunc is the error of Do with a nil function.
+var errNilFunc = messages.InvalidConfig(Kind, "fn", nil, "must not be nil")

@@ -47,9 +47,11 @@ type Bulkhead struct {
 var _ engine.Guard = (*Bulkhead)(nil)
 
 // New returns the bulkhead called name on eng, creating it if it does not
-// exist yet. Asking again for the same name with the same Config returns
+// exist yet. Asking again for the same name with the same Config (after
+// defaults: Config{} and Config{MaxConcurrent: 10} are the same) returns
 // the same Bulkhead; a different Config is a *supervisor.ConflictError
-// (the original silently ignored the new parameters).
+// (the original silently ignored the new parameters). A Config out of its
+// bounds is a *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Bulkhead, error) {
 	if eng == nil {
 		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
@@ -58,7 +60,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Bulkhead, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Bulkhead, supervisor.Service, error) {
+	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Bulkhead, supervisor.Service, error) {
 		b := &Bulkhead{eng: eng, name: name, cfg: full, permits: waitq.NewLedger(), waiters: map[uint64]chan struct{}{}}
 		b.pool.Set(full.MaxConcurrent)
 		b.actor = engine.NewActor(0, b.newOwner)
@@ -182,20 +184,19 @@ func (b *Bulkhead) giveBack() {
 
 // Execute runs fn under a slot: it acquires, calls fn and releases, also
 // when fn panics (the panic goes on). It returns the rejection, or fn's
-// error.
+// error; a nil fn is an error wrapping messages.ErrInvalidConfig.
 func (b *Bulkhead) Execute(ctx context.Context, fn func(context.Context) error) error {
-	p, err := b.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer b.Release(p, messages.Failure) // the outcome is not used
-	return fn(ctx)
+	return engine.Run(ctx, b, nil, fn)
 }
 
 // Do runs fn under a slot of b and returns its result; a panic in fn
-// releases the slot and goes on.
+// releases the slot and goes on. A nil fn is an error wrapping
+// messages.ErrInvalidConfig.
 func Do[T any](ctx context.Context, b *Bulkhead, fn func(context.Context) (T, error)) (T, error) {
 	var zero T
+	if fn == nil {
+		return zero, errNilFunc
+	}
 	p, err := b.Acquire(ctx)
 	if err != nil {
 		return zero, err
