@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/adapters/dashboard/inventory"
-	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -22,6 +21,9 @@ const (
 	MaxClients = 4096
 	// DefaultClientBuffer is how many events may wait for one client.
 	DefaultClientBuffer = 256
+	// MaxClientBuffer is the largest Options.ClientBuffer (16,384 events,
+	// a few MiB for one client).
+	MaxClientBuffer = 1 << 14
 	// DefaultWriteTimeout is how long a write to an event client may take.
 	DefaultWriteTimeout = 5 * time.Second
 	// DefaultHeartbeat is how often an idle event stream sends a comment to
@@ -50,7 +52,7 @@ type Options struct {
 	// (default DefaultMaxClients, at most MaxClients); more get 503.
 	MaxClients int
 	// ClientBuffer is how many events may wait for one client (default
-	// DefaultClientBuffer, at most eventstream.MaxBuffer); events past it
+	// DefaultClientBuffer, at most MaxClientBuffer); events past it
 	// are dropped for that client and counted.
 	ClientBuffer int
 	// WriteTimeout is how long one write to an event client may take before
@@ -85,8 +87,8 @@ func (o Options) Validate() error {
 		return messages.InvalidConfig("dashboard", "MaxInstances", o.MaxInstances, "must be in [0, 1000000] (0: default 10000)")
 	case o.MaxClients < 0 || o.MaxClients > MaxClients:
 		return messages.InvalidConfig("dashboard", "MaxClients", o.MaxClients, "must be in [0, 4096] (0: default 32)")
-	case o.ClientBuffer < 0 || o.ClientBuffer > eventstream.MaxBuffer:
-		return messages.InvalidConfig("dashboard", "ClientBuffer", o.ClientBuffer, "must be in [0, 65536] (0: default 256)")
+	case o.ClientBuffer < 0 || o.ClientBuffer > MaxClientBuffer:
+		return messages.InvalidConfig("dashboard", "ClientBuffer", o.ClientBuffer, "must be in [0, 16384] (0: default 256)")
 	}
 	return nil
 }
