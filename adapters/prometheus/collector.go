@@ -2,6 +2,7 @@ package prometheus
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -166,9 +167,18 @@ func (c *Collector) Collect(ch chan<- prom.Metric) {
 }
 
 func gauge(ch chan<- prom.Metric, d *prom.Desc, v float64, labels ...string) {
-	ch <- prom.MustNewConstMetric(d, prom.GaugeValue, v, labels...)
+	ch <- prom.MustNewConstMetric(d, prom.GaugeValue, v, validUTF8(labels)...)
 }
 
 func counter(ch chan<- prom.Metric, d *prom.Desc, v float64, labels ...string) {
-	ch <- prom.MustNewConstMetric(d, prom.CounterValue, v, labels...)
+	ch <- prom.MustNewConstMetric(d, prom.CounterValue, v, validUTF8(labels)...)
+}
+
+// validUTF8 replaces the bytes of labels that are not UTF-8 (an instance
+// may have any name), which Prometheus would refuse, with U+FFFD.
+func validUTF8(labels []string) []string {
+	for i, l := range labels {
+		labels[i] = strings.ToValidUTF8(l, "\uFFFD")
+	}
+	return labels
 }
