@@ -10,6 +10,7 @@ package inventory
 import (
 	"context"
 	"reflect"
+	"slices"
 	"sync/atomic"
 
 	"github.com/bulwark-go/bulwark/actors/adaptive"
@@ -128,7 +129,7 @@ type Set struct {
 // *fallback.Fallback of any type, or any other handle whose Stats method
 // returns one of the Stats types Instance lists. Anything else, a nil
 // handle, or more than MaxInstances entries is a *messages.ConfigError.
-// Adding the same handle twice lists it once.
+// Adding the same handle (the same pointer) twice lists it once.
 func (s *Set) Add(h any) error {
 	r, ok := readerOf(h)
 	if h == nil || !ok {
@@ -144,10 +145,8 @@ func (s *Set) Add(h any) error {
 		if old != nil {
 			list = *old
 		}
-		for _, x := range list {
-			if x.handle == h {
-				return nil
-			}
+		if reflect.TypeOf(h).Comparable() && slices.ContainsFunc(list, func(x entry) bool { return x.handle == h }) {
+			return nil
 		}
 		if len(list) >= MaxInstances {
 			return messages.InvalidConfig("inventory", "handles", len(list)+1, "must be at most inventory.MaxInstances (1000000)")
