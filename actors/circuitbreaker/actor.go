@@ -28,11 +28,9 @@ const (
 
 // request is a message to the actor.
 type request struct {
-	op      op
-	outcome messages.Outcome
-	mode    Mode
-	token   uint64
-	latency time.Duration
+	op   op
+	mode Mode
+	rep  report // opReport
 }
 
 // reply answers an Ask.
@@ -52,13 +50,25 @@ const (
 )
 
 // snapshot is the read-only view the owner publishes after every change of
-// generation. Never modified after publishing.
+// generation or of the striped counters' phase. Never modified after
+// publishing.
 type snapshot struct {
 	gen       uint64
+	tok       uint64 // the token of a permit granted from the snapshot
 	state     State
 	mode      Mode
 	path      path
 	openUntil time.Time
+	// phase tags the striped counters; before is how many successes of the
+	// generation earlier phases counted.
+	phase  uint32
+	before uint64
+	// timed: a time-based window is counting; the counters take the
+	// successes that end in bucket epoch of the window that began at
+	// winBase, any other goes to the actor with its time.
+	timed   bool
+	epoch   int64
+	winBase time.Time
 }
 
 // owner is the actor's behaviour: it owns the machine, publishes the
@@ -68,6 +78,7 @@ type owner struct {
 	m       *machine
 	timer   engine.Timer
 	armed   time.Time // deadline the timer is set for (zero: none)
+	epoch   int64     // the window bucket the counters' phase counts for
 	stopped atomic.Bool
 }
 
@@ -77,9 +88,9 @@ func (b *Breaker) newOwner() engine.Behavior[request, reply] {
 		gen++ // after a restart, reports of the old life are stale
 	}
 	now := b.clock.Now()
-	o := &owner{b: b, m: newMachine(b.cfg, now, gen)}
+	o := &owner{b: b, m: newMachine(b.cfg, now, gen, b.tag)}
 	if gen != b.snap.Load().gen {
-		o.m.late(b.cells.retag(gen)) // successes of the old life not yet collected
+		o.m.late(b.cells.retag()) // successes of the old life not yet collected
 	}
 	o.publish()
 	o.arm(now) // a time-based window collects at each bucket boundary
@@ -87,11 +98,11 @@ func (b *Breaker) newOwner() engine.Behavior[request, reply] {
 }
 
 // reportTime is the time a report is handled at: read from the clock only
-// when the machine may need it (a failure, a state other than CLOSED, a
-// rate window); a success in CLOSED with only the consecutive trigger
-// cannot change the state, and costs no clock read.
-func (o *owner) reportTime(r request) time.Time {
-	if r.outcome == messages.Failure || o.m.state != Closed || o.b.cfg.rates() {
+// when the machine or an event may need it (a failure, a state other than
+// CLOSED, a rate window, a subscriber); a success in CLOSED with only the
+// consecutive trigger cannot change the state, and costs no clock read.
+func (o *owner) reportTime(r report) time.Time {
+	if r.outcome == messages.Failure || o.m.state != Closed || o.b.cfg.rates() || o.b.eng.Events().HasSubscribers() {
 		return o.b.clock.Now()
 	}
 	return time.Time{}
@@ -119,12 +130,12 @@ func (o *owner) Receive(r request) (reply, error) {
 	var now time.Time
 	switch r.op {
 	case opReport:
-		now = o.reportTime(r)
-		o.collect() // the successes that happened before this report come first
+		now = o.reportTime(r.rep)
+		o.collect(now) // the report's seq places it among them
 		old := m.state
-		m.release(r.token, r.outcome, r.latency, now)
+		m.release(r.rep, now)
 		o.after(now)
-		o.callEvent(old, r, now)
+		o.callEvent(old, r.rep, now)
 		return out, nil
 	case opRejected:
 		m.reject()
@@ -140,12 +151,16 @@ func (o *owner) Receive(r request) (reply, error) {
 	case opTick:
 		o.armed = time.Time{}
 		now = o.b.clock.Now()
-		o.collect()
+		o.collect(now)
 		m.expire(now)
 		m.advance(now)
+		if m.windowed() && m.win.timed && m.win.last != o.epoch {
+			o.rephase(now) // the counters take the new bucket's successes
+		}
 	case opFlush:
 		now = o.b.clock.Now()
-		o.collect()
+		o.collect(now)
+		o.rephase(now)
 	case opAcquire:
 		now = o.b.clock.Now()
 		out.d = m.acquire(now)
@@ -154,18 +169,18 @@ func (o *owner) Receive(r request) (reply, error) {
 		}
 	case opStats:
 		now = o.b.clock.Now()
-		o.collect()
+		o.collect(now)
 		m.expire(now)
 		st := m.stats(now)
 		st.Name = o.b.name
 		out.stats = &st
 	case opReset:
 		now = o.b.clock.Now()
-		o.collect()
+		o.collect(now)
 		m.reset(now)
 	case opMode:
 		now = o.b.clock.Now()
-		o.collect()
+		o.collect(now)
 		m.setMode(r.mode, now)
 	}
 	o.after(now)
@@ -173,19 +188,24 @@ func (o *owner) Receive(r request) (reply, error) {
 }
 
 // collect applies the successes the striped counters took since it last
-// looked, as successes of the current generation (every cell carries it:
-// after re-tags them at each change). They publish no call_success event:
-// when they were reported, no subscriber wanted one.
-func (o *owner) collect() {
-	n := o.b.cells.collect()
-	if n == 0 {
-		return
+// looked, as successes of the current generation (every cell carries its
+// phase: after re-tags them at each change) in the bucket the phase counts
+// for. They publish no call_success event: a success whose event a
+// subscriber wants sends a report for it as well. A count grown large
+// starts a new phase.
+func (o *owner) collect(now time.Time) {
+	n, large := o.b.cells.collect()
+	o.m.succeed(n, o.epoch, now)
+	if large {
+		o.rephase(now)
 	}
-	var at time.Time
-	if o.m.windowed() {
-		at = o.m.win.collectTime(o.b.clock.Now())
-	}
-	o.m.succeed(n, at)
+}
+
+// rephase moves the counters to a new phase of the same generation (a new
+// bucket, or counts back to zero) and publishes it.
+func (o *owner) rephase(now time.Time) {
+	o.m.succeed(o.b.cells.retag(), o.epoch, now)
+	o.publish()
 }
 
 // after publishes what changed: events for transitions, the counters
@@ -207,7 +227,7 @@ func (o *owner) after(now time.Time) {
 	// Before the snapshot: no permit of the new generation meets a cell of
 	// the old. The successes the cells took since the last collect raced
 	// the change: late, as their reports would have been.
-	m.late(o.b.cells.retag(m.gen))
+	m.late(o.b.cells.retag())
 	o.publish()
 	o.arm(now)
 }
@@ -215,7 +235,12 @@ func (o *owner) after(now time.Time) {
 // publish makes the machine's state the snapshot callers read.
 func (o *owner) publish() {
 	m := o.m
-	s := &snapshot{gen: m.gen, state: m.state, mode: m.mode, openUntil: m.openUntil}
+	s := &snapshot{gen: m.gen, tok: m.token(0), state: m.state, mode: m.mode, openUntil: m.openUntil,
+		phase: o.b.cells.phase, before: m.placed}
+	if m.windowed() && m.win.timed {
+		s.timed, s.epoch, s.winBase = true, m.win.last, m.win.base
+	}
+	o.epoch = m.win.last
 	switch {
 	case m.mode == Disabled || (m.mode == Normal && m.state == Closed):
 		s.path = pathAdmit
@@ -285,7 +310,7 @@ func (o *owner) transitionEvents(t transition, now time.Time) {
 	}
 }
 
-func (o *owner) callEvent(old State, r request, now time.Time) {
+func (o *owner) callEvent(old State, r report, now time.Time) {
 	if r.outcome == messages.Ignored || !o.b.eng.Events().HasSubscribers() {
 		return
 	}
@@ -293,6 +318,9 @@ func (o *owner) callEvent(old State, r request, now time.Time) {
 	f := eventstream.Fields{OldState: old.String(), NewState: m.state.String(), Elapsed: r.latency}
 	t := eventstream.EventCallSuccess
 	f.Count = int64(m.consecSucc)
+	if r.counted { // the run as it stood at this success
+		f.Count = max(1, f.Count-int64(m.placed-min(r.seq, m.placed)))
+	}
 	if r.outcome == messages.Failure {
 		t = eventstream.EventCallFailure
 		f.Count = int64(m.consecFail)

@@ -12,6 +12,10 @@ import (
 // half-open trial slot is taken. It is messages.ErrCircuitOpen.
 var ErrOpen = messages.ErrCircuitOpen
 
+// errNilFunc is what Execute and Do return for a nil function: a
+// *messages.ConfigError that unwraps to messages.ErrInvalidConfig.
+var errNilFunc = messages.InvalidConfig(Kind, "fn", nil, "must not be nil")
+
 // ErrTimeout is matched (errors.Is) by the error Execute and Do return when
 // a call ran past Config.Timeout. It is messages.ErrTimeout.
 var ErrTimeout = messages.ErrTimeout

@@ -3,7 +3,9 @@ package circuitbreaker
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync/atomic"
+	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
@@ -24,9 +26,12 @@ type Breaker struct {
 	cfg     Config // with defaults
 	actor   *engine.Actor[request, reply]
 	snap    engine.Snapshot[snapshot]
-	cells   *stripes    // successes of CLOSED calls, collected by the actor
-	measure bool        // latency is measured (SlowCallDuration set)
-	started atomic.Bool // the actor has run once (written by its goroutine)
+	cells   *stripes      // successes of CLOSED calls, collected by the actor
+	tag     uint64        // in every token this breaker grants
+	width   time.Duration // of a time-based window's buckets
+	measure bool          // latency is measured (SlowCallDuration set)
+	started atomic.Bool   // the actor has run once (written by its goroutine)
+	misused atomic.Uint64 // Releases of a token not of this breaker
 }
 
 var _ engine.Guard = (*Breaker)(nil)
@@ -48,10 +53,11 @@ func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
 		return nil, err
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Breaker, supervisor.Service, error) {
-		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), cfg: full, measure: full.SlowCallDuration > 0}
+		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), cfg: full, measure: full.SlowCallDuration > 0,
+			tag: newTag(), width: full.WindowDuration / time.Duration(full.WindowBuckets)}
 		b.actor = engine.NewActor(full.MailboxSize, b.newOwner)
-		b.cells = newStripes(1)
-		b.snap.Publish(&snapshot{gen: 1, path: pathAdmit})
+		b.cells = newStripes()
+		b.snap.Publish(b.firstSnapshot())
 		return b, b.actor, nil
 	})
 }
@@ -62,11 +68,25 @@ func (b *Breaker) Name() string { return b.name }
 // Config returns the breaker's configuration with its defaults filled in.
 func (b *Breaker) Config() Config { return b.cfg }
 
+// firstSnapshot is the view before the actor first runs: CLOSED at
+// generation 1, the counters at phase 1, a time-based window beginning now.
+func (b *Breaker) firstSnapshot() *snapshot {
+	s := &snapshot{gen: 1, tok: b.tag | 1<<ticketBits, path: pathAdmit, phase: b.cells.phase}
+	if b.cfg.WindowType == TimeBased && b.cfg.rates() {
+		s.timed, s.winBase = true, b.clock.Now()
+	}
+	return s
+}
+
 // State returns the state and mode of the latest published snapshot, without
-// a round trip. (An OPEN circuit whose recovery time has passed shows OPEN
-// until the next call or timer moves it to HALF_OPEN.)
+// a round trip (an OPEN circuit whose recovery time has passed shows OPEN
+// until the next call or timer moves it to HALF_OPEN), or Stopped once the
+// engine has begun to shut down.
 func (b *Breaker) State() (State, Mode) {
 	s := b.snap.Load()
+	if b.eng.Stopped() || b.actor.Err() != nil {
+		return Stopped, s.mode
+	}
 	return s.state, s.mode
 }
 
@@ -85,7 +105,7 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 		if err := b.actor.Err(); err != nil {
 			return engine.Permit{}, err
 		}
-		p := engine.Permit{Token: token(s.gen, 0)}
+		p := engine.Permit{Token: s.tok}
 		if b.measure {
 			p.Start = b.clock.Now()
 		}
@@ -123,36 +143,106 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 // Release reports how the call of p ended, and never fails: after shutdown
 // the report is dropped. A report from a call admitted before the circuit
 // last changed state is counted in the metrics but does not move the state.
+// A permit that is not this breaker's (the zero Permit, another breaker's)
+// or a half-open trial's permit released twice frees nothing, counts
+// nothing and is counted in Stats.Misused.
 //
-// A success of a call admitted in CLOSED — the hot path — that was not
-// slow is one CAS on a striped counter that the actor collects before it
-// handles the next report, Stats, Reset or SetMode. While a subscriber
-// wants this breaker's call_success events (each success publishes one), a
-// success is a one-way message, as a late or a slow one always is. A
-// failure, or the report of a half-open trial, waits until the actor has
-// applied it (one round trip, off the hot path), so the caller reads its
-// own writes: after the FailureThreshold-th consecutive failure returns,
-// the next Acquire of the same goroutine is rejected, as it would be with
-// a mutex-based breaker.
+// A success of a call admitted in CLOSED that was not slow — the hot path —
+// is one CAS on a striped counter that the actor collects before it
+// handles the next report, Stats, Reset or SetMode; when a subscriber wants
+// this breaker's call_success events, a one-way message follows for the
+// event. Every other report goes to the actor with the count of successes
+// the counters took before it, so that it stands after them in the window
+// and in the run of failures, whatever the actor collected meanwhile (the
+// mailbox keeps the order of the reports it carries). A failure,
+// or the report of a half-open trial, waits until the actor has applied it
+// (one round trip, off the hot path), so the caller reads its own writes:
+// after the FailureThreshold-th consecutive failure returns, the next
+// Acquire of the same goroutine is rejected, as it would be with a
+// mutex-based breaker.
 func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
-	r := request{op: opReport, token: p.Token, outcome: o}
-	if b.measure && !p.Start.IsZero() {
-		r.latency = b.clock.Since(p.Start)
+	if p.Token&tagMask != b.tag {
+		b.misused.Add(1)
+		return
 	}
-	if o == messages.Success && p.Token&(1<<slotBits-1) == 0 && (!b.measure || r.latency < b.cfg.SlowCallDuration) &&
-		!b.eng.Events().Wants(eventstream.EventCallSuccess, Kind, b.name) {
-		if ok, flush := b.cells.add(p.Token >> slotBits); ok {
-			if flush {
-				b.actor.TryTell(request{op: opFlush})
+	r := request{op: opReport, rep: report{token: p.Token, outcome: o}}
+	if b.measure && !p.Start.IsZero() {
+		r.rep.at = b.clock.Now()
+		r.rep.latency = r.rep.at.Sub(p.Start)
+	}
+	trial := p.Token&ticketMask != 0
+	if !trial && o != messages.Ignored {
+		slow := b.measure && r.rep.latency >= b.cfg.SlowCallDuration
+		if o == messages.Success && !slow && b.count(&r.rep) {
+			if !b.eng.Events().Wants(eventstream.EventCallSuccess, Kind, b.name) {
+				return
 			}
-			return
+			r.rep.counted = true // the report only publishes its event
+		}
+		r.rep.seq = b.sequence(p.Token)
+		if r.rep.at.IsZero() && b.cfg.WindowType == TimeBased {
+			r.rep.at = b.clock.Now()
 		}
 	}
-	if o == messages.Failure || p.Token&(1<<slotBits-1) != 0 {
+	if o == messages.Failure || trial {
 		_, _ = b.actor.Ask(context.Background(), r)
 		return
 	}
 	_ = b.actor.Tell(r)
+}
+
+// count adds the success r to the striped counters, and reports false when
+// it must go to the actor instead: its permit is of an older generation,
+// or it ended in a bucket of a time-based window other than the one the
+// counters take.
+func (b *Breaker) count(r *report) bool {
+	gen := tokGen(r.token)
+	for i := 0; ; i++ {
+		s := b.snap.Load()
+		if uint32(s.gen) != gen {
+			return false
+		}
+		if s.timed {
+			if r.at.IsZero() {
+				r.at = b.clock.Now()
+			}
+			if epochOf(r.at, s.winBase, b.width) != s.epoch {
+				return false
+			}
+		}
+		ok, flush := b.cells.add(s.phase)
+		if ok {
+			if flush {
+				b.actor.TryTell(request{op: opFlush})
+			}
+			return true
+		}
+		if b.actor.Err() != nil {
+			return false
+		}
+		if i > 0 { // the actor moved the counters on; its snapshot follows
+			runtime.Gosched()
+		}
+	}
+}
+
+// sequence returns how many successes of the generation of tok the
+// striped counters have taken (0 when tok is of an older generation).
+func (b *Breaker) sequence(tok uint64) uint64 {
+	gen := tokGen(tok)
+	for {
+		s := b.snap.Load()
+		if uint32(s.gen) != gen {
+			return 0
+		}
+		if n, ok := b.cells.sum(s.phase); ok {
+			return s.before + n
+		}
+		if b.actor.Err() != nil {
+			return 0
+		}
+		runtime.Gosched() // the actor is moving the counters on
+	}
 }
 
 // Classify maps a call's error to an outcome with Config.IsFailure: nil is
@@ -177,6 +267,9 @@ func (b *Breaker) Classify(err error) messages.Outcome {
 // failure returning a *TimeoutError. If fn panics, the call is reported as
 // a failure and the panic goes on.
 func (b *Breaker) Execute(ctx context.Context, fn func(context.Context) error) error {
+	if fn == nil {
+		return errNilFunc
+	}
 	p, err := b.Acquire(ctx)
 	if err != nil {
 		return err
@@ -217,6 +310,9 @@ func (b *Breaker) outcome(err error) messages.Outcome {
 // Do is Execute for a function that returns a value.
 func Do[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error)) (T, error) {
 	var v T
+	if fn == nil {
+		return v, errNilFunc
+	}
 	err := b.Execute(ctx, func(ctx context.Context) error {
 		var err error
 		v, err = fn(ctx)

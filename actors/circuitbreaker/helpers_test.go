@@ -14,6 +14,9 @@ import (
 
 var errBoom = errors.New("boom")
 
+// testTag is the instance tag of the machines tests build.
+const testTag = 1 << tagShift
+
 func okFn(context.Context) error   { return nil }
 func failFn(context.Context) error { return errBoom }
 

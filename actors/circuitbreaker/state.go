@@ -1,6 +1,7 @@
 package circuitbreaker
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-go/bulwark/messages"
@@ -19,9 +20,12 @@ const (
 	// HalfOpen: up to HalfOpenMaxCalls trial calls at a time pass; enough
 	// consecutive successes close the circuit, any failure opens it again.
 	HalfOpen
+	// Stopped: the engine has shut down; every call returns
+	// messages.ErrStopped. Only Breaker.State reports it.
+	Stopped
 )
 
-// String returns "closed", "open" or "half_open".
+// String returns "closed", "open", "half_open" or "stopped".
 func (s State) String() string {
 	switch s {
 	case Closed:
@@ -30,6 +34,8 @@ func (s State) String() string {
 		return "open"
 	case HalfOpen:
 		return "half_open"
+	case Stopped:
+		return "stopped"
 	}
 	return "state(?)"
 }
@@ -78,16 +84,36 @@ const (
 	ReasonHalfOpenFull     = "half_open_full" // rejection: every trial slot is taken
 )
 
-// slotBits is how many low bits of a permit's token name its trial slot
-// (0: not a trial); the bits above hold the generation.
-const slotBits = 16
+// A permit's token: the breaker's instance tag (never 0), the low 32 bits
+// of the generation it was granted in, and its trial ticket (0: not a
+// trial).
+const (
+	ticketBits = 16
+	tagShift   = ticketBits + 32
+	ticketMask = 1<<ticketBits - 1
+	tagMask    = 1<<64 - 1<<tagShift
+)
 
-// expiredRing is how many expired trial tokens the machine remembers, so
-// that the late report of a trial already counted as failed is not counted
-// twice.
-const expiredRing = 16
+// instances numbers breakers, so that a permit of one is foreign to every
+// other (tags repeat after 65,535 breakers).
+var instances atomic.Uint64
 
-func token(gen uint64, slot int) uint64 { return gen<<slotBits | uint64(slot) }
+func newTag() uint64 { return (instances.Add(1)%(1<<16-1) + 1) << tagShift }
+
+func tokGen(tok uint64) uint32    { return uint32(tok >> ticketBits) }
+func tokTicket(tok uint64) uint16 { return uint16(tok & ticketMask) }
+
+// runMemory is how many runs of failures (failures with no success
+// between them) the machine remembers, so that a failure reported after
+// later successes still joins its own run.
+const runMemory = 32
+
+// failRun is the failures reported after exactly seq successes of the
+// generation.
+type failRun struct {
+	seq uint64
+	n   int
+}
 
 // transition is one change of state, kept for the actor to publish.
 type transition struct {
@@ -99,14 +125,32 @@ type transition struct {
 // lease is a trial call in flight in HALF_OPEN.
 type lease struct {
 	busy     bool
+	ticket   uint16
 	deadline time.Time
+}
+
+// report is how one permitted call ended.
+type report struct {
+	token   uint64
+	outcome messages.Outcome
+	latency time.Duration
+	// seq is how many successes of the call's generation the striped
+	// counters had taken when it was released: it stands after them.
+	seq uint64
+	// at is when the call ended (zero: when the machine learns of it).
+	at time.Time
+	// counted: a success the striped counters took already; the report
+	// only asks for its event (seq is then its own place).
+	counted bool
 }
 
 // machine is the breaker's pure state machine: no goroutine, no clock, no
 // channel. Every method takes the time it runs at. Not safe for concurrent
 // use: the actor's goroutine owns it.
 type machine struct {
-	cfg Config
+	cfg   Config
+	tag   uint64 // the instance's token tag
+	first uint64 // the generation the machine started at
 
 	state     State
 	mode      Mode
@@ -115,22 +159,31 @@ type machine struct {
 	openUntil time.Time // openedAt + RecoveryTimeout
 	changedAt time.Time // last change of state
 
-	total, succeeded, failed, rejected, ignored, slow uint64
-	consecFail, consecSucc                            int
-	lastFailure                                       time.Time
+	total, succeeded, failed, rejected, ignored, slow, misused uint64
+	consecFail, consecSucc                                     int
+	lastFailure                                                time.Time
 
-	win     window
-	leases  []lease
-	busy    int                 // leases in use
-	expired [expiredRing]uint64 // tokens of trials counted as failed at expiry
-	nexp    int
+	placed uint64             // successes of this generation in sequence
+	runs   [runMemory]failRun // the latest runs of failures (n 0: free)
+
+	trials, trialsSlow int // HALF_OPEN: trials reported, and how many slow
+
+	win    window
+	leases []lease
+	busy   int    // leases in use
+	ticket uint16 // the last trial ticket given
+	// pending holds the trials of older generations that have not
+	// reported, true for those counted as failed when their lease ran out.
+	pending map[uint64]bool
 
 	trans []transition // since the actor last drained them
 }
 
-func newMachine(cfg Config, now time.Time, gen uint64) *machine {
+func newMachine(cfg Config, now time.Time, gen, tag uint64) *machine {
 	return &machine{
 		cfg:       cfg,
+		tag:       tag,
+		first:     gen,
 		gen:       gen,
 		changedAt: now,
 		win:       newWindow(cfg, now),
@@ -138,14 +191,28 @@ func newMachine(cfg Config, now time.Time, gen uint64) *machine {
 	}
 }
 
+// token is the token of a permit of the current generation.
+func (m *machine) token(ticket uint16) uint64 {
+	return m.tag | uint64(uint32(m.gen))<<ticketBits | uint64(ticket)
+}
+
 // setState moves to s, bumps the generation and records the transition.
+// The trials still in flight become pending.
 func (m *machine) setState(s State, reason string, now time.Time) {
 	from := m.state
+	for _, l := range m.leases {
+		if l.busy {
+			m.pend(m.token(l.ticket), false)
+		}
+	}
 	m.state = s
 	m.gen++
 	m.changedAt = now
 	clear(m.leases)
 	m.busy = 0
+	m.placed = 0
+	m.runs = [runMemory]failRun{}
+	m.trials, m.trialsSlow = 0, 0
 	switch s {
 	case Open:
 		m.consecSucc = 0
@@ -158,6 +225,17 @@ func (m *machine) setState(s State, reason string, now time.Time) {
 		m.win.reset(now)
 	}
 	m.trans = append(m.trans, transition{from: from, to: s, reason: reason})
+}
+
+// pend records a trial of the ending generation that has not reported
+// (counted: as failed already), unless it is recorded.
+func (m *machine) pend(tok uint64, counted bool) {
+	if m.pending == nil {
+		m.pending = make(map[uint64]bool)
+	}
+	if _, ok := m.pending[tok]; !ok {
+		m.pending[tok] = counted
+	}
 }
 
 // refusal says why acquire rejected a call (kept a byte wide so that the
@@ -194,27 +272,52 @@ func (m *machine) acquire(now time.Time) decision {
 	m.expire(now)
 	switch {
 	case m.mode == Disabled:
-		return decision{ok: true, token: token(m.gen, 0)}
+		return decision{ok: true, token: m.token(0)}
 	case m.mode == ForcedOpen:
 		m.reject()
 		return decision{reason: refusedForced}
 	}
 	switch m.state {
 	case Closed:
-		return decision{ok: true, token: token(m.gen, 0)}
+		return decision{ok: true, token: m.token(0)}
 	case Open:
 		m.reject()
 		return decision{reason: refusedOpen, retry: m.openUntil.Sub(now)}
 	}
 	for i := range m.leases {
 		if !m.leases[i].busy {
-			m.leases[i] = lease{busy: true, deadline: now.Add(m.cfg.HalfOpenLease)}
+			t := m.nextTicket()
+			m.leases[i] = lease{busy: true, ticket: t, deadline: now.Add(m.cfg.HalfOpenLease)}
 			m.busy++
-			return decision{ok: true, token: token(m.gen, i+1)}
+			return decision{ok: true, token: m.token(t)}
 		}
 	}
 	m.reject()
 	return decision{reason: refusedFull, retry: m.nextLease().Sub(now)}
+}
+
+// nextTicket returns a trial ticket that no trial in flight holds (there
+// are at most 65,535 of them and 65,535 tickets).
+func (m *machine) nextTicket() uint16 {
+	for {
+		m.ticket++
+		if m.ticket == 0 {
+			continue
+		}
+		if m.lease(m.ticket) < 0 {
+			return m.ticket
+		}
+	}
+}
+
+// lease returns the index of the lease in flight with ticket t, or -1.
+func (m *machine) lease(t uint16) int {
+	for i, l := range m.leases {
+		if l.busy && l.ticket == t {
+			return i
+		}
+	}
+	return -1
 }
 
 // reject counts one rejected call.
@@ -225,16 +328,16 @@ func (m *machine) reject() {
 
 // expire moves OPEN to HALF_OPEN when the recovery timeout has passed since
 // the circuit opened, and reclaims the trial leases that ran out (each a
-// failure, which opens the circuit again).
+// failure, which opens the circuit again; its report, when it comes, is not
+// counted again).
 func (m *machine) expire(now time.Time) {
 	if m.mode != Normal {
 		return
 	}
 	if m.state == HalfOpen {
-		for i := range m.leases {
-			if l := m.leases[i]; l.busy && !now.Before(l.deadline) {
-				m.expired[m.nexp%expiredRing] = token(m.gen, i+1)
-				m.nexp++
+		for _, l := range m.leases {
+			if l.busy && !now.Before(l.deadline) {
+				m.pend(m.token(l.ticket), true)
 				m.failed++
 				m.total++
 				m.countFailure(now)
@@ -268,7 +371,7 @@ func (m *machine) nextDeadline() time.Time {
 // advance moves the window to now (the timer's tick at a bucket boundary).
 func (m *machine) advance(now time.Time) { m.win.advance(now) }
 
-// windowed says whether successes go into a window (and so need a time).
+// windowed says whether outcomes go into a window.
 func (m *machine) windowed() bool {
 	return m.mode == Normal && m.state == Closed && m.cfg.rates()
 }
@@ -283,33 +386,34 @@ func (m *machine) nextLease() time.Time {
 	return t
 }
 
-func (m *machine) countFailure(now time.Time) {
+func (m *machine) countFailure(at time.Time) {
 	m.consecFail++
 	m.consecSucc = 0
-	m.lastFailure = now
+	if at.After(m.lastFailure) {
+		m.lastFailure = at
+	}
 }
 
-// release takes the outcome of the call that held tok, which took latency
-// (0 when not measured). Every success and failure is counted; only those
-// of the current generation move the state: a call admitted before the
-// circuit last changed state reports too late to matter (a late failure
-// does not extend the open period).
-func (m *machine) release(tok uint64, o messages.Outcome, latency time.Duration, now time.Time) {
-	gen, slot := tok>>slotBits, int(tok&(1<<slotBits-1))
-	current := gen == m.gen
-	if !current && slot > 0 {
-		for i, t := range m.expired {
-			if t == tok {
-				m.expired[i] = 0
-				return // counted as a failure when its lease ran out
-			}
-		}
+// release takes the outcome of one permitted call. Every call is counted
+// once; only those of the current generation move the state: a call
+// admitted before the circuit last changed state reports too late to
+// matter (a late failure does not extend the open period). A report that
+// no permit stands behind (a trial released twice) is counted as misuse
+// and nothing else.
+func (m *machine) release(r report, now time.Time) {
+	current := tokGen(r.token) == uint32(m.gen)
+	if tokTicket(r.token) != 0 && !m.endTrial(r.token, current) {
+		return
 	}
-	if current && slot > 0 && slot <= len(m.leases) && m.leases[slot-1].busy {
-		m.leases[slot-1].busy = false
-		m.busy--
+	at := r.at
+	if at.IsZero() {
+		at = now
 	}
-	switch o {
+	if r.counted {
+		return
+	}
+	slow := m.cfg.SlowCallDuration > 0 && r.latency >= m.cfg.SlowCallDuration
+	switch r.outcome {
 	case messages.Success:
 		m.succeeded++
 	case messages.Failure:
@@ -319,59 +423,146 @@ func (m *machine) release(tok uint64, o messages.Outcome, latency time.Duration,
 		return
 	}
 	m.total++
-	slow := m.cfg.SlowCallDuration > 0 && latency >= m.cfg.SlowCallDuration
 	if slow {
 		m.slow++
 	}
 	if !current {
 		return
 	}
-	fail := o == messages.Failure
-	if fail {
-		m.countFailure(now)
-	} else {
-		m.consecSucc++
-		m.consecFail = 0
-	}
-	if m.mode != Normal {
-		return
-	}
+	fail := r.outcome == messages.Failure
 	switch m.state {
 	case Closed:
-		if m.cfg.rates() {
-			m.win.record(fail, slow, now)
-		}
-		if r := m.tripped(); r != "" {
-			m.setState(Open, r, now)
-		}
+		m.judge(m.place(fail, slow, r.seq, at), now)
 	case HalfOpen:
 		if fail {
+			m.countFailure(at)
+		} else {
+			m.consecSucc++
+			m.consecFail = 0
+		}
+		m.trials++
+		if slow {
+			m.trialsSlow++
+		}
+		c := m.cfg
+		switch {
+		case m.mode != Normal:
+		case fail:
 			m.setState(Open, ReasonTrialFailed, now)
-		} else if m.consecSucc >= m.cfg.SuccessThreshold {
+		case c.SlowCallRateThreshold > 0 && 100*float64(m.trialsSlow) >= c.SlowCallRateThreshold*float64(m.trials):
+			m.setState(Open, ReasonSlowCallRate, now)
+		case m.consecSucc >= c.SuccessThreshold:
 			m.setState(Closed, ReasonSuccessThreshold, now)
 		}
 	}
 }
 
-// succeed counts n successes of the current generation that the actor
-// collected from the striped counters (none of them slow), at now. The
-// window takes them all before it is judged: a success can trip it by
-// bringing it to MinimumCalls, but not when the successes collected with it
-// bring the rate back under the threshold (those calls were made and went
-// well; with a message per success the circuit would have opened before
-// they were admitted, on older news).
-func (m *machine) succeed(n uint64, now time.Time) {
-	m.succeeded += n
-	m.total += n
-	m.consecSucc += int(min(n, 1<<31))
-	m.consecFail = 0
-	if m.mode != Normal || m.state != Closed || !m.cfg.rates() {
-		return // without a rate window a success cannot move the state
+// endTrial frees the lease of a trial's token and says whether its report
+// counts: not when the trial was counted at its lease's expiry, nor when no
+// trial of that token is in flight (misuse).
+func (m *machine) endTrial(tok uint64, current bool) bool {
+	if current {
+		if i := m.lease(tokTicket(tok)); i >= 0 {
+			m.leases[i].busy = false
+			m.busy--
+			return true
+		}
+	} else if counted, ok := m.pending[tok]; ok {
+		delete(m.pending, tok)
+		return !counted
+	} else if int32(tokGen(tok)-uint32(m.first)) < 0 {
+		return true // a trial of the actor's life before a restart
 	}
-	m.win.recordSuccesses(n, now)
-	if r := m.tripped(); r != "" {
+	m.misused++
+	return false
+}
+
+// place puts one outcome of a CLOSED call reported after seq successes of
+// the generation into sequence, and returns the length of its run of
+// failures (0 for a success).
+func (m *machine) place(fail, slow bool, seq uint64, at time.Time) int {
+	seq = min(seq, m.placed)
+	back := m.placed - seq
+	if m.windowed() {
+		m.win.place(mark(fail, slow), back, at)
+	}
+	if !fail {
+		m.endRun(seq)
+		if back == 0 {
+			m.consecSucc++
+			m.consecFail = 0
+		}
+		return 0
+	}
+	n := m.addToRun(seq)
+	if back == 0 {
+		m.consecFail = n
+		m.consecSucc = 0
+	}
+	if at.After(m.lastFailure) {
+		m.lastFailure = at
+	}
+	return n
+}
+
+// addToRun counts one more failure after exactly seq successes and
+// returns how many there are, forgetting the oldest run when it must.
+func (m *machine) addToRun(seq uint64) int {
+	oldest := 0
+	for i := range m.runs {
+		r := &m.runs[i]
+		if r.n > 0 && r.seq == seq {
+			r.n++
+			return r.n
+		}
+		if o := m.runs[oldest]; o.n > 0 && (r.n == 0 || r.seq < o.seq) {
+			oldest = i
+		}
+	}
+	m.runs[oldest] = failRun{seq: seq, n: 1}
+	return 1
+}
+
+// endRun ends the run after seq successes: a success stands after it.
+func (m *machine) endRun(seq uint64) {
+	for i := range m.runs {
+		if m.runs[i].seq == seq {
+			m.runs[i] = failRun{}
+		}
+	}
+}
+
+// judge opens the circuit if a trigger fires, in Normal mode: a run of
+// failures of length run, or a rate of the window.
+func (m *machine) judge(run int, now time.Time) {
+	if m.mode != Normal || m.state != Closed {
+		return
+	}
+	if r := m.tripped(run); r != "" {
 		m.setState(Open, r, now)
 	}
+}
+
+// succeed counts n successes of the current generation that the actor
+// collected from the striped counters (none of them slow), at now, in
+// bucket e of a time-based window. They stand after every outcome placed
+// before them. The window takes them all before it is judged: a success
+// can trip it by bringing it to MinimumCalls, but not when the successes
+// collected with it bring the rate back under the threshold.
+func (m *machine) succeed(n uint64, e int64, now time.Time) {
+	if n == 0 {
+		return
+	}
+	m.succeeded += n
+	m.total += n
+	m.placed += n
+	m.consecSucc += int(min(n, 1<<31))
+	m.consecFail = 0
+	if !m.windowed() {
+		return // without a rate window a success cannot move the state
+	}
+	m.win.recordSuccesses(n, e)
+	m.judge(0, now)
 }
 
 // late counts n successes of an older generation, collected from the
@@ -381,10 +572,11 @@ func (m *machine) late(n uint64) {
 	m.total += n
 }
 
-// tripped says why the circuit should open now, or "".
-func (m *machine) tripped() string {
+// tripped says why the circuit should open now, or "": run is the length
+// of the run of failures just extended (0: none).
+func (m *machine) tripped(run int) string {
 	c := m.cfg
-	if c.FailureThreshold > 0 && m.consecFail >= c.FailureThreshold {
+	if c.FailureThreshold > 0 && run >= c.FailureThreshold {
 		return ReasonFailureThreshold
 	}
 	if !c.rates() {
@@ -448,6 +640,7 @@ func (m *machine) stats(now time.Time) Stats {
 		WindowFailureRate:    fr,
 		WindowSlowCallRate:   sr,
 		HalfOpenInFlight:     m.busy,
+		Misused:              m.misused,
 		LastStateChange:      m.changedAt,
 		LastFailure:          m.lastFailure,
 	}

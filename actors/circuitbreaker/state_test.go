@@ -20,7 +20,7 @@ func newTestMachine(t *testing.T, cfg Config) *machine {
 	if err := cfg.validate(); err != nil {
 		t.Fatalf("validate: %v", err)
 	}
-	return newMachine(cfg, t0, 1)
+	return newMachine(cfg, t0, 1, testTag)
 }
 
 // step is one action on the machine at a time, with what must hold after.
@@ -45,7 +45,7 @@ func run(t *testing.T, m *machine, steps []step) {
 			d = m.acquire(now)
 			if d.ok {
 				o := map[string]messages.Outcome{"ok": messages.Success, "fail": messages.Failure, "ignore": messages.Ignored}[s.do]
-				m.release(d.token, o, 0, now)
+				m.release(report{token: d.token, outcome: o, latency: 0}, now)
 			}
 		case "acquire":
 			d = m.acquire(now)
@@ -59,7 +59,7 @@ func run(t *testing.T, m *machine, steps []step) {
 			}
 			tok := held[0]
 			held = held[1:]
-			m.release(tok, o, 0, now)
+			m.release(report{token: tok, outcome: o, latency: 0}, now)
 		case "tick":
 			m.expire(now)
 		default:
@@ -275,7 +275,7 @@ func TestSlowCallRate(t *testing.T) {
 		if !d.ok {
 			t.Fatalf("call %d: rejected, want admitted", i)
 		}
-		m.release(d.token, messages.Success, l, t0)
+		m.release(report{token: d.token, outcome: messages.Success, latency: l}, t0)
 	}
 	if m.state != Open || m.trans[len(m.trans)-1].reason != ReasonSlowCallRate {
 		t.Fatalf("got %v (%v), want open by slow call rate", m.state, m.trans)
@@ -288,7 +288,7 @@ func TestSlowCallRate(t *testing.T) {
 func TestRejectionCarriesRemainingOpenTime(t *testing.T) {
 	m := newTestMachine(t, Config{FailureThreshold: 1, RecoveryTimeout: 10 * time.Second})
 	d := m.acquire(t0)
-	m.release(d.token, messages.Failure, 0, at(2*time.Second))
+	m.release(report{token: d.token, outcome: messages.Failure, latency: 0}, at(2*time.Second))
 	tests := []struct {
 		at   time.Duration
 		want time.Duration
@@ -318,21 +318,21 @@ func TestModesAndReset(t *testing.T) {
 	if d := m.acquire(t0.Add(time.Hour)); d.ok || d.reason != refusedForced {
 		t.Fatalf("forced open: got %+v, want rejected forced_open", d)
 	}
-	m.release(held.token, messages.Failure, 0, t0) // stale: counted, no effect
+	m.release(report{token: held.token, outcome: messages.Failure, latency: 0}, t0) // stale: counted, no effect
 	m.setMode(Disabled, t0)
 	for i := 0; i < 10; i++ {
 		d := m.acquire(t0)
 		if !d.ok {
 			t.Fatalf("disabled: rejected, want admitted")
 		}
-		m.release(d.token, messages.Failure, 0, t0)
+		m.release(report{token: d.token, outcome: messages.Failure, latency: 0}, t0)
 	}
 	if m.state != Closed {
 		t.Fatalf("disabled: got %v, want closed", m.state)
 	}
 	m.setMode(Normal, t0)
 	d := m.acquire(t0)
-	m.release(d.token, messages.Failure, 0, t0)
+	m.release(report{token: d.token, outcome: messages.Failure, latency: 0}, t0)
 	if m.state != Open {
 		t.Fatalf("normal: got %v, want open", m.state)
 	}

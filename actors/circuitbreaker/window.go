@@ -5,9 +5,14 @@ import "time"
 // window counts calls, failures and slow calls over the last N calls or the
 // last span of time. It is part of the pure state machine: time comes in as
 // an argument.
+//
+// Outcomes may reach it out of order. A count-based window places each at
+// its position in the sequence of calls (after the successes its report
+// says came before it), a time-based window in the bucket of the time the
+// call ended, whenever the window learns of it.
 type window struct {
 	timed bool
-	// count-based: a ring of outcomes.
+	// count-based: a ring of outcomes, oldest at next once full.
 	ring []uint8
 	next int
 	full bool
@@ -24,6 +29,17 @@ const (
 	markFail uint8 = 1 << iota
 	markSlow
 )
+
+func mark(fail, slow bool) uint8 {
+	var m uint8
+	if fail {
+		m |= markFail
+	}
+	if slow {
+		m |= markSlow
+	}
+	return m
+}
 
 type bucket struct {
 	epoch               int64 // index of the bucket since base
@@ -42,46 +58,95 @@ func newWindow(c Config, now time.Time) window {
 	return window{ring: make([]uint8, c.WindowSize)}
 }
 
-// record adds one call's outcome at now.
-func (w *window) record(fail, slow bool, now time.Time) {
-	var m uint8
-	if fail {
-		m |= markFail
-	}
-	if slow {
-		m |= markSlow
-	}
-	if w.timed {
-		b := w.bucketAt(now)
-		b.calls++
-		b.fails += int(m & markFail)
-		b.slows += int(m&markSlow) >> 1
-	} else {
-		if w.full {
-			old := w.ring[w.next]
-			w.calls--
-			w.fails -= int(old & markFail)
-			w.slows -= int(old&markSlow) >> 1
-		}
-		w.ring[w.next] = m
-		w.next++
-		if w.next == len(w.ring) {
-			w.next, w.full = 0, true
-		}
-	}
-	w.calls++
-	w.fails += int(m & markFail)
-	w.slows += int(m&markSlow) >> 1
+// count adds (sign 1) or removes (sign -1) one outcome from the totals.
+func (w *window) count(m uint8, sign int) {
+	w.calls += sign
+	w.fails += sign * int(m&markFail)
+	w.slows += sign * int(m&markSlow>>1)
 }
 
-// recordSuccesses adds n successes, none slow, at now.
-func (w *window) recordSuccesses(n uint64, now time.Time) {
+// place adds one call's outcome: in a count-based window after the back-th
+// newest success (back 0: at the end), in a time-based one in the bucket of
+// at. An outcome older than everything the window holds is left out.
+func (w *window) place(m uint8, back uint64, at time.Time) {
+	if w.timed {
+		if b := w.bucketOf(w.epoch(at)); b != nil {
+			b.calls++
+			b.fails += int(m & markFail)
+			b.slows += int(m & markSlow >> 1)
+			w.count(m, 1)
+		}
+		return
+	}
+	d, ok := w.behind(back)
+	if !ok || (w.full && d == len(w.ring)) {
+		return
+	}
+	w.push(m)
+	for k := 0; k < d; k++ { // move it back before the d newest
+		i, j := w.newest(k), w.newest(k+1)
+		w.ring[i], w.ring[j] = w.ring[j], w.ring[i]
+	}
+}
+
+// push appends m at the newest end of the ring, dropping the oldest once
+// full.
+func (w *window) push(m uint8) {
+	if w.full {
+		w.count(w.ring[w.next], -1)
+	}
+	w.ring[w.next] = m
+	w.count(m, 1)
+	w.next++
+	if w.next == len(w.ring) {
+		w.next, w.full = 0, true
+	}
+}
+
+// held is how many outcomes the ring holds.
+func (w *window) held() int {
+	if w.full {
+		return len(w.ring)
+	}
+	return w.next
+}
+
+// newest is the ring index of the k-th newest outcome (0: the newest).
+func (w *window) newest(k int) int {
+	i := w.next - 1 - k
+	if i < 0 {
+		i += len(w.ring)
+	}
+	return i
+}
+
+// behind returns how many of the newest outcomes stand after the position
+// that follows the back-th newest success, and false when the ring holds
+// fewer successes than that.
+func (w *window) behind(back uint64) (int, bool) {
+	d, h := 0, w.held()
+	for passed := uint64(0); passed < back; d++ {
+		if d == h {
+			return 0, false
+		}
+		if w.ring[w.newest(d)]&markFail == 0 {
+			passed++
+		}
+	}
+	return d, true
+}
+
+// recordSuccesses adds n successes, none slow: at the end of a count-based
+// window, in the bucket of epoch e of a time-based one.
+func (w *window) recordSuccesses(n uint64, e int64) {
 	if n == 0 {
 		return
 	}
 	if w.timed {
-		w.bucketAt(now).calls += int(n)
-		w.calls += int(n)
+		if b := w.bucketOf(e); b != nil {
+			b.calls += int(n)
+			w.calls += int(n)
+		}
 		return
 	}
 	size := uint64(len(w.ring))
@@ -93,24 +158,13 @@ func (w *window) recordSuccesses(n uint64, now time.Time) {
 		return
 	}
 	for ; n > 0; n-- {
-		w.record(false, false, now)
+		w.push(0)
 	}
 }
 
 // collectEvery is the shortest time between two collections at bucket
 // boundaries: buckets narrower than it get them every few boundaries.
 const collectEvery = time.Millisecond
-
-// collectTime is the time to record successes collected at now at: now,
-// or, once now is past the bucket the window last moved to, the end of
-// that bucket (the timer collects at each boundary, so the successes since
-// the last collection fell, but for the timer's lateness, before it).
-func (w *window) collectTime(now time.Time) time.Time {
-	if !w.timed || w.epoch(now) <= w.last {
-		return now
-	}
-	return w.boundary(1).Add(-1)
-}
 
 // nextCollect is when the timer collects next: the first bucket boundary
 // at least collectEvery after the bucket the window last moved to began
@@ -119,39 +173,46 @@ func (w *window) nextCollect() time.Time {
 	if !w.timed {
 		return time.Time{}
 	}
-	return w.boundary(max(1, int64((collectEvery+w.width-1)/w.width)))
-}
-
-// boundary is the end of the k-th bucket from the one the window last
-// moved to (k = 1: its own end).
-func (w *window) boundary(k int64) time.Time {
+	k := max(1, int64((collectEvery+w.width-1)/w.width))
 	return w.base.Add(time.Duration(w.last+k) * w.width)
 }
 
-// bucketAt returns the bucket of now, after expiring every bucket that has
-// left the window.
-func (w *window) bucketAt(now time.Time) *bucket {
-	w.advance(now)
-	return &w.buckets[w.last%int64(len(w.buckets))]
+// bucketOf returns the bucket of epoch e, after moving the window to e if
+// e is past it; nil when e has left the window.
+func (w *window) bucketOf(e int64) *bucket {
+	w.advanceTo(e)
+	n := int64(len(w.buckets))
+	if e <= w.last-n || e < 0 {
+		return nil
+	}
+	return &w.buckets[e%n]
 }
 
-func (w *window) epoch(now time.Time) int64 {
-	d := now.Sub(w.base)
+// epoch is the index of the bucket of t (-1 before the window began).
+func (w *window) epoch(t time.Time) int64 {
+	return epochOf(t, w.base, w.width)
+}
+
+func epochOf(t, base time.Time, width time.Duration) int64 {
+	d := t.Sub(base)
 	if d < 0 {
-		return 0
+		return -1
 	}
-	return int64(d / w.width)
+	return int64(d / width)
 }
 
 // advance drops the buckets older than the window at now (time-based only).
-// Bucket i holds the latest epoch e' <= e with e' mod n == i; any other
-// epoch it holds has left the window.
 func (w *window) advance(now time.Time) {
-	if !w.timed {
-		return
+	if w.timed {
+		w.advanceTo(w.epoch(now))
 	}
-	e := w.epoch(now)
-	if e == w.last {
+}
+
+// advanceTo moves the window forward to epoch e (never back). Bucket i
+// holds the latest epoch e' <= e with e' mod n == i; any other epoch it
+// holds has left the window.
+func (w *window) advanceTo(e int64) {
+	if e <= w.last {
 		return
 	}
 	w.last = e
