@@ -33,7 +33,8 @@ type EventView struct {
 	ElapsedMS   float64 `json:"elapsed_ms,omitempty"`
 }
 
-// eventView converts e, leaving out Fields.Key and Fields.Err.
+// eventView returns what /events shows of e: every field but Fields.Key and
+// Fields.Err.
 func eventView(e *eventstream.Event) EventView {
 	f := &e.Fields
 	return EventView{Type: string(e.Type), Kind: e.Pattern, Name: e.Name,
