@@ -35,16 +35,19 @@ var ledgers atomic.Uint64
 // nothing, and is counted as misuse.
 //
 // A token is a 64-bit word: the ledger's id (never 0, so the zero token is
-// never valid), the index of a slot, and the slot's grant sequence. Grant
-// takes a free slot off a lock-free stack (one compare-and-swap), bumps its
-// sequence and marks it held; Redeem clears the held mark with one
-// compare-and-swap that succeeds only for the token of the current grant,
-// then pushes the slot back (one more). A stale token's sequence no longer
-// matches (it would again only after 2^24 grants of that very slot).
+// never valid), the index of a slot, and the slot's sequence when it was
+// granted. A slot's sequence moves on when its permit is redeemed, so a
+// token redeems at most once. Grant pops a free slot off a lock-free stack
+// (one compare-and-swap) and reads its sequence; Redeem moves the sequence
+// on with one compare-and-swap, which succeeds only for the token of the
+// current grant, and pushes the slot back (one more). A stale token's
+// sequence no longer matches (it would again only after 2^24 grants of
+// that very slot).
 //
 // Slots are allocated as the number of permits held at once grows, in
-// segments that double in size, so a ledger costs about 200 bytes until
-// it is used and then 16 bytes per permit of its peak. Its zero value is
+// segments that double in size (the first, of 8, inline), so a ledger
+// costs about 260 bytes until
+// it is used and then 8 bytes per permit of its peak. Its zero value is
 // not usable: make one with NewLedger.
 //
 // The caller keeps its own count of permits and must order its calls so
@@ -57,17 +60,16 @@ type Ledger struct {
 	head    atomic.Uint64 // free stack: a tag (high half) and index+1 of the top slot (0: empty)
 	fresh   atomic.Uint32 // slots in use or on the stack: indexes below it exist
 	misused atomic.Uint64
+	first   [1 << baseBits]slot // segment 0, inline
 	segs    [nSegs]atomic.Pointer[segment]
 }
 
 type segment struct{ slots []slot }
 
-// slot is one permit's place: word holds the grant sequence (shifted left
-// by one) and the held mark (bit 0); next links the free stack.
-type slot struct {
-	word atomic.Uint64
-	next atomic.Uint32
-}
+// slot is one permit's place: the sequence of its current or next grant
+// (high half) and, while the slot is on the free stack, index+1 of the
+// slot below it (low half; 0 at the bottom).
+type slot struct{ word atomic.Uint64 }
 
 // NewLedger returns an empty Ledger with an id of its own.
 func NewLedger() *Ledger {
@@ -81,9 +83,9 @@ func (l *Ledger) Grant() uint64 {
 		h := l.head.Load()
 		if top := uint32(h); top != 0 {
 			s := l.slot(top - 1)
-			next := s.next.Load()
+			next := uint32(s.word.Load())
 			if l.head.CompareAndSwap(h, (h>>32+1)<<32|uint64(next)) {
-				return l.issue(top-1, s)
+				return l.token(top-1, s)
 			}
 			continue
 		}
@@ -95,16 +97,15 @@ func (l *Ledger) Grant() uint64 {
 			continue
 		}
 		if l.fresh.CompareAndSwap(f, f+1) {
-			return l.issue(f, l.grow(f))
+			return l.token(f, l.grow(f))
 		}
 	}
 }
 
-// issue marks slot i, which the caller alone holds, as granted anew.
-func (l *Ledger) issue(i uint32, s *slot) uint64 {
-	seq := (s.word.Load()>>1 + 1) & seqMask
-	s.word.Store(seq<<1 | 1)
-	return l.id | uint64(i)<<seqBits | seq
+// token returns the token of a grant of slot i, which the caller took off
+// the stack (or made): no token of its present sequence is out.
+func (l *Ledger) token(i uint32, s *slot) uint64 {
+	return l.id | uint64(i)<<seqBits | s.word.Load()>>32&seqMask
 }
 
 // Redeem takes back the permit of token and reports whether it was held. A
@@ -116,18 +117,26 @@ func (l *Ledger) Redeem(token uint64) bool {
 	if token&^(1<<idShift-1) == l.id && i < l.fresh.Load() {
 		s = l.slot(i)
 	}
-	held := (token&seqMask)<<1 | 1
-	if s == nil || !s.word.CompareAndSwap(held, held&^1) {
-		l.misused.Add(1)
-		return false
-	}
-	for {
-		h := l.head.Load()
-		s.next.Store(uint32(h))
-		if l.head.CompareAndSwap(h, (h>>32+1)<<32|uint64(i+1)) {
-			return true
+	h := l.head.Load()
+	for s != nil {
+		w := s.word.Load()
+		if w>>32&seqMask != token&seqMask || uint32(h) == i+1 {
+			break // not this grant's sequence (or on the stack: a forged token)
 		}
+		// Move the sequence on and link the slot above the stack's top:
+		// from here this slot is ours alone.
+		seq := (w>>32 + 1) << 32
+		if !s.word.CompareAndSwap(w, seq|uint64(uint32(h))) {
+			continue // another Redeem of the same token: it sees the new sequence
+		}
+		for !l.head.CompareAndSwap(h, (h>>32+1)<<32|uint64(i+1)) {
+			h = l.head.Load()
+			s.word.Store(seq | uint64(uint32(h)))
+		}
+		return true
 	}
+	l.misused.Add(1)
+	return false
 }
 
 // Misused returns how many Redeems were refused.
@@ -138,7 +147,7 @@ func (l *Ledger) Misused() uint64 { return l.misused.Load() }
 // is for Stats and tests, not for a hot path.
 func (l *Ledger) Held() int {
 	free := 0
-	for top := uint32(l.head.Load()); top != 0 && free <= MaxPermits; top = l.slot(top - 1).next.Load() {
+	for top := uint32(l.head.Load()); top != 0 && free <= MaxPermits; top = uint32(l.slot(top - 1).word.Load()) {
 		free++
 	}
 	return int(l.fresh.Load()) - free
@@ -153,6 +162,9 @@ func locate(i uint32) (seg, off int) {
 
 // slot returns slot i, or nil if its segment does not exist yet.
 func (l *Ledger) slot(i uint32) *slot {
+	if i < 1<<baseBits {
+		return &l.first[i]
+	}
 	k, off := locate(i)
 	if sg := l.segs[k].Load(); sg != nil {
 		return &sg.slots[off]
@@ -162,6 +174,9 @@ func (l *Ledger) slot(i uint32) *slot {
 
 // grow returns slot i, allocating its segment if no caller has yet.
 func (l *Ledger) grow(i uint32) *slot {
+	if i < 1<<baseBits {
+		return &l.first[i]
+	}
 	k, off := locate(i)
 	sg := l.segs[k].Load()
 	if sg == nil {

@@ -1,0 +1,31 @@
+package waitq
+
+import "testing"
+
+func BenchmarkLedgerGrantRedeem(b *testing.B) {
+	l := NewLedger()
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Redeem(l.Grant())
+	}
+}
+
+func BenchmarkLedgerGrantRedeemParallel(b *testing.B) {
+	l := NewLedger()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			l.Redeem(l.Grant())
+		}
+	})
+}
+
+func BenchmarkPoolTakePut(b *testing.B) {
+	var p Pool
+	p.Set(1 << 20)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Take()
+		p.Put()
+	}
+}
