@@ -173,6 +173,7 @@ func (o *owner) Receive(r request) (reply, error) {
 		m.expire(now)
 		st := m.stats(now)
 		st.Name = o.b.name
+		st.Misused += o.b.misused.Load()
 		out.stats = &st
 	case opReset:
 		now = o.b.clock.Now()

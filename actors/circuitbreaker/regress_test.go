@@ -1,0 +1,266 @@
+package circuitbreaker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// waitTimer waits until the breaker's timer is armed on fc.
+func waitTimer(t *testing.T, fc *engine.FakeClock) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := fc.WaitForTimers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Issue 13.2: a success that ends just after a bucket boundary, before the
+// actor has handled its boundary tick, belongs to the new bucket and stays
+// in the window as long as that bucket does.
+func TestSuccessAtBoundaryStaysInItsBucket(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		eng, fc := newFake(t)
+		b := mustNew(t, eng, "edge", Config{FailureRateThreshold: 50, MinimumCalls: 1,
+			WindowType: TimeBased, WindowDuration: 2 * time.Second, WindowBuckets: 2})
+		waitTimer(t, fc)
+		p, err := b.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc.Advance(time.Second) // the boundary tick is on its way to the actor
+		b.Release(p, messages.Success)
+		fc.Advance(1500 * time.Millisecond) // t = 2.5 s: the window is [1 s, 3 s)
+		if s := stats(t, b); s.WindowCalls != 1 || s.Successful != 1 {
+			t.Fatalf("run %d: got %d calls in the window (%d successful), want the success made at 1 s", i, s.WindowCalls, s.Successful)
+		}
+	}
+}
+
+// Issue 13.1, one step at a time: failure reports that reach the actor
+// after successes released later than them keep their place. Ten
+// failures, each released after one success more, are not ten in a row,
+// even when the actor learns of all the successes first.
+func TestQueuedFailuresKeepTheirPlace(t *testing.T) {
+	for _, cfg := range []Config{
+		{FailureThreshold: 10},
+		{FailureRateThreshold: 60, WindowSize: 10, MinimumCalls: 10},
+	} {
+		t.Run(fmt.Sprint(cfg.FailureThreshold, cfg.FailureRateThreshold), func(t *testing.T) {
+			eng, _ := newFake(t)
+			b := mustNew(t, eng, "queued", cfg)
+			ctx := context.Background()
+			var queued []request
+			for i := 0; i < 10; i++ {
+				p, err := b.Acquire(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				succeed(t, b, 1) // released after the failure below
+				queued = append(queued, request{op: opReport, rep: report{token: p.Token, outcome: messages.Failure, seq: b.sequence(p.Token) - 1}})
+			}
+			for _, r := range queued { // the actor collects all ten successes before the first
+				if _, err := b.actor.Ask(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s := stats(t, b)
+			if s.State != Closed || s.ConsecutiveFailures != 0 || s.Failed != 10 || s.Successful != 10 {
+				t.Fatalf("got %v, %d consecutive failures, %d failed, %d ok; want closed, 0 (a success ended the run), 10, 10",
+					s.State, s.ConsecutiveFailures, s.Failed, s.Successful)
+			}
+			if cfg.rates() && (s.WindowCalls != 10 || s.WindowFailureRate != 50) {
+				t.Fatalf("got window %d calls at %v%%, want 10 at 50%% (they alternate)", s.WindowCalls, s.WindowFailureRate)
+			}
+			// The same failures with no success between them open it.
+			b2 := mustNew(t, eng, "run", cfg)
+			fail(t, b2, 10)
+			if st, _ := b2.State(); st != Open {
+				t.Fatalf("ten failures in a row: got %v, want open", st)
+			}
+		})
+	}
+}
+
+// Issue 13.3: every hung trial whose lease ran out is counted once, as a
+// failure, however many expired before it reports.
+func TestExpiredTrialsCountedOnce(t *testing.T) {
+	eng, fc := newFake(t)
+	b := mustNew(t, eng, "hung", Config{FailureThreshold: 1, RecoveryTimeout: time.Second, HalfOpenLease: time.Second})
+	ctx := context.Background()
+	openIt(t, b, 1)
+	const hung = 40
+	var held []engine.Permit
+	for i := 0; i < hung; i++ {
+		fc.Advance(time.Second) // recovery: half-open
+		p, err := b.Acquire(ctx)
+		if err != nil {
+			t.Fatalf("trial %d: %v", i, err)
+		}
+		held = append(held, p)
+		fc.Advance(time.Second) // its lease runs out: a failure, open again
+		if s := stats(t, b); s.State != Open {
+			t.Fatalf("trial %d: got %v, want open after the lease ran out", i, s.State)
+		}
+	}
+	for _, p := range held {
+		b.Release(p, messages.Success) // at last
+	}
+	s := stats(t, b)
+	if s.Failed != 1+hung || s.Successful != 0 || s.Total != 1+hung+s.Rejected || s.Misused != 0 {
+		t.Fatalf("got %d failed, %d successful, %d total, %d misused; want %d failed, none successful, none misused",
+			s.Failed, s.Successful, s.Total, s.Misused, 1+hung)
+	}
+}
+
+// Issue 13.4: with a slow-call threshold, a slow trial reopens the circuit
+// instead of closing it; fast trials close it.
+func TestSlowTrialsJudged(t *testing.T) {
+	for _, c := range []struct {
+		latency time.Duration
+		want    State
+	}{{2 * time.Second, Open}, {time.Millisecond, Closed}} {
+		t.Run(c.latency.String(), func(t *testing.T) {
+			eng, fc := newFake(t)
+			b := mustNew(t, eng, "slowtrial", Config{FailureThreshold: 1, SuccessThreshold: 1, RecoveryTimeout: time.Second,
+				HalfOpenLease: time.Minute, SlowCallRateThreshold: 50, SlowCallDuration: time.Second})
+			openIt(t, b, 1)
+			fc.Advance(time.Second)
+			p, err := b.Acquire(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fc.Advance(c.latency)
+			b.Release(p, messages.Success)
+			if s := stats(t, b); s.State != c.want {
+				t.Fatalf("a trial of %v: got %v, want %v", c.latency, s.State, c.want)
+			}
+		})
+	}
+}
+
+// Issue 12.4: a Release that no permit stands behind frees nothing and
+// counts nothing but Misused: the zero Permit, another breaker's permit, a
+// half-open trial released twice.
+func TestMisusedReleaseCountsNothing(t *testing.T) {
+	ctx := context.Background()
+	t.Run("zero and foreign permits", func(t *testing.T) {
+		eng, _ := newFake(t)
+		b := mustNew(t, eng, "b", Config{FailureThreshold: 2})
+		other := mustNew(t, eng, "other", Config{FailureThreshold: 2})
+		foreign, err := other.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Release(engine.Permit{}, messages.Failure)
+		b.Release(engine.Permit{}, messages.Failure)
+		b.Release(foreign, messages.Failure)
+		s := stats(t, b)
+		if s.State != Closed || s.Failed != 0 || s.Total != 0 || s.Misused != 3 {
+			t.Fatalf("got %v, %d failed, %d total, %d misused; want closed, 0, 0, 3", s.State, s.Failed, s.Total, s.Misused)
+		}
+		other.Release(foreign, messages.Success)
+		if s := stats(t, other); s.Successful != 1 || s.Misused != 0 {
+			t.Fatalf("the owner: got %d ok, %d misused; want 1 and 0", s.Successful, s.Misused)
+		}
+	})
+	t.Run("trial released twice", func(t *testing.T) {
+		eng, fc := newFake(t)
+		b := mustNew(t, eng, "trial", Config{FailureThreshold: 1, SuccessThreshold: 2, RecoveryTimeout: time.Second})
+		openIt(t, b, 1)
+		fc.Advance(time.Second)
+		p, err := b.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Release(p, messages.Success)
+		b.Release(p, messages.Success) // would be the second success that closes
+		s := stats(t, b)
+		if s.State != HalfOpen || s.Successful != 1 || s.Misused != 1 || s.HalfOpenInFlight != 0 {
+			t.Fatalf("got %v, %d ok, %d misused, %d in flight; want half_open, 1, 1, 0", s.State, s.Successful, s.Misused, s.HalfOpenInFlight)
+		}
+		q, err := b.Acquire(ctx) // the slot is free once, and only once
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Release(p, messages.Failure) // the stale token must not free q's slot
+		if err := b.Execute(ctx, okFn); !errors.Is(err, ErrOpen) {
+			t.Fatalf("a second trial while q holds the only slot: got %v, want ErrOpen", err)
+		}
+		b.Release(q, messages.Success)
+		if s := stats(t, b); s.State != Closed || s.Misused != 2 || s.Failed != 1 {
+			t.Fatalf("got %v, %d misused, %d failed; want closed, 2, 1", s.State, s.Misused, s.Failed)
+		}
+	})
+}
+
+// Issue 12.6: after the engine shuts down, the breaker reports Stopped and
+// every call returns ErrStopped.
+func TestStateAfterShutdown(t *testing.T) {
+	eng, _ := newFake(t)
+	b := mustNew(t, eng, "stopped", Config{})
+	if st, _ := b.State(); st != Closed {
+		t.Fatalf("got %v, want closed", st)
+	}
+	if err := eng.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := b.State(); st != Stopped || st.String() != "stopped" {
+		t.Fatalf("got %v, want stopped", st)
+	}
+	if err := b.Execute(context.Background(), okFn); !errors.Is(err, messages.ErrStopped) {
+		t.Fatalf("Execute: got %v, want ErrStopped", err)
+	}
+	if _, err := Do(context.Background(), b, func(context.Context) (int, error) { return 1, nil }); !errors.Is(err, messages.ErrStopped) {
+		t.Fatalf("Do: got %v, want ErrStopped", err)
+	}
+}
+
+// Issue 14.1: Bulwark's own refusals returned by fn are neutral: three
+// bulkhead-full errors do not open a threshold-3 breaker; a user's
+// IsFailure still decides when set.
+func TestRefusalsAreNeutral(t *testing.T) {
+	full := &messages.RejectedError{Err: messages.ErrBulkheadFull, Pattern: "bulkhead", Name: "db"}
+	for _, c := range []struct {
+		name      string
+		isFailure func(error) bool
+		want      State
+	}{{"default", nil, Closed}, {"IsFailure counts them", func(error) bool { return true }, Open}} {
+		t.Run(c.name, func(t *testing.T) {
+			eng, _ := newFake(t)
+			b := mustNew(t, eng, "outer", Config{FailureThreshold: 3, IsFailure: c.isFailure})
+			for _, err := range []error{full, messages.ErrShed, fmt.Errorf("inner: %w", messages.ErrCircuitOpen)} {
+				err := err
+				if got := b.Execute(context.Background(), func(context.Context) error { return err }); got != err {
+					t.Fatalf("got %v, want %v", got, err)
+				}
+			}
+			if s := stats(t, b); s.State != c.want {
+				t.Fatalf("got %v (%d failed, %d ignored), want %v", s.State, s.Failed, s.Ignored, c.want)
+			}
+		})
+	}
+}
+
+// Issue 14.8: a nil function is an error that unwraps to
+// messages.ErrInvalidConfig, not a panic, and admits nothing.
+func TestNilFunc(t *testing.T) {
+	eng, _ := newFake(t)
+	b := mustNew(t, eng, "nil", Config{})
+	if err := b.Execute(context.Background(), nil); !errors.Is(err, messages.ErrInvalidConfig) {
+		t.Fatalf("Execute(nil): got %v, want ErrInvalidConfig", err)
+	}
+	var ce *messages.ConfigError
+	if _, err := Do[int](context.Background(), b, nil); !errors.As(err, &ce) || ce.Field != "fn" {
+		t.Fatalf("Do(nil): got %v, want a ConfigError naming fn", err)
+	}
+	if s := stats(t, b); s.Total != 0 || s.Ignored != 0 {
+		t.Fatalf("got %+v, want nothing counted", s)
+	}
+}
