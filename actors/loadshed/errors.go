@@ -29,3 +29,6 @@ const (
 func (s *Shedder) rejected(reason string) error {
 	return &messages.RejectedError{Err: ErrShed, Pattern: Kind, Name: s.name, Reason: reason}
 }
+
+// errNilFunc is the error of Do with a nil function.
+var errNilFunc = messages.InvalidConfig(Kind, "fn", nil, "must not be nil")

@@ -71,8 +71,10 @@ var reasons = [...]string{ReasonLowPriority, ReasonSignal, ReasonAtCapacity, Rea
 const nReasons = len(reasons)
 
 // New returns the shedder called name on eng, creating it if it does not
-// exist yet. Asking again for the same name with the same Config returns
-// the same Shedder; a different Config is an error.
+// exist yet. Asking again for the same name with the same Config (after
+// defaults) returns the same Shedder; a different Config is a
+// *supervisor.ConflictError, and one out of its bounds a
+// *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
 	if eng == nil {
 		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
@@ -81,7 +83,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Shedder, supervisor.Service, error) {
+	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Shedder, supervisor.Service, error) {
 		s := &Shedder{eng: eng, name: name, cfg: full, max: full.MaxInFlight, signal: full.Signal,
 			permits: waitq.NewLedger(), waiters: map[uint64]chan bool{}}
 		s.pool.Set(full.MaxInFlight)
@@ -204,7 +206,7 @@ func (s *Shedder) Execute(ctx context.Context, fn func(context.Context) error) e
 
 // ExecutePriority runs fn under a slot of priority p: it acquires, calls
 // fn and releases, also when fn panics (released as a failure; the panic
-// goes on).
+// goes on). A nil fn is an error wrapping messages.ErrInvalidConfig.
 func (s *Shedder) ExecutePriority(ctx context.Context, p messages.Priority, fn func(context.Context) error) error {
 	g := priorityGuard{s, p}
 	return engine.Run(ctx, g, nil, fn)
@@ -223,9 +225,13 @@ func (g priorityGuard) Acquire(ctx context.Context) (engine.Permit, error) {
 func (g priorityGuard) Release(p engine.Permit, o messages.Outcome) { g.s.Release(p, o) }
 
 // Do runs fn under a Normal slot of s and returns its result; a panic in
-// fn releases the slot and goes on.
+// fn releases the slot and goes on. A nil fn is an error wrapping
+// messages.ErrInvalidConfig.
 func Do[T any](ctx context.Context, s *Shedder, fn func(context.Context) (T, error)) (T, error) {
 	var v T
+	if fn == nil {
+		return v, errNilFunc
+	}
 	err := engine.Run(ctx, s, nil, func(ctx context.Context) error {
 		var err error
 		v, err = fn(ctx)
