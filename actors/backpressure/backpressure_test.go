@@ -30,12 +30,25 @@ func TestConfig(t *testing.T) {
 		{backpressure.Config{MaxPending: 10, HighWaterMark: 5, LowWaterMark: 6}, "LowWaterMark"},
 		{backpressure.Config{LowWaterMark: -2}, "LowWaterMark"},
 		{backpressure.Config{MaxWait: -2}, "MaxWait"},
+		{backpressure.Config{MaxPending: backpressure.MaxMaxPending + 1}, "MaxPending"},
+		{backpressure.Config{MaxPending: 1 << 40, HighWaterMark: 1 << 39}, "MaxPending"},
 	} {
 		_, err := backpressure.New(eng, "bad", tc.cfg)
 		var ce *messages.ConfigError
 		if !errors.As(err, &ce) || ce.Field != tc.field {
 			t.Errorf("New(%+v): got %v, want a ConfigError naming %s", tc.cfg, err, tc.field)
 		}
+		if verr := tc.cfg.Validate(); verr == nil || verr.Error() != err.Error() {
+			t.Errorf("Validate(%+v): got %v, want %v", tc.cfg, verr, err)
+		}
+	}
+	largest := backpressure.Config{MaxPending: backpressure.MaxMaxPending, HighWaterMark: backpressure.MaxMaxPending}
+	if _, err := backpressure.New(eng, "largest", largest); err != nil || largest.Validate() != nil {
+		t.Errorf("New(%+v): got %v, want a manager", largest, err)
+	}
+	spelt := backpressure.Config{MaxPending: 1000, HighWaterMark: 800, LowWaterMark: 200}
+	if same, err := backpressure.New(eng, "test", spelt); err != nil || same != m {
+		t.Errorf("the defaulted config spelt out: got %p, %v, want %p", same, err, m)
 	}
 	small, err := backpressure.New(eng, "small", backpressure.Config{MaxPending: 10, LowWaterMark: backpressure.Drained})
 	if err != nil {

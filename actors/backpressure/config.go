@@ -3,6 +3,7 @@ package backpressure
 import (
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -22,12 +23,18 @@ const Drained = -1
 // context ends.
 const UntilCanceled time.Duration = -1
 
+// MaxMaxPending is the largest Config.MaxPending (1,048,576, the most
+// permits one instance can track); a larger one is a
+// *messages.ConfigError. The water marks are at most MaxPending.
+const MaxMaxPending = waitq.MaxPermits
+
 // Config configures a Manager. Zero fields take the documented defaults:
 // the zero Config is MaxPending 1000, HighWaterMark 800, LowWaterMark 200,
 // and Acquire does not wait.
 type Config struct {
 	// MaxPending bounds pending items plus waiters (default
-	// DefaultMaxPending).
+	// DefaultMaxPending; 1..MaxMaxPending). Making a manager does no work
+	// proportional to it: the queue grows with use.
 	MaxPending int
 	// HighWaterMark is the pending count at which backpressure turns on
 	// (default 80 % of MaxPending, at least 1); at most MaxPending.
@@ -41,9 +48,16 @@ type Config struct {
 	MaxWait time.Duration
 }
 
+// Validate returns a *messages.ConfigError naming the first field out of
+// its range, or nil.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
 func (c Config) withDefaults() (Config, error) {
-	if c.MaxPending < 0 {
-		return c, messages.InvalidConfig(Kind, "MaxPending", c.MaxPending, "must be at least 1 (0: default 1000)")
+	if c.MaxPending < 0 || c.MaxPending > MaxMaxPending {
+		return c, messages.InvalidConfig(Kind, "MaxPending", c.MaxPending, "must be 1..1048576 (0: default 1000)")
 	}
 	if c.MaxPending == 0 {
 		c.MaxPending = DefaultMaxPending

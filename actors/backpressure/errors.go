@@ -35,3 +35,6 @@ func reasonIndex(r string) int {
 func (m *Manager) rejectedError(reason string) error {
 	return &messages.RejectedError{Err: ErrBackpressure, Pattern: Kind, Name: m.name, Reason: reason}
 }
+
+// errNilFunc is the error of Do with a nil function.
+var errNilFunc = messages.InvalidConfig(Kind, "fn", nil, "must not be nil")

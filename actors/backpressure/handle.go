@@ -40,8 +40,10 @@ type Manager struct {
 var _ engine.Guard = (*Manager)(nil)
 
 // New returns the manager called name on eng, creating it if it does not
-// exist yet. Asking again for the same name with the same Config returns
-// the same Manager; a different Config is a *supervisor.ConflictError.
+// exist yet. Asking again for the same name with the same Config (after
+// defaults) returns the same Manager; a different Config is a
+// *supervisor.ConflictError, and one out of its bounds a
+// *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Manager, error) {
 	if eng == nil {
 		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
@@ -50,7 +52,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Manager, supervisor.Service, error) {
+	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Manager, supervisor.Service, error) {
 		m := &Manager{eng: eng, name: name, cfg: full, st: newState(full), permits: waitq.NewLedger(),
 			waiters: map[uint64]chan struct{}{}}
 		m.high = uint64(full.HighWaterMark)
@@ -165,20 +167,20 @@ func (m *Manager) giveBack() {
 }
 
 // Execute runs fn under one pending item: it acquires, calls fn and
-// releases, also when fn panics (the panic goes on).
+// releases, also when fn panics (the panic goes on). A nil fn is an error
+// wrapping messages.ErrInvalidConfig.
 func (m *Manager) Execute(ctx context.Context, fn func(context.Context) error) error {
-	p, err := m.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer m.Release(p, messages.Failure) // the outcome is not used
-	return fn(ctx)
+	return engine.Run(ctx, m, nil, fn)
 }
 
 // Do runs fn under one pending item of m and returns its result; a panic
-// in fn releases the item and goes on.
+// in fn releases the item and goes on. A nil fn is an error wrapping
+// messages.ErrInvalidConfig.
 func Do[T any](ctx context.Context, m *Manager, fn func(context.Context) (T, error)) (T, error) {
 	var zero T
+	if fn == nil {
+		return zero, errNilFunc
+	}
 	p, err := m.Acquire(ctx)
 	if err != nil {
 		return zero, err
