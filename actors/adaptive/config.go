@@ -1,6 +1,12 @@
 package adaptive
 
-import "github.com/bulwark-go/bulwark/messages"
+import (
+	"fmt"
+	"math"
+
+	"github.com/bulwark-go/bulwark/actors/internal/waitq"
+	"github.com/bulwark-go/bulwark/messages"
+)
 
 // Kind is the pattern name of the adaptive limiter in events, errors and
 // the supervisor's registry.
@@ -43,6 +49,18 @@ const (
 	DefaultBaselineWindows  = 10
 )
 
+// Bounds of Config: a larger value is a *messages.ConfigError. Increase
+// has none: the limit saturates at MaxLimit.
+const (
+	// MaxMaxLimit is the largest MaxLimit, MinLimit and InitialLimit
+	// (1,048,576, the most permits one instance can track).
+	MaxMaxLimit = waitq.MaxPermits
+	// MaxWindow is the largest Window (2^30 completions).
+	MaxWindow = 1 << 30
+	// MaxBaselineWindows is the largest BaselineWindows (2^20).
+	MaxBaselineWindows = 1 << 20
+)
+
 // Config configures a Limiter. Zero fields take the defaults above, except
 // that a default MinLimit or InitialLimit is clamped into the range the
 // other limits set (MaxLimit 5 alone gives MinLimit 5 and InitialLimit 5).
@@ -51,20 +69,29 @@ type Config struct {
 	// Algorithm is AIMD (default) or Vegas.
 	Algorithm Algorithm
 	// InitialLimit, MinLimit and MaxLimit bound the limit:
-	// 1 <= MinLimit <= InitialLimit <= MaxLimit.
+	// 1 <= MinLimit <= InitialLimit <= MaxLimit <= MaxMaxLimit.
 	InitialLimit, MinLimit, MaxLimit int
-	// Increase is added to the limit on a good window (>= 1).
+	// Increase is added to the limit on a good window (>= 1; the limit
+	// stops at MaxLimit, however large Increase is).
 	Increase int
 	// DecreaseFactor multiplies the limit on a bad window (0 < f < 1).
 	DecreaseFactor float64
-	// Window is the number of completions per evaluation (>= 1).
+	// Window is the number of completions per evaluation (1..MaxWindow).
 	Window int
 	// SuccessThreshold and FailureThreshold are success rates, both
 	// inclusive: 0 < FailureThreshold < SuccessThreshold <= 1.
 	SuccessThreshold, FailureThreshold float64
 	// BaselineWindows is how many windows Vegas's baseline latency averages
-	// over (>= 1; 1 makes the baseline the previous window's mean).
+	// over (1..MaxBaselineWindows; 1 makes the baseline the previous
+	// window's mean).
 	BaselineWindows int
+}
+
+// Validate returns a *messages.ConfigError naming the first field out of
+// its range, or nil.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -72,12 +99,12 @@ func (c Config) withDefaults() (Config, error) {
 		return c, messages.InvalidConfig(Kind, "Algorithm", c.Algorithm, "must be AIMD or Vegas")
 	}
 	for _, f := range []struct {
-		name string
-		v    int
-	}{{"InitialLimit", c.InitialLimit}, {"MinLimit", c.MinLimit}, {"MaxLimit", c.MaxLimit},
-		{"Increase", c.Increase}, {"Window", c.Window}, {"BaselineWindows", c.BaselineWindows}} {
-		if f.v < 0 {
-			return c, messages.InvalidConfig(Kind, f.name, f.v, "must not be negative (0: default)")
+		name   string
+		v, max int
+	}{{"InitialLimit", c.InitialLimit, MaxMaxLimit}, {"MinLimit", c.MinLimit, MaxMaxLimit}, {"MaxLimit", c.MaxLimit, MaxMaxLimit},
+		{"Increase", c.Increase, math.MaxInt}, {"Window", c.Window, MaxWindow}, {"BaselineWindows", c.BaselineWindows, MaxBaselineWindows}} {
+		if f.v < 0 || f.v > f.max {
+			return c, messages.InvalidConfig(Kind, f.name, f.v, fmt.Sprintf("must be 0 (default) to %d", f.max))
 		}
 	}
 	if c.MaxLimit == 0 {

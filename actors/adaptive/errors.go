@@ -26,3 +26,6 @@ const (
 func (l *Limiter) rejected() error {
 	return &messages.RejectedError{Err: ErrLimitExceeded, Pattern: Kind, Name: l.name, Reason: ReasonAtLimit}
 }
+
+// errNilFunc is the error of Do with a nil function.
+var errNilFunc = messages.InvalidConfig(Kind, "fn", nil, "must not be nil")

@@ -71,8 +71,10 @@ type Stats struct {
 }
 
 // New returns the limiter called name on eng, creating it if it does not
-// exist yet. Asking again for the same name with the same Config returns
-// the same Limiter; a different Config is an error.
+// exist yet. Asking again for the same name with the same Config (after
+// defaults) returns the same Limiter; a different Config is a
+// *supervisor.ConflictError, and one out of its bounds a
+// *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	if eng == nil {
 		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
@@ -81,7 +83,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Limiter, supervisor.Service, error) {
+	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Limiter, supervisor.Service, error) {
 		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, cfg: full, latency: full.Algorithm == Vegas,
 			permits: waitq.NewLedger(), reports: newStripes(full), st: newState(full)}
 		l.limit.Store(int64(full.InitialLimit))
@@ -166,14 +168,19 @@ func (l *Limiter) nudge() {
 
 // Execute runs fn under a permit: it acquires, calls fn and releases with
 // the outcome messages.ClassifyError gives fn's error; a panic in fn
-// releases the permit as a failure and goes on.
+// releases the permit as a failure and goes on. A nil fn is an error
+// wrapping messages.ErrInvalidConfig.
 func (l *Limiter) Execute(ctx context.Context, fn func(context.Context) error) error {
 	return engine.Run(ctx, l, nil, fn)
 }
 
-// Do runs fn under a permit of l and returns its result, as Execute.
+// Do runs fn under a permit of l and returns its result, as Execute. A nil
+// fn is an error wrapping messages.ErrInvalidConfig.
 func Do[T any](ctx context.Context, l *Limiter, fn func(context.Context) (T, error)) (T, error) {
 	var v T
+	if fn == nil {
+		return v, errNilFunc
+	}
 	err := engine.Run(ctx, l, nil, func(ctx context.Context) error {
 		var err error
 		v, err = fn(ctx)

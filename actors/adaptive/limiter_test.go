@@ -3,6 +3,7 @@ package adaptive_test
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -236,6 +237,11 @@ func TestConfig(t *testing.T) {
 		{adaptive.Config{FailureThreshold: 0.95}, "FailureThreshold"},
 		{adaptive.Config{Algorithm: 7}, "Algorithm"},
 		{adaptive.Config{Window: -3}, "Window"},
+		{adaptive.Config{MaxLimit: math.MaxInt, Increase: math.MaxInt}, "MaxLimit"},
+		{adaptive.Config{MinLimit: 1 << 40}, "MinLimit"},
+		{adaptive.Config{InitialLimit: adaptive.MaxMaxLimit + 1}, "InitialLimit"},
+		{adaptive.Config{Window: adaptive.MaxWindow + 1}, "Window"},
+		{adaptive.Config{BaselineWindows: adaptive.MaxBaselineWindows + 1}, "BaselineWindows"},
 	}
 	for _, tt := range bad {
 		_, err := adaptive.New(eng, "bad", tt.cfg)
@@ -243,6 +249,14 @@ func TestConfig(t *testing.T) {
 		if !errors.As(err, &ce) || ce.Field != tt.field {
 			t.Errorf("New(%+v): got %v, want a *ConfigError naming %s", tt.cfg, err, tt.field)
 		}
+		if verr := tt.cfg.Validate(); verr == nil || verr.Error() != err.Error() {
+			t.Errorf("Validate(%+v): got %v, want %v", tt.cfg, verr, err)
+		}
+	}
+	largest := adaptive.Config{MaxLimit: adaptive.MaxMaxLimit, InitialLimit: adaptive.MaxMaxLimit, Increase: math.MaxInt,
+		Window: adaptive.MaxWindow, BaselineWindows: adaptive.MaxBaselineWindows}
+	if _, err := adaptive.New(eng, "largest", largest); err != nil || largest.Validate() != nil {
+		t.Errorf("New(%+v): got %v, want a limiter", largest, err)
 	}
 	if _, err := adaptive.New(nil, "x", adaptive.Config{}); !errors.Is(err, messages.ErrInvalidConfig) {
 		t.Fatalf("nil engine: got %v", err)
@@ -251,6 +265,11 @@ func TestConfig(t *testing.T) {
 	b, err := adaptive.New(eng, "same", adaptive.Config{})
 	if err != nil || a != b {
 		t.Fatalf("get-or-create: got %p %v, want %p", b, err, a)
+	}
+	spelt := adaptive.Config{InitialLimit: 100, MinLimit: 10, MaxLimit: 1000, Increase: 1, DecreaseFactor: 0.9, Window: 100,
+		SuccessThreshold: 0.95, FailureThreshold: 0.8, BaselineWindows: 10}
+	if c, err := adaptive.New(eng, "same", spelt); err != nil || c != a {
+		t.Fatalf("the defaulted config spelt out: got %p %v, want %p", c, err, a)
 	}
 	var ce *supervisor.ConflictError
 	if _, err := adaptive.New(eng, "same", adaptive.Config{Algorithm: adaptive.Vegas}); !errors.As(err, &ce) {

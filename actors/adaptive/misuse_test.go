@@ -1,6 +1,8 @@
 package adaptive_test
 
 import (
+	"time"
+
 	"testing"
 
 	"github.com/bulwark-go/bulwark/actors/adaptive"
@@ -35,5 +37,18 @@ func TestMisusedReleaseReportsNothing(t *testing.T) {
 	l.Release(p, messages.Failure)
 	if st := stats(t, l); st.Completed != 1 || st.Failures != 1 || st.Misused != 1 || st.InFlight != 0 {
 		t.Fatalf("completed, failures, misused, in flight: got %d %d %d %d, want 1 1 1 0", st.Completed, st.Failures, st.Misused, st.InFlight)
+	}
+}
+
+// A permit whose Start was moved into the future (the only caller clock
+// reading the limiter combines with its windows) reports a latency of
+// zero, never a negative one.
+func TestFutureStartIsNoNegativeLatency(t *testing.T) {
+	l, clock, _ := newLimiter(t, adaptive.Config{Algorithm: adaptive.Vegas, Window: 1})
+	p := acquireN(t, l, 1)[0]
+	p.Start = clock.Now().Add(time.Hour)
+	l.Release(p, messages.Success)
+	if st := stats(t, l); st.Completed != 1 || st.RecentRTT < 0 || st.BaselineRTT < 0 {
+		t.Fatalf("completed, recent, baseline: got %d, %v, %v, want 1 and latencies ≥ 0", st.Completed, st.RecentRTT, st.BaselineRTT)
 	}
 }

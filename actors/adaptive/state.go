@@ -117,7 +117,7 @@ func (s *state) apply(rate float64) (change, bool) {
 	case s.cfg.Algorithm == Vegas:
 		reason = s.vegas(rate >= s.cfg.SuccessThreshold)
 	case rate >= s.cfg.SuccessThreshold:
-		s.limit = min(s.cfg.MaxLimit, s.limit+s.cfg.Increase)
+		s.limit = s.raised()
 		reason = ChangeSuccessRate
 	}
 	if s.limit == old {
@@ -164,6 +164,15 @@ func (s *state) increase(healthy bool) string {
 	if !healthy || 2*s.peak < s.limit {
 		return ""
 	}
-	s.limit = min(s.cfg.MaxLimit, s.limit+s.cfg.Increase)
+	s.limit = s.raised()
 	return ChangeSuccessRate
+}
+
+// raised returns the limit raised by Increase, at most MaxLimit; it
+// saturates rather than overflows, whatever Increase is.
+func (s *state) raised() int {
+	if s.cfg.Increase >= s.cfg.MaxLimit-s.limit {
+		return s.cfg.MaxLimit
+	}
+	return s.limit + s.cfg.Increase
 }
