@@ -63,10 +63,15 @@ type shard struct {
 	pass     sweepPass     // owner only: the periodic sweep under way
 }
 
-func newShard(clock engine.Clock, cfg Config) *shard {
+// newShard makes shard i of cfg (defaulted). With a key cap, the shards'
+// shares add up to cfg.MaxKeys exactly, each at least 1.
+func newShard(clock engine.Clock, cfg Config, i int) *shard {
 	s := &shard{clock: clock, base: clock.Now(), alg: cfg.Algorithm, every: cfg.SweepInterval}
 	if cfg.MaxKeys > 0 {
-		s.maxKeys = (cfg.MaxKeys + cfg.Shards - 1) / cfg.Shards
+		s.maxKeys = cfg.MaxKeys / cfg.Shards
+		if i < cfg.MaxKeys%cfg.Shards {
+			s.maxKeys++
+		}
 	}
 	s.tab.Store(newTable(minTableSize))
 	s.actor = engine.NewActor(0, s.newOwner)
@@ -163,13 +168,14 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 			s.tab.Store(t)
 		}
 	}
-	c := &cell{hash: m.h, key: m.key, rate: m.rate}
+	c := newCell(m.h, m.key, m.rate)
 	t.put(c)
 	s.count++
 	// The caller is about to use the cell, which keeps it busy for at least
 	// one interval.
-	s.nextIdle = min(s.nextIdle, now+int64(m.rate.Interval()))
-	s.pass.least = min(s.pass.least, now+int64(m.rate.Interval()))
+	busy := now + min(int64(m.rate.Interval()), math.MaxInt64-now)
+	s.nextIdle = min(s.nextIdle, busy)
+	s.pass.least = min(s.pass.least, busy)
 	return reply{c: c}
 }
 

@@ -48,8 +48,13 @@ func (a Algorithm) String() string {
 // that have gone idle.
 const DefaultSweepInterval = 10 * time.Second
 
-// maxShards bounds Config.Shards.
-const maxShards = 256
+// Bounds of Config's fields.
+const (
+	maxShards        = 256
+	maxKeysCap       = 1 << 40
+	minSweepInterval = time.Millisecond
+	maxSweepInterval = time.Hour
+)
 
 // Config configures a Limiter. Zero fields take the documented defaults.
 // Config is comparable: asking for an existing name with a different Config
@@ -59,18 +64,28 @@ type Config struct {
 	Algorithm Algorithm
 	// Shards is the number of actors keys are spread over by hash, rounded
 	// up to a power of two, at most 256. Zero means GOMAXPROCS rounded up to
-	// a power of two.
+	// a power of two. With a MaxKeys cap there are at most MaxKeys shards
+	// (rounded down to a power of two), so that each holds at least one key.
 	Shards int
-	// MaxKeys, if positive, caps the number of (key, rate) pairs held; each
-	// shard holds at most MaxKeys/Shards (rounded up). A full shard first
-	// forgets its idle keys; if none is idle it rejects the new key
-	// (ReasonKeyLimit) rather than forget a key that is still limited. Zero
-	// means no cap: memory is bounded by the keys active within one Period.
+	// MaxKeys, if positive, caps the number of (key, rate) pairs held, at
+	// most 2^40. The cap is split over the shards (their shares add up to
+	// MaxKeys exactly), so a new key may be refused while another shard
+	// still has room. A full shard first forgets its idle keys; if none is
+	// idle it rejects the new key (ReasonKeyLimit) rather than forget a key
+	// that is still limited. Zero means no cap: memory is bounded by the
+	// keys active within one Period.
 	MaxKeys int
-	// SweepInterval is how often each shard sweeps out idle keys (default
-	// DefaultSweepInterval). Idle keys are also dropped lazily, before a
-	// shard's table grows.
+	// SweepInterval is how often each shard sweeps out idle keys, between
+	// 1 ms and 1 hour (default DefaultSweepInterval). Idle keys are also
+	// dropped lazily, before a shard's table grows.
 	SweepInterval time.Duration
+}
+
+// Validate reports the first field of c that New would refuse, as a
+// *messages.ConfigError naming it and its value; nil if c is usable.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -80,11 +95,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Shards < 0 || c.Shards > maxShards {
 		return c, messages.InvalidConfig(Kind, "Shards", c.Shards, "must be between 0 (default) and 256")
 	}
-	if c.MaxKeys < 0 {
-		return c, messages.InvalidConfig(Kind, "MaxKeys", c.MaxKeys, "must not be negative (0: no cap)")
+	if c.MaxKeys < 0 || c.MaxKeys > maxKeysCap {
+		return c, messages.InvalidConfig(Kind, "MaxKeys", c.MaxKeys, "must be between 0 (no cap) and 2^40")
 	}
-	if c.SweepInterval < 0 {
-		return c, messages.InvalidConfig(Kind, "SweepInterval", c.SweepInterval, "must not be negative")
+	if c.SweepInterval != 0 && (c.SweepInterval < minSweepInterval || c.SweepInterval > maxSweepInterval) {
+		return c, messages.InvalidConfig(Kind, "SweepInterval", c.SweepInterval, "must be between 1ms and 1h (0: the default, 10s)")
 	}
 	if c.SweepInterval == 0 {
 		c.SweepInterval = DefaultSweepInterval
@@ -97,5 +112,8 @@ func (c Config) withDefaults() (Config, error) {
 		n <<= 1
 	}
 	c.Shards = min(n, maxShards)
+	for c.MaxKeys > 0 && c.Shards > c.MaxKeys {
+		c.Shards >>= 1
+	}
 	return c, nil
 }

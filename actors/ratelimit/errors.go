@@ -26,6 +26,9 @@ const (
 	ReasonKeyLimit = "key_limit"
 )
 
+// errNilFunc is Execute's and Do's answer to a nil function.
+var errNilFunc = messages.InvalidConfig(Kind, "fn", nil, "must not be nil")
+
 // RateError reports a malformed or unusable rate. It quotes the input and
 // unwraps to messages.ErrInvalidConfig. A limiter never fails open on one:
 // the call is refused with this error.

@@ -75,8 +75,12 @@ func (g *KeyGuard) Acquire(ctx context.Context) (engine.Permit, error) {
 func (g *KeyGuard) Release(engine.Permit, messages.Outcome) {}
 
 // Execute calls fn if one event for key may happen now under rate, and
-// returns Allow's error otherwise.
+// returns Allow's error otherwise. A nil fn is a *messages.ConfigError
+// (wrapping messages.ErrInvalidConfig), and consumes nothing.
 func (l *Limiter) Execute(ctx context.Context, key, rate string, fn func(context.Context) error) error {
+	if fn == nil {
+		return errNilFunc
+	}
 	if err := l.Allow(ctx, key, rate); err != nil {
 		return err
 	}
@@ -85,8 +89,11 @@ func (l *Limiter) Execute(ctx context.Context, key, rate string, fn func(context
 
 // Do is Execute for a function with a result.
 func Do[T any](ctx context.Context, l *Limiter, key, rate string, fn func(context.Context) (T, error)) (T, error) {
+	var zero T
+	if fn == nil {
+		return zero, errNilFunc
+	}
 	if err := l.Allow(ctx, key, rate); err != nil {
-		var zero T
 		return zero, err
 	}
 	return fn(ctx)

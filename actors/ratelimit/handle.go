@@ -81,7 +81,8 @@ type Stats struct {
 
 // New returns the limiter called name on eng, creating it (and its shard
 // actors) if it does not exist yet. Asking again for the same name with the
-// same Config returns the same Limiter; a different Config is an error.
+// same Config (after defaults) returns the same Limiter; a different Config
+// is an error.
 func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	if eng == nil {
 		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
@@ -94,17 +95,17 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	// Shards 1..n-1 are children of their own; shard 0 is the limiter's.
 	extra := make([]*shard, full.Shards)
 	for i := 1; i < full.Shards; i++ {
-		extra[i], err = engine.Spawn(ctx, eng, ShardKind, name+"/"+strconv.Itoa(i), cfg,
+		extra[i], err = engine.Spawn(ctx, eng, ShardKind, name+"/"+strconv.Itoa(i), full,
 			func() (*shard, supervisor.Service, error) {
-				s := newShard(eng.Clock(), full)
+				s := newShard(eng.Clock(), full, i)
 				return s, s.actor, nil
 			})
 		if err != nil {
 			return nil, err
 		}
 	}
-	return engine.Spawn(ctx, eng, Kind, name, cfg, func() (*Limiter, supervisor.Service, error) {
-		s0 := newShard(eng.Clock(), full)
+	return engine.Spawn(ctx, eng, Kind, name, full, func() (*Limiter, supervisor.Service, error) {
+		s0 := newShard(eng.Clock(), full, 0)
 		extra[0] = s0
 		l := &Limiter{
 			eng:    eng,
@@ -182,10 +183,13 @@ func (l *Limiter) check(ctx context.Context, key string, r Rate, label string) (
 	return l.decide(ctx, l.shards[h>>l.shift], h, key, r, label, nil)
 }
 
-// windowFits refuses a count the sliding window cannot hold.
+// windowFits refuses a rate the sliding window cannot hold: a count of
+// more than 1,048,575, or more than a word can count for the period (see
+// windowSpanOK; the rule names the largest count the period takes).
 func (l *Limiter) windowFits(r Rate, label string) error {
-	if l.alg == SlidingWindow && r.Count > maxWindowCount {
-		return &RateError{Input: rateLabel(r, label), Rule: "count must be at most 1048575 for the sliding window"}
+	if l.alg == SlidingWindow && (r.Count > maxWindowCount || !windowSpanOK(r)) {
+		return &RateError{Input: rateLabel(r, label), Rule: "count must be at most " +
+			strconv.FormatInt(maxWindowCountFor(r.Period), 10) + " per " + r.Period.String() + " for the sliding window"}
 	}
 	return nil
 }

@@ -18,8 +18,20 @@ type Rate struct {
 }
 
 // maxWindowCount is the largest Count the sliding window can hold: each of
-// its two counters has 20 bits in the key's one word of state.
+// its two counters has at most 20 bits in the key's one word of state.
 const maxWindowCount = 1<<20 - 1
+
+// maxWindowCountFor is the largest Count the sliding window takes for
+// period: 1,048,575, less for periods too short for a window number of the
+// bits the counts leave (see windowSpanOK).
+func maxWindowCountFor(period time.Duration) int64 {
+	for b := 20; b > 1; b-- {
+		if c := int64(1)<<b - 1; windowSpanOK(Rate{Count: c, Period: period}) {
+			return c
+		}
+	}
+	return 1
+}
 
 // ParseRate parses "N/unit": N a decimal count of at least 1, unit one of
 // second, minute, hour, day, their plurals (seconds, ...) or their short

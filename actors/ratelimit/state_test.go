@@ -28,7 +28,7 @@ func TestGCRAAllowAt(t *testing.T) {
 	}
 	var tat int64
 	for i, s := range steps {
-		next, ok, retry := gcraAllowAt(tat, s.now, r)
+		next, ok, retry := gcraAllowAt(tat, s.now, newGCRA(r))
 		if ok != s.ok || retry != s.retry {
 			t.Fatalf("step %d at %v: got ok=%v retry=%v, want ok=%v retry=%v", i, time.Duration(s.now), ok, time.Duration(retry), s.ok, time.Duration(s.retry))
 		}
@@ -46,7 +46,7 @@ func TestGCRAUnevenInterval(t *testing.T) {
 	got := 0
 	for range 10 {
 		var ok bool
-		tat, ok, _ = gcraAllowAt(tat, 0, r)
+		tat, ok, _ = gcraAllowAt(tat, 0, newGCRA(r))
 		if ok {
 			got++
 		}
@@ -58,18 +58,18 @@ func TestGCRAUnevenInterval(t *testing.T) {
 
 func TestGCRAReserveAt(t *testing.T) {
 	r := Rate{Count: 1, Period: time.Second}
-	tat, ok, wait := gcraReserveAt(0, 0, 0, r)
+	tat, ok, wait := gcraReserveAt(0, 0, 0, newGCRA(r))
 	if !ok || wait != 0 {
 		t.Fatalf("first: got ok=%v wait=%v, want true 0", ok, wait)
 	}
-	if _, ok, wait := gcraReserveAt(tat, 0, 999*ms, r); ok || wait != 1000*ms {
+	if _, ok, wait := gcraReserveAt(tat, 0, 999*ms, newGCRA(r)); ok || wait != 1000*ms {
 		t.Fatalf("past deadline: got ok=%v wait=%v, want false 1s", ok, time.Duration(wait))
 	}
-	tat2, ok, wait := gcraReserveAt(tat, 0, 1000*ms, r)
+	tat2, ok, wait := gcraReserveAt(tat, 0, 1000*ms, newGCRA(r))
 	if !ok || wait != 1000*ms {
 		t.Fatalf("within deadline: got ok=%v wait=%v, want true 1s", ok, time.Duration(wait))
 	}
-	if _, _, wait := gcraReserveAt(tat2, 0, 1<<62, r); wait != 2000*ms {
+	if _, _, wait := gcraReserveAt(tat2, 0, 1<<62, newGCRA(r)); wait != 2000*ms {
 		t.Fatalf("queued behind: got wait=%v, want 2s", time.Duration(wait))
 	}
 }
@@ -142,7 +142,7 @@ func TestTableInsertRemove(t *testing.T) {
 			tab.remove(i)
 			delete(live, k)
 		} else {
-			c := &cell{hash: h, key: k, rate: r}
+			c := newCell(h, k, r)
 			tab.put(c)
 			live[k] = c
 		}

@@ -76,7 +76,7 @@ func (s *shard) sweepSlots(t *table, i, end uint64, now int64, grace bool) int64
 		idle := c.idleAt(s.alg, old, now)
 		evict := idle
 		if grace && s.alg == GCRA {
-			evict += int64(c.rate.Period)
+			evict += min(int64(c.rate.Period), math.MaxInt64-evict)
 		}
 		if evict <= now && c.word.CompareAndSwap(old, dead) {
 			t.remove(i) // shifts a later cell into i: look at i again

@@ -55,7 +55,7 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 		if dl, ok := ctx.Deadline(); ok {
 			maxWait = int64(dl.Sub(now))
 		}
-		ok, wait, isDead := c.reserveAt(s.since(now), maxWait)
+		rsv, ok, wait, isDead := c.reserveAt(s.since(now), maxWait)
 		if isDead {
 			continue
 		}
@@ -63,7 +63,7 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 			return l.rejected(Result{RetryAfter: time.Duration(wait), Reason: ReasonDeadline})
 		}
 		if err := l.sleep(ctx, s, time.Duration(wait)); err != nil {
-			c.unreserve()
+			c.unreserve(rsv)
 			return err
 		}
 		l.tally(h, true)

@@ -29,7 +29,7 @@ func TestWait(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() { done <- l.Wait(ctx, "k", "1/second") }()
-			waitTimers(t, clock, 2) // the sweep timer and Wait's
+			waitTimers(t, clock, stats(t, l).Shards+1) // the sweep timers and Wait's
 			select {
 			case err := <-done:
 				t.Fatalf("Wait returned before its time: %v", err)
@@ -51,7 +51,7 @@ func TestWaitCancelGivesBack(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- l.Wait(ctx, "k", "1/second") }()
-	waitTimers(t, clock, 2)
+	waitTimers(t, clock, stats(t, l).Shards+1) // the sweep timers and Wait's
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled Wait: got %v, want context.Canceled", err)
