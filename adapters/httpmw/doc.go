@@ -1,10 +1,15 @@
 // Package httpmw puts Bulwark's patterns in front of net/http handlers.
 //
-// Guard wraps a handler in any engine.Guard — a circuit breaker, bulkhead,
-// load shedder, backpressure gate, adaptive limiter or rate limiter: the
-// request asks the guard for a permit, the handler runs, and the outcome is
-// reported from the status the handler wrote (5xx is a failure by default,
-// a client that went away is neither success nor failure). A rejected
+// New (or Guard, its shorthand that panics at setup) wraps a handler in any
+// engine.Guard — a circuit breaker, bulkhead, load shedder, backpressure
+// gate, adaptive limiter or rate limiter: the request asks the guard for a
+// permit, the handler runs, and the outcome is reported from the final
+// status the handler wrote (5xx is a failure by default). A client that
+// went away is neither success nor failure; a server-side timeout is a
+// failure; a refusal written by another Bulwark guard inside (stacked
+// middleware) is neutral by default, as Bulwark's own refusals are
+// everywhere. Flush (with its error), Hijack and http.ResponseController
+// work through the middleware. A rejected
 // request gets the status that Status maps its error to — 429 for a rate
 // limit, 503 for the other rejections, 504 for a timeout — with a
 // Retry-After computed from the rejection (the remaining open time of a

@@ -1,28 +1,74 @@
 package httpmw
 
 import (
+	"context"
+	"errors"
+	"log"
 	"net/http"
+	"reflect"
+	"strings"
+	"sync/atomic"
 
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
+// Kind names this adapter in its configuration errors.
+const Kind = "httpmw"
+
 // DefaultExcludePaths are the health-check paths Guard lets through
 // unguarded when Options.ExcludePaths is nil.
 var DefaultExcludePaths = []string{"/health", "/healthz", "/ready", "/metrics"}
 
+// MaxExcludePaths is the most paths Options.ExcludePaths may hold.
+const MaxExcludePaths = 4096
+
 // Options configures Guard. The zero value is ready to use.
 type Options struct {
-	// ExcludePaths are request paths (exact matches) served without the
-	// guard; nil means DefaultExcludePaths, an empty non-nil slice means
-	// none.
+	// ExcludePaths are request paths (exact matches, each starting with
+	// "/") served without the guard; nil means DefaultExcludePaths, an
+	// empty non-nil slice means none. At most MaxExcludePaths.
 	ExcludePaths []string
-	// Classify maps the status the handler wrote to an outcome; nil
-	// means ClassifyStatus (5xx is a failure).
+	// Classify maps the final status the handler wrote (informational 1xx
+	// responses other than 101 are not final) to an outcome; nil means
+	// ClassifyStatus (5xx is a failure). It is not asked about a request
+	// whose client went away, that the server timed out, or that an inner
+	// Bulwark guard refused (see ClassifyRefusal).
 	Classify func(status int) messages.Outcome
+	// ClassifyRefusal maps the refusal of a Bulwark pattern inside this
+	// middleware — an inner Guard's rejection, or a handler's WriteError
+	// of a refusal (messages.IsRefusal) — to this guard's outcome; nil
+	// means messages.ClassifyError, under which every refusal is Ignored:
+	// local overload is not a backend failure. The refusal is seen when
+	// every writer between the two wraps the next with an Unwrap method
+	// (as http.ResponseController requires); otherwise its status goes to
+	// Classify like any response.
+	ClassifyRefusal func(err error) messages.Outcome
 	// OnReject, if set, writes the response for a rejected request instead
 	// of WriteError.
 	OnReject func(w http.ResponseWriter, r *http.Request, err error)
+	// OnError, if set, is called with every error from the guard's Acquire
+	// that is neither a refusal (messages.IsRefusal) nor the end of the
+	// request's context — a malformed rate, a broken guard — before the
+	// request is rejected (a 500 by WriteError). nil means: the first such
+	// error of this middleware is written to the standard log package's
+	// logger (where net/http writes its own errors), the later ones only
+	// answered.
+	OnError func(r *http.Request, err error)
+}
+
+// Validate returns a *messages.ConfigError for the first field of o that is
+// out of range.
+func (o Options) Validate() error {
+	if len(o.ExcludePaths) > MaxExcludePaths {
+		return messages.InvalidConfig(Kind, "ExcludePaths", len(o.ExcludePaths), "must hold at most 4096 paths")
+	}
+	for _, p := range o.ExcludePaths {
+		if !strings.HasPrefix(p, "/") {
+			return messages.InvalidConfig(Kind, "ExcludePaths", p, `each path must start with "/"`)
+		}
+	}
+	return nil
 }
 
 // ClassifyStatus is the default outcome of a response: 5xx is a Failure,
@@ -34,56 +80,141 @@ func ClassifyStatus(status int) messages.Outcome {
 	return messages.Success
 }
 
-// Guard returns middleware that runs each request under g. A request whose
-// client goes away before the handler finishes is reported as
-// messages.Ignored; a handler that panics is reported as a failure and the
-// panic goes on to net/http.
-func Guard(g engine.Guard, opts Options) func(http.Handler) http.Handler {
-	excluded := map[string]bool{}
+// New returns middleware that runs each request under g, or a
+// *messages.ConfigError if g is nil or opts is invalid (Options.Validate).
+//
+// A request's permit is released exactly once, when the handler returns
+// or panics, with the outcome of the request:
+//   - a client that went away (the request's context cancelled, or the
+//     connection broken under a write or flush) is messages.Ignored, also
+//     when the handler then panics (httputil.ReverseProxy's
+//     http.ErrAbortHandler);
+//   - a server-side timeout (the request's context past its deadline, as
+//     http.TimeoutHandler sets it) is a Failure;
+//   - a refusal by a Bulwark pattern inside is ClassifyRefusal's;
+//   - a handler that panics otherwise is a Failure, and the panic goes on
+//     to net/http;
+//   - anything else is Classify's verdict on the final status.
+//
+// A request refused by g gets OnReject's (WriteError's) response; one whose
+// deadline ended while it waited for g gets 504; one whose client went
+// away while it waited gets nothing (nobody reads it).
+func New(g engine.Guard, opts Options) (func(http.Handler) http.Handler, error) {
+	if isNil(g) {
+		return nil, messages.InvalidConfig(Kind, "Guard", "nil", "must be an engine.Guard")
+	}
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	m := &middleware{g: g, classify: opts.Classify, classifyRefusal: opts.ClassifyRefusal, reject: opts.OnReject, onError: opts.OnError}
 	paths := opts.ExcludePaths
 	if paths == nil {
 		paths = DefaultExcludePaths
 	}
-	for _, p := range paths {
-		excluded[p] = true
+	if len(paths) > 0 {
+		m.excluded = make(map[string]bool, len(paths))
+		for _, p := range paths {
+			m.excluded[p] = true
+		}
 	}
-	classify := opts.Classify
-	if classify == nil {
-		classify = ClassifyStatus
+	if m.classify == nil {
+		m.classify = ClassifyStatus
 	}
-	reject := opts.OnReject
-	if reject == nil {
-		reject = func(w http.ResponseWriter, _ *http.Request, err error) { WriteError(w, err) }
+	if m.classifyRefusal == nil {
+		m.classifyRefusal = messages.ClassifyError
+	}
+	if m.reject == nil {
+		m.reject = func(w http.ResponseWriter, _ *http.Request, err error) { WriteError(w, err) }
 	}
 	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if excluded[r.URL.Path] {
-				next.ServeHTTP(w, r)
-				return
-			}
-			p, err := g.Acquire(r.Context())
-			if err != nil {
-				if r.Context().Err() != nil {
-					return // the client is gone: nobody reads a response
-				}
-				reject(w, r, err)
-				return
-			}
-			rec := &recorder{ResponseWriter: w}
-			released := false
-			defer func() {
-				if !released {
-					g.Release(p, messages.Failure) // the handler panicked
-				}
-			}()
-			next.ServeHTTP(rec, r)
-			released = true
-			switch {
-			case r.Context().Err() != nil:
-				g.Release(p, messages.Ignored)
-			default:
-				g.Release(p, classify(rec.status()))
-			}
-		})
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serve(next, w, r) })
+	}, nil
+}
+
+// Guard is New for a guard and options known to be valid: it panics with
+// New's *messages.ConfigError at setup, never on a request.
+func Guard(g engine.Guard, opts Options) func(http.Handler) http.Handler {
+	mw, err := New(g, opts)
+	if err != nil {
+		panic(err)
 	}
+	return mw
+}
+
+// isNil reports whether g is nil or a nil pointer in an interface.
+func isNil(g engine.Guard) bool {
+	if g == nil {
+		return true
+	}
+	v := reflect.ValueOf(g)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+// middleware is one Guard's state; it is read-only after New, except for
+// logged.
+type middleware struct {
+	g               engine.Guard
+	excluded        map[string]bool
+	classify        func(int) messages.Outcome
+	classifyRefusal func(error) messages.Outcome
+	reject          func(http.ResponseWriter, *http.Request, error)
+	onError         func(*http.Request, error)
+	logged          atomic.Bool
+}
+
+func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	if m.excluded[r.URL.Path] {
+		next.ServeHTTP(w, r)
+		return
+	}
+	ctx := r.Context()
+	p, err := m.g.Acquire(ctx)
+	if err != nil {
+		m.rejected(w, r, err)
+		return
+	}
+	rec := &recorder{ResponseWriter: w}
+	done := false
+	defer func() {
+		if !done { // the handler or Classify panicked
+			o := messages.Failure
+			if rec.clientGone(ctx) {
+				o = messages.Ignored
+			}
+			m.g.Release(p, o)
+		}
+	}()
+	next.ServeHTTP(rec, r)
+	o := m.outcome(ctx, rec)
+	done = true
+	m.g.Release(p, o)
+}
+
+// outcome judges a request whose handler returned.
+func (m *middleware) outcome(ctx context.Context, rec *recorder) messages.Outcome {
+	switch {
+	case rec.refusal != nil:
+		return m.classifyRefusal(rec.refusal)
+	case rec.clientGone(ctx):
+		return messages.Ignored
+	case rec.timedOut || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return messages.Failure
+	}
+	return m.classify(rec.status())
+}
+
+// rejected answers a request that g did not admit.
+func (m *middleware) rejected(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(r.Context().Err(), context.Canceled):
+		return // the client is gone: nobody reads a response
+	case messages.IsRefusal(err):
+		markRefusal(w, err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case m.onError != nil:
+		m.onError(r, err)
+	case m.logged.CompareAndSwap(false, true):
+		log.Printf("httpmw: guard error on %s %s: %v (this middleware logs only its first such error; set Options.OnError to see every one)", r.Method, r.URL.Path, err)
+	}
+	m.reject(w, r, err)
 }

@@ -48,16 +48,20 @@ type rejection struct {
 
 // WriteError writes err as a rejection: the status from Status, a
 // Retry-After header in whole seconds (rounded up) when there is a wait, and
-// a JSON body naming the pattern, instance and reason. Errors that are not
-// Bulwark's are written as a bare 500 without their text.
+// a JSON body naming the pattern, instance and reason of a
+// *messages.RejectedError. The body's "error" is the text of the Bulwark
+// sentinel err wraps, or the status text: never err's own text, which may
+// carry internal detail. A refusal (messages.IsRefusal) is marked for the
+// Bulwark guards around w (Options.ClassifyRefusal).
 func WriteError(w http.ResponseWriter, err error) {
+	if messages.IsRefusal(err) {
+		markRefusal(w, err)
+	}
 	code, retry := Status(err)
-	body := rejection{Error: http.StatusText(code)}
+	body := rejection{Error: errorText(err, code)}
 	var rej *messages.RejectedError
 	if errors.As(err, &rej) {
-		body = rejection{Error: rej.Err.Error(), Pattern: rej.Pattern, Name: rej.Name, Reason: rej.Reason}
-	} else if code != http.StatusInternalServerError {
-		body.Error = sentinelText(err)
+		body.Pattern, body.Name, body.Reason = rej.Pattern, rej.Name, rej.Reason
 	}
 	if retry > 0 {
 		secs := int(math.Ceil(retry.Seconds()))
@@ -70,12 +74,22 @@ func WriteError(w http.ResponseWriter, err error) {
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-// sentinelText returns the text of the Bulwark sentinel err wraps.
-func sentinelText(err error) string {
-	for _, s := range []error{messages.ErrStopped, messages.ErrTimeout, context.DeadlineExceeded} {
-		if errors.Is(err, s) {
-			return s.Error()
+// sentinels are the errors whose text WriteError may show.
+var sentinels = []error{
+	messages.ErrRateLimited, messages.ErrCircuitOpen, messages.ErrBulkheadFull, messages.ErrShed,
+	messages.ErrBackpressure, messages.ErrLimitExceeded, messages.ErrStopped, messages.ErrTimeout,
+	context.DeadlineExceeded,
+}
+
+// errorText returns the text of the Bulwark sentinel err wraps, or code's
+// status text.
+func errorText(err error, code int) string {
+	if code != http.StatusInternalServerError {
+		for _, s := range sentinels {
+			if errors.Is(err, s) {
+				return s.Error()
+			}
 		}
 	}
-	return "unavailable"
+	return http.StatusText(code)
 }
