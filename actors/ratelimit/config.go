@@ -29,7 +29,7 @@ const (
 	// one Period and weighs the previous one by its overlap with the last
 	// Period (the "sliding window counter"). It admits up to Count at the
 	// start of each window when the previous one was quiet; Count is at
-	// most 1,048,575 per Period.
+	// most 1,048,575 per Period, less for short periods (see doc.go).
 	SlidingWindow
 )
 

@@ -18,13 +18,21 @@
 //     iff max(TAT, now) + T - now <= N*T, with T = period/N; then TAT moves
 //     on by T. That is the original's leaky bucket — a burst of N, then N
 //     per period spread evenly — with an exact RetryAfter (the time until
-//     the request would pass). Wait reserves a future permit, so waiters
-//     are served in order and a cancelled wait gives its permit back.
+//     the request would pass). Decisions are exact for every rate of at
+//     most one event per nanosecond, also when Period/N is not a whole
+//     number of nanoseconds (see state.go): in any interval of length t a
+//     key is granted at most N + floor(t*N/Period) events. Wait reserves a
+//     future permit, so waiters are served in order; a cancelled wait gives
+//     its permit back unless a later permit was granted behind it (as
+//     x/time/rate's Reservation.Cancel), so no two waiters share a permit.
 //   - SlidingWindow, the sliding-window counter: the counts of the current
 //     and the previous window of one period, the previous one weighted by
 //     how much of it still overlaps the last period. At most N a window,
 //     and the previous window's traffic weighs on the next (a "1/second"
-//     key that used its permit waits up to two seconds).
+//     key that used its permit waits up to two seconds). N is at most
+//     1,048,575, and less for periods too short to number their windows
+//     for 30 days in the bits the counts leave (a *RateError names the
+//     largest N the period takes).
 //
 // Rejected requests never consume quota (SPEC §13 scenario 62 asks us to
 // decide). Allow returns a *messages.RejectedError wrapping ErrLimited
@@ -73,7 +81,12 @@
 // decision itself is a single CompareAndSwap of the key's one word of
 // state: it needs no lock because there is nothing to hold — reading the
 // word, computing the pure next state (state.go) and swapping it in is
-// atomic, and a lost race just recomputes. Eviction is the same operation:
+// atomic, and a lost race just recomputes. A caller's clock reading may
+// be older than the word's last update (it read the clock and was
+// descheduled): under GCRA that only makes the inequality stricter, or
+// finds TAT behind a time no other grant could have passed; the sliding
+// window decides it as at the start of the word's window, never as a new
+// window. Eviction is the same operation:
 // the owner swaps an idle word for a "dead" marker, so a decision and an
 // eviction of one key are ordered by the word itself — the decision wins
 // (the key is busy again, the owner leaves it) or finds the cell dead and

@@ -132,8 +132,8 @@ func (r Rate) check() error {
 }
 
 // Interval is the time between two events at an even pace: Period/Count,
-// rounded down to a whole nanosecond. GCRA admits one event per Interval
-// after the burst.
+// rounded down to a whole nanosecond. GCRA admits one event per
+// Period/Count after the burst, exactly: it does not round the interval.
 func (r Rate) Interval() time.Duration { return r.Period / time.Duration(r.Count) }
 
 // String returns r in the form ParseRate reads, e.g. "10/second"; a Period
