@@ -3,6 +3,7 @@ package circuitbreaker
 import (
 	"time"
 
+	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -39,9 +40,22 @@ const (
 	DefaultWindowBuckets    = 10
 	DefaultMinimumCalls     = 10
 	DefaultMailboxSize      = 4096
-	maxHalfOpenMaxCalls     = 1<<16 - 1
-	maxWindowSize           = 1 << 20
-	maxWindowBuckets        = 1 << 12
+)
+
+// Bounds of a Config: a value past one is a *messages.ConfigError.
+const (
+	// MaxCount bounds FailureThreshold, SuccessThreshold and MinimumCalls.
+	MaxCount = 1 << 30
+	// MaxHalfOpenMaxCalls bounds HalfOpenMaxCalls.
+	MaxHalfOpenMaxCalls = 1<<16 - 1
+	// MaxWindowSize bounds the count-based WindowSize.
+	MaxWindowSize = 1 << 20
+	// MaxWindowBuckets bounds WindowBuckets.
+	MaxWindowBuckets = 1 << 12
+	// MaxDuration bounds every duration of a Config (about 10 years).
+	MaxDuration = 10 * 365 * 24 * time.Hour
+	// MaxMailboxSize bounds MailboxSize (engine.MaxMailboxSize).
+	MaxMailboxSize = engine.MaxMailboxSize
 )
 
 // Config configures a breaker. Its zero fields take the documented
@@ -55,10 +69,11 @@ const (
 // FailureThreshold means 5 (the original's breaker); when one is set, a zero
 // FailureThreshold turns the consecutive trigger off.
 type Config struct {
-	// FailureThreshold is how many consecutive failures open the circuit.
+	// FailureThreshold is how many consecutive failures open the circuit
+	// (at most MaxCount).
 	FailureThreshold int
 	// SuccessThreshold is how many consecutive trial successes in HALF_OPEN
-	// close it. Default 2.
+	// close it. Default 2, at most MaxCount.
 	SuccessThreshold int
 	// RecoveryTimeout is how long the circuit stays OPEN, measured from the
 	// moment it opened, before trial calls are let through. Default 60 s.
@@ -85,15 +100,17 @@ type Config struct {
 	SlowCallDuration time.Duration
 	// WindowType selects a count-based (default) or time-based window.
 	WindowType WindowType
-	// WindowSize is the count-based window: the last N calls. Default 100.
+	// WindowSize is the count-based window: the last N calls. Default 100,
+	// at most MaxWindowSize.
 	WindowSize int
 	// WindowDuration is the time-based window. Default 60 s.
 	WindowDuration time.Duration
 	// WindowBuckets is how many buckets the time-based window has.
-	// Default 10.
+	// Default 10, at most MaxWindowBuckets.
 	WindowBuckets int
 	// MinimumCalls is how many calls the window must hold before a rate
-	// counts. Default 10 (at most the count-based WindowSize).
+	// counts. Default 10 (at most the count-based WindowSize, and at most
+	// MaxCount).
 	MinimumCalls int
 
 	// IsFailure says whether a call's non-nil error counts as a failure;
@@ -101,7 +118,8 @@ type Config struct {
 	// failure). nil means messages.ClassifyError: context.Canceled (the
 	// caller gave up) is neutral, every other error is a failure.
 	IsFailure func(error) bool
-	// MailboxSize is the actor's mailbox capacity. Default 4096.
+	// MailboxSize is the actor's mailbox capacity. Default 4096, at most
+	// MaxMailboxSize.
 	MailboxSize int
 }
 
@@ -140,48 +158,52 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// Validate reports whether c, with its zero fields set to the defaults, is
+// a configuration New accepts: nil, or a *messages.ConfigError naming the
+// first bad field and its value (it unwraps to messages.ErrInvalidConfig).
+func (c Config) Validate() error { return c.withDefaults().validate() }
+
 // validate checks a Config that withDefaults has filled in.
 func (c Config) validate() error {
 	bad := func(field string, v any, rule string) error {
 		return messages.InvalidConfig(Kind, field, v, rule)
 	}
+	long := func(d time.Duration) bool { return d > MaxDuration }
 	switch {
-	case c.FailureThreshold < 0:
-		return bad("FailureThreshold", c.FailureThreshold, "must not be negative")
-	case c.SuccessThreshold < 1:
-		return bad("SuccessThreshold", c.SuccessThreshold, "must be at least 1")
-	case c.RecoveryTimeout <= 0:
-		return bad("RecoveryTimeout", c.RecoveryTimeout, "must be positive")
-	case c.Timeout < 0:
-		return bad("Timeout", c.Timeout, "must not be negative (0 means none)")
-	case c.HalfOpenMaxCalls < 1 || c.HalfOpenMaxCalls > maxHalfOpenMaxCalls:
+	case c.FailureThreshold < 0 || c.FailureThreshold > MaxCount:
+		return bad("FailureThreshold", c.FailureThreshold, "must be between 0 and 1073741824")
+	case c.SuccessThreshold < 1 || c.SuccessThreshold > MaxCount:
+		return bad("SuccessThreshold", c.SuccessThreshold, "must be between 1 and 1073741824")
+	case c.RecoveryTimeout <= 0 || long(c.RecoveryTimeout):
+		return bad("RecoveryTimeout", c.RecoveryTimeout, "must be positive and at most MaxDuration")
+	case c.Timeout < 0 || long(c.Timeout):
+		return bad("Timeout", c.Timeout, "must be between 0 (none) and MaxDuration")
+	case c.HalfOpenMaxCalls < 1 || c.HalfOpenMaxCalls > MaxHalfOpenMaxCalls:
 		return bad("HalfOpenMaxCalls", c.HalfOpenMaxCalls, "must be between 1 and 65535")
-	case c.HalfOpenLease <= 0:
-		return bad("HalfOpenLease", c.HalfOpenLease, "must be positive")
+	case c.HalfOpenLease <= 0 || long(c.HalfOpenLease):
+		return bad("HalfOpenLease", c.HalfOpenLease, "must be positive and at most MaxDuration")
 	case !(c.FailureRateThreshold >= 0 && c.FailureRateThreshold <= 100):
 		return bad("FailureRateThreshold", c.FailureRateThreshold, "must be a percentage between 0 and 100")
 	case !(c.SlowCallRateThreshold >= 0 && c.SlowCallRateThreshold <= 100):
 		return bad("SlowCallRateThreshold", c.SlowCallRateThreshold, "must be a percentage between 0 and 100")
-	case c.SlowCallDuration < 0:
-		return bad("SlowCallDuration", c.SlowCallDuration, "must not be negative")
+	case c.SlowCallDuration < 0 || long(c.SlowCallDuration):
+		return bad("SlowCallDuration", c.SlowCallDuration, "must be between 0 (off) and MaxDuration")
 	case c.SlowCallRateThreshold > 0 && c.SlowCallDuration == 0:
 		return bad("SlowCallDuration", c.SlowCallDuration, "must be set when SlowCallRateThreshold is")
 	case c.WindowType != CountBased && c.WindowType != TimeBased:
 		return bad("WindowType", int(c.WindowType), "must be CountBased or TimeBased")
-	case c.WindowSize < 1 || c.WindowSize > maxWindowSize:
+	case c.WindowSize < 1 || c.WindowSize > MaxWindowSize:
 		return bad("WindowSize", c.WindowSize, "must be between 1 and 1048576")
-	case c.WindowDuration <= 0:
-		return bad("WindowDuration", c.WindowDuration, "must be positive")
-	case c.WindowBuckets < 1 || c.WindowBuckets > maxWindowBuckets:
+	case c.WindowDuration <= 0 || long(c.WindowDuration):
+		return bad("WindowDuration", c.WindowDuration, "must be positive and at most MaxDuration")
+	case c.WindowBuckets < 1 || c.WindowBuckets > MaxWindowBuckets:
 		return bad("WindowBuckets", c.WindowBuckets, "must be between 1 and 4096")
 	case c.WindowType == TimeBased && c.WindowDuration < time.Duration(c.WindowBuckets):
 		return bad("WindowDuration", c.WindowDuration, "must be at least WindowBuckets nanoseconds")
-	case c.MinimumCalls < 1:
-		return bad("MinimumCalls", c.MinimumCalls, "must be at least 1")
+	case c.MinimumCalls < 1 || c.MinimumCalls > MaxCount:
+		return bad("MinimumCalls", c.MinimumCalls, "must be between 1 and 1073741824")
 	case c.WindowType == CountBased && c.MinimumCalls > c.WindowSize:
 		return bad("MinimumCalls", c.MinimumCalls, "must not exceed WindowSize")
-	case c.MailboxSize < 1:
-		return bad("MailboxSize", c.MailboxSize, "must be at least 1")
 	}
-	return nil
+	return engine.CheckMailboxSize(Kind, "MailboxSize", c.MailboxSize)
 }

@@ -370,15 +370,29 @@ func TestConfigValidation(t *testing.T) {
 		{Config{WindowBuckets: 5000}, "WindowBuckets"},
 		{Config{WindowSize: 5, MinimumCalls: 6}, "MinimumCalls"},
 		{Config{MailboxSize: -1}, "MailboxSize"},
+		// Every size and number has a bound.
+		{Config{MailboxSize: 1 << 34}, "MailboxSize"},
+		{Config{FailureThreshold: MaxCount + 1}, "FailureThreshold"},
+		{Config{SuccessThreshold: MaxCount + 1}, "SuccessThreshold"},
+		{Config{WindowSize: MaxWindowSize + 1}, "WindowSize"},
+		{Config{WindowType: TimeBased, MinimumCalls: MaxCount + 1}, "MinimumCalls"},
+		{Config{RecoveryTimeout: MaxDuration + 1}, "RecoveryTimeout"},
+		{Config{Timeout: MaxDuration + 1}, "Timeout"},
+		{Config{HalfOpenLease: MaxDuration + 1}, "HalfOpenLease"},
+		{Config{SlowCallDuration: MaxDuration + 1}, "SlowCallDuration"},
+		{Config{WindowType: TimeBased, WindowDuration: MaxDuration + 1}, "WindowDuration"},
 	}
 	for _, tc := range tests {
-		err := tc.cfg.withDefaults().validate()
+		err := tc.cfg.Validate()
 		var ce *messages.ConfigError
 		if !errors.As(err, &ce) || ce.Field != tc.field || !errors.Is(err, messages.ErrInvalidConfig) {
 			t.Errorf("%+v: got %v, want a ConfigError on %s", tc.cfg, err, tc.field)
 		}
 	}
-	if err := (Config{}).withDefaults().validate(); err != nil {
+	if err := (Config{}).Validate(); err != nil {
 		t.Fatalf("zero config: got %v, want valid", err)
+	}
+	if err := (Config{MailboxSize: MaxMailboxSize, WindowSize: MaxWindowSize, FailureThreshold: MaxCount, RecoveryTimeout: MaxDuration}).Validate(); err != nil {
+		t.Fatalf("config at the bounds: got %v, want valid", err)
 	}
 }
