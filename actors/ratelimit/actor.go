@@ -63,16 +63,10 @@ type shard struct {
 	pass     sweepPass     // owner only: the periodic sweep under way
 }
 
-// newShard makes shard i of cfg (defaulted). With a key cap, the shards'
-// shares add up to cfg.MaxKeys exactly, each at least 1.
+// newShard makes shard i of cfg (defaulted).
 func newShard(clock engine.Clock, cfg Config, i int) *shard {
 	s := &shard{clock: clock, base: clock.Now(), alg: cfg.Algorithm, every: cfg.SweepInterval}
-	if cfg.MaxKeys > 0 {
-		s.maxKeys = cfg.MaxKeys / cfg.Shards
-		if i < cfg.MaxKeys%cfg.Shards {
-			s.maxKeys++
-		}
-	}
+	s.maxKeys = cfg.shardKeys(i)
 	s.tab.Store(newTable(minTableSize))
 	s.actor = engine.NewActor(0, s.newOwner)
 	return s

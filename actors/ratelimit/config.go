@@ -117,3 +117,17 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	return c, nil
 }
+
+// shardKeys is shard i's share of c.MaxKeys (c defaulted; 0: no cap). The
+// shares add up to MaxKeys exactly, each at least 1 (there are at most
+// MaxKeys shards).
+func (c Config) shardKeys(i int) int {
+	if c.MaxKeys == 0 {
+		return 0
+	}
+	n := c.MaxKeys / c.Shards
+	if i < c.MaxKeys%c.Shards {
+		n++
+	}
+	return n
+}
