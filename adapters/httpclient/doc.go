@@ -2,7 +2,8 @@
 // Transport (an http.RoundTripper) asks an engine.Guard — a circuit
 // breaker, bulkhead, rate limiter, adaptive limiter — for a permit before
 // each request and reports how it went: a transport error or a 5xx
-// response is a failure, a request whose context was cancelled is neither.
+// response is a failure, a request whose context was cancelled (with or
+// without a cause, as errgroup cancels) is neither.
 // A rejected request never reaches the network; RoundTrip returns the
 // guard's error (errors.Is(err, messages.ErrCircuitOpen) and so on), which
 // http.Client wraps in a *url.Error.
@@ -10,4 +11,10 @@
 // The permit is released when the response headers arrive, so a guard
 // that limits concurrency counts requests in flight up to their headers,
 // not while the caller reads the body.
+//
+// Retrying on a response's status with a retry policy
+// (retry.For[*http.Response](r).RetryIfResult) drops each retried
+// response: RetryIfStatus drains and closes what it rejects, so every
+// connection goes back to the pool; Discard does the same for a response
+// the caller drops itself.
 package httpclient
