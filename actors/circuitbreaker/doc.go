@@ -17,9 +17,12 @@
 // by a call admitted before it opened does not move that moment), the
 // circuit turns HALF_OPEN: up to HalfOpenMaxCalls trial calls at a time
 // pass, SuccessThreshold consecutive trial successes close the circuit and
-// any trial failure opens it again. A trial holds a lease: if it has not
-// reported within HalfOpenLease its slot is reclaimed and it counts as a
-// failure, so a hung call cannot wedge HALF_OPEN.
+// any trial failure opens it again; when SlowCallRateThreshold is set,
+// trials are judged by it too: the circuit opens again as soon as the slow
+// trials reach that share of the trials so far. A trial holds a lease: if
+// it has not reported within HalfOpenLease its slot is reclaimed and it
+// counts as a failure (its report, whenever it comes, is not counted
+// again), so a hung call cannot wedge HALF_OPEN.
 //
 // Every change of state bumps a generation; a permit carries the
 // generation it was granted in, and a report from an older generation is
@@ -28,37 +31,56 @@
 // back to the state machine; Reset closes it and zeroes the metrics.
 //
 // Which errors count: Config.IsFailure decides for a non-nil error;
-// without it, context.Canceled (the caller gave up — not the backend's
-// fault) is neutral and every other error, deadlines included, is a
+// without it, messages.ClassifyError does: context.Canceled (the caller
+// gave up — not the backend's fault) and Bulwark's own refusals
+// (messages.IsRefusal: a full bulkhead, a shed or rate-limited call, an
+// inner circuit open, a stopped engine — local overload is not a backend
+// failure) are neutral, and every other error, deadlines included, is a
 // failure. Neutral outcomes move nothing and are counted apart (Ignored).
 // A call that runs past Config.Timeout is always a failure. A panic in the
 // user's function is reported as a failure and goes on.
+//
+// A permit is a token: Release of the zero Permit, of another breaker's
+// permit or of a half-open trial's permit a second time frees nothing,
+// counts nothing and is counted in Stats.Misused. (A CLOSED permit is not
+// told apart from the other CLOSED permits of its generation: releasing
+// one twice counts twice.)
 //
 // # Concurrency and cost
 //
 // Each breaker is one actor (a goroutine owned by the engine's supervisor)
 // that owns the state machine; the *Breaker handle is safe for concurrent
 // use. The actor publishes a read-only snapshot (state, generation, open
-// deadline) after every change. In CLOSED, Acquire admits after one atomic
-// load of that snapshot, and the Release of a success adds one to a
-// striped counter (a CAS on one of a few cache-line-padded cells, tagged
-// with the generation): no message, no round trip, no allocation. The
-// actor collects the counters before it handles any report, Stats, Reset
-// or SetMode, at each bucket boundary of a time-based window, and at each
-// change of generation, when it re-tags them (successes collected at a
-// boundary fall in the bucket that ends there); so every success whose
-// Release returned is in the next Stats, and a success that happened
-// before a failure is applied before it (it ends the failures' run and
-// enters the window first). A success from an older generation than the
-// counters', a slow call, or any success while a subscriber's filter
-// takes this breaker's call_success events (each success is then an
-// event) is a one-way report to the actor instead. The Release of a failure, or of a half-open
-// trial, waits until the actor has applied it (one round trip, off the hot
-// path), so a caller reads its own writes: after the failure that trips
-// the circuit returns, that caller's next Acquire is rejected. In OPEN,
-// rejections are decided from the snapshot too (and counted by a one-way
-// note to the actor). HALF_OPEN admission is one decision inside the actor
-// (an Ask), so no more than HalfOpenMaxCalls trials are ever in flight.
+// deadline, the phase of its success counters) after every change. In
+// CLOSED, Acquire admits after one atomic load of that snapshot, and the
+// Release of a success that was not slow adds one to a striped counter (a
+// CAS on one of a few cache-line-padded cells, tagged with the phase): no
+// message, no round trip, no allocation. The actor collects the counters
+// before it handles any message, and moves them to a new phase at each
+// change of generation and at each bucket boundary of a time-based window,
+// so it knows the generation and the bucket of every success it collects
+// (a success of a time-based window that ends in another bucket than the
+// counters' — just past a boundary the actor has not reached — is a
+// report with its time instead).
+//
+// Every other outcome — a failure, a slow call, a late or half-open one —
+// is a report to the actor that carries how many successes the counters
+// had taken when it was released. The actor places it after exactly those
+// successes, whatever it collected meanwhile: a success whose Release
+// returned before a failure's Release ends that failure's run of
+// consecutive failures and stands before it in the window, and a failure
+// reported late still joins its own run. So the circuit opens on the same
+// outcomes in the same order as if every call went through the actor,
+// whoever subscribes and however many goroutines call. While a subscriber
+// wants this breaker's call_success events, each success also sends a
+// one-way message for its event. The Release of a failure, or of a
+// half-open trial, waits until the actor has applied it (one round trip,
+// off the hot path), so a caller reads its own writes: after the failure
+// that trips the circuit returns, that caller's next Acquire is rejected.
+// In OPEN, rejections are decided from the snapshot too (and counted by a
+// one-way note to the actor). HALF_OPEN admission is one decision inside
+// the actor (an Ask), so no more than HalfOpenMaxCalls trials are ever in
+// flight.
 //
 // Calls of other goroutines that were admitted before the tripping failure
 // was applied still run (they were admitted while the circuit was closed).
@@ -83,11 +105,11 @@
 //   - circuit_closed: after state_change into CLOSED. Same fields.
 //   - circuit_reset: on every Reset, even of a closed circuit. OldState,
 //     NewState "closed", Reason "reset".
-//   - call_success: each success counted while a subscriber's filter took
-//     them (a success reported while none did took the striped counters
-//     and publishes nothing). OldState and NewState (the state
-//     before and after the report), Count (consecutive successes), Elapsed
-//     (latency, when measured).
+//   - call_success: each success released while a subscriber's filter took
+//     them (a success released while none did publishes nothing).
+//     OldState and NewState (the state before and after the report), Count
+//     (consecutive successes up to this one), Elapsed (latency, when
+//     measured).
 //   - call_failure: each counted failure. As call_success, with Count the
 //     consecutive failures. When a failure opens the circuit, state_change
 //     and circuit_opened come first.
@@ -104,7 +126,8 @@
 // the same *Breaker; another Config: a *supervisor.ConflictError — IsFailure
 // compares by code pointer). Its goroutine and its timer (armed through the
 // engine's clock for the next recovery or lease deadline) end when the
-// engine shuts down; after that every call returns messages.ErrStopped. If
+// engine shuts down; after that every call returns messages.ErrStopped
+// and State reports Stopped. If
 // the actor's loop panics, the supervisor restarts it with a fresh, CLOSED
 // state machine at a new generation; the handle keeps working.
 package circuitbreaker

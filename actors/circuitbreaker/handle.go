@@ -265,7 +265,8 @@ func (b *Breaker) Classify(err error) messages.Outcome {
 // with the reason and RetryAfter) without calling fn. With Config.Timeout,
 // fn's context carries that deadline and a call that runs past it is a
 // failure returning a *TimeoutError. If fn panics, the call is reported as
-// a failure and the panic goes on.
+// a failure and the panic goes on. A nil fn is a *messages.ConfigError
+// (errors.Is matches messages.ErrInvalidConfig) and admits nothing.
 func (b *Breaker) Execute(ctx context.Context, fn func(context.Context) error) error {
 	if fn == nil {
 		return errNilFunc
