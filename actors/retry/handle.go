@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
@@ -18,6 +19,7 @@ type Retry struct {
 	name  string
 	cfg   Config
 	eng   *engine.Engine
+	done  <-chan struct{} // eng.Done(), or nil (never) without an engine
 	clock engine.Clock
 	stats counters
 }
@@ -33,7 +35,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Retry, error) {
 	}
 	r := &Retry{name: name, cfg: cfg, eng: eng, clock: engine.RealClock{}, stats: counters{set: tally.New()}}
 	if eng != nil {
-		r.clock = eng.Clock()
+		r.clock, r.done = eng.Clock(), eng.Done()
 	}
 	return r, nil
 }
@@ -45,17 +47,32 @@ func (r *Retry) Name() string { return r.name }
 func (r *Retry) Config() Config { return r.cfg }
 
 // Execute runs fn until it succeeds, returns an error that is not retried,
-// or the retries run out (*ExhaustedError). A cancelled ctx ends a wait at
-// once with ctx.Err().
+// or the retries run out (*ExhaustedError). No wait starts that would end
+// at or past ctx's deadline (or, in a composition, the deadline of a
+// timeout.ForDeadline stage below): the loop gives up at once with an
+// *ExhaustedError whose Reason is "deadline".
+//
+// A caller whose ctx ends gets ctx's error (engine.CallerGone: the last
+// attempt's error is kept alongside), also when the function returned nil
+// after ctx ended; a wait ends at once. After the engine's Shutdown,
+// Execute returns messages.ErrStopped without calling fn, and a wait in
+// progress ends with ErrStopped (the last error kept alongside). A nil fn
+// is an error wrapping messages.ErrInvalidConfig.
 func (r *Retry) Execute(ctx context.Context, fn func(context.Context) error) error {
+	if fn == nil {
+		return errNilFunc
+	}
 	_, err := run(ctx, r, nil, errCall(fn))
 	return err
 }
 
-// Do runs fn under r and returns its result.
+// Do runs fn under r and returns its result, as Execute.
 func Do[T any](ctx context.Context, r *Retry, fn func(context.Context) (T, error)) (T, error) {
-	return run(ctx, r, nil, fnCall[T](fn))
+	return For[T](r).Do(ctx, fn)
 }
+
+// errNilFunc is the error for a nil function.
+var errNilFunc = messages.InvalidConfig(Kind, "fn", nil, "must not be nil")
 
 // Policy is a Retry for results of type T: an engine.Policy that takes
 // part in a composition, optionally retrying on results too.
@@ -78,8 +95,12 @@ func (p Policy[T]) RetryIfResult(reject func(T) bool) Policy[T] {
 	return p
 }
 
-// Do runs fn under p.
+// Do runs fn under p, as Retry.Execute.
 func (p Policy[T]) Do(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	if fn == nil {
+		var zero T
+		return zero, errNilFunc
+	}
 	return run(ctx, p.r, p.onResult, fnCall[T](fn))
 }
 
@@ -88,17 +109,22 @@ func (p Policy[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
 	return run(ctx, p.r, p.onResult, next)
 }
 
+// caller is what the loop runs: a function, or the rest of a composition
+// (engine.Next), whose Deadline is the earliest shared deadline below.
 type caller[T any] interface {
 	Call(context.Context) (T, error)
+	Deadline() (time.Time, bool)
 }
 
 type fnCall[T any] func(context.Context) (T, error)
 
 func (f fnCall[T]) Call(ctx context.Context) (T, error) { return f(ctx) }
+func (fnCall[T]) Deadline() (time.Time, bool)           { return time.Time{}, false }
 
 type errCall func(context.Context) error
 
 func (f errCall) Call(ctx context.Context) (struct{}, error) { return struct{}{}, f(ctx) }
+func (errCall) Deadline() (time.Time, bool)                  { return time.Time{}, false }
 
 // maxInline is how many schedules (default + per-error) keep their
 // counters on the stack.
@@ -107,6 +133,10 @@ const maxInline = 8
 // run is the retry loop.
 func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) bool, c C) (T, error) {
 	cfg := &r.cfg
+	if r.eng.Stopped() {
+		var zero T
+		return zero, messages.ErrStopped
+	}
 	var countsArr [maxInline]int
 	var prevArr [maxInline]time.Duration
 	counts, prevs := countsArr[:], prevArr[:]
@@ -126,6 +156,11 @@ func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) boo
 		v, err := c.Call(ctx)
 		if err != nil {
 			lastErr = err
+		}
+		if ctx.Err() != nil { // the caller has gone: no retry, no callbacks
+			r.stats.count(endNotRetried, attempt, slept, lastErr)
+			var zero T
+			return zero, engine.CallerGone(ctx, err)
 		}
 		si := 0 // 0 = default schedule, i+1 = PerError[i]
 		if err == nil {
@@ -174,28 +209,73 @@ func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) boo
 			r.stats.count(endExhausted, attempt, slept, lastErr)
 			return v, r.exhausted(attempt, b.MaxAttempts, "max_duration", v, err)
 		}
-		if cerr := ctx.Err(); cerr != nil { // the caller has gone: no retry, no callbacks
-			r.stats.count(endNotRetried, attempt, slept, lastErr)
-			var zero T
-			return zero, cerr
+		if end, ok := deadline(ctx, c); ok && !r.clock.Now().Add(delay).Before(end) {
+			r.stats.count(endExhausted, attempt, slept, lastErr)
+			return v, r.exhausted(attempt, b.MaxAttempts, "deadline", v, err)
 		}
 		if cfg.Budget != nil && !cfg.Budget.withdraw(ctx) {
-			if cerr := ctx.Err(); cerr != nil {
+			if ctx.Err() != nil {
 				r.stats.count(endNotRetried, attempt, slept, lastErr)
 				var zero T
-				return zero, cerr
+				return zero, engine.CallerGone(ctx, lastErr)
 			}
 			r.stats.count(endExhausted, attempt, slept, lastErr)
 			return v, r.exhausted(attempt, b.MaxAttempts, "budget", v, err)
 		}
 		r.retrying(attempt, b.MaxAttempts, delay, err)
 		slept += delay
-		if serr := engine.Sleep(ctx, r.clock, delay); serr != nil {
+		if serr := r.sleep(ctx, delay); serr != nil {
 			r.stats.count(endNotRetried, attempt, slept, lastErr)
 			var zero T
-			return zero, serr
+			if serr == messages.ErrStopped {
+				return zero, stoppedAfter(lastErr)
+			}
+			return zero, engine.CallerGone(ctx, lastErr)
 		}
 	}
+}
+
+// deadline returns the earlier of ctx's deadline and c's (a shared
+// deadline below in a composition).
+func deadline[T any, C caller[T]](ctx context.Context, c C) (time.Time, bool) {
+	end, ok := ctx.Deadline()
+	if d, dok := c.Deadline(); dok && (!ok || d.Before(end)) {
+		end, ok = d, true
+	}
+	return end, ok
+}
+
+// sleep waits d on r's clock. It returns ctx.Err() when ctx ends first and
+// messages.ErrStopped when the engine begins Shutdown first (or has).
+func (r *Retry) sleep(ctx context.Context, d time.Duration) error {
+	if r.eng.Stopped() {
+		return messages.ErrStopped
+	}
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := r.clock.NewTimer(d)
+	select {
+	case <-t.C():
+		if r.eng.Stopped() {
+			return messages.ErrStopped
+		}
+		return nil
+	case <-ctx.Done():
+		t.Stop()
+		return ctx.Err()
+	case <-r.done:
+		t.Stop()
+		return messages.ErrStopped
+	}
+}
+
+// stoppedAfter is ErrStopped with the last attempt's error kept alongside.
+func stoppedAfter(last error) error {
+	if last == nil {
+		return messages.ErrStopped
+	}
+	return fmt.Errorf("%w (last error: %w)", messages.ErrStopped, last)
 }
 
 func (r *Retry) subscribed() bool {

@@ -232,8 +232,8 @@ func TestCallerGoneAfterFailure(t *testing.T) {
 	h.run(t, func() {
 		err = r.Execute(ctx, func(context.Context) error { cancel(); return errA })
 	})
-	if err != context.Canceled || retried {
-		t.Fatalf("got %v (retried %v), want context.Canceled without a retry", err, retried)
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, errA) || retried {
+		t.Fatalf("got %v (retried %v), want context.Canceled and error A without a retry", err, retried)
 	}
 }
 
