@@ -2,10 +2,12 @@ package fallback
 
 import (
 	"context"
+	"errors"
 
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Fallback answers failed calls with substitutes. It is safe for concurrent
@@ -23,26 +25,48 @@ var _ engine.Policy[int] = (*Fallback[int])(nil)
 // New returns a Fallback named name. eng may be nil: then no events are
 // published.
 func New[T any](eng *engine.Engine, name string, cfg Config[T]) (*Fallback[T], error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	return &Fallback[T]{name: name, chain: append([]Func[T](nil), cfg.Chain...), on: cfg.On, eng: eng, stats: tally.New()}, nil
 }
 
-// Do runs fn, and the fallbacks if it fails.
+// Do runs fn, and the fallbacks if it fails (see the package doc for
+// what a stopped engine and a caller who gave up get). A nil fn is an
+// error wrapping messages.ErrInvalidConfig.
 func (f *Fallback[T]) Do(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
-	v, err := fn(ctx)
-	if err == nil {
-		f.stats.Add(cSucceeded, 1)
-		return v, nil
+	var zero T
+	switch {
+	case fn == nil:
+		return zero, errNilFunc
+	case f.eng.Stopped():
+		return zero, messages.ErrStopped
 	}
-	return f.answer(ctx, v, err)
+	v, err := fn(ctx)
+	return f.settle(ctx, v, err)
 }
 
 // Apply implements engine.Policy: the fallbacks answer the rest of the
 // chain's failures.
 func (f *Fallback[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
+	if f.eng.Stopped() {
+		var zero T
+		return zero, messages.ErrStopped
+	}
 	v, err := next.Call(ctx)
+	return f.settle(ctx, v, err)
+}
+
+// errNilFunc is the error for a nil function.
+var errNilFunc = messages.InvalidConfig(Kind, "fn", nil, "must not be nil")
+
+// settle turns the primary's outcome into what the caller gets.
+func (f *Fallback[T]) settle(ctx context.Context, v T, err error) (T, error) {
+	if ctx.Err() != nil {
+		f.stats.Add(cPassed, 1)
+		var zero T
+		return zero, engine.CallerGone(ctx, err)
+	}
 	if err == nil {
 		f.stats.Add(cSucceeded, 1)
 		return v, nil
@@ -50,14 +74,31 @@ func (f *Fallback[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error)
 	return f.answer(ctx, v, err)
 }
 
+// takes reports whether the fallbacks answer primary: Config.On decides;
+// without it, every error but messages.ErrStopped.
+func (f *Fallback[T]) takes(primary error) bool {
+	if f.on != nil {
+		return f.on(primary)
+	}
+	return !errors.Is(primary, messages.ErrStopped)
+}
+
 func (f *Fallback[T]) answer(ctx context.Context, v T, primary error) (T, error) {
-	if f.on != nil && !f.on(primary) {
+	if !f.takes(primary) {
 		f.stats.Add(cPassed, 1)
 		return v, primary
 	}
+	var zero T
 	var last error
 	for i, fb := range f.chain {
 		fv, err := fb(ctx, primary)
+		if ctx.Err() != nil { // the caller has gone: no answer, no further fallback
+			f.stats.Add(cFailed, 1)
+			if err == nil {
+				err = primary
+			}
+			return zero, engine.CallerGone(ctx, err)
+		}
 		if err == nil {
 			f.stats.Add(cFellBack, 1)
 			f.publish(i+1, "recovered", primary)
@@ -67,7 +108,6 @@ func (f *Fallback[T]) answer(ctx context.Context, v T, primary error) (T, error)
 	}
 	f.stats.Add(cFailed, 1)
 	f.publish(0, "all_failed", primary)
-	var zero T
 	return zero, &FailedError{Name: f.name, Primary: primary, Last: last}
 }
 

@@ -15,11 +15,14 @@ type Stats struct {
 	// FellBack counts calls a fallback answered (the original's
 	// fallback_executions).
 	FellBack uint64
-	// Failed counts calls whose fallbacks all failed (a *FailedError).
+	// Failed counts calls whose fallbacks all failed (a *FailedError), or
+	// whose caller's context ended while a fallback ran.
 	Failed uint64
-	// Passed counts calls whose primary's error Config.On did not take:
-	// the error came back unchanged and no fallback ran (the original
-	// counted these in total_executions alone).
+	// Passed counts calls whose primary's error Config.On did not take
+	// (by default ErrStopped): the error came back unchanged and no
+	// fallback ran (the original counted these in total_executions
+	// alone); and calls whose caller's context had ended when the primary
+	// returned. Calls refused after Shutdown are not counted.
 	Passed uint64
 }
 
