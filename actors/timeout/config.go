@@ -15,9 +15,12 @@ const DeadlineKind = "deadline"
 // DefaultTimeout is the original's default timeout.
 const DefaultTimeout = 30 * time.Second
 
+// MaxTimeout is the longest Config.Timeout accepted (30 days).
+const MaxTimeout = 30 * 24 * time.Hour
+
 // Config configures a Timeout. Zero fields take the defaults.
 type Config struct {
-	// Timeout is each call's limit; default 30 s.
+	// Timeout is each call's limit, in (0, MaxTimeout]; default 30 s.
 	Timeout time.Duration
 	// Cooperative runs the function in the caller's goroutine and waits
 	// for it to return; the default runs it in its own goroutine and
@@ -32,9 +35,14 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-func (c Config) validate() error {
-	if c.Timeout < 0 {
+// Validate reports the first field of c (zero fields taking the
+// defaults) that New would refuse, as a *messages.ConfigError.
+func (c Config) Validate() error {
+	switch c = c.withDefaults(); {
+	case c.Timeout < 0:
 		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be positive")
+	case c.Timeout > MaxTimeout:
+		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be at most MaxTimeout (720h)")
 	}
 	return nil
 }
@@ -47,7 +55,9 @@ type DeadlineConfig struct {
 	Cooperative bool
 }
 
-func (c DeadlineConfig) validate() error {
+// Validate reports what NewDeadline would refuse in c, as a
+// *messages.ConfigError.
+func (c DeadlineConfig) Validate() error {
 	if c.At.IsZero() {
 		return messages.InvalidConfig(DeadlineKind, "At", c.At, "must be set")
 	}

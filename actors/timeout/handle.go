@@ -18,10 +18,10 @@ type Timeout struct {
 // New returns a Timeout named name. eng may be nil: then no events are
 // published and the real clock is used.
 func New(eng *engine.Engine, name string, cfg Config) (*Timeout, error) {
-	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.withDefaults()
 	return &Timeout{l: newLimiter(eng, Kind, name, cfg.Cooperative), cfg: cfg}, nil
 }
 
@@ -95,7 +95,7 @@ type Deadline struct {
 // NewDeadline returns a Deadline named name ending at cfg.At. eng may be
 // nil as for New.
 func NewDeadline(eng *engine.Engine, name string, cfg DeadlineConfig) (*Deadline, error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	return &Deadline{l: newLimiter(eng, DeadlineKind, name, cfg.Cooperative), at: cfg.At}, nil

@@ -145,3 +145,26 @@ func TestNilFunction(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		cfg  timeout.Config
+		want bool // valid
+	}{
+		{timeout.Config{}, true},
+		{timeout.Config{Timeout: timeout.MaxTimeout}, true},
+		{timeout.Config{Timeout: timeout.MaxTimeout + 1}, false},
+		{timeout.Config{Timeout: -1}, false},
+	}
+	for _, tt := range tests {
+		err := tt.cfg.Validate()
+		_, newErr := timeout.New(nil, "v", tt.cfg)
+		var ce *messages.ConfigError
+		if got := err == nil; got != tt.want || (err != nil && (!errors.As(err, &ce) || ce.Field != "Timeout")) || (newErr == nil) != tt.want {
+			t.Errorf("%+v: got Validate %v, New %v; want valid %v", tt.cfg, err, newErr, tt.want)
+		}
+	}
+	if err := (timeout.DeadlineConfig{}).Validate(); !errors.Is(err, messages.ErrInvalidConfig) {
+		t.Errorf("DeadlineConfig{}: got %v, want a ConfigError for At", err)
+	}
+}
