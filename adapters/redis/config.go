@@ -87,7 +87,9 @@ type Config struct {
 	MaxInFlight int
 	// Now, if set, supplies the time instead of the Redis server's TIME. It
 	// exists for tests that drive time with a fake clock; in production
-	// leave it nil so every process shares the server's clock.
+	// leave it nil so every process shares the server's clock. Keys expire
+	// on the server's clock a second after their last request aged out, or a
+	// minute when Now is set (the two clocks differ).
 	Now func() time.Time
 }
 

@@ -33,8 +33,10 @@ const (
 	// (the error also wraps the cause: connection refused, i/o timeout, …)
 	// and the fail mode is FailClosed.
 	ReasonBackendUnavailable = "backend_unavailable"
-	// ReasonBusy: Config.MaxInFlight decisions were waiting on Redis and no
-	// slot came free within half the caller's time.
+	// ReasonBusy: local overload, not a Redis failure. Config.MaxInFlight
+	// decisions were waiting on Redis and no slot came free within half the
+	// caller's time; or the decision timed out while Redis answered other
+	// decisions of this Limiter meanwhile (it waited in this process).
 	ReasonBusy = "busy"
 )
 
@@ -52,6 +54,8 @@ type Limiter struct {
 
 	allowed, rejected, backendErrors, failedOpen, busy atomic.Uint64
 	lastErrorEvent                                     atomic.Int64 // unix nanos
+	born                                               time.Time    // the origin of lastAnswer
+	lastAnswer                                         atomic.Int64 // when Redis last answered a decision, in ns since born
 }
 
 // Stats counts a Limiter's decisions since it was made.
@@ -90,7 +94,7 @@ func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Co
 	if err != nil {
 		return nil, err
 	}
-	l := &Limiter{eng: eng, name: name, client: client, cfg: cfg, slots: make(chan struct{}, cfg.MaxInFlight)}
+	l := &Limiter{eng: eng, name: name, client: client, cfg: cfg, slots: make(chan struct{}, cfg.MaxInFlight), born: time.Now()}
 	if eng != nil {
 		l.done = eng.Done()
 	}
@@ -158,8 +162,12 @@ func (l *Limiter) Allow(ctx context.Context, key string, limit int, period time.
 	if err := l.acquire(ctx); err != nil {
 		return err
 	}
+	sent := time.Since(l.born)
 	ok, wait, err := l.decide(ctx, key, limit, period)
 	<-l.slots
+	if err == nil {
+		l.lastAnswer.Store(int64(time.Since(l.born)))
+	}
 	switch {
 	case err == nil && ok:
 		l.allowed.Add(1)
@@ -175,6 +183,12 @@ func (l *Limiter) Allow(ctx context.Context, key string, limit int, period time.
 		return l.refuseBusy() // others share the client's pool: not a Redis failure
 	}
 	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		if l.lastAnswer.Load() > int64(sent) {
+			// Redis answered another decision while this one waited: it is
+			// up, and this one waited in this process (for the client's
+			// pool, or for a CPU). Local overload: refuse.
+			return l.refuseBusy()
+		}
 		deadline, _ := ctx.Deadline()
 		err = fmt.Errorf("timeout: no answer from redis within %v: %w", deadline.Sub(start).Round(time.Millisecond), err)
 	}
@@ -228,6 +242,10 @@ func (l *Limiter) decide(ctx context.Context, key string, limit int, period time
 	base := keyBase(l.cfg.Prefix, key, limit, micros)
 	var res any
 	var err error
+	grace := int64(1000) // ms a key outlives its last request's period
+	if l.cfg.Now != nil {
+		grace = 60_000 // Redis expires keys on its own clock, not on Now's
+	}
 	if l.cfg.Algorithm == GCRA {
 		n := int64(limit)
 		q, r := micros/n, micros%n // interval = q + r/n µs
@@ -235,9 +253,9 @@ func (l *Limiter) decide(ctx context.Context, key string, limit int, period time
 		if r > 0 { // tolerance = micros - interval = tq + tr/n µs
 			tq, tr = micros-q-1, n-r
 		}
-		res, err = gcra.Run(ctx, l.client, []string{base + ":gcra"}, now, limit, micros, q, r, tq, tr).Result()
+		res, err = gcra.Run(ctx, l.client, []string{base + ":gcra"}, now, limit, micros, q, r, tq, tr, grace).Result()
 	} else {
-		ttl := (micros+999)/1000 + 1000
+		ttl := (micros+999)/1000 + grace
 		res, err = slidingWindow.Run(ctx, l.client, []string{base + ":log", base + ":seq"}, now, limit, micros, ttl).Result()
 	}
 	if err != nil {

@@ -13,7 +13,7 @@ import goredis "github.com/redis/go-redis/v9"
 
 // slidingWindow: KEYS[1] is the sorted set of admitted requests (score =
 // time), KEYS[2] a sequence that makes members unique; ARGV[4] is their
-// time to live in milliseconds (the period and a second). A request is admitted
+// time to live in milliseconds (the period and a grace). A request is admitted
 // while fewer than limit were admitted in (now - period, now].
 var slidingWindow = goredis.NewScript(`
 local now = tonumber(ARGV[1])
@@ -42,7 +42,8 @@ return {0, wait}
 // gcra: KEYS[1] holds the theoretical arrival time (TAT) as "T F": T whole
 // microseconds plus F/limit of one (0 <= F < limit), so the emission
 // interval period/limit = Q + R/limit (ARGV[4], ARGV[5]) adds up exactly.
-// The tolerance period - interval = TQ + TR/limit (ARGV[6], ARGV[7]). A
+// The tolerance period - interval = TQ + TR/limit (ARGV[6], ARGV[7]). The
+// key lives ARGV[8] milliseconds past the TAT. A
 // request is admitted when TAT - now <= tolerance, and then TAT grows by one
 // interval: a burst of limit, then one request every period/limit, with no
 // rounding. A value of the older form "T" reads as "T 0"; anything else as
@@ -76,6 +77,6 @@ if f >= limit then
   tat = tat + 1
   f = f - limit
 end
-redis.call('SET', KEYS[1], string.format('%.0f %.0f', tat, f), 'PX', math.ceil((tat - now) / 1000) + 1)
+redis.call('SET', KEYS[1], string.format('%.0f %.0f', tat, f), 'PX', math.ceil((tat - now) / 1000) + tonumber(ARGV[8]))
 return {1, 0}
 `)
