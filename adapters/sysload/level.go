@@ -2,37 +2,32 @@ package sysload
 
 import "github.com/bulwark-go/bulwark/actors/loadshed"
 
-// Default thresholds: above them the host counts as at least
-// loadshed.LevelHigh (the original SystemLoadShedder's 85 % each).
-const (
-	DefaultCPUThreshold    = 85.0
-	DefaultMemoryThreshold = 85.0
-)
-
 var _ loadshed.Signal = (*Sampler)(nil)
 
 // Level makes a Sampler the system-aware load shedder's Signal
-// (loadshed.Config{Signal: sampler}). It reads the latest sample with one
-// atomic load and grades it as the original did — CPU over 90 % or memory
-// over 90 % is critical; CPU over 75 % or memory over 80 % high; CPU over
-// 60 % or memory over 70 % elevated — and, past CPUThreshold or
-// MemoryThreshold, never lower than high (which sheds Normal calls).
+// (loadshed.Config{Signal: sampler}). It grades the latest sample by the
+// Config's grades (see Config) when the sample is fresh (see Fresh), and
+// reports loadshed.LevelNormal otherwise — before the first reading, when
+// the sample is older than StaleAfter, or when the sampler has stopped or
+// failed past its restart budget — so that the shedder falls back to its
+// own count. It costs an atomic load and a clock reading.
 func (s *Sampler) Level() loadshed.LoadLevel {
-	return levelOf(s.Latest(), s.cpuThreshold, s.memThreshold)
+	x, ok := s.Fresh()
+	if !ok {
+		return loadshed.LevelNormal
+	}
+	return s.cfg.grade(x)
 }
 
-func levelOf(x Sample, cpuThreshold, memThreshold float64) loadshed.LoadLevel {
-	level := loadshed.LevelNormal
+// grade returns the level of sample x under the Config's grades.
+func (c Config) grade(x Sample) loadshed.LoadLevel {
 	switch {
-	case x.CPU > 90 || x.Memory > 90:
-		level = loadshed.LevelCritical
-	case x.CPU > 75 || x.Memory > 80:
-		level = loadshed.LevelHigh
-	case x.CPU > 60 || x.Memory > 70:
-		level = loadshed.LevelElevated
+	case x.CPU > c.CriticalCPU || x.Memory > c.CriticalMemory:
+		return loadshed.LevelCritical
+	case x.CPU > c.CPUThreshold || x.Memory > c.MemoryThreshold:
+		return loadshed.LevelHigh
+	case x.CPU > c.ElevatedCPU || x.Memory > c.ElevatedMemory:
+		return loadshed.LevelElevated
 	}
-	if (x.CPU > cpuThreshold || x.Memory > memThreshold) && level < loadshed.LevelHigh {
-		level = loadshed.LevelHigh
-	}
-	return level
+	return loadshed.LevelNormal
 }

@@ -10,23 +10,6 @@ import (
 	"github.com/bulwark-go/bulwark/supervisor"
 )
 
-// Kind is the sampler's kind under the supervisor and in events.
-const Kind = "sysload"
-
-// DefaultInterval is how often a Sampler reads the host by default.
-const DefaultInterval = time.Second
-
-// Config configures a Sampler. Zero fields take the defaults.
-type Config struct {
-	// Interval between samples (default DefaultInterval).
-	Interval time.Duration
-	// Reader reads the figures (default Host{}).
-	Reader Reader
-	// CPUThreshold and MemoryThreshold are the percentages above which
-	// Level reports at least loadshed.LevelHigh (defaults 85 each).
-	CPUThreshold, MemoryThreshold float64
-}
-
 // Sample is one reading of the host.
 type Sample struct {
 	// CPU and Memory are percentages, 0–100.
@@ -34,6 +17,9 @@ type Sample struct {
 	// At is when the sample was taken, on the engine's clock; zero before
 	// the first sample.
 	At time.Time
+	// Good is when a reading last gave both figures; the sample's age
+	// counts from it. Zero until one has.
+	Good time.Time
 	// Errors counts the readings that failed since the sampler started
 	// (the last good figures are kept).
 	Errors uint64
@@ -42,39 +28,31 @@ type Sample struct {
 // Sampler reads the host every Interval. It is safe for concurrent use; its
 // goroutine belongs to the engine's supervisor and ends at Shutdown.
 type Sampler struct {
-	actor                      *engine.Actor[tick, Sample]
-	snap                       *engine.Snapshot[Sample]
-	cpuThreshold, memThreshold float64
+	cfg   Config
+	clock engine.Clock
+	actor *engine.Actor[tick, Sample]
+	snap  *engine.Snapshot[Sample]
 }
 
 // tick asks for a sample now; sync only asks for the latest.
 type tick struct{ sync bool }
 
-// New gets or creates the sampler called name under eng.
+// New gets or creates the sampler called name under eng. A Config out of
+// its bounds is a *messages.ConfigError; the same name with another
+// Config (after defaults) a *supervisor.ConflictError.
 func New(eng *engine.Engine, name string, cfg Config) (*Sampler, error) {
-	if cfg.Interval < 0 {
-		return nil, messages.InvalidConfig(Kind, "Interval", cfg.Interval, "must not be negative")
+	if eng == nil {
+		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
 	}
-	if cfg.Interval == 0 {
-		cfg.Interval = DefaultInterval
-	}
-	if cfg.Reader == nil {
-		cfg.Reader = Host{}
-	}
-	for _, th := range []struct {
-		field string
-		v     *float64
-		def   float64
-	}{{"CPUThreshold", &cfg.CPUThreshold, DefaultCPUThreshold}, {"MemoryThreshold", &cfg.MemoryThreshold, DefaultMemoryThreshold}} {
-		if *th.v < 0 || *th.v > 100 {
-			return nil, messages.InvalidConfig(Kind, th.field, *th.v, "must be a percentage from 0 to 100 (0: default)")
-		}
-		if *th.v == 0 {
-			*th.v = th.def
-		}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Sampler, supervisor.Service, error) {
-		s := &Sampler{snap: &engine.Snapshot[Sample]{}, cpuThreshold: cfg.CPUThreshold, memThreshold: cfg.MemoryThreshold}
+		if cfg.Reader == nil {
+			cfg.Reader = NewCgroup("")
+		}
+		s := &Sampler{cfg: cfg, clock: eng.Clock(), snap: &engine.Snapshot[Sample]{}}
 		s.snap.Publish(&Sample{})
 		starts := 0
 		s.actor = engine.NewActor(8, func() engine.Behavior[tick, Sample] {
@@ -92,6 +70,18 @@ func New(eng *engine.Engine, name string, cfg Config) (*Sampler, error) {
 
 // Latest returns the most recent sample without waiting.
 func (s *Sampler) Latest() Sample { return *s.snap.Load() }
+
+// Fresh returns the most recent sample and whether it may grade the host:
+// a reading has given both figures, the last such reading is at most
+// StaleAfter old on the engine's clock, and the sampler has neither
+// stopped nor failed past its restart budget.
+func (s *Sampler) Fresh() (Sample, bool) {
+	x := *s.snap.Load()
+	if x.Good.IsZero() || s.actor.Err() != nil {
+		return x, false
+	}
+	return x, s.clock.Since(x.Good) <= s.cfg.StaleAfter
+}
 
 // Sync waits until every tick already due has been handled and returns the
 // latest sample: tests call it after moving a fake clock.
@@ -123,6 +113,9 @@ func (b *behavior) Receive(t tick) (Sample, error) {
 	}
 	if merr == nil {
 		next.Memory = memory
+	}
+	if cerr == nil && merr == nil {
+		next.Good = next.At
 	}
 	if err := firstErr(cerr, merr); err != nil {
 		next.Errors++
