@@ -154,9 +154,6 @@ func (o *owner) Receive(r request) (reply, error) {
 		o.collect(now)
 		m.expire(now)
 		m.advance(now)
-		if m.windowed() && m.win.timed && m.win.last != o.epoch {
-			o.rephase(now) // the counters take the new bucket's successes
-		}
 	case opFlush:
 		now = o.b.clock.Now()
 		o.collect(now)
@@ -210,9 +207,13 @@ func (o *owner) rephase(now time.Time) {
 }
 
 // after publishes what changed: events for transitions, the counters
-// re-tagged and a new snapshot, the timer for the next deadline.
+// re-tagged and a new snapshot (also when a time-based window moved to a
+// new bucket), the timer for the next deadline.
 func (o *owner) after(now time.Time) {
 	m := o.m
+	if len(m.trans) == 0 && m.windowed() && m.win.timed && m.win.last != o.epoch {
+		o.rephase(now) // the window moved on (a tick, Stats, a report's time): the counters take the new bucket
+	}
 	if len(m.trans) == 0 {
 		if m.state != Closed || m.cfg.rates() {
 			o.arm(now) // a trial lease may have been taken or returned; the window moved

@@ -102,6 +102,9 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 	s := b.snap.Load()
 	switch s.path {
 	case pathAdmit:
+		if b.eng.Stopped() {
+			return engine.Permit{}, messages.ErrStopped
+		}
 		if err := b.actor.Err(); err != nil {
 			return engine.Permit{}, err
 		}
