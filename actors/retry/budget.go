@@ -23,6 +23,14 @@ const (
 // budgetBuckets is how many slices the window is counted in.
 const budgetBuckets = 10
 
+// Bounds of a BudgetConfig.
+const (
+	// MaxBudgetMinPerSecond is the largest BudgetConfig.MinPerSecond.
+	MaxBudgetMinPerSecond = 1_000_000
+	// MaxBudgetWindow is the longest BudgetConfig.Window.
+	MaxBudgetWindow = 24 * time.Hour
+)
+
 // BudgetConfig configures a Budget. Zero fields take the defaults. It is
 // comparable.
 type BudgetConfig struct {
@@ -30,10 +38,11 @@ type BudgetConfig struct {
 	// over the window, in (0, 10]; default 0.2 (20 %).
 	Percent float64
 	// MinPerSecond is a floor of retries per second always allowed, so a
-	// quiet service can still retry; default 10. -1 means no floor.
+	// quiet service can still retry; default 10, at most
+	// MaxBudgetMinPerSecond. -1 means no floor.
 	MinPerSecond int
 	// Window is the sliding window calls and retries are counted over;
-	// default 10 s.
+	// default 10 s, in [10 ms, MaxBudgetWindow].
 	Window time.Duration
 }
 
@@ -50,14 +59,18 @@ func (c BudgetConfig) withDefaults() BudgetConfig {
 	return c
 }
 
+// Validate reports the first field of c (zero fields taking the
+// defaults) that NewBudget would refuse, as a *messages.ConfigError.
+func (c BudgetConfig) Validate() error { return c.withDefaults().validate() }
+
 func (c BudgetConfig) validate() error {
 	switch {
 	case !(c.Percent > 0 && c.Percent <= 10):
 		return messages.InvalidConfig(BudgetKind, "Percent", c.Percent, "must be in (0, 10]")
-	case c.MinPerSecond < -1:
-		return messages.InvalidConfig(BudgetKind, "MinPerSecond", c.MinPerSecond, "must be -1 (none) or more")
-	case c.Window < budgetBuckets*time.Millisecond:
-		return messages.InvalidConfig(BudgetKind, "Window", c.Window, "must be at least 10ms")
+	case c.MinPerSecond < -1 || c.MinPerSecond > MaxBudgetMinPerSecond:
+		return messages.InvalidConfig(BudgetKind, "MinPerSecond", c.MinPerSecond, "must be -1 (none) to MaxBudgetMinPerSecond (1000000)")
+	case c.Window < budgetBuckets*time.Millisecond || c.Window > MaxBudgetWindow:
+		return messages.InvalidConfig(BudgetKind, "Window", c.Window, "must be in [10ms, MaxBudgetWindow (24h)]")
 	}
 	return nil
 }

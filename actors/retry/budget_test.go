@@ -81,11 +81,13 @@ func TestBudgetConfig(t *testing.T) {
 		{"Percent", retry.BudgetConfig{Percent: 11}},
 		{"MinPerSecond", retry.BudgetConfig{MinPerSecond: -2}},
 		{"Window", retry.BudgetConfig{Window: time.Millisecond}},
+		{"MinPerSecond", retry.BudgetConfig{MinPerSecond: retry.MaxBudgetMinPerSecond + 1}},
+		{"Window", retry.BudgetConfig{Window: retry.MaxBudgetWindow + 1}},
 	} {
 		_, err := retry.NewBudget(eng, "bad", tt.cfg)
 		var ce *messages.ConfigError
-		if !errors.As(err, &ce) || ce.Field != tt.field {
-			t.Errorf("got %v, want a config error naming %s", err, tt.field)
+		if !errors.As(err, &ce) || ce.Field != tt.field || tt.cfg.Validate() == nil {
+			t.Errorf("got %v (Validate %v), want a config error naming %s", err, tt.cfg.Validate(), tt.field)
 		}
 	}
 	if _, err := retry.NewBudget(nil, "x", retry.BudgetConfig{}); err == nil {

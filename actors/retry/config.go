@@ -52,18 +52,38 @@ const (
 	DefaultJitter       = 0.1
 )
 
+// Bounds of a Config: Validate refuses values past them.
+const (
+	// MaxAttemptsLimit is the largest Backoff.MaxAttempts.
+	MaxAttemptsLimit = 10_000
+	// MaxDelayLimit is the largest InitialDelay, Step and MaxDelay (one
+	// wait).
+	MaxDelayLimit = 24 * time.Hour
+	// MaxMultiplier is the largest Backoff.Multiplier.
+	MaxMultiplier = 1000.0
+	// MaxDurationLimit is the largest Config.MaxDuration (30 days).
+	MaxDurationLimit = 30 * 24 * time.Hour
+	// MaxPerError is the most per-error strategies a Config may hold.
+	MaxPerError = 64
+)
+
 // Backoff is the delay schedule of a strategy. Zero fields take the
 // defaults above (Step defaults to InitialDelay).
 type Backoff struct {
-	// MaxAttempts counts the first call; 1 means no retry. Default 3.
+	// MaxAttempts counts the first call; 1 means no retry. Default 3, at
+	// most MaxAttemptsLimit.
 	MaxAttempts int
-	// InitialDelay is the first wait; default 1 s.
+	// InitialDelay is the first wait; default 1 s, at most MaxDelayLimit.
 	InitialDelay time.Duration
-	// MaxDelay caps every wait, jitter included; default 60 s.
+	// MaxDelay caps every wait, jitter included; default 60 s (or
+	// InitialDelay if longer), at least InitialDelay, at most
+	// MaxDelayLimit.
 	MaxDelay time.Duration
-	// Multiplier is the Exponential growth factor (≥ 1); default 2.
+	// Multiplier is the Exponential growth factor, in [1, MaxMultiplier];
+	// default 2.
 	Multiplier float64
-	// Step is Linear's increment; default InitialDelay.
+	// Step is Linear's increment; default InitialDelay, at most
+	// MaxDelayLimit.
 	Step time.Duration
 	// Strategy is Exponential (default), Linear or Constant.
 	Strategy Strategy
@@ -105,10 +125,11 @@ type Config struct {
 	// even if RetryOn would retry them.
 	AbortOn func(error) bool
 	// MaxDuration bounds the whole loop: no retry starts whose wait would
-	// end later than MaxDuration after the first call. 0 means no bound.
+	// end later than MaxDuration after the first call. 0 means no bound;
+	// at most MaxDurationLimit.
 	MaxDuration time.Duration
-	// PerError are per-error schedules; the first whose Match matches an
-	// error wins, and each counts its own attempts.
+	// PerError are per-error schedules (at most MaxPerError); the first
+	// whose Match matches an error wins, and each counts its own attempts.
 	PerError []ErrorStrategy
 	// Budget, when set, must grant every retry (see NewBudget).
 	Budget *Budget
@@ -164,18 +185,24 @@ func (b Backoff) withDefaults() Backoff {
 	return b
 }
 
+// Validate reports the first field of b (zero fields taking the
+// defaults) that New would refuse, as a *messages.ConfigError.
+func (b Backoff) Validate() error { return b.withDefaults().validate("") }
+
 func (b Backoff) validate(prefix string) error {
 	switch {
-	case b.MaxAttempts < 1:
-		return messages.InvalidConfig(Kind, prefix+"MaxAttempts", b.MaxAttempts, "must be at least 1")
-	case b.InitialDelay < 0:
-		return messages.InvalidConfig(Kind, prefix+"InitialDelay", b.InitialDelay, "must not be negative")
+	case b.MaxAttempts < 1 || b.MaxAttempts > MaxAttemptsLimit:
+		return messages.InvalidConfig(Kind, prefix+"MaxAttempts", b.MaxAttempts, "must be in [1, MaxAttemptsLimit (10000)]")
+	case b.InitialDelay < 0 || b.InitialDelay > MaxDelayLimit:
+		return messages.InvalidConfig(Kind, prefix+"InitialDelay", b.InitialDelay, "must be in [0, MaxDelayLimit (24h)]")
 	case b.MaxDelay < b.InitialDelay:
 		return messages.InvalidConfig(Kind, prefix+"MaxDelay", b.MaxDelay, "must be at least InitialDelay")
-	case b.Multiplier < 1 || b.Multiplier != b.Multiplier:
-		return messages.InvalidConfig(Kind, prefix+"Multiplier", b.Multiplier, "must be at least 1")
-	case b.Step < 0:
-		return messages.InvalidConfig(Kind, prefix+"Step", b.Step, "must not be negative")
+	case b.MaxDelay > MaxDelayLimit:
+		return messages.InvalidConfig(Kind, prefix+"MaxDelay", b.MaxDelay, "must be at most MaxDelayLimit (24h)")
+	case !(b.Multiplier >= 1 && b.Multiplier <= MaxMultiplier):
+		return messages.InvalidConfig(Kind, prefix+"Multiplier", b.Multiplier, "must be in [1, MaxMultiplier (1000)]")
+	case b.Step < 0 || b.Step > MaxDelayLimit:
+		return messages.InvalidConfig(Kind, prefix+"Step", b.Step, "must be in [0, MaxDelayLimit (24h)]")
 	case b.Strategy > Constant:
 		return messages.InvalidConfig(Kind, prefix+"Strategy", b.Strategy, "must be Exponential, Linear or Constant")
 	}
@@ -202,6 +229,10 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// Validate reports the first field of c (zero fields taking the
+// defaults) that New would refuse, as a *messages.ConfigError.
+func (c Config) Validate() error { return c.withDefaults().validate() }
+
 func (c Config) validate() error {
 	if err := c.Backoff.validate(""); err != nil {
 		return err
@@ -209,10 +240,12 @@ func (c Config) validate() error {
 	switch {
 	case c.JitterKind > Decorrelated:
 		return messages.InvalidConfig(Kind, "JitterKind", c.JitterKind, "unknown jitter kind")
-	case c.Jitter < 0 || c.Jitter > 1 || c.Jitter != c.Jitter:
+	case !(c.Jitter >= 0 && c.Jitter <= 1):
 		return messages.InvalidConfig(Kind, "Jitter", c.Jitter, "must be in [0, 1]")
-	case c.MaxDuration < 0:
-		return messages.InvalidConfig(Kind, "MaxDuration", c.MaxDuration, "must not be negative")
+	case c.MaxDuration < 0 || c.MaxDuration > MaxDurationLimit:
+		return messages.InvalidConfig(Kind, "MaxDuration", c.MaxDuration, "must be in [0, MaxDurationLimit (720h)]")
+	case len(c.PerError) > MaxPerError:
+		return messages.InvalidConfig(Kind, "PerError", len(c.PerError), "must hold at most MaxPerError (64) strategies")
 	}
 	for i, s := range c.PerError {
 		if s.Match == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -148,6 +149,15 @@ func TestValidation(t *testing.T) {
 		{"MaxDuration", retry.Config{MaxDuration: -1}},
 		{"PerError.Match", retry.Config{PerError: []retry.ErrorStrategy{{}}}},
 		{"PerError.Backoff.MaxAttempts", retry.Config{PerError: []retry.ErrorStrategy{{Match: func(error) bool { return true }, Backoff: retry.Backoff{MaxAttempts: -2}}}}},
+		{"MaxAttempts", retry.Config{Backoff: retry.Backoff{MaxAttempts: retry.MaxAttemptsLimit + 1}}},
+		{"InitialDelay", retry.Config{Backoff: retry.Backoff{InitialDelay: retry.MaxDelayLimit + 1}}},
+		{"MaxDelay", retry.Config{Backoff: retry.Backoff{MaxDelay: retry.MaxDelayLimit + 1}}},
+		{"Step", retry.Config{Backoff: retry.Backoff{Step: retry.MaxDelayLimit + 1}}},
+		{"Multiplier", retry.Config{Backoff: retry.Backoff{Multiplier: math.Inf(1)}}},
+		{"Multiplier", retry.Config{Backoff: retry.Backoff{Multiplier: math.NaN()}}},
+		{"Jitter", retry.Config{Jitter: math.NaN()}},
+		{"MaxDuration", retry.Config{MaxDuration: retry.MaxDurationLimit + 1}},
+		{"PerError", retry.Config{PerError: make([]retry.ErrorStrategy, retry.MaxPerError+1)}},
 	}
 	for _, tt := range tests {
 		_, err := retry.New(nil, "bad", tt.cfg)
@@ -155,5 +165,13 @@ func TestValidation(t *testing.T) {
 		if !errors.As(err, &ce) || ce.Field != tt.field || !errors.Is(err, messages.ErrInvalidConfig) {
 			t.Errorf("got %v, want a config error naming %s", err, tt.field)
 		}
+		if verr := tt.cfg.Validate(); verr == nil || verr.Error() != err.Error() {
+			t.Errorf("Validate: got %v, want New's %v", verr, err)
+		}
+	}
+	limits := retry.Backoff{MaxAttempts: retry.MaxAttemptsLimit, InitialDelay: retry.MaxDelayLimit, MaxDelay: retry.MaxDelayLimit,
+		Multiplier: retry.MaxMultiplier, Step: retry.MaxDelayLimit}
+	if err := limits.Validate(); err != nil {
+		t.Errorf("the limits themselves: got %v, want nil", err)
 	}
 }
