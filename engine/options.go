@@ -4,6 +4,9 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // Option configures an Engine (functional options, as zap's).
@@ -13,6 +16,7 @@ type config struct {
 	logger        *zap.Logger
 	clock         Clock
 	onError       func(kind, name string, err error)
+	budgetSet     bool // WithRestartBudget was given
 	maxRestarts   int
 	restartWindow time.Duration
 }
@@ -50,11 +54,37 @@ func WithErrorHandler(h func(kind, name string, err error)) Option {
 }
 
 // WithRestartBudget sets how many restarts (max) an actor may have within
-// window before it is marked failed. The defaults are 5 within 10 s; a
-// negative max means actors are never restarted.
+// window before it is marked failed. Without this option the budget is
+// supervisor.DefaultMaxRestarts (5) within supervisor.DefaultRestartWindow
+// (10 s). max 0 means an actor is never restarted: its first failure marks
+// it failed (window is then ignored). max must be in [0,
+// supervisor.MaxMaxRestarts] and, when it is not 0, window in (0,
+// supervisor.MaxRestartWindow]; New returns a *messages.ConfigError
+// otherwise.
 func WithRestartBudget(max int, window time.Duration) Option {
 	return optionFunc(func(c *config) {
+		c.budgetSet = true
 		c.maxRestarts = max
 		c.restartWindow = window
 	})
+}
+
+// supervisorOptions checks the restart budget and turns it into the
+// supervisor's terms (where 0 means the default).
+func (c *config) supervisorOptions() (supervisor.Options, error) {
+	if !c.budgetSet {
+		return supervisor.Options{}, nil
+	}
+	switch {
+	case c.maxRestarts < 0 || c.maxRestarts > supervisor.MaxMaxRestarts:
+		return supervisor.Options{}, messages.InvalidConfig("engine", "restart budget max", c.maxRestarts, "must be in [0, supervisor.MaxMaxRestarts = 1<<30] (0: never restart)")
+	case c.maxRestarts == 0:
+		if c.restartWindow < 0 {
+			return supervisor.Options{}, messages.InvalidConfig("engine", "restart window", c.restartWindow, "must not be negative")
+		}
+		return supervisor.Options{MaxRestarts: supervisor.NoRestart}, nil
+	case c.restartWindow <= 0 || c.restartWindow > supervisor.MaxRestartWindow:
+		return supervisor.Options{}, messages.InvalidConfig("engine", "restart window", c.restartWindow, "must be in (0, supervisor.MaxRestartWindow = 24h]")
+	}
+	return supervisor.Options{MaxRestarts: c.maxRestarts, RestartWindow: c.restartWindow}, nil
 }

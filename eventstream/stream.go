@@ -301,13 +301,22 @@ func (s *Stream) Shutdown(ctx context.Context) error {
 	<-s.stopped // the loop never blocks, so this wait is short
 	self := goid()
 	var stuck []string
+	var grace <-chan time.Time // armed once ctx has ended
 	for _, h := range s.handlers {
 		if self != 0 && h.goid.Load() == self {
 			continue
 		}
 		select {
 		case <-h.done:
+			continue
 		case <-ctx.Done():
+		}
+		if grace == nil {
+			grace = time.After(StopGrace)
+		}
+		select {
+		case <-h.done:
+		case <-grace:
 			select {
 			case <-h.done:
 			default:
@@ -320,6 +329,12 @@ func (s *Stream) Shutdown(ctx context.Context) error {
 	}
 	return nil
 }
+
+// StopGrace is how long, once Shutdown's ctx has ended, the handlers and
+// goroutines still finishing have between them to return before Shutdown
+// reports them as still running. The supervisor and the engine use the
+// same grace.
+const StopGrace = 5 * time.Millisecond
 
 // Close is Shutdown with no deadline: it waits for every handler but the
 // caller's own.

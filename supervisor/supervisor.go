@@ -13,19 +13,29 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// Defaults of Options.
+// Defaults and bounds of Options.
 const (
 	DefaultMaxRestarts   = 5
 	DefaultRestartWindow = 10 * time.Second
+	// MaxMaxRestarts is the largest restart budget Options accept.
+	MaxMaxRestarts = 1 << 30
+	// MaxRestartWindow is the longest window Options accept.
+	MaxRestartWindow = 24 * time.Hour
+	// NoRestart, as Options.MaxRestarts, means a child is never restarted:
+	// its first failure marks it Failed.
+	NoRestart = -1
 )
 
 // Options configures a Supervisor. Zero fields take the defaults.
 type Options struct {
 	// MaxRestarts is how many restarts a child may have within
-	// RestartWindow before it is marked Failed (default 5; negative means
-	// never restart).
+	// RestartWindow before it is marked Failed: 0 means
+	// DefaultMaxRestarts, a negative value (NoRestart) means never
+	// restart, and at most MaxMaxRestarts.
 	MaxRestarts int
-	// RestartWindow is the span restarts are counted over (default 10 s).
+	// RestartWindow is the span restarts are counted over: 0 means
+	// DefaultRestartWindow; it must not be negative, and at most
+	// MaxRestartWindow.
 	RestartWindow time.Duration
 	// Now reads the clock (default time.Now).
 	Now func() time.Time
@@ -36,6 +46,18 @@ type Options struct {
 	OnFailure func(kind, name string, err error)
 }
 
+// Validate returns a *messages.ConfigError naming the first field out of
+// its documented range, or nil.
+func (o Options) Validate() error {
+	switch {
+	case o.MaxRestarts > MaxMaxRestarts:
+		return messages.InvalidConfig("supervisor", "MaxRestarts", o.MaxRestarts, "must be at most supervisor.MaxMaxRestarts (1<<30)")
+	case o.RestartWindow < 0 || o.RestartWindow > MaxRestartWindow:
+		return messages.InvalidConfig("supervisor", "RestartWindow", o.RestartWindow, "must be in [0, 24h] (0 means the default)")
+	}
+	return nil
+}
+
 // Supervisor owns a set of children. It is safe for concurrent use. New
 // starts its goroutine; Shutdown stops it and every child.
 type Supervisor struct {
@@ -44,27 +66,32 @@ type Supervisor struct {
 	stopped chan struct{} // closed when the loop has exited
 
 	shutdownOnce sync.Once
-	shutdownErr  error
+	shutdownDone chan struct{} // closed when the first Shutdown has finished
+	shutdownErr  error         // written before shutdownDone is closed
 }
 
-// New starts a Supervisor.
-func New(opts Options) *Supervisor {
+// New validates opts and starts a Supervisor.
+func New(opts Options) (*Supervisor, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	if opts.MaxRestarts == 0 {
 		opts.MaxRestarts = DefaultMaxRestarts
 	}
-	if opts.RestartWindow <= 0 {
+	if opts.RestartWindow == 0 {
 		opts.RestartWindow = DefaultRestartWindow
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	s := &Supervisor{
-		opts:    opts,
-		control: make(chan message),
-		stopped: make(chan struct{}),
+		opts:         opts,
+		control:      make(chan message),
+		stopped:      make(chan struct{}),
+		shutdownDone: make(chan struct{}),
 	}
 	go s.loop()
-	return s
+	return s, nil
 }
 
 // child is the supervisor goroutine's record of one child.
@@ -156,46 +183,93 @@ func (s *Supervisor) List() []Child {
 
 // Shutdown stops accepting new children and stops every child, newest
 // first: it drains a Graceful child, waits for its Serve to return until ctx
-// ends, cancels it and terminates it. It returns an error naming any child
-// that did not stop before ctx ended. Shutdown is idempotent and safe from
-// many goroutines; every call waits for the first one, which is bounded by
-// its own ctx, and returns its result.
+// ends, and cancels it. Once ctx has ended, the children left are cancelled
+// together and given eventstream.StopGrace between them to return; those that do not are terminated
+// (Terminator) and named in the error Shutdown returns, which wraps
+// ctx.Err(); their goroutines end when their Serve returns. Shutdown is
+// idempotent and safe from many goroutines: the first call does the work,
+// and every call returns its result, or gives up when its own ctx ends
+// first.
 func (s *Supervisor) Shutdown(ctx context.Context) error {
-	s.shutdownOnce.Do(func() { s.shutdownErr = s.shutdown(ctx) })
-	return s.shutdownErr
+	first := false
+	s.shutdownOnce.Do(func() { first = true })
+	if first {
+		s.shutdownErr = s.shutdown(ctx)
+		close(s.shutdownDone)
+		return s.shutdownErr
+	}
+	select {
+	case <-s.shutdownDone:
+		return s.shutdownErr
+	case <-ctx.Done():
+		return fmt.Errorf("supervisor: shutdown still under way in another call: %w", ctx.Err())
+	}
 }
 
 func (s *Supervisor) shutdown(ctx context.Context) error {
 	m := beginShutdownMsg{reply: make(chan []*child, 1)}
-	if err := s.send(context.Background(), m); err != nil {
-		return nil // already stopped
+	if err := s.send(ctx, m); err != nil {
+		if errors.Is(err, messages.ErrStopped) {
+			return nil
+		}
+		return fmt.Errorf("supervisor: its goroutine did not answer the shutdown: %w", err)
 	}
 	children := <-m.reply
-	var stuck []string
+	var late []*child // cancelled once ctx had ended
 	for i := len(children) - 1; i >= 0; i-- {
 		c := children[i]
-		if g, ok := c.svc.(Graceful); ok {
-			g.Drain()
+		if ctx.Err() == nil {
+			if g, ok := c.svc.(Graceful); ok {
+				g.Drain()
+				select {
+				case <-c.exited:
+					continue
+				case <-ctx.Done():
+				}
+			}
+		}
+		c.cancel()
+		if ctx.Err() == nil {
 			select {
 			case <-c.exited:
 				continue
 			case <-ctx.Done():
 			}
 		}
-		c.cancel()
-		select {
-		case <-c.exited:
-		case <-time.After(10 * time.Millisecond):
+		late = append(late, c)
+	}
+	var stuck []string
+	if len(late) > 0 {
+		grace := time.NewTimer(eventstream.StopGrace) // shared by every late child
+		expired := false
+		for _, c := range late {
+			if !expired {
+				select {
+				case <-c.exited:
+					continue
+				case <-grace.C:
+					expired = true
+				}
+			}
+			select {
+			case <-c.exited:
+				continue
+			default:
+			}
 			stuck = append(stuck, c.key.kind+"/"+c.key.name)
 			if t, ok := c.svc.(Terminator); ok {
 				t.Terminate(messages.ErrStopped)
 			}
 		}
+		grace.Stop()
 	}
-	s.control <- endMsg{}
+	select {
+	case s.control <- endMsg{}:
+	case <-s.stopped:
+	}
 	<-s.stopped
 	if len(stuck) > 0 {
-		return fmt.Errorf("supervisor: children did not stop before the deadline: %s", strings.Join(stuck, ", "))
+		return fmt.Errorf("supervisor: children did not stop before the deadline: %s: %w", strings.Join(stuck, ", "), ctx.Err())
 	}
 	return nil
 }

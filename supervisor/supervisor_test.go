@@ -17,6 +17,16 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// start starts a supervisor with opts; the caller shuts it down.
+func start(t *testing.T, opts supervisor.Options) *supervisor.Supervisor {
+	t.Helper()
+	s, err := supervisor.New(opts)
+	if err != nil {
+		t.Fatalf("supervisor.New: %v", err)
+	}
+	return s
+}
+
 // idle serves until its context ends and records when it stopped.
 type idle struct {
 	name    string
@@ -39,7 +49,7 @@ type config struct {
 
 func newSupervisor(t *testing.T) *supervisor.Supervisor {
 	t.Helper()
-	s := supervisor.New(supervisor.Options{})
+	s := start(t, supervisor.Options{})
 	t.Cleanup(func() {
 		if err := s.Shutdown(context.Background()); err != nil {
 			t.Errorf("Shutdown: %v", err)
@@ -134,7 +144,7 @@ func TestBadSpecs(t *testing.T) {
 }
 
 func TestListLookupAndOrderedShutdown(t *testing.T) {
-	s := supervisor.New(supervisor.Options{})
+	s := start(t, supervisor.Options{})
 	stopped := make(chan string, 4)
 	for _, name := range []string{"first", "second", "third"} {
 		name := name
@@ -202,7 +212,7 @@ func (f flaky) Serve(ctx context.Context) error {
 
 func TestErrorReturnRestartsThenFails(t *testing.T) {
 	var failures atomic.Int32
-	s := supervisor.New(supervisor.Options{MaxRestarts: 2, OnFailure: func(kind, name string, err error) { failures.Add(1) }})
+	s := start(t, supervisor.Options{MaxRestarts: 2, OnFailure: func(kind, name string, err error) { failures.Add(1) }})
 	defer s.Shutdown(context.Background())
 	var serves atomic.Int32
 	if _, err := s.GetOrCreate(context.Background(), supervisor.Spec{Kind: "k", Name: "ok-after-2",
