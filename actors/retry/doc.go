@@ -21,6 +21,22 @@
 // to retry a rejection, a *messages.RejectedError's RetryAfter is honoured:
 // the wait is at least RetryAfter (capped at MaxDelay).
 //
+// Deadlines. No wait starts that would end at or past the deadline the
+// next attempt would run under — the caller's context's, or, in an
+// engine.Composition, that of a timeout.ForDeadline stage below the retry
+// (engine.Next.Deadline): the loop gives up at once with an
+// *ExhaustedError (Reason "deadline") that keeps the last error. So a
+// timeout of a shared deadline is never retried once it has fired.
+//
+// A caller who gave up, and Shutdown. Once the caller's context has ended
+// no attempt and no wait starts, and the caller gets zero and an error
+// matching ctx.Err() with the last attempt's error kept alongside
+// (engine.CallerGone) — also when that attempt succeeded after the
+// context ended: the rule of every Bulwark policy (engine.Policy). After
+// the engine's Shutdown a Retry made with it runs nothing and returns
+// messages.ErrStopped; Shutdown during a wait ends the wait with
+// ErrStopped (the last error kept alongside).
+//
 // Per-error strategies (Config.PerError) override the backoff for the
 // errors they match; the first match wins and each strategy counts its own
 // attempts (the original shared one counter).
@@ -42,7 +58,7 @@
 //   - retry_success: Attempt = the attempt that succeeded, published only
 //     when it is not the first (the original published one per success);
 //   - retry_exhausted: Attempt, MaxAttempts, Reason "attempts",
-//     "max_duration" or "budget", Err.
+//     "max_duration", "deadline" or "budget", Err.
 //
 // Errors that are not retried (RetryOn false, AbortOn true) come back
 // unchanged, with no event.

@@ -11,7 +11,8 @@ import (
 var ErrExhausted = messages.ErrRetriesExhausted
 
 // ExhaustedError is returned when the retry loop gives up: the attempts
-// ran out, the max duration or the budget forbade another retry, or the
+// ran out, the max duration, a deadline or the budget forbade another
+// retry, or the
 // last result was still rejected by RetryIfResult. It wraps
 // messages.ErrRetriesExhausted and the last error (so errors.Is finds
 // both), and carries the last result.
@@ -20,7 +21,9 @@ type ExhaustedError struct {
 	Name string
 	// Attempts is how many attempts ran.
 	Attempts int
-	// Reason is "attempts", "max_duration" or "budget".
+	// Reason is "attempts", "max_duration", "deadline" (the next attempt
+	// would start at or past the caller's deadline or a composed
+	// timeout.Deadline's) or "budget".
 	Reason string
 	// Result is the last attempt's result (its zero value when it failed).
 	Result any

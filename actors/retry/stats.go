@@ -24,11 +24,13 @@ type Stats struct {
 	// RetryIfResult rejected.
 	FailedAttempts uint64
 	// Exhausted counts calls that ended with an *ExhaustedError (attempts,
-	// MaxDuration or the retry budget ran out).
+	// MaxDuration, the time to a deadline or the retry budget ran out).
 	Exhausted uint64
 	// NotRetried counts calls that ended with an error that was not
-	// retried: AbortOn or RetryOn said so, or the caller's context ended
-	// (also while waiting between attempts).
+	// retried: AbortOn or RetryOn said so, the caller's context ended
+	// (also while waiting between attempts, or as an attempt succeeded),
+	// or the engine began Shutdown during a wait. A call refused at once
+	// after Shutdown is not counted.
 	NotRetried uint64
 	// TotalDelay is the sum of the waits between attempts, as chosen
 	// (a wait cut short by the caller's context counts whole).

@@ -23,6 +23,21 @@
 // and the call still fails with *TimeoutError if the limit fired
 // (Reason "cancelled").
 //
+// A caller who gave up, and Shutdown. A caller whose context ends before
+// the call returns gets zero and an error matching ctx.Err() (the
+// function's own error, if any, kept alongside: engine.CallerGone) —
+// also when the function returned a value after the context ended, as
+// the own-goroutine mode cannot wait for it anyway. This is the rule of
+// every Bulwark policy (engine.Policy). After the engine's Shutdown a
+// Timeout or Deadline made with it runs nothing and returns
+// messages.ErrStopped. The context a cooperative call received keeps its
+// parent's values after the call returned, as context.WithTimeout's does.
+//
+// A Deadline in a composition tells a retry above it where it ends
+// (engine.Deadliner), so the retry starts no attempt past it.
+//
+// Any result type works, however large: results travel by pointer.
+//
 // In a composition (engine.Compose) the stages below a Timeout run in the
 // function's goroutine too: a bulkhead slot taken below an abandoning
 // Timeout stays held until the abandoned function really returns, which is

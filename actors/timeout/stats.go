@@ -9,7 +9,8 @@ import (
 // Stats is a value copy of a Timeout's or a Deadline's figures, the
 // original's timeout metrics. Every call that returns is counted once:
 // Calls = Succeeded + TimedOut + Failed. A call whose function panics
-// does not return, and is not counted.
+// does not return, and is not counted; nor is a call refused with
+// ErrStopped after Shutdown.
 type Stats struct {
 	// Name is the Timeout's or Deadline's name.
 	Name string
@@ -23,7 +24,7 @@ type Stats struct {
 	TimedOut uint64
 	// Failed counts calls whose function returned its own error (also a
 	// context.DeadlineExceeded that is not our limit), and calls whose
-	// caller's context ended first.
+	// caller's context ended first (whatever the function returned).
 	Failed uint64
 	// TotalTime is the calls' elapsed time added up, on the engine's clock.
 	TotalTime time.Duration
