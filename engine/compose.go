@@ -172,7 +172,8 @@ type Policies[T any] struct {
 	Admission []Guard
 	// Classify turns a call's error into the outcome the guards record;
 	// nil means each guard's own Classify method where it has one, else
-	// messages.ClassifyError.
+	// messages.ClassifyError — under both, Bulwark's own refusals from the
+	// stages below are messages.Ignored.
 	Classify func(error) messages.Outcome
 }
 
@@ -185,8 +186,11 @@ type Policies[T any] struct {
 // passes the breaker and the limiter again, so an opening circuit stops the
 // retries and every attempt is counted; the timeout bounds one attempt
 // (including its wait for a slot) and the breaker records a timed-out
-// attempt as a failure; the concurrency guards hold a slot only while the
-// call runs. Use Chain for another order.
+// attempt as a failure, while a refusal by a guard below it (bulkhead
+// full, shed, backpressure, limit exceeded, rate limited, stopped) is
+// neutral: local overload does not open the circuit (see Policy for the
+// rules; Classify chooses otherwise); the concurrency guards hold a slot
+// only while the call runs. Use Chain for another order.
 func Compose[T any](p Policies[T]) *Composition[T] {
 	stages := make([]Stage[T], 0, 5+len(p.Admission))
 	stages = append(stages, UsePolicy(p.Fallback), UsePolicy(p.Retry),
