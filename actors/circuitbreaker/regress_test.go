@@ -264,3 +264,42 @@ func TestNilFunc(t *testing.T) {
 		t.Fatalf("got %+v, want nothing counted", s)
 	}
 }
+
+// A time-based window puts an outcome in the bucket of the time it
+// happened, however late it learns of it, and leaves it out once that
+// bucket has left the window.
+func TestTimeWindowPlacesByTime(t *testing.T) {
+	w := newWindow(Config{WindowType: TimeBased, WindowDuration: 4 * time.Second, WindowBuckets: 4}, t0)
+	w.advance(at(5 * time.Second))                  // the window is [2 s, 6 s)
+	w.place(markFail, 0, at(2500*time.Millisecond)) // bucket 2, still in
+	w.place(markFail, 0, at(1500*time.Millisecond)) // bucket 1, gone
+	w.recordSuccesses(3, 5)                         // bucket 5, the current one
+	if w.calls != 4 || w.fails != 1 {
+		t.Fatalf("got %d calls, %d failed; want 4 and 1", w.calls, w.fails)
+	}
+	w.place(0, 0, at(6500*time.Millisecond)) // a later time moves the window on: [3 s, 7 s)
+	if w.calls != 4 || w.fails != 0 || w.last != 6 {
+		t.Fatalf("got %d calls, %d failed at epoch %d; want 4, 0 (bucket 2 left), 6", w.calls, w.fails, w.last)
+	}
+}
+
+// A count-based window places a failure reported late after the successes
+// that came before it: inside the window when it is among the last N
+// calls, left out (but counted) when more than N came after it.
+func TestCountWindowPlacesLateFailures(t *testing.T) {
+	m := newTestMachine(t, Config{FailureRateThreshold: 50, WindowSize: 4, MinimumCalls: 4})
+	m.succeed(10, 0, t0)
+	tok := m.token(0)
+	m.release(report{token: tok, outcome: messages.Failure, seq: 2}, t0) // 8 successes after it
+	if m.win.fails != 0 || m.failed != 1 || m.state != Closed {
+		t.Fatalf("got %d failed in the window, %d counted, %v; want 0, 1, closed", m.win.fails, m.failed, m.state)
+	}
+	m.release(report{token: tok, outcome: messages.Failure, seq: 9}, t0) // 1 success after it
+	if m.win.calls != 4 || m.win.fails != 1 || m.consecFail != 0 {
+		t.Fatalf("got %d calls, %d failed, run %d; want 4, 1, 0 (a success came after)", m.win.calls, m.win.fails, m.consecFail)
+	}
+	m.release(report{token: tok, outcome: messages.Failure, seq: 10}, t0) // the newest: S9 F S10 F
+	if m.state != Open || m.failed != 3 {
+		t.Fatalf("got %v with %d failed, want open at 50%%", m.state, m.failed)
+	}
+}
