@@ -303,3 +303,21 @@ func TestCountWindowPlacesLateFailures(t *testing.T) {
 		t.Fatalf("got %v with %d failed, want open at 50%%", m.state, m.failed)
 	}
 }
+
+// Failures with no success between them are a run even when a failure
+// from after a later success reaches the machine among them.
+func TestLateFailuresJoinTheirRun(t *testing.T) {
+	m := newTestMachine(t, Config{FailureThreshold: 3})
+	m.succeed(7, 0, t0)
+	tok := m.token(0)
+	for i, c := range []struct {
+		seq  uint64
+		want State
+		run  int
+	}{{5, Closed, 0}, {7, Closed, 1}, {5, Closed, 1}, {5, Open, 1}} {
+		m.release(report{token: tok, outcome: messages.Failure, seq: c.seq}, t0)
+		if m.state != c.want || (c.want == Closed && m.consecFail != c.run) {
+			t.Fatalf("failure %d after %d successes: got %v, run %d; want %v, %d", i, c.seq, m.state, m.consecFail, c.want, c.run)
+		}
+	}
+}
