@@ -247,12 +247,7 @@ func (l *Limiter) decide(ctx context.Context, key string, limit int, period time
 		grace = 60_000 // Redis expires keys on its own clock, not on Now's
 	}
 	if l.cfg.Algorithm == GCRA {
-		n := int64(limit)
-		q, r := micros/n, micros%n // interval = q + r/n µs
-		tq, tr := micros-q, int64(0)
-		if r > 0 { // tolerance = micros - interval = tq + tr/n µs
-			tq, tr = micros-q-1, n-r
-		}
+		q, r, tq, tr := gcraParams(int64(limit), micros)
 		res, err = gcra.Run(ctx, l.client, []string{base + ":gcra"}, now, limit, micros, q, r, tq, tr, grace).Result()
 	} else {
 		ttl := (micros+999)/1000 + grace
@@ -268,6 +263,17 @@ func (l *Limiter) decide(ctx context.Context, key string, limit int, period time
 	allowed, _ := pair[0].(int64)
 	wait, _ := pair[1].(int64)
 	return allowed == 1, time.Duration(min(wait, math.MaxInt64/int64(time.Microsecond))) * time.Microsecond, nil
+}
+
+// gcraParams splits GCRA's emission interval micros/n into q + r/n
+// microseconds and its tolerance micros - micros/n into tq + tr/n, with
+// 0 <= r, tr < n, so the script adds and compares them exactly.
+func gcraParams(n, micros int64) (q, r, tq, tr int64) {
+	q, r = micros/n, micros%n
+	if r == 0 {
+		return q, 0, micros - q, 0
+	}
+	return q, r, micros - q - 1, n - r
 }
 
 // backendFailed applies the fail mode to a decision Redis could not make.
