@@ -1,0 +1,151 @@
+package dashboard_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/bulwark-go/bulwark/adapters/dashboard"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
+)
+
+// chromium returns the path of a Chromium binary: $BULWARK_CHROMIUM, or
+// the first of the usual names on PATH; "" when there is none.
+func chromium() string {
+	if p := os.Getenv("BULWARK_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// The page, in headless Chromium: it loads without console errors, shows a
+// tile per instance whose counters follow the calls, turns a breaker's
+// tile red within a second of the breaker being forced open, and logs the
+// circuit_opened event. The screenshot is written to $BULWARK_SCREENSHOT
+// if set, else into the test's temporary directory.
+func TestBrowserShowsABreakerForcedOpen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	bin := chromium()
+	if bin == "" {
+		t.Skip("no chromium binary (apt-get install chromium, or set BULWARK_CHROMIUM)")
+	}
+	eng := enginetest.Start(t)
+	b := breaker(t, eng, "payments")
+	breaker(t, eng, "search")
+	_, srv := serve(t, eng, dashboard.Options{})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
+		chromedp.WindowSize(1200, 800))
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+
+	// Messages are read in a goroutine of the test's own, ended with bctx.
+	messages := chromedp.Console(bctx)
+	var problems []string
+	var reading sync.WaitGroup
+	reading.Go(func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning || m.IsException() {
+				problems = append(problems, m.String())
+			}
+		}
+	})
+
+	tile := `section.tile[data-kind="circuitbreaker"][data-name="payments"]`
+	if err := chromedp.Do(bctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(tile+`.ok`),
+		chromedp.WaitVisible(`section.tile[data-name="search"]`),
+	); err != nil {
+		t.Fatalf("loading the page: %v", err)
+	}
+
+	// Counters move: ten successful calls show in the tile, and their
+	// events in the log (so the event stream is connected).
+	for range 10 {
+		_ = b.Execute(ctx, func(context.Context) error { return nil })
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Poll[chromedp.Void](`(() => {
+		const dt = [...document.querySelectorAll('`+tile+` dt')].find(d => d.textContent === "calls/s");
+		return dt && parseFloat(dt.nextSibling.textContent) > 0 &&
+			document.getElementById("log").textContent.includes("call_success");
+	})()`, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Errorf("the tile's counters after ten calls: %v", err)
+	}
+
+	// The page stamps the moment the tile turns red, so the delay measured
+	// is the page's, not this test's polling of the page.
+	if _, err := chromedp.Run(bctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const el = document.querySelector('`+tile+`');
+		new MutationObserver(() => { if (el.classList.contains("bad") && !window.redAt) window.redAt = Date.now(); })
+			.observe(el, { attributes: true, attributeFilter: ["class"] });
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	forced := time.Now()
+	if err := b.ForceOpen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(bctx, chromedp.WaitVisible(tile+`.bad`)); err != nil {
+		t.Fatalf("waiting for the red tile: %v", err)
+	}
+	redAt, err := chromedp.Run(bctx, chromedp.Evaluate[int64](`window.redAt`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.UnixMilli(redAt).Sub(forced); took > time.Second {
+		t.Errorf("the tile turned red %v after ForceOpen, want within 1s", took)
+	} else {
+		t.Logf("the tile turned red %v after ForceOpen", took)
+	}
+	colour, err := chromedp.Run(bctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('`+tile+`')).borderTopColor`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Poll[chromedp.Void](`document.getElementById("log").textContent.includes("circuit_opened")`,
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Errorf("the event log after ForceOpen: %v", err)
+	}
+	if colour != "rgb(208, 67, 58)" {
+		t.Errorf("open tile's colour: got %q, want the red rgb(208, 67, 58)", colour)
+	}
+
+	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := os.Getenv("BULWARK_SCREENSHOT")
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "dashboard.png")
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s (%d bytes)", path, len(png))
+
+	cancelBrowser()
+	reading.Wait()
+	for _, p := range problems {
+		t.Errorf("browser: %s", p)
+	}
+}
