@@ -1,0 +1,110 @@
+package httpclient_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-go/bulwark/adapters/httpclient"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// countingBody counts what was read from it and whether it was closed.
+type countingBody struct {
+	r      io.Reader
+	read   int
+	closed bool
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.read += n
+	return n, err
+}
+
+func (b *countingBody) Close() error { b.closed = true; return nil }
+
+// FuzzRetryIfStatus: the predicate rejects exactly the listed statuses, and
+// drains (at most MaxDrain bytes) and closes exactly what it rejects.
+func FuzzRetryIfStatus(f *testing.F) {
+	f.Add([]byte{0x01, 0xf7, 0x01, 0xf6}, uint16(503), uint32(10)) // 503, 502
+	f.Add([]byte{0x01, 0xf7}, uint16(200), uint32(0))
+	f.Add([]byte{}, uint16(503), uint32(1<<20))
+	f.Add([]byte{0x01, 0xad}, uint16(429), uint32(1<<20)) // 429 with a long body
+	f.Fuzz(func(t *testing.T, raw []byte, status uint16, bodyLen uint32) {
+		codes := raw2codes(raw)
+		bodyLen %= 4 << 20
+		body := &countingBody{r: io.LimitReader(zeros{}, int64(bodyLen))}
+		resp := &http.Response{StatusCode: int(status), Body: body}
+		pred := httpclient.RetryIfStatus(codes...)
+		if len(codes) > 0 {
+			codes[0] = -1 // the predicate keeps its own copy
+		}
+		want := slices.Contains(raw2codes(raw), int(status))
+		if got := pred(resp); got != want {
+			t.Fatalf("codes %v, status %d: got %v, want %v", raw2codes(raw), status, got, want)
+		}
+		if body.closed != want || body.read > httpclient.MaxDrain || want && body.read != min(int(bodyLen), httpclient.MaxDrain) {
+			t.Fatalf("status %d rejected %v: body closed %v, read %d of %d", status, want, body.closed, body.read, bodyLen)
+		}
+	})
+}
+
+func raw2codes(raw []byte) []int {
+	var codes []int
+	for i := 0; i+1 < len(raw); i += 2 {
+		codes = append(codes, int(binary.BigEndian.Uint16(raw[i:])))
+	}
+	return codes
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+var fuzzErrors = []error{nil, errors.New("connection refused"), context.Canceled, context.DeadlineExceeded, messages.ErrCircuitOpen}
+
+// FuzzTransportOutcome: every round trip releases its permit once, with
+// ClassifyResponse's outcome, or Ignored when the caller cancelled its
+// request (with any cause) and the trip failed.
+func FuzzTransportOutcome(f *testing.F) {
+	f.Add(uint16(200), uint8(0), false, "")
+	f.Add(uint16(503), uint8(0), true, "")
+	f.Add(uint16(0), uint8(1), true, "sibling failed")
+	f.Add(uint16(0), uint8(3), false, "")
+	f.Fuzz(func(t *testing.T, status uint16, errIdx uint8, cancel bool, cause string) {
+		status = 100 + status%500
+		rtErr := fuzzErrors[int(errIdx)%len(fuzzErrors)]
+		ctx, stop := context.WithCancelCause(context.Background())
+		defer stop(nil)
+		if cancel {
+			var c error
+			if cause != "" {
+				c = errors.New(cause)
+			}
+			stop(c)
+		}
+		base := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			if rtErr != nil {
+				return nil, rtErr
+			}
+			return &http.Response{StatusCode: int(status), Body: io.NopCloser(strings.NewReader("")), Request: req}, nil
+		})
+		g := &fakeGuard{}
+		req := httptest.NewRequest(http.MethodGet, "http://backend.invalid/", nil).WithContext(ctx)
+		resp, err := (&httpclient.Transport{Base: base, Guard: g}).RoundTrip(req)
+		want := httpclient.ClassifyResponse(resp, err)
+		if err != nil && cancel {
+			want = messages.Ignored
+		}
+		if len(g.released) != 1 || g.released[0] != want {
+			t.Fatalf("status %d, err %v, cancelled %v: released %v, want [%v]", status, rtErr, cancel, g.released, want)
+		}
+	})
+}

@@ -1,0 +1,183 @@
+package httpmw_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/adapters/httpmw"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+var fuzzSentinels = []error{
+	messages.ErrRateLimited, messages.ErrCircuitOpen, messages.ErrBulkheadFull, messages.ErrShed,
+	messages.ErrBackpressure, messages.ErrLimitExceeded, messages.ErrStopped, messages.ErrTimeout,
+	messages.ErrRetriesExhausted, messages.ErrInvalidConfig, nil,
+}
+
+// FuzzWriteError: any error, rejection or not, is written as one of the
+// four statuses with a JSON body whose "error" is a sentinel's or the
+// status's text, and a Retry-After that is the rejection's wait rounded up.
+func FuzzWriteError(f *testing.F) {
+	f.Add(uint8(0), true, "ratelimit", "api", "rate_limit_exceeded", "", int64(250*time.Millisecond))
+	f.Add(uint8(1), true, "circuitbreaker", "db", "open", "", int64(-1))
+	f.Add(uint8(200), true, "custom", "quota", "", "host db-7 user alice", int64(time.Second))
+	f.Add(uint8(10), true, "", "", "", "", int64(0))
+	f.Add(uint8(7), false, "", "", "", "wrapped: secret", int64(math.MaxInt64))
+	f.Fuzz(func(t *testing.T, which uint8, rejected bool, pattern, name, reason, text string, retryAfter int64) {
+		var err error
+		if int(which) < len(fuzzSentinels) {
+			err = fuzzSentinels[which]
+		} else {
+			err = errors.New(text)
+		}
+		var rej *messages.RejectedError
+		if rejected {
+			rej = &messages.RejectedError{Err: err, Pattern: pattern, Name: name, Reason: reason, RetryAfter: time.Duration(retryAfter)}
+			err = rej
+		} else if err != nil {
+			err = fmt.Errorf("%s: %w", text, err)
+		}
+		w := httptest.NewRecorder()
+		httpmw.WriteError(w, err)
+		code, retry := httpmw.Status(err)
+		if w.Code != code || (code != 429 && code != 500 && code != 503 && code != 504) {
+			t.Fatalf("%v: wrote %d, Status says %d", err, w.Code, code)
+		}
+		var body map[string]any
+		if jerr := json.Unmarshal(w.Body.Bytes(), &body); jerr != nil {
+			t.Fatalf("%v: body %q is not JSON: %v", err, w.Body.String(), jerr)
+		}
+		allowed := map[string]bool{http.StatusText(code): true}
+		for _, s := range fuzzSentinels[:8] {
+			allowed[s.Error()] = true
+		}
+		allowed[errors.New("context deadline exceeded").Error()] = true
+		if e, _ := body["error"].(string); !allowed[e] {
+			t.Fatalf("%v: body error %q is not a sentinel's or status text", err, e)
+		}
+		valid := func(s string) string { // as encoding/json writes it
+			b, _ := json.Marshal(s)
+			var out string
+			json.Unmarshal(b, &out)
+			return out
+		}
+		if rej != nil && (body["name"] != nil && body["name"] != valid(name) || body["pattern"] != nil && body["pattern"] != valid(pattern)) {
+			t.Fatalf("%v: body %v does not name the rejection", err, body)
+		}
+		ra := w.Header().Get("Retry-After")
+		if retry <= 0 {
+			if ra != "" {
+				t.Fatalf("%v: Retry-After %q without a wait", err, ra)
+			}
+			return
+		}
+		secs, perr := strconv.Atoi(ra)
+		if perr != nil || time.Duration(secs)*time.Second < retry && secs < math.MaxInt64/int(time.Second) {
+			t.Fatalf("%v: Retry-After %q for a wait of %v", err, ra, retry)
+		}
+	})
+}
+
+// FuzzRecorder: whatever a handler writes — statuses 1xx to 5xx in any
+// order, bodies, flushes — the guard reports the outcome of the first final
+// status (200 if the body came first), once.
+func FuzzRecorder(f *testing.F) {
+	f.Add([]byte{3, 103 - 100, 0, 200, 1, 0}) // 103 then 500 (400+100)
+	f.Add([]byte{0, 100, 1, 0, 0, 150})       // 200, write, 250
+	f.Add([]byte{2, 0, 0, 255})               // flush, then a late 355
+	f.Add([]byte{0, 1, 0, 3, 0, 4, 0, 1})     // 101 is final
+	f.Add([]byte{})                           // nothing written
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		want := 0
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			wrote := false
+			for i := 0; i+1 < len(ops); i += 2 {
+				switch ops[i] % 4 {
+				case 0, 3:
+					c := 100 + int(ops[i+1])
+					if ops[i]%4 == 3 {
+						c += 400 - 100 // a 5xx more often
+					}
+					c = min(c, 599)
+					if wrote && c >= 200 {
+						continue // net/http ignores a second final status
+					}
+					if want == 0 && (c >= 200 || c == 101) {
+						want = c
+					}
+					if c >= 200 || c == 101 {
+						wrote = true
+					}
+					w.WriteHeader(c)
+				case 1:
+					if want == 0 {
+						want = 200
+					}
+					wrote = true
+					w.Write(ops[i : i+2])
+				case 2:
+					if want == 0 {
+						want = 200
+					}
+					wrote = true
+					w.(http.Flusher).Flush()
+				}
+			}
+		})
+		g := &fakeGuard{}
+		httpmw.Guard(g, httpmw.Options{})(h).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/api", nil))
+		if want == 0 {
+			want = 200
+		}
+		if len(g.released) != 1 || g.released[0] != httpmw.ClassifyStatus(want) {
+			t.Fatalf("ops %v: released %v, want [%v] (status %d)", ops, g.released, httpmw.ClassifyStatus(want), want)
+		}
+	})
+}
+
+// FuzzOptions: any ExcludePaths is a ConfigError from both Validate and New,
+// or a middleware under which each listed path bypasses the guard and
+// other paths do not.
+func FuzzOptions(f *testing.F) {
+	f.Add("/health\n/ready")
+	f.Add("health")
+	f.Add("")
+	f.Add("/\n/a b\n/%zz")
+	f.Fuzz(func(t *testing.T, list string) {
+		paths := strings.Split(list, "\n")
+		opts := httpmw.Options{ExcludePaths: paths}
+		verr := opts.Validate()
+		mw, nerr := httpmw.New(&fakeGuard{reject: messages.ErrShed}, opts)
+		if (verr == nil) != (nerr == nil) {
+			t.Fatalf("%q: Validate %v, New %v", paths, verr, nerr)
+		}
+		var ce *messages.ConfigError
+		if nerr != nil {
+			if !errors.As(nerr, &ce) || ce.Field != "ExcludePaths" {
+				t.Fatalf("%q: got %v, want a ConfigError naming ExcludePaths", paths, nerr)
+			}
+			return
+		}
+		h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+		listed := map[string]bool{}
+		for _, p := range paths {
+			listed[p] = true
+		}
+		for _, p := range append(paths, "/not-listed-"+list) {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, &http.Request{Method: http.MethodGet, URL: &url.URL{Path: p}, Header: http.Header{}})
+			if want := map[bool]int{true: 204, false: 503}[listed[p]]; w.Code != want {
+				t.Fatalf("%q: path %q got %d, want %d", paths, p, w.Code, want)
+			}
+		}
+	})
+}
