@@ -31,7 +31,11 @@
 // Config.Signal plugs in an outside measure of load — the system-aware
 // shedder's CPU and memory sampler — without any change to this package:
 // anything with a non-blocking Level() method will do. It is read on every
-// Acquire, so it must be cheap (one atomic load of a published sample).
+// Acquire while calls are in flight, so it must be cheap (one atomic load
+// of a published sample). A shedder with nothing in flight does not shed
+// for its Signal: shedding an idle service's first call relieves nothing,
+// and a host busy with other work (a shared host reading 100 % CPU) must
+// not starve it.
 //
 // # Events
 //

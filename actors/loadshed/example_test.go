@@ -39,7 +39,8 @@ func Example() {
 }
 
 // A Signal plugs an outside load level (a CPU sampler, say) into the
-// shedder.
+// shedder. It sheds only while calls are in flight: an idle shedder's
+// first call is admitted whatever the Signal says.
 type cpuLevel struct{ level loadshed.LoadLevel }
 
 func (c *cpuLevel) Level() loadshed.LoadLevel { return c.level }
@@ -51,12 +52,16 @@ func ExampleSignal() {
 	cpu := &cpuLevel{level: loadshed.LevelHigh}
 	s, _ := loadshed.New(eng, "system", loadshed.Config{Signal: cpu})
 	ctx := context.Background()
-	_, err := s.Acquire(ctx)
+	first, err := s.Acquire(ctx)
+	fmt.Println("first call at high CPU:", err)
+	_, err = s.Acquire(ctx)
 	fmt.Println("normal at high CPU:", err)
 	p, err := s.AcquirePriority(ctx, messages.High)
 	fmt.Println("high at high CPU:", err)
 	s.Release(p, messages.Success)
+	s.Release(first, messages.Success)
 	// Output:
+	// first call at high CPU: <nil>
 	// normal at high CPU: bulwark: load shed (loadshed "system", reason signal_level)
 	// high at high CPU: <nil>
 }

@@ -116,8 +116,11 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 	if p > messages.Critical {
 		p = messages.Normal
 	}
-	sig := s.signalLevel()
 	inflight := s.inflight()
+	sig := LevelNormal
+	if inflight > 0 { // an idle shedder does not shed for its Signal
+		sig = s.signalLevel()
+	}
 	if r := shedFor(p, LevelOf(inflight, s.max), sig); r != "" {
 		return engine.Permit{}, s.shedding(p, r)
 	}

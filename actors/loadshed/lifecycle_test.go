@@ -130,3 +130,28 @@ func TestStoppedHandles(t *testing.T) {
 		t.Error("a function ran after Shutdown")
 	}
 }
+
+// An idle shedder — nothing in flight — does not shed for its Signal:
+// shedding its first call relieves nothing, and a host busy with other
+// work must not starve an idle service. From the second call on, the
+// Signal sheds as the package doc says.
+func TestIdleShedderIgnoresSignal(t *testing.T) {
+	sig := &fakeSignal{}
+	sig.set(loadshed.LevelCritical)
+	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 10, Signal: sig})
+	ctx := context.Background()
+	for _, pr := range []messages.Priority{messages.Low, messages.Normal, messages.High} {
+		p, err := s.AcquirePriority(ctx, pr)
+		if err != nil {
+			t.Fatalf("idle shedder, signal critical, %v: got %v, want a permit", pr, err)
+		}
+		if pr == messages.High { // keep one in flight
+			_, err := s.AcquirePriority(ctx, messages.High)
+			wantShed(t, err, loadshed.ReasonSignal)
+		}
+		s.Release(p, messages.Success)
+	}
+	if st := stats(t, s); st.Shed != 1 || st.InFlight != 0 {
+		t.Fatalf("shed, in flight: got %d, %d, want 1, 0", st.Shed, st.InFlight)
+	}
+}

@@ -158,10 +158,16 @@ func TestConcurrentExact(t *testing.T) {
 }
 
 // SPEC §13.68 with a fake signal in place of psutil: the shedder's code
-// does not know where the level comes from.
+// does not know where the level comes from. (One call is held throughout:
+// an idle shedder does not shed for its Signal.)
 func TestSignal(t *testing.T) {
 	sig := &fakeSignal{}
 	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 10, Signal: sig})
+	busy, err := s.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Release(busy, messages.Success)
 	tests := []struct {
 		level loadshed.LoadLevel
 		p     messages.Priority

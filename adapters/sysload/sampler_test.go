@@ -149,19 +149,43 @@ func TestSamplerShedsThroughLoadshed(t *testing.T) {
 	if _, err := s.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p, err := shed.Acquire(ctx)
+	p, err := shed.Acquire(ctx) // held: a shedder with nothing in flight does not shed for its Signal
 	if err != nil {
 		t.Fatalf("calm host: %v", err)
 	}
-	shed.Release(p, messages.Success)
+	defer shed.Release(p, messages.Success)
 	if err := clock.WaitForTimers(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	clock.Advance(time.Second) // CPU 95 %: critical
+	clock.Advance(time.Second) // CPU 95 %: high
 	if _, err := s.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := shed.Acquire(ctx); !errors.Is(err, messages.ErrShed) {
 		t.Fatalf("hot host: got %v, want ErrShed", err)
+	}
+}
+
+// 14.2: on a small shared host reading 100 % CPU before any load, the
+// default configuration does not shed an idle service's first call; with
+// calls in flight the host's level sheds as configured.
+func TestBusySharedHostIdleService(t *testing.T) {
+	r := &scripted{cpu: []float64{100}, memory: []float64{30}}
+	s, _, eng := start(t, r)
+	shed, err := loadshed.New(eng, "api", loadshed.Config{MaxInFlight: 10, Signal: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := shed.Acquire(ctx)
+	if err != nil {
+		t.Fatalf("first call on a busy host: got %v, want a permit", err)
+	}
+	defer shed.Release(p, messages.Success)
+	if _, err := shed.Acquire(ctx); !errors.Is(err, messages.ErrShed) {
+		t.Fatalf("second call on a busy host: got %v, want ErrShed", err)
 	}
 }
