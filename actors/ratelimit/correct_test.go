@@ -178,7 +178,7 @@ func TestStaleNow(t *testing.T) {
 	for _, alg := range []Algorithm{GCRA, SlidingWindow} {
 		c := testCell(Rate{2, time.Second})
 		got := 0
-		for _, now := range []int64{5 * s, 5 * s, 5 * s, 4*s + s/2, 3 * s, 0, 5*s - 1} {
+		for _, now := range []int64{5 * s, 4*s + s/2, 4*s + s/2, 5 * s, 3 * s, 0, 5*s - 1} {
 			if ok, _, _ := c.allowAt(alg, now); ok {
 				got++
 			}

@@ -195,7 +195,7 @@ func windowAllowAt(word, now int64, r Rate) (next int64, ok bool, retry int64) {
 	prev, curr, age := unpackWindow(word, w, b)
 	lag := int64(0)
 	if age < 0 { // a stale reading: decide at the start of the word's window
-		w += age
+		w -= age
 		lag, f = w*p-now, 0
 	}
 	if k := r.Count - curr - 1; k >= 0 {
