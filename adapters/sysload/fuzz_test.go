@@ -39,7 +39,7 @@ func FuzzConfig(f *testing.F) {
 		}
 		more = math.Abs(more)
 		if math.IsNaN(cpu+more) || math.IsNaN(memory+more) {
-			return // NaN figures grade nothing; a Reader never returns them
+			return // a sampler refuses NaN readings (percent)
 		}
 		lo := c.grade(Sample{CPU: cpu, Memory: memory})
 		if hi := c.grade(Sample{CPU: cpu + more, Memory: memory}); hi < lo {

@@ -2,6 +2,7 @@ package sysload
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
@@ -106,8 +107,8 @@ func (b *behavior) Receive(t tick) (Sample, error) {
 	}
 	next := b.last
 	next.At = b.eng.Clock().Now()
-	cpu, cerr := b.cfg.Reader.CPUPercent()
-	memory, merr := b.cfg.Reader.MemoryPercent()
+	cpu, cerr := percent(b.cfg.Reader.CPUPercent())
+	memory, merr := percent(b.cfg.Reader.MemoryPercent())
 	if cerr == nil {
 		next.CPU = cpu
 	}
@@ -142,4 +143,13 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// percent passes a reading on, or makes one outside 0–100 (NaN too) an
+// error: a broken Reader must not grade the host.
+func percent(v float64, err error) (float64, error) {
+	if err == nil && !(v >= 0 && v <= 100) {
+		err = fmt.Errorf("sysload: reading %v is not a percentage", v)
+	}
+	return v, err
 }

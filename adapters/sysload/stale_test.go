@@ -3,6 +3,7 @@ package sysload_test
 import (
 	"context"
 	"errors"
+	"math"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -126,4 +127,22 @@ func TestFailedSamplerFallsBack(t *testing.T) {
 		t.Fatalf("a failed sampler: Acquire got %v, want a permit", err)
 	}
 	shed.Release(p, messages.Success)
+}
+
+// nanReader reads NaN CPU and 150 % memory.
+type nanReader struct{}
+
+func (nanReader) CPUPercent() (float64, error)    { return math.NaN(), nil }
+func (nanReader) MemoryPercent() (float64, error) { return 150, nil }
+
+// A reading outside 0-100 is a failed reading: it never grades the host.
+func TestReadingOutOfRangeIsAnError(t *testing.T) {
+	s, _, _ := start(t, nanReader{})
+	x, err := s.Sync(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Fresh(); ok || x.Errors != 1 || x.CPU != 0 || x.Memory != 0 || s.Level() != loadshed.LevelNormal {
+		t.Fatalf("got %+v fresh %v level %v, want 1 error, no figures, not fresh, normal", x, ok, s.Level())
+	}
 }
