@@ -106,7 +106,14 @@ func New(g engine.Guard, opts Options) (func(http.Handler) http.Handler, error) 
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	m := &middleware{g: g, classify: opts.Classify, classifyRefusal: opts.ClassifyRefusal, reject: opts.OnReject, onError: opts.OnError}
+	return newMiddleware(opts, func(r *http.Request) (engine.Permit, error) { return g.Acquire(r.Context()) }, g.Release), nil
+}
+
+// newMiddleware builds middleware from valid opts: admit asks for a
+// request's permit and release (nil: nothing to release, no outcome to
+// judge) gives it back.
+func newMiddleware(opts Options, admit func(*http.Request) (engine.Permit, error), release func(engine.Permit, messages.Outcome)) func(http.Handler) http.Handler {
+	m := &middleware{admit: admit, release: release, classify: opts.Classify, classifyRefusal: opts.ClassifyRefusal, reject: opts.OnReject, onError: opts.OnError}
 	paths := opts.ExcludePaths
 	if paths == nil {
 		paths = DefaultExcludePaths
@@ -128,7 +135,7 @@ func New(g engine.Guard, opts Options) (func(http.Handler) http.Handler, error) 
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serve(next, w, r) })
-	}, nil
+	}
 }
 
 // Guard is New for a guard and options known to be valid: it panics with
@@ -153,7 +160,8 @@ func isNil(g engine.Guard) bool {
 // middleware is one Guard's state; it is read-only after New, except for
 // logged.
 type middleware struct {
-	g               engine.Guard
+	admit           func(*http.Request) (engine.Permit, error)
+	release         func(engine.Permit, messages.Outcome)
 	excluded        map[string]bool
 	classify        func(int) messages.Outcome
 	classifyRefusal func(error) messages.Outcome
@@ -167,12 +175,16 @@ func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Req
 		next.ServeHTTP(w, r)
 		return
 	}
-	ctx := r.Context()
-	p, err := m.g.Acquire(ctx)
+	p, err := m.admit(r)
 	if err != nil {
 		m.rejected(w, r, err)
 		return
 	}
+	if m.release == nil {
+		next.ServeHTTP(w, r)
+		return
+	}
+	ctx := r.Context()
 	rec := &recorder{ResponseWriter: w}
 	done := false
 	defer func() {
@@ -181,13 +193,13 @@ func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Req
 			if rec.clientGone(ctx) {
 				o = messages.Ignored
 			}
-			m.g.Release(p, o)
+			m.release(p, o)
 		}
 	}()
 	next.ServeHTTP(rec, r)
 	o := m.outcome(ctx, rec)
 	done = true
-	m.g.Release(p, o)
+	m.release(p, o)
 }
 
 // outcome judges a request whose handler returned.
