@@ -243,6 +243,7 @@ func (o *owner) publish() {
 		s.timed, s.epoch, s.winBase = true, m.win.last, m.win.base
 	}
 	o.epoch = m.win.last
+	o.b.hot.Store(uint64(uint32(m.gen))<<32 | uint64(s.phase))
 	switch {
 	case m.mode == Disabled || (m.mode == Normal && m.state == Closed):
 		s.path = pathAdmit

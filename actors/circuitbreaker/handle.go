@@ -30,6 +30,8 @@ type Breaker struct {
 	tag     uint64        // in every token this breaker grants
 	width   time.Duration // of a time-based window's buckets
 	measure bool          // latency is measured (SlowCallDuration set)
+	plain   bool          // a success needs no clock read: neither measured nor in a time-based window
+	hot     atomic.Uint64 // the current generation (low 32 bits, high half) and the counters' phase
 	started atomic.Bool   // the actor has run once (written by its goroutine)
 	misused atomic.Uint64 // Releases of a token not of this breaker
 }
@@ -55,6 +57,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
 	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Breaker, supervisor.Service, error) {
 		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), cfg: full, measure: full.SlowCallDuration > 0,
 			tag: newTag(), width: full.WindowDuration / time.Duration(full.WindowBuckets)}
+		b.plain = !b.measure && !(full.WindowType == TimeBased && full.rates())
 		b.actor = engine.NewActor(full.MailboxSize, b.newOwner)
 		b.cells = newStripes()
 		b.snap.Publish(b.firstSnapshot())
@@ -72,6 +75,7 @@ func (b *Breaker) Config() Config { return b.cfg }
 // generation 1, the counters at phase 1, a time-based window beginning now.
 func (b *Breaker) firstSnapshot() *snapshot {
 	s := &snapshot{gen: 1, tok: b.tag | 1<<ticketBits, path: pathAdmit, phase: b.cells.phase}
+	b.hot.Store(1<<32 | uint64(s.phase))
 	if b.cfg.WindowType == TimeBased && b.cfg.rates() {
 		s.timed, s.winBase = true, b.clock.Now()
 	}
@@ -168,7 +172,30 @@ func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 		b.misused.Add(1)
 		return
 	}
-	r := request{op: opReport, rep: report{token: p.Token, outcome: o}}
+	if o == messages.Success && p.Token&ticketMask == 0 && b.plain {
+		// The hot path: the counters of the permit's generation, if they
+		// are still its.
+		if h := b.hot.Load(); uint32(h>>32) == tokGen(p.Token) {
+			if ok, flush := b.cells.add(uint32(h)); ok {
+				if flush {
+					b.actor.TryTell(request{op: opFlush})
+				}
+				if !b.eng.Events().Wants(eventstream.EventCallSuccess, Kind, b.name) {
+					return
+				}
+				b.report(p, o, true)
+				return
+			}
+		}
+	}
+	b.report(p, o, false)
+}
+
+// report sends the report of p's call to the actor, unless it is a
+// success the striped counters take; counted: they took it already, and
+// the report only publishes its event.
+func (b *Breaker) report(p engine.Permit, o messages.Outcome, counted bool) {
+	r := request{op: opReport, rep: report{token: p.Token, outcome: o, counted: counted}}
 	if b.measure && !p.Start.IsZero() {
 		r.rep.at = b.clock.Now()
 		r.rep.latency = r.rep.at.Sub(p.Start)
@@ -176,7 +203,7 @@ func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 	trial := p.Token&ticketMask != 0
 	if !trial && o != messages.Ignored {
 		slow := b.measure && r.rep.latency >= b.cfg.SlowCallDuration
-		if o == messages.Success && !slow && b.count(&r.rep) {
+		if o == messages.Success && !slow && !counted && b.count(&r.rep) {
 			if !b.eng.Events().Wants(eventstream.EventCallSuccess, Kind, b.name) {
 				return
 			}
