@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -178,6 +179,44 @@ func FuzzOptions(f *testing.F) {
 			if want := map[bool]int{true: 204, false: 503}[listed[p]]; w.Code != want {
 				t.Fatalf("%q: path %q got %d, want %d", paths, p, w.Code, want)
 			}
+		}
+	})
+}
+
+// FuzzClientIP: whatever the peer and its headers, the key is an address;
+// a peer that is not trusted is its own key, whatever it forwards; a key
+// taken from the headers is never a trusted address unless every hop was.
+func FuzzClientIP(f *testing.F) {
+	f.Add("203.0.113.7:1", "1.2.3.4", "", "")
+	f.Add("10.0.0.1:1", "1.2.3.4, 198.51.100.9, 10.1.1.1", "", "")
+	f.Add("10.0.0.1:1", "", `for="[2001:db8::1]:4711", for=10.2.2.2`, "")
+	f.Add("[fd00::1]:80", "", "", "198.51.100.9")
+	f.Add("10.0.0.1:1", "garbage,,, ", "for=;for", "x")
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}
+	key, err := httpmw.ClientIP(trusted...)
+	if err != nil {
+		f.Fatal(err)
+	}
+	isTrusted := func(a netip.Addr) bool { return trusted[0].Contains(a) || trusted[1].Contains(a) }
+	f.Fuzz(func(t *testing.T, remote, xff, fwd, real string) {
+		r := &http.Request{RemoteAddr: remote, Header: http.Header{}}
+		for k, v := range map[string]string{"X-Forwarded-For": xff, "Forwarded": fwd, "X-Real-Ip": real} {
+			if v != "" {
+				r.Header.Set(k, v)
+			}
+		}
+		got := key(r)
+		peer, perr := netip.ParseAddrPort(remote)
+		if perr != nil {
+			return // other peer forms: the key only has to exist
+		}
+		a, aerr := netip.ParseAddr(got)
+		if aerr != nil {
+			t.Fatalf("peer %q: key %q is not an address", remote, got)
+		}
+		p := peer.Addr().Unmap().WithZone("")
+		if !isTrusted(p) && a != p {
+			t.Fatalf("untrusted peer %q got key %q from its headers", remote, got)
 		}
 	})
 }
