@@ -3,6 +3,9 @@ package ratelimit_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"runtime"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -171,5 +174,97 @@ func TestEveryCallStoppedAfterShutdown(t *testing.T) {
 				t.Error("a function ran after Shutdown")
 			}
 		})
+	}
+}
+
+// TestWaitCancelPropertyFakeClock: random Wait, cancel and advance steps
+// through the public API on the fake clock never grant more than
+// burst + rate*t in any interval. A grant is recorded at the fake time when
+// it is seen: a Wait that passes at once at that instant, a sleeping Wait
+// at the end of the Advance that fired its timer, so a grant's true time
+// lies at most one step before the one recorded, and the bound allows that
+// step.
+func TestWaitCancelPropertyFakeClock(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for round := range 30 {
+		l, clock, _ := newLimiter(t, ratelimit.Config{Shards: 1, SweepInterval: time.Hour})
+		r := ratelimit.Rate{Count: 1 + rng.Int64N(2), Period: time.Second}
+		base := clock.Now()
+		type result struct {
+			id  int
+			err error
+		}
+		results := make(chan result, 64)
+		cancels := map[int]context.CancelFunc{}
+		var grants []time.Duration
+		maxStep := time.Duration(0)
+		next := func(what string) result {
+			t.Helper()
+			select {
+			case res := <-results:
+				return res
+			case <-time.After(5 * time.Second):
+				t.Fatalf("round %d: no result after %s", round, what)
+			}
+			return result{}
+		}
+		settle := func(res result) {
+			delete(cancels, res.id)
+			switch {
+			case res.err == nil:
+				grants = append(grants, clock.Since(base))
+			case !errors.Is(res.err, context.Canceled):
+				t.Fatalf("round %d: Wait %d: %v", round, res.id, res.err)
+			}
+		}
+		for id := range 150 {
+			switch rng.IntN(5) {
+			case 0, 1: // a new Wait: it passes at once or arms its timer
+				ctx, cancel := context.WithCancel(context.Background())
+				cancels[id] = cancel
+				go func() { results <- result{id, l.WaitRate(ctx, "k", r)} }()
+				for armed := false; !armed; {
+					select {
+					case res := <-results:
+						settle(res)
+						armed = true
+					default:
+						armed = clock.Timers() == 1+len(cancels) // the sweep's and every sleeper's
+						runtime.Gosched()
+					}
+				}
+			case 2, 3: // a sleeping Wait gives up
+				for i, cancel := range cancels {
+					cancel()
+					if res := next("a cancel"); res.id != i || !errors.Is(res.err, context.Canceled) {
+						t.Fatalf("round %d: cancelled Wait %d: got Wait %d, %v", round, i, res.id, res.err)
+					}
+					settle(result{id: i, err: context.Canceled})
+					break
+				}
+			case 4: // time passes; the sleepers whose timers fired pass
+				d := time.Duration(rng.Int64N(int64(r.Period / time.Duration(r.Count) * 9 / 10)))
+				maxStep = max(maxStep, d)
+				clock.Advance(d)
+				for fired := len(cancels) - (clock.Timers() - 1); fired > 0; fired-- {
+					settle(next("an advance"))
+				}
+			}
+		}
+		for _, cancel := range cancels {
+			cancel()
+		}
+		for range len(cancels) {
+			next("the end")
+		}
+		slices.Sort(grants)
+		for i := range grants {
+			for j := i; j < len(grants); j++ {
+				span := grants[j] - grants[i] + maxStep
+				if bound := r.Count + int64(span)*r.Count/int64(r.Period); int64(j-i+1) > bound {
+					t.Fatalf("round %d, %v: %d grants within [%v, %v], want at most %d", round, r, j-i+1, grants[i], grants[j], bound)
+				}
+			}
+		}
 	}
 }
