@@ -61,7 +61,9 @@
 // and re-created between uses. An optional cap (Config.MaxKeys) never
 // forgets a key that is still limited — the original's LRU did, handing
 // the evicted key a fresh quota — it refuses the new key instead
-// (ReasonKeyLimit, with the time until a key goes idle). Measured
+// (ReasonKeyLimit, with the time until a key goes idle). The cap holds
+// for the whole limiter: it is split over the shards in shares that add
+// up to it exactly (see Config.MaxKeys). Measured
 // (TestMemoryMillionKeys): one million keys seen once each over 10 s cost
 // 97 bytes a key while live; after their window and a sweep the live heap
 // is 0.2 MB. The limiter keeps the key string it was first given, as a Go
