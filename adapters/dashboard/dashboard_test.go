@@ -22,6 +22,7 @@ import (
 	"github.com/bulwark-go/bulwark/adapters/dashboard"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
+	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -41,7 +42,7 @@ func breaker(t *testing.T, eng *engine.Engine, name string) *circuitbreaker.Brea
 }
 
 // serve starts the dashboard of eng on a loopback server closed when t ends.
-func serve(t *testing.T, eng *engine.Engine, opts dashboard.Options) (*dashboard.Handler, *httptest.Server) {
+func serve(t testing.TB, eng *engine.Engine, opts dashboard.Options) (*dashboard.Handler, *httptest.Server) {
 	t.Helper()
 	h, err := dashboard.New(eng, opts)
 	if err != nil {
@@ -391,5 +392,32 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if _, err := dashboard.New(nil, dashboard.Options{}); !errors.Is(err, messages.ErrInvalidConfig) {
 		t.Errorf("nil engine: got %v, want ErrInvalidConfig", err)
+	}
+}
+
+// The stream is subscribed to the union of the clients' filters, and only
+// while a client wants per-call events does a publisher pay for them.
+func TestStreamWantsWhatClientsWant(t *testing.T) {
+	eng := enginetest.Start(t)
+	h, srv := serve(t, eng, dashboard.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	wants := func() bool { return eng.Events().Wants(eventstream.EventCallSuccess, circuitbreaker.Kind, "payments") }
+	for range 3 {
+		connect(t, ctx, srv.URL+"/events?type=circuit_opened")
+	}
+	if wants() {
+		t.Errorf("with three clients of circuit_opened: the stream wants call_success, want not")
+	}
+	every, _ := connect(t, ctx, srv.URL+"/events")
+	if !wants() {
+		t.Errorf("with a client of every event: the stream does not want call_success")
+	}
+	every.resp.Body.Close()
+	for wants() || h.Clients() != 3 {
+		if ctx.Err() != nil {
+			t.Fatalf("after the client of every event left: wants %v, clients %d; want false, 3", wants(), h.Clients())
+		}
+		time.Sleep(time.Millisecond) // the server notices the closed connection
 	}
 }

@@ -103,15 +103,27 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.clients.Add(-1)
-	sub, err := h.eng.Events().Subscribe(f, h.opts.ClientBuffer)
-	if err != nil {
+	h.hubOnce.Do(func() { go h.hub.run() })
+	wt := &watcher{filter: f, ch: make(chan eventstream.Event, h.opts.ClientBuffer), joined: make(chan struct{})}
+	select {
+	case h.hub.join <- wt:
+	case <-h.hub.done:
 		http.Error(w, "engine stopped", http.StatusServiceUnavailable)
 		return
+	case <-r.Context().Done():
+		return
+	}
+	select { // events published from here on reach wt
+	case <-wt.joined:
+	case <-h.hub.done:
 	}
 	c := &client{h: h, w: w, rc: http.NewResponseController(w)}
 	defer func() {
-		sub.Close()
-		c.countDrops(sub.Dropped())
+		select {
+		case h.hub.leave <- wt:
+		case <-h.hub.done:
+		}
+		c.countDrops(wt.dropped.Load())
 	}()
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/event-stream")
@@ -126,19 +138,12 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 	for {
 		var msg []byte
 		select {
-		case e, ok := <-sub.C():
-			if !ok {
-				return // the stream closed: the engine shut down
-			}
+		case e := <-wt.ch:
 			msg = c.event(&e)
 			// Send what is already buffered in the same write.
 			for more := true; more && len(msg) < 64<<10; {
 				select {
-				case e, ok := <-sub.C():
-					if !ok {
-						more = false
-						break
-					}
+				case e := <-wt.ch:
 					msg = append(msg, c.event(&e)...)
 				default:
 					more = false
@@ -150,8 +155,10 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-h.eng.Done():
 			return
+		case <-h.hub.done:
+			return
 		}
-		if n := sub.Dropped(); n != c.dropped {
+		if n := wt.dropped.Load(); n != c.dropped {
 			c.countDrops(n)
 			msg = fmt.Appendf(msg, "event: dropped\ndata: {\"dropped\":%d}\n\n", n)
 		}

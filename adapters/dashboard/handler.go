@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,15 +20,19 @@ import (
 var page []byte
 
 // Handler serves the dashboard of one engine (see the package doc for its
-// paths). It is safe for concurrent use; it starts no goroutine of its own
-// (each /events client is served in its request's goroutine, which returns
-// when the client leaves or the engine shuts down).
+// paths). It is safe for concurrent use. Each /events client is served in
+// its request's goroutine, which returns when the client leaves or the
+// engine shuts down; the first client starts one goroutine that shares a
+// single subscription of the event stream among all clients, and that
+// ends when the engine shuts down.
 type Handler struct {
 	eng     *engine.Engine
 	opts    Options
 	mux     *http.ServeMux
 	clients atomic.Int64
 	dropped atomic.Uint64
+	hub     *hub
+	hubOnce sync.Once
 }
 
 // New returns the dashboard of eng. eng must not be nil; bad options are a
@@ -39,7 +44,7 @@ func New(eng *engine.Engine, opts Options) (*Handler, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Handler{eng: eng, opts: opts.withDefaults(), mux: http.NewServeMux()}
+	h := &Handler{eng: eng, opts: opts.withDefaults(), mux: http.NewServeMux(), hub: newHub(eng)}
 	h.mux.Handle("GET /{$}", h.Page())
 	h.mux.Handle("GET /status", h.Status())
 	h.mux.Handle("GET /healthz", h.Healthz())
@@ -58,8 +63,8 @@ func (h *Handler) Add(x any) error { return h.opts.Instances.Add(x) }
 // Clients returns how many /events clients are connected.
 func (h *Handler) Clients() int { return int(h.clients.Load()) }
 
-// Dropped returns how many events /events clients have missed in all
-// because their buffers were full (for a metric such as
+// Dropped returns how many events /events clients have missed because
+// their buffers were full, summed over the clients (for a metric such as
 // bulwark_events_dropped_total).
 func (h *Handler) Dropped() uint64 { return h.dropped.Load() }
 
