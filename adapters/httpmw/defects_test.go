@@ -567,3 +567,31 @@ func TestWriteErrorLeaksNoText(t *testing.T) {
 		}
 	}
 }
+
+// Issue 17: a 503 refusal that carries no wait of its own gets the
+// configured Retry-After hint; a computed wait is kept.
+func TestRetryAfterHint(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		hint time.Duration
+		want string
+	}{
+		{&messages.RejectedError{Err: messages.ErrBulkheadFull, Pattern: "bulkhead", Name: "db"}, 2 * time.Second, "2"},
+		{messages.ErrShed, 1500 * time.Millisecond, "2"},
+		{&messages.RejectedError{Err: messages.ErrBulkheadFull, Pattern: "bulkhead", Name: "db"}, 0, ""},
+		{&messages.RejectedError{Err: messages.ErrCircuitOpen, Pattern: "circuitbreaker", Name: "db", RetryAfter: 5 * time.Second}, 2 * time.Second, "5"},
+		{context.DeadlineExceeded, 2 * time.Second, ""},
+		{errors.New("broken"), 2 * time.Second, ""},
+	} {
+		h := httpmw.Guard(&fakeGuard{reject: tc.err}, httpmw.Options{RetryAfterHint: tc.hint})(http.NotFoundHandler())
+		if got := serve(h, "/api").Header().Get("Retry-After"); got != tc.want {
+			t.Errorf("%v, hint %v: Retry-After got %q, want %q", tc.err, tc.hint, got, tc.want)
+		}
+	}
+	for _, hint := range []time.Duration{-time.Second, httpmw.MaxRetryAfterHint + 1} {
+		var ce *messages.ConfigError
+		if err := (httpmw.Options{RetryAfterHint: hint}).Validate(); !errors.As(err, &ce) || ce.Field != "RetryAfterHint" {
+			t.Errorf("hint %v: got %v, want a ConfigError naming RetryAfterHint", hint, err)
+		}
+	}
+}

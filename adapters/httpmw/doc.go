@@ -13,8 +13,13 @@
 // request gets the status that Status maps its error to — 429 for a rate
 // limit, 503 for the other rejections, 504 for a timeout — with a
 // Retry-After computed from the rejection (the remaining open time of a
-// breaker, the exact wait of a rate limiter), never a static guess, and a
-// small JSON body that leaks no internal error text.
+// breaker, the exact wait of a rate limiter) — or, for a refusal that
+// carries no wait (a full bulkhead, a shed request), Options.RetryAfterHint
+// if set — and a small JSON body that leaks no internal error text.
+//
+// RateLimit limits each request under a rate per key (the client's
+// address by default, with forwarding headers believed only from trusted
+// proxies: ClientIP); its rate is checked when it is built.
 //
 // Health-check paths are excluded by default. Unlike the original
 // library's middlewares, every guard here records outcomes (the original's

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
@@ -22,6 +23,9 @@ var DefaultExcludePaths = []string{"/health", "/healthz", "/ready", "/metrics"}
 
 // MaxExcludePaths is the most paths Options.ExcludePaths may hold.
 const MaxExcludePaths = 4096
+
+// MaxRetryAfterHint is the largest Options.RetryAfterHint.
+const MaxRetryAfterHint = time.Hour
 
 // Options configures Guard. The zero value is ready to use.
 type Options struct {
@@ -44,6 +48,12 @@ type Options struct {
 	// (as http.ResponseController requires); otherwise its status goes to
 	// Classify like any response.
 	ClassifyRefusal func(err error) messages.Outcome
+	// RetryAfterHint is the Retry-After sent with a 503 refusal that
+	// carries no wait of its own (a full bulkhead, a shed request,
+	// backpressure, a concurrency limit); a computed wait (an open
+	// circuit's time left) is always sent as it is. 0 means none; at most
+	// MaxRetryAfterHint. Unused when OnReject is set.
+	RetryAfterHint time.Duration
 	// OnReject, if set, writes the response for a rejected request instead
 	// of WriteError.
 	OnReject func(w http.ResponseWriter, r *http.Request, err error)
@@ -62,6 +72,9 @@ type Options struct {
 func (o Options) Validate() error {
 	if len(o.ExcludePaths) > MaxExcludePaths {
 		return messages.InvalidConfig(Kind, "ExcludePaths", len(o.ExcludePaths), "must hold at most 4096 paths")
+	}
+	if o.RetryAfterHint < 0 || o.RetryAfterHint > MaxRetryAfterHint {
+		return messages.InvalidConfig(Kind, "RetryAfterHint", o.RetryAfterHint, "must be between 0 and 1h")
 	}
 	for _, p := range o.ExcludePaths {
 		if !strings.HasPrefix(p, "/") {
@@ -131,7 +144,8 @@ func newMiddleware(opts Options, admit func(*http.Request) (engine.Permit, error
 		m.classifyRefusal = messages.ClassifyError
 	}
 	if m.reject == nil {
-		m.reject = func(w http.ResponseWriter, _ *http.Request, err error) { WriteError(w, err) }
+		hint := opts.RetryAfterHint
+		m.reject = func(w http.ResponseWriter, _ *http.Request, err error) { writeError(w, err, hint) }
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serve(next, w, r) })

@@ -53,11 +53,19 @@ type rejection struct {
 // sentinel err wraps, or the status text: never err's own text, which may
 // carry internal detail. A refusal (messages.IsRefusal) is marked for the
 // Bulwark guards around w (Options.ClassifyRefusal).
-func WriteError(w http.ResponseWriter, err error) {
-	if messages.IsRefusal(err) {
+func WriteError(w http.ResponseWriter, err error) { writeError(w, err, 0) }
+
+// writeError is WriteError that sends hint as the wait of a 503 refusal
+// that carries none.
+func writeError(w http.ResponseWriter, err error, hint time.Duration) {
+	refusal := messages.IsRefusal(err)
+	if refusal {
 		markRefusal(w, err)
 	}
 	code, retry := Status(err)
+	if retry <= 0 && refusal && code == http.StatusServiceUnavailable {
+		retry = hint
+	}
 	body := rejection{Error: errorText(err, code)}
 	var rej *messages.RejectedError
 	if errors.As(err, &rej) {
