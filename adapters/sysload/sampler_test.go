@@ -141,14 +141,8 @@ func TestBadConfig(t *testing.T) {
 func TestSamplerShedsThroughLoadshed(t *testing.T) {
 	r := &scripted{cpu: []float64{20, 95}, memory: []float64{30, 30}}
 	s, clock, eng := start(t, r)
-	shed, err := loadshed.New(eng, "api", loadshed.Config{MaxInFlight: 10, Signal: s})
-	if err != nil {
-		t.Fatal(err)
-	}
+	shed := shedderOn(t, eng, s)
 	ctx := context.Background()
-	if _, err := s.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
 	p, err := shed.Acquire(ctx) // held: a shedder with nothing in flight does not shed for its Signal
 	if err != nil {
 		t.Fatalf("calm host: %v", err)
@@ -172,14 +166,8 @@ func TestSamplerShedsThroughLoadshed(t *testing.T) {
 func TestBusySharedHostIdleService(t *testing.T) {
 	r := &scripted{cpu: []float64{100}, memory: []float64{30}}
 	s, _, eng := start(t, r)
-	shed, err := loadshed.New(eng, "api", loadshed.Config{MaxInFlight: 10, Signal: s})
-	if err != nil {
-		t.Fatal(err)
-	}
+	shed := shedderOn(t, eng, s)
 	ctx := context.Background()
-	if _, err := s.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
 	p, err := shed.Acquire(ctx)
 	if err != nil {
 		t.Fatalf("first call on a busy host: got %v, want a permit", err)
@@ -188,4 +176,18 @@ func TestBusySharedHostIdleService(t *testing.T) {
 	if _, err := shed.Acquire(ctx); !errors.Is(err, messages.ErrShed) {
 		t.Fatalf("second call on a busy host: got %v, want ErrShed", err)
 	}
+}
+
+// shedderOn returns a load shedder of 10 slots with s as its Signal, once s
+// has taken its first sample.
+func shedderOn(t *testing.T, eng *engine.Engine, s *sysload.Sampler) *loadshed.Shedder {
+	t.Helper()
+	shed, err := loadshed.New(eng, "api", loadshed.Config{MaxInFlight: 10, Signal: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return shed
 }

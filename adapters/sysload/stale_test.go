@@ -40,14 +40,8 @@ func (r *hotThenBroken) MemoryPercent() (float64, error) { return 10, nil }
 func TestStaleSampleFallsBack(t *testing.T) {
 	r := &hotThenBroken{}
 	s, clock, eng := start(t, r)
-	shed, err := loadshed.New(eng, "api", loadshed.Config{MaxInFlight: 10, Signal: s})
-	if err != nil {
-		t.Fatal(err)
-	}
+	shed := shedderOn(t, eng, s)
 	ctx := context.Background()
-	if _, err := s.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
 	for i, step := range []struct {
 		at   time.Duration
 		want loadshed.LoadLevel
@@ -92,14 +86,8 @@ func TestFailedSamplerFallsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shed, err := loadshed.New(eng, "api", loadshed.Config{MaxInFlight: 10, Signal: s})
-	if err != nil {
-		t.Fatal(err)
-	}
+	shed := shedderOn(t, eng, s)
 	ctx := context.Background()
-	if _, err := s.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if got := s.Level(); got != loadshed.LevelCritical {
 		t.Fatalf("first sample: got %v, want critical", got)
 	}
