@@ -2,10 +2,10 @@ package adaptive_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/bulwark-go/bulwark/actors/adaptive"
+	"github.com/bulwark-go/bulwark/actors/internal/waitq/waitqtest"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -14,17 +14,10 @@ import (
 func TestNilFunc(t *testing.T) {
 	l, _, _ := newLimiter(t, adaptive.Config{})
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name string
-		call func() error
-	}{
-		{"Execute", func() error { return l.Execute(ctx, nil) }},
-		{"Do", func() error { _, err := adaptive.Do[int](ctx, l, nil); return err }},
-	} {
-		if err := tc.call(); !errors.Is(err, messages.ErrInvalidConfig) {
-			t.Errorf("%s(ctx, nil): got %v, want an error wrapping ErrInvalidConfig", tc.name, err)
-		}
-	}
+	waitqtest.WantErr(t, messages.ErrInvalidConfig,
+		waitqtest.Call{Name: "Execute", Do: func() error { return l.Execute(ctx, nil) }},
+		waitqtest.Call{Name: "Do", Do: func() error { _, err := adaptive.Do[int](ctx, l, nil); return err }},
+	)
 	if st := stats(t, l); st.InFlight != 0 || st.Completed != 0 {
 		t.Fatalf("in flight, completed: got %d, %d, want 0, 0", st.InFlight, st.Completed)
 	}
@@ -44,23 +37,16 @@ func TestStoppedHandles(t *testing.T) {
 	}
 	l.Release(p, messages.Success) // never blocks
 	ran := false
-	for _, tc := range []struct {
-		name string
-		call func() error
-	}{
-		{"Acquire", func() error { _, err := l.Acquire(ctx); return err }},
-		{"Execute", func() error { return l.Execute(ctx, func(context.Context) error { ran = true; return nil }) }},
-		{"Do", func() error {
+	waitqtest.WantErr(t, messages.ErrStopped,
+		waitqtest.Call{Name: "Acquire", Do: func() error { _, err := l.Acquire(ctx); return err }},
+		waitqtest.Call{Name: "Execute", Do: func() error { return l.Execute(ctx, func(context.Context) error { ran = true; return nil }) }},
+		waitqtest.Call{Name: "Do", Do: func() error {
 			_, err := adaptive.Do(ctx, l, func(context.Context) (int, error) { ran = true; return 1, nil })
 			return err
 		}},
-		{"Stats", func() error { _, err := l.Stats(ctx); return err }},
-		{"New", func() error { _, err := adaptive.New(eng, "late", adaptive.Config{}); return err }},
-	} {
-		if err := tc.call(); !errors.Is(err, messages.ErrStopped) {
-			t.Errorf("%s after Shutdown: got %v, want ErrStopped", tc.name, err)
-		}
-	}
+		waitqtest.Call{Name: "Stats", Do: func() error { _, err := l.Stats(ctx); return err }},
+		waitqtest.Call{Name: "New", Do: func() error { _, err := adaptive.New(eng, "late", adaptive.Config{}); return err }},
+	)
 	if ran {
 		t.Error("a function ran after Shutdown")
 	}

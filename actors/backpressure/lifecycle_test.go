@@ -2,10 +2,10 @@ package backpressure_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/bulwark-go/bulwark/actors/backpressure"
+	"github.com/bulwark-go/bulwark/actors/internal/waitq/waitqtest"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -14,17 +14,10 @@ import (
 func TestNilFunc(t *testing.T) {
 	m, _, _ := newManager(t, backpressure.Config{MaxPending: 2})
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name string
-		call func() error
-	}{
-		{"Execute", func() error { return m.Execute(ctx, nil) }},
-		{"Do", func() error { _, err := backpressure.Do[int](ctx, m, nil); return err }},
-	} {
-		if err := tc.call(); !errors.Is(err, messages.ErrInvalidConfig) {
-			t.Errorf("%s(ctx, nil): got %v, want an error wrapping ErrInvalidConfig", tc.name, err)
-		}
-	}
+	waitqtest.WantErr(t, messages.ErrInvalidConfig,
+		waitqtest.Call{Name: "Execute", Do: func() error { return m.Execute(ctx, nil) }},
+		waitqtest.Call{Name: "Do", Do: func() error { _, err := backpressure.Do[int](ctx, m, nil); return err }},
+	)
 	want(t, m, 0, 0, false)
 }
 
@@ -42,24 +35,17 @@ func TestStoppedHandles(t *testing.T) {
 	}
 	m.Release(p, messages.Success) // never blocks
 	ran := false
-	for _, tc := range []struct {
-		name string
-		call func() error
-	}{
-		{"Acquire", func() error { _, err := m.Acquire(ctx); return err }},
-		{"AcquireWait", func() error { _, err := m.AcquireWait(ctx, backpressure.UntilCanceled); return err }},
-		{"Execute", func() error { return m.Execute(ctx, func(context.Context) error { ran = true; return nil }) }},
-		{"Do", func() error {
+	waitqtest.WantErr(t, messages.ErrStopped,
+		waitqtest.Call{Name: "Acquire", Do: func() error { _, err := m.Acquire(ctx); return err }},
+		waitqtest.Call{Name: "AcquireWait", Do: func() error { _, err := m.AcquireWait(ctx, backpressure.UntilCanceled); return err }},
+		waitqtest.Call{Name: "Execute", Do: func() error { return m.Execute(ctx, func(context.Context) error { ran = true; return nil }) }},
+		waitqtest.Call{Name: "Do", Do: func() error {
 			_, err := backpressure.Do(ctx, m, func(context.Context) (int, error) { ran = true; return 1, nil })
 			return err
 		}},
-		{"Stats", func() error { _, err := m.Stats(ctx); return err }},
-		{"New", func() error { _, err := backpressure.New(eng, "late", backpressure.Config{}); return err }},
-	} {
-		if err := tc.call(); !errors.Is(err, messages.ErrStopped) {
-			t.Errorf("%s after Shutdown: got %v, want ErrStopped", tc.name, err)
-		}
-	}
+		waitqtest.Call{Name: "Stats", Do: func() error { _, err := m.Stats(ctx); return err }},
+		waitqtest.Call{Name: "New", Do: func() error { _, err := backpressure.New(eng, "late", backpressure.Config{}); return err }},
+	)
 	if ran {
 		t.Error("a function ran after Shutdown")
 	}

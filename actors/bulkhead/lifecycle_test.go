@@ -2,10 +2,10 @@ package bulkhead_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/bulwark-go/bulwark/actors/bulkhead"
+	"github.com/bulwark-go/bulwark/actors/internal/waitq/waitqtest"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -14,18 +14,10 @@ import (
 func TestNilFunc(t *testing.T) {
 	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 1})
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name string
-		call func() error
-	}{
-		{"Execute", func() error { return b.Execute(ctx, nil) }},
-		{"Do", func() error { _, err := bulkhead.Do[int](ctx, b, nil); return err }},
-	} {
-		var ce *messages.ConfigError
-		if err := tc.call(); !errors.As(err, &ce) || !errors.Is(err, messages.ErrInvalidConfig) {
-			t.Errorf("%s(ctx, nil): got %v, want a *ConfigError wrapping ErrInvalidConfig", tc.name, err)
-		}
-	}
+	waitqtest.WantErr(t, messages.ErrInvalidConfig,
+		waitqtest.Call{Name: "Execute", Do: func() error { return b.Execute(ctx, nil) }},
+		waitqtest.Call{Name: "Do", Do: func() error { _, err := bulkhead.Do[int](ctx, b, nil); return err }},
+	)
 	if st := stats(t, b); st.Active != 0 || st.Accepted != 0 {
 		t.Fatalf("active, accepted: got %d, %d, want 0, 0", st.Active, st.Accepted)
 	}
@@ -46,23 +38,16 @@ func TestStoppedHandles(t *testing.T) {
 	b.Release(p, messages.Success) // never blocks
 	ran := false
 	fn := func(context.Context) error { ran = true; return nil }
-	for _, tc := range []struct {
-		name string
-		call func() error
-	}{
-		{"Acquire", func() error { _, err := b.Acquire(ctx); return err }},
-		{"Execute", func() error { return b.Execute(ctx, fn) }},
-		{"Do", func() error {
+	waitqtest.WantErr(t, messages.ErrStopped,
+		waitqtest.Call{Name: "Acquire", Do: func() error { _, err := b.Acquire(ctx); return err }},
+		waitqtest.Call{Name: "Execute", Do: func() error { return b.Execute(ctx, fn) }},
+		waitqtest.Call{Name: "Do", Do: func() error {
 			_, err := bulkhead.Do(ctx, b, func(context.Context) (int, error) { ran = true; return 1, nil })
 			return err
 		}},
-		{"Stats", func() error { _, err := b.Stats(ctx); return err }},
-		{"New", func() error { _, err := bulkhead.New(eng, "late", bulkhead.Config{}); return err }},
-	} {
-		if err := tc.call(); !errors.Is(err, messages.ErrStopped) {
-			t.Errorf("%s after Shutdown: got %v, want ErrStopped", tc.name, err)
-		}
-	}
+		waitqtest.Call{Name: "Stats", Do: func() error { _, err := b.Stats(ctx); return err }},
+		waitqtest.Call{Name: "New", Do: func() error { _, err := bulkhead.New(eng, "late", bulkhead.Config{}); return err }},
+	)
 	if _, ok := b.TryAcquire(); ok {
 		t.Error("TryAcquire after Shutdown: got a permit, want none")
 	}

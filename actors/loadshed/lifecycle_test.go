@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/waitq/waitqtest"
 	"github.com/bulwark-go/bulwark/actors/loadshed"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -75,18 +76,11 @@ func TestConfigBounds(t *testing.T) {
 func TestNilFunc(t *testing.T) {
 	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 1})
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name string
-		call func() error
-	}{
-		{"Execute", func() error { return s.Execute(ctx, nil) }},
-		{"ExecutePriority", func() error { return s.ExecutePriority(ctx, messages.High, nil) }},
-		{"Do", func() error { _, err := loadshed.Do[int](ctx, s, nil); return err }},
-	} {
-		if err := tc.call(); !errors.Is(err, messages.ErrInvalidConfig) {
-			t.Errorf("%s(ctx, nil): got %v, want an error wrapping ErrInvalidConfig", tc.name, err)
-		}
-	}
+	waitqtest.WantErr(t, messages.ErrInvalidConfig,
+		waitqtest.Call{Name: "Execute", Do: func() error { return s.Execute(ctx, nil) }},
+		waitqtest.Call{Name: "ExecutePriority", Do: func() error { return s.ExecutePriority(ctx, messages.High, nil) }},
+		waitqtest.Call{Name: "Do", Do: func() error { _, err := loadshed.Do[int](ctx, s, nil); return err }},
+	)
 	if st := stats(t, s); st.InFlight != 0 {
 		t.Fatalf("in flight: got %d, want 0", st.InFlight)
 	}
@@ -107,25 +101,18 @@ func TestStoppedHandles(t *testing.T) {
 	s.Release(p, messages.Success) // never blocks
 	ran := false
 	fn := func(context.Context) error { ran = true; return nil }
-	for _, tc := range []struct {
-		name string
-		call func() error
-	}{
-		{"Acquire", func() error { _, err := s.Acquire(ctx); return err }},
-		{"AcquirePriority", func() error { _, err := s.AcquirePriority(ctx, messages.Critical); return err }},
-		{"Execute", func() error { return s.Execute(ctx, fn) }},
-		{"ExecutePriority", func() error { return s.ExecutePriority(ctx, messages.Low, fn) }},
-		{"Do", func() error {
+	waitqtest.WantErr(t, messages.ErrStopped,
+		waitqtest.Call{Name: "Acquire", Do: func() error { _, err := s.Acquire(ctx); return err }},
+		waitqtest.Call{Name: "AcquirePriority", Do: func() error { _, err := s.AcquirePriority(ctx, messages.Critical); return err }},
+		waitqtest.Call{Name: "Execute", Do: func() error { return s.Execute(ctx, fn) }},
+		waitqtest.Call{Name: "ExecutePriority", Do: func() error { return s.ExecutePriority(ctx, messages.Low, fn) }},
+		waitqtest.Call{Name: "Do", Do: func() error {
 			_, err := loadshed.Do(ctx, s, func(context.Context) (int, error) { ran = true; return 1, nil })
 			return err
 		}},
-		{"Stats", func() error { _, err := s.Stats(ctx); return err }},
-		{"New", func() error { _, err := loadshed.New(eng, "late", loadshed.Config{}); return err }},
-	} {
-		if err := tc.call(); !errors.Is(err, messages.ErrStopped) {
-			t.Errorf("%s after Shutdown: got %v, want ErrStopped", tc.name, err)
-		}
-	}
+		waitqtest.Call{Name: "Stats", Do: func() error { _, err := s.Stats(ctx); return err }},
+		waitqtest.Call{Name: "New", Do: func() error { _, err := loadshed.New(eng, "late", loadshed.Config{}); return err }},
+	)
 	if ran {
 		t.Error("a function ran after Shutdown")
 	}

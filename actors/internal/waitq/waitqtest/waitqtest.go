@@ -6,6 +6,7 @@ package waitqtest
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 
@@ -110,5 +111,21 @@ func CheckMisuse(t *testing.T, newPair func(t *testing.T) Pair) {
 				t.Fatalf("after releasing every permit: in use, misused: got %d, %d, want 0, 1", inUse, misused)
 			}
 		})
+	}
+}
+
+// Call is one call of a handle, named for failure messages.
+type Call struct {
+	Name string
+	Do   func() error
+}
+
+// WantErr checks that every call returns an error wrapping want.
+func WantErr(t *testing.T, want error, calls ...Call) {
+	t.Helper()
+	for _, c := range calls {
+		if err := c.Do(); !errors.Is(err, want) {
+			t.Errorf("%s: got %v, want an error wrapping %v", c.Name, err, want)
+		}
 	}
 }
