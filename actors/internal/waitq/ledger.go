@@ -41,14 +41,14 @@ var ledgers atomic.Uint64
 // (one compare-and-swap) and reads its sequence; Redeem moves the sequence
 // on with one compare-and-swap, which succeeds only for the token of the
 // current grant, and pushes the slot back (one more). A stale token's
-// sequence no longer matches (it would again only after 2^24 grants of
-// that very slot).
+// sequence no longer matches: it would again only after 2^24 grants of
+// that very slot, and only a token forged with a free slot's next
+// sequence would be taken for a held one.
 //
 // Slots are allocated as the number of permits held at once grows, in
 // segments that double in size (the first, of 8, inline), so a ledger
-// costs about 260 bytes until
-// it is used and then 8 bytes per permit of its peak. Its zero value is
-// not usable: make one with NewLedger.
+// costs about 260 bytes until it is used and then 8 bytes per permit of
+// its peak. Its zero value is not usable: make one with NewLedger.
 //
 // The caller keeps its own count of permits and must order its calls so
 // that the ledger never holds more than MaxPermits: Grant after the count
