@@ -595,3 +595,55 @@ func TestRetryAfterHint(t *testing.T) {
 		}
 	}
 }
+
+// Issue 17: a streamed response holds its bulkhead slot for its whole life
+// and gives it back once, when the handler returns.
+func TestStreamHoldsItsSlot(t *testing.T) {
+	eng := newEngine(t)
+	bh, err := bulkhead.New(eng, "sse", bulkhead.Config{MaxConcurrent: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	more := make(chan struct{})
+	h := httpmw.Guard(bh, httpmw.Options{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		rc := http.NewResponseController(w)
+		for i := 0; i < 3; i++ {
+			io.WriteString(w, "data: tick\n\n")
+			if err := rc.Flush(); err != nil {
+				return
+			}
+			select {
+			case <-more:
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}))
+	srv, c := server(t, h)
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(more) }) })
+	resp, err := c.Get(srv.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := bufio.NewReader(resp.Body)
+	for i := 0; i < 2; i++ {
+		if line, err := rd.ReadString('\n'); err != nil || line != "data: tick\n" {
+			t.Fatalf("event %d: got %q %v", i, line, err)
+		}
+		rd.ReadString('\n')
+		if code, _ := get(t, c, srv.URL+"/other"); code != 503 {
+			t.Fatalf("while streaming: got %d, want 503 (the slot is held)", code)
+		}
+		more <- struct{}{}
+	}
+	once.Do(func() { close(more) })
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	// The permit is released inside ServeHTTP, before the server ends the
+	// response, so the slot is back once the client has read the end.
+	if code, _ := get(t, c, srv.URL+"/other"); code != 200 {
+		t.Fatalf("after the stream ended: got %d, want 200 (the slot came back)", code)
+	}
+}
