@@ -27,6 +27,8 @@ type orderTrigger struct {
 	// fail and slow are the chances that one call fails or is slow.
 	fail, slow float64
 	calls      int // per run
+	// perGoroutine, if set, caps calls at this many a goroutine.
+	perGoroutine int
 }
 
 // orderTriggers: every windowed trigger at a load well under its threshold.
@@ -40,18 +42,20 @@ type orderTrigger struct {
 //   - count-window and time-window failure rate: 10 % failures against a
 //     50 % threshold over at least 50 calls: P(Binomial(100, 0.1) ≥ 50) <
 //     1e-20 a window, < 1e-12 over every window of every run.
-//   - slow-call rate: 10 % of calls sleep 1 ms against SlowCallDuration
-//     0.5 ms and a 50 % threshold over the last 100 calls: the same bound,
-//     as long as fast calls are not slowed past 0.5 ms (they are a few
-//     microseconds; a descheduled one counts as slow, far too rarely to
-//     reach 50 %).
+//   - slow-call rate: 10 % of calls sleep 20 ms against SlowCallDuration
+//     10 ms and a 50 % threshold over the last 100 calls: the same bound,
+//     as long as fast calls are not slowed past 10 ms (they take a few
+//     microseconds; one descheduled that long between Acquire and Release
+//     counts as slow, far too rarely to reach 50 % even on a loaded
+//     machine). At most 400 calls a goroutine, so a run takes about a
+//     second.
 var orderTriggers = []orderTrigger{
 	{name: "consecutive", cfg: circuitbreaker.Config{FailureThreshold: 17}, fail: 0.2, calls: 20000},
 	{name: "count-window", cfg: circuitbreaker.Config{FailureRateThreshold: 50, WindowSize: 100, MinimumCalls: 50}, fail: 0.1, calls: 20000},
 	{name: "time-window", cfg: circuitbreaker.Config{FailureRateThreshold: 50, WindowType: circuitbreaker.TimeBased,
 		WindowDuration: 100 * time.Millisecond, WindowBuckets: 10, MinimumCalls: 50}, fail: 0.1, calls: 20000},
-	{name: "slow-call-rate", cfg: circuitbreaker.Config{SlowCallRateThreshold: 50, SlowCallDuration: 500 * time.Microsecond,
-		WindowSize: 100, MinimumCalls: 50}, slow: 0.1, calls: 4000},
+	{name: "slow-call-rate", cfg: circuitbreaker.Config{SlowCallRateThreshold: 50, SlowCallDuration: 10 * time.Millisecond,
+		WindowSize: 100, MinimumCalls: 50}, slow: 0.1, calls: 4000, perGoroutine: 400},
 }
 
 // TestBreakerOrderNeverFalseOpens runs every windowed trigger on the real
@@ -98,13 +102,17 @@ func breakerOrderRun(t *testing.T, tr orderTrigger, goroutines int, subscribe bo
 		atDrain  circuitbreaker.State
 	)
 	ctx := context.Background()
+	calls := tr.calls
+	if tr.perGoroutine > 0 {
+		calls = min(calls, tr.perGoroutine*goroutines)
+	}
 	for g := 0; g < goroutines; g++ {
 		wg.Add(1)
 		go func(seed uint64) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(seed, 7))
 			for {
-				if next.Add(1) > int64(tr.calls) {
+				if next.Add(1) > int64(calls) {
 					// The calls still in flight end now, with no new call
 					// between them: the slow ones (or those that waited
 					// longest) are the last outcomes in real time, a burst
@@ -115,7 +123,7 @@ func breakerOrderRun(t *testing.T, tr orderTrigger, goroutines int, subscribe bo
 				fail, slow := rng.Float64() < tr.fail, rng.Float64() < tr.slow
 				err := b.Execute(ctx, func(context.Context) error {
 					if slow {
-						time.Sleep(time.Millisecond)
+						time.Sleep(20 * time.Millisecond)
 					}
 					if fail {
 						return errOrderBoom
