@@ -64,11 +64,14 @@ func TestGCRAExactRates(t *testing.T) {
 	}
 }
 
-// A period near the largest Duration: one event, then nothing for ages,
-// and the key's word never lands on the eviction marker.
+// The longest period: one event, then nothing for ages, and the key's word
+// never lands on the eviction marker. A longer one is refused.
 func TestGCRAHugePeriod(t *testing.T) {
+	if err := (Rate{1, math.MaxInt64}).check(); err == nil {
+		t.Fatal("Rate{1, MaxInt64}: accepted, want a RateError")
+	}
 	for _, start := range []int64{0, 1, 12345} {
-		c := testCell(Rate{1, math.MaxInt64})
+		c := testCell(Rate{1, maxPeriod})
 		if ok, _, dead := c.allowAt(GCRA, start); !ok || dead {
 			t.Fatalf("start %d: first: got ok=%v dead=%v, want true false", start, ok, dead)
 		}

@@ -13,9 +13,13 @@ import (
 type Rate struct {
 	// Count is the number of events per Period; at least 1.
 	Count int64
-	// Period is the length of the window; positive.
+	// Period is the length of the window; positive, at most 2^62ns.
 	Period time.Duration
 }
+
+// maxPeriod is the longest Period: a GCRA word (a time plus one interval)
+// then stays within int64 for the first 146 years of a limiter.
+const maxPeriod = 1 << 62
 
 // maxWindowCount is the largest Count the sliding window can hold: each of
 // its two counters has at most 20 bits in the key's one word of state.
@@ -119,6 +123,8 @@ func (r Rate) invalid() string {
 		return "period must be positive"
 	case r.Count > int64(r.Period):
 		return "count must be at most one per nanosecond"
+	case r.Period > maxPeriod:
+		return "period must be at most 2^62ns (about 146 years)"
 	}
 	return ""
 }

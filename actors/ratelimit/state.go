@@ -40,15 +40,17 @@ const never = math.MaxInt64
 // TAT would overflow is refused (never).
 
 // gcra is a rate in the units a GCRA word counts: a unit is p/m ns, T is
-// t units and L is m units. t is the power of two with t <= Period/Count <
-// 2t and m = Count*t <= Period, so a unit is between 1 and 2 ns and a word
-// in units never exceeds the time in nanoseconds it stands for.
+// t units and L is m units. t is Period/Count rounded down and m = Count*t
+// <= Period, so a unit is between 1 and 2 ns (exactly 1 when Count divides
+// Period: then words are nanoseconds and the arithmetic needs no 128-bit
+// products) and a word in units never exceeds the time in nanoseconds it
+// stands for.
 type gcra struct{ p, t, m int64 }
 
 // newGCRA returns r's units (r valid: 1 <= Count <= Period).
 func newGCRA(r Rate) gcra {
 	p := int64(r.Period)
-	t := int64(1) << (bits.Len64(uint64(p/r.Count)) - 1)
+	t := p / r.Count
 	return gcra{p: p, t: t, m: r.Count * t}
 }
 
@@ -56,6 +58,19 @@ func newGCRA(r Rate) gcra {
 // word if the request is granted, and how long from now until it may go (0:
 // at once; never: it cannot be granted).
 func gcraAt(tat, now int64, g gcra) (next, wait int64) {
+	if g.m == g.p { // units are nanoseconds
+		if tat < now {
+			tat = now
+		}
+		if tat > math.MaxInt64-g.t {
+			return tat, never
+		}
+		next = tat + g.t
+		if d := next - g.m; d > now {
+			return next, d - now
+		}
+		return next, 0
+	}
 	nh, nl := bits.Mul64(uint64(now), uint64(g.m)) // now in units, times p
 	th, tl := bits.Mul64(uint64(tat), uint64(g.p))
 	if th < nh || th == nh && tl < nl {
