@@ -19,7 +19,8 @@
 //     on by T. That is the original's leaky bucket — a burst of N, then N
 //     per period spread evenly — with an exact RetryAfter (the time until
 //     the request would pass). Decisions are exact for every rate of at
-//     most one event per nanosecond, also when Period/N is not a whole
+//     most one event per nanosecond (and a period of at most 2^62 ns;
+//     others are a *RateError), also when Period/N is not a whole
 //     number of nanoseconds (see state.go): in any interval of length t a
 //     key is granted at most N + floor(t*N/Period) events. Wait reserves a
 //     future permit, so waiters are served in order; a cancelled wait gives
