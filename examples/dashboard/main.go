@@ -8,6 +8,11 @@
 //
 // It binds the loopback interface by default: the dashboard is read-only,
 // but it is for operators, not the internet. Ctrl-C stops it.
+//
+// screenshot.png beside this file is the page after 40 s of it: the
+// payments breaker is open (its tile red) on a wave's crest, the per-user
+// limiter refuses the greedy user, the adaptive limit has dropped from 40
+// to 36, and the log shows the breaker's half-open trials failing.
 package main
 
 import (
