@@ -19,7 +19,9 @@
 //
 // RateLimit limits each request under a rate per key (the client's
 // address by default, with forwarding headers believed only from trusted
-// proxies: ClientIP); its rate is checked when it is built.
+// proxies: ClientIP); its rate is checked when it is built. Timeout ends a
+// request's context at its deadline and answers 504 at once if the
+// handler has written nothing, without buffering the response.
 //
 // Health-check paths are excluded by default. Unlike the original
 // library's middlewares, every guard here records outcomes (the original's

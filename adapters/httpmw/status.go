@@ -76,10 +76,14 @@ func writeError(w http.ResponseWriter, err error, hint time.Duration) {
 		body.RetryAfter = secs
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	b, _ := json.Marshal(body) // plain strings and numbers: never fails
+	b = append(b, '\n')
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(body)
+	_, _ = w.Write(b)
 }
 
 // sentinels are the errors whose text WriteError may show.
