@@ -3,9 +3,12 @@ package httpmw_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -100,4 +103,58 @@ func TestTimeoutAnsweredInTime(t *testing.T) {
 			t.Fatalf("%s: got %d %q (X-Handler %q), want %d %q", tc.path, resp.StatusCode, b, resp.Header.Get("X-Handler"), tc.code, tc.body)
 		}
 	}
+}
+
+// Many requests whose handlers answer right around the deadline, on the
+// real clock: each response is either the handler's, whole, or the 504,
+// whole — never a mix — and the race detector sees no race between the
+// deadline's 504 and the handler's writes.
+func TestTimeoutRacesTheHandler(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-clock race test")
+	}
+	const d = 2 * time.Millisecond
+	tmo, err := httpmw.Timeout(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, c := server(t, tmo(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(d - 200*time.Microsecond + time.Duration(len(r.URL.Path)%5)*100*time.Microsecond)
+		w.Header().Set("X-Handler", "yes")
+		io.WriteString(w, "handler")
+		w.(http.Flusher).Flush()
+		io.WriteString(w, " done")
+	})))
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	var timedOut, answered atomic.Int64
+	for i := 0; i < 100; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.Get(srv.URL + "/" + strings.Repeat("x", i%5))
+			if err != nil {
+				errs <- err
+				return
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			switch {
+			case err != nil:
+				errs <- err
+			case resp.StatusCode == 200 && string(b) == "handler done" && resp.Header.Get("X-Handler") == "yes":
+				answered.Add(1)
+			case resp.StatusCode == 504 && strings.Contains(string(b), "bulwark: timeout") && resp.Header.Get("X-Handler") == "":
+				timedOut.Add(1)
+			default:
+				errs <- fmt.Errorf("a mixed response: %d %q", resp.StatusCode, b)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	t.Logf("answered %d, timed out %d", answered.Load(), timedOut.Load())
 }
