@@ -199,3 +199,45 @@ func TestHugeResultThroughEveryPolicy(t *testing.T) {
 		t.Fatalf("Chain: got %d, %v; want 7, nil", got[len(got)-1], err)
 	}
 }
+
+// deadlinePolicy is a pass-through policy with a shared end.
+type deadlinePolicy struct{ at time.Time }
+
+func (p deadlinePolicy) Apply(ctx context.Context, next engine.Next[int]) (int, error) {
+	return next.Call(ctx)
+}
+
+func (p deadlinePolicy) Deadline() (time.Time, bool) { return p.at, !p.at.IsZero() }
+
+// Next.Deadline reports the earliest end among the stages it runs, not
+// those above it.
+func TestNextDeadlineIsTheEarliestBelow(t *testing.T) {
+	at := func(s int) time.Time { return enginetest.Epoch.Add(time.Duration(s) * time.Second) }
+	var got []time.Time
+	probe := policyFunc(func(ctx context.Context, next engine.Next[int]) (int, error) {
+		d, ok := next.Deadline()
+		if ok {
+			got = append(got, d)
+		} else {
+			got = append(got, time.Time{})
+		}
+		return next.Call(ctx)
+	})
+	c := engine.Chain(
+		engine.UsePolicy[int](deadlinePolicy{at(1)}), // above the probe: not its concern
+		engine.UsePolicy[int](probe),
+		engine.UsePolicy[int](deadlinePolicy{at(5)}),
+		engine.UsePolicy[int](deadlinePolicy{}), // no end
+		engine.UsePolicy[int](deadlinePolicy{at(3)}),
+		engine.UsePolicy[int](probe), // nothing below
+	)
+	if _, err := c.Get(context.Background(), func(context.Context) (int, error) { return 0, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got[0].Equal(at(3)) || !got[1].IsZero() {
+		t.Fatalf("got %v, want [%v, none]", got, at(3))
+	}
+	if _, ok := (engine.Next[int]{}).Deadline(); ok {
+		t.Fatal("the zero Next reports a deadline")
+	}
+}
