@@ -55,7 +55,17 @@ type handler struct {
 	sub  *Subscription
 	goid atomic.Uint64 // its goroutine's id, once it has started
 	done chan struct{} // closed when it returns
+	// left is closed when the handler itself calls Shutdown: no Shutdown
+	// waits for it any more (it may be waiting for them).
+	left      chan struct{}
+	leaveOnce sync.Once
 }
+
+func newHandler() *handler {
+	return &handler{done: make(chan struct{}), left: make(chan struct{})}
+}
+
+func (h *handler) leave() { h.leaveOnce.Do(func() { close(h.left) }) }
 
 type command struct {
 	add     *Subscription
@@ -257,7 +267,7 @@ func (s *Stream) OnFilter(f Filter, buffer int, fn func(Event)) (*Subscription, 
 	if fn == nil {
 		return nil, messages.InvalidConfig("eventstream", "fn", "nil", "must be a function")
 	}
-	h := &handler{done: make(chan struct{})}
+	h := newHandler()
 	sub, err := s.subscribe(f, buffer, h)
 	if err != nil {
 		return nil, err
@@ -292,7 +302,8 @@ func (s *Stream) reportPanic(sub *Subscription, v any) {
 // too; events already buffered can still be read), later Subscribe and On
 // calls return messages.ErrStopped, and Shutdown waits until ctx ends for
 // the handlers started by On to return. A handler that calls Shutdown (or
-// Close) is not waited for by that call. If ctx ends first, Shutdown
+// Close) is not waited for, by that call or any other (it may be waiting
+// for them). If ctx ends first, Shutdown
 // returns an error that names the handlers still running and wraps
 // ctx.Err(); they end on their own once their calls return. Shutdown is
 // idempotent and safe to call from many goroutines.
@@ -300,28 +311,41 @@ func (s *Stream) Shutdown(ctx context.Context) error {
 	s.once.Do(func() { close(s.quit) })
 	<-s.stopped // the loop never blocks, so this wait is short
 	self := goid()
-	var stuck []string
-	var grace <-chan time.Time // armed once ctx has ended
 	for _, h := range s.handlers {
 		if self != 0 && h.goid.Load() == self {
-			continue
+			h.leave() // the caller is this handler: nobody waits for it
 		}
+	}
+	var stuck []string
+	var grace *time.Timer // armed once ctx has ended, shared by the handlers left
+	expired := false
+	for _, h := range s.handlers {
 		select {
 		case <-h.done:
+			continue
+		case <-h.left:
 			continue
 		case <-ctx.Done():
 		}
 		if grace == nil {
-			grace = time.After(StopGrace)
+			grace = time.NewTimer(StopGrace)
+			defer grace.Stop()
+		}
+		if !expired {
+			select {
+			case <-h.done:
+				continue
+			case <-h.left:
+				continue
+			case <-grace.C:
+				expired = true
+			}
 		}
 		select {
 		case <-h.done:
-		case <-grace:
-			select {
-			case <-h.done:
-			default:
-				stuck = append(stuck, h.sub.Name())
-			}
+		case <-h.left:
+		default:
+			stuck = append(stuck, h.sub.Name())
 		}
 	}
 	if len(stuck) > 0 {

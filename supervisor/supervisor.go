@@ -208,13 +208,41 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 
 func (s *Supervisor) shutdown(ctx context.Context) error {
 	m := beginShutdownMsg{reply: make(chan []*child, 1)}
-	if err := s.send(ctx, m); err != nil {
-		if errors.Is(err, messages.ErrStopped) {
-			return nil
-		}
+	err := s.sendBy(ctx, m)
+	switch {
+	case errors.Is(err, messages.ErrStopped):
+		return nil
+	case err != nil:
+		// The loop is held (a Start that blocks): finish the shutdown, with
+		// the ended ctx, once it answers, so nothing outlives it for long.
+		go func() {
+			if s.send(context.Background(), m) == nil {
+				_ = s.stopChildren(ctx, <-m.reply)
+			}
+		}()
 		return fmt.Errorf("supervisor: its goroutine did not answer the shutdown: %w", err)
 	}
-	children := <-m.reply
+	return s.stopChildren(ctx, <-m.reply)
+}
+
+// sendBy is send bounded by ctx, plus eventstream.StopGrace once ctx has
+// ended, so that a loop that is merely busy still gets the message.
+func (s *Supervisor) sendBy(ctx context.Context, m message) error {
+	err := s.send(ctx, m)
+	if ctx.Err() == nil || err == nil || errors.Is(err, messages.ErrStopped) {
+		return err
+	}
+	grace, cancel := context.WithTimeout(context.Background(), eventstream.StopGrace)
+	defer cancel()
+	if err := s.send(grace, m); err == nil || errors.Is(err, messages.ErrStopped) {
+		return err
+	}
+	return ctx.Err()
+}
+
+// stopChildren stops children newest first (see Shutdown), then ends the
+// loop.
+func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error {
 	var late []*child // cancelled once ctx had ended
 	for i := len(children) - 1; i >= 0; i-- {
 		c := children[i]
