@@ -90,7 +90,8 @@
 // failure report.
 //
 // Latency is measured (two clock reads a call) only when SlowCallDuration
-// is set.
+// is set; a time-based rate window reads the clock once at each Release
+// (to know the bucket a call ended in).
 //
 // # Events
 //
