@@ -16,5 +16,6 @@
 // (retry.For[*http.Response](r).RetryIfResult) drops each retried
 // response: RetryIfStatus drains and closes what it rejects, so every
 // connection goes back to the pool; Discard does the same for a response
-// the caller drops itself.
+// the caller drops itself. RetryAfter reads a response's Retry-After
+// (seconds or an HTTP-date), bounded.
 package httpclient

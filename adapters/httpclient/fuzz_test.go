@@ -5,11 +5,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bulwark-go/bulwark/adapters/httpclient"
 	"github.com/bulwark-go/bulwark/messages"
@@ -105,6 +107,21 @@ func FuzzTransportOutcome(f *testing.F) {
 		}
 		if len(g.released) != 1 || g.released[0] != want {
 			t.Fatalf("status %d, err %v, cancelled %v: released %v, want [%v]", status, rtErr, cancel, g.released, want)
+		}
+	})
+}
+
+// FuzzRetryAfter: any header value is a wait in [0, MaxRetryAfter] or none.
+func FuzzRetryAfter(f *testing.F) {
+	f.Add("120", int64(0))
+	f.Add("Sun, 29 Nov 2026 12:01:30 GMT", int64(1795953600))
+	f.Add("99999999999999999999999", int64(0))
+	f.Add("Mon, 01 Jan 0001 00:00:00 GMT", int64(math.MaxInt32))
+	f.Fuzz(func(t *testing.T, v string, nowUnix int64) {
+		resp := &http.Response{Header: http.Header{"Retry-After": {v}}}
+		d, ok := httpclient.RetryAfter(resp, time.Unix(nowUnix, 0))
+		if d < 0 || d > httpclient.MaxRetryAfter || !ok && d != 0 {
+			t.Fatalf("%q: got %v %v", v, d, ok)
 		}
 	})
 }
