@@ -3,6 +3,7 @@ package circuitbreaker
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/bulwark-go/bulwark/eventstream"
 )
@@ -42,6 +43,15 @@ func BenchmarkExecuteClosed(b *testing.B) {
 		if _, err := br.eng.Events().Subscribe(eventstream.Filter{Types: []eventstream.Type{eventstream.EventCircuitOpened}}, 1); err != nil {
 			b.Fatal(err)
 		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := br.Execute(ctx, okFn); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("serial-timewindow", func(b *testing.B) { // a clock read at Release
+		br := benchBreaker(b, Config{FailureRateThreshold: 50, WindowType: TimeBased, WindowDuration: time.Minute})
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := br.Execute(ctx, okFn); err != nil {
