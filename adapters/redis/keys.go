@@ -27,7 +27,7 @@ const maxPlainKey = 256
 // The key reaches Redis only as a key name (KEYS), never inside a script.
 func keyBase(prefix, key string, limit int, periodMicros int64) string {
 	var b strings.Builder
-	b.Grow(len(prefix) + 2*maxPlainKey + 48)
+	b.Grow(len(prefix) + min(len(key), maxPlainKey)*4/3 + 48)
 	b.WriteString(prefix)
 	b.WriteString(":{")
 	switch {

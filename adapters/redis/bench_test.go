@@ -1,0 +1,32 @@
+package redis_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/adapters/redis"
+)
+
+// BenchmarkAllow is one decision against a local redis-server, from
+// parallel callers, on one key that stays under its limit: mostly the
+// round trip, plus what the limiter adds around it.
+func BenchmarkAllow(b *testing.B) {
+	srv := startServer(b, 0)
+	for _, a := range algorithms {
+		b.Run(a.name, func(b *testing.B) {
+			l, err := redis.New(nil, "bench", srv.client(b), redis.Config{Algorithm: a.alg, Prefix: "bench-" + a.name, Timeout: 10 * time.Second})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := l.Allow(context.Background(), "user_123", 1<<20-1, time.Microsecond); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
