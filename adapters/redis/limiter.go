@@ -143,9 +143,11 @@ func (l *Limiter) checkRate(limit int64, period time.Duration) error {
 // Allow returns by the earlier of ctx's deadline and Config.Timeout. If
 // Redis fails or does not answer by then, the fail mode decides (and the
 // error of FailClosed has Reason ReasonBackendUnavailable); if ctx is
-// cancelled first, Allow returns ctx.Err(); if MaxInFlight decisions hold
-// every slot for half that time, it refuses with ReasonBusy; after the
-// engine's Shutdown it returns messages.ErrStopped.
+// cancelled first, Allow returns ctx.Err(). It refuses with ReasonBusy
+// (local overload: no fail mode) if MaxInFlight decisions hold every slot
+// for half that time, if the client's pool has no connection for it, or if
+// it timed out while Redis answered other decisions of this Limiter. After
+// the engine's Shutdown it returns messages.ErrStopped at once.
 func (l *Limiter) Allow(ctx context.Context, key string, limit int, period time.Duration) error {
 	if l.eng.Stopped() {
 		return messages.ErrStopped
