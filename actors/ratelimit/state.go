@@ -58,18 +58,8 @@ func newGCRA(r Rate) gcra {
 // word if the request is granted, and how long from now until it may go (0:
 // at once; never: it cannot be granted).
 func gcraAt(tat, now int64, g gcra) (next, wait int64) {
-	if g.m == g.p { // units are nanoseconds
-		if tat < now {
-			tat = now
-		}
-		if tat > math.MaxInt64-g.t {
-			return tat, never
-		}
-		next = tat + g.t
-		if d := next - g.m; d > now {
-			return next, d - now
-		}
-		return next, 0
+	if g.m == g.p {
+		return gcraNsAt(tat, now, g)
 	}
 	nh, nl := bits.Mul64(uint64(now), uint64(g.m)) // now in units, times p
 	th, tl := bits.Mul64(uint64(tat), uint64(g.p))
@@ -102,6 +92,17 @@ func gcraAt(tat, now int64, g gcra) (next, wait int64) {
 		return tat, never
 	}
 	return next, at - now
+}
+
+// gcraNsAt is gcraAt when units are nanoseconds (g.m == g.p, Count
+// divides Period): small enough to inline on the hot path.
+func gcraNsAt(tat, now int64, g gcra) (next, wait int64) {
+	tat = max(tat, now)
+	if tat > math.MaxInt64-g.t {
+		return tat, never
+	}
+	next = tat + g.t
+	return next, max(next-g.m-now, 0)
 }
 
 // ceilDiv returns ceil((hi<<64 | lo) / m), and false if it exceeds MaxInt64.
@@ -297,10 +298,15 @@ func (c *cell) allowAt(alg Algorithm, now int64) (ok bool, retry int64, isDead b
 			return false, 0, true
 		}
 		var next int64
-		if alg == SlidingWindow {
+		switch g := c.gcra(); {
+		case alg == SlidingWindow:
 			next, ok, retry = windowAllowAt(old, now, c.rate)
-		} else {
-			next, ok, retry = gcraAllowAt(old, now, c.gcra())
+		case g.m == g.p: // the common case, inlined
+			next, retry = gcraNsAt(old, now, g)
+			ok = retry == 0
+		default:
+			next, retry = gcraAt(old, now, g)
+			ok = retry == 0
 		}
 		if !ok {
 			return false, retry, false
