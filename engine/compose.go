@@ -19,8 +19,9 @@ import (
 // The rules every Bulwark policy (and Composition.Get) keeps:
 //
 //   - A caller who gave up gets the context's error. Once the caller's
-//     context has ended, no policy starts more work (another attempt, a
-//     backoff wait, a fallback), and the caller gets zero and an error
+//     context has ended, no policy starts more work (the first call,
+//     another attempt, a backoff wait, a fallback), and the caller gets
+//     zero and an error
 //     that errors.Is ctx.Err() (context.Canceled or
 //     context.DeadlineExceeded) — also when the function returned a value
 //     after the context ended, since nobody waits for it. If the call had
@@ -212,12 +213,16 @@ func (c *Composition[T]) Len() int {
 
 // Get runs fn under every stage of c and returns its result or the first
 // stage's error. A nil fn is an error wrapping messages.ErrInvalidConfig,
-// and no stage runs. A caller whose ctx ended before Get returned gets
-// zero and ctx's error (see Policy).
+// and no stage runs; so is a ctx that has already ended (Get returns
+// ctx.Err()). A caller whose ctx ended before Get returned gets zero and
+// ctx's error (see Policy).
 func (c *Composition[T]) Get(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
 	var zero T
 	if fn == nil {
 		return zero, errNilFunc
+	}
+	if err := ctx.Err(); err != nil {
+		return zero, err
 	}
 	v, err := Next[T]{c: c, fn: fn}.Call(ctx)
 	if ctx.Err() != nil {

@@ -241,3 +241,16 @@ func TestNextDeadlineIsTheEarliestBelow(t *testing.T) {
 		t.Fatal("the zero Next reports a deadline")
 	}
 }
+
+// A caller whose context had already ended runs nothing: no guard is
+// asked, no function called.
+func TestComposeEndedContextRunsNothing(t *testing.T) {
+	rec := &stageLog{}
+	c := engine.Compose(engine.Policies[int]{Admission: []engine.Guard{&fakeGuard{name: "g", rec: rec}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	v, err := c.Get(ctx, func(context.Context) (int, error) { rec.add("call"); return 1, nil })
+	if v != 0 || err != context.Canceled || rec.String() != "" {
+		t.Fatalf("got %v, %v, stages %q; want 0, context.Canceled, none", v, err, rec)
+	}
+}

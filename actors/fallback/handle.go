@@ -41,6 +41,9 @@ func (f *Fallback[T]) Do(ctx context.Context, fn func(context.Context) (T, error
 		return zero, errNilFunc
 	case f.eng.Stopped():
 		return zero, messages.ErrStopped
+	case ctx.Err() != nil: // the caller has gone: nothing runs
+		f.stats.Add(cPassed, 1)
+		return zero, ctx.Err()
 	}
 	v, err := fn(ctx)
 	return f.settle(ctx, v, err)
@@ -49,9 +52,13 @@ func (f *Fallback[T]) Do(ctx context.Context, fn func(context.Context) (T, error
 // Apply implements engine.Policy: the fallbacks answer the rest of the
 // chain's failures.
 func (f *Fallback[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
-	if f.eng.Stopped() {
-		var zero T
+	var zero T
+	switch {
+	case f.eng.Stopped():
 		return zero, messages.ErrStopped
+	case ctx.Err() != nil:
+		f.stats.Add(cPassed, 1)
+		return zero, ctx.Err()
 	}
 	v, err := next.Call(ctx)
 	return f.settle(ctx, v, err)

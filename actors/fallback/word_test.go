@@ -93,3 +93,18 @@ func TestNilFunction(t *testing.T) {
 		t.Fatalf("got %q, %v; want a ConfigError for fn", v, err)
 	}
 }
+
+// A caller whose context had already ended runs nothing: no primary, no
+// fallback.
+func TestEndedContextRunsNothing(t *testing.T) {
+	fbCalls, calls := 0, 0
+	f := newFallback(t, fallback.Config[string]{Chain: []fallback.Func[string]{fails(nil, &fbCalls)}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	fn := func(context.Context) (string, error) { calls++; return "", errPrimary }
+	v1, err1 := f.Do(ctx, fn)
+	v2, err2 := engine.Chain(engine.UsePolicy[string](f)).Get(ctx, fn)
+	if v1 != "" || v2 != "" || err1 != context.Canceled || err2 != context.Canceled || calls+fbCalls != 0 {
+		t.Fatalf("got %q, %v and %q, %v after %d+%d calls; want context.Canceled twice, no call", v1, err1, v2, err2, calls, fbCalls)
+	}
+}

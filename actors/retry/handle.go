@@ -137,6 +137,11 @@ func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) boo
 		var zero T
 		return zero, messages.ErrStopped
 	}
+	if err := ctx.Err(); err != nil { // the caller has gone: nothing runs
+		r.stats.count(endNotRetried, 0, 0, nil)
+		var zero T
+		return zero, err
+	}
 	var countsArr [maxInline]int
 	var prevArr [maxInline]time.Duration
 	counts, prevs := countsArr[:], prevArr[:]

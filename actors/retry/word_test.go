@@ -148,3 +148,18 @@ func TestNilFunction(t *testing.T) {
 		}
 	}
 }
+
+// A caller whose context had already ended runs nothing.
+func TestEndedContextRunsNothing(t *testing.T) {
+	r, err := retry.New(nil, "test", retry.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls := 0
+	v, err := retry.Do(ctx, r, func(context.Context) (int, error) { calls++; return 1, nil })
+	if v != 0 || err != context.Canceled || calls != 0 {
+		t.Fatalf("got %v, %v after %d calls; want 0, context.Canceled, no call", v, err, calls)
+	}
+}

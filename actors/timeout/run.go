@@ -92,6 +92,10 @@ func run[T any, C caller[T]](ctx context.Context, l *limiter, rel time.Duration,
 	if l.eng.Stopped() {
 		return zero, messages.ErrStopped
 	}
+	if err := ctx.Err(); err != nil { // the caller has gone: nothing runs
+		l.count(cFailed, 0)
+		return zero, err
+	}
 	start := l.clock.Now()
 	if rel > 0 {
 		at = start.Add(rel)

@@ -168,3 +168,19 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("DeadlineConfig{}: got %v, want a ConfigError for At", err)
 	}
 }
+
+// A caller whose context had already ended runs nothing.
+func TestEndedContextRunsNothing(t *testing.T) {
+	for _, m := range modes {
+		_, to, d := newPair(t, m.coop)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		calls := 0
+		fn := func(context.Context) (int, error) { calls++; return 1, nil }
+		_, err1 := timeout.Do(ctx, to, fn)
+		_, err2 := timeout.DoBefore(ctx, d, fn)
+		if err1 != context.Canceled || err2 != context.Canceled || calls != 0 {
+			t.Errorf("%s: got %v, %v after %d calls; want context.Canceled twice, no call", m.name, err1, err2, calls)
+		}
+	}
+}
