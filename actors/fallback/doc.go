@@ -18,8 +18,8 @@
 // serve a value anyway, set Config.On to a predicate that takes
 // ErrStopped.
 //
-// A caller who gave up. Once the caller's context has ended, no fallback
-// starts and none answers: the caller gets zero and an error matching
+// A caller who gave up. Once the caller's context has ended, neither the
+// primary nor a fallback starts, and none answers: the caller gets zero and an error matching
 // ctx.Err() that keeps the primary's error alongside (engine.CallerGone),
 // also when the primary succeeded after the context ended. This is the
 // rule of every Bulwark policy (see engine.Policy).

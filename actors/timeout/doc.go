@@ -27,7 +27,8 @@
 // the call returns gets zero and an error matching ctx.Err() (the
 // function's own error, if any, kept alongside: engine.CallerGone) —
 // also when the function returned a value after the context ended, as
-// the own-goroutine mode cannot wait for it anyway. This is the rule of
+// the own-goroutine mode cannot wait for it anyway; a call whose context
+// had already ended runs nothing. This is the rule of
 // every Bulwark policy (engine.Policy). After the engine's Shutdown a
 // Timeout or Deadline made with it runs nothing and returns
 // messages.ErrStopped. The context a cooperative call received keeps its
