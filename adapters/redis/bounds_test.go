@@ -289,3 +289,72 @@ func warm(t *testing.T, c *goredis.Client) {
 	}
 	wg.Wait()
 }
+
+// TestFullLimiterRefusesBusy: with MaxInFlight decisions waiting on a slow
+// Redis, another caller waits half its time for a slot, then is refused with
+// ReasonBusy; that is not a backend error, and the fail mode does not admit
+// it.
+func TestFullLimiterRefusesBusy(t *testing.T) {
+	srv := startServer(t, 0)
+	c := srv.client(t)
+	l, err := redis.New(nil, "api", c, redis.Config{MaxInFlight: 1, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	pauseRedis(t, srv)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- l.Allow(context.Background(), "k", 5, time.Minute) }()
+	}
+	var admitted, busy int
+	for range 2 {
+		var rej *messages.RejectedError
+		switch err := <-errs; {
+		case err == nil:
+			admitted++ // the one in flight timed out and failed open
+		case errors.As(err, &rej) && rej.Reason == redis.ReasonBusy:
+			busy++
+		default:
+			t.Fatalf("got %v", err)
+		}
+	}
+	if st := l.Stats(); admitted != 1 || busy != 1 || st.BackendErrors != 1 || st.Busy != 1 {
+		t.Fatalf("got %d failed open, %d busy, stats %+v; want 1, 1, one backend error", admitted, busy, st)
+	}
+}
+
+// TestConfigValidate: every refused value is a ConfigError naming the field
+// and the value; the zero Config is valid.
+func TestConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		cfg   redis.Config
+		field string
+	}{
+		{redis.Config{}, ""},
+		{redis.Config{Prefix: strings.Repeat("p", redis.MaxPrefixLen)}, ""},
+		{redis.Config{Prefix: strings.Repeat("p", redis.MaxPrefixLen+1)}, "Prefix"},
+		{redis.Config{Prefix: "app:{x}"}, "Prefix"},
+		{redis.Config{Algorithm: 2}, "Algorithm"},
+		{redis.Config{FailMode: 2}, "FailMode"},
+		{redis.Config{Timeout: -1}, "Timeout"},
+		{redis.Config{Timeout: redis.MaxTimeout + 1}, "Timeout"},
+		{redis.Config{MaxInFlight: -1}, "MaxInFlight"},
+		{redis.Config{MaxInFlight: redis.MaxMaxInFlight + 1}, "MaxInFlight"},
+	} {
+		err := tc.cfg.Validate()
+		var ce *messages.ConfigError
+		if tc.field == "" && err != nil || tc.field != "" && (!errors.As(err, &ce) || ce.Field != tc.field) {
+			t.Errorf("%+v: got %v, want an error naming %q", tc.cfg, err, tc.field)
+		}
+	}
+	srv := startServer(t, 0)
+	c := srv.clientWith(t, func(o *goredis.Options) { o.ContextTimeoutEnabled = true; o.PoolSize = 4 })
+	_, err := redis.New(nil, "api", c, redis.Config{MaxInFlight: 5})
+	var ce *messages.ConfigError
+	if !errors.As(err, &ce) || ce.Field != "MaxInFlight" || !strings.Contains(err.Error(), "PoolSize (4)") {
+		t.Errorf("MaxInFlight past the pool: got %v", err)
+	}
+}
