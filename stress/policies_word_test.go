@@ -105,9 +105,9 @@ func TestPoliciesShutdownStorm(t *testing.T) {
 // fallback's value, and the retry starts no attempt after it; callers
 // cancelled from outside at random moments always return.
 func TestPoliciesCallerGaveUpStorm(t *testing.T) {
-	workers, rounds := 64, 30
+	workers, rounds := 48, 20
 	if testing.Short() {
-		workers, rounds = 20, 20
+		workers, rounds = 16, 10
 	}
 	eng, err := engine.New()
 	if err != nil {
