@@ -162,3 +162,82 @@ func TestConcurrentShutdownBoundedByOwnContext(t *testing.T) {
 		t.Fatal("the first Shutdown never returned")
 	}
 }
+
+// TestSlowStartHoldsOnlyItsName: while one child's Start runs (a pattern
+// filling a table as large as its config says, say), the supervisor serves
+// other names and look-ups; a caller of the same name gives up when its ctx
+// ends, another waits and gets the handle; Shutdown waits for the Start
+// only until its ctx ends and says so.
+func TestSlowStartHoldsOnlyItsName(t *testing.T) {
+	s := start(t, supervisor.Options{})
+	gate, entered := make(chan struct{}), make(chan struct{})
+	slow := supervisor.Spec{Kind: "k", Name: "slow", Config: 1, Start: func() (any, supervisor.Service, error) {
+		close(entered)
+		<-gate
+		return "slow", idle{}, nil
+	}}
+	first := make(chan any, 1)
+	go func() { h, _ := s.GetOrCreate(context.Background(), slow); first <- h }()
+	<-entered
+	other := make(chan error, 1)
+	go func() {
+		_, err := s.GetOrCreate(context.Background(), supervisor.Spec{Kind: "k", Name: "other",
+			Start: func() (any, supervisor.Service, error) { return "other", idle{}, nil }})
+		other <- err
+	}()
+	select {
+	case err := <-other:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(hang):
+		t.Fatal("a slow Start held the supervisor")
+	}
+	if _, ok := s.Lookup("k", "slow"); ok {
+		t.Fatal("Lookup found a child whose Start has not returned")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := s.GetOrCreate(ctx, slow); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("same name while starting, short ctx: got %v, want DeadlineExceeded", err)
+	}
+	bad := slow
+	bad.Config = 2
+	var ce *supervisor.ConflictError
+	if _, err := s.GetOrCreate(context.Background(), bad); !errors.As(err, &ce) {
+		t.Fatalf("other config while starting: got %v, want a ConflictError", err)
+	}
+	second := make(chan any, 1)
+	go func() { h, _ := s.GetOrCreate(context.Background(), slow); second <- h }()
+	close(gate)
+	if h1, h2 := <-first, <-second; h1 != "slow" || h2 != "slow" {
+		t.Fatalf("waiters: got %v and %v, want the one handle", h1, h2)
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestShutdownBoundedByStart(t *testing.T) {
+	s := start(t, supervisor.Options{})
+	gate, entered := make(chan struct{}), make(chan struct{})
+	got := make(chan error, 1)
+	go func() {
+		_, err := s.GetOrCreate(context.Background(), supervisor.Spec{Kind: "k", Name: "slow", Start: func() (any, supervisor.Service, error) {
+			close(entered)
+			<-gate
+			return nil, idle{}, nil
+		}})
+		got <- err
+	}()
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := s.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "Start") {
+		t.Fatalf("got %v, want DeadlineExceeded naming a Start", err)
+	}
+	close(gate)
+	if err := <-got; !errors.Is(err, messages.ErrStopped) {
+		t.Fatalf("the caller of the slow Start: got %v, want ErrStopped", err)
+	}
+}

@@ -27,10 +27,19 @@ type exitMsg struct {
 
 type beginShutdownMsg struct{ reply chan []*child }
 
+// startedMsg reports that a child's Start returned.
+type startedMsg struct {
+	child  *child
+	handle any
+	svc    Service
+	err    error
+}
+
 func (getOrCreateMsg) isSupervisorMessage()   {}
 func (lookupMsg) isSupervisorMessage()        {}
 func (exitMsg) isSupervisorMessage()          {}
 func (beginShutdownMsg) isSupervisorMessage() {}
+func (startedMsg) isSupervisorMessage()       {}
 
 type endMsg struct{}
 

@@ -34,9 +34,13 @@ type Spec struct {
 	// with a Config that differs is an error that lists the differences.
 	// Function-valued fields compare by their code pointer.
 	Config any
-	// Start builds the child, in the supervisor's goroutine, only when no
-	// child of this Kind and Name exists. It returns the handle that
-	// GetOrCreate hands to callers and the Service to run. It must not
-	// block.
+	// Start builds the child only when no child of this Kind and Name
+	// exists. It returns the handle that GetOrCreate hands to callers and
+	// the Service to run. It runs in a goroutine of its own that the
+	// supervisor owns, so a Start that takes long holds neither the
+	// supervisor nor other names; callers asking for the same name wait
+	// for it (until their ctx ends), and Shutdown waits for it until its
+	// ctx ends. Work proportional to a config value belongs in Serve, not
+	// here.
 	Start func() (handle any, svc Service, err error)
 }

@@ -105,6 +105,9 @@ type child struct {
 	restarts []time.Time // restart times within the window
 	total    int
 	exited   chan struct{} // closed when the child reaches Failed or Stopped
+	// waiters, while the child's Start runs, are the replies of the
+	// callers waiting for it; nil once it has returned.
+	waiters []chan getOrCreateReply
 }
 
 type key struct{ kind, name string }
@@ -240,6 +243,24 @@ func (s *Supervisor) sendBy(ctx context.Context, m message) error {
 	return ctx.Err()
 }
 
+// waitStopped waits for the loop to end until ctx ends, plus
+// eventstream.StopGrace, and reports whether it did.
+func (s *Supervisor) waitStopped(ctx context.Context) bool {
+	select {
+	case <-s.stopped:
+		return true
+	case <-ctx.Done():
+	}
+	grace := time.NewTimer(eventstream.StopGrace)
+	defer grace.Stop()
+	select {
+	case <-s.stopped:
+		return true
+	case <-grace.C:
+		return false
+	}
+}
+
 // stopChildren stops children newest first (see Shutdown), then ends the
 // loop.
 func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error {
@@ -295,7 +316,10 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error 
 	case s.control <- endMsg{}:
 	case <-s.stopped:
 	}
-	<-s.stopped
+	// The loop ends once every Start under way has returned.
+	if !s.waitStopped(ctx) {
+		stuck = append(stuck, "a child whose Start had not returned")
+	}
 	if len(stuck) > 0 {
 		return fmt.Errorf("supervisor: children did not stop before the deadline: %s: %w", strings.Join(stuck, ", "), ctx.Err())
 	}
@@ -326,13 +350,19 @@ func (s *Supervisor) loop() {
 	defer close(s.stopped)
 	children := map[key]*child{}
 	var order []*child
-	closing := false
+	closing, ending := false, false
+	starting := 0 // Starts under way in their own goroutines
 	for {
 		switch m := (<-s.control).(type) {
 		case endMsg:
-			return
+			ending = true
 		case getOrCreateMsg:
-			m.reply <- s.getOrCreate(children, &order, closing, m.spec)
+			if s.getOrCreate(children, closing, m) {
+				starting++
+			}
+		case startedMsg:
+			starting--
+			s.started(children, &order, closing, m)
 		case lookupMsg:
 			var out []Child
 			if m.all {
@@ -345,7 +375,7 @@ func (s *Supervisor) loop() {
 						out = append(out, c.view())
 					}
 				}
-			} else if c, ok := children[m.key]; ok {
+			} else if c, ok := children[m.key]; ok && c.waiters == nil {
 				out = append(out, c.view())
 			}
 			m.reply <- out
@@ -355,29 +385,65 @@ func (s *Supervisor) loop() {
 			closing = true
 			m.reply <- append([]*child(nil), order...)
 		}
+		if ending && starting == 0 {
+			return
+		}
 	}
 }
 
-func (s *Supervisor) getOrCreate(children map[key]*child, order *[]*child, closing bool, spec Spec) getOrCreateReply {
+// getOrCreate answers m, or, for a name not yet known, records the child as
+// starting and runs its Start in a goroutine of its own (so that a Start
+// that takes long holds neither the loop nor other names), and reports true.
+// Callers asking for a child that is starting wait for its Start.
+func (s *Supervisor) getOrCreate(children map[key]*child, closing bool, m getOrCreateMsg) bool {
 	if closing {
-		return getOrCreateReply{err: messages.ErrStopped}
+		m.reply <- getOrCreateReply{err: messages.ErrStopped}
+		return false
 	}
-	k := key{spec.Kind, spec.Name}
+	k := key{m.spec.Kind, m.spec.Name}
 	if c, ok := children[k]; ok {
-		if diff := differences(c.spec.Config, spec.Config); len(diff) > 0 {
-			return getOrCreateReply{err: &ConflictError{Kind: k.kind, Name: k.name, Differences: diff}}
+		switch diff := differences(c.spec.Config, m.spec.Config); {
+		case len(diff) > 0:
+			m.reply <- getOrCreateReply{err: &ConflictError{Kind: k.kind, Name: k.name, Differences: diff}}
+		case c.waiters != nil:
+			c.waiters = append(c.waiters, m.reply)
+		default:
+			m.reply <- getOrCreateReply{handle: c.handle}
 		}
-		return getOrCreateReply{handle: c.handle}
+		return false
 	}
-	handle, svc, err := start(spec)
-	if err != nil {
-		return getOrCreateReply{err: err}
-	}
-	c := &child{key: k, spec: spec, handle: handle, svc: svc, exited: make(chan struct{})}
+	c := &child{key: k, spec: m.spec, exited: make(chan struct{}), waiters: []chan getOrCreateReply{m.reply}}
 	children[k] = c
-	*order = append(*order, c)
-	s.launch(c)
-	return getOrCreateReply{handle: handle}
+	go func() {
+		handle, svc, err := start(c.spec)
+		s.control <- startedMsg{child: c, handle: handle, svc: svc, err: err} // the loop waits for every Start
+	}()
+	return true
+}
+
+// started registers a child whose Start has returned and answers every
+// caller waiting for it.
+func (s *Supervisor) started(children map[key]*child, order *[]*child, closing bool, m startedMsg) {
+	c := m.child
+	r := getOrCreateReply{handle: m.handle, err: m.err}
+	switch {
+	case m.err != nil:
+		delete(children, c.key)
+	case closing:
+		delete(children, c.key)
+		if t, ok := m.svc.(Terminator); ok {
+			t.Terminate(messages.ErrStopped)
+		}
+		r = getOrCreateReply{err: messages.ErrStopped}
+	default:
+		c.handle, c.svc = m.handle, m.svc
+		*order = append(*order, c)
+		s.launch(c)
+	}
+	for _, w := range c.waiters {
+		w <- r
+	}
+	c.waiters = nil
 }
 
 func start(spec Spec) (handle any, svc Service, err error) {
