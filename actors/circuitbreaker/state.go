@@ -1,7 +1,6 @@
 package circuitbreaker
 
 import (
-	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-go/bulwark/messages"
@@ -84,64 +83,11 @@ const (
 	ReasonHalfOpenFull     = "half_open_full" // rejection: every trial slot is taken
 )
 
-// A permit's token: the breaker's instance tag (never 0), the low 32 bits
-// of the generation it was granted in, and its trial ticket (0: not a
-// trial).
-const (
-	ticketBits = 16
-	tagShift   = ticketBits + 32
-	ticketMask = 1<<ticketBits - 1
-	tagMask    = 1<<64 - 1<<tagShift
-)
-
-// instances numbers breakers, so that a permit of one is foreign to every
-// other (tags repeat after 65,535 breakers).
-var instances atomic.Uint64
-
-func newTag() uint64 { return (instances.Add(1)%(1<<16-1) + 1) << tagShift }
-
-func tokGen(tok uint64) uint32    { return uint32(tok >> ticketBits) }
-func tokTicket(tok uint64) uint16 { return uint16(tok & ticketMask) }
-
-// runMemory is how many runs of failures (failures with no success
-// between them) the machine remembers, so that a failure reported after
-// later successes still joins its own run.
-const runMemory = 32
-
-// failRun is the failures reported after exactly seq successes of the
-// generation.
-type failRun struct {
-	seq uint64
-	n   int
-}
-
 // transition is one change of state, kept for the actor to publish.
 type transition struct {
 	from, to State
 	reason   string
 	reset    bool // by Reset
-}
-
-// lease is a trial call in flight in HALF_OPEN.
-type lease struct {
-	busy     bool
-	ticket   uint16
-	deadline time.Time
-}
-
-// report is how one permitted call ended.
-type report struct {
-	token   uint64
-	outcome messages.Outcome
-	latency time.Duration
-	// seq is how many successes of the call's generation the striped
-	// counters had taken when it was released: it stands after them.
-	seq uint64
-	// at is when the call ended (zero: when the machine learns of it).
-	at time.Time
-	// counted: a success the striped counters took already; the report
-	// only asks for its event (seq is then its own place).
-	counted bool
 }
 
 // machine is the breaker's pure state machine: no goroutine, no clock, no
@@ -227,17 +173,6 @@ func (m *machine) setState(s State, reason string, now time.Time) {
 	m.trans = append(m.trans, transition{from: from, to: s, reason: reason})
 }
 
-// pend records a trial of the ending generation that has not reported
-// (counted: as failed already), unless it is recorded.
-func (m *machine) pend(tok uint64, counted bool) {
-	if m.pending == nil {
-		m.pending = make(map[uint64]bool)
-	}
-	if _, ok := m.pending[tok]; !ok {
-		m.pending[tok] = counted
-	}
-}
-
 // refusal says why acquire rejected a call (kept a byte wide so that the
 // actor's replies stay small).
 type refusal uint8
@@ -294,30 +229,6 @@ func (m *machine) acquire(now time.Time) decision {
 	}
 	m.reject()
 	return decision{reason: refusedFull, retry: m.nextLease().Sub(now)}
-}
-
-// nextTicket returns a trial ticket that no trial in flight holds (there
-// are at most 65,535 of them and 65,535 tickets).
-func (m *machine) nextTicket() uint16 {
-	for {
-		m.ticket++
-		if m.ticket == 0 {
-			continue
-		}
-		if m.lease(m.ticket) < 0 {
-			return m.ticket
-		}
-	}
-}
-
-// lease returns the index of the lease in flight with ticket t, or -1.
-func (m *machine) lease(t uint16) int {
-	for i, l := range m.leases {
-		if l.busy && l.ticket == t {
-			return i
-		}
-	}
-	return -1
 }
 
 // reject counts one rejected call.
@@ -457,81 +368,6 @@ func (m *machine) release(r report, now time.Time) {
 	}
 }
 
-// endTrial frees the lease of a trial's token and says whether its report
-// counts: not when the trial was counted at its lease's expiry, nor when no
-// trial of that token is in flight (misuse).
-func (m *machine) endTrial(tok uint64, current bool) bool {
-	if current {
-		if i := m.lease(tokTicket(tok)); i >= 0 {
-			m.leases[i].busy = false
-			m.busy--
-			return true
-		}
-	} else if counted, ok := m.pending[tok]; ok {
-		delete(m.pending, tok)
-		return !counted
-	} else if int32(tokGen(tok)-uint32(m.first)) < 0 {
-		return true // a trial of the actor's life before a restart
-	}
-	m.misused++
-	return false
-}
-
-// place puts one outcome of a CLOSED call reported after seq successes of
-// the generation into sequence, and returns the length of its run of
-// failures (0 for a success).
-func (m *machine) place(fail, slow bool, seq uint64, at time.Time) int {
-	seq = min(seq, m.placed)
-	back := m.placed - seq
-	if m.windowed() {
-		m.win.place(mark(fail, slow), back, at)
-	}
-	if !fail {
-		m.endRun(seq)
-		if back == 0 {
-			m.consecSucc++
-			m.consecFail = 0
-		}
-		return 0
-	}
-	n := m.addToRun(seq)
-	if back == 0 {
-		m.consecFail = n
-		m.consecSucc = 0
-	}
-	if at.After(m.lastFailure) {
-		m.lastFailure = at
-	}
-	return n
-}
-
-// addToRun counts one more failure after exactly seq successes and
-// returns how many there are, forgetting the oldest run when it must.
-func (m *machine) addToRun(seq uint64) int {
-	oldest := 0
-	for i := range m.runs {
-		r := &m.runs[i]
-		if r.n > 0 && r.seq == seq {
-			r.n++
-			return r.n
-		}
-		if o := m.runs[oldest]; o.n > 0 && (r.n == 0 || r.seq < o.seq) {
-			oldest = i
-		}
-	}
-	m.runs[oldest] = failRun{seq: seq, n: 1}
-	return 1
-}
-
-// endRun ends the run after seq successes: a success stands after it.
-func (m *machine) endRun(seq uint64) {
-	for i := range m.runs {
-		if m.runs[i].seq == seq {
-			m.runs[i] = failRun{}
-		}
-	}
-}
-
 // judge opens the circuit if a trigger fires, in Normal mode: a run of
 // failures of length run, or a rate of the window.
 func (m *machine) judge(run int, now time.Time) {
@@ -541,35 +377,6 @@ func (m *machine) judge(run int, now time.Time) {
 	if r := m.tripped(run); r != "" {
 		m.setState(Open, r, now)
 	}
-}
-
-// succeed counts n successes of the current generation that the actor
-// collected from the striped counters (none of them slow), at now, in
-// bucket e of a time-based window. They stand after every outcome placed
-// before them. The window takes them all before it is judged: a success
-// can trip it by bringing it to MinimumCalls, but not when the successes
-// collected with it bring the rate back under the threshold.
-func (m *machine) succeed(n uint64, e int64, now time.Time) {
-	if n == 0 {
-		return
-	}
-	m.succeeded += n
-	m.total += n
-	m.placed += n
-	m.consecSucc += int(min(n, 1<<31))
-	m.consecFail = 0
-	if !m.windowed() {
-		return // without a rate window a success cannot move the state
-	}
-	m.win.recordSuccesses(n, e)
-	m.judge(0, now)
-}
-
-// late counts n successes of an older generation, collected from the
-// striped counters: in the metrics only, as release does.
-func (m *machine) late(n uint64) {
-	m.succeeded += n
-	m.total += n
 }
 
 // tripped says why the circuit should open now, or "": run is the length

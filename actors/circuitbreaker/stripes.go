@@ -139,3 +139,57 @@ func (s *stripes) retag() uint64 {
 	}
 	return sum
 }
+
+// count adds the success r to the striped counters, and reports false when
+// it must go to the actor instead: its permit is of an older generation,
+// or it ended in a bucket of a time-based window other than the one the
+// counters take.
+func (b *Breaker) count(r *report) bool {
+	gen := tokGen(r.token)
+	for i := 0; ; i++ {
+		s := b.snap.Load()
+		if uint32(s.gen) != gen {
+			return false
+		}
+		if s.timed {
+			if r.at.IsZero() {
+				r.at = b.clock.Now()
+			}
+			if epochOf(r.at, s.winBase, b.width) != s.epoch {
+				return false
+			}
+		}
+		ok, flush := b.cells.add(s.phase)
+		if ok {
+			if flush {
+				b.actor.TryTell(request{op: opFlush})
+			}
+			return true
+		}
+		if b.actor.Err() != nil {
+			return false
+		}
+		if i > 0 { // the actor moved the counters on; its snapshot follows
+			runtime.Gosched()
+		}
+	}
+}
+
+// sequence returns how many successes of the generation of tok the
+// striped counters have taken (0 when tok is of an older generation).
+func (b *Breaker) sequence(tok uint64) uint64 {
+	gen := tokGen(tok)
+	for {
+		s := b.snap.Load()
+		if uint32(s.gen) != gen {
+			return 0
+		}
+		if n, ok := b.cells.sum(s.phase); ok {
+			return s.before + n
+		}
+		if b.actor.Err() != nil {
+			return 0
+		}
+		runtime.Gosched() // the actor is moving the counters on
+	}
+}
