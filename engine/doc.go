@@ -10,4 +10,18 @@
 // logger. Every pattern instance hangs off an Engine, so two engines in one
 // process never interfere. Shutdown stops everything, and afterwards no
 // goroutine of the engine remains.
+//
+// Shutdown(ctx) returns by ctx's deadline, also when called from an event
+// handler (which it does not wait for). What did not stop by then — an
+// actor stuck in Receive, a handler, a logger or error handler that blocks —
+// is named in its error, which wraps ctx.Err(); each such goroutine ends
+// when the call it is stuck in returns. A sink never takes the engine down:
+// errors reach the logger and the error handler through one reporter
+// goroutine, never from the supervisor's or a handler's, and a panic there
+// is recovered and counted (SinkPanics).
+//
+// Sizes are bounded: a mailbox holds at most MaxMailboxSize messages
+// (CheckMailboxSize validates a configured one), a subscription buffer at
+// most eventstream.MaxBuffer events, and a restart budget at most
+// supervisor.MaxMaxRestarts restarts within supervisor.MaxRestartWindow.
 package engine

@@ -154,8 +154,14 @@ func (e *Engine) SinkPanics() uint64 { return e.sinkPanics.Load() }
 // stopped.
 func (e *Engine) Stopped() bool { return e != nil && e.stopped.Load() }
 
-// Done returns a channel closed when Shutdown begins.
-func (e *Engine) Done() <-chan struct{} { return e.done }
+// Done returns a channel closed when Shutdown begins (nil, never closed,
+// for a nil Engine).
+func (e *Engine) Done() <-chan struct{} {
+	if e == nil {
+		return nil
+	}
+	return e.done
+}
 
 // Clock returns the engine's clock.
 func (e *Engine) Clock() Clock { return e.cfg.clock }

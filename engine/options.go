@@ -47,8 +47,12 @@ func WithClock(c Clock) Option {
 
 // WithErrorHandler installs a hook called with every error the engine
 // catches on its own: an actor's panic or failure, a panic in an event
-// handler. It runs in the engine's goroutines and must not block. (The
-// original library's set_error_handler.)
+// handler. It runs in the engine's reporter goroutine, after the logger,
+// one report at a time: a hook that blocks delays later reports (past 256
+// waiting they are dropped and counted by LostReports) and holds Shutdown
+// until its ctx ends; a hook that panics is recovered and counted by
+// SinkPanics. It must not call Shutdown. (The original library's
+// set_error_handler.)
 func WithErrorHandler(h func(kind, name string, err error)) Option {
 	return optionFunc(func(c *config) { c.onError = h })
 }
