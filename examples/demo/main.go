@@ -233,6 +233,6 @@ func run() error {
 	_, err = svc.breaker.Stats(context.Background())
 	fmt.Println("\nafter shutdown the breaker answers:", err)
 	v, err := svc.stock.Get(context.Background(), b.stock)
-	fmt.Println("and a call through the composition gets the fallback's value:", v, err)
+	fmt.Println("and a call through the composition runs nothing, not even the fallback:", v, err)
 	return nil
 }
