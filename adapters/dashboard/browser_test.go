@@ -2,6 +2,8 @@ package dashboard_test
 
 import (
 	"context"
+	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +31,39 @@ func chromium() string {
 	return ""
 }
 
+// browser starts headless Chromium for the test (closed when it ends) and
+// returns its context, and a func that closes it and returns the console
+// errors and warnings and the exceptions it saw.
+func browser(t *testing.T, bin string) (context.Context, func() []string) {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
+		chromedp.WindowSize(1200, 800))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	// Messages are read in a goroutine of the test's own, ended with bctx.
+	messages := chromedp.Console(bctx)
+	var problems []string
+	var reading sync.WaitGroup
+	reading.Go(func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning || m.IsException() {
+				problems = append(problems, m.String())
+			}
+		}
+	})
+	stop := func() []string {
+		cancelBrowser()
+		cancelAlloc()
+		reading.Wait()
+		return problems
+	}
+	t.Cleanup(func() { stop() })
+	return bctx, stop
+}
+
 // The page, in headless Chromium: it loads without console errors, shows a
 // tile per instance whose counters follow the calls, turns a breaker's
 // tile red within a second of the breaker being forced open, and logs the
@@ -47,29 +82,8 @@ func TestBrowserShowsABreakerForcedOpen(t *testing.T) {
 	breaker(t, eng, "search")
 	_, srv := serve(t, eng, dashboard.Options{})
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
-		chromedp.WindowSize(1200, 800))
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-
-	// Messages are read in a goroutine of the test's own, ended with bctx.
-	messages := chromedp.Console(bctx)
-	var problems []string
-	var reading sync.WaitGroup
-	reading.Go(func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning || m.IsException() {
-				problems = append(problems, m.String())
-			}
-		}
-	})
+	ctx := context.Background()
+	bctx, problems := browser(t, bin)
 
 	tile := `section.tile[data-kind="circuitbreaker"][data-name="payments"]`
 	if err := chromedp.Do(bctx,
@@ -143,9 +157,68 @@ func TestBrowserShowsABreakerForcedOpen(t *testing.T) {
 	}
 	t.Logf("screenshot: %s (%d bytes)", path, len(png))
 
-	cancelBrowser()
-	reading.Wait()
-	for _, p := range problems {
+	for _, p := range problems() {
 		t.Errorf("browser: %s", p)
 	}
+}
+
+// After the server goes away and comes back on the same address, the page
+// says so and then recovers by itself: tiles refresh and the event stream
+// reconnects (a breaker opened after the restart shows in the log).
+func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	bin := chromium()
+	if bin == "" {
+		t.Skip("no chromium binary (apt-get install chromium, or set BULWARK_CHROMIUM)")
+	}
+	eng := enginetest.Start(t)
+	b := breaker(t, eng, "payments")
+	h, err := dashboard.New(eng, dashboard.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	bctx, stop := browser(t, bin)
+	poll := func(what, expr string) {
+		t.Helper()
+		if _, err := chromedp.Run(bctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	poll("the page is live", `document.getElementById("conn").textContent === "live" &&
+		document.getElementById("log").textContent.includes("event stream connected")`)
+
+	_ = srv.Config.Close() // every connection at once, the page's event stream too
+	srv.Close()
+	poll("the page notices the server is gone", `document.getElementById("conn").className === "down"`)
+
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listening again on %s: %v", addr, err)
+	}
+	again := httptest.NewUnstartedServer(h)
+	again.Listener.Close()
+	again.Listener = ln
+	again.Start()
+	defer again.Close()
+	defer stop() // the browser first: its event stream would hold Close
+	poll("the page is live again", `document.getElementById("conn").textContent === "live" &&
+		document.getElementById("log").textContent.split("event stream connected").length === 3`)
+	if err := b.ForceOpen(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	poll("the event of a breaker opened after the restart", `document.getElementById("log").textContent.includes("circuit_opened")`)
 }
