@@ -38,8 +38,8 @@ const (
 // Options configures a Handler. The zero value takes every default.
 type Options struct {
 	// Critical names the circuit breakers whose OPEN state makes /healthz
-	// answer 503 (at most MaxCritical names). Empty: /healthz is always 200
-	// while the engine runs.
+	// answer 503 (at most MaxCritical names); a name with no breaker (yet)
+	// counts as closed. Empty: /healthz is always 200 while the engine runs.
 	Critical []string
 	// Timeout bounds the Stats reads of one /status request, all instances
 	// together (default DefaultTimeout, at most MaxTimeout); an instance
