@@ -60,12 +60,8 @@ func (c Config) withDefaults() Config {
 	if c.TTL == 0 {
 		c.TTL = DefaultTTL
 	}
-	if c.MaxEntries == 0 {
-		c.MaxEntries = DefaultMaxEntries
-	}
-	if c.MaxBytes == 0 {
-		c.MaxBytes = DefaultMaxBytes
-	}
+	m := c.memory()
+	c.MaxEntries, c.MaxBytes = m.MaxEntries, m.MaxBytes
 	if c.Key == nil {
 		c.Key = KeyFrom
 	}
@@ -91,7 +87,12 @@ func (c Config) Validate() error {
 	if c.Negative != nil && c.NegativeTTL == 0 {
 		return messages.InvalidConfig(Kind, "Negative", "set", "needs NegativeTTL > 0")
 	}
-	return MemoryConfig{MaxEntries: c.MaxEntries, MaxBytes: c.MaxBytes}.Validate()
+	return c.memory().Validate()
+}
+
+// memory returns the default store's configuration, defaults filled in.
+func (c Config) memory() MemoryConfig {
+	return MemoryConfig{MaxEntries: c.MaxEntries, MaxBytes: c.MaxBytes}.withDefaults()
 }
 
 // MemoryConfig configures a MemoryStore. Zero fields take the defaults.

@@ -32,7 +32,7 @@ func New[V any](eng *engine.Engine, name string, cfg Config, store Store[V]) (*C
 	}
 	cfg = cfg.withDefaults()
 	if store == nil {
-		m, err := NewMemoryStore[V](MemoryConfig{MaxEntries: cfg.MaxEntries, MaxBytes: cfg.MaxBytes})
+		m, err := NewMemoryStore[V](cfg.memory())
 		if err != nil {
 			return nil, err
 		}
