@@ -1,0 +1,62 @@
+package hedge
+
+import (
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
+	"github.com/bulwark-go/bulwark/eventstream"
+)
+
+// Event types a Hedge publishes (only built when someone subscribes).
+const (
+	// EventHedgeStarted: an attempt after the first started (Attempt,
+	// 2-based; MaxAttempts).
+	EventHedgeStarted eventstream.Type = "hedge_started"
+	// EventHedgeWon: an attempt after the first returned the call's
+	// success (Attempt, MaxAttempts, Elapsed = that attempt's time).
+	EventHedgeWon eventstream.Type = "hedge_won"
+)
+
+// Stats is a value copy of a Hedge's figures. Every call that returns is
+// counted once: Calls = Succeeded + Failed. A call refused with
+// ErrStopped is not counted.
+type Stats struct {
+	// Name is the Hedge's name.
+	Name string
+	// Calls counts calls that have returned.
+	Calls uint64
+	// Succeeded counts calls that returned an attempt's success.
+	Succeeded uint64
+	// Failed counts calls that returned an error: an attempt's, or the
+	// caller's context's (also calls whose attempt panicked).
+	Failed uint64
+	// Hedges counts attempts started after a call's first.
+	Hedges uint64
+	// Won counts calls whose success came from a hedge.
+	Won uint64
+	// Denied counts hedges the budget refused.
+	Denied uint64
+}
+
+// HedgeRate is Hedges / Calls (0 before any call).
+func (s Stats) HedgeRate() float64 { return tally.Ratio(s.Hedges, s.Calls) }
+
+// Counter indices in a Hedge's tally.
+const (
+	cSucceeded = iota
+	cFailed
+	cHedges
+	cWon
+	cDenied
+)
+
+func (h *Hedge) count(i int) { h.stats.Add(i, 1) }
+
+// Stats returns h's figures. Calls still running are not in them.
+func (h *Hedge) Stats() Stats {
+	n := h.stats.Sums()
+	return Stats{Name: h.name, Calls: n[cSucceeded] + n[cFailed], Succeeded: n[cSucceeded], Failed: n[cFailed],
+		Hedges: n[cHedges], Won: n[cWon], Denied: n[cDenied]}
+}
+
+// ResetStats sets h's figures back to zero. A call that returns while it
+// runs may or may not be counted.
+func (h *Hedge) ResetStats() { h.stats.Reset() }
