@@ -22,8 +22,12 @@ func FuzzAttach(f *testing.F) {
 	f.Fuzz(func(t *testing.T, buffer int, typ, oldState, newState, errText string, count, max int64, attempt int, delay int64) {
 		s := eventstream.New(eventstream.Options{})
 		defer s.Close()
-		sub, err := zaplog.Attach(s, zap.NewNop(), zaplog.Options{Buffer: buffer})
+		opts := zaplog.Options{Buffer: buffer}
+		sub, err := zaplog.Attach(s, zap.NewNop(), opts)
 		valid := buffer >= 0 && buffer <= eventstream.MaxBuffer
+		if (opts.Validate() == nil) != valid {
+			t.Fatalf("Validate(Buffer %d): got %v, want ok=%v", buffer, opts.Validate(), valid)
+		}
 		var ce *messages.ConfigError
 		switch {
 		case valid && err != nil:

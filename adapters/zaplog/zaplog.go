@@ -23,17 +23,26 @@ type Options struct {
 	Level func(eventstream.Type) zapcore.Level
 }
 
+// Validate returns a *messages.ConfigError naming Buffer unless it is 0
+// (the default) or in [1, eventstream.MaxBuffer].
+func (o Options) Validate() error {
+	if o.Buffer == 0 {
+		return nil
+	}
+	return eventstream.CheckBuffer("zaplog", "Buffer", o.Buffer)
+}
+
 // Attach logs the events of stream to log until the returned subscription
 // is closed (or the stream is). log must not be nil.
 func Attach(stream *eventstream.Stream, log *zap.Logger, opts Options) (*eventstream.Subscription, error) {
 	if log == nil {
 		return nil, messages.InvalidConfig("zaplog", "log", "nil", "must be a *zap.Logger (zap.NewNop() for silence)")
 	}
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	if opts.Buffer == 0 {
 		opts.Buffer = DefaultBuffer
-	}
-	if err := eventstream.CheckBuffer("zaplog", "Buffer", opts.Buffer); err != nil {
-		return nil, err
 	}
 	level := opts.Level
 	if level == nil {
