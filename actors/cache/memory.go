@@ -6,6 +6,10 @@ import (
 	"unsafe"
 )
 
+// maxFree bounds the queue of emptied slots; an emptied slot that does not
+// fit is found by the hand instead.
+const maxFree = 4096
+
 // EntryOverhead is the size a MemoryStore charges each entry besides its
 // key and its value's variable part.
 const EntryOverhead = 128
@@ -14,9 +18,11 @@ const EntryOverhead = 128
 // MaxEntries entries whose sizes add up to at most MaxBytes.
 //
 // Eviction is CLOCK (second chance): entries sit in a ring of MaxEntries
-// slots; a hand sweeps it, and a Set takes the first slot that is empty,
-// or holds an entry not read since the hand last passed (a read marks its
-// entry), or one replaced or deleted. A marked entry loses its mark and
+// slots. A Set takes an empty slot while there is one (never used, or
+// emptied by a Delete or an eviction for bytes); in a full ring a hand
+// sweeps it and the Set takes the first slot that holds an entry not read
+// since the hand last passed (a read marks its entry), or one replaced or
+// deleted. A marked entry loses its mark and
 // is passed over once; after two full turns the hand takes any slot. A
 // Set that needs bytes evicts the same way until its entry fits; an
 // entry larger than MaxBytes is not stored.
@@ -29,6 +35,8 @@ const EntryOverhead = 128
 // goroutine.
 type MemoryStore[V any] struct {
 	slots   []atomic.Pointer[node[V]]
+	unused  atomic.Int64 // slots below it have been handed out once
+	free    chan int     // slots emptied by Delete or by eviction for bytes
 	hand    atomic.Uint64
 	bytes   atomic.Int64
 	entries atomic.Int64
@@ -54,7 +62,7 @@ func NewMemoryStore[V any](cfg MemoryConfig) (*MemoryStore[V], error) {
 	}
 	cfg = cfg.withDefaults()
 	return &MemoryStore[V]{slots: make([]atomic.Pointer[node[V]], cfg.MaxEntries), max: cfg.MaxBytes,
-		sizer: defaultSize[V]}, nil
+		free: make(chan int, min(cfg.MaxEntries, maxFree)), sizer: defaultSize[V]}, nil
 }
 
 // Sizer returns s measuring entries with size (at least 1 a call; it must
@@ -132,6 +140,7 @@ func (s *MemoryStore[V]) drop(n *node[V]) {
 	n.dead.Store(true)
 	if s.slots[n.slot].CompareAndSwap(n, nil) {
 		s.release(n)
+		s.freed(n.slot)
 	}
 }
 
@@ -159,9 +168,42 @@ func (s *MemoryStore[V]) reserve(size int64) bool {
 	}
 }
 
-// place puts n in a slot (see MemoryStore).
+// place puts n in a slot: an empty one if any is known, else by the hand.
 func (s *MemoryStore[V]) place(n *node[V]) {
-	s.sweep(n)
+	if s.unused.Load() < int64(len(s.slots)) {
+		if i := s.unused.Add(1) - 1; i < int64(len(s.slots)) && s.take(int(i), n) {
+			return
+		}
+	}
+	for {
+		select {
+		case i := <-s.free:
+			if s.take(i, n) {
+				return
+			}
+		default:
+			s.sweep(n)
+			return
+		}
+	}
+}
+
+// take puts n in slot i if it is empty.
+func (s *MemoryStore[V]) take(i int, n *node[V]) bool {
+	n.slot = i
+	if !s.slots[i].CompareAndSwap(nil, n) {
+		return false
+	}
+	s.entries.Add(1)
+	return true
+}
+
+// freed offers emptied slot i to the next Set.
+func (s *MemoryStore[V]) freed(i int) {
+	select {
+	case s.free <- i:
+	default:
+	}
 }
 
 // sweep moves the hand to the next slot it may take and swaps n into it
@@ -194,6 +236,9 @@ func (s *MemoryStore[V]) sweep(n *node[V]) bool {
 		if old != nil {
 			s.evicted.Add(1)
 			s.release(old)
+		}
+		if n == nil {
+			s.freed(i)
 		}
 		return true
 	}
