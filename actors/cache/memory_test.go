@@ -91,7 +91,7 @@ func TestMemoryStoreConcurrentBounds(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := range 16 {
 		wg.Go(func() {
-			for i := range 2000 {
+			for i := range 1000 {
 				k := fmt.Sprint((g*7919 + i*31) % 500)
 				switch i % 5 {
 				case 0, 1:
