@@ -1,0 +1,56 @@
+package coalesce
+
+import (
+	"time"
+
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// Kind is the pattern name of Group in errors.
+const Kind = "coalesce"
+
+// Defaults and bounds of Config. Each bound is inclusive.
+const (
+	// DefaultTimeout bounds one shared execution.
+	DefaultTimeout = 30 * time.Second
+	// MaxTimeout is the longest Config.Timeout (30 days).
+	MaxTimeout = 30 * 24 * time.Hour
+	// DefaultMaxKeys is how many distinct keys may be in flight at once.
+	DefaultMaxKeys = 10_000
+	// MaxMaxKeys bounds Config.MaxKeys.
+	MaxMaxKeys = 1 << 20
+)
+
+// Config configures a Group. Zero fields take the defaults.
+type Config struct {
+	// Timeout bounds each shared execution: its context, detached from
+	// every caller's, ends Timeout after it started. In (0, MaxTimeout];
+	// default 30 s.
+	Timeout time.Duration
+	// MaxKeys bounds the distinct keys in flight: a call for a new key
+	// beyond it is refused with ErrTooManyKeys (a call for a key in
+	// flight still joins). In [1, MaxMaxKeys]; default 10,000.
+	MaxKeys int
+}
+
+func (c Config) withDefaults() Config {
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.MaxKeys == 0 {
+		c.MaxKeys = DefaultMaxKeys
+	}
+	return c
+}
+
+// Validate reports the first field of c (zero fields taking the
+// defaults) that New would refuse, as a *messages.ConfigError.
+func (c Config) Validate() error {
+	switch c = c.withDefaults(); {
+	case c.Timeout < 0 || c.Timeout > MaxTimeout:
+		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be in (0, MaxTimeout (720h)]")
+	case c.MaxKeys < 1 || c.MaxKeys > MaxMaxKeys:
+		return messages.InvalidConfig(Kind, "MaxKeys", c.MaxKeys, "must be in [1, 1048576]")
+	}
+	return nil
+}

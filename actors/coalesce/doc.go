@@ -1,0 +1,42 @@
+// Package coalesce shares one execution among concurrent calls with the
+// same key (request coalescing, x/sync/singleflight's idea), without
+// singleflight's traps:
+//
+//   - The work runs in a goroutine of its own under a context detached
+//     from every caller (it keeps the first caller's values, not its
+//     cancellation) and bounded by Config.Timeout on the engine's clock.
+//     So the first caller's cancellation fails no one else, and a caller
+//     whose context ends gets ctx.Err() at once and leaves the work
+//     running for the others.
+//   - A panic in the function reaches every waiting caller as a
+//     *messages.PanicError (singleflight re-panics in one and leaves the
+//     process to die).
+//   - At most Config.MaxKeys distinct keys are in flight; a call for a
+//     new key beyond that is refused with ErrTooManyKeys (a refusal:
+//     messages.IsRefusal).
+//
+// The result is shared among the callers, not copied: treat it as
+// read-only. A call that comes after the work returned starts a new
+// execution (no result is kept).
+//
+// State. A Group spreads its keys over 64 shards, each an immutable list
+// of the executions in flight behind one atomic pointer; a new execution
+// replaces its shard's list with a copy, by CompareAndSwap, so two
+// callers racing to start one key agree on a single execution (see
+// state.go). No lock guards the state and no goroutine owns it: the cost
+// of a call is a hash, a walk of its shard's short list and, for a new
+// key, one list copy and one goroutine.
+//
+// Lifecycle: a nil function is an error wrapping messages.ErrInvalidConfig;
+// a call whose context had already ended runs nothing and gets ctx.Err();
+// after the engine's Shutdown every call, also one still waiting, returns
+// messages.ErrStopped (the work itself ends by its Timeout).
+//
+// Group is safe for concurrent use and its zero value is not usable: make
+// one with New. In a composition, For makes it an engine.Policy whose
+// stages below run once per key in flight.
+//
+// Stats: Leaders (calls that started the work) + Followers (calls that
+// joined it) + Rejected = calls; Left counts callers who went before
+// their result, Panics the executions that panicked.
+package coalesce

@@ -1,0 +1,48 @@
+package coalesce
+
+import "testing"
+
+func keys(n *node[int]) (out []string) {
+	for ; n != nil; n = n.next {
+		out = append(out, n.f.key)
+	}
+	return out
+}
+
+func newFlight(key string) *flight[int] {
+	f := &flight[int]{key: key, done: make(chan struct{})}
+	f.word.Store(1)
+	return f
+}
+
+// The shard list: with adds and drops closed flights, find sees only open
+// ones, without takes one out and says whether anything changed; a
+// closed flight refuses joins.
+func TestList(t *testing.T) {
+	a, b, c := newFlight("a"), newFlight("b"), newFlight("c")
+	l := with(with(nil, a), b)
+	if got := keys(l); len(got) != 2 || got[0] != "b" || got[1] != "a" {
+		t.Fatalf("got %v, want [b a]", got)
+	}
+	if find(l, "a") != a || find(l, "c") != nil {
+		t.Fatal("find: wrong flight")
+	}
+	if !a.join() || a.word.Load() != 2 {
+		t.Fatalf("join: got word %d, want 2", a.word.Load())
+	}
+	a.close()
+	if a.join() || find(l, "a") != nil {
+		t.Fatal("a closed flight was joined or found")
+	}
+	l = with(l, c)
+	if got := keys(l); len(got) != 2 || got[0] != "c" || got[1] != "b" {
+		t.Fatalf("got %v, want [c b] (closed a dropped)", got)
+	}
+	if _, changed := without(l, a); changed {
+		t.Fatal("without a flight not in the list: got changed, want unchanged")
+	}
+	l, changed := without(l, b)
+	if got := keys(l); !changed || len(got) != 1 || got[0] != "c" {
+		t.Fatalf("got %v, %v; want [c], changed", got, changed)
+	}
+}
