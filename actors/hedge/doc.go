@@ -22,7 +22,8 @@
 // Goroutines. Every attempt, the first included, runs in a goroutine of
 // its own under a context derived from the caller's; the call returns as
 // soon as it has its result, cancelling that context. Attempts still
-// running then are not waited for: they end when their function returns,
+// running then are not waited for (Attempt(ctx) tells an attempt which
+// one it is): they end when their function returns,
 // which a context-aware function does at once. A panic in the attempt
 // whose outcome the call takes is re-raised in the caller; a panic in an
 // attempt that lost is dropped.

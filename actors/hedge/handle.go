@@ -84,6 +84,15 @@ func (p Policy[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
 	return run(ctx, p.h, next)
 }
 
+type attemptKey struct{}
+
+// Attempt returns which attempt of a hedged call ctx belongs to: 0 for the
+// first, 1 for the first hedge, and so on; 0 for a context no Hedge made.
+func Attempt(ctx context.Context) int {
+	i, _ := ctx.Value(attemptKey{}).(int)
+	return i
+}
+
 type caller[T any] interface {
 	Call(context.Context) (T, error)
 }
@@ -106,6 +115,9 @@ type outcome[T any] struct {
 // start runs attempt i of c in a goroutine of its own, which sends its
 // outcome on ch (never blocking: ch holds one per attempt).
 func start[T any, C caller[T]](ctx context.Context, h *Hedge, c C, i int, ch chan<- *outcome[T]) {
+	if i > 0 {
+		ctx = context.WithValue(ctx, attemptKey{}, i)
+	}
 	go func() {
 		o := &outcome[T]{attempt: i, panicked: true}
 		t0 := h.clock.Now()

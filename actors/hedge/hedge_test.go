@@ -306,3 +306,25 @@ func TestInChain(t *testing.T) {
 		t.Fatalf("got %v, %v; want 7, nil", got.v, got.err)
 	}
 }
+
+// Attempt tells each attempt which one it is.
+func TestAttempt(t *testing.T) {
+	eng, clock := newEngine(t)
+	h := newHedge(t, eng, hedge.Config{Delay: 10 * time.Millisecond, MaxHedges: 2, BudgetPercent: 1600})
+	fn, attempts := backend()
+	res := async(context.Background(), h, fn)
+	got := []int{hedge.Attempt(next(t, attempts).ctx)}
+	for i := 0; i < 2; i++ {
+		armed(t, clock, 1)
+		clock.Advance(10 * time.Millisecond)
+		a := next(t, attempts)
+		got = append(got, hedge.Attempt(a.ctx))
+		if i == 1 {
+			a.reply <- result{v: 1}
+		}
+	}
+	wait(t, res)
+	if got[0] != 0 || got[1] != 1 || got[2] != 2 || hedge.Attempt(context.Background()) != 0 {
+		t.Fatalf("got attempts %v, want [0 1 2]", got)
+	}
+}
