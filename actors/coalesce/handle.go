@@ -74,7 +74,7 @@ func (g *Group[T]) Do(ctx context.Context, key string, fn func(context.Context) 
 		return zero, messages.ErrStopped
 	}
 	if err := ctx.Err(); err != nil {
-		g.count(cLeft)
+		g.count(cGone)
 		return zero, err
 	}
 	f, leader, err := g.joinOrStart(ctx, key, fn)

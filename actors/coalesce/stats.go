@@ -1,9 +1,9 @@
 package coalesce
 
 // Stats is a value copy of a Group's figures. Every call is counted once
-// as Leaders, Followers or Rejected (calls = Leaders + Followers +
-// Rejected); calls refused with ErrStopped, or with a nil function, are
-// not counted.
+// as Leaders, Followers, Rejected or Gone (calls = Leaders + Followers +
+// Rejected + Gone); calls refused with ErrStopped, or with a nil
+// function, are not counted.
 type Stats struct {
 	// Name is the Group's name.
 	Name string
@@ -13,9 +13,11 @@ type Stats struct {
 	Followers uint64
 	// Rejected counts calls refused with ErrTooManyKeys.
 	Rejected uint64
-	// Left counts calls whose context ended before their result came
-	// (also those whose context had ended before the call; those are
-	// counted in no other figure).
+	// Gone counts calls whose context had ended before the call: nothing
+	// ran for them.
+	Gone uint64
+	// Left counts the leaders and followers whose context ended before
+	// their result came (the work went on for the others).
 	Left uint64
 	// Panics counts executions whose function panicked.
 	Panics uint64
@@ -30,6 +32,7 @@ const (
 	cRejected
 	cLeft
 	cPanics
+	cGone
 )
 
 func (g *Group[T]) count(i int) { g.stats.Add(i, 1) }
@@ -38,7 +41,7 @@ func (g *Group[T]) count(i int) { g.stats.Add(i, 1) }
 func (g *Group[T]) Stats() Stats {
 	n := g.stats.Sums()
 	return Stats{Name: g.name, Leaders: n[cLeaders], Followers: n[cFollowers], Rejected: n[cRejected],
-		Left: n[cLeft], Panics: n[cPanics], InFlight: g.InFlight()}
+		Gone: n[cGone], Left: n[cLeft], Panics: n[cPanics], InFlight: g.InFlight()}
 }
 
 // ResetStats sets g's counters back to zero. A call that runs meanwhile
