@@ -64,7 +64,7 @@ func TestComposedStress(t *testing.T) {
 	})
 
 	var g gauge
-	var breach, tooMany, own, fellBack, panics, wrong atomic.Int64
+	var breach, tooMany, own, fellBack, panics, gaveUp, wrong atomic.Int64
 	res := closedloop.Run(closedloop.Config{Goroutines: callers(), Calls: rounds() / 2}, func(w int) func() {
 		rng := rand.New(rand.NewPCG(uint64(w), 13))
 		return func() {
@@ -97,6 +97,10 @@ func TestComposedStress(t *testing.T) {
 				own.Add(1)
 			case err == nil && v == -1:
 				fellBack.Add(1)
+			case c == callCancelled && v == 0 && errors.Is(err, context.Canceled):
+				// A caller who gave up before the call gets ctx.Err() and
+				// nothing runs for it, not even the fallback (engine.Policy).
+				gaveUp.Add(1)
 			default:
 				if wrong.Add(1) <= 3 {
 					t.Errorf("%v call: got %d, %v; want its own value or the fallback's", c, v, err)
@@ -110,8 +114,8 @@ func TestComposedStress(t *testing.T) {
 	if fallbacks.Load() != fellBack.Load() {
 		t.Errorf("fallback ran %d times, %d calls got its answer", fallbacks.Load(), fellBack.Load())
 	}
-	if own.Load() == 0 || fellBack.Load() == 0 || panics.Load() == 0 {
-		t.Errorf("the mix did not run: own=%d fallback=%d panics=%d", own.Load(), fellBack.Load(), panics.Load())
+	if own.Load() == 0 || fellBack.Load() == 0 || panics.Load() == 0 || gaveUp.Load() == 0 {
+		t.Errorf("the mix did not run: own=%d fallback=%d panics=%d gave up=%d", own.Load(), fellBack.Load(), panics.Load(), gaveUp.Load())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
