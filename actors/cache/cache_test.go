@@ -262,3 +262,37 @@ func TestInComposition(t *testing.T) {
 		t.Errorf("after Invalidate: Get = %d, want 4 (a miss)", v)
 	}
 }
+
+// droppingStore keeps the first entry of each key and drops every later
+// Set, as a full store may.
+type droppingStore struct{ m sync.Map }
+
+func (s *droppingStore) Get(key string) (*cache.Entry[int64], bool) {
+	v, ok := s.m.Load(key)
+	if !ok {
+		return nil, false
+	}
+	return v.(*cache.Entry[int64]), true
+}
+func (s *droppingStore) Set(key string, e *cache.Entry[int64]) { s.m.LoadOrStore(key, e) }
+func (s *droppingStore) Delete(key string)                     { s.m.Delete(key) }
+
+// TestRefreshDroppedByStore: when the store drops a refreshed entry, the
+// stale one is refreshed again by the next caller rather than served
+// stale until it expires.
+func TestRefreshDroppedByStore(t *testing.T) {
+	eng, fc := enginetest.StartFake(t, t0)
+	c, err := cache.New[int64](eng, "drop", cache.Config{TTL: time.Second, StaleFor: time.Minute}, &droppingStore{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var be counter
+	ctx := context.Background()
+	c.Get(ctx, "k", be.call)
+	fc.Advance(2 * time.Second)
+	for i, want := range []int64{2, 3} {
+		if v, _ := c.Get(ctx, "k", be.call); v != want {
+			t.Errorf("Get %d in the stale window = %d, want %d (a refresh)", i, v, want)
+		}
+	}
+}

@@ -139,14 +139,16 @@ func get[V any, C caller[V]](ctx context.Context, c *Cache[V], key string, cl C)
 			return e.Value, e.Err
 		}
 		c.count(cMiss, cRefresh)
-		stored := false
+		// Whatever happens (an error, a panic, a store that dropped the
+		// new entry), a stale entry still in the store may be refreshed
+		// by the next caller.
 		defer func() {
-			if !stored {
+			if cur, ok := c.store.Get(key); ok && cur == e {
 				e.refreshing.Store(false)
 			}
 		}()
 		v, err := cl.Call(ctx)
-		stored = c.put(key, v, err)
+		c.put(key, v, err)
 		return c.finish(ctx, v, err)
 	}
 	c.count(cMiss, cMiss)
@@ -156,14 +158,11 @@ func get[V any, C caller[V]](ctx context.Context, c *Cache[V], key string, cl C)
 }
 
 // put stores what a call returned, if it is to be cached.
-func (c *Cache[V]) put(key string, v V, err error) bool {
-	e := entryFor(&c.cfg, v, err, c.clock.Now())
-	if e == nil {
-		return false
+func (c *Cache[V]) put(key string, v V, err error) {
+	if e := entryFor(&c.cfg, v, err, c.clock.Now()); e != nil {
+		c.store.Set(key, e)
+		c.stats.Add(cStored, 1)
 	}
-	c.store.Set(key, e)
-	c.stats.Add(cStored, 1)
-	return true
 }
 
 func (c *Cache[V]) finish(ctx context.Context, v V, err error) (V, error) {
