@@ -25,7 +25,10 @@
 // callers racing to start one key agree on a single execution (see
 // state.go). No lock guards the state and no goroutine owns it: the cost
 // of a call is a hash, a walk of its shard's short list and, for a new
-// key, one list copy and one goroutine.
+// key, one list copy and one goroutine (none when the leader can never
+// leave: a Group made without an engine and a context that is never
+// done, such as context.Background(); the leader then runs the work
+// itself).
 //
 // Lifecycle: a nil function is an error wrapping messages.ErrInvalidConfig;
 // a call whose context had already ended runs nothing and gets ctx.Err();

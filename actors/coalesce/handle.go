@@ -82,9 +82,7 @@ func (g *Group[T]) Do(ctx context.Context, key string, fn func(context.Context) 
 		g.count(cRejected)
 		return zero, err
 	}
-	if leader {
-		g.count(cLeaders)
-	} else {
+	if !leader {
 		g.count(cFollowers)
 	}
 	select {
@@ -119,7 +117,15 @@ func (g *Group[T]) joinOrStart(ctx context.Context, key string, fn func(context.
 			mine.word.Store(1)
 		}
 		if sh.CompareAndSwap(head, with(head, mine)) {
-			go g.execute(context.WithoutCancel(ctx), sh, mine, fn)
+			g.count(cLeaders)
+			if ctx.Done() == nil && g.eng.Done() == nil {
+				// A leader that can never leave (no cancellation, no
+				// engine to stop) runs the work itself: the same as
+				// waiting for a goroutine, without one.
+				g.execute(ctx, sh, mine, fn)
+			} else {
+				go g.execute(context.WithoutCancel(ctx), sh, mine, fn)
+			}
 			return mine, true, nil
 		}
 	}
