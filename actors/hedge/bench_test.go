@@ -28,10 +28,10 @@ func tailBackend(ctx context.Context) (int, error) {
 	}
 }
 
-// BenchmarkTail measures what hedging buys on tailBackend: the p50, p99
-// p99.5 and p99.9 of calls without a hedge, with a fixed 5 ms hedge, and with
-// a hedge at the p90 of recent latencies. Run with enough calls for a
-// p99, e.g. -benchtime 3000x.
+// BenchmarkTail measures what hedging buys on tailBackend: the p50, p99,
+// p99.5 and p99.9 of calls without a hedge, with a fixed 5 ms hedge, and
+// with a hedge at the p95 of recent latencies. Run with enough calls for
+// a p99, e.g. -benchtime 4000x.
 func BenchmarkTail(b *testing.B) {
 	for _, c := range []struct {
 		name string
