@@ -193,6 +193,7 @@ func run[T any, C caller[T]](ctx context.Context, h *Hedge, c C) (T, error) {
 			}
 			if hedge() {
 				timer.Reset(h.Delay())
+				tick = timer.C()
 			} else if running == 0 {
 				h.count(cFailed)
 				return last.v, last.err
