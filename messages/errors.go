@@ -67,6 +67,28 @@ func (e *RejectedError) Error() string {
 // Unwrap returns the sentinel.
 func (e *RejectedError) Unwrap() error { return e.Err }
 
+// Reasons shared by more than one pattern or adapter
+// (RejectedError.Reason). A pattern's own reasons are constants in its
+// package.
+const (
+	// ReasonBackendUnavailable: a distributed pattern's backend (Redis)
+	// failed or did not answer in time and the pattern fails closed. The
+	// refusal is not the key's limit: an HTTP server answers it 503, not
+	// 429.
+	ReasonBackendUnavailable = "backend_unavailable"
+	// ReasonBusy: the pattern could not decide in time because of local
+	// overload (every connection to its backend was in use): 503, not 429.
+	ReasonBusy = "busy"
+)
+
+// Undecided reports whether err is a refusal by a pattern that could not
+// decide (ReasonBackendUnavailable or ReasonBusy) rather than one that
+// decided no.
+func Undecided(err error) bool {
+	var r *RejectedError
+	return errors.As(err, &r) && (r.Reason == ReasonBackendUnavailable || r.Reason == ReasonBusy)
+}
+
 // RetryAfter returns the wait suggested by the first *RejectedError in err's
 // chain, and whether there was one.
 func RetryAfter(err error) (time.Duration, bool) {

@@ -17,6 +17,9 @@ import (
 // sentinels become status codes:
 //
 //	ErrRateLimited                         429 Too Many Requests
+//	ErrRateLimited by a limiter that could
+//	not decide (messages.Undecided: its
+//	backend is down, or it is busy)        503 Service Unavailable
 //	ErrCircuitOpen, ErrBulkheadFull,
 //	ErrShed, ErrBackpressure,
 //	ErrLimitExceeded, ErrStopped           503 Service Unavailable
@@ -25,8 +28,10 @@ import (
 func Status(err error) (int, time.Duration) {
 	retry, _ := messages.RetryAfter(err)
 	switch {
-	case errors.Is(err, messages.ErrRateLimited):
+	case errors.Is(err, messages.ErrRateLimited) && !messages.Undecided(err):
 		return http.StatusTooManyRequests, retry
+	case errors.Is(err, messages.ErrRateLimited):
+		return http.StatusServiceUnavailable, retry
 	case errors.Is(err, messages.ErrCircuitOpen), errors.Is(err, messages.ErrBulkheadFull),
 		errors.Is(err, messages.ErrShed), errors.Is(err, messages.ErrBackpressure),
 		errors.Is(err, messages.ErrLimitExceeded), errors.Is(err, messages.ErrStopped):

@@ -32,12 +32,12 @@ const (
 	// ReasonBackendUnavailable: Redis did not answer in time or failed
 	// (the error also wraps the cause: connection refused, i/o timeout, …)
 	// and the fail mode is FailClosed.
-	ReasonBackendUnavailable = "backend_unavailable"
+	ReasonBackendUnavailable = messages.ReasonBackendUnavailable
 	// ReasonBusy: local overload, not a Redis failure. Config.MaxInFlight
 	// decisions were waiting on Redis and no slot came free within half the
 	// caller's time; or the decision timed out while Redis answered other
 	// decisions of this Limiter meanwhile (it waited in this process).
-	ReasonBusy = "busy"
+	ReasonBusy = messages.ReasonBusy
 )
 
 // Limiter decides, against Redis, whether a request under a key may pass.
