@@ -1,9 +1,10 @@
 package hedge
 
 import (
+	"context"
+	"errors"
 	"time"
 
-	"github.com/bulwark-go/bulwark/actors/retry"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -70,12 +71,21 @@ type Config struct {
 	HedgeOn func(error) bool
 }
 
-// DefaultHedgeOn is the default HedgeOn, retry.DefaultRetryOn: true for
-// every error except context.Canceled and context.DeadlineExceeded and
-// Bulwark's own refusals (messages.IsRefusal), since local overload is
-// not a reason for more load; a messages.ErrTimeout from a timeout below
-// the hedge is hedged.
-func DefaultHedgeOn(err error) bool { return retry.DefaultRetryOn(err) }
+// DefaultHedgeOn is the default HedgeOn, the same rule as retry's
+// DefaultRetryOn: true for every error except context.Canceled and
+// context.DeadlineExceeded and Bulwark's own refusals (messages.IsRefusal),
+// since local overload is not a reason for more load; a messages.ErrTimeout
+// from a timeout below the hedge is hedged.
+func DefaultHedgeOn(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, messages.ErrTimeout) {
+		return true
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
+		!messages.IsRefusal(err)
+}
 
 func (c Config) withDefaults() Config {
 	if c.Delay == 0 {
