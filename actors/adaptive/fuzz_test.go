@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bulwark-go/bulwark/actors/adaptive"
+	"github.com/bulwark-go/bulwark/actors/internal/waitq/waitqtest"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/messages"
@@ -63,7 +64,9 @@ func FuzzConfig(f *testing.F) {
 					held = held[1:]
 				}
 			case 3:
-				l.Release(engine.Permit{Token: uint64(op) << 40}, messages.Failure)
+				if forged, ok := waitqtest.Forged(op, held); ok {
+					l.Release(forged, messages.Failure)
+				}
 			}
 			if n := l.Limit(); n < lo || n > hi || len(held) > hi {
 				t.Fatalf("op %d: limit %d, %d held, want the limit in [%d, %d]", i, n, len(held), lo, hi)

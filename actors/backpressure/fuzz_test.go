@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/backpressure"
+	"github.com/bulwark-go/bulwark/actors/internal/waitq/waitqtest"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/messages"
@@ -65,7 +66,9 @@ func FuzzConfig(f *testing.F) {
 					}
 				}
 			case 3:
-				m.Release(engine.Permit{Token: uint64(op) << 40}, messages.Failure)
+				if forged, ok := waitqtest.Forged(op, held); ok {
+					m.Release(forged, messages.Failure)
+				}
 			}
 			if len(held) > hi {
 				t.Fatalf("op %d: %d pending, HighWaterMark %d", i, len(held), hi)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/bulkhead"
+	"github.com/bulwark-go/bulwark/actors/internal/waitq/waitqtest"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -62,7 +63,9 @@ func FuzzConfig(f *testing.F) {
 					held = held[1:]
 				}
 			case 3: // misuse
-				b.Release(engine.Permit{Token: uint64(op) << 40}, messages.Failure)
+				if forged, ok := waitqtest.Forged(op, held); ok {
+					b.Release(forged, messages.Failure)
+				}
 			}
 			if len(held) > limit {
 				t.Fatalf("held %d permits, MaxConcurrent %d", len(held), limit)

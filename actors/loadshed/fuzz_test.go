@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/bulwark-go/bulwark/actors/internal/waitq/waitqtest"
 	"github.com/bulwark-go/bulwark/actors/loadshed"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
@@ -59,7 +60,9 @@ func FuzzConfig(f *testing.F) {
 					held = held[1:]
 				}
 			case 3:
-				s.Release(engine.Permit{Token: uint64(op) << 40}, messages.Failure)
+				if forged, ok := waitqtest.Forged(op, held); ok {
+					s.Release(forged, messages.Failure)
+				}
 			}
 			if len(held) > limit {
 				t.Fatalf("held %d permits, MaxInFlight %d", len(held), limit)

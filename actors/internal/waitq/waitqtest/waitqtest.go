@@ -129,3 +129,17 @@ func WantErr(t *testing.T, want error, calls ...Call) {
 		}
 	}
 }
+
+// Forged returns a permit made up from op for a fuzz target's misuse step,
+// and false when its token happens to be one of held's: a Guard cannot tell
+// such a token from the permit it copies (tokens are small numbers from
+// sequential ledger ids), so releasing it is not misuse.
+func Forged(op byte, held []engine.Permit) (engine.Permit, bool) {
+	p := engine.Permit{Token: uint64(op) << 40}
+	for _, h := range held {
+		if h.Token == p.Token {
+			return p, false
+		}
+	}
+	return p, true
+}
