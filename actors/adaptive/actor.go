@@ -30,25 +30,32 @@ func (o owner) Receive(m request) (Stats, error) {
 func (o owner) EndBatch() { o.l.harvest() }
 
 // harvest takes the reports from the stripes, counts them and feeds them
-// to the state machine, applying each limit change they cause.
+// to the state machine, publishing each limit change they cause and then
+// storing the last one: callers never admit under a limit that a later
+// window of the same harvest has already replaced.
 func (l *Limiter) harvest() {
 	l.nudged.Store(false) // reports added after this may nudge again
 	b, ignored := l.reports.harvest()
 	l.completed += uint64(b.successes+b.failures) + ignored
 	l.successes += uint64(b.successes)
 	l.failures += uint64(b.failures)
+	changed, last := false, change{}
 	for b.successes+b.failures > 0 {
 		if c, ok := l.st.take(&b); ok {
-			l.setLimit(c)
+			l.announce(c)
+			changed, last = true, c
 		}
+	}
+	if changed {
+		// A higher limit admits more calls at once; a lower one refuses
+		// calls until enough in flight have completed, so calls already
+		// admitted are never interrupted.
+		l.limit.Store(int64(last.new))
 	}
 }
 
-// setLimit applies a new limit: a higher one admits more calls at once; a
-// lower one refuses calls until enough in flight have completed, so calls
-// already admitted are never interrupted.
-func (l *Limiter) setLimit(c change) {
-	l.limit.Store(int64(c.new))
+// announce publishes a limit change.
+func (l *Limiter) announce(c change) {
 	l.eng.Publish(eventstream.Event{Type: eventstream.EventLimitChanged, Pattern: Kind, Name: l.name,
 		Fields: eventstream.Fields{Count: int64(c.old), Max: int64(c.new), Reason: c.reason, Elapsed: l.st.recent}})
 }
