@@ -140,7 +140,7 @@ func (b *Bulkhead) wait(ctx context.Context) (engine.Permit, error) {
 	}
 }
 
-// leave takes a waiter out of the queue (habit 6: tell the actor, wait for
+// leave takes a waiter out of the queue (tell the actor and wait for
 // its answer). If a grant was sent before the actor saw the leave, the slot
 // goes back. cause is ctx.Err(), or nil for a wait timeout.
 func (b *Bulkhead) leave(id uint64, ch chan struct{}, cause error) error {
