@@ -81,3 +81,19 @@ func IsRefusal(err error) bool {
 		errors.Is(err, ErrBackpressure) || errors.Is(err, ErrLimitExceeded) ||
 		errors.Is(err, ErrStopped)
 }
+
+// WorthRepeating is the rule retry and hedging share for whether a call's
+// error warrants another attempt: true for every error but
+// context.Canceled, context.DeadlineExceeded and Bulwark's own refusals
+// (IsRefusal: local overload is no reason for more load); an ErrTimeout
+// from a Bulwark timeout is worth repeating although it also wraps
+// context.DeadlineExceeded. nil is not.
+func WorthRepeating(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrTimeout) {
+		return true
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && !IsRefusal(err)
+}

@@ -1,8 +1,6 @@
 package hedge
 
 import (
-	"context"
-	"errors"
 	"time"
 
 	"github.com/bulwark-go/bulwark/messages"
@@ -76,16 +74,7 @@ type Config struct {
 // context.DeadlineExceeded and Bulwark's own refusals (messages.IsRefusal),
 // since local overload is not a reason for more load; a messages.ErrTimeout
 // from a timeout below the hedge is hedged.
-func DefaultHedgeOn(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, messages.ErrTimeout) {
-		return true
-	}
-	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
-		!messages.IsRefusal(err)
-}
+func DefaultHedgeOn(err error) bool { return messages.WorthRepeating(err) }
 
 func (c Config) withDefaults() Config {
 	if c.Delay == 0 {

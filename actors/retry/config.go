@@ -1,8 +1,6 @@
 package retry
 
 import (
-	"context"
-	"errors"
 	"time"
 
 	"github.com/bulwark-go/bulwark/messages"
@@ -152,16 +150,7 @@ type Config struct {
 // ErrRateLimited, ErrStopped). A messages.ErrTimeout from a timeout policy
 // inside the retry is retried, even though it also wraps
 // context.DeadlineExceeded.
-func DefaultRetryOn(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, messages.ErrTimeout) {
-		return true
-	}
-	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
-		!messages.IsRefusal(err)
-}
+func DefaultRetryOn(err error) bool { return messages.WorthRepeating(err) }
 
 func (b Backoff) withDefaults() Backoff {
 	if b.MaxAttempts == 0 {
