@@ -15,34 +15,40 @@ import (
 )
 
 // Holdings are permits held, by the instance that granted them. Its zero
-// value holds nothing; it is safe for concurrent use.
+// value holds nothing; it is safe for concurrent use: the map travels in a
+// one-slot channel, and whoever has taken it out owns it until it puts it
+// back.
 type Holdings struct {
-	mu sync.Mutex
-	m  map[any][]engine.Permit
+	once sync.Once
+	box  chan map[any][]engine.Permit
+}
+
+func (h *Holdings) take() map[any][]engine.Permit {
+	h.once.Do(func() {
+		h.box = make(chan map[any][]engine.Permit, 1)
+		h.box <- map[any][]engine.Permit{}
+	})
+	return <-h.box
 }
 
 // Put keeps p, granted by owner.
 func (h *Holdings) Put(owner any, p engine.Permit) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.m == nil {
-		h.m = map[any][]engine.Permit{}
-	}
-	h.m[owner] = append(h.m[owner], p)
+	m := h.take()
+	m[owner] = append(m[owner], p)
+	h.box <- m
 }
 
 // Take returns the oldest permit kept for owner and forgets it; without
 // one it returns the zero Permit and false.
 func (h *Holdings) Take(owner any) (engine.Permit, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	ps := h.m[owner]
+	m := h.take()
+	defer func() { h.box <- m }()
+	ps := m[owner]
 	if len(ps) == 0 {
 		return engine.Permit{}, false
 	}
-	p := ps[0]
-	h.m[owner] = ps[1:]
-	return p, true
+	m[owner] = ps[1:]
+	return ps[0], true
 }
 
 // Pair is what CheckMisuse needs of a pattern: two instances whose limit
