@@ -35,8 +35,7 @@
 //     for 30 days in the bits the counts leave (a *RateError names the
 //     largest N the period takes).
 //
-// Rejected requests never consume quota (SPEC §13 scenario 62 asks us to
-// decide). Allow returns a *messages.RejectedError wrapping ErrLimited
+// Rejected requests never consume quota. Allow returns a *messages.RejectedError wrapping ErrLimited
 // (messages.ErrRateLimited); Check is the same verdict as a Result value
 // and never allocates. Wait blocks on the engine's clock and fails fast,
 // consuming nothing, when its context's deadline is too close (as
@@ -101,31 +100,14 @@
 // contention) plus refill traffic through the actor, cannot give an exact
 // RetryAfter without asking the owner, and serves only keys known in
 // advance to be hot; the per-key word serves a hot key and a million cold
-// keys the same way. Measured on this machine (2 shared cores, medians of
-// 5, bash stress/peers/compare.sh), every decision an admission, ns/op at
-// cpu 1 / cpu 2:
+// keys the same way. A hot key called from several cores is one word they
+// all write, so each decision moves its cache line between them; handing a
+// hot key's permits out to each core in batches would avoid that at the
+// price of GCRA's exact order and RetryAfter, and we kept exactness.
 //
-//	                          Bulwark    x/time/rate   failsafe-go
-//	hot key, KeyGuard serial   38 / 43     89 / 95      41 / 41
-//	hot key, KeyGuard parallel 38 / 31-95  88 / 65      37 / 42
-//	hot key, Allow serial      63 / 67     (parses, hashes and looks the key up each call)
-//	100k keys, serial         170 / 141   169 / 212     (x/time/rate: a map of Limiters behind a Mutex)
-//	100k keys, parallel       565 / 223   650 / 638
-//
-// A hot key under two cores at once is one word both cores write, so each
-// decision moves its cache line: 31-35 ns in most runs, 80-95 ns in runs
-// where moving a line between the two virtual cores is slow (the same
-// binary, from one run to the next; giving the cell a cache line of its own
-// did not change it). failsafe-go's mutex stays at 42-48 ns there, as one
-// core takes it several times in a row. Handing a hot key's permits out to
-// each core in batches would avoid the move, at the price of GCRA's exact
-// order and RetryAfter; we kept exactness.
-//
-// 0 allocs/op on both paths, refusals included. Time is read with
-// Clock.Since (monotonic only), half the cost of time.Now here.
-// The 100k-key figures are bound by two cache misses a decision (the slot,
-// the cell), as the peer's are. A key's first use (a round trip to its
-// shard) costs about 1.3 µs and 3 allocations.
+// A decision allocates nothing, refusals included, and reads the clock
+// with Clock.Since (monotonic only). A key's first use is a round trip to
+// its shard. Measured costs are in the README's "How fast".
 //
 // # Goroutines
 //
