@@ -66,29 +66,9 @@ func (n Next[T]) Call(ctx context.Context) (T, error) {
 	s := &n.c.stages[n.i]
 	inner := Next[T]{c: n.c, i: n.i + 1, fn: n.fn}
 	if s.guard != nil {
-		return runGuard(ctx, s.guard, s.classify, inner)
+		return guarded[T](ctx, s.guard, s.classify, inner)
 	}
 	return s.policy.Apply(ctx, inner)
-}
-
-// runGuard acquires g, runs next and releases g exactly once, as a failure
-// if next panics (the panic goes on).
-func runGuard[T any](ctx context.Context, g Guard, classify func(error) messages.Outcome, next Next[T]) (T, error) {
-	p, err := g.Acquire(ctx)
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	released := false
-	defer func() {
-		if !released {
-			g.Release(p, messages.Failure)
-		}
-	}()
-	v, err := next.Call(ctx)
-	released = true
-	g.Release(p, classify(err))
-	return v, err
 }
 
 // Stage is one layer of a composition: a Policy or a Guard. Build it with

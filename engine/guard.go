@@ -48,31 +48,68 @@ func (p Permit) Latency(c Clock) time.Duration {
 // outcome that classify gives fn's error (messages.ClassifyError when nil).
 // If fn panics, the permit is released as a failure and the panic goes on.
 // A nil g or fn is an error wrapping messages.ErrInvalidConfig (nothing is
-// acquired).
+// acquired). Do is Run for a function that returns a value.
 func Run(ctx context.Context, g Guard, classify func(error) messages.Outcome, fn func(context.Context) error) error {
-	switch {
-	case g == nil:
-		return errNilGuard
-	case fn == nil:
+	if fn == nil {
 		return errNilFunc
+	}
+	_, err := guarded[struct{}](ctx, g, classify, errFunc(fn))
+	return err
+}
+
+// Do runs fn under g and returns its result, as Run: the permit is
+// released exactly once, with classify's outcome of fn's error, or as a
+// failure if fn panics. Every Execute and Do of a pattern that is a Guard
+// is written with it.
+func Do[T any](ctx context.Context, g Guard, classify func(error) messages.Outcome, fn func(context.Context) (T, error)) (T, error) {
+	if fn == nil {
+		var zero T
+		return zero, errNilFunc
+	}
+	return guarded[T](ctx, g, classify, valueFunc[T](fn))
+}
+
+// caller is what guarded runs: a function (valueFunc, errFunc) or the rest
+// of a composition (Next). A type parameter rather than a func value, so
+// that passing one allocates nothing.
+type caller[T any] interface {
+	Call(context.Context) (T, error)
+}
+
+type valueFunc[T any] func(context.Context) (T, error)
+
+func (f valueFunc[T]) Call(ctx context.Context) (T, error) { return f(ctx) }
+
+type errFunc func(context.Context) error
+
+func (f errFunc) Call(ctx context.Context) (struct{}, error) { return struct{}{}, f(ctx) }
+
+// guarded is the one run-under-guard: it acquires g, runs c and releases
+// g exactly once — with classify(err) (messages.ClassifyError when nil)
+// when c returns, as messages.Failure when c panics (the panic goes on).
+// A nil g is an error wrapping messages.ErrInvalidConfig.
+func guarded[T any, C caller[T]](ctx context.Context, g Guard, classify func(error) messages.Outcome, c C) (T, error) {
+	var zero T
+	if g == nil {
+		return zero, errNilGuard
 	}
 	p, err := g.Acquire(ctx)
 	if err != nil {
-		return err
+		return zero, err
 	}
-	done := false
+	returned := false
 	defer func() {
-		if !done {
+		if !returned {
 			g.Release(p, messages.Failure)
 		}
 	}()
-	err = fn(ctx)
-	done = true
+	v, err := c.Call(ctx)
+	returned = true
 	if classify == nil {
 		classify = messages.ClassifyError
 	}
 	g.Release(p, classify(err))
-	return err
+	return v, err
 }
 
 // errNilGuard is Run's error for a nil Guard.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/bulwark-go/bulwark/actors/internal/call"
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
@@ -35,32 +36,30 @@ func New[T any](eng *engine.Engine, name string, cfg Config[T]) (*Fallback[T], e
 // what a stopped engine and a caller who gave up get). A nil fn is an
 // error wrapping messages.ErrInvalidConfig.
 func (f *Fallback[T]) Do(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	if fn == nil {
+		var zero T
+		return zero, errNilFunc
+	}
+	return run(ctx, f, call.Func[T](fn))
+}
+
+// Apply implements engine.Policy: the fallbacks answer the rest of the
+// chain's failures.
+func (f *Fallback[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
+	return run(ctx, f, next)
+}
+
+// run calls c, then settles its outcome.
+func run[T any, C call.Caller[T]](ctx context.Context, f *Fallback[T], c C) (T, error) {
 	var zero T
 	switch {
-	case fn == nil:
-		return zero, errNilFunc
 	case f.eng.Stopped():
 		return zero, messages.ErrStopped
 	case ctx.Err() != nil: // the caller has gone: nothing runs
 		f.stats.Add(cPassed, 1)
 		return zero, ctx.Err()
 	}
-	v, err := fn(ctx)
-	return f.settle(ctx, v, err)
-}
-
-// Apply implements engine.Policy: the fallbacks answer the rest of the
-// chain's failures.
-func (f *Fallback[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
-	var zero T
-	switch {
-	case f.eng.Stopped():
-		return zero, messages.ErrStopped
-	case ctx.Err() != nil:
-		f.stats.Add(cPassed, 1)
-		return zero, ctx.Err()
-	}
-	v, err := next.Call(ctx)
+	v, err := c.Call(ctx)
 	return f.settle(ctx, v, err)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/call"
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
@@ -62,7 +63,7 @@ func (r *Retry) Execute(ctx context.Context, fn func(context.Context) error) err
 	if fn == nil {
 		return errNilFunc
 	}
-	_, err := run(ctx, r, nil, errCall(fn))
+	_, err := run(ctx, r, nil, call.ErrFunc(fn))
 	return err
 }
 
@@ -101,7 +102,7 @@ func (p Policy[T]) Do(ctx context.Context, fn func(context.Context) (T, error)) 
 		var zero T
 		return zero, errNilFunc
 	}
-	return run(ctx, p.r, p.onResult, fnCall[T](fn))
+	return run(ctx, p.r, p.onResult, call.Func[T](fn))
 }
 
 // Apply implements engine.Policy: it retries the rest of the chain.
@@ -109,29 +110,12 @@ func (p Policy[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
 	return run(ctx, p.r, p.onResult, next)
 }
 
-// caller is what the loop runs: a function, or the rest of a composition
-// (engine.Next), whose Deadline is the earliest shared deadline below.
-type caller[T any] interface {
-	Call(context.Context) (T, error)
-	Deadline() (time.Time, bool)
-}
-
-type fnCall[T any] func(context.Context) (T, error)
-
-func (f fnCall[T]) Call(ctx context.Context) (T, error) { return f(ctx) }
-func (fnCall[T]) Deadline() (time.Time, bool)           { return time.Time{}, false }
-
-type errCall func(context.Context) error
-
-func (f errCall) Call(ctx context.Context) (struct{}, error) { return struct{}{}, f(ctx) }
-func (errCall) Deadline() (time.Time, bool)                  { return time.Time{}, false }
-
 // maxInline is how many schedules (default + per-error) keep their
 // counters on the stack.
 const maxInline = 8
 
 // run is the retry loop.
-func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) bool, c C) (T, error) {
+func run[T any, C call.Caller[T]](ctx context.Context, r *Retry, onResult func(T) bool, c C) (T, error) {
 	cfg := &r.cfg
 	if r.eng.Stopped() {
 		var zero T
@@ -242,7 +226,7 @@ func run[T any, C caller[T]](ctx context.Context, r *Retry, onResult func(T) boo
 
 // deadline returns the earlier of ctx's deadline and c's (a shared
 // deadline below in a composition).
-func deadline[T any, C caller[T]](ctx context.Context, c C) (time.Time, bool) {
+func deadline[T any, C call.Caller[T]](ctx context.Context, c C) (time.Time, bool) {
 	end, ok := ctx.Deadline()
 	if d, dok := c.Deadline(); dok && (!ok || d.Before(end)) {
 		end, ok = d, true

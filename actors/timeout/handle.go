@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/call"
+
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -35,7 +37,7 @@ func (t *Timeout) Execute(ctx context.Context, fn func(context.Context) error) e
 	if fn == nil {
 		return nilFunc(Kind)
 	}
-	_, err := run(ctx, &t.l, t.cfg.Timeout, time.Time{}, errCall(fn))
+	_, err := run(ctx, &t.l, t.cfg.Timeout, time.Time{}, call.ErrFunc(fn))
 	return err
 }
 
@@ -45,7 +47,7 @@ func Do[T any](ctx context.Context, t *Timeout, fn func(context.Context) (T, err
 		var zero T
 		return zero, nilFunc(Kind)
 	}
-	return run(ctx, &t.l, t.cfg.Timeout, time.Time{}, fnCall[T](fn))
+	return run(ctx, &t.l, t.cfg.Timeout, time.Time{}, call.Func[T](fn))
 }
 
 // nilFunc is the error for a nil function.
@@ -122,7 +124,7 @@ func (d *Deadline) Execute(ctx context.Context, fn func(context.Context) error) 
 	if fn == nil {
 		return nilFunc(DeadlineKind)
 	}
-	_, err := run(ctx, &d.l, 0, d.at, errCall(fn))
+	_, err := run(ctx, &d.l, 0, d.at, call.ErrFunc(fn))
 	return err
 }
 
@@ -132,5 +134,5 @@ func DoBefore[T any](ctx context.Context, d *Deadline, fn func(context.Context) 
 		var zero T
 		return zero, nilFunc(DeadlineKind)
 	}
-	return run(ctx, &d.l, 0, d.at, fnCall[T](fn))
+	return run(ctx, &d.l, 0, d.at, call.Func[T](fn))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/call"
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
@@ -36,18 +37,6 @@ func newLimiter(eng *engine.Engine, pattern, name string, cooperative bool) limi
 type limitCause struct{ pattern, name string }
 
 func (c *limitCause) Error() string { return c.pattern + " " + c.name + ": limit reached" }
-
-type caller[T any] interface {
-	Call(context.Context) (T, error)
-}
-
-type fnCall[T any] func(context.Context) (T, error)
-
-func (f fnCall[T]) Call(ctx context.Context) (T, error) { return f(ctx) }
-
-type errCall func(context.Context) error
-
-func (f errCall) Call(ctx context.Context) (struct{}, error) { return struct{}{}, f(ctx) }
 
 // deadlineCtx reports a fake clock's deadline on a context that the fake
 // clock cancels, and reports our cancellation as DeadlineExceeded, as a
@@ -87,7 +76,7 @@ type outcome[T any] struct {
 
 // run calls c with a context that ends rel after now (rel > 0) or at at.
 // After the engine's Shutdown it returns ErrStopped and does not call c.
-func run[T any, C caller[T]](ctx context.Context, l *limiter, rel time.Duration, at time.Time, c C) (T, error) {
+func run[T any, C call.Caller[T]](ctx context.Context, l *limiter, rel time.Duration, at time.Time, c C) (T, error) {
 	var zero T
 	if l.eng.Stopped() {
 		return zero, messages.ErrStopped
