@@ -155,8 +155,8 @@ func hammerLimiter(t *testing.T, alg ratelimit.Algorithm) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Allowed != uint64(sumAllowed) || st.Rejected != uint64(rejected.Load()) {
-		t.Errorf("Stats: %d allowed, %d rejected; the callers saw %d and %d", st.Allowed, st.Rejected, sumAllowed, rejected.Load())
+	if st.Accepted != uint64(sumAllowed) || st.Rejected != uint64(rejected.Load()) {
+		t.Errorf("Stats: %d allowed, %d rejected; the callers saw %d and %d", st.Accepted, st.Rejected, sumAllowed, rejected.Load())
 	}
 	if sumAllowed == 0 || rejected.Load() == 0 {
 		t.Errorf("the limit was never reached: %d allowed, %d rejected", sumAllowed, rejected.Load())
@@ -193,13 +193,13 @@ func init() {
 		check := func() (string, error) {
 			st, err := l.Stats(context.Background())
 			counts := fmt.Sprintf("allowed=%d rejected=%d errors=%d | stats allowed=%d rejected=%d keys=%d",
-				allowed.Load(), rejected.Load(), failed.Load(), st.Allowed, st.Rejected, st.ActiveKeys)
+				allowed.Load(), rejected.Load(), failed.Load(), st.Accepted, st.Rejected, st.ActiveKeys)
 			switch {
 			case err != nil:
 				return counts, err
 			case failed.Load() != 0:
 				return counts, fmt.Errorf("%d calls failed", failed.Load())
-			case st.Allowed != uint64(allowed.Load()) || st.Rejected != uint64(rejected.Load()):
+			case st.Accepted != uint64(allowed.Load()) || st.Rejected != uint64(rejected.Load()):
 				return counts, errors.New("the limiter's counts differ from the callers'")
 			}
 			return counts, nil

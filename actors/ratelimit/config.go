@@ -29,7 +29,7 @@ const (
 	// one Period and weighs the previous one by its overlap with the last
 	// Period (the "sliding window counter"). It admits up to Count at the
 	// start of each window when the previous one was quiet; Count is at
-	// most 1,048,575 per Period, less for short periods (see doc.go).
+	// most LargestWindowCount per Period, less for short periods.
 	SlidingWindow
 )
 
@@ -50,10 +50,14 @@ const DefaultSweepInterval = 10 * time.Second
 
 // Bounds of Config's fields.
 const (
-	maxShards        = 256
-	maxKeysCap       = 1 << 40
-	minSweepInterval = time.Millisecond
-	maxSweepInterval = time.Hour
+	// LargestShards is the largest Config.Shards.
+	LargestShards = 256
+	// LargestMaxKeys is the largest Config.MaxKeys.
+	LargestMaxKeys = 1 << 40
+	// SmallestSweepInterval and LargestSweepInterval bound a non-zero
+	// Config.SweepInterval.
+	SmallestSweepInterval = time.Millisecond
+	LargestSweepInterval  = time.Hour
 )
 
 // Config configures a Limiter. Zero fields take the documented defaults.
@@ -92,13 +96,13 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Algorithm > SlidingWindow {
 		return c, messages.InvalidConfig(Kind, "Algorithm", c.Algorithm, "must be GCRA or SlidingWindow")
 	}
-	if c.Shards < 0 || c.Shards > maxShards {
+	if c.Shards < 0 || c.Shards > LargestShards {
 		return c, messages.InvalidConfig(Kind, "Shards", c.Shards, "must be between 0 (default) and 256")
 	}
-	if c.MaxKeys < 0 || c.MaxKeys > maxKeysCap {
+	if c.MaxKeys < 0 || c.MaxKeys > LargestMaxKeys {
 		return c, messages.InvalidConfig(Kind, "MaxKeys", c.MaxKeys, "must be between 0 (no cap) and 2^40")
 	}
-	if c.SweepInterval != 0 && (c.SweepInterval < minSweepInterval || c.SweepInterval > maxSweepInterval) {
+	if c.SweepInterval != 0 && (c.SweepInterval < SmallestSweepInterval || c.SweepInterval > LargestSweepInterval) {
 		return c, messages.InvalidConfig(Kind, "SweepInterval", c.SweepInterval, "must be between 1ms and 1h (0: the default, 10s)")
 	}
 	if c.SweepInterval == 0 {
@@ -111,7 +115,7 @@ func (c Config) withDefaults() (Config, error) {
 	for n < c.Shards {
 		n <<= 1
 	}
-	c.Shards = min(n, maxShards)
+	c.Shards = min(n, LargestShards)
 	for c.MaxKeys > 0 && c.Shards > c.MaxKeys {
 		c.Shards >>= 1
 	}

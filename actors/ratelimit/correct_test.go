@@ -71,7 +71,7 @@ func TestGCRAHugePeriod(t *testing.T) {
 		t.Fatal("Rate{1, MaxInt64}: accepted, want a RateError")
 	}
 	for _, start := range []int64{0, 1, 12345} {
-		c := testCell(Rate{1, maxPeriod})
+		c := testCell(Rate{1, LargestPeriod})
 		if ok, _, dead := c.allowAt(GCRA, start); !ok || dead {
 			t.Fatalf("start %d: first: got ok=%v dead=%v, want true false", start, ok, dead)
 		}

@@ -63,8 +63,8 @@ func FuzzConfig(f *testing.F) {
 			}
 			return
 		}
-		if full.Algorithm > SlidingWindow || full.Shards < 1 || full.Shards > maxShards || bits.OnesCount(uint(full.Shards)) != 1 ||
-			full.SweepInterval < minSweepInterval || full.SweepInterval > maxSweepInterval || full.MaxKeys != cfg.MaxKeys {
+		if full.Algorithm > SlidingWindow || full.Shards < 1 || full.Shards > LargestShards || bits.OnesCount(uint(full.Shards)) != 1 ||
+			full.SweepInterval < SmallestSweepInterval || full.SweepInterval > LargestSweepInterval || full.MaxKeys != cfg.MaxKeys {
 			t.Fatalf("%+v: defaulted to %+v, outside the bounds", cfg, full)
 		}
 		if full.MaxKeys == 0 {
@@ -103,7 +103,7 @@ func FuzzRateBound(f *testing.F) {
 		alg := GCRA
 		if window {
 			alg = SlidingWindow
-			if r.invalid() != "" || r.Count > maxWindowCount || !windowSpanOK(r) {
+			if r.invalid() != "" || r.Count > LargestWindowCount || !windowSpanOK(r) {
 				return
 			}
 		}

@@ -8,15 +8,11 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// KeyGuard is one key's limit bound once: the rate is checked, the key
-// hashed and its shard chosen when Limiter.Guard makes it, and the key's
-// state is remembered between calls, so a decision skips parsing, hashing
-// and the table look-up (the fastest way to limit one known key, as
-// x/time/rate's Limiter or failsafe-go's rate limiter do). It is also an
-// engine.Guard, so it composes with the other patterns and the HTTP
-// adapters: Acquire is Allow and Release does nothing (a rate limit is not
-// released). Get one from Limiter.Guard; it is safe for concurrent use.
-type KeyGuard struct {
+// keyGuard is the local KeyGuard: the rate is checked, the key hashed and
+// its shard chosen when Limiter.Guard makes it, and the key's cell is
+// remembered between calls, so a decision skips parsing, hashing and the
+// table look-up.
+type keyGuard struct {
 	l     *Limiter
 	s     *shard
 	h     uint64
@@ -26,11 +22,11 @@ type KeyGuard struct {
 	cell  atomic.Pointer[cell] // the key's cell, nil until first used or after eviction
 }
 
-var _ engine.Guard = (*KeyGuard)(nil)
+var _ KeyGuard = (*keyGuard)(nil)
 
-// Guard binds key under r. A malformed r is a *RateError, as is a count the
-// sliding window cannot hold.
-func (l *Limiter) Guard(key string, r Rate) (*KeyGuard, error) {
+// Guard binds key under r (see Interface.Guard). A malformed r is a
+// *RateError, as is a count the sliding window cannot hold.
+func (l *Limiter) Guard(key string, r Rate) (KeyGuard, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
@@ -38,22 +34,22 @@ func (l *Limiter) Guard(key string, r Rate) (*KeyGuard, error) {
 		return nil, err
 	}
 	h := l.hash(key, r)
-	return &KeyGuard{l: l, s: l.shards[h>>l.shift], h: h, key: key, rate: r, label: r.String()}, nil
+	return &keyGuard{l: l, s: l.shards[h>>l.shift], h: h, key: key, rate: r, label: r.String()}, nil
 }
 
 // Key returns the key g limits.
-func (g *KeyGuard) Key() string { return g.key }
+func (g *keyGuard) Key() string { return g.key }
 
 // Rate returns the rate g applies.
-func (g *KeyGuard) Rate() Rate { return g.rate }
+func (g *keyGuard) Rate() Rate { return g.rate }
 
 // Check is Limiter.Check for g's key and rate.
-func (g *KeyGuard) Check(ctx context.Context) (Result, error) {
+func (g *keyGuard) Check(ctx context.Context) (Result, error) {
 	return g.l.decide(ctx, g.s, g.h, g.key, g.rate, g.label, &g.cell)
 }
 
 // Allow is Limiter.Allow for g's key and rate.
-func (g *KeyGuard) Allow(ctx context.Context) error {
+func (g *keyGuard) Allow(ctx context.Context) error {
 	res, err := g.Check(ctx)
 	if err != nil || res.Allowed {
 		return err
@@ -62,17 +58,17 @@ func (g *KeyGuard) Allow(ctx context.Context) error {
 }
 
 // Wait is Limiter.Wait for g's key and rate.
-func (g *KeyGuard) Wait(ctx context.Context) error {
+func (g *keyGuard) Wait(ctx context.Context) error {
 	return g.l.wait(ctx, g.key, g.rate, g.label)
 }
 
 // Acquire admits one call, or returns Allow's error.
-func (g *KeyGuard) Acquire(ctx context.Context) (engine.Permit, error) {
+func (g *keyGuard) Acquire(ctx context.Context) (engine.Permit, error) {
 	return engine.Permit{}, g.Allow(ctx)
 }
 
 // Release does nothing: an admitted call has used its permit.
-func (g *KeyGuard) Release(engine.Permit, messages.Outcome) {}
+func (g *keyGuard) Release(engine.Permit, messages.Outcome) {}
 
 // Execute calls fn if one event for key may happen now under rate, and
 // returns Allow's error otherwise. A nil fn is a *messages.ConfigError

@@ -93,8 +93,8 @@ func TestGuardConcurrentExact(t *testing.T) {
 	}
 	wg.Wait()
 	st := stats(t, l)
-	if ok.Load() != 10 || st.Allowed != 10 || st.Rejected != 990 {
-		t.Fatalf("allowed %d (stats %d/%d), want 10 of 1000", ok.Load(), st.Allowed, st.Rejected)
+	if ok.Load() != 10 || st.Accepted != 10 || st.Rejected != 990 {
+		t.Fatalf("allowed %d (stats %d/%d), want 10 of 1000", ok.Load(), st.Accepted, st.Rejected)
 	}
 }
 

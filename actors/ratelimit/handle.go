@@ -28,6 +28,9 @@ type Limiter struct {
 	// counts are the decisions, striped by key hash so that callers on
 	// different keys rarely share a cache line.
 	counts [countStripes]stripeCount
+	// deadlined and cancelled count Waits refused for their deadline and
+	// Waits whose context ended (rare: not striped).
+	deadlined, cancelled atomic.Uint64
 }
 
 // countStripes is how many decision counters a Limiter keeps.
@@ -35,15 +38,15 @@ const countStripes = 64
 
 // stripeCount is one stripe of decision counters, alone on its cache line.
 type stripeCount struct {
-	allowed, rejected atomic.Uint64
-	_                 [48]byte
+	accepted, rejected atomic.Uint64
+	_                  [48]byte
 }
 
 // tally counts one decision on key hash h.
-func (l *Limiter) tally(h uint64, allowed bool) {
+func (l *Limiter) tally(h uint64, accepted bool) {
 	c := &l.counts[h&(countStripes-1)]
-	if allowed {
-		c.allowed.Add(1)
+	if accepted {
+		c.accepted.Add(1)
 	} else {
 		c.rejected.Add(1)
 	}
@@ -72,11 +75,17 @@ type Stats struct {
 	ActiveKeys int
 	// MaxKeys is the cap on ActiveKeys (0: none).
 	MaxKeys int
-	// Allowed and Rejected count decisions since the limiter started,
-	// key-cap refusals included. Malformed rates, Wait's deadline refusals
-	// and cancelled waits are not counted; under SlidingWindow each try of
-	// a Wait is.
-	Allowed, Rejected uint64
+	// Accepted counts events admitted since the limiter started (by Allow,
+	// Check and Wait).
+	Accepted uint64
+	// Rejected counts refusals, and RejectedBy splits them by reason
+	// (ReasonExceeded, ReasonKeyLimit, ReasonDeadline; a reason that never
+	// happened is absent). Malformed rates are not counted; under
+	// SlidingWindow each try of a Wait is a decision and counted as one.
+	Rejected   uint64
+	RejectedBy map[string]uint64
+	// Cancelled counts Waits whose context ended while they waited.
+	Cancelled uint64
 }
 
 // New returns the limiter called name on eng, creating it (and its shard
@@ -187,7 +196,7 @@ func (l *Limiter) check(ctx context.Context, key string, r Rate, label string) (
 // more than 1,048,575, or more than a word can count for the period (see
 // windowSpanOK; the rule names the largest count the period takes).
 func (l *Limiter) windowFits(r Rate, label string) error {
-	if l.alg == SlidingWindow && (r.Count > maxWindowCount || !windowSpanOK(r)) {
+	if l.alg == SlidingWindow && (r.Count > LargestWindowCount || !windowSpanOK(r)) {
 		return &RateError{Input: rateLabel(r, label), Rule: "count must be at most " +
 			strconv.FormatInt(maxWindowCountFor(r.Period), 10) + " per " + r.Period.String() + " for the sliding window"}
 	}
@@ -261,6 +270,7 @@ func (l *Limiter) cell(ctx context.Context, s *shard, h uint64, key string, r Ra
 // count.
 func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{Name: l.name, Algorithm: l.alg, Shards: len(l.shards)}
+	var keyLimit, exceeded uint64
 	for _, s := range l.shards {
 		rep, err := s.actor.Ask(ctx, countKeys{})
 		if err != nil {
@@ -268,11 +278,20 @@ func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
 		}
 		st.ActiveKeys += rep.keys
 		st.MaxKeys += s.maxKeys
-		st.Rejected += rep.rejected // refusals for the key cap, counted by the owner
+		keyLimit += rep.rejected // refusals for the key cap, counted by the owner
 	}
 	for i := range l.counts {
-		st.Allowed += l.counts[i].allowed.Load()
-		st.Rejected += l.counts[i].rejected.Load()
+		st.Accepted += l.counts[i].accepted.Load()
+		exceeded += l.counts[i].rejected.Load()
+	}
+	deadline := l.deadlined.Load()
+	st.Cancelled = l.cancelled.Load()
+	st.Rejected = exceeded + keyLimit + deadline
+	st.RejectedBy = make(map[string]uint64, 3)
+	for reason, n := range map[string]uint64{ReasonExceeded: exceeded, ReasonKeyLimit: keyLimit, ReasonDeadline: deadline} {
+		if n > 0 {
+			st.RejectedBy[reason] = n
+		}
 	}
 	return st, nil
 }

@@ -25,8 +25,8 @@ func TestSequentialBurst(t *testing.T) {
 				t.Errorf("5/second over 20: got %d allowed, want 5", got)
 			}
 			st := stats(t, l)
-			if st.Allowed != 7 || st.Rejected != 18 || st.ActiveKeys != 2 {
-				t.Errorf("stats: got allowed %d rejected %d keys %d, want 7 18 2", st.Allowed, st.Rejected, st.ActiveKeys)
+			if st.Accepted != 7 || st.Rejected != 18 || st.ActiveKeys != 2 {
+				t.Errorf("stats: got allowed %d rejected %d keys %d, want 7 18 2", st.Accepted, st.Rejected, st.ActiveKeys)
 			}
 		})
 	}
@@ -118,7 +118,7 @@ func TestMalformedRates(t *testing.T) {
 	if err := l.AllowRate(ctx, "k", ratelimit.Rate{Count: 0, Period: time.Second}); !errors.Is(err, messages.ErrInvalidConfig) {
 		t.Errorf("AllowRate zero count: got %v", err)
 	}
-	if st := stats(t, l); st.Allowed+st.Rejected != 0 || st.ActiveKeys != 0 {
+	if st := stats(t, l); st.Accepted+st.Rejected != 0 || st.ActiveKeys != 0 {
 		t.Errorf("malformed rates were counted: %+v", st)
 	}
 	sw, _, _ := newLimiter(t, ratelimit.Config{Algorithm: ratelimit.SlidingWindow})
@@ -209,8 +209,8 @@ func TestChunkedSweep(t *testing.T) {
 	if err := l.Allow(ctx, "fresh", "1/second"); err != nil {
 		t.Fatal(err)
 	}
-	if st := stats(t, l); st.ActiveKeys != 2 || st.Allowed != n+2 {
-		t.Fatalf("got %d keys, %d allowed; want 2, %d", st.ActiveKeys, st.Allowed, n+2)
+	if st := stats(t, l); st.ActiveKeys != 2 || st.Accepted != n+2 {
+		t.Fatalf("got %d keys, %d allowed; want 2, %d", st.ActiveKeys, st.Accepted, n+2)
 	}
 }
 
@@ -266,7 +266,7 @@ func TestManyGoroutinesManyKeys(t *testing.T) {
 					t.Fatalf("key %d: got %d allowed, want 7", k, got)
 				}
 			}
-			if st := stats(t, l); st.Allowed != 700 || st.Rejected != 9300 || st.ActiveKeys != 100 {
+			if st := stats(t, l); st.Accepted != 700 || st.Rejected != 9300 || st.ActiveKeys != 100 {
 				t.Fatalf("stats: %+v", st)
 			}
 		})

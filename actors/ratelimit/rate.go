@@ -17,13 +17,15 @@ type Rate struct {
 	Period time.Duration
 }
 
-// maxPeriod is the longest Period: a GCRA word (a time plus one interval)
-// then stays within int64 for the first 146 years of a limiter.
-const maxPeriod = 1 << 62
+// LargestPeriod is the longest Rate.Period the local limiter takes (2^62 ns,
+// about 146 years): a GCRA word (a time plus one interval) then stays
+// within int64 for the first 146 years of a limiter.
+const LargestPeriod = 1 << 62
 
-// maxWindowCount is the largest Count the sliding window can hold: each of
-// its two counters has at most 20 bits in the key's one word of state.
-const maxWindowCount = 1<<20 - 1
+// LargestWindowCount is the largest Rate.Count the local sliding window
+// takes (less for short periods, see Config's SlidingWindow): each of its
+// two counters has at most 20 bits in the key's one word of state.
+const LargestWindowCount = 1<<20 - 1
 
 // maxWindowCountFor is the largest Count the sliding window takes for
 // period: 1,048,575, less for periods too short for a window number of the
@@ -123,7 +125,7 @@ func (r Rate) invalid() string {
 		return "period must be positive"
 	case r.Count > int64(r.Period):
 		return "count must be at most one per nanosecond"
-	case r.Period > maxPeriod:
+	case r.Period > LargestPeriod:
 		return "period must be at most 2^62ns (about 146 years)"
 	}
 	return ""

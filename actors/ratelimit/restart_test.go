@@ -41,7 +41,7 @@ func TestRestartKeepsLimits(t *testing.T) {
 		t.Fatalf("after the restart: got %v, want ErrLimited (the limit kept)", err)
 	}
 	st, err := l.Stats(ctx)
-	if err != nil || st.ActiveKeys != 1 || st.Allowed != 1 || st.Rejected != 1 {
+	if err != nil || st.ActiveKeys != 1 || st.Accepted != 1 || st.Rejected != 1 {
 		t.Fatalf("stats after the restart: %+v, %v", st, err)
 	}
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)

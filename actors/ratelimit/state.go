@@ -12,7 +12,7 @@ import (
 // with now in nanoseconds since the limiter's base time. They read no clock
 // and start no goroutine, so tables of exact times test them
 // (state_test.go). cell wraps the word in an atomic so that callers can
-// apply a decision with one CompareAndSwap (see doc.go).
+// apply a decision with one CompareAndSwap.
 
 // dead marks a cell the owning actor has evicted: whoever finds it asks the
 // owner for the key's live cell. No live word ever equals it.
@@ -170,7 +170,7 @@ func gcraIdleAt(tat int64, g gcra) int64 {
 // unambiguous while a word is less than 2^(62-2b) windows old: windowFits
 // refuses a rate for which that is less than minWindowSpan, and the sweep
 // forgets every idle word long before (Config.SweepInterval is at most
-// maxSweepInterval).
+// LargestSweepInterval).
 
 // minWindowSpan is how long a sliding-window word may stay untouched
 // before its window number could be misread.

@@ -60,10 +60,12 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 			continue
 		}
 		if !ok {
+			l.deadlined.Add(1)
 			return l.rejected(Result{RetryAfter: time.Duration(wait), Reason: ReasonDeadline})
 		}
 		if err := l.sleep(ctx, s, time.Duration(wait)); err != nil {
 			c.unreserve(rsv)
+			l.countCancel(ctx, err)
 			return err
 		}
 		l.tally(h, true)
@@ -82,10 +84,12 @@ func (l *Limiter) waitWindow(ctx context.Context, s *shard, key string, r Rate, 
 		}
 		if res.Reason == ReasonExceeded {
 			if dl, ok := ctx.Deadline(); ok && l.clock.Now().Add(res.RetryAfter).After(dl) {
+				l.deadlined.Add(1)
 				return l.rejected(Result{RetryAfter: res.RetryAfter, Reason: ReasonDeadline})
 			}
 		}
 		if err := l.sleep(ctx, s, res.RetryAfter); err != nil {
+			l.countCancel(ctx, err)
 			return err
 		}
 	}
@@ -107,5 +111,12 @@ func (l *Limiter) sleep(ctx context.Context, s *shard, d time.Duration) error {
 		return ctx.Err()
 	case <-s.actor.Done():
 		return s.actor.Err()
+	}
+}
+
+// countCancel counts a Wait that sleep ended with err, if ctx ended it.
+func (l *Limiter) countCancel(ctx context.Context, err error) {
+	if err == ctx.Err() {
+		l.cancelled.Add(1)
 	}
 }

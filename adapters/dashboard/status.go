@@ -213,7 +213,7 @@ func viewOf(in inventory.Instance) InstanceView {
 			Utilization: s.Utilization, Shed: s.Shed, ShedBy: s.ShedBy}
 	case ratelimit.Stats:
 		v.Stats = RateLimitView{Algorithm: s.Algorithm.String(), Shards: s.Shards, ActiveKeys: s.ActiveKeys,
-			MaxKeys: s.MaxKeys, Allowed: s.Allowed, Rejected: s.Rejected}
+			MaxKeys: s.MaxKeys, Allowed: s.Accepted, Rejected: s.Rejected}
 	case adaptive.Stats:
 		v.Stats = AdaptiveView{Algorithm: s.Algorithm.String(), Limit: s.Limit, MinLimit: s.MinLimit,
 			MaxLimit: s.MaxLimit, InFlight: s.InFlight, Utilization: s.Utilization, Completed: s.Completed,

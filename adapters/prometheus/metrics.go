@@ -158,7 +158,7 @@ func collectStats(ch chan<- prom.Metric, in inventory.Instance) {
 		occupancy(ch, in, s.InFlight, s.MaxInFlight, s.Queued, s.MaxQueue)
 		oneHot(ch, descLoadLevel, in.Name, s.Level, loadLevels, loadshed.LoadLevel.String)
 	case ratelimit.Stats:
-		calls(ch, in, outcome{"allowed", s.Allowed}, outcome{"rejected", s.Rejected})
+		calls(ch, in, outcome{"allowed", s.Accepted}, outcome{"rejected", s.Rejected})
 		counter(ch, descRateRejections, float64(s.Rejected), in.Name)
 		gauge(ch, descActiveKeys, float64(s.ActiveKeys), in.Name)
 	case adaptive.Stats:

@@ -165,7 +165,7 @@ func (s *service) report() error {
 		return err
 	}
 	fmt.Println("\nwhat each pattern counted:")
-	fmt.Printf("  rate limiter  %5d allowed, %d rejected, %d keys\n", rl.Allowed, rl.Rejected, rl.ActiveKeys)
+	fmt.Printf("  rate limiter  %5d allowed, %d rejected, %d keys\n", rl.Accepted, rl.Rejected, rl.ActiveKeys)
 	fmt.Printf("  fallback      %5d calls: %d answered by the primary, %d by the fallback, %d failed\n",
 		fb.Calls, fb.Succeeded, fb.FellBack, fb.Failed)
 	fmt.Printf("  retry         %5d calls, %d attempts (%d failed), %d exhausted, %d not retried, %v waited\n",
