@@ -568,8 +568,9 @@ func TestWriteErrorLeaksNoText(t *testing.T) {
 	}
 }
 
-// Issue 17: a 503 refusal that carries no wait of its own gets the
-// configured Retry-After hint; a computed wait is kept.
+// Issue 17: a refusal that carries no wait of its own gets the configured
+// Retry-After hint (DefaultRetryAfterHint if none); a computed wait is
+// kept; an error that is no refusal gets none.
 func TestRetryAfterHint(t *testing.T) {
 	for _, tc := range []struct {
 		err  error
@@ -578,7 +579,7 @@ func TestRetryAfterHint(t *testing.T) {
 	}{
 		{&messages.RejectedError{Err: messages.ErrBulkheadFull, Pattern: "bulkhead", Name: "db"}, 2 * time.Second, "2"},
 		{messages.ErrShed, 1500 * time.Millisecond, "2"},
-		{&messages.RejectedError{Err: messages.ErrBulkheadFull, Pattern: "bulkhead", Name: "db"}, 0, ""},
+		{&messages.RejectedError{Err: messages.ErrBulkheadFull, Pattern: "bulkhead", Name: "db"}, 0, "1"},
 		{&messages.RejectedError{Err: messages.ErrCircuitOpen, Pattern: "circuitbreaker", Name: "db", RetryAfter: 5 * time.Second}, 2 * time.Second, "5"},
 		{context.DeadlineExceeded, 2 * time.Second, ""},
 		{errors.New("broken"), 2 * time.Second, ""},

@@ -1,5 +1,14 @@
 // Package httpmw puts Bulwark's patterns in front of net/http handlers.
 //
+// Compose takes the same engine.Policies as engine.Compose (Composed, any
+// engine.Composition) and runs each request under all of them in one
+// pass: circuit breaker, rate limiter, timeout, bulkhead, load shedder and
+// the rest, with one response writer and one outcome per request. A
+// RateGuard in it limits per client (KeyFunc, ClientIP) and per route
+// (Rates: a rate per ServeMux pattern or method and pattern) on any
+// Limiter, local (actors/ratelimit) or shared. Guard and RateLimit are
+// the one-pattern middlewares; they stack with Compose and each other.
+//
 // New (or Guard, its shorthand that panics at setup) wraps a handler in any
 // engine.Guard — a circuit breaker, bulkhead, load shedder, backpressure
 // gate, adaptive limiter or rate limiter: the request asks the guard for a
@@ -19,7 +28,7 @@
 //
 // RateLimit limits each request under a rate per key (the client's
 // address by default, with forwarding headers believed only from trusted
-// proxies: ClientIP); its rate is checked when it is built. Timeout ends a
+// proxies: ClientIP) and route; its rates are checked when it is built. Timeout ends a
 // request's context at its deadline and answers 504 at once if the
 // handler has written nothing, without buffering the response.
 //

@@ -26,7 +26,8 @@ var fuzzSentinels = []error{
 
 // FuzzWriteError: any error, rejection or not, is written as one of the
 // four statuses with a JSON body whose "error" is a sentinel's or the
-// status's text, and a Retry-After that is the rejection's wait rounded up.
+// status's text, and a Retry-After that is the rejection's wait rounded up
+// (at most a day), or 1 s for a refusal without one.
 func FuzzWriteError(f *testing.F) {
 	f.Add(uint8(0), true, "ratelimit", "api", "rate_limit_exceeded", "", int64(250*time.Millisecond))
 	f.Add(uint8(1), true, "circuitbreaker", "db", "open", "", int64(-1))
@@ -75,14 +76,21 @@ func FuzzWriteError(f *testing.F) {
 			t.Fatalf("%v: body %v does not name the rejection", err, body)
 		}
 		ra := w.Header().Get("Retry-After")
+		if code == 429 && !strings.HasSuffix(w.Header().Get("RateLimit"), ";r=0;t="+ra) {
+			t.Fatalf("%v: 429 with RateLimit %q, Retry-After %q", err, w.Header().Get("RateLimit"), ra)
+		}
 		if retry <= 0 {
-			if ra != "" {
-				t.Fatalf("%v: Retry-After %q without a wait", err, ra)
+			want := ""
+			if messages.IsRefusal(err) {
+				want = "1" // DefaultRetryAfterHint: every refusal says when to come back
+			}
+			if ra != want {
+				t.Fatalf("%v: Retry-After %q without a wait, want %q", err, ra, want)
 			}
 			return
 		}
 		secs, perr := strconv.Atoi(ra)
-		if perr != nil || time.Duration(secs)*time.Second < retry && secs < math.MaxInt64/int(time.Second) {
+		if perr != nil || time.Duration(secs)*time.Second < retry && secs != 86400 || secs > 86400 {
 			t.Fatalf("%v: Retry-After %q for a wait of %v", err, ra, retry)
 		}
 	})

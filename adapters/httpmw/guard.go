@@ -17,9 +17,17 @@ import (
 // Kind names this adapter in its configuration errors.
 const Kind = "httpmw"
 
-// DefaultExcludePaths are the health-check paths Guard lets through
-// unguarded when Options.ExcludePaths is nil.
-var DefaultExcludePaths = []string{"/health", "/healthz", "/ready", "/metrics"}
+// DefaultExcludePaths returns the health-check paths the middleware lets
+// through unguarded when Options.ExcludePaths is nil: /health, /healthz,
+// /ready and /metrics. Each call returns a new slice.
+func DefaultExcludePaths() []string { return []string{"/health", "/healthz", "/ready", "/metrics"} }
+
+// defaultExcluded is DefaultExcludePaths as a set, shared read-only.
+var defaultExcluded = pathSet(DefaultExcludePaths())
+
+// DefaultRetryAfterHint is the Retry-After of a refusal that carries no
+// wait of its own when Options.RetryAfterHint is zero.
+const DefaultRetryAfterHint = time.Second
 
 // MaxExcludePaths is the most paths Options.ExcludePaths may hold.
 const MaxExcludePaths = 4096
@@ -30,8 +38,9 @@ const MaxRetryAfterHint = time.Hour
 // Options configures Guard. The zero value is ready to use.
 type Options struct {
 	// ExcludePaths are request paths (exact matches, each starting with
-	// "/") served without the guard; nil means DefaultExcludePaths, an
-	// empty non-nil slice means none. At most MaxExcludePaths.
+	// "/") served without the guard; nil means DefaultExcludePaths(), an
+	// empty non-nil slice means none. At most MaxExcludePaths. The
+	// middleware keeps its own copy.
 	ExcludePaths []string
 	// Classify maps the final status the handler wrote (informational 1xx
 	// responses other than 101 are not final) to an outcome; nil means
@@ -48,11 +57,13 @@ type Options struct {
 	// (as http.ResponseController requires); otherwise its status goes to
 	// Classify like any response.
 	ClassifyRefusal func(err error) messages.Outcome
-	// RetryAfterHint is the Retry-After sent with a 503 refusal that
-	// carries no wait of its own (a full bulkhead, a shed request,
-	// backpressure, a concurrency limit); a computed wait (an open
-	// circuit's time left) is always sent as it is. 0 means none; at most
-	// MaxRetryAfterHint. Unused when OnReject is set.
+	// RetryAfterHint is the Retry-After sent with a refusal that carries
+	// no wait of its own (a full bulkhead, a shed request, backpressure, a
+	// concurrency limit, a stopped engine); a computed wait (an open
+	// circuit's time left, a rate limit's next permit) is always sent as
+	// it is, so every refusal carries a Retry-After. 0 means
+	// DefaultRetryAfterHint; at most MaxRetryAfterHint. Unused when
+	// OnReject is set.
 	RetryAfterHint time.Duration
 	// OnReject, if set, writes the response for a rejected request instead
 	// of WriteError.
@@ -126,16 +137,18 @@ func New(g engine.Guard, opts Options) (func(http.Handler) http.Handler, error) 
 // request's permit and release (nil: nothing to release, no outcome to
 // judge) gives it back.
 func newMiddleware(opts Options, admit func(*http.Request) (engine.Permit, error), release func(engine.Permit, messages.Outcome)) func(http.Handler) http.Handler {
-	m := &middleware{admit: admit, release: release, classify: opts.Classify, classifyRefusal: opts.ClassifyRefusal, reject: opts.OnReject, onError: opts.OnError}
-	paths := opts.ExcludePaths
-	if paths == nil {
-		paths = DefaultExcludePaths
+	m := newState(opts, admit, release)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serve(next, w, r) })
 	}
-	if len(paths) > 0 {
-		m.excluded = make(map[string]bool, len(paths))
-		for _, p := range paths {
-			m.excluded[p] = true
-		}
+}
+
+// newState is the state of a middleware built from valid opts.
+func newState(opts Options, admit func(*http.Request) (engine.Permit, error), release func(engine.Permit, messages.Outcome)) *middleware {
+	m := &middleware{admit: admit, release: release, classify: opts.Classify, classifyRefusal: opts.ClassifyRefusal, reject: opts.OnReject, onError: opts.OnError}
+	m.excluded = defaultExcluded
+	if opts.ExcludePaths != nil {
+		m.excluded = pathSet(opts.ExcludePaths)
 	}
 	if m.classify == nil {
 		m.classify = ClassifyStatus
@@ -147,9 +160,19 @@ func newMiddleware(opts Options, admit func(*http.Request) (engine.Permit, error
 		hint := opts.RetryAfterHint
 		m.reject = func(w http.ResponseWriter, _ *http.Request, err error) { writeError(w, err, hint) }
 	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serve(next, w, r) })
+	return m
+}
+
+// pathSet returns paths as a set (nil for none).
+func pathSet(paths []string) map[string]bool {
+	if len(paths) == 0 {
+		return nil
 	}
+	set := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		set[p] = true
+	}
+	return set
 }
 
 // Guard is New for a guard and options known to be valid: it panics with
@@ -163,7 +186,7 @@ func Guard(g engine.Guard, opts Options) func(http.Handler) http.Handler {
 }
 
 // isNil reports whether g is nil or a nil pointer in an interface.
-func isNil(g engine.Guard) bool {
+func isNil(g any) bool {
 	if g == nil {
 		return true
 	}

@@ -72,12 +72,12 @@ func TestRejectionsGetStatusRetryAfterAndJSON(t *testing.T) {
 	}{
 		{&messages.RejectedError{Err: messages.ErrCircuitOpen, Pattern: "circuitbreaker", Name: "db", Reason: "open", RetryAfter: 1500 * time.Millisecond}, 503, "2"},
 		{&messages.RejectedError{Err: messages.ErrRateLimited, Pattern: "ratelimit", Name: "api", RetryAfter: 250 * time.Millisecond}, 429, "1"},
-		{&messages.RejectedError{Err: messages.ErrBulkheadFull, Pattern: "bulkhead", Name: "db", Reason: "queue_full"}, 503, ""},
-		{&messages.RejectedError{Err: messages.ErrShed, Pattern: "loadshed", Name: "s"}, 503, ""},
-		{&messages.RejectedError{Err: messages.ErrBackpressure, Pattern: "backpressure", Name: "q"}, 503, ""},
-		{&messages.RejectedError{Err: messages.ErrLimitExceeded, Pattern: "adaptive", Name: "a"}, 503, ""},
+		{&messages.RejectedError{Err: messages.ErrBulkheadFull, Pattern: "bulkhead", Name: "db", Reason: "queue_full"}, 503, "1"},
+		{&messages.RejectedError{Err: messages.ErrShed, Pattern: "loadshed", Name: "s"}, 503, "1"},
+		{&messages.RejectedError{Err: messages.ErrBackpressure, Pattern: "backpressure", Name: "q"}, 503, "1"},
+		{&messages.RejectedError{Err: messages.ErrLimitExceeded, Pattern: "adaptive", Name: "a"}, 503, "1"},
 		{fmt.Errorf("calling: %w", messages.ErrTimeout), 504, ""},
-		{messages.ErrStopped, 503, ""},
+		{messages.ErrStopped, 503, "1"},
 		{errors.New("secret internal detail"), 500, ""},
 	} {
 		g := &fakeGuard{reject: tc.err}

@@ -63,16 +63,16 @@ func TestRateLimitPerClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, rate := range []string{"10/week", "0/second", ""} {
-		if _, err := httpmw.RateLimit(l, rate, nil, httpmw.Options{}); !errors.Is(err, messages.ErrInvalidConfig) {
+	for _, rate := range []string{"10/week", "0/second", "1/s "} {
+		if _, err := httpmw.RateLimit(l, httpmw.Rates{Default: rate}, nil, httpmw.Options{}); !errors.Is(err, messages.ErrInvalidConfig) {
 			t.Fatalf("rate %q: got %v, want an invalid-config error", rate, err)
 		}
 	}
-	if _, err := httpmw.RateLimit(nil, "1/second", nil, httpmw.Options{}); !errors.Is(err, messages.ErrInvalidConfig) {
+	if _, err := httpmw.RateLimit(nil, httpmw.Rates{Default: "1/second"}, nil, httpmw.Options{}); !errors.Is(err, messages.ErrInvalidConfig) {
 		t.Fatalf("nil limiter: got %v", err)
 	}
 
-	mw, err := httpmw.RateLimit(l, "2/minute", nil, httpmw.Options{})
+	mw, err := httpmw.RateLimit(l, httpmw.Rates{Default: "2/minute"}, nil, httpmw.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestRateLimitPerClient(t *testing.T) {
 	}
 
 	key, _ := httpmw.ClientIP(netip.MustParsePrefix("127.0.0.0/8"))
-	mw, err = httpmw.RateLimit(l, "1/minute", key, httpmw.Options{})
+	mw, err = httpmw.RateLimit(l, httpmw.Rates{Default: "1/minute"}, key, httpmw.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

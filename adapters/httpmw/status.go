@@ -52,43 +52,65 @@ type rejection struct {
 }
 
 // WriteError writes err as a rejection: the status from Status, a
-// Retry-After header in whole seconds (rounded up) when there is a wait, and
-// a JSON body naming the pattern, instance and reason of a
-// *messages.RejectedError. The body's "error" is the text of the Bulwark
-// sentinel err wraps, or the status text: never err's own text, which may
-// carry internal detail. A refusal (messages.IsRefusal) is marked for the
+// Retry-After header in whole seconds (rounded up) — for every refusal
+// (messages.IsRefusal), the wait it carries or else DefaultRetryAfterHint;
+// for any other error, the wait it carries if any — and a JSON body naming
+// the pattern, instance and reason of a *messages.RejectedError. A 429
+// also carries the RateLimit header field, and RateLimit-Policy when err
+// is a *RateLimitError (see RateLimitHeaders). The body's "error" is the
+// text of the Bulwark sentinel err wraps, or the status text: never err's
+// own text, which may carry internal detail. A refusal is marked for the
 // Bulwark guards around w (Options.ClassifyRefusal).
 func WriteError(w http.ResponseWriter, err error) { writeError(w, err, 0) }
 
-// writeError is WriteError that sends hint as the wait of a 503 refusal
-// that carries none.
+// writeError is WriteError that sends hint (0: DefaultRetryAfterHint) as
+// the wait of a refusal that carries none.
 func writeError(w http.ResponseWriter, err error, hint time.Duration) {
 	refusal := messages.IsRefusal(err)
 	if refusal {
 		markRefusal(w, err)
 	}
 	code, retry := Status(err)
-	if retry <= 0 && refusal && code == http.StatusServiceUnavailable {
+	if retry <= 0 && refusal {
 		retry = hint
+		if retry <= 0 {
+			retry = DefaultRetryAfterHint
+		}
 	}
 	body := rejection{Error: errorText(err, code)}
 	var rej *messages.RejectedError
 	if errors.As(err, &rej) {
 		body.Pattern, body.Name, body.Reason = rej.Pattern, rej.Name, rej.Reason
 	}
+	h := w.Header()
 	if retry > 0 {
-		secs := int(math.Ceil(retry.Seconds()))
+		secs := ceilSeconds(retry)
 		body.RetryAfter = secs
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		h.Set("Retry-After", strconv.Itoa(secs))
+	}
+	if code == http.StatusTooManyRequests {
+		limit, policy := RateLimitHeaders(err)
+		h.Set("RateLimit", limit)
+		if policy != "" {
+			h.Set("RateLimit-Policy", policy)
+		}
 	}
 	b, _ := json.Marshal(body) // plain strings and numbers: never fails
 	b = append(b, '\n')
-	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(code)
 	_, _ = w.Write(b)
+}
+
+// ceilSeconds is d in whole seconds, rounded up (at least 1 for a positive
+// d), and at most a day.
+func ceilSeconds(d time.Duration) int {
+	if d >= 24*time.Hour {
+		return 24 * 3600
+	}
+	return int(math.Ceil(d.Seconds()))
 }
 
 // sentinels are the errors whose text WriteError may show.

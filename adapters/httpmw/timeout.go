@@ -76,12 +76,18 @@ func (tw *timeoutWriter) expire() {
 	_ = http.NewResponseController(tw.w).Flush()
 }
 
-// finish ends the handler's turn: its trailers go to the wrapped writer.
+// finish ends the handler's turn: its trailers (or, if it wrote nothing,
+// its headers) go to the wrapped writer.
 func (tw *timeoutWriter) finish() {
 	tw.mu.Lock()
 	defer tw.mu.Unlock()
+	tw.finishLocked()
+}
+
+// finishLocked is finish with tw.mu held.
+func (tw *timeoutWriter) finishLocked() {
 	tw.done = true
-	if tw.wrote && !tw.expired {
+	if !tw.expired {
 		copyHeader(tw.w.Header(), tw.h)
 	}
 }

@@ -158,3 +158,23 @@ func TestTimeoutRacesTheHandler(t *testing.T) {
 	}
 	t.Logf("answered %d, timed out %d", answered.Load(), timedOut.Load())
 }
+
+// A handler under Timeout that sets headers and returns without writing
+// gets them sent with net/http's implicit 200.
+func TestTimeoutKeepsHeadersOfAnEmptyResponse(t *testing.T) {
+	mw, err := httpmw.Timeout(time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, c := server(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "r-1")
+	})))
+	resp, err := c.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("X-Request-Id") != "r-1" {
+		t.Fatalf("got %d, X-Request-Id %q: want 200, r-1", resp.StatusCode, resp.Header.Get("X-Request-Id"))
+	}
+}
