@@ -10,6 +10,21 @@ import (
 // wraps it.
 var ErrExhausted = messages.ErrRetriesExhausted
 
+// Reasons the loop gives up (ExhaustedError.Reason, and the Reason of the
+// retry_exhausted event).
+const (
+	// ReasonAttempts: the schedule in force ran its MaxAttempts.
+	ReasonAttempts = "attempts"
+	// ReasonMaxDuration: the next wait would end more than
+	// Config.MaxDuration after the first attempt started.
+	ReasonMaxDuration = "max_duration"
+	// ReasonDeadline: the next attempt would start at or past the
+	// caller's deadline or a composed timeout.Deadline's.
+	ReasonDeadline = "deadline"
+	// ReasonBudget: the retry budget (Config.Budget) refused the retry.
+	ReasonBudget = "budget"
+)
+
 // ExhaustedError is returned when the retry loop gives up: the attempts
 // ran out, the max duration, a deadline or the budget forbade another
 // retry, or the
@@ -21,9 +36,8 @@ type ExhaustedError struct {
 	Name string
 	// Attempts is how many attempts ran.
 	Attempts int
-	// Reason is "attempts", "max_duration", "deadline" (the next attempt
-	// would start at or past the caller's deadline or a composed
-	// timeout.Deadline's) or "budget".
+	// Reason is ReasonAttempts, ReasonMaxDuration, ReasonDeadline or
+	// ReasonBudget.
 	Reason string
 	// Result is the last attempt's result (its zero value when it failed).
 	Result any

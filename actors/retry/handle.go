@@ -2,7 +2,6 @@ package retry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -110,28 +109,19 @@ func (p Policy[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
 	return run(ctx, p.r, p.onResult, next)
 }
 
-// maxInline is how many schedules (default + per-error) keep their
-// counters on the stack.
-const maxInline = 8
-
-// run is the retry loop.
+// run is the retry loop: it runs c, and asks state.next what follows each
+// attempt that did not succeed.
 func run[T any, C call.Caller[T]](ctx context.Context, r *Retry, onResult func(T) bool, c C) (T, error) {
+	var zero T
 	cfg := &r.cfg
 	if r.eng.Stopped() {
-		var zero T
 		return zero, messages.ErrStopped
 	}
 	if err := ctx.Err(); err != nil { // the caller has gone: nothing runs
 		r.stats.count(endNotRetried, 0, 0, nil)
-		var zero T
 		return zero, err
 	}
-	var countsArr [maxInline]int
-	var prevArr [maxInline]time.Duration
-	counts, prevs := countsArr[:], prevArr[:]
-	if n := len(cfg.PerError) + 1; n > maxInline {
-		counts, prevs = make([]int, n), make([]time.Duration, n)
-	}
+	var s state
 	var start time.Time
 	if cfg.MaxDuration > 0 {
 		start = r.clock.Now()
@@ -139,6 +129,7 @@ func run[T any, C call.Caller[T]](ctx context.Context, r *Retry, onResult func(T
 	if cfg.Budget != nil {
 		cfg.Budget.deposit()
 	}
+	ready := false          // s is initialised (on the first failed attempt)
 	var slept time.Duration // the waits between attempts, for Stats
 	var lastErr error       // the latest attempt's error, for Stats
 	for attempt := 1; ; attempt++ {
@@ -148,74 +139,41 @@ func run[T any, C call.Caller[T]](ctx context.Context, r *Retry, onResult func(T
 		}
 		if ctx.Err() != nil { // the caller has gone: no retry, no callbacks
 			r.stats.count(endNotRetried, attempt, slept, lastErr)
-			var zero T
 			return zero, engine.CallerGone(ctx, err)
 		}
-		si := 0 // 0 = default schedule, i+1 = PerError[i]
-		if err == nil {
-			if onResult == nil || !onResult(v) {
-				r.stats.count(endSucceeded, attempt, slept, lastErr)
-				if attempt > 1 {
-					r.succeeded(attempt)
-				}
-				return v, nil
+		if err == nil && (onResult == nil || !onResult(v)) {
+			r.stats.count(endSucceeded, attempt, slept, lastErr)
+			if attempt > 1 {
+				r.succeeded(attempt)
 			}
-		} else {
-			if cfg.AbortOn != nil && cfg.AbortOn(err) {
-				r.stats.count(endNotRetried, attempt, slept, lastErr)
-				return v, err
-			}
-			si = -1
-			for i := range cfg.PerError {
-				if cfg.PerError[i].Match(err) {
-					si = i + 1
-					break
-				}
-			}
-			if si < 0 {
-				if !cfg.RetryOn(err) {
-					r.stats.count(endNotRetried, attempt, slept, lastErr)
-					return v, err
-				}
-				si = 0
-			}
+			return v, nil
 		}
-		b := &cfg.Backoff
-		if si > 0 {
-			b = &cfg.PerError[si-1].Backoff
+		if !ready {
+			end, hasEnd := deadline(ctx, c)
+			s.init(cfg, start, end, hasEnd)
+			ready = true
 		}
-		counts[si]++
-		if counts[si] >= b.MaxAttempts {
+		d := s.next(attempt, err, r.clock.Now())
+		switch d.step {
+		case stepReturn:
+			r.stats.count(endNotRetried, attempt, slept, lastErr)
+			return v, err
+		case stepExhausted:
 			r.stats.count(endExhausted, attempt, slept, lastErr)
-			return v, r.exhausted(attempt, b.MaxAttempts, "attempts", v, err)
-		}
-		delay := jitter(cfg.JitterKind, cfg.Jitter, b.base(counts[si]), prevs[si], b.InitialDelay, b.MaxDelay, cfg.Rand())
-		if err != nil {
-			delay = honourRetryAfter(err, delay, b.MaxDelay)
-		}
-		prevs[si] = delay
-		if cfg.MaxDuration > 0 && r.clock.Since(start)+delay > cfg.MaxDuration {
-			r.stats.count(endExhausted, attempt, slept, lastErr)
-			return v, r.exhausted(attempt, b.MaxAttempts, "max_duration", v, err)
-		}
-		if end, ok := deadline(ctx, c); ok && !r.clock.Now().Add(delay).Before(end) {
-			r.stats.count(endExhausted, attempt, slept, lastErr)
-			return v, r.exhausted(attempt, b.MaxAttempts, "deadline", v, err)
+			return v, r.exhausted(attempt, d.max, d.reason, v, err)
 		}
 		if cfg.Budget != nil && !cfg.Budget.withdraw(ctx) {
 			if ctx.Err() != nil {
 				r.stats.count(endNotRetried, attempt, slept, lastErr)
-				var zero T
 				return zero, engine.CallerGone(ctx, lastErr)
 			}
 			r.stats.count(endExhausted, attempt, slept, lastErr)
-			return v, r.exhausted(attempt, b.MaxAttempts, "budget", v, err)
+			return v, r.exhausted(attempt, d.max, ReasonBudget, v, err)
 		}
-		r.retrying(attempt, b.MaxAttempts, delay, err)
-		slept += delay
-		if serr := r.sleep(ctx, delay); serr != nil {
+		r.retrying(attempt, d.max, d.delay, err)
+		slept += d.delay
+		if serr := r.sleep(ctx, d.delay); serr != nil {
 			r.stats.count(endNotRetried, attempt, slept, lastErr)
-			var zero T
 			if serr == messages.ErrStopped {
 				return zero, stoppedAfter(lastErr)
 			}
@@ -308,15 +266,4 @@ func (r *Retry) exhausted(attempt, max int, reason string, v any, err error) err
 		r.eng.Publish(eventstream.Event{Type: eventstream.EventRetryExhausted, Pattern: Kind, Name: r.name, Fields: f})
 	}
 	return &ExhaustedError{Name: r.name, Attempts: attempt, Reason: reason, Result: v, Err: err}
-}
-
-// honourRetryAfter waits at least as long as a rejection asked (a
-// *messages.RejectedError's RetryAfter, when RetryOn lets such errors be
-// retried), never more than max.
-func honourRetryAfter(err error, delay, max time.Duration) time.Duration {
-	var rej *messages.RejectedError
-	if errors.As(err, &rej) && rej.RetryAfter > delay {
-		return min(rej.RetryAfter, max)
-	}
-	return delay
 }
