@@ -61,7 +61,10 @@ func TestCacheHammer(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	st := c.Stats()
+	st, err := c.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
 	calls := uint64(n * r)
 	for _, c := range []struct {
 		name      string
@@ -141,7 +144,10 @@ func TestCacheStaleStorm(t *testing.T) {
 	if got := stale.Load(); got != int64(n-keys) {
 		t.Errorf("stale answers = %d, want %d", got, n-keys)
 	}
-	st := c.Stats()
+	st, err := c.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
 	if st.Calls != uint64(n+keys) || st.Hits+st.Misses != st.Calls || st.Refreshes != keys ||
 		st.StaleHits != uint64(n-keys) || st.Misses != 2*keys {
 		t.Errorf("Stats = %+v, want Calls %d, Misses %d, Refreshes %d, StaleHits %d", st, n+keys, 2*keys, keys, n-keys)

@@ -64,7 +64,10 @@ func TestCoalesceStormExactCounts(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	st := g.Stats()
+	st, err := g.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
 	calls := uint64(n * perCaller)
 	switch {
 	case st.Leaders+st.Followers+st.Rejected+st.Gone != calls:

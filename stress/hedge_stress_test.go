@@ -52,7 +52,10 @@ func TestHedgeStormExactCounts(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	st := h.Stats()
+	st, err := h.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
 	if failed.Load() != 0 || st.Calls != uint64(n) || st.Succeeded != uint64(n) {
 		t.Fatalf("got %d failed callers, %+v; want %d calls, all succeeded", failed.Load(), st, n)
 	}

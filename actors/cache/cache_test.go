@@ -43,7 +43,7 @@ func newCache(t *testing.T, cfg cache.Config) (*cache.Cache[int64], *engine.Fake
 func wantStats(t *testing.T, c *cache.Cache[int64], want cache.Stats) {
 	t.Helper()
 	want.Name = c.Name()
-	if got := c.Stats(); got != want {
+	if got := stats(t, c); got != want {
 		t.Errorf("Stats() = %+v, want %+v", got, want)
 	}
 }
@@ -294,5 +294,31 @@ func TestRefreshDroppedByStore(t *testing.T) {
 		if v, _ := c.Get(ctx, "k", be.call); v != want {
 			t.Errorf("Get %d in the stale window = %d, want %d (a refresh)", i, v, want)
 		}
+	}
+}
+
+// stats returns c's Stats, failing t if they come with an error.
+func stats[V any](t testing.TB, c *cache.Cache[V]) cache.Stats {
+	t.Helper()
+	s, err := c.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	return s
+}
+
+// After Shutdown, Stats still returns the counts, with ErrStopped.
+func TestStatsAfterShutdown(t *testing.T) {
+	c, _, eng := newCache(t, cache.Config{})
+	var b counter
+	if _, err := c.Get(context.Background(), "k", b.call); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Stats(context.Background())
+	if !errors.Is(err, messages.ErrStopped) || st.Misses != 1 || st.Name != "test" {
+		t.Fatalf("Stats after Shutdown: got %+v, %v; want 1 miss, ErrStopped", st, err)
 	}
 }

@@ -19,25 +19,25 @@ const (
 
 // Bounds of a Config: Validate refuses values past them.
 const (
-	// MaxTTL is the longest TTL, StaleFor and NegativeTTL (30 days).
-	MaxTTL = 30 * 24 * time.Hour
-	// MaxEntriesLimit is the largest MaxEntries (the default store
+	// LargestTTL is the longest TTL, StaleFor and NegativeTTL (30 days).
+	LargestTTL = 30 * 24 * time.Hour
+	// LargestMaxEntries is the largest MaxEntries (the default store
 	// allocates one word per entry up front).
-	MaxEntriesLimit = 1 << 24
-	// MaxBytesLimit is the largest MaxBytes (1 TiB).
-	MaxBytesLimit = 1 << 40
+	LargestMaxEntries = 1 << 24
+	// LargestMaxBytes is the largest MaxBytes (1 TiB).
+	LargestMaxBytes = 1 << 40
 )
 
 // Config configures a Cache. Zero fields take the defaults.
 type Config struct {
 	// TTL is how long an entry stays fresh after the function returned,
-	// in (0, MaxTTL]; default 1 min.
+	// in (0, LargestTTL]; default 1 min.
 	TTL time.Duration
 	// StaleFor is how long after TTL an entry may still be served while
-	// one caller refreshes it, in [0, MaxTTL]; 0 (the default) serves
+	// one caller refreshes it, in [0, LargestTTL]; 0 (the default) serves
 	// nothing stale.
 	StaleFor time.Duration
-	// NegativeTTL is how long a cached error stays, in [0, MaxTTL]; 0 (the
+	// NegativeTTL is how long a cached error stays, in [0, LargestTTL]; 0 (the
 	// default) caches no error.
 	NegativeTTL time.Duration
 	// Negative chooses the errors to cache when NegativeTTL > 0; nil means
@@ -47,11 +47,11 @@ type Config struct {
 	// Key returns a call's key from its context in a composition; ok false
 	// runs the call uncached. Nil means KeyFrom (the key given by WithKey).
 	Key func(ctx context.Context) (key string, ok bool)
-	// MaxEntries bounds the default store, in [1, MaxEntriesLimit];
+	// MaxEntries bounds the default store, in [1, LargestMaxEntries];
 	// default 10 000. Ignored when New is given a Store.
 	MaxEntries int
 	// MaxBytes bounds the default store's entries' sizes (MemoryConfig),
-	// in [1, MaxBytesLimit]; default 64 MiB. Ignored when New is given a
+	// in [1, LargestMaxBytes]; default 64 MiB. Ignored when New is given a
 	// Store.
 	MaxBytes int64
 }
@@ -80,8 +80,8 @@ func (c Config) Validate() error {
 		if d.v < d.min {
 			return messages.InvalidConfig(Kind, d.field, d.v, "must not be negative")
 		}
-		if d.v > MaxTTL {
-			return messages.InvalidConfig(Kind, d.field, d.v, "must be at most MaxTTL (720h)")
+		if d.v > LargestTTL {
+			return messages.InvalidConfig(Kind, d.field, d.v, "must be at most LargestTTL (720h)")
 		}
 	}
 	if c.Negative != nil && c.NegativeTTL == 0 {
@@ -98,9 +98,9 @@ func (c Config) memory() MemoryConfig {
 // MemoryConfig configures a MemoryStore. Zero fields take the defaults.
 type MemoryConfig struct {
 	// MaxEntries is how many entries the store holds, in
-	// [1, MaxEntriesLimit]; default 10 000.
+	// [1, LargestMaxEntries]; default 10 000.
 	MaxEntries int
-	// MaxBytes bounds the sum of the entries' sizes, in [1, MaxBytesLimit];
+	// MaxBytes bounds the sum of the entries' sizes, in [1, LargestMaxBytes];
 	// default 64 MiB. An entry's size is len(key) plus EntryOverhead plus,
 	// for a string or []byte value, its length (other values count their
 	// fixed size only; Sizer says otherwise).
@@ -121,10 +121,10 @@ func (c MemoryConfig) withDefaults() MemoryConfig {
 // as a *messages.ConfigError.
 func (c MemoryConfig) Validate() error {
 	switch c = c.withDefaults(); {
-	case c.MaxEntries < 1 || c.MaxEntries > MaxEntriesLimit:
-		return messages.InvalidConfig(Kind, "MaxEntries", c.MaxEntries, "must be in [1, MaxEntriesLimit (16777216)]")
-	case c.MaxBytes < 1 || c.MaxBytes > MaxBytesLimit:
-		return messages.InvalidConfig(Kind, "MaxBytes", c.MaxBytes, "must be in [1, MaxBytesLimit (1 TiB)]")
+	case c.MaxEntries < 1 || c.MaxEntries > LargestMaxEntries:
+		return messages.InvalidConfig(Kind, "MaxEntries", c.MaxEntries, "must be in [1, LargestMaxEntries (16777216)]")
+	case c.MaxBytes < 1 || c.MaxBytes > LargestMaxBytes:
+		return messages.InvalidConfig(Kind, "MaxBytes", c.MaxBytes, "must be in [1, LargestMaxBytes (1 TiB)]")
 	}
 	return nil
 }

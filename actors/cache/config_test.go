@@ -15,18 +15,18 @@ func TestConfigValidate(t *testing.T) {
 		field string // "" = valid
 	}{
 		{cache.Config{}, ""},
-		{cache.Config{TTL: cache.MaxTTL, StaleFor: cache.MaxTTL, NegativeTTL: cache.MaxTTL}, ""},
+		{cache.Config{TTL: cache.LargestTTL, StaleFor: cache.LargestTTL, NegativeTTL: cache.LargestTTL}, ""},
 		{cache.Config{TTL: -1}, "TTL"},
-		{cache.Config{TTL: cache.MaxTTL + 1}, "TTL"},
+		{cache.Config{TTL: cache.LargestTTL + 1}, "TTL"},
 		{cache.Config{StaleFor: -time.Second}, "StaleFor"},
-		{cache.Config{StaleFor: cache.MaxTTL + 1}, "StaleFor"},
+		{cache.Config{StaleFor: cache.LargestTTL + 1}, "StaleFor"},
 		{cache.Config{NegativeTTL: -1}, "NegativeTTL"},
-		{cache.Config{NegativeTTL: cache.MaxTTL + 1}, "NegativeTTL"},
+		{cache.Config{NegativeTTL: cache.LargestTTL + 1}, "NegativeTTL"},
 		{cache.Config{Negative: func(error) bool { return true }}, "Negative"},
 		{cache.Config{MaxEntries: -1}, "MaxEntries"},
-		{cache.Config{MaxEntries: cache.MaxEntriesLimit + 1}, "MaxEntries"},
+		{cache.Config{MaxEntries: cache.LargestMaxEntries + 1}, "MaxEntries"},
 		{cache.Config{MaxBytes: -1}, "MaxBytes"},
-		{cache.Config{MaxBytes: cache.MaxBytesLimit + 1}, "MaxBytes"},
+		{cache.Config{MaxBytes: cache.LargestMaxBytes + 1}, "MaxBytes"},
 	} {
 		err := tc.cfg.Validate()
 		var ce *messages.ConfigError

@@ -21,7 +21,7 @@ func Example() {
 		name, _ := c.Get(context.Background(), "user:42", lookup)
 		fmt.Println(name)
 	}
-	st := c.Stats()
+	st, _ := c.Stats(context.Background())
 	fmt.Printf("%d lookup, %d hits of %d calls\n", lookups, st.Hits, st.Calls)
 	// Output:
 	// Ada

@@ -54,10 +54,10 @@ func FuzzMemoryStore(f *testing.F) {
 func FuzzConfigValidate(f *testing.F) {
 	f.Add(int64(0), int64(0), int64(0), 0, int64(0))
 	f.Add(int64(-1), int64(time.Hour), int64(time.Second), 100, int64(1<<20))
-	f.Add(int64(cache.MaxTTL+1), int64(-5), int64(0), -3, int64(cache.MaxBytesLimit+1))
+	f.Add(int64(cache.LargestTTL+1), int64(-5), int64(0), -3, int64(cache.LargestMaxBytes+1))
 	f.Fuzz(func(t *testing.T, ttl, stale, neg int64, entries int, bytes int64) {
 		cfg := cache.Config{TTL: time.Duration(ttl), StaleFor: time.Duration(stale),
-			NegativeTTL: time.Duration(neg), MaxEntries: entries % (cache.MaxEntriesLimit + 2), MaxBytes: bytes}
+			NegativeTTL: time.Duration(neg), MaxEntries: entries % (cache.LargestMaxEntries + 2), MaxBytes: bytes}
 		verr := cfg.Validate()
 		if verr != nil {
 			if _, err := cache.New[int](nil, "f", cfg, nil); err == nil {

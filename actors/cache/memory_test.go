@@ -145,7 +145,7 @@ func TestMemoryConfigValidate(t *testing.T) {
 		{cache.MemoryConfig{}, true},
 		{cache.MemoryConfig{MaxEntries: 1, MaxBytes: 1}, true},
 		{cache.MemoryConfig{MaxEntries: -5}, false},
-		{cache.MemoryConfig{MaxBytes: cache.MaxBytesLimit + 1}, false},
+		{cache.MemoryConfig{MaxBytes: cache.LargestMaxBytes + 1}, false},
 	} {
 		_, err := cache.NewMemoryStore[int](tc.cfg)
 		if got := err == nil; got != tc.want {

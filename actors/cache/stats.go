@@ -1,6 +1,11 @@
 package cache
 
-import "github.com/bulwark-go/bulwark/actors/internal/tally"
+import (
+	"context"
+
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
+	"github.com/bulwark-go/bulwark/messages"
+)
 
 // Stats is a value copy of a Cache's figures. Every keyed call is counted
 // once, when it is decided: Calls = Hits + Misses.
@@ -60,13 +65,19 @@ func (c *Cache[V]) count(a, b int) {
 	c.stats.Put(line)
 }
 
-// Stats returns c's figures.
-func (c *Cache[V]) Stats() Stats {
+// Stats returns c's figures. It never blocks (ctx is not waited on) and
+// the error is nil, or messages.ErrStopped, with the figures, once c's
+// engine has stopped.
+func (c *Cache[V]) Stats(context.Context) (Stats, error) {
 	n := c.stats.Sums()
 	hits := n[cFresh] + n[cStale] + n[cNegative]
-	return Stats{Name: c.name, Calls: hits + n[cMiss], Hits: hits, StaleHits: n[cStale],
+	s := Stats{Name: c.name, Calls: hits + n[cMiss], Hits: hits, StaleHits: n[cStale],
 		NegativeHits: n[cNegative], Misses: n[cMiss], Refreshes: n[cRefresh], Stored: n[cStored],
 		Bypassed: n[cBypassed]}
+	if c.eng.Stopped() {
+		return s, messages.ErrStopped
+	}
+	return s, nil
 }
 
 // ResetStats sets c's figures back to zero. A call counted while it runs

@@ -3,6 +3,7 @@ package coalesce_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -86,9 +87,9 @@ func (gt *gate) wait(t testing.TB) context.Context {
 // waitFollowers waits until n followers joined.
 func waitFollowers(t testing.TB, g *coalesce.Group[int], n uint64) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); g.Stats().Followers < n; {
+	for deadline := time.Now().Add(5 * time.Second); stats(t, g).Followers < n; {
 		if time.Now().After(deadline) {
-			t.Fatalf("got %d followers, want %d", g.Stats().Followers, n)
+			t.Fatalf("got %d followers, want %d", stats(t, g).Followers, n)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -119,9 +120,9 @@ func TestShared(t *testing.T) {
 	if got := wait(t, b); got.v != 3 {
 		t.Fatalf("key b: got %v, want 3", got.v)
 	}
-	got := g.Stats()
+	got := stats(t, g)
 	want := coalesce.Stats{Name: "test", Leaders: 2, Followers: 4}
-	if got != want || gt.runs.Load() != 1 {
+	if !reflect.DeepEqual(got, want) || gt.runs.Load() != 1 {
 		t.Fatalf("got %+v (%d runs), want %+v (1 run)", got, gt.runs.Load(), want)
 	}
 }
@@ -153,7 +154,7 @@ func TestLeaderAndFollowerLeave(t *testing.T) {
 	if got := wait(t, stayer); got.v != 1 || got.err != nil {
 		t.Fatalf("remaining follower: got %v, %v; want 1, nil", got.v, got.err)
 	}
-	if got := g.Stats(); got.Left != 2 || got.Leaders != 1 || got.Followers != 2 {
+	if got := stats(t, g); got.Cancelled != 2 || got.Leaders != 1 || got.Followers != 2 {
 		t.Fatalf("got %+v, want 1 leader, 2 followers, 2 left", got)
 	}
 }
@@ -198,7 +199,7 @@ func TestPanic(t *testing.T) {
 			t.Fatalf("got %v, want a PanicError of boom", got.err)
 		}
 	}
-	if got := g.Stats(); got.Panics != 1 {
+	if got := stats(t, g); got.Panics != 1 {
 		t.Fatalf("got %d panics, want 1", got.Panics)
 	}
 }
@@ -222,7 +223,7 @@ func TestMaxKeys(t *testing.T) {
 	if v, err := g.Do(context.Background(), "b", func(context.Context) (int, error) { return 5, nil }); v != 5 || err != nil {
 		t.Fatalf("after the work ended: got %v, %v; want 5, nil", v, err)
 	}
-	if got := g.Stats(); got.Rejected != 1 || got.InFlight != 0 {
+	if got := stats(t, g); got.Rejected != 1 || got.RejectedBy[coalesce.ReasonKeysFull] != 1 || got.InFlight != 0 {
 		t.Fatalf("got %+v, want 1 rejected, 0 in flight", got)
 	}
 }
@@ -277,11 +278,11 @@ func TestConfigValidate(t *testing.T) {
 		field string
 	}{
 		{coalesce.Config{}, ""},
-		{coalesce.Config{Timeout: coalesce.MaxTimeout, MaxKeys: coalesce.MaxMaxKeys}, ""},
+		{coalesce.Config{Timeout: coalesce.LargestTimeout, MaxKeys: coalesce.LargestMaxKeys}, ""},
 		{coalesce.Config{Timeout: -1}, "Timeout"},
-		{coalesce.Config{Timeout: coalesce.MaxTimeout + 1}, "Timeout"},
+		{coalesce.Config{Timeout: coalesce.LargestTimeout + 1}, "Timeout"},
 		{coalesce.Config{MaxKeys: -1}, "MaxKeys"},
-		{coalesce.Config{MaxKeys: coalesce.MaxMaxKeys + 1}, "MaxKeys"},
+		{coalesce.Config{MaxKeys: coalesce.LargestMaxKeys + 1}, "MaxKeys"},
 	} {
 		err := c.cfg.Validate()
 		_, nerr := coalesce.New[int](nil, "x", c.cfg)
@@ -294,5 +295,36 @@ func TestConfigValidate(t *testing.T) {
 		case c.field != "" && (!errors.As(err, &ce) || ce.Field != c.field):
 			t.Errorf("%+v: got %v, want a ConfigError on %s", c.cfg, err, c.field)
 		}
+	}
+}
+
+// stats returns g's Stats, failing t if they come with an error.
+func stats[T any](t testing.TB, g *coalesce.Group[T]) coalesce.Stats {
+	t.Helper()
+	s, err := g.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	return s
+}
+
+// After Shutdown, Stats still returns the counts, with ErrStopped; a
+// Group without an engine never stops.
+func TestStatsAfterShutdown(t *testing.T) {
+	eng := enginetest.Start(t)
+	g := newGroup(t, eng, coalesce.Config{})
+	one := func(context.Context) (int, error) { return 1, nil }
+	if _, err := g.Do(context.Background(), "k", one); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := g.Stats(context.Background())
+	if !errors.Is(err, messages.ErrStopped) || st.Leaders != 1 {
+		t.Fatalf("Stats after Shutdown: got %+v, %v; want 1 leader, ErrStopped", st, err)
+	}
+	if st := stats(t, newGroup(t, nil, coalesce.Config{})); st.Leaders != 0 {
+		t.Fatalf("a new Group without an engine: got %+v, want zero counts", st)
 	}
 }

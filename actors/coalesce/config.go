@@ -13,23 +13,23 @@ const Kind = "coalesce"
 const (
 	// DefaultTimeout bounds one shared execution.
 	DefaultTimeout = 30 * time.Second
-	// MaxTimeout is the longest Config.Timeout (30 days).
-	MaxTimeout = 30 * 24 * time.Hour
+	// LargestTimeout is the longest Config.Timeout (30 days).
+	LargestTimeout = 30 * 24 * time.Hour
 	// DefaultMaxKeys is how many distinct keys may be in flight at once.
 	DefaultMaxKeys = 10_000
-	// MaxMaxKeys bounds Config.MaxKeys.
-	MaxMaxKeys = 1 << 20
+	// LargestMaxKeys bounds Config.MaxKeys.
+	LargestMaxKeys = 1 << 20
 )
 
 // Config configures a Group. Zero fields take the defaults.
 type Config struct {
 	// Timeout bounds each shared execution: its context, detached from
-	// every caller's, ends Timeout after it started. In (0, MaxTimeout];
+	// every caller's, ends Timeout after it started. In (0, LargestTimeout];
 	// default 30 s.
 	Timeout time.Duration
 	// MaxKeys bounds the distinct keys in flight: a call for a new key
 	// beyond it is refused with ErrTooManyKeys (a call for a key in
-	// flight still joins). In [1, MaxMaxKeys]; default 10,000.
+	// flight still joins). In [1, LargestMaxKeys]; default 10,000.
 	MaxKeys int
 }
 
@@ -47,9 +47,9 @@ func (c Config) withDefaults() Config {
 // defaults) that New would refuse, as a *messages.ConfigError.
 func (c Config) Validate() error {
 	switch c = c.withDefaults(); {
-	case c.Timeout < 0 || c.Timeout > MaxTimeout:
-		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be in (0, MaxTimeout (720h)]")
-	case c.MaxKeys < 1 || c.MaxKeys > MaxMaxKeys:
+	case c.Timeout < 0 || c.Timeout > LargestTimeout:
+		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be in (0, LargestTimeout (720h)]")
+	case c.MaxKeys < 1 || c.MaxKeys > LargestMaxKeys:
 		return messages.InvalidConfig(Kind, "MaxKeys", c.MaxKeys, "must be in [1, 1048576]")
 	}
 	return nil

@@ -28,12 +28,12 @@ func Example() {
 			results[i], _ = g.Do(context.Background(), "user:42", load)
 		}()
 	}
-	for st := g.Stats(); st.Leaders+st.Followers < 10; st = g.Stats() {
+	for st, _ := g.Stats(context.Background()); st.Leaders+st.Followers < 10; st, _ = g.Stats(context.Background()) {
 		runtime.Gosched() // until all ten are waiting
 	}
 	close(release)
 	wg.Wait()
-	st := g.Stats()
+	st, _ := g.Stats(context.Background())
 	fmt.Println(results[9], st.Leaders, st.Followers)
 	// Output: profile of user 42 1 9
 }

@@ -14,7 +14,7 @@ func FuzzConfig(f *testing.F) {
 	f.Add(int64(0), 0)
 	f.Add(int64(time.Second), 100)
 	f.Add(int64(-1), -1)
-	f.Add(int64(MaxTimeout+1), MaxMaxKeys+1)
+	f.Add(int64(LargestTimeout+1), LargestMaxKeys+1)
 	f.Fuzz(func(t *testing.T, timeout int64, maxKeys int) {
 		cfg := Config{Timeout: time.Duration(timeout), MaxKeys: maxKeys}
 		g, err := New[int](nil, "fuzz", cfg)
@@ -28,7 +28,7 @@ func FuzzConfig(f *testing.F) {
 			}
 			return
 		}
-		if c := g.Config(); c.Timeout <= 0 || c.Timeout > MaxTimeout || c.MaxKeys < 1 || c.MaxKeys > MaxMaxKeys {
+		if c := g.Config(); c.Timeout <= 0 || c.Timeout > LargestTimeout || c.MaxKeys < 1 || c.MaxKeys > LargestMaxKeys {
 			t.Fatalf("accepted %+v", c)
 		}
 	})

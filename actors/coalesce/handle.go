@@ -89,7 +89,7 @@ func (g *Group[T]) Do(ctx context.Context, key string, fn func(context.Context) 
 	case <-f.done:
 		return f.v, f.err
 	case <-ctx.Done():
-		g.count(cLeft)
+		g.count(cCancelled)
 		return zero, ctx.Err()
 	case <-g.eng.Done():
 		return zero, messages.ErrStopped
@@ -111,7 +111,7 @@ func (g *Group[T]) joinOrStart(ctx context.Context, key string, fn func(context.
 		}
 		if mine == nil {
 			if !g.reserve() {
-				return nil, false, &messages.RejectedError{Err: ErrTooManyKeys, Pattern: Kind, Name: g.name, Reason: "keys_full"}
+				return nil, false, &messages.RejectedError{Err: ErrTooManyKeys, Pattern: Kind, Name: g.name, Reason: ReasonKeysFull}
 			}
 			mine = &flight[T]{key: key, done: make(chan struct{})}
 			mine.word.Store(1)

@@ -1,5 +1,11 @@
 package coalesce
 
+import (
+	"context"
+
+	"github.com/bulwark-go/bulwark/messages"
+)
+
 // Stats is a value copy of a Group's figures. Every call is counted once
 // as Leaders, Followers, Rejected or Gone (calls = Leaders + Followers +
 // Rejected + Gone); calls refused with ErrStopped, or with a nil
@@ -11,14 +17,16 @@ type Stats struct {
 	Leaders uint64
 	// Followers counts calls that joined one already running.
 	Followers uint64
-	// Rejected counts calls refused with ErrTooManyKeys.
-	Rejected uint64
+	// Rejected counts calls refused with ErrTooManyKeys, and RejectedBy
+	// splits them by reason (ReasonKeysFull; absent until it happens).
+	Rejected   uint64
+	RejectedBy map[string]uint64
 	// Gone counts calls whose context had ended before the call: nothing
 	// ran for them.
 	Gone uint64
-	// Left counts the leaders and followers whose context ended before
-	// their result came (the work went on for the others).
-	Left uint64
+	// Cancelled counts the leaders and followers whose context ended
+	// before their result came (the work went on for the others).
+	Cancelled uint64
 	// Panics counts executions whose function panicked.
 	Panics uint64
 	// InFlight is the number of keys in flight when Stats ran.
@@ -30,18 +38,27 @@ const (
 	cLeaders = iota
 	cFollowers
 	cRejected
-	cLeft
+	cCancelled
 	cPanics
 	cGone
 )
 
 func (g *Group[T]) count(i int) { g.stats.Add(i, 1) }
 
-// Stats returns g's figures.
-func (g *Group[T]) Stats() Stats {
+// Stats returns g's figures. It never blocks (ctx is not waited on) and
+// the error is nil, or messages.ErrStopped, with the figures, once g's
+// engine has stopped.
+func (g *Group[T]) Stats(context.Context) (Stats, error) {
 	n := g.stats.Sums()
-	return Stats{Name: g.name, Leaders: n[cLeaders], Followers: n[cFollowers], Rejected: n[cRejected],
-		Gone: n[cGone], Left: n[cLeft], Panics: n[cPanics], InFlight: g.InFlight()}
+	s := Stats{Name: g.name, Leaders: n[cLeaders], Followers: n[cFollowers], Rejected: n[cRejected],
+		Gone: n[cGone], Cancelled: n[cCancelled], Panics: n[cPanics], InFlight: g.InFlight()}
+	if s.Rejected > 0 {
+		s.RejectedBy = map[string]uint64{ReasonKeysFull: s.Rejected}
+	}
+	if g.eng.Stopped() {
+		return s, messages.ErrStopped
+	}
+	return s, nil
 }
 
 // ResetStats sets g's counters back to zero. A call that runs meanwhile

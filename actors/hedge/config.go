@@ -13,32 +13,32 @@ const Kind = "hedge"
 const (
 	// DefaultDelay is the wait before a hedge (Polly's default).
 	DefaultDelay = 2 * time.Second
-	// MaxDelay is the longest Config.Delay (1 hour).
-	MaxDelay = time.Hour
+	// LargestDelay is the longest Config.Delay (1 hour).
+	LargestDelay = time.Hour
 	// DefaultWindow is how many recent latencies an adaptive delay reads.
 	DefaultWindow = 256
-	// MinWindow and MaxWindow bound Config.Window.
-	MinWindow, MaxWindow = 16, 1 << 16
+	// MinWindow and LargestWindow bound Config.Window.
+	MinWindow, LargestWindow = 16, 1 << 16
 	// DefaultMaxHedges is how many attempts may start after the first.
 	DefaultMaxHedges = 1
-	// MaxMaxHedges bounds Config.MaxHedges.
-	MaxMaxHedges = 16
+	// LargestMaxHedges bounds Config.MaxHedges.
+	LargestMaxHedges = 16
 	// DefaultBudgetPercent is the share of calls that may start a hedge.
 	DefaultBudgetPercent = 10
-	// MaxBudgetPercent bounds Config.BudgetPercent (every call may start
+	// LargestBudgetPercent bounds Config.BudgetPercent (every call may start
 	// every hedge).
-	MaxBudgetPercent = 100 * MaxMaxHedges
+	LargestBudgetPercent = 100 * LargestMaxHedges
 	// DefaultBudgetBurst is how many hedges the budget holds at the start
 	// and at most.
 	DefaultBudgetBurst = 10
-	// MaxBudgetBurst bounds Config.BudgetBurst.
-	MaxBudgetBurst = 1_000_000
+	// LargestBudgetBurst bounds Config.BudgetBurst.
+	LargestBudgetBurst = 1_000_000
 )
 
 // Config configures a Hedge. Zero fields take the defaults.
 type Config struct {
 	// Delay is how long an attempt runs before the next one starts, in
-	// (0, MaxDelay]; default DefaultDelay. With Percentile set it is the
+	// (0, LargestDelay]; default DefaultDelay. With Percentile set it is the
 	// delay until the window holds enough latencies (Window/4).
 	Delay time.Duration
 	// Percentile, when set, in [1, 100), makes the delay the Percentile-th
@@ -46,21 +46,21 @@ type Config struct {
 	// (each measured from its winning attempt's start). 0 means the fixed
 	// Delay.
 	Percentile float64
-	// MinDelay is the floor of an adaptive delay, in [0, MaxDelay];
+	// MinDelay is the floor of an adaptive delay, in [0, LargestDelay];
 	// default 0 (a tiny percentile may not hedge every call at once).
 	MinDelay time.Duration
 	// Window is how many recent latencies the percentile reads, in
-	// [MinWindow, MaxWindow]; default DefaultWindow.
+	// [MinWindow, LargestWindow]; default DefaultWindow.
 	Window int
 	// MaxHedges is how many attempts may start after the first, in
-	// [1, MaxMaxHedges]; default 1.
+	// [1, LargestMaxHedges]; default 1.
 	MaxHedges int
 	// BudgetPercent bounds the hedges to BudgetPercent % of calls (plus
-	// BudgetBurst), in [1, MaxBudgetPercent]; default 10: an outage that
+	// BudgetBurst), in [1, LargestBudgetPercent]; default 10: an outage that
 	// slows every call cannot double the load.
 	BudgetPercent int
 	// BudgetBurst is the budget's size in hedges: it starts full and the
-	// calls refill it, in [1, MaxBudgetBurst]; default 10.
+	// calls refill it, in [1, LargestBudgetBurst]; default 10.
 	BudgetBurst int
 	// HedgeOn says which failed attempts let the call go on: the next
 	// hedge starts at once and the others keep running. An error it
@@ -102,19 +102,19 @@ func (c Config) withDefaults() Config {
 // defaults) that New would refuse, as a *messages.ConfigError.
 func (c Config) Validate() error {
 	switch c = c.withDefaults(); {
-	case c.Delay < 0 || c.Delay > MaxDelay:
-		return messages.InvalidConfig(Kind, "Delay", c.Delay, "must be in (0, MaxDelay (1h)]")
+	case c.Delay < 0 || c.Delay > LargestDelay:
+		return messages.InvalidConfig(Kind, "Delay", c.Delay, "must be in (0, LargestDelay (1h)]")
 	case c.Percentile != 0 && !(c.Percentile >= 1 && c.Percentile < 100):
 		return messages.InvalidConfig(Kind, "Percentile", c.Percentile, "must be 0 or in [1, 100)")
-	case c.MinDelay < 0 || c.MinDelay > MaxDelay:
-		return messages.InvalidConfig(Kind, "MinDelay", c.MinDelay, "must be in [0, MaxDelay (1h)]")
-	case c.Window < MinWindow || c.Window > MaxWindow:
+	case c.MinDelay < 0 || c.MinDelay > LargestDelay:
+		return messages.InvalidConfig(Kind, "MinDelay", c.MinDelay, "must be in [0, LargestDelay (1h)]")
+	case c.Window < MinWindow || c.Window > LargestWindow:
 		return messages.InvalidConfig(Kind, "Window", c.Window, "must be in [16, 65536]")
-	case c.MaxHedges < 1 || c.MaxHedges > MaxMaxHedges:
+	case c.MaxHedges < 1 || c.MaxHedges > LargestMaxHedges:
 		return messages.InvalidConfig(Kind, "MaxHedges", c.MaxHedges, "must be in [1, 16]")
-	case c.BudgetPercent < 1 || c.BudgetPercent > MaxBudgetPercent:
+	case c.BudgetPercent < 1 || c.BudgetPercent > LargestBudgetPercent:
 		return messages.InvalidConfig(Kind, "BudgetPercent", c.BudgetPercent, "must be in [1, 1600]")
-	case c.BudgetBurst < 1 || c.BudgetBurst > MaxBudgetBurst:
+	case c.BudgetBurst < 1 || c.BudgetBurst > LargestBudgetBurst:
 		return messages.InvalidConfig(Kind, "BudgetBurst", c.BudgetBurst, "must be in [1, 1000000]")
 	}
 	return nil

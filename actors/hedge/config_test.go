@@ -15,21 +15,21 @@ func TestConfigValidate(t *testing.T) {
 		field string // "" when valid
 	}{
 		{hedge.Config{}, ""},
-		{hedge.Config{Delay: hedge.MaxDelay, Percentile: 99.9, Window: hedge.MaxWindow, MaxHedges: hedge.MaxMaxHedges,
-			BudgetPercent: hedge.MaxBudgetPercent, BudgetBurst: hedge.MaxBudgetBurst}, ""},
+		{hedge.Config{Delay: hedge.LargestDelay, Percentile: 99.9, Window: hedge.LargestWindow, MaxHedges: hedge.LargestMaxHedges,
+			BudgetPercent: hedge.LargestBudgetPercent, BudgetBurst: hedge.LargestBudgetBurst}, ""},
 		{hedge.Config{Delay: -1}, "Delay"},
-		{hedge.Config{Delay: hedge.MaxDelay + 1}, "Delay"},
+		{hedge.Config{Delay: hedge.LargestDelay + 1}, "Delay"},
 		{hedge.Config{Percentile: 0.5}, "Percentile"},
 		{hedge.Config{Percentile: 100}, "Percentile"},
 		{hedge.Config{MinDelay: -time.Second}, "MinDelay"},
 		{hedge.Config{Window: 15}, "Window"},
-		{hedge.Config{Window: hedge.MaxWindow + 1}, "Window"},
+		{hedge.Config{Window: hedge.LargestWindow + 1}, "Window"},
 		{hedge.Config{MaxHedges: -1}, "MaxHedges"},
 		{hedge.Config{MaxHedges: 17}, "MaxHedges"},
 		{hedge.Config{BudgetPercent: -1}, "BudgetPercent"},
 		{hedge.Config{BudgetPercent: 1601}, "BudgetPercent"},
 		{hedge.Config{BudgetBurst: -1}, "BudgetBurst"},
-		{hedge.Config{BudgetBurst: hedge.MaxBudgetBurst + 1}, "BudgetBurst"},
+		{hedge.Config{BudgetBurst: hedge.LargestBudgetBurst + 1}, "BudgetBurst"},
 	} {
 		err := c.cfg.Validate()
 		_, nerr := hedge.New(nil, "x", c.cfg)

@@ -23,7 +23,7 @@ func Example() {
 		}
 		return "from the hedge", nil
 	})
-	st := h.Stats()
+	st, _ := h.Stats(context.Background())
 	fmt.Println(v, err, st.Hedges, st.Won)
 	// Output: from the hedge <nil> 1 1
 }

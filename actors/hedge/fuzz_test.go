@@ -14,7 +14,7 @@ func FuzzConfig(f *testing.F) {
 	f.Add(int64(0), 0.0, int64(0), 0, 0, 0, 0)
 	f.Add(int64(time.Millisecond), 95.0, int64(0), 256, 2, 10, 10)
 	f.Add(int64(-1), 100.0, int64(-1), 15, 17, 1601, -1)
-	f.Add(int64(MaxDelay), 1.0, int64(MaxDelay), MaxWindow, MaxMaxHedges, MaxBudgetPercent, MaxBudgetBurst)
+	f.Add(int64(LargestDelay), 1.0, int64(LargestDelay), LargestWindow, LargestMaxHedges, LargestBudgetPercent, LargestBudgetBurst)
 	f.Fuzz(func(t *testing.T, delay int64, p float64, minDelay int64, window, hedges, pct, burst int) {
 		cfg := Config{Delay: time.Duration(delay), Percentile: p, MinDelay: time.Duration(minDelay), Window: window,
 			MaxHedges: hedges, BudgetPercent: pct, BudgetBurst: burst}
@@ -31,9 +31,9 @@ func FuzzConfig(f *testing.F) {
 		}
 		c := h.Config()
 		switch {
-		case c.Delay <= 0 || c.Delay > MaxDelay, c.MinDelay < 0 || c.MinDelay > MaxDelay,
-			c.Window < MinWindow || c.Window > MaxWindow, c.MaxHedges < 1 || c.MaxHedges > MaxMaxHedges,
-			c.BudgetPercent < 1 || c.BudgetPercent > MaxBudgetPercent, c.BudgetBurst < 1 || c.BudgetBurst > MaxBudgetBurst,
+		case c.Delay <= 0 || c.Delay > LargestDelay, c.MinDelay < 0 || c.MinDelay > LargestDelay,
+			c.Window < MinWindow || c.Window > LargestWindow, c.MaxHedges < 1 || c.MaxHedges > LargestMaxHedges,
+			c.BudgetPercent < 1 || c.BudgetPercent > LargestBudgetPercent, c.BudgetBurst < 1 || c.BudgetBurst > LargestBudgetBurst,
 			c.Percentile != 0 && (c.Percentile < 1 || c.Percentile >= 100):
 			t.Fatalf("accepted %+v", c)
 		}
@@ -82,7 +82,7 @@ func FuzzBudget(f *testing.F) {
 	f.Add([]byte{0, 1, 1, 0, 1}, uint16(10), uint16(1))
 	f.Add([]byte{1, 1, 1, 1}, uint16(1600), uint16(3))
 	f.Fuzz(func(t *testing.T, ops []byte, pct, burst uint16) {
-		percent, limit := int64(pct%MaxBudgetPercent)+1, (int64(burst)%1000+1)*100
+		percent, limit := int64(pct%LargestBudgetPercent)+1, (int64(burst)%1000+1)*100
 		w := limit
 		var calls, granted int64
 		for _, op := range ops {

@@ -34,7 +34,7 @@ func TestHedgeWinsAfterDelay(t *testing.T) {
 	if !done(first.ctx) {
 		t.Fatal("the losing attempt's context was not cancelled")
 	}
-	got := h.Stats()
+	got := stats(t, h)
 	want := hedge.Stats{Name: "test", Calls: 1, Succeeded: 1, Hedges: 1, Won: 1}
 	if got != want {
 		t.Fatalf("got %+v, want %+v", got, want)
@@ -56,7 +56,7 @@ func TestFastCallNoHedge(t *testing.T) {
 	}
 	clock.Advance(time.Second)
 	none(t, attempts)
-	if got := h.Stats(); got.Hedges != 0 || got.Succeeded != 1 {
+	if got := stats(t, h); got.Hedges != 0 || got.Succeeded != 1 {
 		t.Fatalf("got %+v, want 1 success and no hedge", got)
 	}
 }
@@ -86,7 +86,7 @@ func TestMaxHedges(t *testing.T) {
 			t.Fatalf("hedge %d not cancelled", i+1)
 		}
 	}
-	if got := h.Stats(); got.Hedges != 2 || got.Won != 0 {
+	if got := stats(t, h); got.Hedges != 2 || got.Won != 0 {
 		t.Fatalf("got %+v, want 2 hedges, none won", got)
 	}
 }
@@ -115,7 +115,7 @@ func TestBudget(t *testing.T) {
 			t.Fatalf("call %d: got %v, %v; want %d, nil", i, got.v, got.err, want)
 		}
 	}
-	if got := h.Stats(); got.Hedges != 2 || got.Denied != 1 || got.Calls != 3 {
+	if got := stats(t, h); got.Hedges != 2 || got.Denied != 1 || got.Calls != 3 {
 		t.Fatalf("got %+v, want 2 hedges, 1 denied, 3 calls", got)
 	}
 }
@@ -142,7 +142,7 @@ func TestHedgeOn(t *testing.T) {
 		t.Fatalf("got %v, want error B at once", got.err)
 	}
 	none(t, attempts)
-	if got := h.Stats(); got.Failed != 2 || got.Hedges != 1 {
+	if got := stats(t, h); got.Failed != 2 || got.Hedges != 1 {
 		t.Fatalf("got %+v, want 2 failed, 1 hedge", got)
 	}
 }
@@ -326,5 +326,21 @@ func TestAttempt(t *testing.T) {
 	wait(t, res)
 	if got[0] != 0 || got[1] != 1 || got[2] != 2 || hedge.Attempt(context.Background()) != 0 {
 		t.Fatalf("got attempts %v, want [0 1 2]", got)
+	}
+}
+
+// After Shutdown, Stats still returns the counts, with ErrStopped.
+func TestStatsAfterShutdown(t *testing.T) {
+	eng, _ := newEngine(t)
+	h := newHedge(t, eng, hedge.Config{})
+	if _, err := hedge.Do(context.Background(), h, func(context.Context) (int, error) { return 1, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := h.Stats(context.Background())
+	if !errors.Is(err, messages.ErrStopped) || st.Succeeded != 1 {
+		t.Fatalf("Stats after Shutdown: got %+v, %v; want 1 success, ErrStopped", st, err)
 	}
 }

@@ -115,3 +115,13 @@ func done(ctx context.Context) bool {
 		return false
 	}
 }
+
+// stats returns h's Stats, failing t if they come with an error.
+func stats(t testing.TB, h *hedge.Hedge) hedge.Stats {
+	t.Helper()
+	s, err := h.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	return s
+}

@@ -1,8 +1,11 @@
 package hedge
 
 import (
+	"context"
+
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/eventstream"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Event types a Hedge publishes (only built when someone subscribes).
@@ -50,11 +53,17 @@ const (
 
 func (h *Hedge) count(i int) { h.stats.Add(i, 1) }
 
-// Stats returns h's figures. Calls still running are not in them.
-func (h *Hedge) Stats() Stats {
+// Stats returns h's figures; calls still running are not in them. It
+// never blocks (ctx is not waited on) and the error is nil, or
+// messages.ErrStopped, with the figures, once h's engine has stopped.
+func (h *Hedge) Stats(context.Context) (Stats, error) {
 	n := h.stats.Sums()
-	return Stats{Name: h.name, Calls: n[cSucceeded] + n[cFailed], Succeeded: n[cSucceeded], Failed: n[cFailed],
+	s := Stats{Name: h.name, Calls: n[cSucceeded] + n[cFailed], Succeeded: n[cSucceeded], Failed: n[cFailed],
 		Hedges: n[cHedges], Won: n[cWon], Denied: n[cDenied]}
+	if h.eng.Stopped() {
+		return s, messages.ErrStopped
+	}
+	return s, nil
 }
 
 // ResetStats sets h's figures back to zero. A call that returns while it

@@ -28,9 +28,9 @@ func TestHedgeTimerAfterDeniedTick(t *testing.T) {
 	first := next(t, attempts)
 	armed(t, clock, 1)
 	clock.Advance(10 * time.Millisecond)
-	for deadline := time.Now().Add(5 * time.Second); h.Stats().Denied != 1; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); stats(t, h).Denied != 1; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("got %+v, want 1 denied", h.Stats())
+			t.Fatalf("got %+v, want 1 denied", stats(t, h))
 		}
 	}
 	if _, err := hedge.Do(context.Background(), h, quick); err != nil { // budget 1

@@ -16,12 +16,12 @@ import (
 // Kind is the component name in configuration errors.
 const Kind = "rediscache"
 
-// DefaultTimeout bounds each Redis command; MaxTimeout is the longest
-// Config.Timeout accepted; MaxPrefix the longest Config.Prefix.
+// DefaultTimeout bounds each Redis command; LargestTimeout is the longest
+// Config.Timeout accepted; LongestPrefix the longest Config.Prefix.
 const (
 	DefaultTimeout = 100 * time.Millisecond
-	MaxTimeout     = time.Minute
-	MaxPrefix      = 256
+	LargestTimeout = time.Minute
+	LongestPrefix  = 256
 )
 
 // Codec turns values into bytes and back. It must be safe for concurrent
@@ -33,11 +33,11 @@ type Codec[V any] interface {
 
 // Config configures a Store. Zero fields take the defaults.
 type Config struct {
-	// Prefix is put before every key (at most MaxPrefix bytes); default
+	// Prefix is put before every key (at most LongestPrefix bytes); default
 	// "bulwark:cache:". Put a hash tag in it ("{users}:") to keep a
 	// cache's keys on one Cluster slot.
 	Prefix string
-	// Timeout bounds each command, in (0, MaxTimeout]; default 100 ms.
+	// Timeout bounds each command, in (0, LargestTimeout]; default 100 ms.
 	Timeout time.Duration
 }
 
@@ -55,10 +55,10 @@ func (c Config) withDefaults() Config {
 // *messages.ConfigError.
 func (c Config) Validate() error {
 	switch c = c.withDefaults(); {
-	case len(c.Prefix) > MaxPrefix:
-		return messages.InvalidConfig(Kind, "Prefix", c.Prefix, "must be at most MaxPrefix (256) bytes")
-	case c.Timeout < 0 || c.Timeout > MaxTimeout:
-		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be in (0, MaxTimeout (1m)]")
+	case len(c.Prefix) > LongestPrefix:
+		return messages.InvalidConfig(Kind, "Prefix", c.Prefix, "must be at most LongestPrefix (256) bytes")
+	case c.Timeout < 0 || c.Timeout > LargestTimeout:
+		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be in (0, LargestTimeout (1m)]")
 	}
 	return nil
 }

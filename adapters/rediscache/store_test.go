@@ -104,7 +104,7 @@ func TestRedisDown(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	long := string(make([]byte, MaxPrefix+1))
+	long := string(make([]byte, LongestPrefix+1))
 	for _, tc := range []struct {
 		cfg   Config
 		field string
@@ -112,7 +112,7 @@ func TestConfigValidate(t *testing.T) {
 		{Config{}, ""},
 		{Config{Prefix: long}, "Prefix"},
 		{Config{Timeout: -1}, "Timeout"},
-		{Config{Timeout: MaxTimeout + 1}, "Timeout"},
+		{Config{Timeout: LargestTimeout + 1}, "Timeout"},
 	} {
 		err := tc.cfg.Validate()
 		var ce *messages.ConfigError
