@@ -1,5 +1,14 @@
-// Package httpclient puts Bulwark's patterns around outgoing HTTP calls: a
-// Transport (an http.RoundTripper) asks an engine.Guard — a circuit
+// Package httpclient puts Bulwark's patterns around outgoing HTTP calls.
+//
+// RetryTransport (an http.RoundTripper) retries what is safe to retry:
+// requests with an idempotent method or an Idempotency-Key, their bodies
+// replayed through GetBody, on connection errors and on 429, 502, 503 and
+// 504, waiting at least what the response's Retry-After asks (up to the
+// retry schedule's MaxDelay). Each host (req.URL.Host) can have its own
+// retry budget and circuit breaker, named on the engine. Every response it
+// drops is drained and closed, so no connection leaks.
+//
+// Transport (an http.RoundTripper) asks one engine.Guard — a circuit
 // breaker, bulkhead, rate limiter, adaptive limiter — for a permit before
 // each request and reports how it went: a transport error or a 5xx
 // response is a failure, a request whose context was cancelled (with or
