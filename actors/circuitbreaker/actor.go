@@ -54,7 +54,6 @@ const (
 // publishing.
 type snapshot struct {
 	gen       uint64
-	tok       uint64 // the token of a permit granted from the snapshot
 	state     State
 	mode      Mode
 	path      path
@@ -130,6 +129,9 @@ func (o *owner) Receive(r request) (reply, error) {
 	var now time.Time
 	switch r.op {
 	case opReport:
+		if r.rep.token&kindBit != 0 && !o.unhold(&r.rep) {
+			return out, nil
+		}
 		now = o.reportTime(r.rep)
 		o.collect(now) // the report's seq places it among them
 		old := m.state
@@ -161,6 +163,9 @@ func (o *owner) Receive(r request) (reply, error) {
 	case opAcquire:
 		now = o.b.clock.Now()
 		out.d = m.acquire(now)
+		if out.d.ok && tokTicket(out.d.token) == 0 {
+			out.d.token = o.hold(out.d.token)
+		}
 		if !out.d.ok {
 			defer o.rejectEvent(out.d.reason.String(), out.d.retry, now)
 		}
@@ -183,6 +188,41 @@ func (o *owner) Receive(r request) (reply, error) {
 	}
 	o.after(now)
 	return out, nil
+}
+
+// hold keeps a permit of CLOSED or Disabled that the machine granted
+// (every slot was taken) and returns its token: a serial the actor holds
+// until its Release.
+func (o *owner) hold(tok uint64) uint64 {
+	b := o.b
+	if b.held == nil {
+		b.held = make(map[uint64]uint32)
+	}
+	for {
+		b.serial = (b.serial + 1) & serialMask
+		if _, taken := b.held[b.serial]; !taken {
+			b.held[b.serial] = tokGen(tok)
+			return b.tag | kindBit | actorCell<<cellShift | b.serial
+		}
+	}
+}
+
+// unhold ends the permit the actor held for r and turns r's token into its
+// generation's; false when the actor holds no such permit (misuse).
+func (o *owner) unhold(r *report) bool {
+	b := o.b
+	k := r.token & serialMask
+	gen, ok := b.held[k]
+	if !ok {
+		b.misused.Add(1)
+		return false
+	}
+	delete(b.held, k)
+	if gen != r.gen {
+		r.seq = 0 // released in a later generation: it moves nothing
+	}
+	r.token = b.tag | uint64(gen)<<ticketBits
+	return true
 }
 
 // collect applies the successes the striped counters took since it last
@@ -237,7 +277,7 @@ func (o *owner) after(now time.Time) {
 // publish makes the machine's state the snapshot callers read.
 func (o *owner) publish() {
 	m := o.m
-	s := &snapshot{gen: m.gen, tok: m.token(0), state: m.state, mode: m.mode, openUntil: m.openUntil,
+	s := &snapshot{gen: m.gen, state: m.state, mode: m.mode, openUntil: m.openUntil,
 		phase: o.b.cells.phase, before: m.placed}
 	if m.windowed() && m.win.timed {
 		s.timed, s.epoch, s.winBase = true, m.win.last, m.win.base

@@ -41,10 +41,11 @@
 // user's function is reported as a failure and goes on.
 //
 // A permit is a token: Release of the zero Permit, of another breaker's
-// permit or of a half-open trial's permit a second time frees nothing,
-// counts nothing and is counted in Stats.Misused. (A CLOSED permit is not
-// told apart from the other CLOSED permits of its generation: releasing
-// one twice counts twice.)
+// permit or of any permit a second time frees nothing, counts nothing and
+// is counted in Stats.Misused. A permit of CLOSED (or Disabled) holds a
+// slot in one of the striped cells from Acquire to Release, named in its
+// token with the slot's sequence number; when every slot is held, the
+// actor grants the permit and holds it until its Release.
 //
 // # Concurrency and cost
 //
@@ -52,10 +53,11 @@
 // that owns the state machine; the *Breaker handle is safe for concurrent
 // use. The actor publishes a read-only snapshot (state, generation, open
 // deadline, the phase of its success counters) after every change. In
-// CLOSED, Acquire admits after one atomic load of that snapshot, and the
-// Release of a success that was not slow adds one to a striped counter (a
-// CAS on one of a few cache-line-padded cells, tagged with the phase): no
-// message, no round trip, no allocation. The actor collects the counters
+// CLOSED, Acquire admits after one atomic load of that snapshot and one
+// CAS that claims a slot, and the Release of a success that was not slow
+// frees the slot and adds one to the striped counter of its cell (a CAS on
+// a cache-line-padded cell, tagged with the phase): no message, no round
+// trip, no allocation. The actor collects the counters
 // before it handles any message, and moves them to a new phase at each
 // change of generation and at each bucket boundary of a time-based window,
 // so it knows the generation and the bucket of every success it collects

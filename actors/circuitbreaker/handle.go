@@ -32,7 +32,12 @@ type Breaker struct {
 	plain   bool          // a success needs no clock read: neither measured nor in a time-based window
 	hot     atomic.Uint64 // the current generation (low 32 bits, high half) and the counters' phase
 	started atomic.Bool   // the actor has run once (written by its goroutine)
-	misused atomic.Uint64 // Releases of a token not of this breaker
+	misused atomic.Uint64 // Releases that no permit stood behind, found by callers or the actor
+	// held maps the serial of each permit the actor holds (every slot was
+	// taken) to the generation it was granted in. The actor's goroutine
+	// alone uses held and serial; they outlive a restart.
+	held   map[uint64]uint32
+	serial uint64
 }
 
 var _ engine.Guard = (*Breaker)(nil)
@@ -73,7 +78,7 @@ func (b *Breaker) Config() Config { return b.cfg }
 // firstSnapshot is the view before the actor first runs: CLOSED at
 // generation 1, the counters at phase 1, a time-based window beginning now.
 func (b *Breaker) firstSnapshot() *snapshot {
-	s := &snapshot{gen: 1, tok: b.tag | 1<<ticketBits, path: pathAdmit, phase: b.cells.phase}
+	s := &snapshot{gen: 1, path: pathAdmit, phase: b.cells.phase}
 	b.hot.Store(1<<32 | uint64(s.phase))
 	if b.cfg.WindowType == TimeBased && b.cfg.rates() {
 		s.timed, s.winBase = true, b.clock.Now()
@@ -111,11 +116,14 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 		if err := b.actor.Err(); err != nil {
 			return engine.Permit{}, err
 		}
-		p := engine.Permit{Token: s.tok}
-		if b.measure {
-			p.Start = b.clock.Now()
+		if tok, ok := b.cells.claim(uint32(s.gen)); ok {
+			p := engine.Permit{Token: b.tag | tok}
+			if b.measure {
+				p.Start = b.clock.Now()
+			}
+			return p, nil
 		}
-		return p, nil
+		// Every slot is held: the actor grants and holds the permit.
 	case pathForced:
 		if err := b.actor.Tell(request{op: opRejected}); err != nil {
 			return engine.Permit{}, err
@@ -149,9 +157,9 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 // Release reports how the call of p ended, and never fails: after shutdown
 // the report is dropped. A report from a call admitted before the circuit
 // last changed state is counted in the metrics but does not move the state.
-// A permit that is not this breaker's (the zero Permit, another breaker's)
-// or a half-open trial's permit released twice frees nothing, counts
-// nothing and is counted in Stats.Misused.
+// A Release that no permit stands behind — the zero Permit, another
+// breaker's permit, a permit released a second time — frees nothing,
+// counts nothing and is counted in Stats.Misused.
 //
 // A success of a call admitted in CLOSED that was not slow — the hot path —
 // is one CAS on a striped counter that the actor collects before it
@@ -167,15 +175,25 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 // Acquire of the same goroutine is rejected, as it would be with a
 // mutex-based breaker.
 func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
-	if p.Token&tagMask != b.tag {
+	if p.Token&tagMask != b.tag || p.Token&(kindBit|ticketMask) == 0 {
 		b.misused.Add(1)
 		return
 	}
-	if o == messages.Success && p.Token&ticketMask == 0 && b.plain {
+	if p.Token&kindBit == 0 || tokCell(p.Token) == actorCell {
+		b.report(p, o, false) // a trial, or a permit the actor holds: it frees them
+		return
+	}
+	c, gen, ok := b.cells.free(p.Token)
+	if !ok {
+		b.misused.Add(1)
+		return
+	}
+	p.Token = b.tag | uint64(gen)<<ticketBits
+	if o == messages.Success && b.plain {
 		// The hot path: the counters of the permit's generation, if they
 		// are still its.
-		if h := b.hot.Load(); uint32(h>>32) == tokGen(p.Token) {
-			if ok, flush := b.cells.add(uint32(h)); ok {
+		if h := b.hot.Load(); uint32(h>>32) == gen {
+			if ok, flush := c.add(uint32(h)); ok {
 				if flush {
 					b.actor.TryTell(request{op: opFlush})
 				}
@@ -199,16 +217,21 @@ func (b *Breaker) report(p engine.Permit, o messages.Outcome, counted bool) {
 		r.rep.at = b.clock.Now()
 		r.rep.latency = r.rep.at.Sub(p.Start)
 	}
-	trial := p.Token&ticketMask != 0
+	held := p.Token&kindBit != 0 // the actor holds it: only the actor may count it
+	trial := !held && p.Token&ticketMask != 0
 	if !trial && o != messages.Ignored {
 		slow := b.measure && r.rep.latency >= b.cfg.SlowCallDuration
-		if o == messages.Success && !slow && !counted && b.count(&r.rep) {
+		if o == messages.Success && !slow && !counted && !held && b.count(&r.rep) {
 			if !b.eng.Events().Wants(eventstream.EventCallSuccess, Kind, b.name) {
 				return
 			}
 			r.rep.counted = true // the report only publishes its event
 		}
-		r.rep.seq = b.sequence(p.Token)
+		if held {
+			r.rep.gen, r.rep.seq = b.current()
+		} else {
+			r.rep.seq = b.sequence(p.Token)
+		}
 		if r.rep.at.IsZero() && b.cfg.WindowType == TimeBased {
 			r.rep.at = b.clock.Now()
 		}

@@ -25,6 +25,9 @@ type report struct {
 	// seq is how many successes of the call's generation the striped
 	// counters had taken when it was released: it stands after them.
 	seq uint64
+	// gen is the generation seq counts in, for a permit the actor held
+	// (its token does not carry one).
+	gen uint32
 	// at is when the call ended (zero: when the machine learns of it).
 	at time.Time
 	// counted: a success the striped counters took already; the report

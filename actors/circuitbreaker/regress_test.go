@@ -62,8 +62,13 @@ func TestQueuedFailuresKeepTheirPlace(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				_, gen, ok := b.cells.free(p.Token) // as Release does before it reports
+				if !ok {
+					t.Fatal("the permit holds no slot")
+				}
+				tok := b.tag | uint64(gen)<<ticketBits
 				succeed(t, b, 1) // released after the failure below
-				queued = append(queued, request{op: opReport, rep: report{token: p.Token, outcome: messages.Failure, seq: b.sequence(p.Token) - 1}})
+				queued = append(queued, request{op: opReport, rep: report{token: tok, outcome: messages.Failure, seq: b.sequence(tok) - 1}})
 			}
 			for _, r := range queued { // the actor collects all ten successes before the first
 				if _, err := b.actor.Ask(ctx, r); err != nil {
@@ -320,4 +325,66 @@ func TestLateFailuresJoinTheirRun(t *testing.T) {
 			t.Fatalf("failure %d after %d successes: got %v, run %d; want %v, %d", i, c.seq, m.state, m.consecFail, c.want, c.run)
 		}
 	}
+}
+
+// Issue 12.4: a CLOSED (or Disabled) permit released twice frees nothing
+// the second time and counts nothing twice, also after its slot was taken
+// again by another permit, and also when so many permits are held at once
+// that the actor keeps them.
+func TestClosedPermitReleasedTwice(t *testing.T) {
+	ctx := context.Background()
+	acquire := func(t *testing.T, b *Breaker) engine.Permit {
+		t.Helper()
+		p, err := b.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, mode := range []Mode{Normal, Disabled} {
+		t.Run(mode.String(), func(t *testing.T) {
+			eng, _ := newFake(t)
+			b := mustNew(t, eng, "twice", Config{FailureThreshold: 2})
+			if err := b.SetMode(ctx, mode); err != nil {
+				t.Fatal(err)
+			}
+			p := acquire(t, b)
+			b.Release(p, messages.Failure)
+			b.Release(p, messages.Failure) // would be the second failure that opens
+			s := stats(t, b)
+			if s.State != Closed || s.Failed != 1 || s.Misused != 1 || s.ConsecutiveFailures != 1 {
+				t.Fatalf("got %v, %d failed, %d misused, run %d; want closed, 1, 1, 1", s.State, s.Failed, s.Misused, s.ConsecutiveFailures)
+			}
+			q := acquire(t, b)
+			b.Release(q, messages.Success)
+			b.Release(q, messages.Success)
+			r := acquire(t, b)             // may take the slot q had
+			b.Release(q, messages.Failure) // stale: must not free r's slot
+			b.Release(r, messages.Success)
+			s = stats(t, b)
+			if s.State != Closed || s.Failed != 1 || s.Successful != 2 || s.Misused != 3 || s.Total != 3 {
+				t.Fatalf("got %v, %d failed, %d ok, %d misused, %d total; want closed, 1, 2, 3, 3",
+					s.State, s.Failed, s.Successful, s.Misused, s.Total)
+			}
+		})
+	}
+	t.Run("many held", func(t *testing.T) {
+		eng, _ := newFake(t)
+		b := mustNew(t, eng, "many", Config{FailureThreshold: 1 << 20})
+		const n = 5000
+		ps := make([]engine.Permit, n)
+		for i := range ps {
+			ps[i] = acquire(t, b)
+		}
+		for _, p := range ps {
+			b.Release(p, messages.Success)
+		}
+		for _, p := range ps {
+			b.Release(p, messages.Failure)
+		}
+		s := stats(t, b)
+		if s.Successful != n || s.Failed != 0 || s.Misused != n || s.ConsecutiveFailures != 0 {
+			t.Fatalf("got %d ok, %d failed, %d misused, run %d; want %d, 0, %d, 0", s.Successful, s.Failed, s.Misused, s.ConsecutiveFailures, n, n)
+		}
+	})
 }

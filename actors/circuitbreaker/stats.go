@@ -25,8 +25,8 @@ type Stats struct {
 	// Ignored counts the calls whose outcome was neutral.
 	Ignored uint64
 	// Misused counts Releases that no permit stood behind: a permit
-	// released twice (detected for half-open trials), the zero Permit, a
-	// permit of another breaker. They free nothing and count nothing else.
+	// released a second time, the zero Permit, a permit of another
+	// breaker. They free nothing and count nothing else.
 	Misused uint64
 	// Slow counts the calls at or above SlowCallDuration.
 	Slow uint64

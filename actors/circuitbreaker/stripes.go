@@ -43,11 +43,26 @@ const (
 	maxCells  = 64
 )
 
-// cell is one counter, alone on its cache lines (128 bytes: the adjacent
-// line prefetcher pairs lines).
+// slotsPerCell is how many permits a cell holds (the cell fills its 128
+// bytes).
+const slotsPerCell = 14
+
+// cell is one counter and the slots of the permits granted through it,
+// alone on its cache lines (128 bytes: the adjacent line prefetcher pairs
+// lines).
+//
+// A slot is one word: the generation the permit was granted in (high
+// half), the slot's sequence (31 bits) and a held bit (bit 0). Acquire
+// claims a free slot with one CAS that bumps its sequence and sets held;
+// the permit's token names the cell, the slot and the sequence. Release
+// frees it with one CAS that expects held and that sequence, so only the
+// first Release of a permit frees it: a second one, or one whose slot a
+// later permit took, finds the bit clear or another sequence (until the
+// slot has been taken again 2^31 times) and is misuse.
 type cell struct {
-	v atomic.Uint64 // phase<<32 | count
-	_ [120]byte
+	v     atomic.Uint64 // phase<<32 | count
+	idx   uint32        // this cell's index in stripes.cells
+	slots [slotsPerCell]atomic.Uint64
 }
 
 // stripes are the success counters of one breaker. add and sum are safe
@@ -71,6 +86,7 @@ func newStripes() *stripes {
 	s := &stripes{cells: make([]cell, n), mask: uint32(n - 1), seen: make([]uint32, n), phase: 1}
 	for i := range s.cells {
 		s.cells[i].v.Store(tagOf(1))
+		s.cells[i].idx = uint32(i)
 	}
 	s.pool.New = func() any { return &s.cells[s.next.Add(1)&s.mask] }
 	return s
@@ -83,17 +99,70 @@ func tagOf(phase uint32) uint64 { return uint64(phase) << 32 }
 // again), and flush when the actor should start a new phase soon.
 func (s *stripes) add(phase uint32) (ok, flush bool) {
 	c := s.pool.Get().(*cell)
+	ok, flush = c.add(phase)
+	s.pool.Put(c)
+	return ok, flush
+}
+
+// add counts one success in phase in c, as stripes.add.
+func (c *cell) add(phase uint32) (ok, flush bool) {
 	tag := tagOf(phase)
 	for {
 		v := c.v.Load()
 		if v&^(1<<32-1) != tag {
-			s.pool.Put(c)
 			return false, false
 		}
 		n := uint32(v) + 1
 		if c.v.CompareAndSwap(v, tag|uint64(n)) {
-			s.pool.Put(c)
 			return true, n%flushEvery == 0
+		}
+	}
+}
+
+// claim takes a free slot for a permit granted in generation gen, in the
+// caller's cell or else in any other, and returns the low bits of its
+// token; false when every slot is held.
+func (s *stripes) claim(gen uint32) (uint64, bool) {
+	c := s.pool.Get().(*cell)
+	tok, ok := c.claim(gen)
+	s.pool.Put(c)
+	for i := 1; !ok && i < len(s.cells); i++ {
+		tok, ok = s.cells[(c.idx+uint32(i))&s.mask].claim(gen)
+	}
+	return tok, ok
+}
+
+// claim takes a free slot of c, as stripes.claim.
+func (c *cell) claim(gen uint32) (uint64, bool) {
+	for i := range c.slots {
+		w := c.slots[i].Load()
+		if w&1 != 0 {
+			continue
+		}
+		seq := uint64(uint32(w)>>1+1) & seqMask
+		if c.slots[i].CompareAndSwap(w, uint64(gen)<<32|seq<<1|1) {
+			return kindBit | uint64(c.idx)<<cellShift | uint64(i)<<slotShift | seq, true
+		}
+	}
+	return 0, false
+}
+
+// free frees the slot of a token that claim gave, and returns its cell
+// and the generation the permit was granted in; false when the slot is
+// not held by that token (misuse).
+func (s *stripes) free(tok uint64) (*cell, uint32, bool) {
+	ci, si := tokCell(tok), uint32(tok>>slotShift)&slotMask
+	if ci >= uint32(len(s.cells)) || si >= slotsPerCell {
+		return nil, 0, false
+	}
+	c := &s.cells[ci]
+	for {
+		w := c.slots[si].Load()
+		if w&1 == 0 || w>>1&seqMask != tok&seqMask {
+			return nil, 0, false
+		}
+		if c.slots[si].CompareAndSwap(w, w&^1) {
+			return c, uint32(w >> 32), true
 		}
 	}
 }
@@ -172,6 +241,21 @@ func (b *Breaker) count(r *report) bool {
 		if i > 0 { // the actor moved the counters on; its snapshot follows
 			runtime.Gosched()
 		}
+	}
+}
+
+// current returns the current generation and how many of its successes
+// the striped counters have taken (0, 0 after shutdown).
+func (b *Breaker) current() (uint32, uint64) {
+	for {
+		s := b.snap.Load()
+		if n, ok := b.cells.sum(s.phase); ok {
+			return uint32(s.gen), s.before + n
+		}
+		if b.actor.Err() != nil {
+			return 0, 0
+		}
+		runtime.Gosched() // the actor is moving the counters on
 	}
 }
 

@@ -10,23 +10,42 @@ import (
 // its lease, so that the machine tells a trial's first Release from any
 // other: a second one, or one of a trial whose lease ran out.
 
-// A permit's token: the breaker's instance tag (never 0), the low 32 bits
-// of the generation it was granted in, and its trial ticket (0: not a
-// trial).
+// A permit's token: the breaker's instance tag (never 0, the high 15
+// bits), a kind bit, and then either
+//   - kind 0, a half-open trial: the low 32 bits of the generation it was
+//     granted in and its ticket (never 0); or
+//   - kind 1, a permit of CLOSED or Disabled: its cell, its slot in the
+//     cell and the slot's sequence (see cell); cell actorCell is a permit
+//     the actor holds, numbered by serial, when every slot was taken.
+//
+// The reports the machine reads carry a kind-0 token with ticket 0 for
+// the permits of kind 1: it needs only their generation.
 const (
 	ticketBits = 16
-	tagShift   = ticketBits + 32
 	ticketMask = 1<<ticketBits - 1
+	kindBit    = 1 << (ticketBits + 32)
+	tagShift   = ticketBits + 33
 	tagMask    = 1<<64 - 1<<tagShift
+
+	seqBits   = 31
+	seqMask   = 1<<seqBits - 1
+	slotShift = seqBits
+	slotMask  = 1<<4 - 1
+	cellShift = slotShift + 4
+	cellMask  = 1<<7 - 1
+	actorCell = cellMask
+	// serialMask: the bits of a held permit's serial.
+	serialMask = 1<<cellShift - 1
 )
 
 // instances numbers breakers, so that a permit of one is foreign to every
-// other (tags repeat after 65,535 breakers).
+// other (tags repeat after 32,767 breakers).
 var instances atomic.Uint64
 
-func newTag() uint64 { return (instances.Add(1)%(1<<16-1) + 1) << tagShift }
+func newTag() uint64 { return (instances.Add(1)%(1<<15-1) + 1) << tagShift }
 
 func tokGen(tok uint64) uint32    { return uint32(tok >> ticketBits) }
+func tokCell(tok uint64) uint32   { return uint32(tok>>cellShift) & cellMask }
 func tokTicket(tok uint64) uint16 { return uint16(tok & ticketMask) }
 
 // lease is a trial call in flight in HALF_OPEN.
