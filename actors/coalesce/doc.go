@@ -40,6 +40,7 @@
 // stages below run once per key in flight.
 //
 // Stats: Leaders (calls that started the work) + Followers (calls that
-// joined it) + Rejected + Gone (a context that had ended) = calls; Left counts callers who went before
-// their result, Panics the executions that panicked.
+// joined it) + Rejected + Gone (a context that had ended) = calls;
+// Cancelled counts callers who went before their result, Panics the
+// executions that panicked.
 package coalesce

@@ -179,8 +179,8 @@ func TestScrapeReportsEveryPatternAfterRealCalls(t *testing.T) {
 		{`bulwark_in_flight{name="db",pattern="bulkhead"}`, "1"},
 		{`bulwark_in_flight_limit{name="db",pattern="bulkhead"}`, "1"},
 		{`bulwark_queue_length{name="db",pattern="bulkhead"}`, "0"},
-		{`bulwark_calls_total{name="per-user",outcome="allowed",pattern="ratelimit"}`, "2"},
-		{`bulwark_rate_limit_rejections_total{name="per-user"}`, "1"},
+		{`bulwark_calls_total{name="per-user",outcome="accepted",pattern="ratelimit"}`, "2"},
+		{`bulwark_rate_limit_rejections_total{name="per-user",reason="rate_limit_exceeded"}`, "1"},
 		{`bulwark_rate_limit_active_keys{name="per-user"}`, "1"},
 		{`bulwark_adaptive_limit{name="adaptive"}`, "7"},
 		{`bulwark_calls_total{name="adaptive",outcome="success",pattern="adaptive"}`, "1"},
@@ -330,7 +330,7 @@ func TestConfigErrors(t *testing.T) {
 		opts prometheus.Options
 	}{
 		{"negative timeout", prometheus.Options{Timeout: -1}},
-		{"timeout above max", prometheus.Options{Timeout: prometheus.MaxTimeout + 1}},
+		{"timeout above max", prometheus.Options{Timeout: prometheus.LargestTimeout + 1}},
 		{"negative max instances", prometheus.Options{MaxInstances: -1}},
 		{"max instances above max", prometheus.Options{MaxInstances: 1_000_001}},
 	} {

@@ -1,8 +1,10 @@
 // Package prometheus exports the Stats of every Bulwark pattern instance as
 // Prometheus metrics. A Collector reads them at scrape time, from every
 // instance the engine's supervisor lists and from the stateless instances
-// (retry, timeout, deadline, fallback) added to it; nothing is added to the
-// call path, and importing Bulwark's core does not import client_golang.
+// (retry, timeout, deadline, fallback, hedge, coalesce, cache) added to it;
+// nothing is added to the call path, and importing Bulwark's core does not
+// import client_golang. adapters/otel reports the same figures as
+// OpenTelemetry instruments.
 //
 //	c, err := prometheus.New(eng, prometheus.Options{})
 //	...
@@ -15,7 +17,7 @@
 // label, so cardinality is the number of instances):
 //
 //	bulwark_calls_total{pattern,name,outcome}       counter: calls by how they ended
-//	bulwark_rejections_total{pattern,name,reason}   counter: refusals by reason (bulkhead, backpressure, loadshed)
+//	bulwark_rejections_total{pattern,name,reason}   counter: refusals by reason (bulkhead, backpressure, loadshed, coalesce)
 //	bulwark_circuit_state{name,state}               gauge: 1 for the breaker's state (closed, open, half_open), else 0
 //	bulwark_circuit_mode{name,mode}                 gauge: 1 for the breaker's mode (normal, forced_open, disabled), else 0
 //	bulwark_circuit_slow_calls_total{name}          counter: calls at or above SlowCallDuration
@@ -25,13 +27,14 @@
 //	bulwark_queue_capacity{pattern,name}            gauge: the most that may wait (bulkhead, loadshed)
 //	bulwark_load_level{name,level}                  gauge: 1 for the shedder's level, else 0
 //	bulwark_backpressure_active{name}               gauge: 1 while backpressure is on
-//	bulwark_rate_limit_rejections_total{name}       counter: requests the limiter refused
+//	bulwark_rate_limit_rejections_total{name,reason} counter: requests the limiter refused, by ratelimit.Reason…
 //	bulwark_rate_limit_active_keys{name}            gauge: keys holding state (a count, never the keys)
 //	bulwark_adaptive_limit{name}                    gauge: the adaptive concurrency limit
 //	bulwark_retries_total{name}                     counter: attempts after the first, of calls that returned
 //	bulwark_retry_delay_seconds_total{name}         counter: time spent waiting between attempts
 //	bulwark_retry_budget_denied_total{name}         counter: retries a budget refused
 //	bulwark_timeout_call_seconds_total{pattern,name} counter: time the calls of a timeout or deadline took
+//	bulwark_hedges_total{name,outcome}              counter: hedges started, won, denied by the budget
 //	bulwark_instance_restarts_total{pattern,name}   counter: restarts by the supervisor
 //	bulwark_instance_up{pattern,name}               gauge: 1 while the instance runs, 0 once it failed or stopped
 //	bulwark_events_dropped_total{subscriber}        counter: events a registered subscriber missed
@@ -40,10 +43,12 @@
 //
 // The outcomes of bulwark_calls_total by pattern: circuitbreaker success,
 // failure, rejected, ignored; bulkhead and backpressure accepted, rejected,
-// cancelled; loadshed shed; ratelimit allowed, rejected; adaptive success,
-// failure, rejected; retry success, exhausted, not_retried; timeout and
-// deadline success, timed_out, failure; fallback success, fell_back,
-// failure, passed.
+// cancelled; loadshed shed; ratelimit accepted, rejected, cancelled;
+// adaptive success, failure, rejected; retry success, exhausted,
+// not_retried; timeout and deadline success, timed_out, failure; fallback
+// success, fell_back, failure, passed; hedge success, failure; coalesce
+// leader, follower, rejected, gone (and bulwark_in_flight counts its keys
+// in flight); cache hit, stale_hit, negative_hit, miss, bypassed.
 //
 // A scrape asks each stateful instance for its Stats with a deadline of
 // Options.Timeout for the whole scrape; instances that do not answer in

@@ -16,8 +16,11 @@ import (
 	"github.com/bulwark-go/bulwark/actors/adaptive"
 	"github.com/bulwark-go/bulwark/actors/backpressure"
 	"github.com/bulwark-go/bulwark/actors/bulkhead"
+	"github.com/bulwark-go/bulwark/actors/cache"
 	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
+	"github.com/bulwark-go/bulwark/actors/coalesce"
 	"github.com/bulwark-go/bulwark/actors/fallback"
+	"github.com/bulwark-go/bulwark/actors/hedge"
 	"github.com/bulwark-go/bulwark/actors/loadshed"
 	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/actors/retry"
@@ -43,8 +46,8 @@ type Instance struct {
 	Restarts int
 	// Stats is the instance's Stats value: a circuitbreaker.Stats,
 	// bulkhead.Stats, backpressure.Stats, loadshed.Stats, ratelimit.Stats,
-	// adaptive.Stats, retry.BudgetStats, retry.Stats, timeout.Stats or
-	// fallback.Stats. It is nil when Err is set or the kind is unknown.
+	// adaptive.Stats, retry.BudgetStats, retry.Stats, timeout.Stats,
+	// fallback.Stats, hedge.Stats, coalesce.Stats or cache.Stats. It is nil when Err is set or the kind is unknown.
 	Stats any
 	// Err is why Stats could not be read (the instance is stopped, or ctx
 	// ended first). It may carry error text: never show it to users.
@@ -101,6 +104,9 @@ var readers = []reader{
 	readerFor[retry.Stats](retry.Kind),
 	readerFor[timeout.Stats](timeout.Kind),
 	readerFor[fallback.Stats](fallback.Kind),
+	readerFor[hedge.Stats](hedge.Kind),
+	readerFor[coalesce.Stats](coalesce.Kind),
+	readerFor[cache.Stats](cache.Kind),
 }
 
 func readerOf(h any) (reader, bool) {
@@ -118,15 +124,16 @@ type entry struct {
 	handle     any
 }
 
-// Set holds the stateless instances (retry, timeout, deadline, fallback)
-// that List should report besides the supervised ones. The zero value is
+// Set holds the stateless instances (retry, timeout, deadline, fallback,
+// hedge, coalesce, cache) that List should report besides the supervised ones. The zero value is
 // an empty Set ready to use; a Set is safe for concurrent use.
 type Set struct {
 	entries atomic.Pointer[[]entry]
 }
 
 // Add registers h: a *retry.Retry, *timeout.Timeout, *timeout.Deadline, a
-// *fallback.Fallback of any type, or any other handle whose Stats method
+// *hedge.Hedge, a *fallback.Fallback, *coalesce.Group or *cache.Cache of
+// any type, or any other handle whose Stats method
 // returns one of the Stats types Instance lists. Anything else, a nil
 // handle, or more than MaxInstances entries is a *messages.ConfigError.
 // Adding the same handle (the same pointer) twice lists it once.
@@ -227,6 +234,12 @@ func statsName(s any) string {
 	case timeout.Stats:
 		return s.Name
 	case fallback.Stats:
+		return s.Name
+	case hedge.Stats:
+		return s.Name
+	case coalesce.Stats:
+		return s.Name
+	case cache.Stats:
 		return s.Name
 	}
 	return ""

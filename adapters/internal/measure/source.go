@@ -1,0 +1,151 @@
+package measure
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwark-go/bulwark/adapters/dashboard/inventory"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/supervisor"
+)
+
+// Defaults and bounds of a Source, which the exporters' Options echo.
+const (
+	// DefaultTimeout bounds one collection's Stats reads when Timeout is 0.
+	DefaultTimeout = 2 * time.Second
+	// LargestTimeout is the largest Timeout (one minute).
+	LargestTimeout = time.Minute
+	// DefaultMaxInstances is how many instances one collection reports
+	// when MaxInstances is 0.
+	DefaultMaxInstances = 10_000
+	// LargestMaxInstances is the largest MaxInstances.
+	LargestMaxInstances = inventory.MaxInstances
+	// MaxSubscribers bounds how many drop counters AddSubscriber accepts.
+	MaxSubscribers = 1000
+)
+
+// Config is what a Source reads and how long it may take; the exporters'
+// Options carry the same fields.
+type Config struct {
+	// Timeout bounds the Stats reads of one collection, all instances
+	// together: [0, LargestTimeout], 0 means DefaultTimeout.
+	Timeout time.Duration
+	// MaxInstances bounds the instances one collection reports:
+	// [0, LargestMaxInstances], 0 means DefaultMaxInstances.
+	MaxInstances int
+	// Instances holds the instances to report besides the supervised
+	// ones; nil means a Set of the Source's own.
+	Instances *inventory.Set
+}
+
+// Validate returns a *messages.ConfigError, with exporter as its pattern,
+// naming the first field out of its bounds; or nil.
+func (c Config) Validate(exporter string) error {
+	switch {
+	case c.Timeout < 0 || c.Timeout > LargestTimeout:
+		return messages.InvalidConfig(exporter, "Timeout", c.Timeout, "must be in [0, 1m] (0: default 2s)")
+	case c.MaxInstances < 0 || c.MaxInstances > LargestMaxInstances:
+		return messages.InvalidConfig(exporter, "MaxInstances", c.MaxInstances, "must be in [0, 1000000] (0: default 10000)")
+	}
+	return nil
+}
+
+// subscriber is a registered drop counter.
+type subscriber struct {
+	name    string
+	dropped interface{ Dropped() uint64 }
+}
+
+// Source reads an engine's instances for an exporter. It is safe for
+// concurrent use (collections may overlap) and starts no goroutine.
+type Source struct {
+	exporter string
+	eng      *engine.Engine
+	cfg      Config
+	subs     atomic.Pointer[[]subscriber]
+}
+
+// New returns a Source over eng's instances for the exporter named
+// exporter (the pattern of its errors). A nil eng or a bad cfg is a
+// *messages.ConfigError.
+func New(exporter string, eng *engine.Engine, cfg Config) (*Source, error) {
+	if eng == nil {
+		return nil, messages.InvalidConfig(exporter, "engine", nil, "must not be nil")
+	}
+	if err := cfg.Validate(exporter); err != nil {
+		return nil, err
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxInstances == 0 {
+		cfg.MaxInstances = DefaultMaxInstances
+	}
+	if cfg.Instances == nil {
+		cfg.Instances = &inventory.Set{}
+	}
+	return &Source{exporter: exporter, eng: eng, cfg: cfg}, nil
+}
+
+// Add reports an instance that the supervisor does not list; see
+// inventory.Set.Add.
+func (s *Source) Add(h any) error { return s.cfg.Instances.Add(h) }
+
+// AddSubscriber reports the drops of an event subscriber as EventsDropped
+// with the label subscriber=name. An empty name, a name used twice, a nil
+// counter or more than MaxSubscribers is a *messages.ConfigError.
+func (s *Source) AddSubscriber(name string, d interface{ Dropped() uint64 }) error {
+	if name == "" || d == nil {
+		return messages.InvalidConfig(s.exporter, "subscriber", name, "must have a name and a drop counter")
+	}
+	for {
+		old := s.subs.Load()
+		var list []subscriber
+		if old != nil {
+			list = *old
+		}
+		if len(list) >= MaxSubscribers {
+			return messages.InvalidConfig(s.exporter, "subscribers", len(list)+1, fmt.Sprintf("must be at most %d", MaxSubscribers))
+		}
+		for _, x := range list {
+			if x.name == name {
+				return messages.InvalidConfig(s.exporter, "subscriber", name, "must be unique")
+			}
+		}
+		next := append(append(make([]subscriber, 0, len(list)+1), list...), subscriber{name, d})
+		if s.subs.CompareAndSwap(old, &next) {
+			return nil
+		}
+	}
+}
+
+// Collect reads every instance's Stats under one deadline (Timeout after
+// the call, or ctx's if sooner) and sends their samples to emit, then
+// StatsErrors, Skipped and each subscriber's EventsDropped. An instance
+// whose Stats could not be read in time sends only Up and Restarts and is
+// counted in StatsErrors. emit runs in Collect's goroutine.
+func (s *Source) Collect(ctx context.Context, emit Emit) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	list, truncated := inventory.List(ctx, s.eng, s.cfg.Instances, s.cfg.MaxInstances)
+	errs := 0
+	for _, in := range list {
+		emit(Up, flag(in.Status == supervisor.Running), in.Kind, in.Name)
+		emit(Restarts, float64(in.Restarts), in.Kind, in.Name)
+		if in.Err != nil {
+			errs++
+			continue
+		}
+		Stats(emit, in)
+	}
+	emit(StatsErrors, float64(errs))
+	emit(Skipped, flag(truncated))
+	if p := s.subs.Load(); p != nil {
+		for _, x := range *p {
+			emit(EventsDropped, float64(x.dropped.Dropped()), x.name)
+		}
+	}
+}
