@@ -1,6 +1,7 @@
 package messages
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -97,6 +98,59 @@ func RetryAfter(err error) (time.Duration, bool) {
 		return r.RetryAfter, true
 	}
 	return 0, false
+}
+
+// TimeoutError says that a Bulwark time limit fired: a timeout's or a
+// deadline's (actors/timeout), or a circuit breaker's per-call timeout. It
+// wraps ErrTimeout and context.DeadlineExceeded (and Err, when set), so
+// errors.Is matches either and errors.As finds the detail.
+type TimeoutError struct {
+	// Pattern is the pattern kind ("timeout", "deadline",
+	// "circuitbreaker"); Name the instance's name.
+	Pattern, Name string
+	// Limit is the limit that fired (for a deadline, the time that was
+	// left when the call started).
+	Limit time.Duration
+	// Elapsed is how long the caller waited; zero where the pattern does
+	// not measure it (the circuit breaker).
+	Elapsed time.Duration
+	// Reason is ReasonCancelled, ReasonAbandoned or ReasonExpired.
+	Reason string
+	// Err is the call's own error where the pattern keeps it (the circuit
+	// breaker does); nil otherwise.
+	Err error
+}
+
+// Reasons a time limit fired (TimeoutError.Reason).
+const (
+	// ReasonCancelled: the function returned after its context ended at
+	// the limit.
+	ReasonCancelled = "cancelled"
+	// ReasonAbandoned: the function was still running at the limit; the
+	// caller returned without it.
+	ReasonAbandoned = "abandoned"
+	// ReasonExpired: a deadline had passed before the call; the function
+	// did not run.
+	ReasonExpired = "expired"
+)
+
+// Error says what fired.
+func (e *TimeoutError) Error() string {
+	switch {
+	case e.Reason == ReasonExpired:
+		return fmt.Sprintf("%s %q: deadline already expired", e.Pattern, e.Name)
+	case e.Pattern == "deadline":
+		return fmt.Sprintf("%s %q: operation exceeded deadline (%v left, %s)", e.Pattern, e.Name, e.Limit, e.Reason)
+	}
+	return fmt.Sprintf("%s %q: operation exceeded timeout of %v (%s)", e.Pattern, e.Name, e.Limit, e.Reason)
+}
+
+// Unwrap returns ErrTimeout, context.DeadlineExceeded and Err (when set).
+func (e *TimeoutError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrTimeout, context.DeadlineExceeded}
+	}
+	return []error{ErrTimeout, context.DeadlineExceeded, e.Err}
 }
 
 // ConfigError names a configuration field, the value given and the rule it

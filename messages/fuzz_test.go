@@ -1,6 +1,7 @@
 package messages_test
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,7 +11,8 @@ import (
 
 // FuzzParsePriority: a priority string either parses to a priority whose
 // String reads back as the input (the empty string is Normal), or is an
-// error quoting the input; every Priority value ranks in [0, 3].
+// error quoting the input; a Priority outside Low..Critical
+// reads as priority(n).
 func FuzzParsePriority(f *testing.F) {
 	for _, s := range []string{"", "low", "normal", "high", "critical", "LOW", " high", "urgent", "\x00", "critical\n"} {
 		f.Add(s, uint8(0))
@@ -26,8 +28,8 @@ func FuzzParsePriority(f *testing.F) {
 		case err != nil && !strings.Contains(err.Error(), strconv.Quote(s)):
 			t.Fatalf("ParsePriority(%q): error %q does not quote the input", s, err)
 		}
-		if r := messages.Priority(raw).Rank(); r < 0 || r > 3 {
-			t.Fatalf("Priority(%d).Rank(): got %d, want 0..3", raw, r)
+		if p := messages.Priority(int8(raw)); (p >= messages.Low && p <= messages.Critical) != (p.String() != fmt.Sprintf("priority(%d)", int8(raw))) {
+			t.Fatalf("Priority(%d).String(): got %q", int8(raw), p.String())
 		}
 	})
 }

@@ -50,8 +50,12 @@ func TestPriorities(t *testing.T) {
 			t.Fatalf("ParsePriority(%q): got %v, %v", p.String(), got, err)
 		}
 	}
-	if !(messages.Low.Rank() < messages.Normal.Rank() && messages.Normal.Rank() < messages.High.Rank() && messages.High.Rank() < messages.Critical.Rank()) {
-		t.Fatal("ranks out of order")
+	if !(messages.Low < messages.Normal && messages.Normal < messages.High && messages.High < messages.Critical) {
+		t.Fatal("priorities out of order")
+	}
+	var zero messages.Priority
+	if zero != messages.Normal {
+		t.Fatalf("zero priority: got %v, want normal", zero)
 	}
 	if p, err := messages.ParsePriority(""); err != nil || p != messages.Normal {
 		t.Fatalf("empty priority: got %v, %v", p, err)
@@ -98,6 +102,41 @@ func TestIsRefusal(t *testing.T) {
 		context.DeadlineExceeded, messages.ErrRetriesExhausted, messages.ErrInvalidConfig} {
 		if messages.IsRefusal(err) {
 			t.Errorf("IsRefusal(%v): got true, want false", err)
+		}
+	}
+}
+
+// One TimeoutError for every time limit: it matches ErrTimeout and
+// context.DeadlineExceeded, keeps the call's own error when set, and says
+// what fired.
+func TestTimeoutError(t *testing.T) {
+	own := errors.New("own")
+	for _, tc := range []struct {
+		err  *messages.TimeoutError
+		want string
+	}{
+		{&messages.TimeoutError{Pattern: "timeout", Name: "db", Limit: time.Second, Reason: messages.ReasonAbandoned},
+			`timeout "db": operation exceeded timeout of 1s (abandoned)`},
+		{&messages.TimeoutError{Pattern: "deadline", Name: "req", Limit: 2 * time.Second, Reason: messages.ReasonCancelled},
+			`deadline "req": operation exceeded deadline (2s left, cancelled)`},
+		{&messages.TimeoutError{Pattern: "deadline", Name: "req", Reason: messages.ReasonExpired},
+			`deadline "req": deadline already expired`},
+		{&messages.TimeoutError{Pattern: "circuitbreaker", Name: "x", Limit: time.Second, Reason: messages.ReasonCancelled, Err: own},
+			`circuitbreaker "x": operation exceeded timeout of 1s (cancelled)`},
+	} {
+		var err error = fmt.Errorf("wrapped: %w", tc.err)
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+		var te *messages.TimeoutError
+		if !errors.Is(err, messages.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &te) || te != tc.err {
+			t.Errorf("%v: does not unwrap to ErrTimeout, DeadlineExceeded and itself", err)
+		}
+		if errors.Is(err, own) != (tc.err.Err != nil) {
+			t.Errorf("%v: errors.Is(own) = %v, want %v", err, errors.Is(err, own), tc.err.Err != nil)
+		}
+		if got := messages.ClassifyError(err); got != messages.Failure {
+			t.Errorf("ClassifyError(%v): got %v, want failure", err, got)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package messages
 import (
 	"context"
 	"errors"
-	"time"
 )
 
 // Outcome is how a permitted call ended, as a caller reports it to the actor
@@ -34,17 +33,6 @@ func (o Outcome) String() string {
 		return "ignored"
 	}
 	return "outcome(?)"
-}
-
-// Report is the one-way message a caller sends after a permitted call.
-type Report struct {
-	// Outcome is how the call ended.
-	Outcome Outcome
-	// Latency is how long the call took.
-	Latency time.Duration
-	// Generation is the generation the permit was granted in, for actors
-	// that ignore late reports from an earlier generation (the breaker).
-	Generation uint64
 }
 
 // ClassifyError is the default mapping from a call's error to an Outcome:

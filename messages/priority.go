@@ -3,30 +3,18 @@ package messages
 import "fmt"
 
 // Priority ranks a call for admission patterns that distinguish callers
-// (the load shedder). The zero value is Normal.
-type Priority uint8
+// (the load shedder): a larger value is more important. The zero value is
+// Normal; values outside Low..Critical are for the pattern to treat (the
+// load shedder counts them as Normal).
+type Priority int8
 
-// Priorities, lowest first. Normal is the zero value.
+// Priorities, in their natural order.
 const (
-	Normal Priority = iota
-	Low
-	High
-	Critical
+	Low      Priority = -1
+	Normal   Priority = 0
+	High     Priority = 1
+	Critical Priority = 2
 )
-
-// Rank orders priorities: Low < Normal < High < Critical.
-func (p Priority) Rank() int {
-	switch p {
-	case Low:
-		return 0
-	case Normal:
-		return 1
-	case High:
-		return 2
-	default:
-		return 3
-	}
-}
 
 // String returns "low", "normal", "high" or "critical".
 func (p Priority) String() string {
@@ -40,7 +28,7 @@ func (p Priority) String() string {
 	case Critical:
 		return "critical"
 	}
-	return fmt.Sprintf("priority(%d)", uint8(p))
+	return fmt.Sprintf("priority(%d)", int8(p))
 }
 
 // ParsePriority reads "low", "normal", "high" or "critical" (an empty string

@@ -99,7 +99,7 @@ func TestPerCallTimeout(t *testing.T) {
 		return ctx.Err()
 	})
 	var te *TimeoutError
-	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &te) || te.Timeout != 20*time.Millisecond {
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &te) || te.Limit != 20*time.Millisecond {
 		t.Fatalf("got %v, want a TimeoutError of 20ms", err)
 	}
 	if s := stats(t, b); s.Failed != 1 {
@@ -396,7 +396,7 @@ func TestStrings(t *testing.T) {
 		Closed.String(): "closed", Open.String(): "open", HalfOpen.String(): "half_open", State(9).String(): "state(?)",
 		Normal.String(): "normal", ForcedOpen.String(): "forced_open", Disabled.String(): "disabled", Mode(9).String(): "mode(?)",
 		CountBased.String(): "count", TimeBased.String(): "time", WindowType(9).String(): "window(?)",
-		(&TimeoutError{Name: "x", Timeout: time.Second}).Error(): "circuitbreaker x: call timed out after 1s",
+		(&TimeoutError{Pattern: Kind, Name: "x", Limit: time.Second, Reason: messages.ReasonCancelled}).Error(): `circuitbreaker "x": operation exceeded timeout of 1s (cancelled)`,
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)

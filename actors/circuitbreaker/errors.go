@@ -27,25 +27,11 @@ func (b *Breaker) rejected(reason string, retry time.Duration) error {
 	return &messages.RejectedError{Err: ErrOpen, Pattern: Kind, Name: b.name, Reason: reason, RetryAfter: retry}
 }
 
-// TimeoutError is what Execute and Do return when the call ran past
-// Config.Timeout: errors.Is matches both ErrTimeout and
-// context.DeadlineExceeded.
-type TimeoutError struct {
-	// Name is the breaker's name.
-	Name string
-	// Timeout is the per-call timeout that ran out.
-	Timeout time.Duration
-	// Err is what the call returned.
-	Err error
-}
-
-// Error implements error.
-func (e *TimeoutError) Error() string {
-	return "circuitbreaker " + e.Name + ": call timed out after " + e.Timeout.String()
-}
-
-// Unwrap returns ErrTimeout and the call's own error.
-func (e *TimeoutError) Unwrap() []error { return []error{ErrTimeout, e.Err} }
+// TimeoutError is messages.TimeoutError: what Execute and Do return when
+// the call ran past Config.Timeout (Pattern Kind, Limit the timeout, Reason
+// messages.ReasonCancelled, Err the call's own error). errors.Is matches
+// ErrTimeout, context.DeadlineExceeded and the call's error.
+type TimeoutError = messages.TimeoutError
 
 // timedOut wraps err when the per-call context, and not the caller's, ran
 // out.
@@ -54,7 +40,7 @@ func (b *Breaker) timedOut(parent, call context.Context, err error) error {
 		if err == nil {
 			err = context.DeadlineExceeded
 		}
-		return &TimeoutError{Name: b.name, Timeout: b.cfg.Timeout, Err: err}
+		return &messages.TimeoutError{Pattern: Kind, Name: b.name, Limit: b.cfg.Timeout, Reason: messages.ReasonCancelled, Err: err}
 	}
 	return err
 }

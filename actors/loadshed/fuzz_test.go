@@ -43,7 +43,7 @@ func FuzzConfig(f *testing.F) {
 		for _, op := range ops {
 			switch op % 4 {
 			case 0, 1: // acquire at priority op/4 % 4; a full shedder is asked at Low (which never waits)
-				pr := messages.Priority(op / 4 % 4)
+				pr := messages.Priority(op/4%4) - 1 // Low..Critical
 				if len(held) == limit {
 					pr = messages.Low
 				}

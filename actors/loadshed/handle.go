@@ -113,7 +113,7 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 	if err := ctx.Err(); err != nil {
 		return engine.Permit{}, err
 	}
-	if p > messages.Critical {
+	if p < messages.Low || p > messages.Critical {
 		p = messages.Normal
 	}
 	inflight := s.inflight()

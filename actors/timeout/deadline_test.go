@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/timeout"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 func TestDeadline(t *testing.T) {
@@ -36,13 +37,13 @@ func TestDeadline(t *testing.T) {
 		t.Fatalf("got limits %v, want [5s 3s]", limits)
 	}
 	err = d.Execute(context.Background(), call) // runs past the end
-	var te *timeout.TimeoutError
-	if !errors.As(err, &te) || te.Pattern != timeout.DeadlineKind || te.Reason != "cancelled" {
+	var te *messages.TimeoutError
+	if !errors.As(err, &te) || te.Pattern != timeout.DeadlineKind || te.Reason != timeout.ReasonCancelled {
 		t.Fatalf("got %v, want the deadline exceeded", err)
 	}
 	called := false
 	_, err = timeout.DoBefore(context.Background(), d, func(context.Context) (int, error) { called = true; return 1, nil })
-	if !errors.As(err, &te) || te.Reason != "expired" || called || !d.Expired() || d.Remaining() != 0 {
+	if !errors.As(err, &te) || te.Reason != timeout.ReasonExpired || called || !d.Expired() || d.Remaining() != 0 {
 		t.Fatalf("got %v (called %v), want expired without calling", err, called)
 	}
 	if want := `deadline "request": deadline already expired`; err.Error() != want {

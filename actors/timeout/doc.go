@@ -5,7 +5,7 @@
 // Both work through context: the function receives a context derived from
 // the caller's that ends at the limit (its Deadline reports it, so HTTP
 // clients and database drivers pass it on). When our limit fires the
-// caller gets a *TimeoutError, which wraps messages.ErrTimeout and
+// caller gets a *messages.TimeoutError, which wraps messages.ErrTimeout and
 // context.DeadlineExceeded. In every other case the function's own result
 // and error come back unchanged — also a context.DeadlineExceeded that the
 // function made itself (an inner, shorter timeout), and the caller's own
@@ -20,7 +20,7 @@
 // says Reason "abandoned". With Cooperative set, the function runs in the
 // caller's goroutine (no goroutine, fewer allocations): the caller waits
 // until the function returns, which a context-aware function does at once,
-// and the call still fails with *TimeoutError if the limit fired
+// and the call still fails with *messages.TimeoutError if the limit fired
 // (Reason "cancelled").
 //
 // A caller who gave up, and Shutdown. A caller whose context ends before

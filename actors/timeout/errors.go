@@ -1,44 +1,21 @@
 package timeout
 
-import (
-	"context"
-	"fmt"
-	"time"
+import "github.com/bulwark-go/bulwark/messages"
 
-	"github.com/bulwark-go/bulwark/messages"
-)
-
-// ErrTimeout is messages.ErrTimeout: every *TimeoutError wraps it.
+// ErrTimeout is messages.ErrTimeout: every *messages.TimeoutError wraps
+// it.
 var ErrTimeout = messages.ErrTimeout
 
-// TimeoutError says that our limit fired. It wraps messages.ErrTimeout and
-// context.DeadlineExceeded.
-type TimeoutError struct {
-	// Pattern is Kind or DeadlineKind; Name the instance's name.
-	Pattern, Name string
-	// Limit is the timeout (for a Deadline, the time that was left when
-	// the call started).
-	Limit time.Duration
-	// Elapsed is how long the caller waited.
-	Elapsed time.Duration
-	// Reason is "cancelled" (the function returned after its context
-	// ended), "abandoned" (it was still running) or "expired" (a Deadline
-	// had passed before the call; the function did not run).
-	Reason string
-}
-
-// Error says what fired.
-func (e *TimeoutError) Error() string {
-	if e.Reason == "expired" {
-		return fmt.Sprintf("%s %q: deadline already expired", e.Pattern, e.Name)
-	}
-	if e.Pattern == DeadlineKind {
-		return fmt.Sprintf("%s %q: operation exceeded deadline (%v left, %s)", e.Pattern, e.Name, e.Limit, e.Reason)
-	}
-	return fmt.Sprintf("%s %q: operation exceeded timeout of %v (%s)", e.Pattern, e.Name, e.Limit, e.Reason)
-}
-
-// Unwrap returns messages.ErrTimeout and context.DeadlineExceeded.
-func (e *TimeoutError) Unwrap() []error {
-	return []error{messages.ErrTimeout, context.DeadlineExceeded}
-}
+// Reasons a limit fired (messages.TimeoutError.Reason, and the Reason of
+// the timeout_exceeded event).
+const (
+	// ReasonCancelled: the function returned after its context ended at
+	// the limit.
+	ReasonCancelled = messages.ReasonCancelled
+	// ReasonAbandoned: the function was still running at the limit; the
+	// caller returned without it (the default mode only).
+	ReasonAbandoned = messages.ReasonAbandoned
+	// ReasonExpired: a Deadline had passed before the call; the function
+	// did not run.
+	ReasonExpired = messages.ReasonExpired
+)

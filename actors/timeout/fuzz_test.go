@@ -56,7 +56,7 @@ func FuzzConfig(f *testing.F) {
 			clock.Advance(took)
 			return 1, nil
 		})
-		var te *timeout.TimeoutError
+		var te *messages.TimeoutError
 		switch {
 		case took < want && (v != 1 || err != nil):
 			t.Fatalf("limit %v, took %v: got %v, %v; want 1, nil", want, took, v, err)

@@ -92,7 +92,7 @@ func run[T any, C call.Caller[T]](ctx context.Context, l *limiter, rel time.Dura
 	limit := at.Sub(start)
 	if limit <= 0 {
 		l.count(cTimedOut, 0)
-		return zero, l.exceeded(limit, 0, "expired")
+		return zero, l.exceeded(limit, 0, ReasonExpired)
 	}
 	if l.cooperative {
 		lc := &lazyCtx{parent: ctx, l: l, at: at}
@@ -132,7 +132,7 @@ func run[T any, C call.Caller[T]](ctx context.Context, l *limiter, rel time.Dura
 				return zero, ctx.Err()
 			}
 			l.count(cTimedOut, elapsed)
-			return zero, l.exceeded(limit, elapsed, "abandoned")
+			return zero, l.exceeded(limit, elapsed, ReasonAbandoned)
 		}
 	}
 	fired := l.fired(dctx)
@@ -156,7 +156,7 @@ func finish[T any](ctx context.Context, l *limiter, v T, err error, fired bool, 
 	switch {
 	case fired:
 		l.count(cTimedOut, elapsed)
-		return zero, l.exceeded(limit, elapsed, "cancelled")
+		return zero, l.exceeded(limit, elapsed, ReasonCancelled)
 	case ctx.Err() != nil:
 		l.count(cFailed, elapsed)
 		return zero, engine.CallerGone(ctx, err)
@@ -181,5 +181,5 @@ func (l *limiter) exceeded(limit, elapsed time.Duration, reason string) error {
 		l.eng.Publish(eventstream.Event{Type: eventstream.EventTimeoutExceeded, Pattern: l.pattern, Name: l.name,
 			Fields: eventstream.Fields{Elapsed: elapsed, Delay: limit, Reason: reason}})
 	}
-	return &TimeoutError{Pattern: l.pattern, Name: l.name, Limit: limit, Elapsed: elapsed, Reason: reason}
+	return &messages.TimeoutError{Pattern: l.pattern, Name: l.name, Limit: limit, Elapsed: elapsed, Reason: reason}
 }

@@ -18,7 +18,7 @@ type Stats struct {
 	Calls uint64
 	// Succeeded counts calls whose function returned a nil error in time.
 	Succeeded uint64
-	// TimedOut counts calls that returned a *TimeoutError: the limit fired
+	// TimedOut counts calls that returned a *messages.TimeoutError: the limit fired
 	// (the function stopped, or was abandoned), or the deadline had
 	// already passed.
 	TimedOut uint64

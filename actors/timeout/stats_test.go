@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/timeout"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 func wantCounts(t *testing.T, st timeout.Stats, succeeded, timedOut, failed uint64) {
@@ -49,7 +50,7 @@ func TestStatsScenario36(t *testing.T) {
 				t.Fatal(err)
 			}
 			clock.Advance(100 * time.Millisecond)
-			if err := wait(t, ch); !errors.Is(err, timeout.ErrTimeout) || !errors.As(err, new(*timeout.TimeoutError)) {
+			if err := wait(t, ch); !errors.Is(err, timeout.ErrTimeout) || !errors.As(err, new(*messages.TimeoutError)) {
 				t.Fatalf("slow call: got %v, want a *TimeoutError (ErrTimeout)", err)
 			}
 			wantCounts(t, to.Stats(), 3, 1, 0)

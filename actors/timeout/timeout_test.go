@@ -54,13 +54,13 @@ func TestSlowCallTimesOut(t *testing.T) {
 			}
 			clock.Advance(100 * time.Millisecond)
 			err := wait(t, ch)
-			var te *timeout.TimeoutError
+			var te *messages.TimeoutError
 			if !errors.As(err, &te) || !errors.Is(err, messages.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("got %v, want a *TimeoutError wrapping ErrTimeout and DeadlineExceeded", err)
 			}
 			// In its own goroutine the function may or may not have returned
 			// when the caller sees the limit: either reason is right.
-			if te.Limit != 100*time.Millisecond || te.Elapsed != 100*time.Millisecond || (te.Reason != "cancelled" && (m.coop || te.Reason != "abandoned")) {
+			if te.Limit != 100*time.Millisecond || te.Elapsed != 100*time.Millisecond || (te.Reason != timeout.ReasonCancelled && (m.coop || te.Reason != timeout.ReasonAbandoned)) {
 				t.Fatalf("got %+v, want limit and elapsed 100ms, reason cancelled", te)
 			}
 			if want := "timeout \"test\": operation exceeded timeout of 100ms (" + te.Reason + ")"; err.Error() != want {
@@ -97,12 +97,12 @@ func TestIgnoringFunctionIsAbandoned(t *testing.T) {
 	}
 	clock.Advance(time.Second)
 	err = wait(t, ch)
-	var te *timeout.TimeoutError
-	if !errors.As(err, &te) || te.Reason != "abandoned" {
+	var te *messages.TimeoutError
+	if !errors.As(err, &te) || te.Reason != timeout.ReasonAbandoned {
 		t.Fatalf("got %v, want an abandoned *TimeoutError", err)
 	}
 	ev := <-sub.C()
-	if ev.Fields.Reason != "abandoned" || ev.Fields.Elapsed != time.Second || ev.Fields.Delay != time.Second {
+	if ev.Fields.Reason != timeout.ReasonAbandoned || ev.Fields.Elapsed != time.Second || ev.Fields.Delay != time.Second {
 		t.Fatalf("got event fields %+v, want abandoned after 1s of 1s", ev.Fields)
 	}
 	close(release) // the abandoned goroutine finishes on its own
@@ -207,7 +207,7 @@ func TestEvents(t *testing.T) {
 	}
 	_ = to.Execute(context.Background(), func(context.Context) error { clock.Advance(2 * time.Second); return nil })
 	ev = <-sub.C()
-	if ev.Type != eventstream.EventTimeoutExceeded || ev.Fields.Reason != "cancelled" || ev.Fields.Elapsed != 2*time.Second {
+	if ev.Type != eventstream.EventTimeoutExceeded || ev.Fields.Reason != timeout.ReasonCancelled || ev.Fields.Elapsed != 2*time.Second {
 		t.Fatalf("got %s %+v, want timeout_exceeded cancelled after 2s", ev.Type, ev.Fields)
 	}
 }
