@@ -81,7 +81,9 @@ type Stats struct {
 	// Rejected counts refusals, and RejectedBy splits them by reason
 	// (ReasonExceeded, ReasonKeyLimit, ReasonDeadline; a reason that never
 	// happened is absent). Malformed rates are not counted; under
-	// SlidingWindow each try of a Wait is a decision and counted as one.
+	// SlidingWindow each try of a Wait is a decision and counted as one
+	// (the last try of a Wait refused for its deadline counts as that
+	// refusal only).
 	Rejected   uint64
 	RejectedBy map[string]uint64
 	// Cancelled counts Waits whose context ended while they waited.

@@ -39,7 +39,7 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 	h := l.hash(key, r)
 	s := l.shards[h>>l.shift]
 	if l.alg == SlidingWindow {
-		return l.waitWindow(ctx, s, key, r, label)
+		return l.waitWindow(ctx, s, h, key, r, label)
 	}
 	for {
 		c, res, err := l.cell(ctx, s, h, key, r)
@@ -75,8 +75,9 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 }
 
 // waitWindow is Wait under SlidingWindow: each try is a decision (and is
-// counted as one).
-func (l *Limiter) waitWindow(ctx context.Context, s *shard, key string, r Rate, label string) error {
+// counted as one; the last try of a Wait refused for its deadline is
+// counted as that refusal only).
+func (l *Limiter) waitWindow(ctx context.Context, s *shard, h uint64, key string, r Rate, label string) error {
 	for {
 		res, err := l.check(ctx, key, r, label)
 		if err != nil || res.Allowed {
@@ -84,6 +85,7 @@ func (l *Limiter) waitWindow(ctx context.Context, s *shard, key string, r Rate, 
 		}
 		if res.Reason == ReasonExceeded {
 			if dl, ok := ctx.Deadline(); ok && l.clock.Now().Add(res.RetryAfter).After(dl) {
+				l.counts[h&(countStripes-1)].rejected.Add(^uint64(0)) // the try becomes this refusal
 				l.deadlined.Add(1)
 				return l.rejected(Result{RetryAfter: res.RetryAfter, Reason: ReasonDeadline})
 			}

@@ -22,7 +22,7 @@ func BenchmarkAllow(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if err := l.Allow(context.Background(), "user_123", 1<<20-1, time.Microsecond); err != nil {
+					if err := l.AllowRate(context.Background(), "user_123", rate(1<<20-1, time.Microsecond)); err != nil {
 						b.Fatal(err)
 					}
 				}

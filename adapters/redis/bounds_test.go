@@ -10,6 +10,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/adapters/redis"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
@@ -38,13 +39,13 @@ func TestFineRatesAreExact(t *testing.T) {
 				}
 				for step := time.Microsecond; step <= 40*time.Microsecond; step += time.Microsecond {
 					clock.Advance(time.Microsecond)
-					for l.Allow(context.Background(), "k", r.limit, r.period) == nil {
+					for l.AllowRate(context.Background(), "k", rate(r.limit, r.period)) == nil {
 						times = append(times, step)
 						if len(times) > 1000 {
 							t.Fatal("admits without end")
 						}
 					}
-					if a.alg == redis.GCRA {
+					if a.alg == ratelimit.GCRA {
 						want := r.limit + int(int64(step)*int64(r.limit)/int64(r.period))
 						if len(times) != want {
 							t.Fatalf("GCRA %d/%v by %v: got %d admitted, want %d", r.limit, r.period, step, len(times), want)
@@ -67,26 +68,27 @@ func TestFineRatesAreExact(t *testing.T) {
 }
 
 // TestRatesOutOfRangeAreRefused: a rate the scripts cannot count exactly is
-// a ConfigError that says the range, not a silently different rate.
+// a *ratelimit.RateError that says the range, not a silently different
+// rate.
 func TestRatesOutOfRangeAreRefused(t *testing.T) {
 	srv := startServer(t, 0)
 	for _, tc := range []struct {
-		alg    redis.Algorithm
+		alg    ratelimit.Algorithm
 		limit  int
 		period time.Duration
 		rule   string
 	}{
-		{redis.GCRA, 1, 1500 * time.Nanosecond, "whole number of microseconds"},
-		{redis.SlidingWindow, 1, time.Second + 1, "whole number of microseconds"},
-		{redis.GCRA, 1, 101 * 365 * 24 * time.Hour, "between 1µs and"},
-		{redis.GCRA, 1 << 31, time.Second, "between 1 and 2147483647"},
-		{redis.SlidingWindow, 1 << 20, time.Second, "between 1 and 1048575"},
+		{ratelimit.GCRA, 1, 1500 * time.Nanosecond, "whole number of microseconds"},
+		{ratelimit.SlidingWindow, 1, time.Second + 1, "whole number of microseconds"},
+		{ratelimit.GCRA, 1, 101 * 365 * 24 * time.Hour, "between 1µs and"},
+		{ratelimit.GCRA, 1 << 31, time.Second, "between 1 and 2147483647"},
+		{ratelimit.SlidingWindow, 1 << 20, time.Second, "between 1 and 1048575"},
 	} {
 		l, _ := limiter(t, srv, tc.alg)
-		err := l.Allow(context.Background(), "k", tc.limit, tc.period)
-		var ce *messages.ConfigError
-		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.rule) {
-			t.Errorf("%d/%v: got %v, want a ConfigError saying %q", tc.limit, tc.period, err, tc.rule)
+		err := l.AllowRate(context.Background(), "k", rate(tc.limit, tc.period))
+		var re *ratelimit.RateError
+		if !errors.As(err, &re) || !errors.Is(err, messages.ErrInvalidConfig) || !strings.Contains(err.Error(), tc.rule) {
+			t.Errorf("%d/%v: got %v, want a *ratelimit.RateError saying %q", tc.limit, tc.period, err, tc.rule)
 		}
 	}
 }
@@ -146,7 +148,7 @@ func TestEveryKeyKeepsADecisionInOneSlot(t *testing.T) {
 			}
 			for _, k := range keys {
 				for i, want := range []bool{true, false} { // twice: both window keys exist, and the key is limited
-					if err := l.Allow(context.Background(), k, 1, time.Minute); (err == nil) != want {
+					if err := l.AllowRate(context.Background(), k, rate(1, time.Minute)); (err == nil) != want {
 						t.Fatalf("key of %d bytes %.20q, call %d: got %v, want admitted %v", len(k), k, i, err, want)
 					}
 				}
@@ -208,7 +210,7 @@ func TestBurstOfCallersIsNotABackendError(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			err := l.Allow(context.Background(), "burst", 5, time.Minute)
+			err := l.AllowRate(context.Background(), "burst", rate(5, time.Minute))
 			mu.Lock()
 			defer mu.Unlock()
 			var rej *messages.RejectedError
@@ -224,7 +226,7 @@ func TestBurstOfCallersIsNotABackendError(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	st := l.Stats()
+	st := stats(t, l)
 	t.Logf("admitted %d, refusals %v, stats %+v", admit, reasons, st)
 	// Under the race detector 20,000 runnable goroutines on a small shared
 	// machine can starve the client's connections past the timeout for
@@ -235,8 +237,8 @@ func TestBurstOfCallersIsNotABackendError(t *testing.T) {
 			admit, st.FailedOpen, st.BackendErrors)
 	}
 	for reason := range reasons {
-		if reason != "rate_limited" && reason != "busy" {
-			t.Fatalf("refusal reasons: got %v, want rate_limited or busy", reasons)
+		if reason != ratelimit.ReasonExceeded && reason != redis.ReasonBusy {
+			t.Fatalf("refusal reasons: got %v, want %s or %s", reasons, ratelimit.ReasonExceeded, redis.ReasonBusy)
 		}
 	}
 }
@@ -253,7 +255,7 @@ func TestStoppedEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Allow(context.Background(), "k", 1, time.Minute); err != nil {
+	if err := l.AllowRate(context.Background(), "k", rate(1, time.Minute)); err != nil {
 		t.Fatalf("before Shutdown: got %v", err)
 	}
 	if err := eng.Shutdown(context.Background()); err != nil {
@@ -261,15 +263,15 @@ func TestStoppedEngine(t *testing.T) {
 	}
 	srv.stop() // Redis is not asked: it is gone, and fail-open would admit
 	for _, call := range []func() error{
-		func() error { return l.Allow(context.Background(), "k", 1, time.Minute) },
-		func() error { return l.AllowRate(context.Background(), "k", "1/minute") },
+		func() error { return l.AllowRate(context.Background(), "k", rate(1, time.Minute)) },
+		func() error { return l.Allow(context.Background(), "k", "1/minute") },
 	} {
 		if err := call(); !errors.Is(err, messages.ErrStopped) {
 			t.Fatalf("after Shutdown: got %v, want ErrStopped", err)
 		}
 	}
-	if st := l.Stats(); st.BackendErrors != 0 || st.Allowed != 1 {
-		t.Fatalf("stats: got %+v, want 1 allowed and no backend error", st)
+	if st, err := l.Stats(context.Background()); !errors.Is(err, messages.ErrStopped) || st.BackendErrors != 0 || st.Accepted != 1 {
+		t.Fatalf("stats: got %+v, %v; want 1 accepted, no backend error, ErrStopped", st, err)
 	}
 }
 
@@ -307,7 +309,7 @@ func TestFullLimiterRefusesBusy(t *testing.T) {
 	pauseRedis(t, srv)
 	errs := make(chan error, 2)
 	for range 2 {
-		go func() { errs <- l.Allow(context.Background(), "k", 5, time.Minute) }()
+		go func() { errs <- l.AllowRate(context.Background(), "k", rate(5, time.Minute)) }()
 	}
 	var admitted, busy int
 	for range 2 {
@@ -321,7 +323,7 @@ func TestFullLimiterRefusesBusy(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	}
-	if st := l.Stats(); admitted != 1 || busy != 1 || st.BackendErrors != 1 || st.Busy != 1 {
+	if st := stats(t, l); admitted != 1 || busy != 1 || st.BackendErrors != 1 || st.RejectedBy[redis.ReasonBusy] != 1 {
 		t.Fatalf("got %d failed open, %d busy, stats %+v; want 1, 1, one backend error", admitted, busy, st)
 	}
 }
@@ -334,15 +336,15 @@ func TestConfigValidate(t *testing.T) {
 		field string
 	}{
 		{redis.Config{}, ""},
-		{redis.Config{Prefix: strings.Repeat("p", redis.MaxPrefixLen)}, ""},
-		{redis.Config{Prefix: strings.Repeat("p", redis.MaxPrefixLen+1)}, "Prefix"},
+		{redis.Config{Prefix: strings.Repeat("p", redis.LongestPrefix)}, ""},
+		{redis.Config{Prefix: strings.Repeat("p", redis.LongestPrefix+1)}, "Prefix"},
 		{redis.Config{Prefix: "app:{x}"}, "Prefix"},
 		{redis.Config{Algorithm: 2}, "Algorithm"},
 		{redis.Config{FailMode: 2}, "FailMode"},
 		{redis.Config{Timeout: -1}, "Timeout"},
-		{redis.Config{Timeout: redis.MaxTimeout + 1}, "Timeout"},
+		{redis.Config{Timeout: redis.LargestTimeout + 1}, "Timeout"},
 		{redis.Config{MaxInFlight: -1}, "MaxInFlight"},
-		{redis.Config{MaxInFlight: redis.MaxMaxInFlight + 1}, "MaxInFlight"},
+		{redis.Config{MaxInFlight: redis.LargestMaxInFlight + 1}, "MaxInFlight"},
 	} {
 		err := tc.cfg.Validate()
 		var ce *messages.ConfigError

@@ -5,24 +5,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Kind is the pattern name of the distributed rate limiter in events and
 // errors.
 const Kind = "ratelimit-redis"
-
-// Algorithm selects how limits are counted.
-type Algorithm uint8
-
-// Algorithms.
-const (
-	// SlidingWindow counts admitted requests in the last period (a sorted
-	// set per key). The default.
-	SlidingWindow Algorithm = iota
-	// GCRA keeps one timestamp per key.
-	GCRA
-)
 
 // FailMode says what a decision does when Redis cannot be reached.
 type FailMode uint8
@@ -41,46 +30,52 @@ const (
 // DefaultPrefix starts every key the limiter writes.
 const DefaultPrefix = "bulwark:ratelimit"
 
-// Bounds of Config's fields and of Allow's arguments.
+// Bounds of Config's fields and of the rates a decision takes.
 const (
-	// MaxPrefixLen is the longest Prefix, in bytes.
-	MaxPrefixLen = 256
+	// LongestPrefix is the longest Config.Prefix, in bytes.
+	LongestPrefix = 256
 	// DefaultTimeout is Config.Timeout's default.
 	DefaultTimeout = 100 * time.Millisecond
-	// MaxTimeout is the longest Config.Timeout.
-	MaxTimeout = time.Minute
-	// MaxMaxInFlight is the largest Config.MaxInFlight.
-	MaxMaxInFlight = 1 << 16
-	// MaxLimit is the largest limit a GCRA decision takes.
-	MaxLimit = 1<<31 - 1
-	// MaxWindowLimit is the largest limit a SlidingWindow decision takes:
-	// the window stores one sorted-set member per admitted request.
-	MaxWindowLimit = 1<<20 - 1
-	// MinPeriod and MaxPeriod bound a decision's period, which must also be
-	// a whole number of microseconds (the scripts count in microseconds,
-	// exactly, as Lua doubles hold integers up to 2^53).
-	MinPeriod = time.Microsecond
-	MaxPeriod = 100 * 365 * 24 * time.Hour
+	// LargestTimeout is the largest Config.Timeout.
+	LargestTimeout = time.Minute
+	// LargestMaxInFlight is the largest Config.MaxInFlight.
+	LargestMaxInFlight = 1 << 16
+	// LargestCount is the largest Rate.Count a GCRA decision takes.
+	LargestCount = 1<<31 - 1
+	// LargestWindowCount is the largest Rate.Count a SlidingWindow decision
+	// takes: the window stores one sorted-set member per admitted request.
+	LargestWindowCount = 1<<20 - 1
+	// SmallestPeriod and LargestPeriod bound a rate's period, which must
+	// also be a whole number of microseconds (the scripts count in
+	// microseconds, exactly, as Lua doubles hold integers up to 2^53).
+	// Every rate ParseRate reads is one.
+	SmallestPeriod = time.Microsecond
+	LargestPeriod  = 100 * 365 * 24 * time.Hour
 )
 
 // Config configures a Limiter. Zero fields take the defaults; Validate says
 // which values are refused.
 type Config struct {
-	// Prefix starts every key (default DefaultPrefix). At most MaxPrefixLen
-	// bytes, without '{' or '}' (the key's hash tag follows it).
+	// Prefix starts every key (default DefaultPrefix). At most
+	// LongestPrefix bytes, without '{' or '}' (the key's hash tag follows
+	// it).
 	Prefix string
-	// Algorithm is SlidingWindow (default) or GCRA.
-	Algorithm Algorithm
+	// Algorithm is ratelimit.GCRA (the default, as in process: one value
+	// per key, a burst of Count then Count per Period spread evenly) or
+	// ratelimit.SlidingWindow (a sorted set of the admitted requests of the
+	// last period: exactly at most Count in any period, memory growing
+	// with Count).
+	Algorithm ratelimit.Algorithm
 	// FailMode is FailOpen (default) or FailClosed.
 	FailMode FailMode
 	// Timeout bounds each decision, from the call to its answer, waiting
 	// for a free slot included (default DefaultTimeout, at most
-	// MaxTimeout); the caller's context still applies, so a decision
+	// LargestTimeout); the caller's context still applies, so a decision
 	// returns by the earlier of the two.
 	Timeout time.Duration
 	// MaxInFlight bounds the decisions of this Limiter waiting on Redis at
 	// once (default: the client's PoolSize, so callers never wait for a
-	// pooled connection; at most MaxMaxInFlight and at most the client's
+	// pooled connection; at most LargestMaxInFlight and at most the client's
 	// PoolSize). A caller finding it full waits for a slot for at most half
 	// its time, then is refused with ReasonBusy: a burst of callers is not
 	// a Redis failure, so the fail mode does not apply to it.
@@ -98,18 +93,18 @@ type Config struct {
 // valid (they take the defaults).
 func (c Config) Validate() error {
 	switch {
-	case len(c.Prefix) > MaxPrefixLen:
-		return messages.InvalidConfig(Kind, "Prefix", fmt.Sprintf("of %d bytes", len(c.Prefix)), fmt.Sprintf("must be at most %d bytes", MaxPrefixLen))
+	case len(c.Prefix) > LongestPrefix:
+		return messages.InvalidConfig(Kind, "Prefix", fmt.Sprintf("of %d bytes", len(c.Prefix)), fmt.Sprintf("must be at most %d bytes", LongestPrefix))
 	case strings.ContainsAny(c.Prefix, "{}"):
 		return messages.InvalidConfig(Kind, "Prefix", fmt.Sprintf("%q", c.Prefix), "must not contain '{' or '}' (the key's hash tag follows it)")
-	case c.Algorithm > GCRA:
-		return messages.InvalidConfig(Kind, "Algorithm", c.Algorithm, "must be SlidingWindow or GCRA")
+	case c.Algorithm > ratelimit.SlidingWindow:
+		return messages.InvalidConfig(Kind, "Algorithm", c.Algorithm, "must be ratelimit.GCRA or ratelimit.SlidingWindow")
 	case c.FailMode > FailClosed:
 		return messages.InvalidConfig(Kind, "FailMode", c.FailMode, "must be FailOpen or FailClosed")
-	case c.Timeout < 0 || c.Timeout > MaxTimeout:
-		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be between 0 (default "+DefaultTimeout.String()+") and "+MaxTimeout.String())
-	case c.MaxInFlight < 0 || c.MaxInFlight > MaxMaxInFlight:
-		return messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, fmt.Sprintf("must be between 0 (default: the client's PoolSize) and %d", MaxMaxInFlight))
+	case c.Timeout < 0 || c.Timeout > LargestTimeout:
+		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be between 0 (default "+DefaultTimeout.String()+") and "+LargestTimeout.String())
+	case c.MaxInFlight < 0 || c.MaxInFlight > LargestMaxInFlight:
+		return messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, fmt.Sprintf("must be between 0 (default: the client's PoolSize) and %d", LargestMaxInFlight))
 	}
 	return nil
 }
@@ -130,7 +125,7 @@ func (c Config) withDefaults(poolSize int) (Config, error) {
 		return c, messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, fmt.Sprintf("must be at most the client's PoolSize (%d): more would wait for a pooled connection", poolSize))
 	}
 	if c.MaxInFlight == 0 {
-		c.MaxInFlight = min(poolSize, MaxMaxInFlight)
+		c.MaxInFlight = min(poolSize, LargestMaxInFlight)
 	}
 	return c, nil
 }

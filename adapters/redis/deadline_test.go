@@ -54,11 +54,11 @@ func TestSlowRedisDecisionReturnsByDeadline(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), tc.ctxAfter)
 			defer cancel()
 			start := time.Now()
-			err = l.Allow(ctx, "k", 5, time.Minute)
+			err = l.AllowRate(ctx, "k", rate(5, time.Minute))
 			if took := time.Since(start); took > tc.bound+slack {
 				t.Fatalf("Allow took %v, want at most %v", took, tc.bound)
 			}
-			if st := l.Stats(); st.BackendErrors != 1 {
+			if st := stats(t, l); st.BackendErrors != 1 {
 				t.Fatalf("BackendErrors: got %d, want 1", st.BackendErrors)
 			}
 			if tc.mode == redis.FailOpen {

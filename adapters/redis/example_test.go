@@ -8,6 +8,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/adapters/redis"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -23,20 +24,20 @@ func Example() {
 	})
 	defer client.Close()
 	limiter, err := redis.New(nil, "api", client, redis.Config{
-		Algorithm: redis.GCRA,
-		FailMode:  redis.FailClosed,
-		Timeout:   50 * time.Millisecond,
+		FailMode: redis.FailClosed,
+		Timeout:  50 * time.Millisecond,
 	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	err = limiter.AllowRate(context.Background(), "user_123", "100/minute")
+	var rl ratelimit.Interface = limiter // code written for the local limiter runs on it
+	err = rl.Allow(context.Background(), "user_123", "100/minute")
 	var rej *messages.RejectedError
 	switch {
 	case err == nil:
 		// serve the request
-	case errors.As(err, &rej) && rej.Reason == redis.ReasonRateLimited:
+	case errors.As(err, &rej) && rej.Reason == ratelimit.ReasonExceeded:
 		fmt.Println("429, retry after", rej.RetryAfter)
 	case errors.As(err, &rej): // ReasonBackendUnavailable or ReasonBusy
 		fmt.Println("503:", err)

@@ -72,7 +72,7 @@ func FuzzConfig(f *testing.F) {
 		if pool < 1 {
 			pool = 1 // clientPool refuses a smaller pool
 		}
-		cfg := Config{Prefix: prefix, Algorithm: Algorithm(alg), FailMode: FailMode(mode), Timeout: time.Duration(timeout), MaxInFlight: maxInFlight}
+		cfg := Config{Prefix: prefix, Algorithm: ratelimit.Algorithm(alg), FailMode: FailMode(mode), Timeout: time.Duration(timeout), MaxInFlight: maxInFlight}
 		got, err := cfg.withDefaults(pool)
 		if err != nil {
 			var ce *messages.ConfigError
@@ -85,20 +85,20 @@ func FuzzConfig(f *testing.F) {
 			t.Fatalf("%+v: Validate refuses what withDefaults accepts", cfg)
 		}
 		switch {
-		case got.Prefix == "" || len(got.Prefix) > MaxPrefixLen || strings.ContainsAny(got.Prefix, "{}"):
+		case got.Prefix == "" || len(got.Prefix) > LongestPrefix || strings.ContainsAny(got.Prefix, "{}"):
 			t.Fatalf("Prefix %q", got.Prefix)
-		case got.Algorithm > GCRA || got.FailMode > FailClosed:
+		case got.Algorithm > ratelimit.SlidingWindow || got.FailMode > FailClosed:
 			t.Fatalf("Algorithm %d, FailMode %d", got.Algorithm, got.FailMode)
-		case got.Timeout <= 0 || got.Timeout > MaxTimeout:
+		case got.Timeout <= 0 || got.Timeout > LargestTimeout:
 			t.Fatalf("Timeout %v", got.Timeout)
-		case got.MaxInFlight < 1 || got.MaxInFlight > MaxMaxInFlight || got.MaxInFlight > pool:
+		case got.MaxInFlight < 1 || got.MaxInFlight > LargestMaxInFlight || got.MaxInFlight > pool:
 			t.Fatalf("MaxInFlight %d with pool %d", got.MaxInFlight, pool)
 		}
 	})
 }
 
 // FuzzRate: a rate, as a string or as a limit and a period, is refused with
-// a ConfigError, or its limit and period are counted exactly: GCRA's
+// a *ratelimit.RateError, or its limit and period are counted exactly: GCRA's
 // interval and tolerance add up to the period with no remainder lost, and
 // every time the scripts hold stays below 2^53 µs until the year 2200.
 func FuzzRate(f *testing.F) {
@@ -110,19 +110,20 @@ func FuzzRate(f *testing.F) {
 	f.Add("", int64(math.MaxInt32), int64(time.Microsecond), true)
 	until := time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 	f.Fuzz(func(t *testing.T, rate string, count, period int64, gcra bool) {
-		l := &Limiter{cfg: Config{Algorithm: SlidingWindow}}
+		l := &Limiter{cfg: Config{Algorithm: ratelimit.SlidingWindow}}
 		if gcra {
-			l.cfg.Algorithm = GCRA
+			l.cfg.Algorithm = ratelimit.GCRA
 		}
 		check := func(what string, n int64, p time.Duration) {
-			if err := l.checkRate(n, p); err != nil {
-				if !errors.Is(err, messages.ErrInvalidConfig) {
-					t.Fatalf("%s: got %v, want a ConfigError", what, err)
+			if _, err := l.bind("k", ratelimit.Rate{Count: n, Period: p}, ""); err != nil {
+				var re *ratelimit.RateError
+				if !errors.As(err, &re) || !errors.Is(err, messages.ErrInvalidConfig) {
+					t.Fatalf("%s: got %v, want a *ratelimit.RateError", what, err)
 				}
 				return
 			}
 			micros := int64(p / time.Microsecond)
-			if time.Duration(micros)*time.Microsecond != p || until+2*micros >= 1<<53 || n > MaxLimit {
+			if time.Duration(micros)*time.Microsecond != p || until+2*micros >= 1<<53 || n > LargestCount {
 				t.Fatalf("%s: %d/%v is not exact in the scripts", what, n, p)
 			}
 			q, rem, tq, tr := gcraParams(n, micros)

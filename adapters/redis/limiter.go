@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -19,19 +18,19 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// ErrRateLimited is the sentinel every refusal of a Limiter unwraps to.
+// ErrRateLimited is the sentinel every refusal of a Limiter unwraps to
+// (ratelimit.ErrLimited).
 var ErrRateLimited = messages.ErrRateLimited
 
-// Reasons of a Limiter's refusals (messages.RejectedError.Reason). Only
-// ReasonRateLimited means the key is over its limit; the others mean the
-// limiter could not decide, and an HTTP server answers them 503, not 429.
+// Reasons of a Limiter's refusals (messages.RejectedError.Reason), beside
+// ratelimit.ReasonExceeded (the key used up its rate; RetryAfter says when
+// the next request would pass) and ratelimit.ReasonDeadline (Wait would
+// outlast its context). These two mean the limiter could not decide, and an
+// HTTP server answers them 503, not 429.
 const (
-	// ReasonRateLimited: the key used up its limit; RetryAfter says when
-	// the next request would pass.
-	ReasonRateLimited = "rate_limited"
 	// ReasonBackendUnavailable: Redis did not answer in time or failed
-	// (the error also wraps the cause: connection refused, i/o timeout, …)
-	// and the fail mode is FailClosed.
+	// (Allow's error also wraps the cause: connection refused, i/o
+	// timeout, …) and the fail mode is FailClosed.
 	ReasonBackendUnavailable = messages.ReasonBackendUnavailable
 	// ReasonBusy: local overload, not a Redis failure. Config.MaxInFlight
 	// decisions were waiting on Redis and no slot came free within half the
@@ -40,42 +39,60 @@ const (
 	ReasonBusy = messages.ReasonBusy
 )
 
-// Limiter decides, against Redis, whether a request under a key may pass.
-// It is safe for concurrent use. It holds no goroutine of its own; the
-// client belongs to the caller, who closes it. Once its engine has begun
-// Shutdown, every decision returns messages.ErrStopped.
+// Limiter is a ratelimit.Interface whose limits are shared by every
+// process that uses the same Redis: each decision is one Lua script on the
+// server, on the server's clock. It is safe for concurrent use. It holds no
+// goroutine of its own; the client belongs to the caller, who closes it.
+// Once its engine has begun Shutdown, every call returns
+// messages.ErrStopped, Waits that were waiting included.
 type Limiter struct {
 	eng    *engine.Engine
+	clock  engine.Clock
 	done   <-chan struct{} // the engine's Done; nil without an engine
 	name   string
 	client goredis.UniversalClient
 	cfg    Config
 	slots  chan struct{} // a token per decision waiting on Redis
 
-	allowed, rejected, backendErrors, failedOpen, busy atomic.Uint64
-	lastErrorEvent                                     atomic.Int64 // unix nanos
-	born                                               time.Time    // the origin of lastAnswer
-	lastAnswer                                         atomic.Int64 // when Redis last answered a decision, in ns since born
+	accepted, exceeded, deadline, busy, unavailable, cancelled atomic.Uint64
+	backendErrors, failedOpen                                  atomic.Uint64
+	lastErrorEvent                                             atomic.Int64 // unix nanos
+	born                                                       time.Time    // the origin of lastAnswer
+	lastAnswer                                                 atomic.Int64 // when Redis last answered a decision, in ns since born
 }
+
+var _ ratelimit.Interface = (*Limiter)(nil)
 
 // Stats counts a Limiter's decisions since it was made.
 type Stats struct {
-	// Allowed and Rejected count decisions, including those made without
-	// Redis by the fail mode and the refusals for ReasonBusy.
-	Allowed, Rejected uint64
+	// Name is the limiter's name.
+	Name string
+	// Algorithm is the algorithm in use.
+	Algorithm ratelimit.Algorithm
+	// Accepted counts admitted events, those admitted without Redis by
+	// FailOpen included.
+	Accepted uint64
+	// Rejected counts refusals, and RejectedBy splits them by reason
+	// (ratelimit.ReasonExceeded, ratelimit.ReasonDeadline, ReasonBusy,
+	// ReasonBackendUnavailable; a reason that never happened is absent).
+	// Under SlidingWindow each try of a Wait is a decision and counted (the
+	// last try of a Wait refused for its deadline as that refusal only).
+	Rejected   uint64
+	RejectedBy map[string]uint64
+	// Cancelled counts Waits whose context ended while they waited.
+	Cancelled uint64
 	// BackendErrors counts decisions that could not reach Redis.
 	BackendErrors uint64
-	// FailedOpen counts requests admitted because Redis could not be reached.
+	// FailedOpen counts events admitted because Redis could not be reached.
 	FailedOpen uint64
-	// Busy counts refusals with ReasonBusy (also counted in Rejected).
-	Busy uint64
 }
 
 // New returns a Limiter named name (events carry it) that keeps its state in
-// client. eng supplies the event stream and the lifetime; it may be nil (no
-// events, never stopped). client must end a command at its context's
-// deadline (go-redis's ContextTimeoutEnabled, see Config.Timeout); New
-// refuses one that cannot, and a bad cfg, with a *messages.ConfigError.
+// client. eng supplies the event stream, the clock Wait sleeps on and the
+// lifetime; it may be nil (no events, the wall clock, never stopped).
+// client must end a command at its context's deadline (go-redis's
+// ContextTimeoutEnabled, see Config.Timeout); New refuses one that cannot,
+// and a bad cfg, with a *messages.ConfigError.
 func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Config) (*Limiter, error) {
 	if strings.TrimSpace(name) == "" {
 		return nil, messages.InvalidConfig(Kind, "name", fmt.Sprintf("%q", name), "must not be empty")
@@ -94,107 +111,226 @@ func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Co
 	if err != nil {
 		return nil, err
 	}
-	l := &Limiter{eng: eng, name: name, client: client, cfg: cfg, slots: make(chan struct{}, cfg.MaxInFlight), born: time.Now()}
+	l := &Limiter{eng: eng, clock: engine.RealClock{}, name: name, client: client, cfg: cfg,
+		slots: make(chan struct{}, cfg.MaxInFlight), born: time.Now()}
 	if eng != nil {
 		l.done = eng.Done()
+		l.clock = eng.Clock()
 	}
 	return l, nil
 }
 
-// AllowRate is Allow with the limit written as a rate string of the
-// in-process limiter's grammar ("100/minute", "5/s"; see
-// ratelimit.ParseRate). A malformed rate is an error that quotes it: the
-// limiter never fails open on bad input.
-func (l *Limiter) AllowRate(ctx context.Context, key, rate string) error {
+// Name returns the limiter's name.
+func (l *Limiter) Name() string { return l.name }
+
+// bound is a (key, rate) pair checked against the limiter's bounds, with
+// the start of its Redis keys.
+type bound struct {
+	key, label, base string // label: the rate as the caller wrote it ("": r.String())
+	r                ratelimit.Rate
+	micros           int64 // r.Period in microseconds
+}
+
+// bind checks r and builds the keys of (key, r). A rate the algorithm
+// cannot count exactly is a *ratelimit.RateError quoting it.
+func (l *Limiter) bind(key string, r ratelimit.Rate, label string) (bound, error) {
+	maxCount := int64(LargestCount)
+	if l.cfg.Algorithm == ratelimit.SlidingWindow {
+		maxCount = LargestWindowCount
+	}
+	rule := ""
+	switch {
+	case r.Count < 1 || r.Count > maxCount:
+		rule = fmt.Sprintf("count must be between 1 and %d", maxCount)
+	case r.Period < SmallestPeriod || r.Period > LargestPeriod || r.Period%time.Microsecond != 0:
+		rule = "period must be a whole number of microseconds between " + SmallestPeriod.String() + " and " + LargestPeriod.String()
+	}
+	if rule != "" {
+		if label == "" {
+			label = fmt.Sprintf("%d/%v", r.Count, r.Period)
+		}
+		return bound{}, &ratelimit.RateError{Input: label, Rule: rule}
+	}
+	micros := int64(r.Period / time.Microsecond)
+	return bound{key: key, label: label, r: r, micros: micros,
+		base: keyBase(l.cfg.Prefix, key, int(r.Count), micros)}, nil
+}
+
+// parse reads rate (see ratelimit.ParseRate) and binds (key, rate).
+func (l *Limiter) parse(key, rate string) (bound, error) {
 	r, err := ratelimit.ParseRate(rate)
+	if err != nil {
+		return bound{}, err
+	}
+	return l.bind(key, r, rate)
+}
+
+// Allow admits one request under key if the key's rate allows it now
+// (ratelimit.Interface.Allow): nil, or a *messages.RejectedError wrapping
+// ErrRateLimited whose Reason is ratelimit.ReasonExceeded and whose
+// RetryAfter is the exact wait. A malformed rate, or one the algorithm
+// cannot count (see LargestCount, LargestPeriod), is a
+// *ratelimit.RateError. key may hold any bytes (see the package doc for
+// how it is stored).
+//
+// Allow returns by the earlier of ctx's deadline and Config.Timeout. If
+// Redis fails or does not answer by then, the fail mode decides (the error
+// of FailClosed has Reason ReasonBackendUnavailable and wraps the cause);
+// if ctx is cancelled first, Allow returns ctx.Err(). It refuses with
+// ReasonBusy (local overload: no fail mode) if MaxInFlight decisions hold
+// every slot for half that time, if the client's pool has no connection
+// for it, or if it timed out while Redis answered other decisions of this
+// Limiter. After the engine's Shutdown it returns messages.ErrStopped.
+func (l *Limiter) Allow(ctx context.Context, key, rate string) error {
+	b, err := l.parse(key, rate)
 	if err != nil {
 		return err
 	}
-	if err := l.checkRate(r.Count, r.Period); err != nil {
-		return messages.InvalidConfig(Kind, "rate", rate, err.(*messages.ConfigError).Rule)
-	}
-	return l.Allow(ctx, key, int(r.Count), r.Period)
+	return l.allow(ctx, b)
 }
 
-// checkRate refuses a limit and period the algorithm cannot count exactly.
-func (l *Limiter) checkRate(limit int64, period time.Duration) error {
-	maxLimit := int64(MaxLimit)
-	if l.cfg.Algorithm == SlidingWindow {
-		maxLimit = MaxWindowLimit
-	}
-	switch {
-	case limit < 1 || limit > maxLimit:
-		return messages.InvalidConfig(Kind, "limit", limit, fmt.Sprintf("must be between 1 and %d", maxLimit))
-	case period < MinPeriod || period > MaxPeriod || period%time.Microsecond != 0:
-		return messages.InvalidConfig(Kind, "period", period, "must be a whole number of microseconds between "+MinPeriod.String()+" and "+MaxPeriod.String())
-	}
-	return nil
-}
-
-// Allow admits one request under key if fewer than limit were admitted in
-// the last period (SlidingWindow), or if the key's GCRA schedule allows it.
-// It returns nil, or a *messages.RejectedError wrapping ErrRateLimited whose
-// Reason is ReasonRateLimited and whose RetryAfter is the exact wait.
-// limit must be at least 1 (at most MaxWindowLimit for SlidingWindow,
-// MaxLimit for GCRA) and period a whole number of microseconds between
-// MinPeriod and MaxPeriod; anything else is a *messages.ConfigError. key may
-// hold any bytes (see the package doc for how it is stored).
-//
-// Allow returns by the earlier of ctx's deadline and Config.Timeout. If
-// Redis fails or does not answer by then, the fail mode decides (and the
-// error of FailClosed has Reason ReasonBackendUnavailable); if ctx is
-// cancelled first, Allow returns ctx.Err(). It refuses with ReasonBusy
-// (local overload: no fail mode) if MaxInFlight decisions hold every slot
-// for half that time, if the client's pool has no connection for it, or if
-// it timed out while Redis answered other decisions of this Limiter. After
-// the engine's Shutdown it returns messages.ErrStopped at once.
-func (l *Limiter) Allow(ctx context.Context, key string, limit int, period time.Duration) error {
-	if l.eng.Stopped() {
-		return messages.ErrStopped
-	}
-	if err := l.checkRate(int64(limit), period); err != nil {
+// AllowRate is Allow with a parsed Rate.
+func (l *Limiter) AllowRate(ctx context.Context, key string, r ratelimit.Rate) error {
+	b, err := l.bind(key, r, "")
+	if err != nil {
 		return err
 	}
+	return l.allow(ctx, b)
+}
+
+// Check is Allow that reports a refusal as a Result; err is only for a
+// malformed rate, ctx or shutdown. A FailClosed refusal is a Result with
+// Reason ReasonBackendUnavailable (the cause goes to EventBackendError).
+func (l *Limiter) Check(ctx context.Context, key, rate string) (ratelimit.Result, error) {
+	b, err := l.parse(key, rate)
+	if err != nil {
+		return ratelimit.Result{}, err
+	}
+	d, err := l.decide(ctx, b, now)
+	return d.res, err
+}
+
+// CheckRate is Check with a parsed Rate.
+func (l *Limiter) CheckRate(ctx context.Context, key string, r ratelimit.Rate) (ratelimit.Result, error) {
+	b, err := l.bind(key, r, "")
+	if err != nil {
+		return ratelimit.Result{}, err
+	}
+	d, err := l.decide(ctx, b, now)
+	return d.res, err
+}
+
+func (l *Limiter) allow(ctx context.Context, b bound) error {
+	d, err := l.decide(ctx, b, now)
+	if err != nil || d.res.Allowed {
+		return err
+	}
+	return l.refusal(d)
+}
+
+// refusal is the error of a refused decision.
+func (l *Limiter) refusal(d decision) error {
+	rej := &messages.RejectedError{Err: ErrRateLimited, Pattern: Kind, Name: l.name, Reason: d.res.Reason, RetryAfter: d.res.RetryAfter}
+	if d.cause != nil {
+		return fmt.Errorf("%w: %w", rej, d.cause)
+	}
+	return rej
+}
+
+// decision is one answer of decide.
+type decision struct {
+	res ratelimit.Result
+	// cause is the Redis error behind a decision of the fail mode.
+	cause error
+	// wait, after, before: a GCRA reservation granted res.Allowed with
+	// a wait (0: at once); after and before are the key's TAT after and
+	// before it, for gcraCancel ("" without Redis).
+	wait          time.Duration
+	after, before string
+}
+
+// now is decide's maxWait for a decision now, not a reservation.
+const now = -1
+
+// decide takes one decision for b, counts it and publishes its event.
+// maxWait >= 0 (GCRA only) makes it a reservation: granted if the permit
+// comes within maxWait, and then d.wait says when; a refusal for a permit
+// further away than maxWait has Reason ratelimit.ReasonDeadline. err is
+// only for ctx, shutdown or a reply of the wrong shape.
+func (l *Limiter) decide(ctx context.Context, b bound, maxWait time.Duration) (decision, error) {
+	if l.eng.Stopped() {
+		return decision{}, messages.ErrStopped
+	}
 	if err := ctx.Err(); err != nil {
-		return err // the caller gave up; Redis is not to blame
+		return decision{}, err // the caller gave up; Redis is not to blame
 	}
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
 	if err := l.acquire(ctx); err != nil {
-		return err
+		if errors.Is(err, errBusy) {
+			return l.count(b, decision{res: ratelimit.Result{Reason: ReasonBusy}}), nil
+		}
+		return decision{}, err
 	}
 	sent := time.Since(l.born)
-	ok, wait, err := l.decide(ctx, key, limit, period)
+	d, err := l.run(ctx, b, maxWait)
 	<-l.slots
 	if err == nil {
 		l.lastAnswer.Store(int64(time.Since(l.born)))
+		if !d.res.Allowed && maxWait >= 0 {
+			d.res.Reason = ratelimit.ReasonDeadline
+		}
+		return l.count(b, d), nil
 	}
 	switch {
-	case err == nil && ok:
-		l.allowed.Add(1)
-		l.publish(eventstream.EventRateLimitPassed, key, limit, period, 0)
-		return nil
-	case err == nil:
-		l.rejected.Add(1)
-		l.publish(eventstream.EventRateLimitExceeded, key, limit, period, wait)
-		return &messages.RejectedError{Err: ErrRateLimited, Pattern: Kind, Name: l.name, Reason: ReasonRateLimited, RetryAfter: wait}
 	case errors.Is(ctx.Err(), context.Canceled):
-		return ctx.Err() // the caller gave up; Redis is not to blame
+		return decision{}, ctx.Err() // the caller gave up; Redis is not to blame
 	case errors.Is(err, goredis.ErrPoolTimeout) || errors.Is(err, goredis.ErrPoolExhausted):
-		return l.refuseBusy() // others share the client's pool: not a Redis failure
+		// others share the client's pool: not a Redis failure
+		return l.count(b, decision{res: ratelimit.Result{Reason: ReasonBusy}}), nil
 	}
 	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 		if l.lastAnswer.Load() > int64(sent) {
 			// Redis answered another decision while this one waited: it is
 			// up, and this one waited in this process (for the client's
 			// pool, or for a CPU). Local overload: refuse.
-			return l.refuseBusy()
+			return l.count(b, decision{res: ratelimit.Result{Reason: ReasonBusy}}), nil
 		}
 		deadline, _ := ctx.Deadline()
 		err = fmt.Errorf("timeout: no answer from redis within %v: %w", deadline.Sub(start).Round(time.Millisecond), err)
 	}
-	return l.backendFailed(key, err)
+	l.backendErrors.Add(1)
+	l.publishBackendError(b.key, err)
+	if l.cfg.FailMode == FailOpen {
+		l.failedOpen.Add(1)
+		return l.count(b, decision{res: ratelimit.Result{Allowed: true}, cause: err}), nil
+	}
+	return l.count(b, decision{res: ratelimit.Result{Reason: ReasonBackendUnavailable}, cause: err}), nil
+}
+
+// count counts d and publishes its event. A reservation that must wait is
+// counted by Wait when its time comes.
+func (l *Limiter) count(b bound, d decision) decision {
+	switch d.res.Reason {
+	case "":
+		if d.wait > 0 {
+			return d
+		}
+		l.accepted.Add(1)
+		l.publish(eventstream.EventRateLimitPassed, b, 0)
+		return d
+	case ratelimit.ReasonExceeded:
+		l.exceeded.Add(1)
+	case ratelimit.ReasonDeadline:
+		l.deadline.Add(1)
+	case ReasonBusy:
+		l.busy.Add(1)
+	case ReasonBackendUnavailable:
+		l.unavailable.Add(1)
+	}
+	l.publish(eventstream.EventRateLimitExceeded, b, d.res.RetryAfter)
+	return d
 }
 
 // isTimeout reports whether err is a network timeout.
@@ -203,8 +339,11 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
+// errBusy is acquire's answer when no slot came free in time.
+var errBusy = errors.New("busy")
+
 // acquire takes a slot of MaxInFlight, waiting for at most half the time
-// left before ctx's deadline.
+// left before ctx's deadline; errBusy if none came free.
 func (l *Limiter) acquire(ctx context.Context) error {
 	select {
 	case l.slots <- struct{}{}:
@@ -225,47 +364,54 @@ func (l *Limiter) acquire(ctx context.Context) error {
 		}
 	case <-wait.C:
 	}
-	return l.refuseBusy()
+	return errBusy
 }
 
-func (l *Limiter) refuseBusy() error {
-	l.rejected.Add(1)
-	l.busy.Add(1)
-	return &messages.RejectedError{Err: ErrRateLimited, Pattern: Kind, Name: l.name, Reason: ReasonBusy}
-}
-
-// decide runs the algorithm's script for key.
-func (l *Limiter) decide(ctx context.Context, key string, limit int, period time.Duration) (bool, time.Duration, error) {
-	var now int64
+// run runs the algorithm's script for b (see decide for maxWait).
+func (l *Limiter) run(ctx context.Context, b bound, maxWait time.Duration) (decision, error) {
+	var at int64 // 0: the server's TIME
 	if l.cfg.Now != nil {
-		now = l.cfg.Now().UnixMicro()
+		at = l.cfg.Now().UnixMicro()
 	}
-	micros := int64(period / time.Microsecond)
-	base := keyBase(l.cfg.Prefix, key, limit, micros)
 	var res any
 	var err error
 	grace := int64(1000) // ms a key outlives its last request's period
 	if l.cfg.Now != nil {
 		grace = 60_000 // Redis expires keys on its own clock, not on Now's
 	}
-	if l.cfg.Algorithm == GCRA {
-		q, r, tq, tr := gcraParams(int64(limit), micros)
-		res, err = gcra.Run(ctx, l.client, []string{base + ":gcra"}, now, limit, micros, q, r, tq, tr, grace).Result()
+	limit := b.r.Count
+	if l.cfg.Algorithm == ratelimit.GCRA {
+		q, r, tq, tr := gcraParams(limit, b.micros)
+		maxMicros := min(max(int64(maxWait/time.Microsecond), 0), maxScriptWait)
+		res, err = gcra.Run(ctx, l.client, []string{b.base + ":gcra"}, at, limit, b.micros, q, r, tq, tr, grace, maxMicros).Result()
 	} else {
-		ttl := (micros+999)/1000 + grace
-		res, err = slidingWindow.Run(ctx, l.client, []string{base + ":log", base + ":seq"}, now, limit, micros, ttl).Result()
+		ttl := (b.micros+999)/1000 + grace
+		res, err = slidingWindow.Run(ctx, l.client, []string{b.base + ":log", b.base + ":seq"}, at, limit, b.micros, ttl).Result()
 	}
 	if err != nil {
-		return false, 0, err
+		return decision{}, err
 	}
-	pair, ok := res.([]any)
-	if !ok || len(pair) != 2 {
-		return false, 0, fmt.Errorf("redis ratelimit: unexpected script reply %v", res)
+	reply, ok := res.([]any)
+	if !ok || (len(reply) != 2 && len(reply) != 4) {
+		return decision{}, fmt.Errorf("redis ratelimit: unexpected script reply %v", res)
 	}
-	allowed, _ := pair[0].(int64)
-	wait, _ := pair[1].(int64)
-	return allowed == 1, time.Duration(min(wait, math.MaxInt64/int64(time.Microsecond))) * time.Microsecond, nil
+	allowed, _ := reply[0].(int64)
+	micros, _ := reply[1].(int64)
+	wait := time.Duration(min(micros, math.MaxInt64/int64(time.Microsecond))) * time.Microsecond
+	if allowed != 1 {
+		return decision{res: ratelimit.Result{Reason: ratelimit.ReasonExceeded, RetryAfter: wait}}, nil
+	}
+	d := decision{res: ratelimit.Result{Allowed: true}, wait: wait}
+	if len(reply) == 4 {
+		d.after, _ = reply[2].(string)
+		d.before, _ = reply[3].(string)
+	}
+	return d, nil
 }
+
+// maxScriptWait is the longest reservation a script is asked for, in
+// microseconds: far beyond any deadline, and exact in a Lua double.
+const maxScriptWait = 1 << 52
 
 // gcraParams splits GCRA's emission interval micros/n into q + r/n
 // microseconds and its tolerance micros - micros/n into tq + tr/n, with
@@ -278,31 +424,37 @@ func gcraParams(n, micros int64) (q, r, tq, tr int64) {
 	return q, r, micros - q - 1, n - r
 }
 
-// backendFailed applies the fail mode to a decision Redis could not make.
-func (l *Limiter) backendFailed(key string, err error) error {
-	l.backendErrors.Add(1)
-	l.publishBackendError(key, err)
-	if l.cfg.FailMode == FailOpen {
-		l.allowed.Add(1)
-		l.failedOpen.Add(1)
-		return nil
+// Stats returns the limiter's counters. It never blocks; once the engine
+// has stopped it returns them with messages.ErrStopped.
+func (l *Limiter) Stats(context.Context) (Stats, error) {
+	by := map[string]uint64{
+		ratelimit.ReasonExceeded: l.exceeded.Load(), ratelimit.ReasonDeadline: l.deadline.Load(),
+		ReasonBusy: l.busy.Load(), ReasonBackendUnavailable: l.unavailable.Load(),
 	}
-	l.rejected.Add(1)
-	return fmt.Errorf("%w: %w", &messages.RejectedError{Err: ErrRateLimited, Pattern: Kind, Name: l.name, Reason: ReasonBackendUnavailable}, err)
+	st := Stats{Name: l.name, Algorithm: l.cfg.Algorithm, Accepted: l.accepted.Load(), RejectedBy: make(map[string]uint64, len(by)),
+		Cancelled: l.cancelled.Load(), BackendErrors: l.backendErrors.Load(), FailedOpen: l.failedOpen.Load()}
+	for reason, n := range by {
+		if n > 0 {
+			st.RejectedBy[reason] = n
+			st.Rejected += n
+		}
+	}
+	if l.eng.Stopped() {
+		return st, messages.ErrStopped
+	}
+	return st, nil
 }
 
-// Stats returns the limiter's counters.
-func (l *Limiter) Stats() Stats {
-	return Stats{Allowed: l.allowed.Load(), Rejected: l.rejected.Load(), BackendErrors: l.backendErrors.Load(),
-		FailedOpen: l.failedOpen.Load(), Busy: l.busy.Load()}
-}
-
-func (l *Limiter) publish(t eventstream.Type, key string, limit int, period time.Duration, wait time.Duration) {
+func (l *Limiter) publish(t eventstream.Type, b bound, wait time.Duration) {
 	if l.eng == nil || !l.eng.Events().HasSubscribers() {
 		return
 	}
+	label := b.label
+	if label == "" {
+		label = b.r.String()
+	}
 	l.eng.Publish(eventstream.Event{Type: t, Pattern: Kind, Name: l.name, Fields: eventstream.Fields{
-		Key: key, Limit: strconv.Itoa(limit) + "/" + period.String(), Max: int64(limit), Delay: wait,
+		Key: b.key, Limit: label, Max: b.r.Count, Delay: wait,
 	}})
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/adapters/redis"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
@@ -29,7 +30,7 @@ func newEngine(t testing.TB, clock engine.Clock) *engine.Engine {
 // limiter returns a limiter on its own server whose time is the fake clock's.
 // Its Timeout is generous: the tests that use it count decisions, and a
 // loaded machine must not turn them into timeouts or busy refusals.
-func limiter(t *testing.T, srv *server, alg redis.Algorithm) (*redis.Limiter, *engine.FakeClock) {
+func limiter(t *testing.T, srv *server, alg ratelimit.Algorithm) (*redis.Limiter, *engine.FakeClock) {
 	t.Helper()
 	clock := engine.NewFakeClock(epoch)
 	l, err := redis.New(newEngine(t, clock), "api", srv.client(t), redis.Config{Algorithm: alg, Now: clock.Now, Prefix: t.Name(), Timeout: 10 * time.Second})
@@ -41,12 +42,12 @@ func limiter(t *testing.T, srv *server, alg redis.Algorithm) (*redis.Limiter, *e
 
 var algorithms = []struct {
 	name string
-	alg  redis.Algorithm
-}{{"sliding", redis.SlidingWindow}, {"gcra", redis.GCRA}}
+	alg  ratelimit.Algorithm
+}{{"sliding", ratelimit.SlidingWindow}, {"gcra", ratelimit.GCRA}}
 
 func outcomes(l *redis.Limiter, n int, key string, limit int, period time.Duration) (allowed int, last error) {
 	for i := 0; i < n; i++ {
-		if err := l.Allow(context.Background(), key, limit, period); err == nil {
+		if err := l.AllowRate(context.Background(), key, rate(limit, period)); err == nil {
 			allowed++
 		} else {
 			last = err
@@ -71,7 +72,7 @@ func TestBurstThenRefill(t *testing.T) {
 			// Sliding window: both admissions age out together after 1 s.
 			// GCRA: one slot comes back every 500 ms.
 			want := time.Second
-			if a.alg == redis.GCRA {
+			if a.alg == ratelimit.GCRA {
 				want = 500 * time.Millisecond
 			}
 			if wait != want {
@@ -91,14 +92,14 @@ func TestBurstThenRefill(t *testing.T) {
 
 func TestRejectedRequestsDoNotConsumeQuota(t *testing.T) {
 	srv := startServer(t, 0)
-	l, clock := limiter(t, srv, redis.SlidingWindow)
+	l, clock := limiter(t, srv, ratelimit.SlidingWindow)
 	// 10 requests a second against 5/second for 3 seconds: the original
 	// recorded rejections too and locked the client out after the first
 	// second; here each second admits 5 again.
 	for sec := 0; sec < 3; sec++ {
 		allowed := 0
 		for i := 0; i < 10; i++ {
-			if l.Allow(context.Background(), "k", 5, time.Second) == nil {
+			if l.AllowRate(context.Background(), "k", rate(5, time.Second)) == nil {
 				allowed++
 			}
 			clock.Advance(100 * time.Millisecond)
@@ -120,17 +121,17 @@ func TestSameInstantBurstIsExact(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					if l.Allow(context.Background(), "burst", 50, time.Minute) == nil {
+					if l.AllowRate(context.Background(), "burst", rate(50, time.Minute)) == nil {
 						allowed.Add(1)
 					}
 				}()
 			}
 			wg.Wait()
 			if allowed.Load() != 50 {
-				t.Fatalf("got %d allowed, want exactly 50 (stats %+v)", allowed.Load(), l.Stats())
+				t.Fatalf("got %d allowed, want exactly 50 (stats %+v)", allowed.Load(), stats(t, l))
 			}
-			st := l.Stats()
-			if st.Allowed != 50 || st.Rejected != 150 {
+			st := stats(t, l)
+			if st.Accepted != 50 || st.Rejected != 150 {
 				t.Fatalf("stats: got %+v", st)
 			}
 		})
@@ -139,7 +140,7 @@ func TestSameInstantBurstIsExact(t *testing.T) {
 
 func TestKeysAndRatesAreIndependent(t *testing.T) {
 	srv := startServer(t, 0)
-	l, _ := limiter(t, srv, redis.SlidingWindow)
+	l, _ := limiter(t, srv, ratelimit.SlidingWindow)
 	if got, _ := outcomes(l, 3, "alice", 2, time.Second); got != 2 {
 		t.Fatalf("alice: got %d", got)
 	}
@@ -159,7 +160,7 @@ func TestKeysCarryPrefixAndHashTagAndExpire(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := l.Allow(context.Background(), "user_123", 100, time.Minute); err != nil {
+		if err := l.AllowRate(context.Background(), "user_123", rate(100, time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -200,16 +201,16 @@ func TestFailOpenAndClosedThenRecover(t *testing.T) {
 
 	srv.stop() // Redis goes away
 	for i := 0; i < 3; i++ {
-		if err := open.Allow(context.Background(), "k", 1, time.Second); err != nil {
+		if err := open.AllowRate(context.Background(), "k", rate(1, time.Second)); err != nil {
 			t.Fatalf("fail-open: got %v", err)
 		}
-		err := closed.Allow(context.Background(), "k", 1, time.Second)
+		err := closed.AllowRate(context.Background(), "k", rate(1, time.Second))
 		var rej *messages.RejectedError
 		if !errors.As(err, &rej) || rej.Reason != redis.ReasonBackendUnavailable || !errors.Is(err, messages.ErrRateLimited) {
 			t.Fatalf("fail-closed: got %v", err)
 		}
 	}
-	if st := open.Stats(); st.BackendErrors != 3 || st.FailedOpen != 3 {
+	if st := stats(t, open); st.BackendErrors != 3 || st.FailedOpen != 3 {
 		t.Fatalf("open stats: got %+v", st)
 	}
 	// One event a second per limiter, not one per failure.
@@ -224,23 +225,23 @@ func TestFailOpenAndClosedThenRecover(t *testing.T) {
 	}
 
 	srv.start() // Redis is back: decisions go to it again with no intervention
-	if err := closed.Allow(context.Background(), "k", 1, time.Second); err != nil {
+	if err := closed.AllowRate(context.Background(), "k", rate(1, time.Second)); err != nil {
 		t.Fatalf("after recovery: got %v", err)
 	}
-	if err := closed.Allow(context.Background(), "k", 1, time.Second); !errors.Is(err, messages.ErrRateLimited) {
+	if err := closed.AllowRate(context.Background(), "k", rate(1, time.Second)); !errors.Is(err, messages.ErrRateLimited) {
 		t.Fatalf("after recovery the limit applies again: got %v", err)
 	}
 }
 
 func TestCancelledCallerIsNotABackendError(t *testing.T) {
 	srv := startServer(t, 0)
-	l, _ := limiter(t, srv, redis.SlidingWindow)
+	l, _ := limiter(t, srv, ratelimit.SlidingWindow)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := l.Allow(ctx, "k", 1, time.Second); !errors.Is(err, context.Canceled) {
+	if err := l.AllowRate(ctx, "k", rate(1, time.Second)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
-	if st := l.Stats(); st.BackendErrors != 0 {
+	if st := stats(t, l); st.BackendErrors != 0 {
 		t.Fatalf("stats: got %+v", st)
 	}
 }
@@ -262,26 +263,41 @@ func TestBadArguments(t *testing.T) {
 		}
 	}
 	l, _ := redis.New(nil, "x", c, redis.Config{})
-	if err := l.Allow(context.Background(), "k", 0, time.Second); !errors.Is(err, messages.ErrInvalidConfig) {
+	if err := l.AllowRate(context.Background(), "k", rate(0, time.Second)); !errors.Is(err, messages.ErrInvalidConfig) {
 		t.Errorf("limit 0: got %v", err)
 	}
-	if err := l.Allow(context.Background(), "k", 1, 0); !errors.Is(err, messages.ErrInvalidConfig) {
+	if err := l.AllowRate(context.Background(), "k", rate(1, 0)); !errors.Is(err, messages.ErrInvalidConfig) {
 		t.Errorf("period 0: got %v", err)
 	}
 }
 
 func TestAllowRateParsesTheSharedGrammar(t *testing.T) {
 	srv := startServer(t, 0)
-	l, _ := limiter(t, srv, redis.GCRA)
+	l, _ := limiter(t, srv, ratelimit.GCRA)
 	for i, want := range []bool{true, true, false} {
-		err := l.AllowRate(context.Background(), "u", "2/minutes")
+		err := l.Allow(context.Background(), "u", "2/minutes")
 		if (err == nil) != want {
 			t.Fatalf("call %d: got %v", i, err)
 		}
 	}
 	for _, bad := range []string{"10/week", "abc", "0/second", "-1/s"} {
-		if err := l.AllowRate(context.Background(), "u", bad); !errors.Is(err, messages.ErrInvalidConfig) || !strings.Contains(err.Error(), bad) {
+		if err := l.Allow(context.Background(), "u", bad); !errors.Is(err, messages.ErrInvalidConfig) || !strings.Contains(err.Error(), bad) {
 			t.Errorf("%q: got %v, want an error quoting it", bad, err)
 		}
 	}
+}
+
+// rate is the Rate of limit events per period.
+func rate(limit int, period time.Duration) ratelimit.Rate {
+	return ratelimit.Rate{Count: int64(limit), Period: period}
+}
+
+// stats returns l's counters.
+func stats(t testing.TB, l *redis.Limiter) redis.Stats {
+	t.Helper()
+	st, err := l.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	return st
 }

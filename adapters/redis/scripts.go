@@ -43,11 +43,14 @@ return {0, wait}
 // microseconds plus F/limit of one (0 <= F < limit), so the emission
 // interval period/limit = Q + R/limit (ARGV[4], ARGV[5]) adds up exactly.
 // The tolerance period - interval = TQ + TR/limit (ARGV[6], ARGV[7]). The
-// key lives ARGV[8] milliseconds past the TAT. A
-// request is admitted when TAT - now <= tolerance, and then TAT grows by one
+// key lives ARGV[8] milliseconds past the TAT. A request may go after
+// wait = TAT - now - tolerance (rounded up to a microsecond; 0 if
+// negative); it is granted when wait <= ARGV[9] (0 for a decision now, the
+// time left to a deadline for a reservation), and then TAT grows by one
 // interval: a burst of limit, then one request every period/limit, with no
-// rounding. A value of the older form "T" reads as "T 0"; anything else as
-// no value.
+// rounding. A grant returns {1, wait, TAT after, TAT before} so that
+// gcraCancel can give a reservation back; a refusal {0, wait}. A value of
+// the older form "T" reads as "T 0"; anything else as no value.
 var gcra = goredis.NewScript(`
 local now = tonumber(ARGV[1])
 if now == 0 then
@@ -66,17 +69,34 @@ if v then
   if tat < now or f >= limit then tat, f = now, 0 end
 end
 local ahead = tat - now
+local wait = 0
 if ahead > tq or (ahead == tq and f > tr) then
-  local wait = ahead - tq
+  wait = ahead - tq
   if f > tr then wait = wait + 1 end
+end
+if wait > tonumber(ARGV[9]) then
   return {0, wait}
 end
+local before = string.format('%.0f %.0f', tat, f)
 tat = tat + q
 f = f + r
 if f >= limit then
   tat = tat + 1
   f = f - limit
 end
-redis.call('SET', KEYS[1], string.format('%.0f %.0f', tat, f), 'PX', math.ceil((tat - now) / 1000) + tonumber(ARGV[8]))
-return {1, 0}
+local after = string.format('%.0f %.0f', tat, f)
+redis.call('SET', KEYS[1], after, 'PX', math.ceil((tat - now) / 1000) + tonumber(ARGV[8]))
+return {1, wait, after, before}
+`)
+
+// gcraCancel gives a reservation back: if KEYS[1] still holds the TAT the
+// reservation left (ARGV[1]), no later grant depends on it, and the TAT
+// goes back to what it was before (ARGV[2]); otherwise nothing changes, as
+// x/time/rate's Reservation.Cancel. It returns 1 if it gave back.
+var gcraCancel = goredis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+  return 1
+end
+return 0
 `)
