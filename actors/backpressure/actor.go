@@ -142,11 +142,12 @@ func (m *Manager) pending() int {
 	return int(m.word.Load())
 }
 
-// stats returns the figures, with the admissions made on the fast path.
+// stats returns the figures; every admission, on the fast path or
+// through the actor, is a permit the ledger granted.
 func (m *Manager) stats() Stats {
 	s := m.st
 	s.pending = m.pending()
-	s.accepted += m.accepted.Load()
+	s.accepted = m.permits.Granted()
 	return s.stats()
 }
 

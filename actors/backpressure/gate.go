@@ -18,10 +18,9 @@ const closedBit = 1 << 63
 // closed the gate after the caller read it: there is no window between
 // "the gate is open" and "pending changed" for a decision to fall into.
 type gate struct {
-	word     atomic.Uint64 // pending, | closedBit while closed
-	accepted atomic.Uint64 // admissions made on the fast path
-	high     uint64        // HighWaterMark; read-only
-	_        [40]byte      // keep the next fields off the callers' line
+	word atomic.Uint64 // pending, | closedBit while closed
+	high uint64        // HighWaterMark; read-only
+	_    [48]byte      // keep the next fields off the callers' line
 }
 
 // take adds one pending item if the gate is open and the count stays below
@@ -34,7 +33,6 @@ func (g *gate) take() bool {
 			return false
 		}
 		if g.word.CompareAndSwap(w, w+1) {
-			g.accepted.Add(1)
 			return true
 		}
 	}

@@ -5,7 +5,7 @@ type request interface{ isRequest() }
 
 // enqueue asks for a slot, or a place in the queue; a queued caller's
 // grant arrives on ch (capacity 1, one send per waiter).
-type enqueue struct{ ch chan struct{} }
+type enqueue struct{ ch chan uint64 }
 
 // leave takes a waiter whose context ended, or whose MaxWait passed, out
 // of the queue.
@@ -28,6 +28,7 @@ func (getStats) isRequest() {}
 // getStats (n waiters).
 type reply struct {
 	id      uint64
+	token   uint64
 	granted bool
 	queued  bool
 	removed bool
@@ -69,9 +70,11 @@ func (b *Bulkhead) enqueue(m enqueue) reply {
 	// back first and reads waiting second, so either we see its slot or it
 	// sees us and kicks.
 	b.waiting.Store(int64(b.q.Len() + 1))
-	if b.q.Len() == 0 && b.pool.Take() {
-		b.waiting.Store(0)
-		return reply{granted: true}
+	if b.q.Len() == 0 {
+		if t, ok := b.permits.TryGrant(); ok {
+			b.waiting.Store(0)
+			return reply{granted: true, token: t}
+		}
 	}
 	if b.q.Len() >= b.cfg.MaxWaiting {
 		b.waiting.Store(int64(b.q.Len()))
@@ -87,14 +90,15 @@ func (b *Bulkhead) enqueue(m enqueue) reply {
 // drain hands free slots to waiters, oldest first.
 func (b *Bulkhead) drain() {
 	for b.q.Len() > 0 {
-		if !b.pool.Take() {
+		t, ok := b.permits.TryGrant()
+		if !ok {
 			b.waiting.Store(int64(b.q.Len()))
 			return
 		}
 		id := b.q.Pop()
 		ch := b.waiters[id]
 		delete(b.waiters, id)
-		ch <- struct{}{} // capacity 1, one grant per waiter: never blocks
+		ch <- t // capacity 1, one grant per waiter: never blocks
 	}
 	b.waiting.Store(0)
 }

@@ -18,29 +18,27 @@ type behavior = engine.Behavior[request, reply]
 // concurrent use; its actor stops with the engine, after which every call
 // returns messages.ErrStopped.
 type Bulkhead struct {
-	eng     *engine.Engine
-	name    string
-	cfg     Config
-	actor   *engine.Actor[request, reply]
-	permits *waitq.Ledger // every permit granted and not yet released
+	eng   *engine.Engine
+	name  string
+	cfg   Config
+	actor *engine.Actor[request, reply]
+	// permits is the pool of slots: it grants at most MaxConcurrent
+	// permits at once and records each until it is released.
+	permits *waitq.Ledger
 
-	// Read on every Acquire, written rarely: kept apart from the counters
-	// every grant writes, so that the writes do not evict them.
+	// Read on every Acquire and Release, written rarely: kept off the
+	// ledger's line that every grant writes.
 	waiting atomic.Int64 // owner-written: queue length
-	peak    atomic.Int64
-	_       [48]byte
-	// Written on every grant, on one cache line: pool is the count of
-	// free slots, accepted counts grants.
-	pool     waitq.Pool
-	accepted atomic.Uint64
-	_        [40]byte
 
 	cancelled atomic.Uint64
 	rejected  [nReasons]atomic.Uint64
+	// unclaimed counts grants handed to a waiter that had left: granted
+	// by the ledger, given back, not accepted.
+	unclaimed atomic.Uint64
 
 	// Owner only.
 	q       fifo
-	waiters map[uint64]chan struct{}
+	waiters map[uint64]chan uint64
 	next    uint64
 }
 
@@ -61,8 +59,8 @@ func New(eng *engine.Engine, name string, cfg Config) (*Bulkhead, error) {
 		return nil, err
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Bulkhead, supervisor.Service, error) {
-		b := &Bulkhead{eng: eng, name: name, cfg: full, permits: waitq.NewLedger(), waiters: map[uint64]chan struct{}{}}
-		b.pool.Set(full.MaxConcurrent)
+		b := &Bulkhead{eng: eng, name: name, cfg: full, permits: waitq.NewLimitedLedger(full.MaxConcurrent),
+			waiters: map[uint64]chan uint64{}}
 		b.actor = engine.NewActor(0, b.newOwner)
 		return b, b.actor, nil
 	})
@@ -77,12 +75,10 @@ func (b *Bulkhead) Name() string { return b.name }
 // queue, or messages.ErrStopped. When it returns an error the caller holds
 // no slot.
 func (b *Bulkhead) Acquire(ctx context.Context) (engine.Permit, error) {
-	if b.waiting.Load() == 0 && b.pool.Take() {
-		if err := b.actor.Err(); err != nil {
-			b.pool.Put()
-			return engine.Permit{}, err
+	if b.waiting.Load() == 0 && b.actor.Err() == nil {
+		if t, ok := b.permits.TryGrant(); ok {
+			return b.admitted(t), nil
 		}
-		return b.admitted(), nil
 	}
 	return b.wait(ctx)
 }
@@ -91,8 +87,10 @@ func (b *Bulkhead) Acquire(ctx context.Context) (engine.Permit, error) {
 // waits for one, and reports whether it did. It counts nothing when it
 // fails.
 func (b *Bulkhead) TryAcquire() (engine.Permit, bool) {
-	if b.waiting.Load() == 0 && b.actor.Err() == nil && b.pool.Take() {
-		return b.admitted(), true
+	if b.waiting.Load() == 0 && b.actor.Err() == nil {
+		if t, ok := b.permits.TryGrant(); ok {
+			return b.admitted(t), true
+		}
 	}
 	return engine.Permit{}, false
 }
@@ -110,7 +108,7 @@ func (b *Bulkhead) wait(ctx context.Context) (engine.Permit, error) {
 		b.cancelled.Add(1) // it would have waited: counted as a wait that ended
 		return engine.Permit{}, err
 	}
-	ch := make(chan struct{}, 1)
+	ch := make(chan uint64, 1)
 	// The enqueue itself is never abandoned (the actor answers at once): a
 	// caller the actor queued always learns its id, so it can leave.
 	r, err := b.actor.Ask(context.Background(), enqueue{ch: ch})
@@ -118,7 +116,7 @@ func (b *Bulkhead) wait(ctx context.Context) (engine.Permit, error) {
 	case err != nil:
 		return engine.Permit{}, err
 	case r.granted:
-		return b.admitted(), nil
+		return b.admitted(r.token), nil
 	case !r.queued:
 		return engine.Permit{}, b.reject(ReasonQueueFull)
 	}
@@ -129,8 +127,8 @@ func (b *Bulkhead) wait(ctx context.Context) (engine.Permit, error) {
 		expired = t.C()
 	}
 	select {
-	case <-ch:
-		return b.admitted(), nil
+	case t := <-ch:
+		return b.admitted(t), nil
 	case <-ctx.Done():
 		return engine.Permit{}, b.leave(r.id, ch, ctx.Err())
 	case <-expired:
@@ -143,12 +141,13 @@ func (b *Bulkhead) wait(ctx context.Context) (engine.Permit, error) {
 // leave takes a waiter out of the queue (tell the actor and wait for
 // its answer). If a grant was sent before the actor saw the leave, the slot
 // goes back. cause is ctx.Err(), or nil for a wait timeout.
-func (b *Bulkhead) leave(id uint64, ch chan struct{}, cause error) error {
+func (b *Bulkhead) leave(id uint64, ch chan uint64, cause error) error {
 	r, err := b.actor.Ask(context.Background(), leave{id: id})
 	if err != nil || !r.removed {
 		select {
-		case <-ch:
-			b.giveBack()
+		case t := <-ch:
+			b.unclaimed.Add(1)
+			b.giveBack(t)
 		default:
 		}
 	}
@@ -167,17 +166,13 @@ func (b *Bulkhead) leave(id uint64, ch chan struct{}, cause error) error {
 // oldest one. A permit is a token: releasing one that is not held —
 // released already, the zero Permit, a permit of another instance — frees
 // nothing and is counted in Stats.Misused. It never blocks.
-func (b *Bulkhead) Release(p engine.Permit, _ messages.Outcome) {
-	if b.permits.Redeem(p.Token) {
-		b.giveBack()
-	}
-}
+func (b *Bulkhead) Release(p engine.Permit, _ messages.Outcome) { b.giveBack(p.Token) }
 
-// giveBack puts a slot back into the pool and kicks the actor when callers
-// wait: the slot first, the waiters second (see enqueue). If the mailbox
-// is full the actor is busy and drains after that batch.
-func (b *Bulkhead) giveBack() {
-	if b.pool.Put() && b.waiting.Load() > 0 {
+// giveBack puts the slot of token back into the pool and kicks the actor
+// when callers wait: the slot first, the waiters second (see enqueue). If
+// the mailbox is full the actor is busy and drains after that batch.
+func (b *Bulkhead) giveBack(token uint64) {
+	if b.permits.Redeem(token) && b.waiting.Load() > 0 {
 		b.actor.TryTell(kick{})
 	}
 }
@@ -207,22 +202,16 @@ func Do[T any](ctx context.Context, b *Bulkhead, fn func(context.Context) (T, er
 
 // active is the number of slots taken: held by callers, or on their way to
 // a waiter.
-func (b *Bulkhead) active() int { return b.pool.InUse() }
+func (b *Bulkhead) active() int { return b.permits.Held() }
 
-// admitted records a grant, whose slot the caller took: it issues the
-// permit, counts the grant, raises the peak and publishes
-// bulkhead_accepted (Count: active slots, Max: MaxConcurrent).
-func (b *Bulkhead) admitted() engine.Permit {
-	p := engine.Permit{Token: b.permits.Grant()}
-	b.accepted.Add(1)
-	a := int64(b.active())
-	for p := b.peak.Load(); a > p && !b.peak.CompareAndSwap(p, a); p = b.peak.Load() {
-	}
+// admitted returns the permit of token, whose slot the caller took, and
+// publishes bulkhead_accepted (Count: active slots, Max: MaxConcurrent).
+func (b *Bulkhead) admitted(token uint64) engine.Permit {
 	if b.eng.Events().HasSubscribers() {
 		b.eng.Publish(eventstream.Event{Type: eventstream.EventBulkheadAccepted, Pattern: Kind, Name: b.name,
-			Fields: eventstream.Fields{Count: a, Max: int64(b.cfg.MaxConcurrent)}})
+			Fields: eventstream.Fields{Count: int64(b.active()), Max: int64(b.cfg.MaxConcurrent)}})
 	}
-	return p
+	return engine.Permit{Token: token}
 }
 
 // reject counts a rejection, publishes bulkhead_rejected (Reason, Count:

@@ -35,8 +35,8 @@ func (b *Bulkhead) Stats(ctx context.Context) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	st := Stats{Name: b.name, Active: b.active(), PeakActive: int(b.peak.Load()), MaxConcurrent: b.cfg.MaxConcurrent,
-		Waiting: r.n, MaxWaiting: b.cfg.MaxWaiting, Accepted: b.accepted.Load(), Cancelled: b.cancelled.Load(), Misused: b.permits.Misused(),
+	st := Stats{Name: b.name, Active: b.active(), PeakActive: b.permits.Made(), MaxConcurrent: b.cfg.MaxConcurrent,
+		Waiting: r.n, MaxWaiting: b.cfg.MaxWaiting, Accepted: b.permits.Granted() - b.unclaimed.Load(), Cancelled: b.cancelled.Load(), Misused: b.permits.Misused(),
 		RejectedBy: make(map[string]uint64, nReasons)}
 	for i, reason := range reasons {
 		n := b.rejected[i].Load()

@@ -12,7 +12,14 @@ type request interface{ isRequest() }
 // displaced).
 type enqueue struct {
 	p  prio
-	ch chan bool
+	ch chan grant
+}
+
+// grant is the verdict of a queued call: a permit's token, or displaced
+// (ok false).
+type grant struct {
+	token uint64
+	ok    bool
 }
 
 // leave takes a waiter whose context ended out of the queue.
@@ -34,6 +41,7 @@ func (getStats) isRequest() {}
 // reason), leave (removed) and getStats (queued).
 type reply struct {
 	id      uint64
+	token   uint64
 	granted bool
 	queued  bool
 	removed bool
@@ -79,9 +87,11 @@ func (s *Shedder) enqueue(m enqueue) reply {
 	// slot back first and looks at waiting second, so either we see its
 	// slot or it sees us and kicks.
 	s.waiting.Store(int64(s.q.len() + 1))
-	if s.q.len() == 0 && s.pool.Take() {
-		s.waiting.Store(0)
-		return reply{granted: true}
+	if s.q.len() == 0 {
+		if t, ok := s.permits.TryGrant(); ok {
+			s.waiting.Store(0)
+			return reply{granted: true, token: t}
+		}
 	}
 	id := s.next
 	s.next++
@@ -93,7 +103,7 @@ func (s *Shedder) enqueue(m enqueue) reply {
 	if displaced {
 		ch := s.waiters[out]
 		delete(s.waiters, out)
-		ch <- false
+		ch <- grant{}
 	}
 	s.waiters[id] = m.ch
 	s.drain()
@@ -103,14 +113,15 @@ func (s *Shedder) enqueue(m enqueue) reply {
 // drain hands free slots to waiters in priority order.
 func (s *Shedder) drain() {
 	for s.q.len() > 0 {
-		if !s.pool.Take() {
+		t, ok := s.permits.TryGrant()
+		if !ok {
 			s.waiting.Store(int64(s.q.len()))
 			return
 		}
 		id, _ := s.q.pop()
 		ch := s.waiters[id]
 		delete(s.waiters, id)
-		ch <- true // capacity 1, one verdict per waiter: never blocks
+		ch <- grant{token: t, ok: true} // capacity 1, one verdict per waiter: never blocks
 	}
 	s.waiting.Store(0)
 }

@@ -19,15 +19,15 @@ type behavior = engine.Behavior[request, reply]
 // concurrent use; its actor stops with the engine, after which every call
 // returns messages.ErrStopped.
 type Shedder struct {
-	eng     *engine.Engine
-	name    string
-	cfg     Config
-	max     int
-	signal  Signal
-	actor   *engine.Actor[request, reply]
-	permits *waitq.Ledger // every permit granted and not yet released
-
-	pool waitq.Pool // free slots
+	eng    *engine.Engine
+	name   string
+	cfg    Config
+	max    int
+	signal Signal
+	actor  *engine.Actor[request, reply]
+	// permits is the pool of slots: it grants at most MaxInFlight permits
+	// at once and records each until it is released.
+	permits *waitq.Ledger
 
 	waiting atomic.Int64  // owner-written: queue length
 	level   atomic.Uint32 // owner-written: last published LoadLevel
@@ -36,7 +36,7 @@ type Shedder struct {
 
 	// Owner only.
 	q       queue
-	waiters map[uint64]chan bool
+	waiters map[uint64]chan grant
 	next    uint64
 }
 
@@ -85,8 +85,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Shedder, supervisor.Service, error) {
 		s := &Shedder{eng: eng, name: name, cfg: full, max: full.MaxInFlight, signal: full.Signal,
-			permits: waitq.NewLedger(), waiters: map[uint64]chan bool{}}
-		s.pool.Set(full.MaxInFlight)
+			permits: waitq.NewLimitedLedger(full.MaxInFlight), waiters: map[uint64]chan grant{}}
 		s.q.max = full.MaxQueue
 		s.actor = engine.NewActor(0, s.newOwner)
 		return s, s.actor, nil
@@ -124,8 +123,10 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 	if r := shedFor(p, LevelOf(inflight, s.max), sig); r != "" {
 		return engine.Permit{}, s.shedding(p, r)
 	}
-	if s.waiting.Load() == 0 && s.pool.Take() {
-		return s.admitted(p), nil
+	if s.waiting.Load() == 0 {
+		if t, ok := s.permits.TryGrant(); ok {
+			return s.admitted(p, t), nil
+		}
 	}
 	if p == messages.Low {
 		return engine.Permit{}, s.shedding(p, ReasonAtCapacity)
@@ -135,7 +136,7 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 
 // wait queues the call with the actor and waits for its verdict.
 func (s *Shedder) wait(ctx context.Context, p messages.Priority) (engine.Permit, error) {
-	ch := make(chan bool, 1)
+	ch := make(chan grant, 1)
 	// The enqueue itself is never abandoned (the actor answers at once): a
 	// waiter the actor queued always learns its id, so it can leave.
 	r, err := s.actor.Ask(context.WithoutCancel(ctx), enqueue{p: p, ch: ch})
@@ -144,13 +145,13 @@ func (s *Shedder) wait(ctx context.Context, p messages.Priority) (engine.Permit,
 	}
 	switch {
 	case r.granted:
-		return s.admitted(p), nil
+		return s.admitted(p, r.token), nil
 	case !r.queued:
 		return engine.Permit{}, s.shedding(p, r.reason)
 	}
 	select {
-	case ok := <-ch:
-		return s.verdict(p, ok)
+	case g := <-ch:
+		return s.verdict(p, g)
 	case <-ctx.Done():
 		lr, err := s.actor.Ask(context.WithoutCancel(ctx), leave{id: r.id})
 		if err == nil && lr.removed {
@@ -159,9 +160,9 @@ func (s *Shedder) wait(ctx context.Context, p messages.Priority) (engine.Permit,
 		// The verdict was sent before our leave was handled (or the actor
 		// stopped): a slot granted meanwhile goes back.
 		select {
-		case ok := <-ch:
-			if ok {
-				s.giveBack()
+		case g := <-ch:
+			if g.ok {
+				s.giveBack(g.token)
 			}
 		default:
 		}
@@ -171,27 +172,23 @@ func (s *Shedder) wait(ctx context.Context, p messages.Priority) (engine.Permit,
 	}
 }
 
-func (s *Shedder) verdict(p messages.Priority, ok bool) (engine.Permit, error) {
-	if !ok {
+func (s *Shedder) verdict(p messages.Priority, g grant) (engine.Permit, error) {
+	if !g.ok {
 		return engine.Permit{}, s.shedding(p, ReasonDisplaced)
 	}
-	return s.admitted(p), nil
+	return s.admitted(p, g.token), nil
 }
 
 // Release gives the slot of p back; the outcome is not used. A permit is a
 // token: releasing one that is not held — released already, the zero
 // Permit, a permit of another instance — frees nothing and is counted in
 // Stats.Misused. It never blocks.
-func (s *Shedder) Release(p engine.Permit, _ messages.Outcome) {
-	if s.permits.Redeem(p.Token) {
-		s.giveBack()
-	}
-}
+func (s *Shedder) Release(p engine.Permit, _ messages.Outcome) { s.giveBack(p.Token) }
 
-// giveBack puts a slot back into the pool and kicks the actor when
-// callers wait.
-func (s *Shedder) giveBack() {
-	if !s.pool.Put() {
+// giveBack puts the slot of token back into the pool and kicks the actor
+// when callers wait.
+func (s *Shedder) giveBack(token uint64) {
+	if !s.permits.Redeem(token) {
 		return
 	}
 	// Give the slot back first, look for waiters second (see enqueue).
@@ -263,7 +260,7 @@ func (s *Shedder) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-func (s *Shedder) inflight() int { return s.pool.InUse() }
+func (s *Shedder) inflight() int { return s.permits.Held() }
 
 func (s *Shedder) signalLevel() LoadLevel {
 	if s.signal == nil {
@@ -286,8 +283,8 @@ func (s *Shedder) noteLevel(inflight int) {
 // admitted records a grant whose slot the caller took: it issues the
 // permit and publishes request_accepted (Count: in-flight, Max:
 // MaxInFlight, Key: priority, NewState: load level).
-func (s *Shedder) admitted(p messages.Priority) engine.Permit {
-	permit := engine.Permit{Token: s.permits.Grant()}
+func (s *Shedder) admitted(p messages.Priority, token uint64) engine.Permit {
+	permit := engine.Permit{Token: token}
 	inflight := s.inflight()
 	s.noteLevel(inflight)
 	if s.eng.Events().HasSubscribers() {

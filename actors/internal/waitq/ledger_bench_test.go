@@ -20,12 +20,11 @@ func BenchmarkLedgerGrantRedeemParallel(b *testing.B) {
 	})
 }
 
-func BenchmarkPoolTakePut(b *testing.B) {
-	var p Pool
-	p.Set(1 << 20)
+func BenchmarkLimitedLedgerTryGrantRedeem(b *testing.B) {
+	l := NewLimitedLedger(1 << 20)
 	b.ReportAllocs()
 	for b.Loop() {
-		p.Take()
-		p.Put()
+		t, _ := l.TryGrant()
+		l.Redeem(t)
 	}
 }

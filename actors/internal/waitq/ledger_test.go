@@ -138,3 +138,76 @@ func TestLedgerConcurrentMisuse(t *testing.T) {
 		t.Errorf("slots made: got %d, want at most %d", got, workers)
 	}
 }
+
+func TestLimitedLedgerGrantsUpToItsLimit(t *testing.T) {
+	l := NewLimitedLedger(3)
+	var toks []uint64
+	for i := range 3 {
+		tok, ok := l.TryGrant()
+		if !ok {
+			t.Fatalf("TryGrant #%d at limit 3: refused", i+1)
+		}
+		toks = append(toks, tok)
+	}
+	if _, ok := l.TryGrant(); ok {
+		t.Fatal("a fourth TryGrant at limit 3: granted, want refused")
+	}
+	if got := l.Held(); got != 3 {
+		t.Fatalf("Held: got %d, want 3", got)
+	}
+	if l.Redeem(toks[0]) != true || l.Redeem(toks[0]) != false {
+		t.Fatal("Redeem: want true once, then false")
+	}
+	if _, ok := l.TryGrant(); !ok {
+		t.Fatal("TryGrant after a Redeem: refused")
+	}
+	if _, ok := l.TryGrant(); ok {
+		t.Fatal("TryGrant with 3 held again: granted, want refused")
+	}
+	if got, want := [3]uint64{uint64(l.Held()), uint64(l.Made()), l.Granted()}, [3]uint64{3, 3, 4}; got != want {
+		t.Fatalf("Held, Made, Granted: got %v, want %v", got, want)
+	}
+}
+
+// TestLimitedLedgerNeverExceedsItsLimit races dozens of goroutines that
+// take, hold and give back permits (and redeem each twice) on the real
+// clock: no more than the limit are ever held, every count adds up, and
+// the slots made are the peak.
+func TestLimitedLedgerNeverExceedsItsLimit(t *testing.T) {
+	const limit, workers, per = 5, 48, 2000
+	l := NewLimitedLedger(limit)
+	var held, peak, granted atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range per {
+				if tok, ok := l.TryGrant(); ok {
+					granted.Add(1)
+					raise(&peak, held.Add(1))
+					held.Add(-1)
+					l.Redeem(tok)
+					l.Redeem(tok)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if p := peak.Load(); p > limit {
+		t.Fatalf("held at once: got %d, want at most %d", p, limit)
+	}
+	if got := l.Held(); got != 0 {
+		t.Fatalf("Held: got %d, want 0", got)
+	}
+	if got, want := l.Granted(), uint64(granted.Load()); got != want || l.Misused() != want {
+		t.Fatalf("Granted, Misused: got %d, %d, want %d, %d", got, l.Misused(), want, want)
+	}
+	if got := l.Made(); got > limit || got < 1 {
+		t.Fatalf("Made: got %d, want 1..%d", got, limit)
+	}
+}
+
+// raise makes a at least n.
+func raise(a *atomic.Int64, n int64) {
+	for p := a.Load(); n > p && !a.CompareAndSwap(p, n); p = a.Load() {
+	}
+}

@@ -1,8 +1,8 @@
 // Package waitq holds what the admission patterns (bulkhead, load shedder,
 // backpressure, adaptive limiter) share: the queue of waiters their actors
 // keep (FIFO: ids in arrival order, owned by one actor goroutine, so it
-// needs no lock), the count of free slots callers take and give back by
-// compare-and-swap (Pool), and the Ledger that makes their permits tokens.
+// needs no lock), and the Ledger that makes their permits tokens and, with
+// a limit, is the pool of their free slots.
 package waitq
 
 // FIFO is a queue of waiter ids, oldest first. Its zero value is an empty
