@@ -18,14 +18,14 @@ func Value[T any](v T) Func[T] {
 	return func(context.Context, error) (T, error) { return v, nil }
 }
 
-// MaxChain is the most fallbacks a Config may hold: every one of them may
+// LongestChain is the most fallbacks a Config may hold: every one of them may
 // run inline in a call.
-const MaxChain = 64
+const LongestChain = 64
 
 // Config configures a Fallback.
 type Config[T any] struct {
 	// Chain holds the fallbacks, tried in order: at least one, at most
-	// MaxChain, none nil.
+	// LongestChain, none nil.
 	Chain []Func[T]
 	// On selects the primary errors that trigger the fallbacks; nil means
 	// every error except messages.ErrStopped (see the package doc).
@@ -38,8 +38,8 @@ func (c Config[T]) Validate() error {
 	switch n := len(c.Chain); {
 	case n == 0:
 		return messages.InvalidConfig(Kind, "Chain", 0, "must hold at least one fallback")
-	case n > MaxChain:
-		return messages.InvalidConfig(Kind, "Chain", n, "must hold at most MaxChain (64) fallbacks")
+	case n > LongestChain:
+		return messages.InvalidConfig(Kind, "Chain", n, "must hold at most LongestChain (64) fallbacks")
 	}
 	for i, f := range c.Chain {
 		if f == nil {

@@ -2,6 +2,15 @@ package fallback
 
 import "fmt"
 
+// Reasons of the fallback_triggered event.
+const (
+	// ReasonRecovered: a fallback answered.
+	ReasonRecovered = "recovered"
+	// ReasonAllFailed: every fallback failed (the caller gets a
+	// *FailedError).
+	ReasonAllFailed = "all_failed"
+)
+
 // FailedError is returned when the primary call and every fallback failed.
 type FailedError struct {
 	// Name is the Fallback's name.

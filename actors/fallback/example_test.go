@@ -29,7 +29,7 @@ func ExampleFallback_Stats() {
 	down := func(context.Context) (string, error) { return "", errors.New("backend down") }
 	_, _ = f.Do(context.Background(), ok)
 	_, _ = f.Do(context.Background(), down)
-	st := f.Stats()
+	st, _ := f.Stats(context.Background())
 	fmt.Printf("%d calls, %d by the primary, %d by the fallback, fallback rate %.2f\n", st.Calls, st.Succeeded, st.FellBack, st.FallbackRate())
 	// Output: 2 calls, 1 by the primary, 1 by the fallback, fallback rate 0.50
 }

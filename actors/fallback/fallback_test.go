@@ -131,7 +131,7 @@ func TestEvents(t *testing.T) {
 	_, _ = f.Do(context.Background(), primary(errPrimary))
 	select {
 	case ev := <-sub.C():
-		if ev.Type != eventstream.EventFallbackTriggered || ev.Fields.Attempt != 2 || ev.Fields.Reason != "recovered" || ev.Fields.Err != errPrimary.Error() {
+		if ev.Type != eventstream.EventFallbackTriggered || ev.Fields.Attempt != 2 || ev.Fields.Reason != fallback.ReasonRecovered || ev.Fields.Err != errPrimary.Error() {
 			t.Fatalf("got %s %+v, want fallback_triggered by fallback 2", ev.Type, ev.Fields)
 		}
 	case <-time.After(5 * time.Second):

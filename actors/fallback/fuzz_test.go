@@ -11,7 +11,7 @@ import (
 
 // FuzzConfig: a chain of n fallbacks (some nil, failing where bit i of
 // fails is set) is a ConfigError exactly when Validate says so (none, more
-// than MaxChain, a nil one); otherwise a failing primary is answered by the
+// than LongestChain, a nil one); otherwise a failing primary is answered by the
 // first fallback that succeeds, each fallback before it tried once, and
 // the call fails with a *FailedError when every one fails.
 func FuzzConfig(f *testing.F) {

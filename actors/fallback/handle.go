@@ -107,13 +107,13 @@ func (f *Fallback[T]) answer(ctx context.Context, v T, primary error) (T, error)
 		}
 		if err == nil {
 			f.stats.Add(cFellBack, 1)
-			f.publish(i+1, "recovered", primary)
+			f.publish(i+1, ReasonRecovered, primary)
 			return fv, nil
 		}
 		last = err
 	}
 	f.stats.Add(cFailed, 1)
-	f.publish(0, "all_failed", primary)
+	f.publish(0, ReasonAllFailed, primary)
 	return zero, &FailedError{Name: f.name, Primary: primary, Last: last}
 }
 

@@ -1,6 +1,11 @@
 package fallback
 
-import "github.com/bulwark-go/bulwark/actors/internal/tally"
+import (
+	"context"
+
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
+	"github.com/bulwark-go/bulwark/messages"
+)
 
 // Stats is a value copy of a Fallback's figures, the original's fallback
 // metrics. Every call that returns is counted once:
@@ -40,11 +45,18 @@ const (
 	cPassed
 )
 
-// Stats returns f's figures. Calls still running are not in them.
-func (f *Fallback[T]) Stats() Stats {
+// Stats returns f's figures; calls still running are not in them. It
+// never blocks (ctx is unused: the counts are read in place) and returns a
+// nil error, or messages.ErrStopped with the figures once f's engine has
+// begun Shutdown.
+func (f *Fallback[T]) Stats(ctx context.Context) (Stats, error) {
 	n := f.stats.Sums()
-	return Stats{Name: f.name, Calls: n[cSucceeded] + n[cFellBack] + n[cFailed] + n[cPassed],
+	st := Stats{Name: f.name, Calls: n[cSucceeded] + n[cFellBack] + n[cFailed] + n[cPassed],
 		Succeeded: n[cSucceeded], FellBack: n[cFellBack], Failed: n[cFailed], Passed: n[cPassed]}
+	if f.eng.Stopped() {
+		return st, messages.ErrStopped
+	}
+	return st, nil
 }
 
 // ResetStats sets f's figures back to zero (the original's

@@ -12,7 +12,7 @@ import (
 
 func wantStats(t *testing.T, f *fallback.Fallback[string], succeeded, fellBack, failed, passed uint64) fallback.Stats {
 	t.Helper()
-	st := f.Stats()
+	st := stats(t, f)
 	got := [4]uint64{st.Succeeded, st.FellBack, st.Failed, st.Passed}
 	if want := [4]uint64{succeeded, fellBack, failed, passed}; got != want || st.Calls != succeeded+fellBack+failed+passed {
 		t.Fatalf("succeeded, fell back, failed, passed: got %v (calls %d), want %v", got, st.Calls, want)
@@ -105,4 +105,14 @@ func TestStatsConcurrentExact(t *testing.T) {
 	}
 	wg.Wait()
 	wantStats(t, f, 7500, 2500, 0, 0)
+}
+
+// stats is f.Stats, which must not fail while the engine runs.
+func stats[T any](t testing.TB, f *fallback.Fallback[T]) fallback.Stats {
+	t.Helper()
+	st, err := f.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	return st
 }

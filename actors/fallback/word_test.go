@@ -32,6 +32,9 @@ func TestStoppedEngineServesNothing(t *testing.T) {
 	if v1 != "" || v2 != "" || !errors.Is(err1, messages.ErrStopped) || !errors.Is(err2, messages.ErrStopped) || calls+fbCalls != 0 {
 		t.Fatalf("got %q, %v and %q, %v after %d+%d calls; want ErrStopped twice, no call", v1, err1, v2, err2, calls, fbCalls)
 	}
+	if _, err := f.Stats(ctx); !errors.Is(err, messages.ErrStopped) {
+		t.Fatalf("Stats: got %v, want ErrStopped", err)
+	}
 }
 
 // A primary that fails with ErrStopped (a handle of a stopped engine

@@ -27,7 +27,7 @@ func TestBudgetCapsRetriesInAStorm(t *testing.T) {
 		for i := 0; i < n; i++ {
 			err := r.Execute(context.Background(), func(context.Context) error { calls++; return errA })
 			var ee *retry.ExhaustedError
-			if errors.As(err, &ee) && ee.Reason == "budget" {
+			if errors.As(err, &ee) && ee.Reason == retry.ReasonBudget {
 				budgetDenied++
 			}
 		}
@@ -121,7 +121,7 @@ func TestBudgetAfterShutdown(t *testing.T) {
 	calls := 0
 	got := r.Execute(context.Background(), func(context.Context) error { calls++; return errA })
 	var ee *retry.ExhaustedError
-	if calls != 1 || !errors.As(got, &ee) || ee.Reason != "budget" {
+	if calls != 1 || !errors.As(got, &ee) || ee.Reason != retry.ReasonBudget {
 		t.Fatalf("got %d calls, %v; want 1 call refused by the stopped budget", calls, got)
 	}
 	if _, err := b.Stats(context.Background()); !errors.Is(err, messages.ErrStopped) {

@@ -52,36 +52,36 @@ const (
 
 // Bounds of a Config: Validate refuses values past them.
 const (
-	// MaxAttemptsLimit is the largest Backoff.MaxAttempts.
-	MaxAttemptsLimit = 10_000
-	// MaxDelayLimit is the largest InitialDelay, Step and MaxDelay (one
+	// LargestMaxAttempts is the largest Backoff.MaxAttempts.
+	LargestMaxAttempts = 10_000
+	// LargestMaxDelay is the largest InitialDelay, Step and MaxDelay (one
 	// wait).
-	MaxDelayLimit = 24 * time.Hour
-	// MaxMultiplier is the largest Backoff.Multiplier.
-	MaxMultiplier = 1000.0
-	// MaxDurationLimit is the largest Config.MaxDuration (30 days).
-	MaxDurationLimit = 30 * 24 * time.Hour
-	// MaxPerError is the most per-error strategies a Config may hold.
-	MaxPerError = 64
+	LargestMaxDelay = 24 * time.Hour
+	// LargestMultiplier is the largest Backoff.Multiplier.
+	LargestMultiplier = 1000.0
+	// LargestMaxDuration is the largest Config.MaxDuration (30 days).
+	LargestMaxDuration = 30 * 24 * time.Hour
+	// LongestPerError is the most per-error strategies a Config may hold.
+	LongestPerError = 64
 )
 
 // Backoff is the delay schedule of a strategy. Zero fields take the
 // defaults above (Step defaults to InitialDelay).
 type Backoff struct {
 	// MaxAttempts counts the first call; 1 means no retry. Default 3, at
-	// most MaxAttemptsLimit.
+	// most LargestMaxAttempts.
 	MaxAttempts int
-	// InitialDelay is the first wait; default 1 s, at most MaxDelayLimit.
+	// InitialDelay is the first wait; default 1 s, at most LargestMaxDelay.
 	InitialDelay time.Duration
 	// MaxDelay caps every wait, jitter included; default 60 s (or
 	// InitialDelay if longer), at least InitialDelay, at most
-	// MaxDelayLimit.
+	// LargestMaxDelay.
 	MaxDelay time.Duration
-	// Multiplier is the Exponential growth factor, in [1, MaxMultiplier];
+	// Multiplier is the Exponential growth factor, in [1, LargestMultiplier];
 	// default 2.
 	Multiplier float64
 	// Step is Linear's increment; default InitialDelay, at most
-	// MaxDelayLimit.
+	// LargestMaxDelay.
 	Step time.Duration
 	// Strategy is Exponential (default), Linear or Constant.
 	Strategy Strategy
@@ -124,9 +124,9 @@ type Config struct {
 	AbortOn func(error) bool
 	// MaxDuration bounds the whole loop: no retry starts whose wait would
 	// end later than MaxDuration after the first call. 0 means no bound;
-	// at most MaxDurationLimit.
+	// at most LargestMaxDuration.
 	MaxDuration time.Duration
-	// PerError are per-error schedules (at most MaxPerError); the first
+	// PerError are per-error schedules (at most LongestPerError); the first
 	// whose Match matches an error wins, and each counts its own attempts.
 	PerError []ErrorStrategy
 	// Budget, when set, must grant every retry (see NewBudget).
@@ -180,18 +180,18 @@ func (b Backoff) Validate() error { return b.withDefaults().validate("") }
 
 func (b Backoff) validate(prefix string) error {
 	switch {
-	case b.MaxAttempts < 1 || b.MaxAttempts > MaxAttemptsLimit:
-		return messages.InvalidConfig(Kind, prefix+"MaxAttempts", b.MaxAttempts, "must be in [1, MaxAttemptsLimit (10000)]")
-	case b.InitialDelay < 0 || b.InitialDelay > MaxDelayLimit:
-		return messages.InvalidConfig(Kind, prefix+"InitialDelay", b.InitialDelay, "must be in [0, MaxDelayLimit (24h)]")
+	case b.MaxAttempts < 1 || b.MaxAttempts > LargestMaxAttempts:
+		return messages.InvalidConfig(Kind, prefix+"MaxAttempts", b.MaxAttempts, "must be in [1, LargestMaxAttempts (10000)]")
+	case b.InitialDelay < 0 || b.InitialDelay > LargestMaxDelay:
+		return messages.InvalidConfig(Kind, prefix+"InitialDelay", b.InitialDelay, "must be in [0, LargestMaxDelay (24h)]")
 	case b.MaxDelay < b.InitialDelay:
 		return messages.InvalidConfig(Kind, prefix+"MaxDelay", b.MaxDelay, "must be at least InitialDelay")
-	case b.MaxDelay > MaxDelayLimit:
-		return messages.InvalidConfig(Kind, prefix+"MaxDelay", b.MaxDelay, "must be at most MaxDelayLimit (24h)")
-	case !(b.Multiplier >= 1 && b.Multiplier <= MaxMultiplier):
-		return messages.InvalidConfig(Kind, prefix+"Multiplier", b.Multiplier, "must be in [1, MaxMultiplier (1000)]")
-	case b.Step < 0 || b.Step > MaxDelayLimit:
-		return messages.InvalidConfig(Kind, prefix+"Step", b.Step, "must be in [0, MaxDelayLimit (24h)]")
+	case b.MaxDelay > LargestMaxDelay:
+		return messages.InvalidConfig(Kind, prefix+"MaxDelay", b.MaxDelay, "must be at most LargestMaxDelay (24h)")
+	case !(b.Multiplier >= 1 && b.Multiplier <= LargestMultiplier):
+		return messages.InvalidConfig(Kind, prefix+"Multiplier", b.Multiplier, "must be in [1, LargestMultiplier (1000)]")
+	case b.Step < 0 || b.Step > LargestMaxDelay:
+		return messages.InvalidConfig(Kind, prefix+"Step", b.Step, "must be in [0, LargestMaxDelay (24h)]")
 	case b.Strategy > Constant:
 		return messages.InvalidConfig(Kind, prefix+"Strategy", b.Strategy, "must be Exponential, Linear or Constant")
 	}
@@ -231,10 +231,10 @@ func (c Config) validate() error {
 		return messages.InvalidConfig(Kind, "JitterKind", c.JitterKind, "unknown jitter kind")
 	case !(c.Jitter >= 0 && c.Jitter <= 1):
 		return messages.InvalidConfig(Kind, "Jitter", c.Jitter, "must be in [0, 1]")
-	case c.MaxDuration < 0 || c.MaxDuration > MaxDurationLimit:
-		return messages.InvalidConfig(Kind, "MaxDuration", c.MaxDuration, "must be in [0, MaxDurationLimit (720h)]")
-	case len(c.PerError) > MaxPerError:
-		return messages.InvalidConfig(Kind, "PerError", len(c.PerError), "must hold at most MaxPerError (64) strategies")
+	case c.MaxDuration < 0 || c.MaxDuration > LargestMaxDuration:
+		return messages.InvalidConfig(Kind, "MaxDuration", c.MaxDuration, "must be in [0, LargestMaxDuration (720h)]")
+	case len(c.PerError) > LongestPerError:
+		return messages.InvalidConfig(Kind, "PerError", len(c.PerError), "must hold at most LongestPerError (64) strategies")
 	}
 	for i, s := range c.PerError {
 		if s.Match == nil {

@@ -149,15 +149,15 @@ func TestValidation(t *testing.T) {
 		{"MaxDuration", retry.Config{MaxDuration: -1}},
 		{"PerError.Match", retry.Config{PerError: []retry.ErrorStrategy{{}}}},
 		{"PerError.Backoff.MaxAttempts", retry.Config{PerError: []retry.ErrorStrategy{{Match: func(error) bool { return true }, Backoff: retry.Backoff{MaxAttempts: -2}}}}},
-		{"MaxAttempts", retry.Config{Backoff: retry.Backoff{MaxAttempts: retry.MaxAttemptsLimit + 1}}},
-		{"InitialDelay", retry.Config{Backoff: retry.Backoff{InitialDelay: retry.MaxDelayLimit + 1}}},
-		{"MaxDelay", retry.Config{Backoff: retry.Backoff{MaxDelay: retry.MaxDelayLimit + 1}}},
-		{"Step", retry.Config{Backoff: retry.Backoff{Step: retry.MaxDelayLimit + 1}}},
+		{"MaxAttempts", retry.Config{Backoff: retry.Backoff{MaxAttempts: retry.LargestMaxAttempts + 1}}},
+		{"InitialDelay", retry.Config{Backoff: retry.Backoff{InitialDelay: retry.LargestMaxDelay + 1}}},
+		{"MaxDelay", retry.Config{Backoff: retry.Backoff{MaxDelay: retry.LargestMaxDelay + 1}}},
+		{"Step", retry.Config{Backoff: retry.Backoff{Step: retry.LargestMaxDelay + 1}}},
 		{"Multiplier", retry.Config{Backoff: retry.Backoff{Multiplier: math.Inf(1)}}},
 		{"Multiplier", retry.Config{Backoff: retry.Backoff{Multiplier: math.NaN()}}},
 		{"Jitter", retry.Config{Jitter: math.NaN()}},
-		{"MaxDuration", retry.Config{MaxDuration: retry.MaxDurationLimit + 1}},
-		{"PerError", retry.Config{PerError: make([]retry.ErrorStrategy, retry.MaxPerError+1)}},
+		{"MaxDuration", retry.Config{MaxDuration: retry.LargestMaxDuration + 1}},
+		{"PerError", retry.Config{PerError: make([]retry.ErrorStrategy, retry.LongestPerError+1)}},
 	}
 	for _, tt := range tests {
 		_, err := retry.New(nil, "bad", tt.cfg)
@@ -169,8 +169,8 @@ func TestValidation(t *testing.T) {
 			t.Errorf("Validate: got %v, want New's %v", verr, err)
 		}
 	}
-	limits := retry.Backoff{MaxAttempts: retry.MaxAttemptsLimit, InitialDelay: retry.MaxDelayLimit, MaxDelay: retry.MaxDelayLimit,
-		Multiplier: retry.MaxMultiplier, Step: retry.MaxDelayLimit}
+	limits := retry.Backoff{MaxAttempts: retry.LargestMaxAttempts, InitialDelay: retry.LargestMaxDelay, MaxDelay: retry.LargestMaxDelay,
+		Multiplier: retry.LargestMultiplier, Step: retry.LargestMaxDelay}
 	if err := limits.Validate(); err != nil {
 		t.Errorf("the limits themselves: got %v, want nil", err)
 	}

@@ -25,6 +25,14 @@ const (
 	ReasonBudget = "budget"
 )
 
+// Why an attempt is retried (the Reason of the retry_attempt event).
+const (
+	// ReasonError: the attempt returned an error that is retried.
+	ReasonError = "error"
+	// ReasonResult: the attempt returned a result RetryIfResult rejected.
+	ReasonResult = "result"
+)
+
 // ExhaustedError is returned when the retry loop gives up: the attempts
 // ran out, the max duration, a deadline or the budget forbade another
 // retry, or the

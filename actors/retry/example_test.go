@@ -51,7 +51,7 @@ func ExampleRetry_Stats() {
 		return nil
 	})
 	_ = r.Execute(context.Background(), func(context.Context) error { return errors.New("down") })
-	st := r.Stats()
+	st, _ := r.Stats(context.Background())
 	fmt.Printf("%d calls, %d attempts, %d failed, %d exhausted, waited %v, last error %q\n",
 		st.Calls, st.Attempts, st.FailedAttempts, st.Exhausted, st.TotalDelay, st.LastError)
 	// Output: 2 calls, 5 attempts, 4 failed, 1 exhausted, waited 4ms, last error "down"

@@ -44,7 +44,7 @@ func FuzzConfig(f *testing.F) {
 		}
 		got := r.Config()
 		max := got.MaxDelay
-		if max < 0 || max > retry.MaxDelayLimit || got.MaxAttempts < 1 || got.MaxAttempts > retry.MaxAttemptsLimit {
+		if max < 0 || max > retry.LargestMaxDelay || got.MaxAttempts < 1 || got.MaxAttempts > retry.LargestMaxAttempts {
 			t.Fatalf("accepted %+v", got.Backoff)
 		}
 		if !(draw >= 0 && draw < 1) {

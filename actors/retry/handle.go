@@ -244,11 +244,11 @@ func (r *Retry) retrying(attempt, max int, delay time.Duration, err error) {
 		r.cfg.OnRetry(Attempt{Attempt: attempt, MaxAttempts: max, Delay: delay, Err: err})
 	}
 	if r.subscribed() {
-		f := eventstream.Fields{Attempt: attempt + 1, MaxAttempts: max, Delay: delay, Reason: "error"}
+		f := eventstream.Fields{Attempt: attempt + 1, MaxAttempts: max, Delay: delay, Reason: ReasonError}
 		if err != nil {
 			f.Err = err.Error()
 		} else {
-			f.Reason = "result"
+			f.Reason = ReasonResult
 		}
 		r.eng.Publish(eventstream.Event{Type: eventstream.EventRetryAttempt, Pattern: Kind, Name: r.name, Fields: f})
 	}

@@ -110,3 +110,13 @@ func equalDurations(a, b []time.Duration) bool {
 	}
 	return true
 }
+
+// stats is r.Stats, which must not fail while the engine runs.
+func stats(t testing.TB, r *retry.Retry) retry.Stats {
+	t.Helper()
+	st, err := r.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	return st
+}

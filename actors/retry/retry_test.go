@@ -57,7 +57,7 @@ func TestAlwaysFailingIsExhausted(t *testing.T) {
 		t.Fatalf("got %v, want it to wrap errA and ErrRetriesExhausted", err)
 	}
 	var ee *retry.ExhaustedError
-	if !errors.As(err, &ee) || ee.Attempts != 3 || ee.Reason != "attempts" || ee.Err != errA {
+	if !errors.As(err, &ee) || ee.Attempts != 3 || ee.Reason != retry.ReasonAttempts || ee.Err != errA {
 		t.Fatalf("got %#v, want 3 attempts, reason attempts, Err errA", ee)
 	}
 	if len(exhausted) != 1 || exhausted[0].Attempt != 3 {
@@ -184,7 +184,7 @@ func TestMaxDuration(t *testing.T) {
 	var err error
 	delays := h.run(t, func() { err = r.Execute(context.Background(), failing(&calls, errA, errA, errA, errA, errA)) })
 	var ee *retry.ExhaustedError
-	if !errors.As(err, &ee) || ee.Reason != "max_duration" || calls != 3 || len(delays) != 2 {
+	if !errors.As(err, &ee) || ee.Reason != retry.ReasonMaxDuration || calls != 3 || len(delays) != 2 {
 		t.Fatalf("got %v, %d calls, delays %v; want max_duration after 3 calls", err, calls, delays)
 	}
 }

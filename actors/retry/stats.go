@@ -1,10 +1,12 @@
 package retry
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Stats is a value copy of a Retry's figures, the original's retry
@@ -108,8 +110,11 @@ func (c *counters) count(e ending, attempts int, delay time.Duration, lastErr er
 	}
 }
 
-// Stats returns the Retry's figures. Calls still running are not in them.
-func (r *Retry) Stats() Stats {
+// Stats returns the Retry's figures; calls still running are not in them.
+// It never blocks (ctx is unused: the counts are read in place) and
+// returns a nil error, or messages.ErrStopped with the figures once the
+// Retry's engine has begun Shutdown.
+func (r *Retry) Stats(ctx context.Context) (Stats, error) {
 	n := r.stats.set.Sums()
 	first := n[cFirstTry]
 	st := Stats{Name: r.name, Calls: first + n[cCalls], Attempts: first + n[cAttempts], Succeeded: first + n[cSucceeded],
@@ -118,7 +123,10 @@ func (r *Retry) Stats() Stats {
 	if b := r.stats.lastErr.Load(); b != nil {
 		st.LastError = b.err
 	}
-	return st
+	if r.eng.Stopped() {
+		return st, messages.ErrStopped
+	}
+	return st, nil
 }
 
 // ResetStats sets every figure back to zero (the original's

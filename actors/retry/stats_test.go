@@ -12,7 +12,7 @@ import (
 // wantStats fails unless r's counts are the given ones.
 func wantStats(t *testing.T, r *retry.Retry, calls, attempts, succeeded, failed, exhausted, notRetried uint64) retry.Stats {
 	t.Helper()
-	st := r.Stats()
+	st := stats(t, r)
 	got := [6]uint64{st.Calls, st.Attempts, st.Succeeded, st.FailedAttempts, st.Exhausted, st.NotRetried}
 	want := [6]uint64{calls, attempts, succeeded, failed, exhausted, notRetried}
 	if got != want {

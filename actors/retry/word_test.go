@@ -37,6 +37,9 @@ func TestStoppedEngineRunsNothing(t *testing.T) {
 	if calls != 0 {
 		t.Fatalf("got %d calls, want 0", calls)
 	}
+	if _, err := r.Stats(ctx); !errors.Is(err, messages.ErrStopped) {
+		t.Fatalf("Stats: got %v, want ErrStopped", err)
+	}
 }
 
 // Shutdown during a backoff wait ends the wait: the caller gets
@@ -125,7 +128,7 @@ func TestNoWaitPastCallerDeadline(t *testing.T) {
 		var err error
 		waits := h.run(t, func() { err = r.Execute(ctx, failing(&calls, errA, errA, errA, errA, errA)) })
 		var ee *retry.ExhaustedError
-		if !errors.As(err, &ee) || ee.Reason != "deadline" || !errors.Is(err, errA) || calls != tt.wantCalls || !equalDurations(waits, tt.wantWaits) {
+		if !errors.As(err, &ee) || ee.Reason != retry.ReasonDeadline || !errors.Is(err, errA) || calls != tt.wantCalls || !equalDurations(waits, tt.wantWaits) {
 			t.Errorf("%v left: got %v after %d calls, waits %v; want deadline exhaustion with error A after %d, waits %v",
 				tt.left, err, calls, waits, tt.wantCalls, tt.wantWaits)
 		}

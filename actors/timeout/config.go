@@ -15,12 +15,12 @@ const DeadlineKind = "deadline"
 // DefaultTimeout is the original's default timeout.
 const DefaultTimeout = 30 * time.Second
 
-// MaxTimeout is the longest Config.Timeout accepted (30 days).
-const MaxTimeout = 30 * 24 * time.Hour
+// LargestTimeout is the longest Config.Timeout accepted (30 days).
+const LargestTimeout = 30 * 24 * time.Hour
 
 // Config configures a Timeout. Zero fields take the defaults.
 type Config struct {
-	// Timeout is each call's limit, in (0, MaxTimeout]; default 30 s.
+	// Timeout is each call's limit, in (0, LargestTimeout]; default 30 s.
 	Timeout time.Duration
 	// Cooperative runs the function in the caller's goroutine and waits
 	// for it to return; the default runs it in its own goroutine and
@@ -41,8 +41,8 @@ func (c Config) Validate() error {
 	switch c = c.withDefaults(); {
 	case c.Timeout < 0:
 		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be positive")
-	case c.Timeout > MaxTimeout:
-		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be at most MaxTimeout (720h)")
+	case c.Timeout > LargestTimeout:
+		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be at most LargestTimeout (720h)")
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func TestDeadline(t *testing.T) {
 		t.Fatalf("got %v, want the deadline exceeded", err)
 	}
 	called := false
-	_, err = timeout.DoBefore(context.Background(), d, func(context.Context) (int, error) { called = true; return 1, nil })
+	_, err = timeout.DoDeadline(context.Background(), d, func(context.Context) (int, error) { called = true; return 1, nil })
 	if !errors.As(err, &te) || te.Reason != timeout.ReasonExpired || called || !d.Expired() || d.Remaining() != 0 {
 		t.Fatalf("got %v (called %v), want expired without calling", err, called)
 	}

@@ -19,8 +19,8 @@ func FuzzConfig(f *testing.F) {
 	f.Add(int64(time.Second), true, int64(time.Second))
 	f.Add(int64(time.Second), false, int64(time.Second-1))
 	f.Add(int64(-1), true, int64(5))
-	f.Add(int64(timeout.MaxTimeout), true, int64(1))
-	f.Add(int64(timeout.MaxTimeout+1), false, int64(1))
+	f.Add(int64(timeout.LargestTimeout), true, int64(1))
+	f.Add(int64(timeout.LargestTimeout+1), false, int64(1))
 	f.Add(int64(1), false, int64(1<<62))
 	eng, clock := newEngine(f)
 	f.Fuzz(func(t *testing.T, limit int64, coop bool, work int64) {
@@ -37,7 +37,7 @@ func FuzzConfig(f *testing.F) {
 			return
 		}
 		want := to.Config().Timeout
-		if want <= 0 || want > timeout.MaxTimeout {
+		if want <= 0 || want > timeout.LargestTimeout {
 			t.Fatalf("accepted a limit of %v", want)
 		}
 		took := time.Duration(work)

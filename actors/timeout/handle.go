@@ -128,8 +128,8 @@ func (d *Deadline) Execute(ctx context.Context, fn func(context.Context) error) 
 	return err
 }
 
-// DoBefore runs fn under d and returns its result, as Execute.
-func DoBefore[T any](ctx context.Context, d *Deadline, fn func(context.Context) (T, error)) (T, error) {
+// DoDeadline runs fn under d and returns its result, as Execute.
+func DoDeadline[T any](ctx context.Context, d *Deadline, fn func(context.Context) (T, error)) (T, error) {
 	if fn == nil {
 		var zero T
 		return zero, nilFunc(DeadlineKind)

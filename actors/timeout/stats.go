@@ -1,9 +1,11 @@
 package timeout
 
 import (
+	"context"
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Stats is a value copy of a Timeout's or a Deadline's figures, the
@@ -60,22 +62,31 @@ func (l *limiter) count(end int, elapsed time.Duration) {
 	l.stats.Put(line)
 }
 
-func (l *limiter) statsNow() Stats {
+// statsNow returns l's figures, with messages.ErrStopped once l's engine
+// has begun Shutdown.
+func (l *limiter) statsNow() (Stats, error) {
 	n := l.stats.Sums()
-	return Stats{Name: l.name, Calls: n[cSucceeded] + n[cTimedOut] + n[cFailed],
+	st := Stats{Name: l.name, Calls: n[cSucceeded] + n[cTimedOut] + n[cFailed],
 		Succeeded: n[cSucceeded], TimedOut: n[cTimedOut], Failed: n[cFailed], TotalTime: time.Duration(n[cTime])}
+	if l.eng.Stopped() {
+		return st, messages.ErrStopped
+	}
+	return st, nil
 }
 
-// Stats returns t's figures. Calls still running are not in them.
-func (t *Timeout) Stats() Stats { return t.l.statsNow() }
+// Stats returns t's figures; calls still running are not in them. It
+// never blocks (ctx is unused: the counts are read in place) and returns a
+// nil error, or messages.ErrStopped with the figures once t's engine has
+// begun Shutdown.
+func (t *Timeout) Stats(ctx context.Context) (Stats, error) { return t.l.statsNow() }
 
 // ResetStats sets t's figures back to zero (the original's
 // reset_metrics). A call that returns while it runs may or may not be
 // counted.
 func (t *Timeout) ResetStats() { t.l.stats.Reset() }
 
-// Stats returns d's figures. Calls still running are not in them.
-func (d *Deadline) Stats() Stats { return d.l.statsNow() }
+// Stats returns d's figures, as Timeout.Stats.
+func (d *Deadline) Stats(ctx context.Context) (Stats, error) { return d.l.statsNow() }
 
 // ResetStats sets d's figures back to zero, as Timeout.ResetStats.
 func (d *Deadline) ResetStats() { d.l.stats.Reset() }

@@ -49,7 +49,7 @@ func TestStoppedEngineRunsNothing(t *testing.T) {
 				{"Deadline.Execute", func() (int, error) {
 					return 0, d.Execute(ctx, func(ctx context.Context) error { _, err := fn(ctx); return err })
 				}},
-				{"DoBefore", func() (int, error) { return timeout.DoBefore(ctx, d, fn) }},
+				{"DoDeadline", func() (int, error) { return timeout.DoDeadline(ctx, d, fn) }},
 				{"ForDeadline", func() (int, error) {
 					return engine.Chain(engine.UsePolicy(timeout.ForDeadline[int](d))).Get(ctx, fn)
 				}},
@@ -62,6 +62,12 @@ func TestStoppedEngineRunsNothing(t *testing.T) {
 			}
 			if calls != 0 {
 				t.Fatalf("got %d calls of the function, want 0", calls)
+			}
+			if _, err := to.Stats(ctx); !errors.Is(err, messages.ErrStopped) {
+				t.Errorf("Timeout.Stats: got %v, want ErrStopped", err)
+			}
+			if _, err := d.Stats(ctx); !errors.Is(err, messages.ErrStopped) {
+				t.Errorf("Deadline.Stats: got %v, want ErrStopped", err)
 			}
 		})
 	}
@@ -135,7 +141,7 @@ func TestNilFunction(t *testing.T) {
 			_, to, d := newPair(t, m.coop)
 			ctx := context.Background()
 			_, errDo := timeout.Do[int](ctx, to, nil)
-			_, errBefore := timeout.DoBefore[int](ctx, d, nil)
+			_, errBefore := timeout.DoDeadline[int](ctx, d, nil)
 			for i, err := range []error{to.Execute(ctx, nil), errDo, d.Execute(ctx, nil), errBefore} {
 				var ce *messages.ConfigError
 				if !errors.Is(err, messages.ErrInvalidConfig) || !errors.As(err, &ce) || ce.Field != "fn" {
@@ -152,8 +158,8 @@ func TestConfigValidate(t *testing.T) {
 		want bool // valid
 	}{
 		{timeout.Config{}, true},
-		{timeout.Config{Timeout: timeout.MaxTimeout}, true},
-		{timeout.Config{Timeout: timeout.MaxTimeout + 1}, false},
+		{timeout.Config{Timeout: timeout.LargestTimeout}, true},
+		{timeout.Config{Timeout: timeout.LargestTimeout + 1}, false},
 		{timeout.Config{Timeout: -1}, false},
 	}
 	for _, tt := range tests {
@@ -178,7 +184,7 @@ func TestEndedContextRunsNothing(t *testing.T) {
 		calls := 0
 		fn := func(context.Context) (int, error) { calls++; return 1, nil }
 		_, err1 := timeout.Do(ctx, to, fn)
-		_, err2 := timeout.DoBefore(ctx, d, fn)
+		_, err2 := timeout.DoDeadline(ctx, d, fn)
 		if err1 != context.Canceled || err2 != context.Canceled || calls != 0 {
 			t.Errorf("%s: got %v, %v after %d calls; want context.Canceled twice, no call", m.name, err1, err2, calls)
 		}
