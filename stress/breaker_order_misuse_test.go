@@ -62,8 +62,8 @@ func TestBreakerMisuseRaced(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := uint64(n * per); s.State != circuitbreaker.Closed || s.Failed != 0 || s.Successful != want || s.Misused != 2*want {
-			t.Fatalf("got %v, %d failed, %d ok, %d misused; want closed, 0, %d, %d", s.State, s.Failed, s.Successful, s.Misused, want, 2*want)
+		if want := uint64(n * per); s.State != circuitbreaker.Closed || s.Failed != 0 || s.Succeeded != want || s.Misused != 2*want {
+			t.Fatalf("got %v, %d failed, %d ok, %d misused; want closed, 0, %d, %d", s.State, s.Failed, s.Succeeded, s.Misused, want, 2*want)
 		}
 	})
 	t.Run("half-open", func(t *testing.T) {
@@ -71,7 +71,7 @@ func TestBreakerMisuseRaced(t *testing.T) {
 		clock := engine.NewFakeClock(time.Unix(1e9, 0))
 		eng := enginetest.Start(t, engine.WithClock(clock))
 		b, err := circuitbreaker.New(eng, "trials", circuitbreaker.Config{FailureThreshold: 1, RecoveryTimeout: time.Second,
-			HalfOpenMaxCalls: maxTrials, SuccessThreshold: circuitbreaker.MaxCount, HalfOpenLease: time.Hour})
+			HalfOpenMaxCalls: maxTrials, SuccessThreshold: circuitbreaker.LargestSuccessThreshold, HalfOpenLease: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,7 @@ func TestBreakerMisuseRaced(t *testing.T) {
 			t.Fatal(err)
 		}
 		k := uint64(granted.Load())
-		if s.State != circuitbreaker.HalfOpen || s.Successful != k || s.Misused != k || s.HalfOpenInFlight != 0 || s.Rejected != uint64(refused.Load()) {
+		if s.State != circuitbreaker.HalfOpen || s.Succeeded != k || s.Misused != k || s.HalfOpenInFlight != 0 || s.Rejected != uint64(refused.Load()) {
 			t.Fatalf("got %+v; want half_open, %d ok, %d misused, %d rejected, none in flight", s, k, k, refused.Load())
 		}
 		t.Logf("%d trials, %d refused, peak %d in flight", k, refused.Load(), g.peak.Load())

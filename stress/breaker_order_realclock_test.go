@@ -51,10 +51,10 @@ type orderTrigger struct {
 //     second.
 var orderTriggers = []orderTrigger{
 	{name: "consecutive", cfg: circuitbreaker.Config{FailureThreshold: 17}, fail: 0.2, calls: 20000},
-	{name: "count-window", cfg: circuitbreaker.Config{FailureRateThreshold: 50, WindowSize: 100, MinimumCalls: 50}, fail: 0.1, calls: 20000},
-	{name: "time-window", cfg: circuitbreaker.Config{FailureRateThreshold: 50, WindowType: circuitbreaker.TimeBased,
+	{name: "count-window", cfg: circuitbreaker.Config{OpenAtFailureRate: 0.5, WindowSize: 100, MinimumCalls: 50}, fail: 0.1, calls: 20000},
+	{name: "time-window", cfg: circuitbreaker.Config{OpenAtFailureRate: 0.5, WindowType: circuitbreaker.TimeBased,
 		WindowDuration: 100 * time.Millisecond, WindowBuckets: 10, MinimumCalls: 50}, fail: 0.1, calls: 20000},
-	{name: "slow-call-rate", cfg: circuitbreaker.Config{SlowCallRateThreshold: 50, SlowCallDuration: 10 * time.Millisecond,
+	{name: "slow-call-rate", cfg: circuitbreaker.Config{OpenAtSlowCallRate: 0.5, SlowCallDuration: 10 * time.Millisecond,
 		WindowSize: 100, MinimumCalls: 50}, slow: 0.1, calls: 4000, perGoroutine: 400},
 }
 

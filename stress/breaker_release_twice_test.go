@@ -36,7 +36,7 @@ func releaseTwiceBreaker(t *testing.T, name string, cfg circuitbreaker.Config) (
 // other Release is counted as misuse.
 func TestBreakerReleaseTwiceCounts(t *testing.T) {
 	ctx := context.Background()
-	b, n, per := releaseTwiceBreaker(t, "twice", circuitbreaker.Config{FailureThreshold: circuitbreaker.MaxCount})
+	b, n, per := releaseTwiceBreaker(t, "twice", circuitbreaker.Config{FailureThreshold: circuitbreaker.LargestFailureThreshold})
 	var ok, failed, misused atomic.Uint64
 	outcome := func(i int) messages.Outcome {
 		if i%3 == 0 {
@@ -106,10 +106,10 @@ func TestBreakerReleaseTwiceCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.State != circuitbreaker.Closed || s.Successful != ok.Load() || s.Failed != failed.Load() || s.Misused != misused.Load() ||
+	if s.State != circuitbreaker.Closed || s.Succeeded != ok.Load() || s.Failed != failed.Load() || s.Misused != misused.Load() ||
 		s.Total != ok.Load()+failed.Load() {
 		t.Fatalf("got %v, %d ok, %d failed, %d misused, %d total; want closed, %d, %d, %d, %d",
-			s.State, s.Successful, s.Failed, s.Misused, s.Total, ok.Load(), failed.Load(), misused.Load(), ok.Load()+failed.Load())
+			s.State, s.Succeeded, s.Failed, s.Misused, s.Total, ok.Load(), failed.Load(), misused.Load(), ok.Load()+failed.Load())
 	}
 }
 

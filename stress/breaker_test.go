@@ -157,11 +157,11 @@ func breakerStress(t *testing.T, withEvents bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Total != st.Successful+st.Failed+st.Rejected {
-		t.Errorf("Total %d != Successful %d + Failed %d + Rejected %d", st.Total, st.Successful, st.Failed, st.Rejected)
+	if st.Total != st.Succeeded+st.Failed+st.Rejected {
+		t.Errorf("Total %d != Successful %d + Failed %d + Rejected %d", st.Total, st.Succeeded, st.Failed, st.Rejected)
 	}
-	if st.Successful != uint64(ok.Load()) || st.Rejected != uint64(rejected.Load()) {
-		t.Errorf("stats: %d successful, %d rejected; callers saw %d and %d", st.Successful, st.Rejected, ok.Load(), rejected.Load())
+	if st.Succeeded != uint64(ok.Load()) || st.Rejected != uint64(rejected.Load()) {
+		t.Errorf("stats: %d successful, %d rejected; callers saw %d and %d", st.Succeeded, st.Rejected, ok.Load(), rejected.Load())
 	}
 	if lo, hi := uint64(failed.Load()), uint64(failed.Load()+ctxErr.Load()); st.Failed < lo || st.Failed > hi {
 		t.Errorf("stats: %d failed; callers saw %d failures and %d context errors", st.Failed, lo, hi-lo)
@@ -188,7 +188,7 @@ func breakerStress(t *testing.T, withEvents bool) {
 func checkBreakerEvents(t *testing.T, st circuitbreaker.Stats, events, stuck *eventstream.Subscription) {
 	t.Helper()
 	var seen [3]uint64
-	want := [3]uint64{st.Successful, st.Failed, st.Rejected}
+	want := [3]uint64{st.Succeeded, st.Failed, st.Rejected}
 	if !waitFor(10*time.Second, func() bool {
 		for {
 			select {
@@ -216,7 +216,7 @@ func checkBreakerEvents(t *testing.T, st circuitbreaker.Stats, events, stuck *ev
 func init() {
 	soakParts = append(soakParts, soakPart{name: "circuitbreaker", setup: func(t *testing.T) (func(int) func(), func() (string, error)) {
 		br, err := circuitbreaker.New(enginetest.Start(t), "soak", circuitbreaker.Config{
-			FailureRateThreshold: 50, RecoveryTimeout: 10 * time.Millisecond, HalfOpenMaxCalls: 3})
+			OpenAtFailureRate: 0.5, RecoveryTimeout: 10 * time.Millisecond, HalfOpenMaxCalls: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,9 +228,9 @@ func init() {
 			if err != nil {
 				return counts, err
 			}
-			counts += fmt.Sprintf(" | %s total=%d ok=%d failed=%d rejected=%d", st.State, st.Total, st.Successful, st.Failed, st.Rejected)
-			if broken == nil && st.Total != st.Successful+st.Failed+st.Rejected {
-				broken = fmt.Errorf("Total %d != %d + %d + %d", st.Total, st.Successful, st.Failed, st.Rejected)
+			counts += fmt.Sprintf(" | %s total=%d ok=%d failed=%d rejected=%d", st.State, st.Total, st.Succeeded, st.Failed, st.Rejected)
+			if broken == nil && st.Total != st.Succeeded+st.Failed+st.Rejected {
+				broken = fmt.Errorf("Total %d != %d + %d + %d", st.Total, st.Succeeded, st.Failed, st.Rejected)
 			}
 			return counts, broken
 		}

@@ -41,7 +41,7 @@ func TestComposedStress(t *testing.T) {
 		t.Fatal(err)
 	}
 	br, err := circuitbreaker.New(eng, "stress", circuitbreaker.Config{
-		FailureRateThreshold: 80, RecoveryTimeout: 5 * time.Millisecond, HalfOpenMaxCalls: 4,
+		OpenAtFailureRate: 0.8, RecoveryTimeout: 5 * time.Millisecond, HalfOpenMaxCalls: 4,
 		IsFailure: notShed, // the shedder's refusals say nothing of the backend
 	})
 	if err != nil {
@@ -120,14 +120,14 @@ func TestComposedStress(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	st, err := br.Stats(ctx)
-	if err != nil || st.Total != st.Successful+st.Failed+st.Rejected || st.HalfOpenInFlight != 0 {
+	if err != nil || st.Total != st.Succeeded+st.Failed+st.Rejected || st.HalfOpenInFlight != 0 {
 		t.Errorf("breaker after the hammer: %+v, %v", st, err)
 	}
 	if got := probeGuard(ctx, critical{shed}, 50*time.Millisecond, limit); got != limit {
 		t.Errorf("shedder after the hammer: got %d permits at once, want %d", got, limit)
 	}
 	t.Logf("%v | own=%d fallback=%d panics=%d peak-in-flight=%d | breaker total=%d ok=%d failed=%d rejected=%d",
-		&res, own.Load(), fellBack.Load(), panics.Load(), g.peak.Load(), st.Total, st.Successful, st.Failed, st.Rejected)
+		&res, own.Load(), fellBack.Load(), panics.Load(), g.peak.Load(), st.Total, st.Succeeded, st.Failed, st.Rejected)
 }
 
 func notShed(err error) bool { return !errors.Is(err, loadshed.ErrShed) }

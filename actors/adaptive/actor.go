@@ -65,8 +65,8 @@ func (l *Limiter) stats() Stats {
 	inflight := int(l.inflight.Load())
 	return Stats{Name: l.name, Algorithm: l.cfg.Algorithm, Limit: l.st.limit, MinLimit: l.cfg.MinLimit,
 		MaxLimit: l.cfg.MaxLimit, InFlight: inflight, Utilization: float64(inflight) * 100 / float64(l.st.limit),
-		Completed: l.completed, Successes: l.successes, Failures: l.failures, Rejected: l.rejections.Load(),
+		Completed: l.completed, Succeeded: l.successes, Failed: l.failures, Rejected: l.rejections.Load(),
 		Misused:         l.permits.Misused(),
-		WindowSuccesses: l.st.successes, WindowFailures: l.st.failures,
+		WindowSucceeded: l.st.successes, WindowFailed: l.st.failures,
 		BaselineRTT: time.Duration(l.st.baseline), RecentRTT: l.st.recent}
 }

@@ -16,7 +16,7 @@ func TestLimitSaturates(t *testing.T) {
 		cfg  Config
 	}{
 		{"aimd", Config{InitialLimit: 5, MinLimit: 1, MaxLimit: 10, Increase: math.MaxInt, Window: 1}},
-		{"aimd, largest limit", Config{InitialLimit: 5, MinLimit: 1, MaxLimit: MaxMaxLimit, Increase: math.MaxInt, Window: 1}},
+		{"aimd, largest limit", Config{InitialLimit: 5, MinLimit: 1, MaxLimit: LargestMaxLimit, Increase: math.MaxInt, Window: 1}},
 		{"vegas", Config{Algorithm: Vegas, InitialLimit: 5, MinLimit: 1, MaxLimit: 10, Increase: math.MaxInt, Window: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

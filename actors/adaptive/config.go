@@ -38,27 +38,27 @@ func (a Algorithm) String() string {
 
 // Defaults of Config (the original's).
 const (
-	DefaultInitialLimit     = 100
-	DefaultMinLimit         = 10
-	DefaultMaxLimit         = 1000
-	DefaultIncrease         = 1
-	DefaultDecreaseFactor   = 0.9
-	DefaultWindow           = 100
-	DefaultSuccessThreshold = 0.95
-	DefaultFailureThreshold = 0.80
-	DefaultBaselineWindows  = 10
+	DefaultInitialLimit          = 100
+	DefaultMinLimit              = 10
+	DefaultMaxLimit              = 1000
+	DefaultIncrease              = 1
+	DefaultDecreaseFactor        = 0.9
+	DefaultWindow                = 100
+	DefaultIncreaseAtSuccessRate = 0.95
+	DefaultDecreaseAtFailureRate = 0.20
+	DefaultBaselineWindows       = 10
 )
 
 // Bounds of Config: a larger value is a *messages.ConfigError. Increase
 // has none: the limit saturates at MaxLimit.
 const (
-	// MaxMaxLimit is the largest MaxLimit, MinLimit and InitialLimit
+	// LargestMaxLimit is the largest MaxLimit, MinLimit and InitialLimit
 	// (1,048,576, the most permits one instance can track).
-	MaxMaxLimit = waitq.MaxPermits
-	// MaxWindow is the largest Window (2^30 completions).
-	MaxWindow = 1 << 30
-	// MaxBaselineWindows is the largest BaselineWindows (2^20).
-	MaxBaselineWindows = 1 << 20
+	LargestMaxLimit = waitq.MaxPermits
+	// LargestWindow is the largest Window (2^30 completions).
+	LargestWindow = 1 << 30
+	// LargestBaselineWindows is the largest BaselineWindows (2^20).
+	LargestBaselineWindows = 1 << 20
 )
 
 // Config configures a Limiter. Zero fields take the defaults above, except
@@ -69,20 +69,22 @@ type Config struct {
 	// Algorithm is AIMD (default) or Vegas.
 	Algorithm Algorithm
 	// InitialLimit, MinLimit and MaxLimit bound the limit:
-	// 1 <= MinLimit <= InitialLimit <= MaxLimit <= MaxMaxLimit.
+	// 1 <= MinLimit <= InitialLimit <= MaxLimit <= LargestMaxLimit.
 	InitialLimit, MinLimit, MaxLimit int
 	// Increase is added to the limit on a good window (>= 1; the limit
 	// stops at MaxLimit, however large Increase is).
 	Increase int
 	// DecreaseFactor multiplies the limit on a bad window (0 < f < 1).
 	DecreaseFactor float64
-	// Window is the number of completions per evaluation (1..MaxWindow).
+	// Window is the number of completions per evaluation (1..LargestWindow).
 	Window int
-	// SuccessThreshold and FailureThreshold are success rates, both
-	// inclusive: 0 < FailureThreshold < SuccessThreshold <= 1.
-	SuccessThreshold, FailureThreshold float64
+	// IncreaseAtSuccessRate is the success rate of a window at or above
+	// which the limit may rise; DecreaseAtFailureRate the failure rate at
+	// or above which it falls. Both are in (0, 1], and their sum is above 1,
+	// so that no window both rises and falls.
+	IncreaseAtSuccessRate, DecreaseAtFailureRate float64
 	// BaselineWindows is how many windows Vegas's baseline latency averages
-	// over (1..MaxBaselineWindows; 1 makes the baseline the previous
+	// over (1..LargestBaselineWindows; 1 makes the baseline the previous
 	// window's mean).
 	BaselineWindows int
 }
@@ -101,8 +103,8 @@ func (c Config) withDefaults() (Config, error) {
 	for _, f := range []struct {
 		name   string
 		v, max int
-	}{{"InitialLimit", c.InitialLimit, MaxMaxLimit}, {"MinLimit", c.MinLimit, MaxMaxLimit}, {"MaxLimit", c.MaxLimit, MaxMaxLimit},
-		{"Increase", c.Increase, math.MaxInt}, {"Window", c.Window, MaxWindow}, {"BaselineWindows", c.BaselineWindows, MaxBaselineWindows}} {
+	}{{"InitialLimit", c.InitialLimit, LargestMaxLimit}, {"MinLimit", c.MinLimit, LargestMaxLimit}, {"MaxLimit", c.MaxLimit, LargestMaxLimit},
+		{"Increase", c.Increase, math.MaxInt}, {"Window", c.Window, LargestWindow}, {"BaselineWindows", c.BaselineWindows, LargestBaselineWindows}} {
 		if f.v < 0 || f.v > f.max {
 			return c, messages.InvalidConfig(Kind, f.name, f.v, fmt.Sprintf("must be 0 (default) to %d", f.max))
 		}
@@ -128,11 +130,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Window == 0 {
 		c.Window = DefaultWindow
 	}
-	if c.SuccessThreshold == 0 {
-		c.SuccessThreshold = DefaultSuccessThreshold
+	if c.IncreaseAtSuccessRate == 0 {
+		c.IncreaseAtSuccessRate = DefaultIncreaseAtSuccessRate
 	}
-	if c.FailureThreshold == 0 {
-		c.FailureThreshold = DefaultFailureThreshold
+	if c.DecreaseAtFailureRate == 0 {
+		c.DecreaseAtFailureRate = DefaultDecreaseAtFailureRate
 	}
 	if c.BaselineWindows == 0 {
 		c.BaselineWindows = DefaultBaselineWindows
@@ -144,10 +146,12 @@ func (c Config) withDefaults() (Config, error) {
 		return c, messages.InvalidConfig(Kind, "InitialLimit", c.InitialLimit, "must be between MinLimit and MaxLimit")
 	case !(c.DecreaseFactor > 0 && c.DecreaseFactor < 1):
 		return c, messages.InvalidConfig(Kind, "DecreaseFactor", c.DecreaseFactor, "must be between 0 and 1, exclusive")
-	case !(c.SuccessThreshold > 0 && c.SuccessThreshold <= 1):
-		return c, messages.InvalidConfig(Kind, "SuccessThreshold", c.SuccessThreshold, "must be in (0, 1]")
-	case !(c.FailureThreshold > 0 && c.FailureThreshold < c.SuccessThreshold):
-		return c, messages.InvalidConfig(Kind, "FailureThreshold", c.FailureThreshold, "must be above 0 and below SuccessThreshold")
+	case !(c.IncreaseAtSuccessRate > 0 && c.IncreaseAtSuccessRate <= 1):
+		return c, messages.InvalidConfig(Kind, "IncreaseAtSuccessRate", c.IncreaseAtSuccessRate, "must be in (0, 1]")
+	case !(c.DecreaseAtFailureRate > 0 && c.DecreaseAtFailureRate <= 1):
+		return c, messages.InvalidConfig(Kind, "DecreaseAtFailureRate", c.DecreaseAtFailureRate, "must be in (0, 1]")
+	case !(c.DecreaseAtFailureRate+c.IncreaseAtSuccessRate > 1):
+		return c, messages.InvalidConfig(Kind, "DecreaseAtFailureRate", c.DecreaseAtFailureRate, "must be above 1 - IncreaseAtSuccessRate")
 	}
 	return c, nil
 }

@@ -8,20 +8,21 @@
 //
 // Both count completed calls (Release with Success or Failure; Ignored
 // outcomes — a cancelled context — are not counted) in tumbling windows of
-// Config.Window completions. At the end of a window the success rate
-// r = successes / (successes + failures) is compared with the thresholds,
-// both inclusive:
+// Config.Window completions. At the end of a window its success rate
+// r = successes / (successes + failures) and its failure rate 1 − r are
+// compared with the thresholds, both inclusive:
 //
-//   - r <= FailureThreshold: the limit is multiplied by DecreaseFactor and
-//     rounded down (at least MinLimit). This is decided as soon as the
-//     window's failures make it certain — when even if every remaining
-//     call of the window succeeded r would be at or below the threshold —
+//   - 1 − r >= DecreaseAtFailureRate: the limit is multiplied by
+//     DecreaseFactor and rounded down (at least MinLimit). This is decided
+//     as soon as the window's failures make it certain — when even if
+//     every remaining call of the window succeeded the failure rate would
+//     be at or above the threshold —
 //     so a failing service is throttled without waiting for Window calls
 //     (at the harvest that brings those failures in: see below).
 //     The window then runs to its end and is not judged a second time.
-//   - AIMD: r >= SuccessThreshold raises the limit by Increase (at most
+//   - AIMD: r >= IncreaseAtSuccessRate raises the limit by Increase (at most
 //     MaxLimit); strictly between the thresholds it is held.
-//   - Vegas: with r > FailureThreshold, latency decides. The window's mean
+//   - Vegas: with 1 − r < DecreaseAtFailureRate, latency decides. The window's mean
 //     round-trip time (recent) is compared with a baseline (an exponential
 //     average of earlier windows' means over BaselineWindows windows). The
 //     estimated queue is q = ceil(limit × (1 − baseline/recent)). With
@@ -30,7 +31,7 @@
 //     limit/2 and alpha at most beta/2): q >= beta lowers the limit to
 //     floor(limit × max(0.5, baseline/recent)) (a gradient, as in Gradient2,
 //     at least one less); q <= alpha raises it by Increase if r >=
-//     SuccessThreshold and the window's peak in-flight reached half the
+//     IncreaseAtSuccessRate and the window's peak in-flight reached half the
 //     limit (a limit nobody uses is not raised); otherwise it is held.
 //
 // The limit is always an integer between MinLimit and MaxLimit.

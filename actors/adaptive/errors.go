@@ -13,14 +13,14 @@ const ReasonAtLimit = "at_limit"
 
 // Reasons for a limit change, in the Reason field of limit_changed events.
 const (
-	// ChangeSuccessRate: the window's success rate reached
-	// SuccessThreshold.
-	ChangeSuccessRate = "success_rate"
-	// ChangeFailureRate: the window's success rate fell to
-	// FailureThreshold.
-	ChangeFailureRate = "failure_rate"
-	// ChangeLatency: Vegas saw latency rise above its baseline.
-	ChangeLatency = "latency"
+	// ReasonSuccessRate: the window's success rate reached
+	// IncreaseAtSuccessRate.
+	ReasonSuccessRate = "success_rate"
+	// ReasonFailureRate: the window's success rate fell to
+	// DecreaseAtFailureRate.
+	ReasonFailureRate = "failure_rate"
+	// ReasonLatency: Vegas saw latency rise above its baseline.
+	ReasonLatency = "latency"
 )
 
 func (l *Limiter) rejected() error {

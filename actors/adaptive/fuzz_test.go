@@ -27,7 +27,7 @@ func FuzzConfig(f *testing.F) {
 		success, failure float64, baseline int64, ops []byte) {
 		cfg := adaptive.Config{Algorithm: adaptive.Algorithm(alg), InitialLimit: int(initial), MinLimit: int(minL), MaxLimit: int(maxL),
 			Increase: int(increase), DecreaseFactor: decrease, Window: int(window),
-			SuccessThreshold: success, FailureThreshold: failure, BaselineWindows: int(baseline)}
+			IncreaseAtSuccessRate: success, DecreaseAtFailureRate: failure, BaselineWindows: int(baseline)}
 		verr := cfg.Validate()
 		l, clock, _ := newLimiterOrNil(t, cfg)
 		if verr != nil || l == nil {

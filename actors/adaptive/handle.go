@@ -56,15 +56,15 @@ type Stats struct {
 	InFlight int
 	// Utilization is InFlight / Limit in percent.
 	Utilization float64
-	// Completed counts releases; Successes and Failures those with that
+	// Completed counts releases; Succeeded and Failed those with that
 	// outcome. Rejected counts refused acquires.
-	Completed, Successes, Failures, Rejected uint64
+	Completed, Succeeded, Failed, Rejected uint64
 	// Misused counts Releases of a permit that was not held (released
 	// already, the zero Permit, a permit of another instance): each freed
 	// nothing and reported no outcome, and each is a bug in the caller.
 	Misused uint64
-	// WindowSuccesses and WindowFailures count the current window.
-	WindowSuccesses, WindowFailures int
+	// WindowSucceeded and WindowFailed count the current window.
+	WindowSucceeded, WindowFailed int
 	// BaselineRTT and RecentRTT are Vegas's baseline and last window's
 	// mean latency (zero under AIMD).
 	BaselineRTT, RecentRTT time.Duration

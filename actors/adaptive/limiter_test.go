@@ -24,8 +24,8 @@ func TestAtLimit(t *testing.T) {
 	l.Release(ps[1], messages.Failure)
 	l.Release(ps[2], messages.Ignored)
 	st := stats(t, l)
-	want := adaptive.Stats{Name: "test", Limit: 3, MinLimit: 1, MaxLimit: 10, Completed: 3, Successes: 1, Failures: 1,
-		Rejected: 1, WindowSuccesses: 1, WindowFailures: 1}
+	want := adaptive.Stats{Name: "test", Limit: 3, MinLimit: 1, MaxLimit: 10, Completed: 3, Succeeded: 1, Failed: 1,
+		Rejected: 1, WindowSucceeded: 1, WindowFailed: 1}
 	if st != want {
 		t.Fatalf("got %+v, want %+v", st, want)
 	}
@@ -45,7 +45,7 @@ func TestIncreaseEvent(t *testing.T) {
 		t.Fatalf("got limit %d (%d), want 6", st.Limit, l.Limit())
 	}
 	ev := <-sub.C()
-	if ev.Pattern != adaptive.Kind || ev.Name != "test" || ev.Fields.Count != 5 || ev.Fields.Max != 6 || ev.Fields.Reason != adaptive.ChangeSuccessRate {
+	if ev.Pattern != adaptive.Kind || ev.Name != "test" || ev.Fields.Count != 5 || ev.Fields.Max != 6 || ev.Fields.Reason != adaptive.ReasonSuccessRate {
 		t.Fatalf("got %v, want limit_changed 5 -> 6 success_rate", ev)
 	}
 	ps := acquireN(t, l, 6)
@@ -110,8 +110,8 @@ func TestVegasRisingLatency(t *testing.T) {
 	last := steady
 	for _, ms := range []int{30, 60, 120} {
 		st := round(time.Duration(ms) * time.Millisecond)
-		if st.Limit >= last || st.Failures != 0 {
-			t.Fatalf("latency %d ms: got limit %d (failures %d), want below %d with no failures", ms, st.Limit, st.Failures, last)
+		if st.Limit >= last || st.Failed != 0 {
+			t.Fatalf("latency %d ms: got limit %d (failures %d), want below %d with no failures", ms, st.Limit, st.Failed, last)
 		}
 		if st.RecentRTT != time.Duration(ms)*time.Millisecond {
 			t.Fatalf("recent RTT: got %v, want %d ms", st.RecentRTT, ms)
@@ -119,7 +119,7 @@ func TestVegasRisingLatency(t *testing.T) {
 		last = st.Limit
 	}
 	for ev := range sub.C() {
-		if ev.Fields.Reason == adaptive.ChangeLatency {
+		if ev.Fields.Reason == adaptive.ReasonLatency {
 			if ev.Fields.Max >= ev.Fields.Count || ev.Fields.Elapsed == 0 {
 				t.Fatalf("got %v, want a decrease carrying the recent RTT", ev)
 			}
@@ -159,7 +159,7 @@ func TestConcurrentExact(t *testing.T) {
 	for range ps {
 		<-done
 	}
-	if st := stats(t, l); st.InFlight != 0 || st.Successes != 50 || st.Rejected != 50 {
+	if st := stats(t, l); st.InFlight != 0 || st.Succeeded != 50 || st.Rejected != 50 {
 		t.Fatalf("got %+v, want in-flight 0, 50 successes, 50 rejected", st)
 	}
 }
@@ -186,7 +186,7 @@ func TestExecuteAndDo(t *testing.T) {
 	if v != "ok" || err != nil {
 		t.Fatalf("Do: got %q, %v", v, err)
 	}
-	if st := stats(t, l); st.InFlight != 0 || st.Failures != 2 || st.Successes != 1 {
+	if st := stats(t, l); st.InFlight != 0 || st.Failed != 2 || st.Succeeded != 1 {
 		t.Fatalf("got %+v, want nothing in flight, 2 failures (error, panic), 1 success", st)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -232,16 +232,16 @@ func TestConfig(t *testing.T) {
 		{adaptive.Config{InitialLimit: 5, MinLimit: 10}, "InitialLimit"},
 		{adaptive.Config{DecreaseFactor: 1}, "DecreaseFactor"},
 		{adaptive.Config{DecreaseFactor: -0.5}, "DecreaseFactor"},
-		{adaptive.Config{SuccessThreshold: 1.5}, "SuccessThreshold"},
-		{adaptive.Config{SuccessThreshold: 0.5}, "FailureThreshold"},
-		{adaptive.Config{FailureThreshold: 0.95}, "FailureThreshold"},
+		{adaptive.Config{IncreaseAtSuccessRate: 1.5}, "IncreaseAtSuccessRate"},
+		{adaptive.Config{IncreaseAtSuccessRate: 0.5}, "DecreaseAtFailureRate"},
+		{adaptive.Config{DecreaseAtFailureRate: 1.5}, "DecreaseAtFailureRate"},
 		{adaptive.Config{Algorithm: 7}, "Algorithm"},
 		{adaptive.Config{Window: -3}, "Window"},
 		{adaptive.Config{MaxLimit: math.MaxInt, Increase: math.MaxInt}, "MaxLimit"},
 		{adaptive.Config{MinLimit: 1 << 40}, "MinLimit"},
-		{adaptive.Config{InitialLimit: adaptive.MaxMaxLimit + 1}, "InitialLimit"},
-		{adaptive.Config{Window: adaptive.MaxWindow + 1}, "Window"},
-		{adaptive.Config{BaselineWindows: adaptive.MaxBaselineWindows + 1}, "BaselineWindows"},
+		{adaptive.Config{InitialLimit: adaptive.LargestMaxLimit + 1}, "InitialLimit"},
+		{adaptive.Config{Window: adaptive.LargestWindow + 1}, "Window"},
+		{adaptive.Config{BaselineWindows: adaptive.LargestBaselineWindows + 1}, "BaselineWindows"},
 	}
 	for _, tt := range bad {
 		_, err := adaptive.New(eng, "bad", tt.cfg)
@@ -253,8 +253,8 @@ func TestConfig(t *testing.T) {
 			t.Errorf("Validate(%+v): got %v, want %v", tt.cfg, verr, err)
 		}
 	}
-	largest := adaptive.Config{MaxLimit: adaptive.MaxMaxLimit, InitialLimit: adaptive.MaxMaxLimit, Increase: math.MaxInt,
-		Window: adaptive.MaxWindow, BaselineWindows: adaptive.MaxBaselineWindows}
+	largest := adaptive.Config{MaxLimit: adaptive.LargestMaxLimit, InitialLimit: adaptive.LargestMaxLimit, Increase: math.MaxInt,
+		Window: adaptive.LargestWindow, BaselineWindows: adaptive.LargestBaselineWindows}
 	if _, err := adaptive.New(eng, "largest", largest); err != nil || largest.Validate() != nil {
 		t.Errorf("New(%+v): got %v, want a limiter", largest, err)
 	}
@@ -267,7 +267,7 @@ func TestConfig(t *testing.T) {
 		t.Fatalf("get-or-create: got %p %v, want %p", b, err, a)
 	}
 	spelt := adaptive.Config{InitialLimit: 100, MinLimit: 10, MaxLimit: 1000, Increase: 1, DecreaseFactor: 0.9, Window: 100,
-		SuccessThreshold: 0.95, FailureThreshold: 0.8, BaselineWindows: 10}
+		IncreaseAtSuccessRate: 0.95, DecreaseAtFailureRate: 0.2, BaselineWindows: 10}
 	if c, err := adaptive.New(eng, "same", spelt); err != nil || c != a {
 		t.Fatalf("the defaulted config spelt out: got %p %v, want %p", c, err, a)
 	}

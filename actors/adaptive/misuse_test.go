@@ -35,8 +35,8 @@ func TestMisusedReleaseReportsNothing(t *testing.T) {
 	p := acquireN(t, l, 1)[0]
 	l.Release(p, messages.Failure)
 	l.Release(p, messages.Failure)
-	if st := stats(t, l); st.Completed != 1 || st.Failures != 1 || st.Misused != 1 || st.InFlight != 0 {
-		t.Fatalf("completed, failures, misused, in flight: got %d %d %d %d, want 1 1 1 0", st.Completed, st.Failures, st.Misused, st.InFlight)
+	if st := stats(t, l); st.Completed != 1 || st.Failed != 1 || st.Misused != 1 || st.InFlight != 0 {
+		t.Fatalf("completed, failures, misused, in flight: got %d %d %d %d, want 1 1 1 0", st.Completed, st.Failed, st.Misused, st.InFlight)
 	}
 }
 

@@ -89,36 +89,36 @@ func (s *state) take(b *batch) (c change, ok bool) {
 	s.peak = max(s.peak, b.peak)
 	if s.successes+s.failures < w {
 		// Decide early, once, when the rest of the window cannot save it:
-		// even if every remaining call succeeds, the rate is at or below
-		// FailureThreshold.
-		if s.decided || f == 0 || float64(w-s.failures)/float64(w) > s.cfg.FailureThreshold {
+		// even if every remaining call succeeds, the failure rate is at or
+		// above DecreaseAtFailureRate.
+		if s.decided || f == 0 || float64(s.failures)/float64(w) < s.cfg.DecreaseAtFailureRate {
 			return change{}, false
 		}
 		s.decided = true
-		return s.apply(float64(w-s.failures) / float64(w))
+		return s.apply(s.failures, w)
 	}
-	decided := s.decided
-	rate := float64(s.successes) / float64(w)
-	if !decided {
-		c, ok = s.apply(rate)
+	if !s.decided {
+		c, ok = s.apply(s.failures, w)
 	}
 	s.successes, s.failures, s.rttSum, s.rttCount, s.peak, s.decided = 0, 0, 0, 0, 0, false
 	return c, ok
 }
 
-// apply moves the limit for a window whose success rate is rate.
-func (s *state) apply(rate float64) (change, bool) {
+// apply moves the limit for a window of w calls, failures of which failed
+// (or will fail at the least).
+func (s *state) apply(failures, w int) (change, bool) {
 	old := s.limit
 	reason := ""
+	rate := float64(w-failures) / float64(w) // the success rate
 	switch {
-	case rate <= s.cfg.FailureThreshold:
+	case float64(failures)/float64(w) >= s.cfg.DecreaseAtFailureRate:
 		s.limit = max(s.cfg.MinLimit, int(float64(s.limit)*s.cfg.DecreaseFactor))
-		reason = ChangeFailureRate
+		reason = ReasonFailureRate
 	case s.cfg.Algorithm == Vegas:
-		reason = s.vegas(rate >= s.cfg.SuccessThreshold)
-	case rate >= s.cfg.SuccessThreshold:
+		reason = s.vegas(rate >= s.cfg.IncreaseAtSuccessRate)
+	case rate >= s.cfg.IncreaseAtSuccessRate:
 		s.limit = s.raised()
-		reason = ChangeSuccessRate
+		reason = ReasonSuccessRate
 	}
 	if s.limit == old {
 		return change{}, false
@@ -151,7 +151,7 @@ func (s *state) vegas(healthy bool) string {
 	case queue >= beta:
 		next := min(s.limit-1, int(lim*max(0.5, ratio)))
 		s.limit = max(s.cfg.MinLimit, next)
-		return ChangeLatency
+		return ReasonLatency
 	case queue <= alpha:
 		return s.increase(healthy)
 	}
@@ -165,7 +165,7 @@ func (s *state) increase(healthy bool) string {
 		return ""
 	}
 	s.limit = s.raised()
-	return ChangeSuccessRate
+	return ReasonSuccessRate
 }
 
 // raised returns the limit raised by Increase, at most MaxLimit; it

@@ -63,11 +63,11 @@ func TestAIMDBoundaries(t *testing.T) {
 		succ, fail int
 		want       int
 	}{
-		{95, 5, 101},  // rate 0.95 == SuccessThreshold: increase
+		{95, 5, 101},  // rate 0.95 == IncreaseAtSuccessRate: increase
 		{94, 6, 100},  // 0.94: hold
 		{81, 19, 100}, // 0.81: hold
 		{85, 15, 100}, // between: hold (SPEC §13.81)
-		{80, 20, 90},  // 0.80 == FailureThreshold: decrease
+		{80, 20, 90},  // failure rate 0.20 == DecreaseAtFailureRate: decrease
 	}
 	for _, tt := range tests {
 		s := newState(mustConfig(t, Config{}))
@@ -86,7 +86,7 @@ func TestEarlyDecrease(t *testing.T) {
 		t.Fatalf("19 failures of 100: got limit %d, want 100 (0.81 still possible)", s.limit)
 	}
 	c, ok := s.record(messages.Failure, 0, 1)
-	if !ok || c.new != 90 || c.reason != ChangeFailureRate {
+	if !ok || c.new != 90 || c.reason != ReasonFailureRate {
 		t.Fatalf("20th failure: got %+v %v, want a decrease to 90 at once", c, ok)
 	}
 	feed(&s, 0, 80, 0) // the rest of the window: no second decrease
@@ -245,7 +245,7 @@ func TestBatchSplitsAtWindowEnd(t *testing.T) {
 	// 10, 2 failing, end the next window at 0.8 too.
 	b := batch{successes: 12, failures: 4, rttSum: 16 * 20 * time.Millisecond, peak: 100}
 	c, ok := s.take(&b)
-	if !ok || c.new != 50 || c.reason != ChangeFailureRate {
+	if !ok || c.new != 50 || c.reason != ReasonFailureRate {
 		t.Fatalf("first window: got %+v %v, want a decrease to 50", c, ok)
 	}
 	if b.successes != 8 || b.failures != 2 || b.rttSum != 10*20*time.Millisecond || s.successes+s.failures != 0 {

@@ -116,7 +116,7 @@ func TestExactUnderLoad(t *testing.T) {
 	wg.Wait()
 	st := stats(t, l)
 	succ, fail, ign := counts[0].Load(), counts[1].Load(), counts[2].Load()
-	if st.Successes != succ || st.Failures != fail || st.Completed != succ+fail+ign || st.Rejected != uint64(rejected.Load()) ||
+	if st.Succeeded != succ || st.Failed != fail || st.Completed != succ+fail+ign || st.Rejected != uint64(rejected.Load()) ||
 		st.Completed+st.Rejected != workers*calls || st.InFlight != 0 || st.Limit != limit {
 		t.Fatalf("got %+v; want %d successes, %d failures, %d ignored, %d rejected, nothing in flight", st, succ, fail, ign, rejected.Load())
 	}

@@ -64,11 +64,11 @@ func newStripes(cfg Config) stripes {
 }
 
 // decidingFailures is the fewest failures that decide a window early (see
-// state.record): the least f with (Window-f)/Window <= FailureThreshold.
+// state.record): the least f with f/Window >= DecreaseAtFailureRate.
 func decidingFailures(cfg Config) int {
 	w := cfg.Window
-	lost := func(f int) bool { return float64(w-f)/float64(w) <= cfg.FailureThreshold }
-	f := min(w, max(1, int(math.Ceil(float64(w)*(1-cfg.FailureThreshold)))))
+	lost := func(f int) bool { return float64(f)/float64(w) >= cfg.DecreaseAtFailureRate }
+	f := min(w, max(1, int(math.Ceil(float64(w)*cfg.DecreaseAtFailureRate))))
 	for f > 1 && lost(f-1) {
 		f--
 	}

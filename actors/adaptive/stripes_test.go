@@ -46,7 +46,7 @@ func TestDecidedAtHarvest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Completed != 5 || st.Successes != 4 || st.Limit != serial.limit || l.Limit() != serial.limit ||
+	if st.Completed != 5 || st.Succeeded != 4 || st.Limit != serial.limit || l.Limit() != serial.limit ||
 		st.RecentRTT != serial.recent || st.RecentRTT != 2500*time.Microsecond || st.InFlight != 0 {
 		t.Fatalf("got %+v, want 5 completed, 4 successes, limit %d, recent RTT 2.5ms, nothing in flight", st, serial.limit)
 	}
@@ -57,8 +57,8 @@ func TestDecidedAtHarvest(t *testing.T) {
 
 // The fewest failures that decide a window early, as state.record decides.
 func TestDecidingFailures(t *testing.T) {
-	for _, cfg := range []Config{{}, {Window: 1}, {Window: 10}, {Window: 7, FailureThreshold: 0.5, SuccessThreshold: 0.9},
-		{Window: 1000, FailureThreshold: 0.999, SuccessThreshold: 1}, {Window: 3, FailureThreshold: 0.01}} {
+	for _, cfg := range []Config{{}, {Window: 1}, {Window: 10}, {Window: 7, DecreaseAtFailureRate: 0.5, IncreaseAtSuccessRate: 0.9},
+		{Window: 1000, DecreaseAtFailureRate: 0.001, IncreaseAtSuccessRate: 1}, {Window: 3, DecreaseAtFailureRate: 0.99}} {
 		full, err := cfg.withDefaults()
 		if err != nil {
 			t.Fatal(err)

@@ -51,7 +51,7 @@ func BenchmarkExecuteClosed(b *testing.B) {
 		}
 	})
 	b.Run("serial-timewindow", func(b *testing.B) { // a clock read at Release
-		br := benchBreaker(b, Config{FailureRateThreshold: 50, WindowType: TimeBased, WindowDuration: time.Minute})
+		br := benchBreaker(b, Config{OpenAtFailureRate: 0.5, WindowType: TimeBased, WindowDuration: time.Minute})
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := br.Execute(ctx, okFn); err != nil {
@@ -60,7 +60,7 @@ func BenchmarkExecuteClosed(b *testing.B) {
 		}
 	})
 	b.Run("serial-slowcalls", func(b *testing.B) {
-		br := benchBreaker(b, Config{SlowCallRateThreshold: 50, SlowCallDuration: 1e9})
+		br := benchBreaker(b, Config{OpenAtSlowCallRate: 0.5, SlowCallDuration: 1e9})
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := br.Execute(ctx, okFn); err != nil {

@@ -28,7 +28,7 @@ func TestExecuteCountsAndRejects(t *testing.T) {
 		t.Fatalf("got %v, want boom", err)
 	}
 	s := stats(t, b)
-	if s.Total != 3 || s.Successful != 2 || s.Failed != 1 || s.ConsecutiveFailures != 1 || s.FailureRate != 1.0/3 {
+	if s.Total != 3 || s.Succeeded != 2 || s.Failed != 1 || s.ConsecutiveFailures != 1 || s.FailureRate != 1.0/3 {
 		t.Fatalf("got %+v, want total 3, ok 2, failed 1, consecutive 1, rate 1/3", s)
 	}
 	openIt(t, b, 1)
@@ -167,7 +167,7 @@ func TestRegistry(t *testing.T) {
 	_ = a.Execute(context.Background(), failFn)
 	_ = b.Execute(context.Background(), okFn)
 	all, err := AllStats(context.Background(), eng)
-	if err != nil || len(all) != 2 || all[0].Name != "a" || all[0].Failed != 1 || all[1].Name != "b" || all[1].Successful != 1 {
+	if err != nil || len(all) != 2 || all[0].Name != "a" || all[0].Failed != 1 || all[1].Name != "b" || all[1].Succeeded != 1 {
 		t.Fatalf("got %+v %v, want a (1 failed) and b (1 ok)", all, err)
 	}
 }
@@ -290,7 +290,7 @@ func TestModes(t *testing.T) {
 	if err := b.Execute(ctx, okFn); !errors.As(err, &re) || re.Reason != ReasonForcedOpen {
 		t.Fatalf("forced open: got %v, want forced_open rejection", err)
 	}
-	if err := b.ForceClosed(ctx); err != nil {
+	if err := b.Disable(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5; i++ {
@@ -374,7 +374,7 @@ func TestLateListenerGetsNextEvent(t *testing.T) {
 func TestSlowCallsMeasured(t *testing.T) {
 	eng, fc := newFake(t)
 	sub := subscribe(t, eng, eventstream.Filter{Types: []eventstream.Type{eventstream.EventCallSuccess}})
-	b := mustNew(t, eng, "slowcalls", Config{SlowCallRateThreshold: 50, SlowCallDuration: time.Second, WindowSize: 2, MinimumCalls: 2})
+	b := mustNew(t, eng, "slowcalls", Config{OpenAtSlowCallRate: 0.5, SlowCallDuration: time.Second, WindowSize: 2, MinimumCalls: 2})
 	for _, d := range []time.Duration{2 * time.Second, 3 * time.Second} {
 		p, err := b.Acquire(context.Background())
 		if err != nil {
@@ -386,7 +386,7 @@ func TestSlowCallsMeasured(t *testing.T) {
 			t.Fatalf("got elapsed %v, want %v", ev.Fields.Elapsed, d)
 		}
 	}
-	if s := stats(t, b); s.State != Open || s.Slow != 2 || s.WindowSlowCallRate != 100 || s.OpenRemaining != time.Minute {
+	if s := stats(t, b); s.State != Open || s.Slow != 2 || s.WindowSlowCallRate != 1 || s.OpenRemaining != time.Minute {
 		t.Fatalf("got %+v, want open for 60s by 2 slow calls", s)
 	}
 }

@@ -71,7 +71,7 @@ func TestHalfOpenAdmissionCap(t *testing.T) {
 				t.Fatalf("admitted %d, peak in flight %d; want %d and %d", a, p, max, max)
 			}
 			s := stats(t, b)
-			if s.Rejected != uint64(callers-max) || s.Successful != uint64(max) || s.State != HalfOpen || s.HalfOpenInFlight != 0 {
+			if s.Rejected != uint64(callers-max) || s.Succeeded != uint64(max) || s.State != HalfOpen || s.HalfOpenInFlight != 0 {
 				t.Fatalf("got %+v, want %d rejected, %d ok, half_open with no trial in flight", s, callers-max, max)
 			}
 		})
@@ -79,7 +79,7 @@ func TestHalfOpenAdmissionCap(t *testing.T) {
 }
 
 // 10,000 concurrent mixed calls: every call is counted exactly once, and
-// Total = Successful + Failed + Rejected.
+// Total = Succeeded + Failed + Rejected.
 func TestExactCountsUnderConcurrency(t *testing.T) {
 	eng := newEngine(t, nil)
 	b := mustNew(t, eng, "mixed", Config{FailureThreshold: 5, RecoveryTimeout: time.Millisecond,
@@ -99,7 +99,7 @@ func TestExactCountsUnderConcurrency(t *testing.T) {
 	wg.Wait()
 	s := stats(t, b)
 	c.check(t, s, workers*per)
-	t.Logf("ok %d failed %d ignored %d rejected %d, %d generations", s.Successful, s.Failed, s.Ignored, s.Rejected, s.Generation)
+	t.Logf("ok %d failed %d ignored %d rejected %d, %d generations", s.Succeeded, s.Failed, s.Ignored, s.Rejected, s.Generation)
 }
 
 // §14.5: a hung trial loses its lease on the fake clock and counts as a
@@ -125,7 +125,7 @@ func TestHungProbeLease(t *testing.T) {
 		t.Fatalf("new trial: got %v, want admitted", err)
 	}
 	b.Release(hung, messages.Success) // at last
-	if s := stats(t, b); s.Successful != 1 || s.Failed != 2 || s.State != HalfOpen {
+	if s := stats(t, b); s.Succeeded != 1 || s.Failed != 2 || s.State != HalfOpen {
 		t.Fatalf("got %+v, want 1 ok, 2 failed, half_open", s)
 	}
 }

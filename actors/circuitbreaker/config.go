@@ -44,18 +44,22 @@ const (
 
 // Bounds of a Config: a value past one is a *messages.ConfigError.
 const (
-	// MaxCount bounds FailureThreshold, SuccessThreshold and MinimumCalls.
-	MaxCount = 1 << 30
-	// MaxHalfOpenMaxCalls bounds HalfOpenMaxCalls.
-	MaxHalfOpenMaxCalls = 1<<16 - 1
-	// MaxWindowSize bounds the count-based WindowSize.
-	MaxWindowSize = 1 << 20
-	// MaxWindowBuckets bounds WindowBuckets.
-	MaxWindowBuckets = 1 << 12
-	// MaxDuration bounds every duration of a Config (about 10 years).
-	MaxDuration = 10 * 365 * 24 * time.Hour
-	// MaxMailboxSize bounds MailboxSize (engine.MaxMailboxSize).
-	MaxMailboxSize = engine.MaxMailboxSize
+	// LargestFailureThreshold bounds FailureThreshold.
+	LargestFailureThreshold = 1 << 30
+	// LargestSuccessThreshold bounds SuccessThreshold.
+	LargestSuccessThreshold = 1 << 30
+	// LargestMinimumCalls bounds MinimumCalls.
+	LargestMinimumCalls = 1 << 30
+	// LargestHalfOpenMaxCalls bounds HalfOpenMaxCalls.
+	LargestHalfOpenMaxCalls = 1<<16 - 1
+	// LargestWindowSize bounds the count-based WindowSize.
+	LargestWindowSize = 1 << 20
+	// LargestWindowBuckets bounds WindowBuckets.
+	LargestWindowBuckets = 1 << 12
+	// LargestDuration bounds every duration of a Config (about 10 years).
+	LargestDuration = 10 * 365 * 24 * time.Hour
+	// LargestMailboxSize bounds MailboxSize (engine.MaxMailboxSize).
+	LargestMailboxSize = engine.MaxMailboxSize
 )
 
 // Config configures a breaker. Its zero fields take the documented
@@ -63,17 +67,17 @@ const (
 // configuration from a conflicting one (IsFailure compares by code pointer).
 //
 // The circuit opens on whichever trigger fires first: FailureThreshold
-// consecutive failures, a failure rate of FailureRateThreshold percent, or a
-// slow-call rate of SlowCallRateThreshold percent over the window (once it
-// holds MinimumCalls calls). When neither rate threshold is set, a zero
+// consecutive failures, a failure rate of OpenAtFailureRate, or a
+// slow-call rate of OpenAtSlowCallRate over the window (once it holds
+// MinimumCalls calls). When neither rate threshold is set, a zero
 // FailureThreshold means 5 (the original's breaker); when one is set, a zero
 // FailureThreshold turns the consecutive trigger off.
 type Config struct {
 	// FailureThreshold is how many consecutive failures open the circuit
-	// (at most MaxCount).
+	// (at most LargestFailureThreshold).
 	FailureThreshold int
 	// SuccessThreshold is how many consecutive trial successes in HALF_OPEN
-	// close it. Default 2, at most MaxCount.
+	// close it. Default 2, at most LargestSuccessThreshold.
 	SuccessThreshold int
 	// RecoveryTimeout is how long the circuit stays OPEN, measured from the
 	// moment it opened, before trial calls are let through. Default 60 s.
@@ -89,28 +93,29 @@ type Config struct {
 	// Default: Timeout if set, else RecoveryTimeout.
 	HalfOpenLease time.Duration
 
-	// FailureRateThreshold, in percent (0 < x ≤ 100), opens the circuit when
-	// the failure rate over the window reaches it. 0 turns it off.
-	FailureRateThreshold float64
-	// SlowCallRateThreshold, in percent, opens the circuit when the rate of
-	// calls slower than SlowCallDuration reaches it. 0 turns it off.
-	SlowCallRateThreshold float64
+	// OpenAtFailureRate, a rate in (0, 1], opens the circuit when the
+	// failure rate over the window reaches it. 0 turns it off.
+	OpenAtFailureRate float64
+	// OpenAtSlowCallRate, a rate in (0, 1], opens the circuit when the
+	// rate of calls slower than SlowCallDuration reaches it. 0 turns it
+	// off.
+	OpenAtSlowCallRate float64
 	// SlowCallDuration is the latency at or above which a call is slow.
 	// Latency is measured (a clock read per call) only when it is set.
 	SlowCallDuration time.Duration
 	// WindowType selects a count-based (default) or time-based window.
 	WindowType WindowType
 	// WindowSize is the count-based window: the last N calls. Default 100,
-	// at most MaxWindowSize.
+	// at most LargestWindowSize.
 	WindowSize int
 	// WindowDuration is the time-based window. Default 60 s.
 	WindowDuration time.Duration
 	// WindowBuckets is how many buckets the time-based window has.
-	// Default 10, at most MaxWindowBuckets.
+	// Default 10, at most LargestWindowBuckets.
 	WindowBuckets int
 	// MinimumCalls is how many calls the window must hold before a rate
 	// counts. Default 10 (at most the count-based WindowSize, and at most
-	// MaxCount).
+	// LargestMinimumCalls).
 	MinimumCalls int
 
 	// IsFailure says whether a call's non-nil error counts as a failure;
@@ -119,11 +124,11 @@ type Config struct {
 	// caller gave up) is neutral, every other error is a failure.
 	IsFailure func(error) bool
 	// MailboxSize is the actor's mailbox capacity. Default 4096, at most
-	// MaxMailboxSize.
+	// LargestMailboxSize.
 	MailboxSize int
 }
 
-func (c Config) rates() bool { return c.FailureRateThreshold > 0 || c.SlowCallRateThreshold > 0 }
+func (c Config) rates() bool { return c.OpenAtFailureRate > 0 || c.OpenAtSlowCallRate > 0 }
 
 // orDefault sets *v to d when *v is zero.
 func orDefault[T comparable](v *T, d T) {
@@ -168,39 +173,39 @@ func (c Config) validate() error {
 	bad := func(field string, v any, rule string) error {
 		return messages.InvalidConfig(Kind, field, v, rule)
 	}
-	long := func(d time.Duration) bool { return d > MaxDuration }
+	long := func(d time.Duration) bool { return d > LargestDuration }
 	switch {
-	case c.FailureThreshold < 0 || c.FailureThreshold > MaxCount:
+	case c.FailureThreshold < 0 || c.FailureThreshold > LargestFailureThreshold:
 		return bad("FailureThreshold", c.FailureThreshold, "must be between 0 and 1073741824")
-	case c.SuccessThreshold < 1 || c.SuccessThreshold > MaxCount:
+	case c.SuccessThreshold < 1 || c.SuccessThreshold > LargestSuccessThreshold:
 		return bad("SuccessThreshold", c.SuccessThreshold, "must be between 1 and 1073741824")
 	case c.RecoveryTimeout <= 0 || long(c.RecoveryTimeout):
-		return bad("RecoveryTimeout", c.RecoveryTimeout, "must be positive and at most MaxDuration")
+		return bad("RecoveryTimeout", c.RecoveryTimeout, "must be positive and at most LargestDuration")
 	case c.Timeout < 0 || long(c.Timeout):
-		return bad("Timeout", c.Timeout, "must be between 0 (none) and MaxDuration")
-	case c.HalfOpenMaxCalls < 1 || c.HalfOpenMaxCalls > MaxHalfOpenMaxCalls:
+		return bad("Timeout", c.Timeout, "must be between 0 (none) and LargestDuration")
+	case c.HalfOpenMaxCalls < 1 || c.HalfOpenMaxCalls > LargestHalfOpenMaxCalls:
 		return bad("HalfOpenMaxCalls", c.HalfOpenMaxCalls, "must be between 1 and 65535")
 	case c.HalfOpenLease <= 0 || long(c.HalfOpenLease):
-		return bad("HalfOpenLease", c.HalfOpenLease, "must be positive and at most MaxDuration")
-	case !(c.FailureRateThreshold >= 0 && c.FailureRateThreshold <= 100):
-		return bad("FailureRateThreshold", c.FailureRateThreshold, "must be a percentage between 0 and 100")
-	case !(c.SlowCallRateThreshold >= 0 && c.SlowCallRateThreshold <= 100):
-		return bad("SlowCallRateThreshold", c.SlowCallRateThreshold, "must be a percentage between 0 and 100")
+		return bad("HalfOpenLease", c.HalfOpenLease, "must be positive and at most LargestDuration")
+	case !(c.OpenAtFailureRate >= 0 && c.OpenAtFailureRate <= 1):
+		return bad("OpenAtFailureRate", c.OpenAtFailureRate, "must be a rate between 0 and 1")
+	case !(c.OpenAtSlowCallRate >= 0 && c.OpenAtSlowCallRate <= 1):
+		return bad("OpenAtSlowCallRate", c.OpenAtSlowCallRate, "must be a rate between 0 and 1")
 	case c.SlowCallDuration < 0 || long(c.SlowCallDuration):
-		return bad("SlowCallDuration", c.SlowCallDuration, "must be between 0 (off) and MaxDuration")
-	case c.SlowCallRateThreshold > 0 && c.SlowCallDuration == 0:
-		return bad("SlowCallDuration", c.SlowCallDuration, "must be set when SlowCallRateThreshold is")
+		return bad("SlowCallDuration", c.SlowCallDuration, "must be between 0 (off) and LargestDuration")
+	case c.OpenAtSlowCallRate > 0 && c.SlowCallDuration == 0:
+		return bad("SlowCallDuration", c.SlowCallDuration, "must be set when OpenAtSlowCallRate is")
 	case c.WindowType != CountBased && c.WindowType != TimeBased:
 		return bad("WindowType", int(c.WindowType), "must be CountBased or TimeBased")
-	case c.WindowSize < 1 || c.WindowSize > MaxWindowSize:
+	case c.WindowSize < 1 || c.WindowSize > LargestWindowSize:
 		return bad("WindowSize", c.WindowSize, "must be between 1 and 1048576")
 	case c.WindowDuration <= 0 || long(c.WindowDuration):
-		return bad("WindowDuration", c.WindowDuration, "must be positive and at most MaxDuration")
-	case c.WindowBuckets < 1 || c.WindowBuckets > MaxWindowBuckets:
+		return bad("WindowDuration", c.WindowDuration, "must be positive and at most LargestDuration")
+	case c.WindowBuckets < 1 || c.WindowBuckets > LargestWindowBuckets:
 		return bad("WindowBuckets", c.WindowBuckets, "must be between 1 and 4096")
 	case c.WindowType == TimeBased && c.WindowDuration < time.Duration(c.WindowBuckets):
 		return bad("WindowDuration", c.WindowDuration, "must be at least WindowBuckets nanoseconds")
-	case c.MinimumCalls < 1 || c.MinimumCalls > MaxCount:
+	case c.MinimumCalls < 1 || c.MinimumCalls > LargestMinimumCalls:
 		return bad("MinimumCalls", c.MinimumCalls, "must be between 1 and 1073741824")
 	case c.WindowType == CountBased && c.MinimumCalls > c.WindowSize:
 		return bad("MinimumCalls", c.MinimumCalls, "must not exceed WindowSize")

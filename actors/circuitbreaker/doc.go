@@ -17,7 +17,7 @@
 // by a call admitted before it opened does not move that moment), the
 // circuit turns HALF_OPEN: up to HalfOpenMaxCalls trial calls at a time
 // pass, SuccessThreshold consecutive trial successes close the circuit and
-// any trial failure opens it again; when SlowCallRateThreshold is set,
+// any trial failure opens it again; when OpenAtSlowCallRate is set,
 // trials are judged by it too: the circuit opens again as soon as the slow
 // trials reach that share of the trials so far. A trial holds a lease: if
 // it has not reported within HalfOpenLease its slot is reclaimed and it
@@ -86,7 +86,7 @@
 //
 // Calls of other goroutines that were admitted before the tripping failure
 // was applied still run (they were admitted while the circuit was closed).
-// Counts stay exact — every call is counted once: Total = Successful +
+// Counts stay exact — every call is counted once: Total = Succeeded +
 // Failed + Rejected, with Ignored apart. Release waits only while the
 // mailbox (Config.MailboxSize) is full, or for the actor's answer to a
 // failure report.

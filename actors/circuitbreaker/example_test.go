@@ -67,7 +67,7 @@ func ExampleBreaker_Acquire() {
 	cb.Release(p, cb.Classify(callErr))
 
 	st, _ := cb.Stats(context.Background())
-	fmt.Println(st.Successful, st.Total)
+	fmt.Println(st.Succeeded, st.Total)
 	// Output: 1 1
 }
 
@@ -77,11 +77,11 @@ func ExampleConfig_failureRate() {
 	eng, _ := engine.New()
 	defer eng.Shutdown(context.Background())
 	cb, err := circuitbreaker.New(eng, "search", circuitbreaker.Config{
-		FailureRateThreshold:  50,
-		SlowCallRateThreshold: 50,
-		SlowCallDuration:      2 * time.Second,
-		WindowSize:            20,
-		MinimumCalls:          10,
+		OpenAtFailureRate:  0.5,
+		OpenAtSlowCallRate: 0.5,
+		SlowCallDuration:   2 * time.Second,
+		WindowSize:         20,
+		MinimumCalls:       10,
 	})
 	fmt.Println(err, cb.Config().FailureThreshold)
 	// Output: <nil> 0
@@ -96,7 +96,7 @@ func ExampleAllStats() {
 	}
 	all, _ := circuitbreaker.AllStats(context.Background(), eng)
 	for _, s := range all {
-		fmt.Println(s.Name, s.State, s.Successful)
+		fmt.Println(s.Name, s.State, s.Succeeded)
 	}
 	// Output:
 	// a closed 1

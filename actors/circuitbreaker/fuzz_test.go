@@ -23,7 +23,7 @@ func FuzzConfig(f *testing.F) {
 		cfg := Config{
 			FailureThreshold: failTh, SuccessThreshold: succTh, RecoveryTimeout: time.Duration(recovery),
 			Timeout: time.Duration(timeout), HalfOpenMaxCalls: hoMax, HalfOpenLease: time.Duration(lease),
-			FailureRateThreshold: frt, SlowCallRateThreshold: srt, SlowCallDuration: time.Duration(slowDur),
+			OpenAtFailureRate: frt, OpenAtSlowCallRate: srt, SlowCallDuration: time.Duration(slowDur),
 			WindowType: WindowType(wtype), WindowSize: wsize, WindowDuration: time.Duration(wdur),
 			WindowBuckets: wbuckets, MinimumCalls: minCalls, MailboxSize: mailbox,
 		}

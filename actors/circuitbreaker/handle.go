@@ -352,8 +352,8 @@ func (b *Breaker) SetMode(ctx context.Context, m Mode) error {
 // ForceOpen is shorthand for SetMode(ctx, ForcedOpen).
 func (b *Breaker) ForceOpen(ctx context.Context) error { return b.SetMode(ctx, ForcedOpen) }
 
-// ForceClosed is shorthand for SetMode(ctx, Disabled).
-func (b *Breaker) ForceClosed(ctx context.Context) error { return b.SetMode(ctx, Disabled) }
+// Disable is shorthand for SetMode(ctx, Disabled).
+func (b *Breaker) Disable(ctx context.Context) error { return b.SetMode(ctx, Disabled) }
 
 // Normal is shorthand for SetMode(ctx, Normal).
 func (b *Breaker) Normal(ctx context.Context) error { return b.SetMode(ctx, Normal) }

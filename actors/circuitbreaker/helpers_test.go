@@ -125,10 +125,10 @@ func (c *tally) call(t *testing.T, b *Breaker, want error) {
 // check fails t unless s counted exactly what the callers saw, calls in all.
 func (c *tally) check(t *testing.T, s Stats, calls uint64) {
 	t.Helper()
-	if s.Successful != c.ok.Load() || s.Failed != c.failed.Load() || s.Ignored != c.ignored.Load() || s.Rejected != c.rejected.Load() {
+	if s.Succeeded != c.ok.Load() || s.Failed != c.failed.Load() || s.Ignored != c.ignored.Load() || s.Rejected != c.rejected.Load() {
 		t.Fatalf("got %+v, want ok %d failed %d ignored %d rejected %d", s, c.ok.Load(), c.failed.Load(), c.ignored.Load(), c.rejected.Load())
 	}
-	if s.Total != s.Successful+s.Failed+s.Rejected || s.Total+s.Ignored != calls {
+	if s.Total != s.Succeeded+s.Failed+s.Rejected || s.Total+s.Ignored != calls {
 		t.Fatalf("got total %d (+%d ignored), want %d calls", s.Total, s.Ignored, calls)
 	}
 }

@@ -27,7 +27,7 @@ func waitTimer(t *testing.T, fc *engine.FakeClock) {
 func TestSuccessAtBoundaryStaysInItsBucket(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		eng, fc := newFake(t)
-		b := mustNew(t, eng, "edge", Config{FailureRateThreshold: 50, MinimumCalls: 1,
+		b := mustNew(t, eng, "edge", Config{OpenAtFailureRate: 0.5, MinimumCalls: 1,
 			WindowType: TimeBased, WindowDuration: 2 * time.Second, WindowBuckets: 2})
 		waitTimer(t, fc)
 		p, err := b.Acquire(context.Background())
@@ -37,8 +37,8 @@ func TestSuccessAtBoundaryStaysInItsBucket(t *testing.T) {
 		fc.Advance(time.Second) // the boundary tick is on its way to the actor
 		b.Release(p, messages.Success)
 		fc.Advance(1500 * time.Millisecond) // t = 2.5 s: the window is [1 s, 3 s)
-		if s := stats(t, b); s.WindowCalls != 1 || s.Successful != 1 {
-			t.Fatalf("run %d: got %d calls in the window (%d successful), want the success made at 1 s", i, s.WindowCalls, s.Successful)
+		if s := stats(t, b); s.WindowCalls != 1 || s.Succeeded != 1 {
+			t.Fatalf("run %d: got %d calls in the window (%d successful), want the success made at 1 s", i, s.WindowCalls, s.Succeeded)
 		}
 	}
 }
@@ -50,9 +50,9 @@ func TestSuccessAtBoundaryStaysInItsBucket(t *testing.T) {
 func TestQueuedFailuresKeepTheirPlace(t *testing.T) {
 	for _, cfg := range []Config{
 		{FailureThreshold: 10},
-		{FailureRateThreshold: 60, WindowSize: 10, MinimumCalls: 10},
+		{OpenAtFailureRate: 0.6, WindowSize: 10, MinimumCalls: 10},
 	} {
-		t.Run(fmt.Sprint(cfg.FailureThreshold, cfg.FailureRateThreshold), func(t *testing.T) {
+		t.Run(fmt.Sprint(cfg.FailureThreshold, cfg.OpenAtFailureRate), func(t *testing.T) {
 			eng, _ := newFake(t)
 			b := mustNew(t, eng, "queued", cfg)
 			ctx := context.Background()
@@ -76,12 +76,12 @@ func TestQueuedFailuresKeepTheirPlace(t *testing.T) {
 				}
 			}
 			s := stats(t, b)
-			if s.State != Closed || s.ConsecutiveFailures != 0 || s.Failed != 10 || s.Successful != 10 {
+			if s.State != Closed || s.ConsecutiveFailures != 0 || s.Failed != 10 || s.Succeeded != 10 {
 				t.Fatalf("got %v, %d consecutive failures, %d failed, %d ok; want closed, 0 (a success ended the run), 10, 10",
-					s.State, s.ConsecutiveFailures, s.Failed, s.Successful)
+					s.State, s.ConsecutiveFailures, s.Failed, s.Succeeded)
 			}
-			if cfg.rates() && (s.WindowCalls != 10 || s.WindowFailureRate != 50) {
-				t.Fatalf("got window %d calls at %v%%, want 10 at 50%% (they alternate)", s.WindowCalls, s.WindowFailureRate)
+			if cfg.rates() && (s.WindowCalls != 10 || s.WindowFailureRate != 0.5) {
+				t.Fatalf("got window %d calls at a rate of %v, want 10 at 0.5 (they alternate)", s.WindowCalls, s.WindowFailureRate)
 			}
 			// The same failures with no success between them open it.
 			b2 := mustNew(t, eng, "run", cfg)
@@ -118,9 +118,9 @@ func TestExpiredTrialsCountedOnce(t *testing.T) {
 		b.Release(p, messages.Success) // at last
 	}
 	s := stats(t, b)
-	if s.Failed != 1+hung || s.Successful != 0 || s.Total != 1+hung+s.Rejected || s.Misused != 0 {
+	if s.Failed != 1+hung || s.Succeeded != 0 || s.Total != 1+hung+s.Rejected || s.Misused != 0 {
 		t.Fatalf("got %d failed, %d successful, %d total, %d misused; want %d failed, none successful, none misused",
-			s.Failed, s.Successful, s.Total, s.Misused, 1+hung)
+			s.Failed, s.Succeeded, s.Total, s.Misused, 1+hung)
 	}
 }
 
@@ -134,7 +134,7 @@ func TestSlowTrialsJudged(t *testing.T) {
 		t.Run(c.latency.String(), func(t *testing.T) {
 			eng, fc := newFake(t)
 			b := mustNew(t, eng, "slowtrial", Config{FailureThreshold: 1, SuccessThreshold: 1, RecoveryTimeout: time.Second,
-				HalfOpenLease: time.Minute, SlowCallRateThreshold: 50, SlowCallDuration: time.Second})
+				HalfOpenLease: time.Minute, OpenAtSlowCallRate: 0.5, SlowCallDuration: time.Second})
 			openIt(t, b, 1)
 			fc.Advance(time.Second)
 			p, err := b.Acquire(context.Background())
@@ -171,8 +171,8 @@ func TestMisusedReleaseCountsNothing(t *testing.T) {
 			t.Fatalf("got %v, %d failed, %d total, %d misused; want closed, 0, 0, 3", s.State, s.Failed, s.Total, s.Misused)
 		}
 		other.Release(foreign, messages.Success)
-		if s := stats(t, other); s.Successful != 1 || s.Misused != 0 {
-			t.Fatalf("the owner: got %d ok, %d misused; want 1 and 0", s.Successful, s.Misused)
+		if s := stats(t, other); s.Succeeded != 1 || s.Misused != 0 {
+			t.Fatalf("the owner: got %d ok, %d misused; want 1 and 0", s.Succeeded, s.Misused)
 		}
 	})
 	t.Run("trial released twice", func(t *testing.T) {
@@ -187,8 +187,8 @@ func TestMisusedReleaseCountsNothing(t *testing.T) {
 		b.Release(p, messages.Success)
 		b.Release(p, messages.Success) // would be the second success that closes
 		s := stats(t, b)
-		if s.State != HalfOpen || s.Successful != 1 || s.Misused != 1 || s.HalfOpenInFlight != 0 {
-			t.Fatalf("got %v, %d ok, %d misused, %d in flight; want half_open, 1, 1, 0", s.State, s.Successful, s.Misused, s.HalfOpenInFlight)
+		if s.State != HalfOpen || s.Succeeded != 1 || s.Misused != 1 || s.HalfOpenInFlight != 0 {
+			t.Fatalf("got %v, %d ok, %d misused, %d in flight; want half_open, 1, 1, 0", s.State, s.Succeeded, s.Misused, s.HalfOpenInFlight)
 		}
 		q, err := b.Acquire(ctx) // the slot is free once, and only once
 		if err != nil {
@@ -292,7 +292,7 @@ func TestTimeWindowPlacesByTime(t *testing.T) {
 // that came before it: inside the window when it is among the last N
 // calls, left out (but counted) when more than N came after it.
 func TestCountWindowPlacesLateFailures(t *testing.T) {
-	m := newTestMachine(t, Config{FailureRateThreshold: 50, WindowSize: 4, MinimumCalls: 4})
+	m := newTestMachine(t, Config{OpenAtFailureRate: 0.5, WindowSize: 4, MinimumCalls: 4})
 	m.succeed(10, 0, t0)
 	tok := m.token(0)
 	m.release(report{token: tok, outcome: messages.Failure, seq: 2}, t0) // 8 successes after it
@@ -305,7 +305,7 @@ func TestCountWindowPlacesLateFailures(t *testing.T) {
 	}
 	m.release(report{token: tok, outcome: messages.Failure, seq: 10}, t0) // the newest: S9 F S10 F
 	if m.state != Open || m.failed != 3 {
-		t.Fatalf("got %v with %d failed, want open at 50%%", m.state, m.failed)
+		t.Fatalf("got %v with %d failed, want open at a rate of 0.5", m.state, m.failed)
 	}
 }
 
@@ -362,9 +362,9 @@ func TestClosedPermitReleasedTwice(t *testing.T) {
 			b.Release(q, messages.Failure) // stale: must not free r's slot
 			b.Release(r, messages.Success)
 			s = stats(t, b)
-			if s.State != Closed || s.Failed != 1 || s.Successful != 2 || s.Misused != 3 || s.Total != 3 {
+			if s.State != Closed || s.Failed != 1 || s.Succeeded != 2 || s.Misused != 3 || s.Total != 3 {
 				t.Fatalf("got %v, %d failed, %d ok, %d misused, %d total; want closed, 1, 2, 3, 3",
-					s.State, s.Failed, s.Successful, s.Misused, s.Total)
+					s.State, s.Failed, s.Succeeded, s.Misused, s.Total)
 			}
 		})
 	}
@@ -383,8 +383,8 @@ func TestClosedPermitReleasedTwice(t *testing.T) {
 			b.Release(p, messages.Failure)
 		}
 		s := stats(t, b)
-		if s.Successful != n || s.Failed != 0 || s.Misused != n || s.ConsecutiveFailures != 0 {
-			t.Fatalf("got %d ok, %d failed, %d misused, run %d; want %d, 0, %d, 0", s.Successful, s.Failed, s.Misused, s.ConsecutiveFailures, n, n)
+		if s.Succeeded != n || s.Failed != 0 || s.Misused != n || s.ConsecutiveFailures != 0 {
+			t.Fatalf("got %d ok, %d failed, %d misused, run %d; want %d, 0, %d, 0", s.Succeeded, s.Failed, s.Misused, s.ConsecutiveFailures, n, n)
 		}
 	})
 }

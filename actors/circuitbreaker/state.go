@@ -360,7 +360,7 @@ func (m *machine) release(r report, now time.Time) {
 		case m.mode != Normal:
 		case fail:
 			m.setState(Open, ReasonTrialFailed, now)
-		case c.SlowCallRateThreshold > 0 && 100*float64(m.trialsSlow) >= c.SlowCallRateThreshold*float64(m.trials):
+		case c.OpenAtSlowCallRate > 0 && float64(m.trialsSlow) >= c.OpenAtSlowCallRate*float64(m.trials):
 			m.setState(Open, ReasonSlowCallRate, now)
 		case m.consecSucc >= c.SuccessThreshold:
 			m.setState(Closed, ReasonSuccessThreshold, now)
@@ -393,9 +393,9 @@ func (m *machine) tripped(run int) string {
 	switch {
 	case !ok:
 		return ""
-	case c.FailureRateThreshold > 0 && fail >= c.FailureRateThreshold:
+	case c.OpenAtFailureRate > 0 && fail >= c.OpenAtFailureRate:
 		return ReasonFailureRate
-	case c.SlowCallRateThreshold > 0 && slow >= c.SlowCallRateThreshold:
+	case c.OpenAtSlowCallRate > 0 && slow >= c.OpenAtSlowCallRate:
 		return ReasonSlowCallRate
 	}
 	return ""
@@ -436,7 +436,7 @@ func (m *machine) stats(now time.Time) Stats {
 		Mode:                 m.mode,
 		Generation:           m.gen,
 		Total:                m.total,
-		Successful:           m.succeeded,
+		Succeeded:            m.succeeded,
 		Failed:               m.failed,
 		Rejected:             m.rejected,
 		Ignored:              m.ignored,

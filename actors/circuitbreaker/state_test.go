@@ -146,7 +146,7 @@ func TestStateMachineScenarios(t *testing.T) {
 			steps: []step{{0, "ok", Closed, yes()}, {0, "ok", Closed, yes()}, {0, "fail", Closed, yes()}},
 			check: func(t *testing.T, m *machine) {
 				s := m.stats(t0)
-				if s.Total != 3 || s.Successful != 2 || s.Failed != 1 || s.FailureRate != 1.0/3 {
+				if s.Total != 3 || s.Succeeded != 2 || s.Failed != 1 || s.FailureRate != 1.0/3 {
 					t.Fatalf("got %+v, want total 3, ok 2, failed 1, rate 1/3", s)
 				}
 			},
@@ -211,14 +211,14 @@ func TestStateMachineScenarios(t *testing.T) {
 			},
 			check: func(t *testing.T, m *machine) {
 				s := m.stats(at(300 * ms))
-				if s.Failed != 2 || s.Successful != 1 || s.Rejected != 1 {
-					t.Fatalf("got failed %d ok %d rejected %d, want 2 1 1", s.Failed, s.Successful, s.Rejected)
+				if s.Failed != 2 || s.Succeeded != 1 || s.Rejected != 1 {
+					t.Fatalf("got failed %d ok %d rejected %d, want 2 1 1", s.Failed, s.Succeeded, s.Rejected)
 				}
 			},
 		},
 		{
 			name: "failure rate over a count window waits for minimum calls",
-			cfg:  Config{FailureRateThreshold: 50, WindowSize: 4, MinimumCalls: 4},
+			cfg:  Config{OpenAtFailureRate: 0.5, WindowSize: 4, MinimumCalls: 4},
 			steps: []step{
 				{0, "fail", Closed, yes()}, {0, "fail", Closed, yes()}, {0, "fail", Closed, yes()},
 				{0, "ok", Open, yes()}, // 3 of 4 failed
@@ -226,7 +226,7 @@ func TestStateMachineScenarios(t *testing.T) {
 		},
 		{
 			name: "count window slides",
-			cfg:  Config{FailureRateThreshold: 75, WindowSize: 4, MinimumCalls: 4},
+			cfg:  Config{OpenAtFailureRate: 0.75, WindowSize: 4, MinimumCalls: 4},
 			steps: []step{
 				{0, "fail", Closed, yes()}, {0, "ok", Closed, yes()}, {0, "ok", Closed, yes()},
 				{0, "fail", Closed, yes()}, // 2/4
@@ -236,7 +236,7 @@ func TestStateMachineScenarios(t *testing.T) {
 		},
 		{
 			name: "time window forgets old buckets",
-			cfg: Config{FailureRateThreshold: 60, WindowType: TimeBased, WindowDuration: 10 * time.Second,
+			cfg: Config{OpenAtFailureRate: 0.6, WindowType: TimeBased, WindowDuration: 10 * time.Second,
 				WindowBuckets: 10, MinimumCalls: 3},
 			steps: []step{
 				{0, "fail", Closed, yes()}, {time.Second, "fail", Closed, yes()},
@@ -249,7 +249,7 @@ func TestStateMachineScenarios(t *testing.T) {
 		},
 		{
 			name: "consecutive trigger off when only a rate is set",
-			cfg:  Config{FailureRateThreshold: 100, WindowSize: 10, MinimumCalls: 10},
+			cfg:  Config{OpenAtFailureRate: 1, WindowSize: 10, MinimumCalls: 10},
 			steps: []step{
 				{0, "fail", Closed, yes()}, {0, "fail", Closed, yes()}, {0, "fail", Closed, yes()},
 				{0, "fail", Closed, yes()}, {0, "fail", Closed, yes()}, {0, "fail", Closed, yes()},
@@ -268,7 +268,7 @@ func TestStateMachineScenarios(t *testing.T) {
 }
 
 func TestSlowCallRate(t *testing.T) {
-	m := newTestMachine(t, Config{SlowCallRateThreshold: 50, SlowCallDuration: time.Second, WindowSize: 4, MinimumCalls: 4})
+	m := newTestMachine(t, Config{OpenAtSlowCallRate: 0.5, SlowCallDuration: time.Second, WindowSize: 4, MinimumCalls: 4})
 	lat := []time.Duration{2 * time.Second, 10 * time.Millisecond, time.Second, 0}
 	for i, l := range lat {
 		d := m.acquire(t0)
@@ -280,8 +280,8 @@ func TestSlowCallRate(t *testing.T) {
 	if m.state != Open || m.trans[len(m.trans)-1].reason != ReasonSlowCallRate {
 		t.Fatalf("got %v (%v), want open by slow call rate", m.state, m.trans)
 	}
-	if s := m.stats(t0); s.Slow != 2 || s.Successful != 4 {
-		t.Fatalf("got slow %d ok %d, want 2 and 4", s.Slow, s.Successful)
+	if s := m.stats(t0); s.Slow != 2 || s.Succeeded != 4 {
+		t.Fatalf("got slow %d ok %d, want 2 and 4", s.Slow, s.Succeeded)
 	}
 }
 
@@ -361,9 +361,9 @@ func TestConfigValidation(t *testing.T) {
 		{Config{Timeout: -1}, "Timeout"},
 		{Config{HalfOpenMaxCalls: 70000}, "HalfOpenMaxCalls"},
 		{Config{HalfOpenLease: -1}, "HalfOpenLease"},
-		{Config{FailureRateThreshold: 101}, "FailureRateThreshold"},
-		{Config{SlowCallRateThreshold: -1}, "SlowCallRateThreshold"},
-		{Config{SlowCallRateThreshold: 50}, "SlowCallDuration"},
+		{Config{OpenAtFailureRate: 1.01}, "OpenAtFailureRate"},
+		{Config{OpenAtSlowCallRate: -1}, "OpenAtSlowCallRate"},
+		{Config{OpenAtSlowCallRate: 0.5}, "SlowCallDuration"},
 		{Config{WindowType: 7}, "WindowType"},
 		{Config{WindowSize: -5}, "WindowSize"},
 		{Config{WindowType: TimeBased, WindowDuration: -1}, "WindowDuration"},
@@ -372,15 +372,15 @@ func TestConfigValidation(t *testing.T) {
 		{Config{MailboxSize: -1}, "MailboxSize"},
 		// Every size and number has a bound.
 		{Config{MailboxSize: 1 << 34}, "MailboxSize"},
-		{Config{FailureThreshold: MaxCount + 1}, "FailureThreshold"},
-		{Config{SuccessThreshold: MaxCount + 1}, "SuccessThreshold"},
-		{Config{WindowSize: MaxWindowSize + 1}, "WindowSize"},
-		{Config{WindowType: TimeBased, MinimumCalls: MaxCount + 1}, "MinimumCalls"},
-		{Config{RecoveryTimeout: MaxDuration + 1}, "RecoveryTimeout"},
-		{Config{Timeout: MaxDuration + 1}, "Timeout"},
-		{Config{HalfOpenLease: MaxDuration + 1}, "HalfOpenLease"},
-		{Config{SlowCallDuration: MaxDuration + 1}, "SlowCallDuration"},
-		{Config{WindowType: TimeBased, WindowDuration: MaxDuration + 1}, "WindowDuration"},
+		{Config{FailureThreshold: LargestFailureThreshold + 1}, "FailureThreshold"},
+		{Config{SuccessThreshold: LargestSuccessThreshold + 1}, "SuccessThreshold"},
+		{Config{WindowSize: LargestWindowSize + 1}, "WindowSize"},
+		{Config{WindowType: TimeBased, MinimumCalls: LargestMinimumCalls + 1}, "MinimumCalls"},
+		{Config{RecoveryTimeout: LargestDuration + 1}, "RecoveryTimeout"},
+		{Config{Timeout: LargestDuration + 1}, "Timeout"},
+		{Config{HalfOpenLease: LargestDuration + 1}, "HalfOpenLease"},
+		{Config{SlowCallDuration: LargestDuration + 1}, "SlowCallDuration"},
+		{Config{WindowType: TimeBased, WindowDuration: LargestDuration + 1}, "WindowDuration"},
 	}
 	for _, tc := range tests {
 		err := tc.cfg.Validate()
@@ -392,7 +392,7 @@ func TestConfigValidation(t *testing.T) {
 	if err := (Config{}).Validate(); err != nil {
 		t.Fatalf("zero config: got %v, want valid", err)
 	}
-	if err := (Config{MailboxSize: MaxMailboxSize, WindowSize: MaxWindowSize, FailureThreshold: MaxCount, RecoveryTimeout: MaxDuration}).Validate(); err != nil {
+	if err := (Config{MailboxSize: LargestMailboxSize, WindowSize: LargestWindowSize, FailureThreshold: LargestFailureThreshold, RecoveryTimeout: LargestDuration}).Validate(); err != nil {
 		t.Fatalf("config at the bounds: got %v, want valid", err)
 	}
 }

@@ -5,7 +5,7 @@ import "time"
 // Stats is a value copy of a breaker's metrics (the original's
 // get_metrics, plus rejections, the window and the mode).
 //
-// Total = Successful + Failed + Rejected. Calls whose outcome was neutral
+// Total = Succeeded + Failed + Rejected. Calls whose outcome was neutral
 // (Ignored) are counted apart and not in Total.
 type Stats struct {
 	// Name is the breaker's name.
@@ -17,9 +17,9 @@ type Stats struct {
 	Generation uint64
 	// Total counts the calls decided: successes, failures and rejections.
 	Total uint64
-	// Successful and Failed count the calls that reported; Failed includes
+	// Succeeded and Failed count the calls that reported; Failed includes
 	// half-open trials whose lease ran out.
-	Successful, Failed uint64
+	Succeeded, Failed uint64
 	// Rejected counts the calls the breaker refused.
 	Rejected uint64
 	// Ignored counts the calls whose outcome was neutral.
@@ -32,9 +32,9 @@ type Stats struct {
 	Slow uint64
 	// ConsecutiveFailures and ConsecutiveSuccesses are the current runs.
 	ConsecutiveFailures, ConsecutiveSuccesses int
-	// FailureRate is Failed / (Successful + Failed), 0 when none.
+	// FailureRate is Failed / (Succeeded + Failed), 0 when none.
 	FailureRate float64
-	// WindowCalls, WindowFailureRate and WindowSlowCallRate (percent)
+	// WindowCalls, WindowFailureRate and WindowSlowCallRate (rates in [0, 1])
 	// describe the sliding window (kept only when a rate threshold is set).
 	WindowCalls                           int
 	WindowFailureRate, WindowSlowCallRate float64

@@ -128,7 +128,7 @@ func TestSuccessThenFailureResetsConsecutive(t *testing.T) {
 	if st, _ := b.State(); st != Closed {
 		t.Fatalf("got %v after fail, fail, ok, fail, fail; want closed (threshold 3)", st)
 	}
-	if s := stats(t, b); s.ConsecutiveFailures != 2 || s.Successful != 1 || s.Failed != 4 || s.Total != 5 {
+	if s := stats(t, b); s.ConsecutiveFailures != 2 || s.Succeeded != 1 || s.Failed != 4 || s.Total != 5 {
 		t.Fatalf("got %+v, want 2 consecutive failures, 1 ok, 4 failed", s)
 	}
 	fail(t, b, 1)
@@ -141,7 +141,7 @@ func TestSuccessThenFailureResetsConsecutive(t *testing.T) {
 // but not in the new generation's run or window.
 func TestOldGenerationSuccessIsLate(t *testing.T) {
 	eng, fc := newFake(t)
-	b := mustNew(t, eng, "old", Config{FailureRateThreshold: 50, MinimumCalls: 1, WindowSize: 10,
+	b := mustNew(t, eng, "old", Config{OpenAtFailureRate: 0.5, MinimumCalls: 1, WindowSize: 10,
 		SuccessThreshold: 1, RecoveryTimeout: time.Second})
 	early, err := b.Acquire(context.Background())
 	if err != nil {
@@ -156,7 +156,7 @@ func TestOldGenerationSuccessIsLate(t *testing.T) {
 	}
 	b.Release(early, messages.Success)
 	s := stats(t, b)
-	if s.Successful != before.Successful+1 || s.Total != before.Total+1 {
+	if s.Succeeded != before.Succeeded+1 || s.Total != before.Total+1 {
 		t.Fatalf("the late success was not counted: got %+v, before %+v", s, before)
 	}
 	if s.WindowCalls != 0 || s.ConsecutiveSuccesses != before.ConsecutiveSuccesses {
@@ -169,7 +169,7 @@ func TestOldGenerationSuccessIsLate(t *testing.T) {
 // the striped counters, in the totals, the run and the window.
 func TestStatsSeesReturnedSuccesses(t *testing.T) {
 	eng, _ := newFake(t)
-	b := mustNew(t, eng, "seen", Config{FailureRateThreshold: 50, WindowSize: 1000})
+	b := mustNew(t, eng, "seen", Config{OpenAtFailureRate: 0.5, WindowSize: 1000})
 	const workers, per = 50, 20
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -188,7 +188,7 @@ func TestStatsSeesReturnedSuccesses(t *testing.T) {
 		t.Fatalf("%d of %d successes took the fast path", counted(b), workers*per)
 	}
 	s := stats(t, b)
-	if s.Successful != workers*per || s.Total != workers*per || s.ConsecutiveSuccesses != workers*per || s.WindowCalls != workers*per {
+	if s.Succeeded != workers*per || s.Total != workers*per || s.ConsecutiveSuccesses != workers*per || s.WindowCalls != workers*per {
 		t.Fatalf("got %+v, want %d successes everywhere", s, workers*per)
 	}
 }
@@ -198,7 +198,7 @@ func TestStatsSeesReturnedSuccesses(t *testing.T) {
 // failure brings it to 50% and opens the circuit.
 func TestCountWindowSeesSuccessesBeforeFailure(t *testing.T) {
 	eng, _ := newFake(t)
-	b := mustNew(t, eng, "win", Config{FailureRateThreshold: 50, MinimumCalls: 1, WindowSize: 10})
+	b := mustNew(t, eng, "win", Config{OpenAtFailureRate: 0.5, MinimumCalls: 1, WindowSize: 10})
 	succeed(t, b, 3)
 	for i, want := range []State{Closed, Closed, Open} {
 		fail(t, b, 1)
@@ -206,8 +206,8 @@ func TestCountWindowSeesSuccessesBeforeFailure(t *testing.T) {
 			t.Fatalf("after failure %d: got %v, want %v", i+1, st, want)
 		}
 	}
-	if s := stats(t, b); s.WindowCalls != 6 || s.WindowFailureRate != 50 {
-		t.Fatalf("got window %d calls at %v%%, want 6 at 50%%", s.WindowCalls, s.WindowFailureRate)
+	if s := stats(t, b); s.WindowCalls != 6 || s.WindowFailureRate != 0.5 {
+		t.Fatalf("got window %d calls at a rate of %v, want 6 at 0.5", s.WindowCalls, s.WindowFailureRate)
 	}
 }
 
@@ -222,11 +222,11 @@ func TestCollectedSuccessesTripAtMinimumCalls(t *testing.T) {
 		window int
 	}{{5, Open, 10}, {6, Closed, 11}} {
 		eng, _ := newFake(t)
-		b := mustNew(t, eng, fmt.Sprint("min-", c.ok), Config{FailureRateThreshold: 50, MinimumCalls: 10, WindowSize: 100})
+		b := mustNew(t, eng, fmt.Sprint("min-", c.ok), Config{OpenAtFailureRate: 0.5, MinimumCalls: 10, WindowSize: 100})
 		fail(t, b, 5)
 		succeed(t, b, c.ok)
 		s := stats(t, b)
-		if s.State != c.want || s.Successful != uint64(c.ok) || s.Failed != 5 || s.WindowCalls != c.window {
+		if s.State != c.want || s.Succeeded != uint64(c.ok) || s.Failed != 5 || s.WindowCalls != c.window {
 			t.Fatalf("5 failures then %d successes: got %+v, want %v with %d in the window", c.ok, s, c.want, c.window)
 		}
 	}
@@ -236,7 +236,7 @@ func TestCollectedSuccessesTripAtMinimumCalls(t *testing.T) {
 // the bucket they happened in, and leave the window with it.
 func TestTimeWindowBucketsCollectedSuccesses(t *testing.T) {
 	eng, fc := newFake(t)
-	b := mustNew(t, eng, "timed", Config{FailureRateThreshold: 50, MinimumCalls: 1,
+	b := mustNew(t, eng, "timed", Config{OpenAtFailureRate: 0.5, MinimumCalls: 1,
 		WindowType: TimeBased, WindowDuration: 10 * time.Second, WindowBuckets: 10})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -247,29 +247,29 @@ func TestTimeWindowBucketsCollectedSuccesses(t *testing.T) {
 	fc.Advance(time.Second) // the boundary: collected into bucket 0
 	fc.Advance(time.Second) // a boundary with nothing to collect
 	fail(t, b, 1)           // bucket 2: 1 of 4
-	if s := stats(t, b); s.State != Closed || s.WindowCalls != 4 || s.WindowFailureRate != 25 {
-		t.Fatalf("got %v with %d calls at %v%%, want closed with 4 at 25%%", s.State, s.WindowCalls, s.WindowFailureRate)
+	if s := stats(t, b); s.State != Closed || s.WindowCalls != 4 || s.WindowFailureRate != 0.25 {
+		t.Fatalf("got %v with %d calls at a rate of %v, want closed with 4 at 0.25", s.State, s.WindowCalls, s.WindowFailureRate)
 	}
 	fc.Advance(8 * time.Second) // bucket 0 leaves the window, bucket 2 stays
-	if s := stats(t, b); s.WindowCalls != 1 || s.WindowFailureRate != 100 {
-		t.Fatalf("got %d calls at %v%%, want the failure alone", s.WindowCalls, s.WindowFailureRate)
+	if s := stats(t, b); s.WindowCalls != 1 || s.WindowFailureRate != 1 {
+		t.Fatalf("got %d calls at a rate of %v, want the failure alone", s.WindowCalls, s.WindowFailureRate)
 	}
 	fail(t, b, 1)
 	if st, _ := b.State(); st != Open {
-		t.Fatalf("got %v, want open at 100%%", st)
+		t.Fatalf("got %v, want open at a rate of 1", st)
 	}
 }
 
 // 10,000 concurrent mixed calls while the circuit goes round and its mode
-// flips: every call is counted exactly once, and Total = Successful +
+// flips: every call is counted exactly once, and Total = Succeeded +
 // Failed + Rejected; most successes took the striped counters.
 func TestExactCountsWithStripesUnderConcurrency(t *testing.T) {
 	for _, cfg := range []Config{
 		{FailureThreshold: 3},
-		{FailureRateThreshold: 30, MinimumCalls: 5, WindowSize: 20},
-		{FailureRateThreshold: 30, MinimumCalls: 5, WindowType: TimeBased, WindowDuration: time.Millisecond, WindowBuckets: 4},
+		{OpenAtFailureRate: 0.3, MinimumCalls: 5, WindowSize: 20},
+		{OpenAtFailureRate: 0.3, MinimumCalls: 5, WindowType: TimeBased, WindowDuration: time.Millisecond, WindowBuckets: 4},
 	} {
-		t.Run(fmt.Sprintf("threshold %d rate %v window %v", cfg.FailureThreshold, cfg.FailureRateThreshold, cfg.WindowType), func(t *testing.T) {
+		t.Run(fmt.Sprintf("threshold %d rate %v window %v", cfg.FailureThreshold, cfg.OpenAtFailureRate, cfg.WindowType), func(t *testing.T) {
 			cfg.RecoveryTimeout, cfg.HalfOpenMaxCalls, cfg.HalfOpenLease = time.Millisecond, 4, time.Minute
 			eng := newEngine(t, nil)
 			b := mustNew(t, eng, "mixed", cfg)
@@ -290,7 +290,7 @@ func TestExactCountsWithStripesUnderConcurrency(t *testing.T) {
 					}
 					switch i % 3 {
 					case 0:
-						_ = b.ForceClosed(ctx)
+						_ = b.Disable(ctx)
 					case 1:
 						_ = b.Normal(ctx)
 					default:
@@ -311,7 +311,7 @@ func TestExactCountsWithStripesUnderConcurrency(t *testing.T) {
 			s := stats(t, b)
 			c.check(t, s, callers)
 			t.Logf("ok %d failed %d ignored %d rejected %d, %d generations",
-				s.Successful, s.Failed, s.Ignored, s.Rejected, s.Generation)
+				s.Succeeded, s.Failed, s.Ignored, s.Rejected, s.Generation)
 		})
 	}
 }
@@ -374,7 +374,7 @@ func TestSuccessEventsChooseThePath(t *testing.T) {
 			t.Fatalf("event %d: got %s count %d, want call_success count %d", i, ev.Type, ev.Fields.Count, 4+i)
 		}
 	}
-	if s := stats(t, b); s.Successful != 7 || s.ConsecutiveSuccesses != 7 {
+	if s := stats(t, b); s.Succeeded != 7 || s.ConsecutiveSuccesses != 7 {
 		t.Fatalf("got %+v, want 7 successes", s)
 	}
 	if len(opened.C())+len(other.C()) != 0 {
@@ -394,7 +394,7 @@ func TestCollectTimerAtBoundaries(t *testing.T) {
 		{40 * time.Microsecond, 4, time.Millisecond},
 		{3 * time.Millisecond, 4, 1500 * time.Microsecond}, // 750µs buckets: every second boundary
 	} {
-		cfg := Config{FailureRateThreshold: 50, WindowType: TimeBased, WindowDuration: c.span, WindowBuckets: c.buckets}.withDefaults()
+		cfg := Config{OpenAtFailureRate: 0.5, WindowType: TimeBased, WindowDuration: c.span, WindowBuckets: c.buckets}.withDefaults()
 		m := newMachine(cfg, t0, 1, testTag)
 		if got := m.nextDeadline(); !got.Equal(at(c.want)) {
 			t.Errorf("%v in %d buckets: next collection at %v, want %v", c.span, c.buckets, got.Sub(t0), c.want)
@@ -404,7 +404,7 @@ func TestCollectTimerAtBoundaries(t *testing.T) {
 			t.Errorf("%v in %d buckets: then at %v, want %v", c.span, c.buckets, got.Sub(t0), 2*c.want)
 		}
 	}
-	if d := newMachine(Config{FailureRateThreshold: 50}.withDefaults(), t0, 1, testTag).nextDeadline(); !d.IsZero() {
+	if d := newMachine(Config{OpenAtFailureRate: 0.5}.withDefaults(), t0, 1, testTag).nextDeadline(); !d.IsZero() {
 		t.Errorf("a count-based window arms the timer for %v", d)
 	}
 }

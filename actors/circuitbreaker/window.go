@@ -241,12 +241,12 @@ func (w *window) reset(now time.Time) {
 	w.calls, w.fails, w.slows = 0, 0, 0
 }
 
-// rates returns the failure and slow-call rates in percent, and whether the
+// rates returns the failure and slow-call rates (in [0, 1]), and whether the
 // window holds at least min calls.
 func (w *window) rates(min int) (fail, slow float64, ok bool) {
 	if w.calls == 0 {
 		return 0, 0, false
 	}
 	c := float64(w.calls)
-	return 100 * float64(w.fails) / c, 100 * float64(w.slows) / c, w.calls >= min
+	return float64(w.fails) / c, float64(w.slows) / c, w.calls >= min
 }

@@ -186,7 +186,7 @@ func viewOf(in inventory.Instance) InstanceView {
 	switch s := in.Stats.(type) {
 	case circuitbreaker.Stats:
 		v.State = s.State.String()
-		b := BreakerView{State: v.State, Mode: s.Mode.String(), Total: s.Total, Successful: s.Successful,
+		b := BreakerView{State: v.State, Mode: s.Mode.String(), Total: s.Total, Successful: s.Succeeded,
 			Failed: s.Failed, Rejected: s.Rejected, Ignored: s.Ignored, Slow: s.Slow,
 			ConsecutiveFailures: s.ConsecutiveFailures, ConsecutiveSuccesses: s.ConsecutiveSuccesses,
 			FailureRate: s.FailureRate, WindowCalls: s.WindowCalls, WindowFailureRate: s.WindowFailureRate,
@@ -217,8 +217,8 @@ func viewOf(in inventory.Instance) InstanceView {
 	case adaptive.Stats:
 		v.Stats = AdaptiveView{Algorithm: s.Algorithm.String(), Limit: s.Limit, MinLimit: s.MinLimit,
 			MaxLimit: s.MaxLimit, InFlight: s.InFlight, Utilization: s.Utilization, Completed: s.Completed,
-			Successes: s.Successes, Failures: s.Failures, Rejected: s.Rejected,
-			WindowSuccesses: s.WindowSuccesses, WindowFailures: s.WindowFailures,
+			Successes: s.Succeeded, Failures: s.Failed, Rejected: s.Rejected,
+			WindowSuccesses: s.WindowSucceeded, WindowFailures: s.WindowFailed,
 			BaselineRTTMS: ms(s.BaselineRTT), RecentRTTMS: ms(s.RecentRTT)}
 	case retry.BudgetStats:
 		v.Stats = BudgetView{Calls: s.Calls, Retries: s.Retries, Allowed: s.Allowed, Denied: s.Denied}

@@ -94,7 +94,7 @@ func flag(b bool) float64 {
 func Stats(emit Emit, in inventory.Instance) {
 	switch s := in.Stats.(type) {
 	case circuitbreaker.Stats:
-		calls(emit, in, outcome{"success", s.Successful}, outcome{"failure", s.Failed},
+		calls(emit, in, outcome{"success", s.Succeeded}, outcome{"failure", s.Failed},
 			outcome{"rejected", s.Rejected}, outcome{"ignored", s.Ignored})
 		oneHot(emit, CircuitState, in.Name, s.State, circuitStates, circuitbreaker.State.String)
 		oneHot(emit, CircuitMode, in.Name, s.Mode, circuitModes, circuitbreaker.Mode.String)
@@ -120,7 +120,7 @@ func Stats(emit Emit, in inventory.Instance) {
 		}
 		emit(ActiveKeys, float64(s.ActiveKeys), in.Name)
 	case adaptive.Stats:
-		calls(emit, in, outcome{"success", s.Successes}, outcome{"failure", s.Failures}, outcome{"rejected", s.Rejected})
+		calls(emit, in, outcome{"success", s.Succeeded}, outcome{"failure", s.Failed}, outcome{"rejected", s.Rejected})
 		occupancy(emit, in, s.InFlight, s.Limit, -1, -1)
 		emit(AdaptiveLimit, float64(s.Limit), in.Name)
 	case retry.BudgetStats:
