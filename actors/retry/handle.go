@@ -62,7 +62,7 @@ func (r *Retry) Execute(ctx context.Context, fn func(context.Context) error) err
 	if fn == nil {
 		return errNilFunc
 	}
-	_, err := run(ctx, r, nil, call.ErrFunc(fn))
+	_, err := run(ctx, Policy[struct{}]{r: r}, call.ErrFunc(fn))
 	return err
 }
 
@@ -77,8 +77,9 @@ var errNilFunc = messages.InvalidConfig(Kind, "fn", nil, "must not be nil")
 // Policy is a Retry for results of type T: an engine.Policy that takes
 // part in a composition, optionally retrying on results too.
 type Policy[T any] struct {
-	r        *Retry
-	onResult func(T) bool
+	r         *Retry
+	onResult  func(T) bool
+	onDiscard func(T, error)
 }
 
 var _ engine.Policy[int] = Policy[int]{}
@@ -95,24 +96,48 @@ func (p Policy[T]) RetryIfResult(reject func(T) bool) Policy[T] {
 	return p
 }
 
+// OnDiscard returns a copy of p that calls discard with the result and
+// error of every attempt whose result the loop drops: an attempt that is
+// retried (its error retried, or its result rejected by RetryIfResult),
+// and the last attempt when the caller's context has ended (the caller
+// gets zero and ctx's error). It is not called for what the caller gets:
+// a success, an error that is not retried, or the last attempt's result
+// when the retries run out (the *ExhaustedError carries it). discard runs
+// in the caller's goroutine before the wait, once per dropped attempt;
+// v may be the zero value (an attempt that failed returns one). Use it to
+// release what a result holds: for an *http.Response, drain and close
+// its body, so that a retried response does not keep its connection.
+func (p Policy[T]) OnDiscard(discard func(v T, err error)) Policy[T] {
+	p.onDiscard = discard
+	return p
+}
+
+// discard hands a dropped attempt's result to OnDiscard's function.
+func (p *Policy[T]) discard(v T, err error) {
+	if p.onDiscard != nil {
+		p.onDiscard(v, err)
+	}
+}
+
 // Do runs fn under p, as Retry.Execute.
 func (p Policy[T]) Do(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
 	if fn == nil {
 		var zero T
 		return zero, errNilFunc
 	}
-	return run(ctx, p.r, p.onResult, call.Func[T](fn))
+	return run(ctx, p, call.Func[T](fn))
 }
 
 // Apply implements engine.Policy: it retries the rest of the chain.
 func (p Policy[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
-	return run(ctx, p.r, p.onResult, next)
+	return run(ctx, p, next)
 }
 
 // run is the retry loop: it runs c, and asks state.next what follows each
 // attempt that did not succeed.
-func run[T any, C call.Caller[T]](ctx context.Context, r *Retry, onResult func(T) bool, c C) (T, error) {
+func run[T any, C call.Caller[T]](ctx context.Context, p Policy[T], c C) (T, error) {
 	var zero T
+	r, onResult := p.r, p.onResult
 	cfg := &r.cfg
 	if r.eng.Stopped() {
 		return zero, messages.ErrStopped
@@ -137,8 +162,9 @@ func run[T any, C call.Caller[T]](ctx context.Context, r *Retry, onResult func(T
 		if err != nil {
 			lastErr = err
 		}
-		if ctx.Err() != nil { // the caller has gone: no retry, no callbacks
+		if ctx.Err() != nil { // the caller has gone: no retry, no callbacks but OnDiscard
 			r.stats.count(endNotRetried, attempt, slept, lastErr)
+			p.discard(v, err)
 			return zero, engine.CallerGone(ctx, err)
 		}
 		if err == nil && (onResult == nil || !onResult(v)) {
@@ -165,11 +191,13 @@ func run[T any, C call.Caller[T]](ctx context.Context, r *Retry, onResult func(T
 		if cfg.Budget != nil && !cfg.Budget.withdraw(ctx) {
 			if ctx.Err() != nil {
 				r.stats.count(endNotRetried, attempt, slept, lastErr)
+				p.discard(v, err)
 				return zero, engine.CallerGone(ctx, lastErr)
 			}
 			r.stats.count(endExhausted, attempt, slept, lastErr)
 			return v, r.exhausted(attempt, d.max, ReasonBudget, v, err)
 		}
+		p.discard(v, err)
 		r.retrying(attempt, d.max, d.delay, err)
 		slept += d.delay
 		if serr := r.sleep(ctx, d.delay); serr != nil {
