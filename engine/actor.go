@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"reflect"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -10,14 +11,14 @@ import (
 	"github.com/bulwark-go/bulwark/supervisor"
 )
 
-// DefaultMailboxSize is the mailbox capacity of an actor whose options leave
-// it zero.
+// DefaultMailboxSize is the bound of the mailbox of an actor made with size
+// zero.
 const DefaultMailboxSize = 1024
 
-// MaxMailboxSize is the largest mailbox an actor may have (65,536 messages;
-// a mailbox is allocated whole when the actor is made). A pattern whose
-// Config sets a mailbox size validates it with CheckMailboxSize; NewActor
-// caps a larger size at MaxMailboxSize.
+// MaxMailboxSize is the largest bound a mailbox may have (65,536
+// messages). A mailbox is allocated as it is used, not at its bound: see
+// NewActor. A pattern whose Config sets a mailbox size validates it with
+// CheckMailboxSize; NewActor caps a larger size at MaxMailboxSize.
 const MaxMailboxSize = 1 << 16
 
 // CheckMailboxSize returns a *messages.ConfigError naming pattern, field and
@@ -57,19 +58,18 @@ type Stopper interface {
 // working after a panic. Actor is safe for concurrent use.
 //
 // The loop drains its mailbox in batches: after each wake-up it handles
-// every message already queued (for n := len(inbox); n > 0; n--) before it
-// waits again, and calls EndBatch if the behaviour has it.
+// every message already queued (as many as Len reported) before it waits
+// again, and calls EndBatch if the behaviour has it.
 type Actor[M, R any] struct {
-	inbox   chan envelope[M, R]
+	mb      mailbox[envelope[M, R]]
 	newB    func() Behavior[M, R]
-	replies sync.Pool // of chan result[R]
+	replies *sync.Pool // of chan result[R], shared by every actor with this R
 
-	closing  atomic.Bool   // no new messages accepted
-	drainReq chan struct{} // closed by Drain
-	drainOne sync.Once
-	done     chan struct{} // closed by Terminate
-	termOne  sync.Once
-	cause    error // why the actor stopped; written before done is closed
+	closing    atomic.Bool   // no new messages accepted
+	draining   atomic.Bool   // set by Drain, which then wakes the loop
+	terminated atomic.Bool   // set by the first Terminate
+	done       chan struct{} // closed by Terminate
+	cause      error         // why the actor stopped; written before done is closed
 }
 
 type envelope[M, R any] struct {
@@ -82,25 +82,43 @@ type result[R any] struct {
 	err error
 }
 
-// NewActor returns an actor whose mailbox holds size messages (size 0 or
-// less means DefaultMailboxSize; more than MaxMailboxSize means
+// NewActor returns an actor whose mailbox is bounded by size messages
+// (size 0 or less means DefaultMailboxSize; more than MaxMailboxSize means
 // MaxMailboxSize: validate a configured size with CheckMailboxSize so that
-// users get an error instead). newBehavior is called each time the loop starts — at
-// the first Serve and after every restart — so a restarted actor begins from
-// a fresh state. The actor does nothing until a supervisor serves it.
+// users get an error instead). The mailbox holds no buffer until the first
+// message; then it holds InitialMailboxSize messages, doubles each time it
+// fills up to size, and shrinks again once its actor finds it mostly
+// empty. When it has grown to size and that is full, Tell and Ask wait for
+// room. (While it grows, messages left in the smaller buffers it outgrew
+// count too, so at most 2×size messages wait at once.)
+//
+// newBehavior is called each time the loop starts — at the first Serve and
+// after every restart — so a restarted actor begins from a fresh state. The
+// actor does nothing until a supervisor serves it.
 func NewActor[M, R any](size int, newBehavior func() Behavior[M, R]) *Actor[M, R] {
 	if size <= 0 {
 		size = DefaultMailboxSize
 	}
-	size = min(size, MaxMailboxSize)
 	a := &Actor[M, R]{
-		inbox:    make(chan envelope[M, R], size),
-		newB:     newBehavior,
-		drainReq: make(chan struct{}),
-		done:     make(chan struct{}),
+		newB:    newBehavior,
+		replies: replyPool[R](),
+		done:    make(chan struct{}),
 	}
-	a.replies.New = func() any { return make(chan result[R], 1) }
+	a.mb.init(min(size, MaxMailboxSize))
 	return a
+}
+
+// replyPools holds one *sync.Pool of reply channels per reply type, shared
+// by every actor with that type.
+var replyPools sync.Map // reflect.Type of result[R] → *sync.Pool
+
+func replyPool[R any]() *sync.Pool {
+	t := reflect.TypeFor[result[R]]()
+	if p, ok := replyPools.Load(t); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := replyPools.LoadOrStore(t, &sync.Pool{New: func() any { return make(chan result[R], 1) }})
+	return p.(*sync.Pool)
 }
 
 var _ supervisor.Service = (*Actor[int, int])(nil)
@@ -118,12 +136,11 @@ func (a *Actor[M, R]) Ask(ctx context.Context, m M) (R, error) {
 		return zero, a.stopErr()
 	}
 	reply := a.replies.Get().(chan result[R])
-	select {
-	case a.inbox <- envelope[M, R]{msg: m, reply: reply}:
-	case <-ctx.Done():
+	switch a.put(envelope[M, R]{msg: m, reply: reply}, ctx.Done()) {
+	case putCancelled:
 		a.replies.Put(reply)
 		return zero, ctx.Err()
-	case <-a.done:
+	case putStopped:
 		a.replies.Put(reply)
 		return zero, a.stopErr()
 	}
@@ -153,16 +170,34 @@ func (a *Actor[M, R]) Tell(m M) error {
 	if a.closing.Load() {
 		return a.stopErr()
 	}
-	select {
-	case a.inbox <- envelope[M, R]{msg: m}:
-		return nil
-	default:
-	}
-	select {
-	case a.inbox <- envelope[M, R]{msg: m}:
-		return nil
-	case <-a.done:
+	if a.put(envelope[M, R]{msg: m}, nil) != putDone {
 		return a.stopErr()
+	}
+	return nil
+}
+
+// Outcomes of put.
+const (
+	putDone = iota
+	putCancelled
+	putStopped
+)
+
+// put queues env, waiting while the mailbox is full at its bound until
+// cancel is closed or the actor stops.
+func (a *Actor[M, R]) put(env envelope[M, R], cancel <-chan struct{}) int {
+	ok, s := a.mb.trySend(env)
+	if ok {
+		return putDone
+	}
+	defer s.users.Add(-1)
+	select {
+	case s.ch <- env:
+		return putDone
+	case <-cancel:
+		return putCancelled
+	case <-a.done:
+		return putStopped
 	}
 }
 
@@ -171,16 +206,15 @@ func (a *Actor[M, R]) TryTell(m M) bool {
 	if a.closing.Load() {
 		return false
 	}
-	select {
-	case a.inbox <- envelope[M, R]{msg: m}:
-		return true
-	default:
-		return false
+	ok, s := a.mb.trySend(envelope[M, R]{msg: m})
+	if !ok {
+		s.users.Add(-1)
 	}
+	return ok
 }
 
 // Len returns how many messages wait in the mailbox.
-func (a *Actor[M, R]) Len() int { return len(a.inbox) }
+func (a *Actor[M, R]) Len() int { return a.mb.Len() }
 
 // Done is closed when the actor has stopped for good.
 func (a *Actor[M, R]) Done() <-chan struct{} { return a.done }
@@ -211,74 +245,113 @@ func (a *Actor[M, R]) stopErr() error {
 // message caused it gets a *messages.PanicError, and Serve returns that
 // error so the supervisor can restart the loop.
 func (a *Actor[M, R]) Serve(ctx context.Context) (err error) {
-	b := a.newB()
-	batch, _ := b.(BatchEnder)
-	if s, ok := b.(Stopper); ok {
+	r := &receiver[M, R]{a: a, b: a.newB()}
+	r.batch, _ = r.b.(BatchEnder)
+	if s, ok := r.b.(Stopper); ok {
 		defer s.Stop()
 	}
-	var current chan result[R] // reply of the message being handled
-	defer func() {
-		if v := recover(); v != nil {
-			pe := &messages.PanicError{Value: v, Stack: debug.Stack()}
-			if current != nil {
-				current <- result[R]{err: pe}
-			}
-			err = pe
-		}
-	}()
-	handle := func(env envelope[M, R]) {
-		current = env.reply
-		val, herr := b.Receive(env.msg)
-		if env.reply != nil {
-			env.reply <- result[R]{val: val, err: herr}
-		}
-		current = nil
-	}
+	defer r.recoverPanic(&err)
+	// The loop keeps its frame small: an idle actor's goroutine waits here,
+	// and a shallow stack is most of what an idle actor costs.
+	done := ctx.Done()
 	for {
 		select {
-		case env := <-a.inbox:
-			handle(env)
-			for n := len(a.inbox); n > 0; n-- {
-				handle(<-a.inbox)
+		case env := <-a.mb.settle().ch:
+			r.batchFrom(env)
+		case <-a.mb.wake: // a segment was linked, or Drain was called
+			if a.draining.Load() {
+				r.drain(ctx)
+				return nil
 			}
-			if batch != nil {
-				batch.EndBatch()
-			}
-		case <-a.drainReq:
-			for n := len(a.inbox); n > 0; n-- {
-				if ctx.Err() != nil {
-					return nil
-				}
-				handle(<-a.inbox)
-			}
-			if batch != nil {
-				batch.EndBatch()
-			}
-			return nil
-		case <-ctx.Done():
+		case <-done:
 			return nil
 		}
+	}
+}
+
+// receiver is one run of an actor's loop: the behaviour it serves and the
+// reply of the message being handled.
+type receiver[M, R any] struct {
+	a       *Actor[M, R]
+	b       Behavior[M, R]
+	batch   BatchEnder     // b, if it is one
+	current chan result[R] // reply of the message being handled
+}
+
+// recoverPanic turns a panic in Receive into a *messages.PanicError, sent
+// to the caller whose message caused it and stored in *err.
+func (r *receiver[M, R]) recoverPanic(err *error) {
+	if v := recover(); v != nil {
+		pe := &messages.PanicError{Value: v, Stack: debug.Stack()}
+		if r.current != nil {
+			r.current <- result[R]{err: pe}
+		}
+		*err = pe
+	}
+}
+
+func (r *receiver[M, R]) handle(env envelope[M, R]) {
+	r.current = env.reply
+	val, herr := r.b.Receive(env.msg)
+	if env.reply != nil {
+		env.reply <- result[R]{val: val, err: herr}
+	}
+	r.current = nil
+}
+
+// batchFrom handles env and then every message queued behind it when it
+// was taken, and ends the batch.
+func (r *receiver[M, R]) batchFrom(env envelope[M, R]) {
+	r.handle(env)
+	n := r.a.mb.Len()
+	r.a.mb.noteQueued(n + 1)
+	r.handleQueued(n, nil)
+	if r.batch != nil {
+		r.batch.EndBatch()
+	}
+}
+
+// drain handles what is queued, until ctx ends, and ends the batch.
+func (r *receiver[M, R]) drain(ctx context.Context) {
+	r.handleQueued(r.a.mb.Len(), ctx)
+	if r.batch != nil {
+		r.batch.EndBatch()
+	}
+}
+
+// handleQueued handles up to n queued messages, stopping early if ctx
+// (when not nil) ends.
+func (r *receiver[M, R]) handleQueued(n int, ctx context.Context) {
+	for ; n > 0; n-- {
+		if ctx != nil && ctx.Err() != nil {
+			return
+		}
+		env, ok := r.a.mb.tryRecv()
+		if !ok {
+			return
+		}
+		r.handle(env)
 	}
 }
 
 // Drain stops the actor from accepting messages; the loop handles what is
 // already queued and then returns. It does not block.
 func (a *Actor[M, R]) Drain() {
-	a.drainOne.Do(func() {
-		a.closing.Store(true)
-		close(a.drainReq)
-	})
+	a.closing.Store(true)
+	a.draining.Store(true)
+	a.mb.poke()
 }
 
 // Terminate marks the actor stopped for good: pending and later calls return
 // cause (messages.ErrStopped when cause is nil). It is idempotent.
 func (a *Actor[M, R]) Terminate(cause error) {
-	a.termOne.Do(func() {
-		if cause == nil {
-			cause = messages.ErrStopped
-		}
-		a.closing.Store(true)
-		a.cause = cause
-		close(a.done)
-	})
+	if !a.terminated.CompareAndSwap(false, true) {
+		return
+	}
+	if cause == nil {
+		cause = messages.ErrStopped
+	}
+	a.closing.Store(true)
+	a.cause = cause
+	close(a.done)
 }

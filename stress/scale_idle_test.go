@@ -42,23 +42,23 @@ const idleCeiling = 6 << 10
 // the figure).
 var scaleKinds = []scaleKind{
 	{"circuitbreaker", func(e *engine.Engine, n string) (any, error) {
-		return circuitbreaker.New(e, n, circuitbreaker.Config{})
-	}, 400 << 10, 1},
+		return circuitbreaker.New(e, n, circuitbreaker.Config{}) // its count window, allocated whole; a stack grown by its first message
+	}, 10 << 10, 1},
 	{"ratelimit", func(e *engine.Engine, n string) (any, error) {
-		return ratelimit.New(e, n, ratelimit.Config{})
-	}, 90 << 10, 2},
+		return ratelimit.New(e, n, ratelimit.Config{}) // two actors
+	}, 16 << 10, 2},
 	{"bulkhead", func(e *engine.Engine, n string) (any, error) {
 		return bulkhead.New(e, n, bulkhead.Config{})
-	}, 40 << 10, 1},
+	}, idleCeiling, 1},
 	{"loadshed", func(e *engine.Engine, n string) (any, error) {
 		return loadshed.New(e, n, loadshed.Config{})
-	}, 40 << 10, 1},
+	}, idleCeiling, 1},
 	{"backpressure", func(e *engine.Engine, n string) (any, error) {
 		return backpressure.New(e, n, backpressure.Config{})
-	}, 40 << 10, 1},
+	}, idleCeiling, 1},
 	{"adaptive", func(e *engine.Engine, n string) (any, error) {
 		return adaptive.New(e, n, adaptive.Config{})
-	}, 32 << 10, 1},
+	}, 7 << 10, 1},
 	{"hedge", func(e *engine.Engine, n string) (any, error) {
 		return hedge.New(e, n, hedge.Config{})
 	}, idleCeiling, 0},

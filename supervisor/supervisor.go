@@ -329,7 +329,15 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error 
 // run serves one child in a goroutine owned by the supervisor and reports
 // how Serve ended.
 func (s *Supervisor) run(ctx context.Context, c *child) {
-	err := serve(ctx, c.svc)
+	s.reportExit(c, serve(ctx, c.svc))
+}
+
+// reportExit tells the loop that c's Serve returned err. It is apart from
+// run so that the frames under an idle child's Serve stay small: an idle
+// goroutine's stack is most of what an idle child costs.
+//
+//go:noinline
+func (s *Supervisor) reportExit(c *child, err error) {
 	select {
 	case s.control <- exitMsg{child: c, err: err}:
 	case <-s.stopped:

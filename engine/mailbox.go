@@ -1,0 +1,190 @@
+package engine
+
+import (
+	"runtime"
+	"sync/atomic"
+)
+
+// InitialMailboxSize is the capacity a mailbox takes when its first
+// message arrives; it doubles each time it fills, up to the actor's bound.
+const InitialMailboxSize = 8
+
+// mailbox is an actor's queue: a chain of buffered channels (segments)
+// that grows with use, so an idle actor holds no buffer at all and a busy
+// one holds room for what it is actually sent, never more than its bound.
+//
+// Senders (any goroutine) send into the newest segment, the tail. One that
+// finds the tail full and smaller than the bound links a segment of twice
+// its capacity after it and sends there; one that finds the tail full at
+// the bound waits for room in it. The receiver (the actor's goroutine, one
+// at a time) reads the oldest segment, the head, and moves to the next once
+// the head is empty and no sender can still put a message in it; so every
+// message is received, and the messages of one sender in the order sent.
+// A linked segment is never written again: a sender announces itself in the
+// segment's users count before it checks that the segment has no next, and
+// the receiver leaves a segment only once it has a next, no users and no
+// messages (atomic operations are sequentially consistent, so one of the
+// two sees the other).
+//
+// When the receiver is about to wait with an empty tail larger than
+// InitialMailboxSize, and its last quietBatches batches each found at most
+// a quarter of that queued, it links a smaller one (the smallest
+// power-of-two multiple of the initial size with room for twice the most
+// it found): the mailbox shrinks back after a burst.
+//
+// Nothing here closes a channel; a mailbox outlives the goroutines that
+// serve it.
+type mailbox[T any] struct {
+	tail  atomic.Pointer[segment[T]] // newest segment: senders start here
+	head  atomic.Pointer[segment[T]] // oldest segment: written by the receiver only
+	bound int                        // largest capacity of a segment
+	// wake holds a token when the receiver should look again: a segment
+	// was linked (so the head it waits on may be left behind), or the
+	// actor is draining. Capacity 1; sends never block.
+	wake chan struct{}
+	// peak is the most messages the receiver found queued in one batch
+	// during the current run of quiet batches, and quiet how many batches
+	// long that run is (receiver only).
+	peak, quiet int
+	// first is the segment a new mailbox starts with: no channel (a nil
+	// channel, never ready), so the first message links the first real
+	// segment.
+	first segment[T]
+}
+
+// segment is one channel of a mailbox's chain.
+type segment[T any] struct {
+	ch    chan T
+	next  atomic.Pointer[segment[T]] // set once, by the sender or receiver that links it
+	users atomic.Int32               // senders past their check of next and not done sending
+}
+
+func (m *mailbox[T]) init(bound int) {
+	m.bound = bound
+	m.wake = make(chan struct{}, 1)
+	m.head.Store(&m.first)
+	m.tail.Store(&m.first)
+}
+
+// poke leaves the receiver a token; it never blocks.
+func (m *mailbox[T]) poke() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// trySend puts v in the mailbox if there is room, growing it if it is
+// full below its bound, and reports whether it did. When it did not, the
+// mailbox is full at its bound and trySend returns the full segment with
+// one user counted for the caller, who must wait to send into it (or give
+// up) and then call s.users.Add(-1).
+func (m *mailbox[T]) trySend(v T) (ok bool, full *segment[T]) {
+	for {
+		s := m.tail.Load()
+		s.users.Add(1)
+		if n := s.next.Load(); n != nil {
+			s.users.Add(-1)
+			m.tail.CompareAndSwap(s, n)
+			continue
+		}
+		select {
+		case s.ch <- v:
+			s.users.Add(-1)
+			return true, nil
+		default:
+		}
+		if cap(s.ch) >= m.bound {
+			return false, s
+		}
+		s.users.Add(-1)
+		m.link(s, min(max(2*cap(s.ch), InitialMailboxSize), m.bound))
+	}
+}
+
+// link makes a segment of capacity size the one after s, unless another
+// goroutine linked one first, and pokes the receiver.
+func (m *mailbox[T]) link(s *segment[T], size int) {
+	if s.next.Load() != nil {
+		return
+	}
+	n := &segment[T]{ch: make(chan T, size)}
+	if s.next.CompareAndSwap(nil, n) {
+		m.tail.CompareAndSwap(s, n)
+		m.poke()
+	}
+}
+
+// settle moves the head past segments that are linked, empty and free of
+// senders, and returns the head: a segment that holds a message or is the
+// tail. If it is the tail, empty and oversized for what the receiver has
+// seen since it last settled, settle links a smaller one first. Receiver
+// only.
+func (m *mailbox[T]) settle() *segment[T] {
+	shrunk := false
+	for {
+		h := m.head.Load()
+		n := h.next.Load()
+		if n == nil {
+			if !shrunk && len(h.ch) == 0 && cap(h.ch) > InitialMailboxSize && m.quiet >= quietBatches {
+				size := InitialMailboxSize
+				for size < 2*m.peak {
+					size *= 2
+				}
+				m.link(h, size)
+				m.peak, m.quiet = 0, 0
+				shrunk = true
+				continue
+			}
+			return h
+		}
+		if len(h.ch) > 0 {
+			return h
+		}
+		if h.users.Load() != 0 {
+			runtime.Gosched() // a sender is between its check and its send
+			continue
+		}
+		if len(h.ch) > 0 {
+			return h
+		}
+		m.head.Store(n)
+	}
+}
+
+// tryRecv takes the oldest message if there is one. Receiver only.
+func (m *mailbox[T]) tryRecv() (v T, ok bool) {
+	h := m.settle()
+	select {
+	case v = <-h.ch:
+		return v, true
+	default:
+		return v, false
+	}
+}
+
+// quietBatches is how many batches in a row must find at most a quarter
+// of the newest segment queued before the mailbox shrinks.
+const quietBatches = 4
+
+// noteQueued records that the receiver found n messages queued in a batch.
+func (m *mailbox[T]) noteQueued(n int) {
+	if n > cap(m.tail.Load().ch)/4 {
+		m.peak, m.quiet = 0, 0
+		return
+	}
+	m.peak = max(m.peak, n)
+	m.quiet++
+}
+
+// Len returns how many messages wait, over every segment.
+func (m *mailbox[T]) Len() int {
+	n := 0
+	for s := m.head.Load(); s != nil; s = s.next.Load() {
+		n += len(s.ch)
+	}
+	return n
+}
+
+// Cap returns the capacity of the newest segment.
+func (m *mailbox[T]) Cap() int { return cap(m.tail.Load().ch) }

@@ -1,0 +1,154 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/supervisor"
+)
+
+// spawnSized starts an actor with a mailbox bounded by size under eng.
+func spawnSized[M, R any](t testing.TB, eng *engine.Engine, name string, size int, newB func() engine.Behavior[M, R]) *engine.Actor[M, R] {
+	t.Helper()
+	a, err := engine.Spawn(context.Background(), eng, "test", name, nil,
+		func() (*engine.Actor[M, R], supervisor.Service, error) {
+			a := engine.NewActor(size, newB)
+			return a, a, nil
+		})
+	if err != nil {
+		t.Fatalf("Spawn: %v", err)
+	}
+	return a
+}
+
+// seqMsg is message seq of sender from, or (from < 0) an Ask for the
+// checker's verdict.
+type seqMsg struct{ from, seq int }
+
+// seqChecker checks that each sender's messages arrive in the order sent
+// and counts them; an Ask answers how many arrived, or -1 after a message
+// out of order.
+type seqChecker struct {
+	next  map[int]int
+	total int
+	bad   bool
+}
+
+func (c *seqChecker) Receive(m seqMsg) (int, error) {
+	if m.from >= 0 {
+		if c.next[m.from] != m.seq {
+			c.bad = true
+		}
+		c.next[m.from] = m.seq + 1
+		c.total++
+		return 0, nil
+	}
+	if c.bad {
+		return -1, nil
+	}
+	return c.total, nil
+}
+
+// Dozens of goroutines on the real clock Tell and Ask one actor in bursts
+// far above the initial mailbox (and, for the small bound, far above the
+// bound, so senders wait for room): every message arrives once, each
+// sender's in order, and every Ask gets its own answer.
+func TestMailboxKeepsEachSendersOrderUnderBursts(t *testing.T) {
+	for _, bound := range []int{1, 5, 64, engine.DefaultMailboxSize} {
+		eng := newEngine(t)
+		a := spawnSized(t, eng, "order", bound, func() engine.Behavior[seqMsg, int] {
+			return &seqChecker{next: map[int]int{}}
+		})
+		senders, per := 48, 2000
+		if testing.Short() {
+			per = 300
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, senders)
+		for g := range senders {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range per {
+					var err error
+					if i%50 == 49 {
+						var got int
+						got, err = a.Ask(context.Background(), seqMsg{g, i})
+						if err == nil && got != 0 {
+							err = errors.New("an Ask got another message's reply")
+						}
+					} else {
+						err = a.Tell(seqMsg{g, i})
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("bound %d: %v", bound, err)
+		}
+		got, err := a.Ask(context.Background(), seqMsg{-1, 0})
+		if err != nil || got != senders*per {
+			t.Fatalf("bound %d: got %d, %v; want %d messages in order (-1 means out of order)", bound, got, err, senders*per)
+		}
+		if n := a.Len(); n != 0 {
+			t.Fatalf("bound %d: %d messages left after the final Ask", bound, n)
+		}
+	}
+}
+
+// At its bound the mailbox is full: TryTell fails, Tell and Ask wait for
+// room, an Ask whose ctx ends gives up, and Shutdown with a deadline
+// returns, failing the waiting senders with ErrStopped.
+func TestMailboxFullAtItsBound(t *testing.T) {
+	eng, err := engine.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gated{entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	a := spawnSized(t, eng, "full", 3, func() engine.Behavior[int, int] { return g })
+	if err := a.Tell(0); err != nil { // the actor holds this one at the gate
+		t.Fatal(err)
+	}
+	<-g.entered
+	for i := 1; i <= 3; i++ {
+		if !a.TryTell(i) {
+			t.Fatalf("TryTell(%d): false with room left", i)
+		}
+	}
+	if a.TryTell(4) {
+		t.Fatal("TryTell past the bound: true, want false")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	_, err = a.Ask(ctx, 5)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Ask on a full mailbox with a deadline: got %v, want DeadlineExceeded", err)
+	}
+	blocked := make(chan error, 8)
+	for i := range 8 {
+		go func() { blocked <- a.Tell(10 + i) }()
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer scancel()
+	if err := eng.Shutdown(sctx); err == nil {
+		t.Fatal("Shutdown with the actor stuck at its gate: got nil, want the actor named")
+	}
+	for range 8 {
+		if err := <-blocked; err != nil && !errors.Is(err, messages.ErrStopped) {
+			t.Fatalf("a Tell waiting for room at shutdown: got %v, want nil or ErrStopped", err)
+		}
+	}
+	close(g.gate) // the actor's goroutine ends
+	<-a.Done()
+}
