@@ -7,8 +7,7 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// Stats is a value copy of a Fallback's figures, the original's fallback
-// metrics. Every call that returns is counted once:
+// Stats is a value copy of a Fallback's figures. Every call that returns is counted once:
 // Calls = Succeeded + FellBack + Failed + Passed.
 type Stats struct {
 	// Name is the Fallback's name.
@@ -17,16 +16,14 @@ type Stats struct {
 	Calls uint64
 	// Succeeded counts calls whose primary succeeded.
 	Succeeded uint64
-	// FellBack counts calls a fallback answered (the original's
-	// fallback_executions).
+	// FellBack counts calls a fallback answered.
 	FellBack uint64
 	// Failed counts calls whose fallbacks all failed (a *FailedError), or
 	// whose caller's context ended while a fallback ran.
 	Failed uint64
 	// Passed counts calls whose primary's error Config.On did not take
 	// (by default ErrStopped): the error came back unchanged and no
-	// fallback ran (the original counted these in total_executions
-	// alone); and calls whose caller's context had ended when the primary
+	// fallback ran; and calls whose caller's context had ended when the primary
 	// returned. Calls refused after Shutdown are not counted.
 	Passed uint64
 }
@@ -59,7 +56,6 @@ func (f *Fallback[T]) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-// ResetStats sets f's figures back to zero (the original's
-// reset_metrics). A call that returns while it runs may or may not be
+// ResetStats sets f's figures back to zero. A call that returns while it runs may or may not be
 // counted.
 func (f *Fallback[T]) ResetStats() { f.stats.Reset() }

@@ -25,10 +25,10 @@ const budgetBuckets = 10
 
 // Bounds of a BudgetConfig.
 const (
-	// MaxBudgetMinPerSecond is the largest BudgetConfig.MinPerSecond.
-	MaxBudgetMinPerSecond = 1_000_000
-	// MaxBudgetWindow is the longest BudgetConfig.Window.
-	MaxBudgetWindow = 24 * time.Hour
+	// LargestBudgetMinPerSecond is the largest BudgetConfig.MinPerSecond.
+	LargestBudgetMinPerSecond = 1_000_000
+	// LargestBudgetWindow is the longest BudgetConfig.Window.
+	LargestBudgetWindow = 24 * time.Hour
 )
 
 // BudgetConfig configures a Budget. Zero fields take the defaults. It is
@@ -39,10 +39,10 @@ type BudgetConfig struct {
 	Percent float64
 	// MinPerSecond is a floor of retries per second always allowed, so a
 	// quiet service can still retry; default 10, at most
-	// MaxBudgetMinPerSecond. -1 means no floor.
+	// LargestBudgetMinPerSecond. -1 means no floor.
 	MinPerSecond int
 	// Window is the sliding window calls and retries are counted over;
-	// default 10 s, in [10 ms, MaxBudgetWindow].
+	// default 10 s, in [10 ms, LargestBudgetWindow].
 	Window time.Duration
 }
 
@@ -67,10 +67,10 @@ func (c BudgetConfig) validate() error {
 	switch {
 	case !(c.Percent > 0 && c.Percent <= 10):
 		return messages.InvalidConfig(BudgetKind, "Percent", c.Percent, "must be in (0, 10]")
-	case c.MinPerSecond < -1 || c.MinPerSecond > MaxBudgetMinPerSecond:
-		return messages.InvalidConfig(BudgetKind, "MinPerSecond", c.MinPerSecond, "must be -1 (none) to MaxBudgetMinPerSecond (1000000)")
-	case c.Window < budgetBuckets*time.Millisecond || c.Window > MaxBudgetWindow:
-		return messages.InvalidConfig(BudgetKind, "Window", c.Window, "must be in [10ms, MaxBudgetWindow (24h)]")
+	case c.MinPerSecond < -1 || c.MinPerSecond > LargestBudgetMinPerSecond:
+		return messages.InvalidConfig(BudgetKind, "MinPerSecond", c.MinPerSecond, "must be -1 (none) to LargestBudgetMinPerSecond (1000000)")
+	case c.Window < budgetBuckets*time.Millisecond || c.Window > LargestBudgetWindow:
+		return messages.InvalidConfig(BudgetKind, "Window", c.Window, "must be in [10ms, LargestBudgetWindow (24h)]")
 	}
 	return nil
 }

@@ -81,8 +81,8 @@ func TestBudgetConfig(t *testing.T) {
 		{"Percent", retry.BudgetConfig{Percent: 11}},
 		{"MinPerSecond", retry.BudgetConfig{MinPerSecond: -2}},
 		{"Window", retry.BudgetConfig{Window: time.Millisecond}},
-		{"MinPerSecond", retry.BudgetConfig{MinPerSecond: retry.MaxBudgetMinPerSecond + 1}},
-		{"Window", retry.BudgetConfig{Window: retry.MaxBudgetWindow + 1}},
+		{"MinPerSecond", retry.BudgetConfig{MinPerSecond: retry.LargestBudgetMinPerSecond + 1}},
+		{"Window", retry.BudgetConfig{Window: retry.LargestBudgetWindow + 1}},
 	} {
 		_, err := retry.NewBudget(eng, "bad", tt.cfg)
 		var ce *messages.ConfigError

@@ -27,7 +27,7 @@ type JitterKind uint8
 
 // Jitter kinds.
 const (
-	// Proportional (the default, as the original) adds a uniform value in
+	// Proportional (the default) adds a uniform value in
 	// [-Jitter × d, +Jitter × d].
 	Proportional JitterKind = iota
 	// NoJitter waits exactly the computed delay.
@@ -41,7 +41,7 @@ const (
 	Decorrelated
 )
 
-// Defaults (the original's).
+// Defaults.
 const (
 	DefaultMaxAttempts  = 3
 	DefaultInitialDelay = time.Second

@@ -170,7 +170,9 @@ func TestRetriedResponsesKeepOneConnection(t *testing.T) {
 					t.Fatalf("call %d: got %d %q, want 200 \"ok\"", i, resp.StatusCode, body)
 				}
 			}
-			if got := ln.accepted.Load(); !tc.want(got) {
+			got := ln.accepted.Load()
+			t.Logf("20 calls, 60 requests: %d connections", got)
+			if !tc.want(got) {
 				t.Fatalf("20 calls, 60 requests: got %d connections, want %s", got, tc.wantStr)
 			}
 		})

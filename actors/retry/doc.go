@@ -1,71 +1,74 @@
-// Package retry re-runs a failing call with a backoff between attempts.
+// Package retry re-runs a failing call, with a backoff between attempts.
 //
-// A *Retry is stateless and runs in the caller's goroutine: it needs no
-// actor to be correct. Between attempts it waits with engine.Sleep on the
-// engine's clock, so a cancelled context ends the wait at once (and tests
-// drive the waits with an engine.FakeClock).
+// Use. Make a *Retry with New and run calls with Execute, Do, or For[T]
+// (an engine.Policy[T] for engine.Compose and engine.Chain, where each
+// attempt passes the stages below again):
 //
-// Delays: Exponential waits InitialDelay × Multiplier^(n-1) after the n-th
-// failed attempt, Linear waits InitialDelay + Step × (n-1), Constant waits
-// InitialDelay. The delay is capped at MaxDelay, then jittered (Proportional
-// as the original: ± Jitter × delay; Full, Equal and Decorrelated as in
-// "Exponential Backoff And Jitter"), and capped at MaxDelay again: a delay
-// never exceeds MaxDelay (the original's could reach MaxDelay × (1+jitter)).
+//	r, err := retry.New(eng, "payments", retry.Config{Backoff: retry.Backoff{MaxAttempts: 4}})
+//	v, err := retry.Do(ctx, r, charge)
 //
-// Which errors are retried is a documented choice (DefaultRetryOn): every
-// error except the context's own (context.Canceled, DeadlineExceeded: the
-// caller has gone or run out of time) and the rejections of Bulwark's own
-// patterns that mean "do not hammer me" — ErrCircuitOpen, ErrBulkheadFull,
-// ErrShed, ErrBackpressure, ErrLimitExceeded, ErrRateLimited, ErrStopped.
-// A timeout of one attempt (messages.ErrTimeout) is retried. If you choose
-// to retry a rejection, a *messages.RejectedError's RetryAfter is honoured:
-// the wait is at least RetryAfter (capped at MaxDelay).
+// A Retry is stateless and runs in the caller's goroutine: it starts no
+// goroutine, is safe for concurrent use, and costs nothing between calls.
+// A zero Retry is not usable; a zero Config takes the defaults (3
+// attempts, exponential backoff from 1 s doubling up to 60 s, ±10 %
+// jitter, DefaultRetryOn). Waits run on the engine's clock, so tests drive
+// them with engine.FakeClock; with a nil engine they use the real clock.
 //
-// Deadlines. No wait starts that would end at or past the deadline the
-// next attempt would run under — the caller's context's, or, in an
-// engine.Composition, that of a timeout.ForDeadline stage below the retry
-// (engine.Next.Deadline): the loop gives up at once with an
-// *ExhaustedError (Reason "deadline") that keeps the last error. So a
-// timeout of a shared deadline is never retried once it has fired.
+// The loop. After each attempt that does not succeed, the loop decides
+// (a pure function of the attempt, its error and the time):
 //
-// A caller who gave up, and Shutdown. Once the caller's context has ended
-// no attempt and no wait starts, and the caller gets zero and an error
-// matching ctx.Err() with the last attempt's error kept alongside
-// (engine.CallerGone) — also when that attempt succeeded after the
-// context ended: the rule of every Bulwark policy (engine.Policy). After
-// the engine's Shutdown a Retry made with it runs nothing and returns
-// messages.ErrStopped; Shutdown during a wait ends the wait with
-// ErrStopped (the last error kept alongside).
+//   - an error AbortOn matches, or one that matches no PerError schedule
+//     and that RetryOn refuses, comes back unchanged;
+//   - otherwise the schedule in force (the first PerError whose Match
+//     takes the error, else the default; each counts its own attempts)
+//     decides the wait: Exponential InitialDelay × Multiplier^(n-1),
+//     Linear InitialDelay + Step × (n-1), Constant InitialDelay, capped
+//     at MaxDelay, jittered (Proportional ± Jitter × delay, Full, Equal or
+//     Decorrelated), capped at MaxDelay again, and raised to a refusal's
+//     RetryAfter (still at most MaxDelay);
+//   - the loop gives up with an *ExhaustedError when the schedule has run
+//     its MaxAttempts (ReasonAttempts), when the wait would end more than
+//     MaxDuration after the first attempt (ReasonMaxDuration), when it
+//     would end at or past the deadline the next attempt would run under —
+//     the caller's context's, or that of a timeout.ForDeadline stage below
+//     in a composition — (ReasonDeadline), or when the Budget refuses the
+//     retry (ReasonBudget).
 //
-// Per-error strategies (Config.PerError) override the backoff for the
-// errors they match; the first match wins and each strategy counts its own
-// attempts (the original shared one counter).
+// DefaultRetryOn retries every error except context.Canceled,
+// context.DeadlineExceeded and Bulwark's own refusals (messages.IsRefusal:
+// local overload is no reason for more load); a Bulwark timeout
+// (messages.ErrTimeout) is retried. RetryIfResult retries on results too.
 //
-// When the attempts run out — on errors or on results that RetryIfResult
-// rejects — the caller gets an *ExhaustedError that wraps
-// messages.ErrRetriesExhausted and the last error, and carries the last
-// result (the original returned a rejected result as a success).
+// Errors. An *ExhaustedError wraps messages.ErrRetriesExhausted and the
+// last error, and carries the last result. A caller whose context ends
+// gets zero and an error matching ctx.Err(), the last attempt's error
+// kept alongside (engine.CallerGone) — also when that attempt succeeded
+// after the context ended; no attempt and no wait starts after it. After
+// the engine's Shutdown a Retry runs nothing and returns
+// messages.ErrStopped; a wait in progress ends with ErrStopped. A nil
+// function is an error wrapping messages.ErrInvalidConfig, and so is a
+// Config outside its bounds (Validate names the field and the value).
 //
-// A Budget, shared by many calls and many Retry values, caps retries at a
-// share of calls over a sliding window (as Finagle's RetryBudget and
-// Envoy's retry budget) so retries cannot multiply the load on a failing
-// backend. The budget is an actor: calls deposit with a one-way message,
-// and each retry asks for a token.
+// Dropped results. Policy.OnDiscard's function receives every attempt's
+// result that the loop drops (retried, or left by a caller who gave up),
+// so that a result holding a resource — an *http.Response's body and its
+// connection — is released.
 //
-// Events (only built when someone subscribes):
+// A Budget caps retries at a share of calls over a sliding window, shared
+// by many calls and many Retry values, so that retries cannot multiply the
+// load on a failing backend. It is an actor, supervised by the engine:
+// each call deposits with a one-way message, and each retry asks it for a
+// token.
+//
+// Events (built only when someone subscribes):
 //   - retry_attempt: Attempt = the attempt about to run, MaxAttempts, Delay,
-//     Reason "error" or "result", Err = the error that caused it;
-//   - retry_success: Attempt = the attempt that succeeded, published only
-//     when it is not the first (the original published one per success);
-//   - retry_exhausted: Attempt, MaxAttempts, Reason "attempts",
-//     "max_duration", "deadline" or "budget", Err.
+//     Reason ReasonError or ReasonResult, Err = the error that caused it;
+//   - retry_success: Attempt = the attempt that succeeded, when it is not
+//     the first;
+//   - retry_exhausted: Attempt, MaxAttempts, Reason (ReasonAttempts,
+//     ReasonMaxDuration, ReasonDeadline or ReasonBudget), Err.
 //
-// Errors that are not retried (RetryOn false, AbortOn true) come back
-// unchanged, with no event.
-//
-// Stats are the original's retry metrics — attempts, successful and failed
-// attempts, exhausted calls, total delay, the last error, the success rate
-// — plus calls and calls not retried; each call is counted once, when it
-// returns, in striped counters (actors/internal/tally: about 10 ns a call,
-// no allocation). ResetStats is the original's reset_metrics.
+// Stats counts each call once, when it returns (Calls = Succeeded +
+// Exhausted + NotRetried), with its attempts and waits; it never blocks.
+// ResetStats sets the counts back to zero.
 package retry

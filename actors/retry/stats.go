@@ -9,8 +9,7 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// Stats is a value copy of a Retry's figures, the original's retry
-// metrics. Every call of Execute or Do is counted once, when it returns:
+// Stats is a value copy of a Retry's figures. Every call of Execute or Do is counted once, when it returns:
 // Calls = Succeeded + Exhausted + NotRetried.
 type Stats struct {
 	// Name is the Retry's name.
@@ -42,8 +41,7 @@ type Stats struct {
 	LastError error
 }
 
-// SuccessRate is Succeeded / Attempts, as the original's success_rate
-// (0 before any attempt).
+// SuccessRate is Succeeded / Attempts (0 before any attempt).
 func (s Stats) SuccessRate() float64 { return tally.Ratio(s.Succeeded, s.Attempts) }
 
 // Counter indices in a Retry's tally. A call that succeeds at its first
@@ -129,8 +127,7 @@ func (r *Retry) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-// ResetStats sets every figure back to zero (the original's
-// reset_metrics). A call that returns while it runs may or may not be
+// ResetStats sets every figure back to zero. A call that returns while it runs may or may not be
 // counted.
 func (r *Retry) ResetStats() {
 	r.stats.set.Reset()

@@ -12,7 +12,7 @@ const Kind = "timeout"
 // DeadlineKind is the pattern name of Deadline in events and errors.
 const DeadlineKind = "deadline"
 
-// DefaultTimeout is the original's default timeout.
+// DefaultTimeout is the limit of a zero Config.Timeout.
 const DefaultTimeout = 30 * time.Second
 
 // LargestTimeout is the longest Config.Timeout accepted (30 days).

@@ -8,8 +8,7 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// Stats is a value copy of a Timeout's or a Deadline's figures, the
-// original's timeout metrics. Every call that returns is counted once:
+// Stats is a value copy of a Timeout's or a Deadline's figures. Every call that returns is counted once:
 // Calls = Succeeded + TimedOut + Failed. A call whose function panics
 // does not return, and is not counted; nor is a call refused with
 // ErrStopped after Shutdown.
@@ -80,8 +79,7 @@ func (l *limiter) statsNow() (Stats, error) {
 // begun Shutdown.
 func (t *Timeout) Stats(ctx context.Context) (Stats, error) { return t.l.statsNow() }
 
-// ResetStats sets t's figures back to zero (the original's
-// reset_metrics). A call that returns while it runs may or may not be
+// ResetStats sets t's figures back to zero. A call that returns while it runs may or may not be
 // counted.
 func (t *Timeout) ResetStats() { t.l.stats.Reset() }
 
