@@ -7,8 +7,8 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// Stats is a value copy of a Fallback's figures. Every call that returns is counted once:
-// Calls = Succeeded + FellBack + Failed + Passed.
+// Stats is a value copy of a Fallback's figures. Every call that returns
+// is counted once: Calls = Succeeded + FellBack + Failed + Passed.
 type Stats struct {
 	// Name is the Fallback's name.
 	Name string
@@ -56,6 +56,6 @@ func (f *Fallback[T]) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-// ResetStats sets f's figures back to zero. A call that returns while it runs may or may not be
-// counted.
+// ResetStats sets f's figures back to zero. A call that returns while it
+// runs may or may not be counted.
 func (f *Fallback[T]) ResetStats() { f.stats.Reset() }

@@ -9,8 +9,9 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// Stats is a value copy of a Retry's figures. Every call of Execute or Do is counted once, when it returns:
-// Calls = Succeeded + Exhausted + NotRetried.
+// Stats is a value copy of a Retry's figures. Every call of Execute or
+// Do is counted once, when it returns: Calls = Succeeded + Exhausted +
+// NotRetried.
 type Stats struct {
 	// Name is the Retry's name.
 	Name string
@@ -127,8 +128,8 @@ func (r *Retry) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-// ResetStats sets every figure back to zero. A call that returns while it runs may or may not be
-// counted.
+// ResetStats sets every figure back to zero. A call that returns while it
+// runs may or may not be counted.
 func (r *Retry) ResetStats() {
 	r.stats.set.Reset()
 	r.stats.lastErr.Store(nil)

@@ -8,10 +8,10 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// Stats is a value copy of a Timeout's or a Deadline's figures. Every call that returns is counted once:
-// Calls = Succeeded + TimedOut + Failed. A call whose function panics
-// does not return, and is not counted; nor is a call refused with
-// ErrStopped after Shutdown.
+// Stats is a value copy of a Timeout's or a Deadline's figures. Every
+// call that returns is counted once: Calls = Succeeded + TimedOut +
+// Failed. A call whose function panics does not return, and is not
+// counted; nor is a call refused with ErrStopped after Shutdown.
 type Stats struct {
 	// Name is the Timeout's or Deadline's name.
 	Name string
@@ -19,9 +19,9 @@ type Stats struct {
 	Calls uint64
 	// Succeeded counts calls whose function returned a nil error in time.
 	Succeeded uint64
-	// TimedOut counts calls that returned a *messages.TimeoutError: the limit fired
-	// (the function stopped, or was abandoned), or the deadline had
-	// already passed.
+	// TimedOut counts calls that returned a *messages.TimeoutError: the
+	// limit fired (the function stopped, or was abandoned), or the
+	// deadline had already passed.
 	TimedOut uint64
 	// Failed counts calls whose function returned its own error (also a
 	// context.DeadlineExceeded that is not our limit), and calls whose
@@ -79,8 +79,8 @@ func (l *limiter) statsNow() (Stats, error) {
 // begun Shutdown.
 func (t *Timeout) Stats(ctx context.Context) (Stats, error) { return t.l.statsNow() }
 
-// ResetStats sets t's figures back to zero. A call that returns while it runs may or may not be
-// counted.
+// ResetStats sets t's figures back to zero. A call that returns while it
+// runs may or may not be counted.
 func (t *Timeout) ResetStats() { t.l.stats.Reset() }
 
 // Stats returns d's figures, as Timeout.Stats.
