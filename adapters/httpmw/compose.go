@@ -67,7 +67,8 @@ func RequestFrom(ctx context.Context) (*http.Request, bool) {
 // away. A fallback's Served is answered as an empty response of its
 // Status when the handler wrote nothing. A handler that a timeout stage
 // abandons (one that ignores its context) is cut off: its later writes
-// are dropped, never raced with net/http.
+// are dropped, never raced with net/http; a handler whose request was
+// answered before it began never runs.
 //
 // p.Retry must be nil (a *messages.ConfigError): a server cannot replay a
 // request whose response has begun — retry in the client (httpclient).
@@ -157,6 +158,10 @@ func (c *composedCall) serve(ctx context.Context) (v Served, err error) {
 	if c.ran {
 		c.tw.mu.Unlock()
 		return Served{}, errServed
+	}
+	if c.tw.expired { // a timeout stage answered before the handler began
+		c.tw.mu.Unlock()
+		return Served{}, context.DeadlineExceeded
 	}
 	c.ran = true
 	c.tw.mu.Unlock()

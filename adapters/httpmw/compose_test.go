@@ -349,3 +349,39 @@ func TestDefaultExcludePathsIsACopy(t *testing.T) {
 		t.Fatalf("/health: got %d, want the handler's 404 (excluded)", code)
 	}
 }
+
+// gateGuard admits once its gate opens and reports each release.
+type gateGuard struct {
+	gate     chan struct{}
+	released chan messages.Outcome
+}
+
+func (g *gateGuard) Acquire(ctx context.Context) (engine.Permit, error) {
+	<-g.gate // ignores ctx: the grant comes after the timeout fired
+	return engine.Permit{}, nil
+}
+
+func (g *gateGuard) Release(_ engine.Permit, o messages.Outcome) { g.released <- o }
+
+// A handler whose request a timeout stage answered before the handler
+// began never runs: its permit comes back unused.
+func TestComposeNoHandlerAfterTheAnswer(t *testing.T) {
+	eng := newEngine(t)
+	to := must(timeout.New(eng, "t", timeout.Config{Timeout: 10 * time.Millisecond}))
+	g := &gateGuard{gate: make(chan struct{}), released: make(chan messages.Outcome, 1)}
+	mw := must(httpmw.Compose(engine.Policies[httpmw.Served]{Timeout: timeout.For[httpmw.Served](to), Admission: []engine.Guard{g}}, httpmw.Options{}))
+	var ran atomic.Bool
+	srv, c := server(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ran.Store(true) })))
+	if resp, _ := do(t, c, srv.URL, ""); resp.StatusCode != 504 {
+		t.Fatalf("got %d, want 504", resp.StatusCode)
+	}
+	close(g.gate)
+	select {
+	case <-g.released:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the permit was not released")
+	}
+	if ran.Load() {
+		t.Fatal("the handler ran after its request was answered")
+	}
+}

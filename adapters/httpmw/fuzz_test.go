@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/adapters/httpmw"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -227,4 +228,80 @@ func FuzzClientIP(f *testing.F) {
 			t.Fatalf("untrusted peer %q got key %q from its headers", remote, got)
 		}
 	})
+}
+
+// FuzzRateLimitHeaders: whatever the policy name, rate and wait, the
+// RateLimit and RateLimit-Policy values are one structured-field Item each
+// (RFC 9651): a String that unescapes to the name (bytes outside printable
+// ASCII as '?'), then r=0;t=<wait in whole seconds, rounded up, at most a
+// day> and q=<count>;w=<period in seconds>.
+func FuzzRateLimitHeaders(f *testing.F) {
+	f.Add("default", int64(10), int64(time.Minute), int64(250*time.Millisecond))
+	f.Add(`GET /a/"{id}"\`, int64(1), int64(time.Second), int64(0))
+	f.Add("caf\xc3\xa9\n", int64(1<<40), int64(24*time.Hour), int64(math.MaxInt64))
+	f.Fuzz(func(t *testing.T, name string, count, period, wait int64) {
+		count = max(count, 1)
+		period = max(period&(1<<62-1), 1)
+		rl := &httpmw.RateLimitError{
+			Err:    &messages.RejectedError{Err: messages.ErrRateLimited, RetryAfter: time.Duration(wait)},
+			Policy: name,
+			Rate:   ratelimit.Rate{Count: count, Period: time.Duration(period)},
+		}
+		limit, policy := httpmw.RateLimitHeaders(rl)
+		gotName, params := parseSFItem(t, limit)
+		want := []byte(name)
+		for i, c := range want {
+			if c < 0x20 || c > 0x7e {
+				want[i] = '?'
+			}
+		}
+		if gotName != string(want) {
+			t.Fatalf("RateLimit %q names %q, want %q", limit, gotName, want)
+		}
+		var secs int64
+		switch {
+		case wait >= int64(24*time.Hour):
+			secs = 86400
+		case wait > 0:
+			secs = (wait + int64(time.Second) - 1) / int64(time.Second)
+		}
+		if params != ";r=0;t="+strconv.FormatInt(secs, 10) {
+			t.Fatalf("RateLimit %q for a wait of %v: want t=%d", limit, time.Duration(wait), secs)
+		}
+		pName, pParams := parseSFItem(t, policy)
+		w := (period + int64(time.Second) - 1) / int64(time.Second)
+		if pName != gotName || pParams != ";q="+strconv.FormatInt(count, 10)+";w="+strconv.FormatInt(w, 10) {
+			t.Fatalf("RateLimit-Policy %q for %d per %v", policy, count, time.Duration(period))
+		}
+	})
+}
+
+// parseSFItem splits an Item whose bare item is a String into the
+// unescaped string and the parameters after it, failing on anything that
+// is not a valid String.
+func parseSFItem(t *testing.T, v string) (string, string) {
+	t.Helper()
+	if len(v) < 2 || v[0] != '"' {
+		t.Fatalf("%q does not start with a String", v)
+	}
+	var b strings.Builder
+	for i := 1; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '\\':
+			if i+1 >= len(v) || v[i+1] != '"' && v[i+1] != '\\' {
+				t.Fatalf("%q: a bad escape at %d", v, i)
+			}
+			i++
+			b.WriteByte(v[i])
+		case c == '"':
+			return b.String(), v[i+1:]
+		case c < 0x20 || c > 0x7e:
+			t.Fatalf("%q: byte %#x in a String", v, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	t.Fatalf("%q: an unterminated String", v)
+	return "", ""
 }

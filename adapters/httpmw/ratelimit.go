@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/engine"
@@ -245,8 +246,8 @@ func RateLimitHeaders(err error) (limit, policy string) {
 	quoted := sfString(name)
 	limit = quoted + ";r=0;t=" + strconv.Itoa(ceilSeconds(wait))
 	if isRL {
-		w := max(ceilSeconds(rl.Rate.Period), 1)
-		policy = quoted + ";q=" + strconv.FormatInt(rl.Rate.Count, 10) + ";w=" + strconv.Itoa(w)
+		w := max((rl.Rate.Period+time.Second-1)/time.Second, 1) // a rate's period is at most 2^62 ns
+		policy = quoted + ";q=" + strconv.FormatInt(rl.Rate.Count, 10) + ";w=" + strconv.FormatInt(int64(w), 10)
 	}
 	return limit, policy
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -105,12 +104,15 @@ func writeError(w http.ResponseWriter, err error, hint time.Duration) {
 }
 
 // ceilSeconds is d in whole seconds, rounded up (at least 1 for a positive
-// d), and at most a day.
+// d, 0 for any other), and at most a day.
 func ceilSeconds(d time.Duration) int {
-	if d >= 24*time.Hour {
+	switch {
+	case d <= 0:
+		return 0
+	case d >= 24*time.Hour:
 		return 24 * 3600
 	}
-	return int(math.Ceil(d.Seconds()))
+	return int((d + time.Second - 1) / time.Second)
 }
 
 // sentinels are the errors whose text WriteError may show.
