@@ -85,7 +85,8 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Limiter, supervisor.Service, error) {
 		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, cfg: full, latency: full.Algorithm == Vegas,
-			permits: waitq.NewLedger(), reports: newStripes(full), st: newState(full)}
+			permits: waitq.NewLedger(), st: newState(full)}
+		l.reports.init(full)
 		l.limit.Store(int64(full.InitialLimit))
 		l.actor = engine.NewActor(0, func() engine.Behavior[request, Stats] { return owner{l: l} })
 		return l, l.actor, nil

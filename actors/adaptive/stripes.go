@@ -2,10 +2,10 @@ package adaptive
 
 import (
 	"math"
-	"math/bits"
-	"runtime"
 	"sync/atomic"
 	"time"
+
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
 )
 
 // Reports are not sent to the actor one message each: a shared mailbox's
@@ -17,21 +17,18 @@ import (
 // one early): then a window's worth of samples may be complete. At most
 // one nudge is in flight at a time.
 //
-// The cell is picked by the in-flight count the caller's compare-and-swap
-// took the permit back from: callers releasing at the same time took it
-// from different counts, so they rarely meet on one cell, and it costs
-// nothing (a random pick cost a quarter of Release).
+// The cells are a tally.Stripes. The cell is picked by the in-flight count
+// the caller's compare-and-swap took the permit back from (tally's At):
+// callers releasing at the same time took it from different counts, so
+// they rarely meet on one cell, and it costs nothing.
 
 const (
-	minCells = 8
-	maxCells = 64
 	// maxEvery caps a cell's nudge period, so that no cell wraps its
 	// 32-bit counts between two harvests however large Window is.
 	maxEvery = 1 << 20
 )
 
-// cell is one stripe of reports, alone on its cache lines (128 bytes: the
-// adjacent-line prefetcher pairs lines).
+// cell is one stripe of reports, tally.CellSize bytes.
 type cell struct {
 	// n packs the failures (high half) and the successes plus failures
 	// (low half) added since the last harvest, so that one atomic add
@@ -46,21 +43,20 @@ type cell struct {
 // stripes are the cells of one limiter and when to nudge the actor. add
 // is safe for concurrent use; harvest is called by the actor only.
 type stripes struct {
-	cells []cell
-	mask  uint32
+	tally.Stripes[cell]
 	// A cell whose count reaches a multiple of every (its share of a
 	// window) or whose failures reach a multiple of failEvery (its share
 	// of the failures that decide a window early) asks for a harvest.
 	every, failEvery uint64
 }
 
-// newStripes makes cells for the machine's parallelism (four a P, a power
-// of two from 8 to 64) and splits cfg's window between them.
-func newStripes(cfg Config) stripes {
-	n := max(minCells, min(maxCells, 1<<bits.Len(uint(4*runtime.GOMAXPROCS(0)-1))))
+// init makes cells for the machine's parallelism (four a P, at least 8)
+// and splits cfg's window between them.
+func (s *stripes) init(cfg Config) {
+	s.Init(4, 8)
+	n := len(s.Cells())
 	share := func(k int) uint64 { return uint64(max(1, min(maxEvery, (k+n-1)/n))) }
-	return stripes{cells: make([]cell, n), mask: uint32(n - 1),
-		every: share(cfg.Window), failEvery: share(decidingFailures(cfg))}
+	s.every, s.failEvery = share(cfg.Window), share(decidingFailures(cfg))
 }
 
 // decidingFailures is the fewest failures that decide a window early (see
@@ -83,7 +79,7 @@ func decidingFailures(cfg Config) int {
 // rtt and inflight are kept for the window under Vegas only (latency). It
 // reports whether the actor should harvest soon.
 func (s *stripes) add(failed, ok, latency bool, rtt time.Duration, inflight int64) bool {
-	c := &s.cells[uint32(inflight)&s.mask]
+	c := s.At(uint32(inflight))
 	if !ok {
 		c.ignored.Add(1)
 		return false
@@ -108,8 +104,9 @@ func (s *stripes) add(failed, ok, latency bool, rtt time.Duration, inflight int6
 // for the window (successes and failures, their latency and peak
 // in-flight) and the ignored ones.
 func (s *stripes) harvest() (b batch, ignored uint64) {
-	for i := range s.cells {
-		c := &s.cells[i]
+	cells := s.Cells()
+	for i := range cells {
+		c := &cells[i]
 		if c.n.Load() != 0 {
 			v := c.n.Swap(0)
 			f := int(v >> 32)

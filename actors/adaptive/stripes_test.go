@@ -4,7 +4,9 @@ import (
 	"context"
 	"testing"
 	"time"
+	"unsafe"
 
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
@@ -74,5 +76,27 @@ func TestDecidingFailures(t *testing.T) {
 		if got := decidingFailures(full); got != want {
 			t.Errorf("%+v: got %d, want %d", cfg, got, want)
 		}
+	}
+}
+
+// A cell fills its cache lines, and every cell of the stripes counts: a
+// report added through any in-flight count is harvested once.
+func TestStripesCells(t *testing.T) {
+	if size := unsafe.Sizeof(cell{}); size != tally.CellSize {
+		t.Fatalf("a cell is %d bytes, want %d", size, tally.CellSize)
+	}
+	var s stripes
+	s.init(Config{Window: 1 << 20})
+	n := len(s.Cells())
+	for i := 0; i < 3*n; i++ {
+		s.add(i%2 == 0, true, false, 0, int64(i))
+	}
+	s.add(false, false, false, 0, 1)
+	b, ignored := s.harvest()
+	if b.successes != 3*n/2 || b.failures != 3*n/2 || ignored != 1 {
+		t.Fatalf("got %d successes, %d failures, %d ignored; want %d, %d, 1", b.successes, b.failures, ignored, 3*n/2, 3*n/2)
+	}
+	if b, ignored := s.harvest(); b != (batch{}) || ignored != 0 {
+		t.Fatalf("a second harvest: got %+v and %d ignored, want nothing", b, ignored)
 	}
 }

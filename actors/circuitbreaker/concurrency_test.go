@@ -85,7 +85,7 @@ func TestExactCountsUnderConcurrency(t *testing.T) {
 	b := mustNew(t, eng, "mixed", Config{FailureThreshold: 5, RecoveryTimeout: time.Millisecond,
 		HalfOpenMaxCalls: 3, HalfOpenLease: time.Minute, MailboxSize: 64})
 	const workers, per = 1000, 10
-	var c tally
+	var c seen
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)

@@ -90,8 +90,8 @@ func openIt(t testing.TB, b *Breaker, n int) {
 	}
 }
 
-// tally counts what mixed calls saw.
-type tally struct{ ok, failed, ignored, rejected atomic.Uint64 }
+// seen counts what mixed calls saw.
+type seen struct{ ok, failed, ignored, rejected atomic.Uint64 }
 
 // mixed returns the error of the k-th call of a mix where one call in
 // every fails and one is neutral (cancelled).
@@ -106,7 +106,7 @@ func mixed(k, every int) error {
 }
 
 // call runs one Execute whose function returns want, and counts the result.
-func (c *tally) call(t *testing.T, b *Breaker, want error) {
+func (c *seen) call(t *testing.T, b *Breaker, want error) {
 	err := b.Execute(context.Background(), func(context.Context) error { return want })
 	switch {
 	case errors.Is(err, ErrOpen):
@@ -123,7 +123,7 @@ func (c *tally) call(t *testing.T, b *Breaker, want error) {
 }
 
 // check fails t unless s counted exactly what the callers saw, calls in all.
-func (c *tally) check(t *testing.T, s Stats, calls uint64) {
+func (c *seen) check(t *testing.T, s Stats, calls uint64) {
 	t.Helper()
 	if s.Succeeded != c.ok.Load() || s.Failed != c.failed.Load() || s.Ignored != c.ignored.Load() || s.Rejected != c.rejected.Load() {
 		t.Fatalf("got %+v, want ok %d failed %d ignored %d rejected %d", s, c.ok.Load(), c.failed.Load(), c.ignored.Load(), c.rejected.Load())

@@ -1,10 +1,10 @@
 package circuitbreaker
 
 import (
-	"math/bits"
 	"runtime"
-	"sync"
 	"sync/atomic"
+
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
 )
 
 // The successes of CLOSED calls — the hot path — are not sent to the actor
@@ -26,10 +26,10 @@ import (
 // returned before it. The actor places the report after that many
 // successes, whenever it arrives and whatever it collected meanwhile.
 //
-// A caller takes its cell from a sync.Pool, which is per P: the callers
-// running on one P keep using the cell it used last, so a cell's cache line
-// stays with one core. Which cell a caller gets is only about speed: any
-// cell of the right tag counts correctly.
+// The cells are a tally.Stripes: a caller takes its cell from the per-P
+// pool, so the callers running on one P keep using the cell it used last
+// and a cell's cache line stays with one core. Which cell a caller gets is
+// only about speed: any cell of the right tag counts correctly.
 
 const (
 	// flushEvery: a caller whose add brings a cell's count to a multiple
@@ -39,8 +39,6 @@ const (
 	// rephaseAt: a collect that sees a count at or above it starts a new
 	// phase too.
 	rephaseAt = 1 << 30
-	minCells  = 8
-	maxCells  = 64
 )
 
 // slotsPerCell is how many permits a cell holds (the cell fills its 128
@@ -48,8 +46,7 @@ const (
 const slotsPerCell = 14
 
 // cell is one counter and the slots of the permits granted through it,
-// alone on its cache lines (128 bytes: the adjacent line prefetcher pairs
-// lines).
+// tally.CellSize bytes.
 //
 // A slot is one word: the generation the permit was granted in (high
 // half), the slot's sequence (31 bits) and a held bit (bit 0). Acquire
@@ -69,26 +66,24 @@ type cell struct {
 // for concurrent use; collect and retag are called by the actor's
 // goroutine only (seen and phase are its own).
 type stripes struct {
-	pool  sync.Pool     // of *cell: a P finds the cell it used last
-	next  atomic.Uint32 // the cell the pool hands out when it has none
-	cells []cell
-	mask  uint32
+	tally.Stripes[cell]
 	seen  []uint32 // each cell's count at the last collect
 	phase uint32   // the cells' tag
 }
 
 // newStripes makes counters for the machine's parallelism (four cells a
-// P, a power of two from 8 to 64: enough that the pool, which hands them
-// out in turn when a P has none, rarely puts two Ps on one cell, few enough
-// that collecting them stays cheap), at phase 1.
+// P, at least 8: enough that the pool, which hands them out in turn when a
+// P has none, rarely puts two Ps on one cell, few enough that collecting
+// them stays cheap), at phase 1.
 func newStripes() *stripes {
-	n := max(minCells, min(maxCells, 1<<bits.Len(uint(4*runtime.GOMAXPROCS(0)-1))))
-	s := &stripes{cells: make([]cell, n), mask: uint32(n - 1), seen: make([]uint32, n), phase: 1}
-	for i := range s.cells {
-		s.cells[i].v.Store(tagOf(1))
-		s.cells[i].idx = uint32(i)
+	s := &stripes{phase: 1}
+	s.Init(4, 8)
+	cells := s.Cells()
+	s.seen = make([]uint32, len(cells))
+	for i := range cells {
+		cells[i].v.Store(tagOf(1))
+		cells[i].idx = uint32(i)
 	}
-	s.pool.New = func() any { return &s.cells[s.next.Add(1)&s.mask] }
 	return s
 }
 
@@ -98,9 +93,9 @@ func tagOf(phase uint32) uint64 { return uint64(phase) << 32 }
 // is tagged with another phase (the caller must look at the snapshot
 // again), and flush when the actor should start a new phase soon.
 func (s *stripes) add(phase uint32) (ok, flush bool) {
-	c := s.pool.Get().(*cell)
+	c := s.Get()
 	ok, flush = c.add(phase)
-	s.pool.Put(c)
+	s.Put(c)
 	return ok, flush
 }
 
@@ -123,11 +118,11 @@ func (c *cell) add(phase uint32) (ok, flush bool) {
 // caller's cell or else in any other, and returns the low bits of its
 // token; false when every slot is held.
 func (s *stripes) claim(gen uint32) (uint64, bool) {
-	c := s.pool.Get().(*cell)
+	c := s.Get()
 	tok, ok := c.claim(gen)
-	s.pool.Put(c)
-	for i := 1; !ok && i < len(s.cells); i++ {
-		tok, ok = s.cells[(c.idx+uint32(i))&s.mask].claim(gen)
+	s.Put(c)
+	for i := uint32(1); !ok && i < uint32(len(s.seen)); i++ {
+		tok, ok = s.At(c.idx + i).claim(gen)
 	}
 	return tok, ok
 }
@@ -152,10 +147,10 @@ func (c *cell) claim(gen uint32) (uint64, bool) {
 // not held by that token (misuse).
 func (s *stripes) free(tok uint64) (*cell, uint32, bool) {
 	ci, si := tokCell(tok), uint32(tok>>slotShift)&slotMask
-	if ci >= uint32(len(s.cells)) || si >= slotsPerCell {
+	if ci >= uint32(len(s.seen)) || si >= slotsPerCell {
 		return nil, 0, false
 	}
-	c := &s.cells[ci]
+	c := s.At(ci)
 	for {
 		w := c.slots[si].Load()
 		if w&1 == 0 || w>>1&seqMask != tok&seqMask {
@@ -172,8 +167,9 @@ func (s *stripes) free(tok uint64) (*cell, uint32, bool) {
 func (s *stripes) sum(phase uint32) (uint64, bool) {
 	tag := tagOf(phase)
 	var n uint64
-	for i := range s.cells {
-		v := s.cells[i].v.Load()
+	cells := s.Cells()
+	for i := range cells {
+		v := cells[i].v.Load()
 		if v&^(1<<32-1) != tag {
 			return 0, false
 		}
@@ -186,8 +182,9 @@ func (s *stripes) sum(phase uint32) (uint64, bool) {
 // collect or retag, and whether a count has grown large enough for a new
 // phase.
 func (s *stripes) collect() (sum uint64, large bool) {
-	for i := range s.cells {
-		n := uint32(s.cells[i].v.Load())
+	cells := s.Cells()
+	for i := range cells {
+		n := uint32(cells[i].v.Load())
 		sum += uint64(n - s.seen[i])
 		s.seen[i] = n
 		large = large || n >= rephaseAt
@@ -201,8 +198,9 @@ func (s *stripes) retag() uint64 {
 	s.phase++
 	tag := tagOf(s.phase)
 	var sum uint64
-	for i := range s.cells {
-		v := s.cells[i].v.Swap(tag)
+	cells := s.Cells()
+	for i := range cells {
+		v := cells[i].v.Swap(tag)
 		sum += uint64(uint32(v) - s.seen[i])
 		s.seen[i] = 0
 	}

@@ -7,7 +7,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
@@ -17,8 +19,9 @@ import (
 // the current generation (the fast path), whether collected yet or not.
 func counted(b *Breaker) uint64 {
 	var n uint64
-	for i := range b.cells.cells {
-		n += uint64(uint32(b.cells.cells[i].v.Load()))
+	cells := b.cells.Cells()
+	for i := range cells {
+		n += uint64(uint32(cells[i].v.Load()))
 	}
 	return b.snap.Load().before + n
 }
@@ -45,8 +48,11 @@ func fail(t *testing.T, b *Breaker, n int) {
 
 func TestStripesAddCollectRetag(t *testing.T) {
 	s := newStripes()
-	if n := len(s.cells); n < minCells || n > maxCells || n&(n-1) != 0 {
-		t.Fatalf("got %d cells, want a power of two in [%d, %d]", n, minCells, maxCells)
+	if n := len(s.Cells()); n < 8 || n > tally.MaxCells || n&(n-1) != 0 {
+		t.Fatalf("got %d cells, want a power of two in [8, %d]", n, tally.MaxCells)
+	}
+	if size := unsafe.Sizeof(cell{}); size != tally.CellSize {
+		t.Fatalf("a cell is %d bytes, want %d", size, tally.CellSize)
 	}
 	p := s.phase
 	for i := 0; i < 100; i++ {
@@ -91,12 +97,12 @@ func TestStripesAddCollectRetag(t *testing.T) {
 // flushEvery asks the actor, and a collect that sees rephaseAt says so.
 func TestStripesFlushAndRephase(t *testing.T) {
 	s := newStripes()
-	for i := range s.cells {
-		s.cells[i].v.Store(tagOf(s.phase) | (rephaseAt - 1))
+	for i := range s.Cells() {
+		s.Cells()[i].v.Store(tagOf(s.phase) | (rephaseAt - 1))
 		s.seen[i] = rephaseAt - 1
 	}
 	flushes := 0
-	for i := 0; i < 4*len(s.cells); i++ {
+	for i := 0; i < 4*len(s.Cells()); i++ {
 		ok, flush := s.add(s.phase)
 		if !ok {
 			t.Fatalf("add %d refused", i)
@@ -106,8 +112,8 @@ func TestStripesFlushAndRephase(t *testing.T) {
 		}
 	}
 	got, large := s.collect()
-	if got != uint64(4*len(s.cells)) || !large {
-		t.Fatalf("collect: got %d, large %v; want %d, true", got, large, 4*len(s.cells))
+	if got != uint64(4*len(s.Cells())) || !large {
+		t.Fatalf("collect: got %d, large %v; want %d, true", got, large, 4*len(s.Cells()))
 	}
 	if flushes == 0 {
 		t.Fatal("no add asked for a collection at a multiple of flushEvery")
@@ -274,7 +280,7 @@ func TestExactCountsWithStripesUnderConcurrency(t *testing.T) {
 			eng := newEngine(t, nil)
 			b := mustNew(t, eng, "mixed", cfg)
 			const callers = 10000
-			var c tally
+			var c seen
 			var wg, flipper sync.WaitGroup
 			stop := make(chan struct{})
 			flipper.Add(1)

@@ -1,57 +1,109 @@
-// Package tally holds the counters of the patterns whose calls never
-// reach an actor (retry, timeout, fallback): a fixed set of uint64
-// counters, striped over cache lines so that callers on different cores
-// do not fight over one line, summed when someone asks for Stats.
+// Package tally is the one striped counter of the patterns: a few cells,
+// each alone on its cache lines, so that callers on different cores add to
+// their counts without fighting over one line, and a reader — the
+// pattern's actor, or Stats — sums them.
 //
-// A caller takes a Line from a sync.Pool, which is per P, so the callers
-// running on one core keep writing the line that core used last (a random
-// pick moves lines between cores; see actors/circuitbreaker/stripes.go for
-// the measurements that chose the pool). Any line counts correctly: the
-// pick is only about speed.
+// Stripes[C] holds the cells; C is the pattern's own cell type (its
+// counters as atomic words, padded to CellSize bytes), so each pattern
+// keeps the operations its counts need: plain adds summed on demand (Set,
+// the counters of the patterns whose calls never reach an actor), a
+// phase-tagged count the actor collects and moves on (the circuit
+// breaker), adds the actor harvests by swapping them to zero (the
+// adaptive limiter). Two ways to pick a cell, chosen by the caller:
+//
+//   - Get and Put: a sync.Pool, which is per P, so the callers running on
+//     one core keep using the cell that core used last;
+//   - At(i): the caller's own spread (the adaptive limiter uses the
+//     in-flight count its compare-and-swap saw).
+//
+// Which cell a caller gets is only about speed: every cell counts
+// correctly.
 package tally
 
 import (
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
 )
 
+// CellSize is the size a cell type should have: two cache lines (the
+// adjacent-line prefetcher pairs them).
+const CellSize = 128
+
+// MaxCells is the most cells a Stripes holds.
+const MaxCells = 64
+
+// Size returns how many cells suit this process: perP per P, rounded up
+// to a power of two, at least least and at most MaxCells.
+func Size(perP, least int) int {
+	n := 1 << bits.Len(uint(max(1, perP*runtime.GOMAXPROCS(0))-1))
+	return max(least, min(MaxCells, n))
+}
+
+// Stripes is a power-of-two number of cells of type C. Init it before use
+// and do not copy it after. Get, Put, At and Cells are safe for concurrent
+// use; what a cell's words mean is its user's business.
+type Stripes[C any] struct {
+	cells []C
+	mask  uint32
+	next  atomic.Uint32
+	pool  sync.Pool // of *C: a P finds the cell it used last
+}
+
+// Init makes Size(perP, least) cells, zeroed.
+func (s *Stripes[C]) Init(perP, least int) {
+	n := Size(perP, least)
+	s.cells = make([]C, n)
+	s.mask = uint32(n - 1)
+	s.pool.New = func() any { return &s.cells[s.next.Add(1)&s.mask] }
+}
+
+// Get returns the cell the caller's P used last (another cell, in turn,
+// when it has none); hand it back with Put.
+func (s *Stripes[C]) Get() *C { return s.pool.Get().(*C) }
+
+// Put hands back a cell taken with Get.
+func (s *Stripes[C]) Put(c *C) { s.pool.Put(c) }
+
+// At returns cell i modulo the number of cells.
+func (s *Stripes[C]) At(i uint32) *C { return &s.cells[i&s.mask] }
+
+// Cells returns every cell, for a reader that sums or collects them.
+func (s *Stripes[C]) Cells() []C { return s.cells }
+
 // Max is how many counters a Set holds.
 const Max = 8
 
-// Line is one stripe of a Set's counters, alone on its cache lines
-// (128 bytes: the adjacent-line prefetcher pairs lines).
+// Line is one cell of a Set: Max counters on their own cache lines.
 type Line struct {
 	c [Max]atomic.Uint64
-	_ [64]byte
+	_ [CellSize - 8*Max]byte
 }
 
 // Add adds d to counter i (0 <= i < Max).
 func (l *Line) Add(i int, d uint64) { l.c[i].Add(d) }
 
 // Set is Max counters striped over a few Lines. The zero value is not
-// usable; make one with New. Add, Pick, Put and Sum are safe for
-// concurrent use.
+// usable; make one with New. Add, Pick, Put, Sum, Sums and Reset are safe
+// for concurrent use.
 type Set struct {
-	lines []Line
-	next  atomic.Uint32
-	pool  sync.Pool // of *Line: a P finds the line it used last
+	s Stripes[Line]
 }
 
-// New returns a Set with two lines a P (at least 2, at most 64).
+// New returns a Set with two lines a P (at least 2).
 func New() *Set {
-	n := min(64, max(2, 2*runtime.GOMAXPROCS(0)))
-	s := &Set{lines: make([]Line, n)}
-	s.pool.New = func() any { return &s.lines[int(s.next.Add(1))%n] }
+	s := &Set{}
+	s.s.Init(2, 2)
 	return s
 }
 
 // Pick returns a line for the caller to Add to; hand it back with Put.
 // A call that counts several things picks once.
-func (s *Set) Pick() *Line { return s.pool.Get().(*Line) }
+func (s *Set) Pick() *Line { return s.s.Get() }
 
 // Put hands back a line taken with Pick.
-func (s *Set) Put(l *Line) { s.pool.Put(l) }
+func (s *Set) Put(l *Line) { s.s.Put(l) }
 
 // Add adds d to counter i: Pick, Add, Put.
 func (s *Set) Add(i int, d uint64) {
@@ -65,8 +117,8 @@ func (s *Set) Add(i int, d uint64) {
 // began is.
 func (s *Set) Sum(i int) uint64 {
 	var n uint64
-	for j := range s.lines {
-		n += s.lines[j].c[i].Load()
+	for j := range s.s.cells {
+		n += s.s.cells[j].c[i].Load()
 	}
 	return n
 }
@@ -74,9 +126,9 @@ func (s *Set) Sum(i int) uint64 {
 // Sums returns every counter, as Sum does.
 func (s *Set) Sums() [Max]uint64 {
 	var out [Max]uint64
-	for j := range s.lines {
+	for j := range s.s.cells {
 		for i := range out {
-			out[i] += s.lines[j].c[i].Load()
+			out[i] += s.s.cells[j].c[i].Load()
 		}
 	}
 	return out
@@ -85,9 +137,9 @@ func (s *Set) Sums() [Max]uint64 {
 // Reset sets every counter to zero. An Add concurrent with Reset may
 // survive it or not; Adds that return after Reset returns all count.
 func (s *Set) Reset() {
-	for j := range s.lines {
-		for i := range s.lines[j].c {
-			s.lines[j].c[i].Store(0)
+	for j := range s.s.cells {
+		for i := range s.s.cells[j].c {
+			s.s.cells[j].c[i].Store(0)
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package tally
 
 import (
+	"runtime"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"go.uber.org/goleak"
 )
@@ -34,6 +36,47 @@ func TestConcurrentSumsExact(t *testing.T) {
 	for i, n := range sums {
 		if i != 0 && i != 3 && n != 0 {
 			t.Fatalf("counter %d: got %d, want 0 (never added to)", i, n)
+		}
+	}
+}
+
+// Size is a power of two (or least), at least least, at most MaxCells,
+// and grows with perP.
+func TestSize(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	for _, c := range []struct{ perP, least int }{{1, 1}, {2, 2}, {4, 8}, {64, 8}, {1000, 1}, {0, 1}} {
+		n := Size(c.perP, c.least)
+		if n < c.least || n > max(c.least, MaxCells) || (n != c.least && n&(n-1) != 0) ||
+			(n < c.perP*procs && n < MaxCells && n != c.least) {
+			t.Errorf("Size(%d, %d) with %d Ps: got %d", c.perP, c.least, procs, n)
+		}
+	}
+	if size := unsafe.Sizeof(Line{}); size != CellSize {
+		t.Fatalf("a Line is %d bytes, want %d", size, CellSize)
+	}
+}
+
+// Get hands out cells of the Stripes, At wraps around them.
+func TestStripesPick(t *testing.T) {
+	var s Stripes[Line]
+	s.Init(4, 8)
+	cells := s.Cells()
+	within := func(l *Line) bool {
+		for i := range cells {
+			if l == &cells[i] {
+				return true
+			}
+		}
+		return false
+	}
+	for i := 0; i < 3*len(cells); i++ {
+		l := s.Get()
+		if !within(l) {
+			t.Fatal("Get returned a cell that is not the Stripes'")
+		}
+		s.Put(l)
+		if got, want := s.At(uint32(i)), &cells[i%len(cells)]; got != want {
+			t.Fatalf("At(%d) is not cell %d", i, i%len(cells))
 		}
 	}
 }
