@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/retry"
 	"github.com/bulwark-go/bulwark/adapters/httpclient"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -122,6 +123,70 @@ func FuzzRetryAfter(f *testing.F) {
 		d, ok := httpclient.RetryAfter(resp, time.Unix(nowUnix, 0))
 		if d < 0 || d > httpclient.MaxRetryAfter || !ok && d != 0 {
 			t.Fatalf("%q: got %v %v", v, d, ok)
+		}
+	})
+}
+
+// FuzzRetryTransport: whatever the attempts answer (statuses, Retry-After
+// values, connection errors), a RetryTransport makes at most MaxAttempts
+// attempts (one for a request it may not replay), closes the body of
+// every response it does not return, and returns the last attempt's
+// response unread or its error.
+func FuzzRetryTransport(f *testing.F) {
+	f.Add([]byte{0, 1, 2}, uint8(3), false, "1")
+	f.Add([]byte{3, 3, 3, 3}, uint8(4), true, "")
+	f.Add([]byte{4, 0}, uint8(2), false, "Mon, 01 Jan 0001 00:00:00 GMT")
+	f.Fuzz(func(t *testing.T, plan []byte, maxAttempts uint8, post bool, retryAfter string) {
+		statuses := []int{200, 503, 429, 502, 0 /* a connection error */, 404, 500}
+		n := int(maxAttempts%5) + 1
+		var bodies []*bodyCloser
+		attempts := 0
+		base := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			if req.Body != nil {
+				io.Copy(io.Discard, req.Body)
+				req.Body.Close()
+			}
+			s := statuses[0]
+			if attempts < len(plan) {
+				s = statuses[int(plan[attempts])%len(statuses)]
+			}
+			attempts++
+			if s == 0 {
+				return nil, errors.New("connection reset")
+			}
+			b := &bodyCloser{Reader: strings.NewReader("body")}
+			bodies = append(bodies, b)
+			return &http.Response{StatusCode: s, Header: http.Header{"Retry-After": {retryAfter}}, Body: b, Request: req}, nil
+		})
+		rt, err := httpclient.NewRetryTransport(nil, base, httpclient.RetryConfig{
+			Retry: retry.Config{Backoff: retry.Backoff{MaxAttempts: n, InitialDelay: time.Nanosecond, MaxDelay: time.Nanosecond}, JitterKind: retry.NoJitter}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		method := http.MethodGet
+		if post {
+			method = http.MethodPost
+		}
+		req := httptest.NewRequest(method, "http://backend.invalid/", strings.NewReader("x"))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("x")), nil }
+		resp, err := rt.RoundTrip(req)
+		limit := n
+		if post {
+			limit = 1
+		}
+		if attempts < 1 || attempts > limit {
+			t.Fatalf("%d attempts, want 1 to %d", attempts, limit)
+		}
+		if (resp == nil) == (err == nil) {
+			t.Fatalf("got %v and %v: want exactly one", resp, err)
+		}
+		for i, b := range bodies {
+			if returned := resp != nil && resp.Body == b; returned == b.closed.Load() {
+				t.Fatalf("attempt %d's body: returned %v, closed %v", i, returned, b.closed.Load())
+			}
+		}
+		if resp != nil && resp.Body != bodies[len(bodies)-1] {
+			t.Fatal("returned a response that is not the last attempt's")
 		}
 	})
 }
