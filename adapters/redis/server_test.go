@@ -14,9 +14,10 @@ import (
 // server is a redis-server of the test's own, on a free port, so that tests
 // can stop and restart it to inject faults.
 type server struct {
-	t    testing.TB
-	port int
-	cmd  *exec.Cmd
+	t     testing.TB
+	port  int
+	extra []string // more redis-server arguments
+	cmd   *exec.Cmd
 }
 
 func freePort(t testing.TB) int {
@@ -47,8 +48,8 @@ func startServer(t testing.TB, port int) *server {
 
 func (s *server) start() {
 	s.t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--loglevel", "warning")
+	s.cmd = exec.Command("redis-server", append([]string{"--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--loglevel", "warning"}, s.extra...)...)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("redis-server: %v", err)
 	}
