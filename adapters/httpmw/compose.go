@@ -109,11 +109,13 @@ func Composed(c *engine.Composition[Served], opts Options) (func(http.Handler) h
 	}, nil
 }
 
-// composedCall is one request under a composition: the writer its handler
-// gets (a timeoutWriter over a recorder, whose lock orders the handler's
-// writes against the end of the request) and what the middleware learns
-// from the handler.
+// composedCall is one request under a composition: the context its stages
+// get (the request's, which also answers RequestFrom), the writer its
+// handler gets (a timeoutWriter over a recorder, whose lock orders the
+// handler's writes against the end of the request) and what the
+// middleware learns from the handler.
 type composedCall struct {
+	context.Context
 	rec      recorder
 	tw       timeoutWriter
 	next     http.Handler
@@ -123,12 +125,19 @@ type composedCall struct {
 	panicked any  // what the handler panicked with, if it did
 }
 
+// Value answers RequestFrom with the request, and asks the request's
+// context for any other key.
+func (c *composedCall) Value(key any) any {
+	if key == (requestKey{}) {
+		return c.r
+	}
+	return c.Context.Value(key)
+}
+
 func serveComposed(m *middleware, c *engine.Composition[Served], next http.Handler, w http.ResponseWriter, r *http.Request) {
-	call := &composedCall{next: next, rec: recorder{ResponseWriter: w}}
+	call := &composedCall{Context: r.Context(), next: next, r: r, rec: recorder{ResponseWriter: w}}
 	call.tw.w = &call.rec
-	ctx := context.WithValue(r.Context(), requestKey{}, r)
-	call.r = r
-	v, err := c.Get(ctx, call.serve)
+	v, err := c.Get(call, call.serve)
 
 	call.tw.mu.Lock()
 	if !call.returned {
@@ -178,7 +187,11 @@ func (c *composedCall) serve(ctx context.Context) (v Served, err error) {
 			}
 		}
 	}()
-	c.next.ServeHTTP(&c.tw, c.r.WithContext(ctx))
+	req := c.r
+	if ctx != context.Context(c) { // a stage's own context (a timeout's)
+		req = c.r.WithContext(ctx)
+	}
+	c.next.ServeHTTP(&c.tw, req)
 	c.tw.mu.Lock()
 	defer c.tw.mu.Unlock()
 	rec := &c.rec
