@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-go/bulwark/actors/bulkhead"
 	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
 	"github.com/bulwark-go/bulwark/actors/fallback"
+	"github.com/bulwark-go/bulwark/actors/loadshed"
 	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/actors/retry"
 	"github.com/bulwark-go/bulwark/actors/timeout"
@@ -383,5 +384,41 @@ func TestComposeNoHandlerAfterTheAnswer(t *testing.T) {
 	}
 	if ran.Load() {
 		t.Fatal("the handler ran after its request was answered")
+	}
+}
+
+var _ httpmw.PriorityAcquirer = (*loadshed.Shedder)(nil)
+
+// prioRecorder admits every call and records its priority.
+type prioRecorder struct{ got chan messages.Priority }
+
+func (p *prioRecorder) AcquirePriority(ctx context.Context, pr messages.Priority) (engine.Permit, error) {
+	p.got <- pr
+	return engine.Permit{}, nil
+}
+
+func (p *prioRecorder) Release(engine.Permit, messages.Outcome) {}
+
+// Prioritized gives a load shedder each request's priority from its
+// header; a missing or unknown value, or no request, is Normal.
+func TestPrioritized(t *testing.T) {
+	rec := &prioRecorder{got: make(chan messages.Priority, 1)}
+	g := httpmw.Prioritized(rec, httpmw.PriorityHeader("X-Priority"))
+	mw := must(httpmw.Compose(engine.Policies[httpmw.Served]{Admission: []engine.Guard{g}}, httpmw.Options{}))
+	h := mw(http.NotFoundHandler())
+	for _, tc := range []struct {
+		header string
+		want   messages.Priority
+	}{{"critical", messages.Critical}, {"low", messages.Low}, {"", messages.Normal}, {"urgent!", messages.Normal}} {
+		r := httptest.NewRequest(http.MethodGet, "/x", nil)
+		r.Header.Set("X-Priority", tc.header)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if got := <-rec.got; got != tc.want {
+			t.Fatalf("X-Priority %q: got %v, want %v", tc.header, got, tc.want)
+		}
+	}
+	g.Acquire(context.Background())
+	if got := <-rec.got; got != messages.Normal {
+		t.Fatalf("no request: got %v, want normal", got)
 	}
 }
