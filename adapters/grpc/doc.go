@@ -20,6 +20,11 @@
 // Bulwark error inside (errors.Is(err, messages.ErrCircuitOpen) works on
 // the client's own refusals). The handler's own errors pass unchanged.
 //
+// A client honours the server's wait: a refusal that carries a
+// "retry-after" is a *Pushback, which a retry policy with RetryOn:
+// Retryable retries no sooner than asked (and no later than its
+// MaxDelay).
+//
 // Outcomes. Policies.Classify, when nil, is Classify: the codes that say
 // the server failed (UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE,
 // DATA_LOSS) and plain errors are failures; the other codes (NOT_FOUND,

@@ -88,6 +88,43 @@ func toStatus(err error) error {
 	return &Error{Err: err, status: status.New(code, msg)}
 }
 
+// ErrPushback is the sentinel inside a *Pushback.
+var ErrPushback = errors.New("grpc: the server asked to retry later")
+
+// Pushback is a client's error for a call the server refused with a
+// "retry-after" wait (a Bulwark server's refusal): GRPCStatus is the
+// server's status, and it unwraps to the server's error and to a
+// *messages.RejectedError wrapping ErrPushback whose RetryAfter is the
+// wait, which a retry policy honours (up to its MaxDelay) when its RetryOn
+// retries the call (Retryable does).
+type Pushback struct {
+	Err        error
+	RetryAfter time.Duration
+	rej        messages.RejectedError
+}
+
+func (p *Pushback) Error() string { return p.Err.Error() }
+
+// GRPCStatus returns the server's status.
+func (p *Pushback) GRPCStatus() *status.Status { s, _ := status.FromError(p.Err); return s }
+
+// Unwrap returns the server's error and the rejection with the wait.
+func (p *Pushback) Unwrap() []error { return []error{p.Err, &p.rej} }
+
+// pushback returns err as a *Pushback when the trailer md carries a wait.
+func pushback(err error, md metadata.MD) error {
+	v := md.Get(RetryAfterKey)
+	if err == nil || len(v) == 0 {
+		return err
+	}
+	secs, perr := strconv.ParseInt(v[0], 10, 64)
+	if perr != nil || secs <= 0 {
+		return err
+	}
+	wait := time.Duration(min(secs, 24*3600)) * time.Second
+	return &Pushback{Err: err, RetryAfter: wait, rej: messages.RejectedError{Err: ErrPushback, Pattern: Kind, Reason: "pushback", RetryAfter: wait}}
+}
+
 // Classify is the default outcome of a call's error: nil is a success;
 // cancellation and Bulwark's refusals are neutral (messages.ClassifyError);
 // a status with a code that says the server failed (UNKNOWN,
@@ -95,6 +132,10 @@ func toStatus(err error) error {
 // other code (the caller's mistake: NOT_FOUND, INVALID_ARGUMENT, ...) a
 // success; a plain error is a failure.
 func Classify(err error) messages.Outcome {
+	var pb *Pushback
+	if errors.As(err, &pb) {
+		err = pb.Err // judged by the server's code, not as a local refusal
+	}
 	if o := messages.ClassifyError(err); o != messages.Failure {
 		return o
 	}
@@ -112,11 +153,17 @@ func Classify(err error) messages.Outcome {
 }
 
 // Retryable is a retry predicate for a client's Policies.Retry
-// (retry.Config.RetryOn): UNAVAILABLE from the server, and the errors
-// retry.DefaultRetryOn retries that are no gRPC status (a broken
-// connection); not the caller's cancellation or deadline, not Bulwark's
-// own refusals, not any other code.
+// (retry.Config.RetryOn): UNAVAILABLE from the server, RESOURCE_EXHAUSTED
+// with a "retry-after" (a *Pushback: the retry waits at least that long),
+// and the errors retry.DefaultRetryOn retries that are no gRPC status (a
+// broken connection); not the caller's cancellation or deadline, not the
+// client's own refusals (its open circuit), not any other code.
 func Retryable(err error) bool {
+	var pb *Pushback
+	if errors.As(err, &pb) {
+		c := status.Code(pb.Err)
+		return c == codes.Unavailable || c == codes.ResourceExhausted
+	}
 	if !messages.WorthRepeating(err) {
 		return false
 	}
@@ -197,7 +244,8 @@ type ctxStream struct {
 func (s *ctxStream) Context() context.Context { return s.ctx }
 
 // UnaryClientInterceptor runs each unary call under p: a retry re-invokes
-// the call, a refusal never reaches the network. A fallback's value is
+// the call, a refusal never reaches the network. A server's refusal with
+// a "retry-after" is a *Pushback (see Retryable). A fallback's value is
 // not used (the reply is an out-parameter): a fallback that returns nil
 // makes the call succeed with the reply as it is.
 func UnaryClientInterceptor(p engine.Policies[any]) (grpc.UnaryClientInterceptor, error) {
@@ -207,7 +255,9 @@ func UnaryClientInterceptor(p engine.Policies[any]) (grpc.UnaryClientInterceptor
 	}
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		_, err := c.Get(ctx, func(ctx context.Context) (any, error) {
-			return nil, invoker(ctx, method, req, reply, cc, opts...)
+			var md metadata.MD
+			err := invoker(ctx, method, req, reply, cc, append(opts[:len(opts):len(opts)], grpc.Trailer(&md))...)
+			return nil, pushback(err, md)
 		})
 		return toStatus(err)
 	}, nil

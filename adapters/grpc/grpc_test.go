@@ -279,3 +279,48 @@ func TestCodeAndClassify(t *testing.T) {
 		}
 	}
 }
+
+// A client's retry honours a server's retry-after, up to its MaxDelay: a
+// server rate limit's RESOURCE_EXHAUSTED is a *Pushback, retried after the
+// wait the server gave, judged by its code (not a failure).
+func TestClientHonoursPushback(t *testing.T) {
+	srvEng := newEngine(t)
+	l := must(ratelimit.New(srvEng, "server", ratelimit.Config{}))
+	kg := must(l.Guard("all", ratelimit.MustParseRate("1/minute")))
+	ui := must(bulwarkgrpc.UnaryServerInterceptor(engine.Policies[any]{RateLimiter: kg}))
+
+	clock := engine.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	cliEng, err := engine.New(engine.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cliEng.Shutdown(context.Background()) })
+	var delays []time.Duration
+	r := must(retry.New(cliEng, "client", retry.Config{Backoff: retry.Backoff{MaxAttempts: 2, InitialDelay: time.Millisecond, MaxDelay: 10 * time.Second},
+		JitterKind: retry.NoJitter, RetryOn: bulwarkgrpc.Retryable, OnRetry: func(a retry.Attempt) { delays = append(delays, a.Delay) }}))
+	cb := must(circuitbreaker.New(cliEng, "client", circuitbreaker.Config{FailureThreshold: 1}))
+	ci := must(bulwarkgrpc.UnaryClientInterceptor(engine.Policies[any]{Retry: retry.For[any](r), CircuitBreaker: cb}))
+	c := serve(t, newHealth(), []grpc.ServerOption{grpc.UnaryInterceptor(ui)}, grpc.WithUnaryInterceptor(ci))
+
+	if code, _ := check(t, c, "ok"); code != codes.OK {
+		t.Fatalf("first call: %v", code)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { // the retry's wait is a timer on the client's fake clock
+		if clock.WaitForTimers(ctx, 1) == nil {
+			clock.Advance(time.Minute)
+		}
+	}()
+	_, err = c.Check(context.Background(), &healthpb.HealthCheckRequest{Service: "ok"})
+	var pb *bulwarkgrpc.Pushback
+	if status.Code(err) != codes.ResourceExhausted || !errors.As(err, &pb) || pb.RetryAfter < time.Second {
+		t.Fatalf("got %v, want RESOURCE_EXHAUSTED as a Pushback", err)
+	}
+	if len(delays) != 1 || delays[0] != 10*time.Second {
+		t.Fatalf("retry waits %v, want [10s] (the server's ~60 s, capped at MaxDelay)", delays)
+	}
+	if st := must(cb.Stats(context.Background())); st.Failed != 0 {
+		t.Fatalf("the client's breaker counted %d failures for a rate limit", st.Failed)
+	}
+}
