@@ -84,3 +84,16 @@ func BenchmarkSnapshotAndTell(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkLookup(b *testing.B) {
+	eng := newEngine(b)
+	spawn(b, eng, "bench", newEcho)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, ok := engine.Lookup[*engine.Actor[int, int]](eng, "test", "bench"); !ok {
+				b.Fatal("not found")
+			}
+		}
+	})
+}

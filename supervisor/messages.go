@@ -13,13 +13,6 @@ type getOrCreateReply struct {
 	err    error
 }
 
-type lookupMsg struct {
-	key    key
-	all    bool
-	byName bool // every kind's child called key.name
-	reply  chan []Child
-}
-
 type exitMsg struct {
 	child *child
 	err   error
@@ -36,7 +29,6 @@ type startedMsg struct {
 }
 
 func (getOrCreateMsg) isSupervisorMessage()   {}
-func (lookupMsg) isSupervisorMessage()        {}
 func (exitMsg) isSupervisorMessage()          {}
 func (beginShutdownMsg) isSupervisorMessage() {}
 func (startedMsg) isSupervisorMessage()       {}

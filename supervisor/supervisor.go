@@ -1,12 +1,15 @@
 package supervisor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-go/bulwark/eventstream"
@@ -64,6 +67,8 @@ type Supervisor struct {
 	opts    Options
 	control chan message
 	stopped chan struct{} // closed when the loop has exited
+	ix      index         // started children by kind and name (see index.go)
+	closing atomic.Bool   // set when Shutdown begins: no new children
 
 	shutdownOnce sync.Once
 	shutdownDone chan struct{} // closed when the first Shutdown has finished
@@ -90,6 +95,7 @@ func New(opts Options) (*Supervisor, error) {
 		stopped:      make(chan struct{}),
 		shutdownDone: make(chan struct{}),
 	}
+	s.ix.init()
 	go s.loop()
 	return s, nil
 }
@@ -105,6 +111,7 @@ type child struct {
 	restarts []time.Time // restart times within the window
 	total    int
 	exited   chan struct{} // closed when the child reaches Failed or Stopped
+	entry    *entry        // the child in the index, once started
 	// waiters, while the child's Start runs, are the replies of the
 	// callers waiting for it; nil once it has returned.
 	waiters []chan getOrCreateReply
@@ -127,7 +134,10 @@ func (s *Supervisor) send(ctx context.Context, m message) error {
 
 // GetOrCreate returns the handle of the child of spec's Kind and Name,
 // creating and starting it with spec.Start if there is none. A child that
-// exists with another Config is a *ConflictError.
+// exists with another Config is a *ConflictError. Two callers racing for a
+// name get the same handle, and Start runs once. For a child that exists
+// GetOrCreate reads the index, as Lookup does, without a message to the
+// supervisor's goroutine; creating one takes a round trip to it.
 func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
 	if spec.Kind == "" {
 		return nil, messages.InvalidConfig("supervisor", "Spec.Kind", `""`, "must not be empty")
@@ -137,6 +147,12 @@ func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
 	}
 	if spec.Start == nil {
 		return nil, messages.InvalidConfig("supervisor", "Spec.Start", "nil", "must be a function")
+	}
+	if e := s.ix.get(key{spec.Kind, spec.Name}); e != nil && !s.closing.Load() {
+		if diff := differences(e.config, spec.Config); len(diff) > 0 {
+			return nil, &ConflictError{Kind: spec.Kind, Name: spec.Name, Differences: diff}
+		}
+		return e.handle, nil
 	}
 	m := getOrCreateMsg{spec: spec, reply: make(chan getOrCreateReply, 1)}
 	if err := s.send(ctx, m); err != nil {
@@ -150,38 +166,47 @@ func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
 	}
 }
 
-// Lookup returns the child of the given kind and name.
+// Lookup returns the child of the given kind and name. It reads the index
+// (no message to the supervisor's goroutine, no allocation) and never
+// blocks; a child whose Start has not returned is not found yet, and after
+// Shutdown nothing is.
 func (s *Supervisor) Lookup(kind, name string) (Child, bool) {
-	m := lookupMsg{key: key{kind, name}, reply: make(chan []Child, 1)}
-	if s.send(context.Background(), m) != nil {
+	e := s.ix.get(key{kind, name})
+	if e == nil {
 		return Child{}, false
 	}
-	found := <-m.reply
-	if len(found) == 0 {
-		return Child{}, false
-	}
-	return found[0], true
+	return e.view(), true
 }
 
 // Named returns every child called name, of any kind, oldest first. Names
 // are unique within a kind (a breaker and a bulkhead may share one, as the
 // original's per-pattern registries allowed), so Lookup takes the kind too;
-// Named is the look-up by name alone.
+// Named is the look-up by name alone. It reads the index, as List does.
 func (s *Supervisor) Named(name string) []Child {
-	m := lookupMsg{key: key{name: name}, byName: true, reply: make(chan []Child, 1)}
-	if s.send(context.Background(), m) != nil {
-		return nil
-	}
-	return <-m.reply
+	return s.collect(func(e *entry) bool { return e.key.name == name })
 }
 
-// List returns every child, oldest first.
+// List returns every child, oldest first (nil after Shutdown). It reads
+// the index and never blocks: its cost grows with the number of children,
+// not with how busy the supervisor is.
 func (s *Supervisor) List() []Child {
-	m := lookupMsg{all: true, reply: make(chan []Child, 1)}
-	if s.send(context.Background(), m) != nil {
-		return nil
+	return s.collect(func(*entry) bool { return true })
+}
+
+// collect returns the views of the entries keep accepts, oldest first.
+func (s *Supervisor) collect(keep func(*entry) bool) []Child {
+	var found []*entry
+	s.ix.table.Load().each(func(e *entry) {
+		if keep(e) {
+			found = append(found, e)
+		}
+	})
+	slices.SortFunc(found, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	var out []Child
+	for _, e := range found {
+		out = append(out, e.view())
 	}
-	return <-m.reply
+	return out
 }
 
 // Shutdown stops accepting new children and stops every child, newest
@@ -356,6 +381,7 @@ func serve(ctx context.Context, svc Service) (err error) {
 
 func (s *Supervisor) loop() {
 	defer close(s.stopped)
+	defer s.ix.clear()
 	children := map[key]*child{}
 	var order []*child
 	closing, ending := false, false
@@ -371,26 +397,11 @@ func (s *Supervisor) loop() {
 		case startedMsg:
 			starting--
 			s.started(children, &order, closing, m)
-		case lookupMsg:
-			var out []Child
-			if m.all {
-				for _, c := range order {
-					out = append(out, c.view())
-				}
-			} else if m.byName {
-				for _, c := range order {
-					if c.key.name == m.key.name {
-						out = append(out, c.view())
-					}
-				}
-			} else if c, ok := children[m.key]; ok && c.waiters == nil {
-				out = append(out, c.view())
-			}
-			m.reply <- out
 		case exitMsg:
 			s.exited(m.child, m.err, closing)
 		case beginShutdownMsg:
 			closing = true
+			s.closing.Store(true)
 			m.reply <- append([]*child(nil), order...)
 		}
 		if ending && starting == 0 {
@@ -446,6 +457,7 @@ func (s *Supervisor) started(children map[key]*child, order *[]*child, closing b
 	default:
 		c.handle, c.svc = m.handle, m.svc
 		*order = append(*order, c)
+		c.entry = s.ix.add(c.key, c.handle, c.spec.Config)
 		s.launch(c)
 	}
 	for _, w := range c.waiters {
@@ -470,7 +482,7 @@ func start(spec Spec) (handle any, svc Service, err error) {
 func (s *Supervisor) launch(c *child) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
-	c.status = Running
+	c.setStatus(Running)
 	go s.run(ctx, c)
 }
 
@@ -489,6 +501,7 @@ func (s *Supervisor) exited(c *child, err error, closing bool) {
 		s.publish(eventstream.EventActorFailed, c, err)
 	default:
 		c.total++
+		c.entry.restarts.Store(int64(c.total))
 		s.launch(c)
 		s.publish(eventstream.EventActorRestarted, c, err)
 	}
@@ -515,7 +528,7 @@ func (s *Supervisor) mayRestart(c *child) bool {
 }
 
 func (s *Supervisor) finish(c *child, status Status, cause error) {
-	c.status = status
+	c.setStatus(status)
 	if t, ok := c.svc.(Terminator); ok {
 		t.Terminate(cause)
 	}
@@ -540,6 +553,8 @@ func (s *Supervisor) publish(t eventstream.Type, c *child, err error) {
 	})
 }
 
-func (c *child) view() Child {
-	return Child{Kind: c.key.kind, Name: c.key.name, Status: c.status, Restarts: c.total, Handle: c.handle, Config: c.spec.Config}
+// setStatus records c's status, in the index too.
+func (c *child) setStatus(st Status) {
+	c.status = st
+	c.entry.status.Store(uint32(st))
 }
