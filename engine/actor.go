@@ -15,17 +15,17 @@ import (
 // zero.
 const DefaultMailboxSize = 1024
 
-// MaxMailboxSize is the largest bound a mailbox may have (65,536
+// LargestMailboxSize is the largest bound a mailbox may have (65,536
 // messages). A mailbox is allocated as it is used, not at its bound: see
 // NewActor. A pattern whose Config sets a mailbox size validates it with
-// CheckMailboxSize; NewActor caps a larger size at MaxMailboxSize.
-const MaxMailboxSize = 1 << 16
+// CheckMailboxSize; NewActor caps a larger size at LargestMailboxSize.
+const LargestMailboxSize = 1 << 16
 
 // CheckMailboxSize returns a *messages.ConfigError naming pattern, field and
-// size unless size is in [0, MaxMailboxSize] (0 means DefaultMailboxSize).
+// size unless size is in [0, LargestMailboxSize] (0 means DefaultMailboxSize).
 func CheckMailboxSize(pattern, field string, size int) error {
-	if size < 0 || size > MaxMailboxSize {
-		return messages.InvalidConfig(pattern, field, size, "must be in [0, engine.MaxMailboxSize = 65536] (0 means the default)")
+	if size < 0 || size > LargestMailboxSize {
+		return messages.InvalidConfig(pattern, field, size, "must be in [0, engine.LargestMailboxSize = 65536] (0 means the default)")
 	}
 	return nil
 }
@@ -83,8 +83,8 @@ type result[R any] struct {
 }
 
 // NewActor returns an actor whose mailbox is bounded by size messages
-// (size 0 or less means DefaultMailboxSize; more than MaxMailboxSize means
-// MaxMailboxSize: validate a configured size with CheckMailboxSize so that
+// (size 0 or less means DefaultMailboxSize; more than LargestMailboxSize means
+// LargestMailboxSize: validate a configured size with CheckMailboxSize so that
 // users get an error instead). The mailbox holds no buffer until the first
 // message; then it holds InitialMailboxSize messages, doubles each time it
 // fills up to size, and shrinks again once its actor finds it mostly
@@ -104,7 +104,7 @@ func NewActor[M, R any](size int, newBehavior func() Behavior[M, R]) *Actor[M, R
 		replies: replyPool[R](),
 		done:    make(chan struct{}),
 	}
-	a.mb.init(min(size, MaxMailboxSize))
+	a.mb.init(min(size, LargestMailboxSize))
 	return a
 }
 

@@ -14,8 +14,8 @@ func TestCheckMailboxSize(t *testing.T) {
 		size int
 		ok   bool
 	}{
-		{0, true}, {1, true}, {engine.DefaultMailboxSize, true}, {engine.MaxMailboxSize, true},
-		{-1, false}, {engine.MaxMailboxSize + 1, false}, {1 << 34, false},
+		{0, true}, {1, true}, {engine.DefaultMailboxSize, true}, {engine.LargestMailboxSize, true},
+		{-1, false}, {engine.LargestMailboxSize + 1, false}, {1 << 34, false},
 	} {
 		err := engine.CheckMailboxSize("p", "MailboxSize", tc.size)
 		var ce *messages.ConfigError

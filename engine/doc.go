@@ -20,8 +20,8 @@
 // goroutine, never from the supervisor's or a handler's, and a panic there
 // is recovered and counted (SinkPanics).
 //
-// Sizes are bounded: a mailbox holds at most MaxMailboxSize messages
+// Sizes are bounded: a mailbox holds at most LargestMailboxSize messages
 // (CheckMailboxSize validates a configured one), a subscription buffer at
-// most eventstream.MaxBuffer events, and a restart budget at most
-// supervisor.MaxMaxRestarts restarts within supervisor.MaxRestartWindow.
+// most eventstream.LargestBuffer events, and a restart budget at most
+// supervisor.LargestMaxRestarts restarts within supervisor.LargestRestartWindow.
 package engine

@@ -19,12 +19,12 @@ func FuzzOptions(f *testing.F) {
 	f.Add(0, int64(-time.Second), 1)
 	f.Add(5, int64(0), 1024)
 	f.Add(-1, int64(time.Second), -1)
-	f.Add(supervisor.MaxMaxRestarts, int64(supervisor.MaxRestartWindow), engine.MaxMailboxSize)
+	f.Add(supervisor.LargestMaxRestarts, int64(supervisor.LargestRestartWindow), engine.LargestMailboxSize)
 	f.Add(3, int64(time.Second), 1<<34)
 	f.Fuzz(func(t *testing.T, max int, window int64, mailbox int) {
 		w := time.Duration(window)
-		validBudget := max >= 0 && max <= supervisor.MaxMaxRestarts &&
-			(max == 0 && w >= 0 || w > 0 && w <= supervisor.MaxRestartWindow)
+		validBudget := max >= 0 && max <= supervisor.LargestMaxRestarts &&
+			(max == 0 && w >= 0 || w > 0 && w <= supervisor.LargestRestartWindow)
 		eng, err := engine.New(engine.WithRestartBudget(max, w))
 		var ce *messages.ConfigError
 		switch {
@@ -40,7 +40,7 @@ func FuzzOptions(f *testing.F) {
 				t.Fatal(err)
 			}
 		}()
-		validMailbox := mailbox >= 0 && mailbox <= engine.MaxMailboxSize
+		validMailbox := mailbox >= 0 && mailbox <= engine.LargestMailboxSize
 		if err := engine.CheckMailboxSize("p", "MailboxSize", mailbox); (err == nil) != validMailbox {
 			t.Fatalf("CheckMailboxSize(%d): got %v, want ok=%v", mailbox, err, validMailbox)
 		}

@@ -62,8 +62,8 @@ func WithErrorHandler(h func(kind, name string, err error)) Option {
 // supervisor.DefaultMaxRestarts (5) within supervisor.DefaultRestartWindow
 // (10 s). max 0 means an actor is never restarted: its first failure marks
 // it failed (window is then ignored). max must be in [0,
-// supervisor.MaxMaxRestarts] and, when it is not 0, window in (0,
-// supervisor.MaxRestartWindow]; New returns a *messages.ConfigError
+// supervisor.LargestMaxRestarts] and, when it is not 0, window in (0,
+// supervisor.LargestRestartWindow]; New returns a *messages.ConfigError
 // otherwise.
 func WithRestartBudget(max int, window time.Duration) Option {
 	return optionFunc(func(c *config) {
@@ -80,15 +80,15 @@ func (c *config) supervisorOptions() (supervisor.Options, error) {
 		return supervisor.Options{}, nil
 	}
 	switch {
-	case c.maxRestarts < 0 || c.maxRestarts > supervisor.MaxMaxRestarts:
-		return supervisor.Options{}, messages.InvalidConfig("engine", "restart budget max", c.maxRestarts, "must be in [0, supervisor.MaxMaxRestarts = 1<<30] (0: never restart)")
+	case c.maxRestarts < 0 || c.maxRestarts > supervisor.LargestMaxRestarts:
+		return supervisor.Options{}, messages.InvalidConfig("engine", "restart budget max", c.maxRestarts, "must be in [0, supervisor.LargestMaxRestarts = 1<<30] (0: never restart)")
 	case c.maxRestarts == 0:
 		if c.restartWindow < 0 {
 			return supervisor.Options{}, messages.InvalidConfig("engine", "restart window", c.restartWindow, "must not be negative")
 		}
 		return supervisor.Options{MaxRestarts: supervisor.NoRestart}, nil
-	case c.restartWindow <= 0 || c.restartWindow > supervisor.MaxRestartWindow:
-		return supervisor.Options{}, messages.InvalidConfig("engine", "restart window", c.restartWindow, "must be in (0, supervisor.MaxRestartWindow = 24h]")
+	case c.restartWindow <= 0 || c.restartWindow > supervisor.LargestRestartWindow:
+		return supervisor.Options{}, messages.InvalidConfig("engine", "restart window", c.restartWindow, "must be in (0, supervisor.LargestRestartWindow = 24h]")
 	}
 	return supervisor.Options{MaxRestarts: c.maxRestarts, RestartWindow: c.restartWindow}, nil
 }

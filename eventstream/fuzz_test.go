@@ -9,14 +9,14 @@ import (
 )
 
 // FuzzSubscribe: any buffer is a ConfigError exactly when it is out of [1,
-// MaxBuffer]; an accepted subscription gets an event exactly when its
+// LargestBuffer]; an accepted subscription gets an event exactly when its
 // filter matches it, Wants agrees, and Close then Shutdown leave nothing.
 func FuzzSubscribe(f *testing.F) {
 	f.Add(1, "call_success", "circuitbreaker", "p", "call_success", "circuitbreaker", "p")
 	f.Add(0, "", "", "", "x", "y", "z")
 	f.Add(-1, "a", "", "", "a", "b", "c")
-	f.Add(eventstream.MaxBuffer, "", "bulkhead", "", "bulkhead_rejected", "bulkhead", "db")
-	f.Add(eventstream.MaxBuffer+1, "", "", "", "", "", "")
+	f.Add(eventstream.LargestBuffer, "", "bulkhead", "", "bulkhead_rejected", "bulkhead", "db")
+	f.Add(eventstream.LargestBuffer+1, "", "", "", "", "", "")
 	f.Add(1<<40, "t", "p", "n", "t", "p", "n")
 	f.Fuzz(func(t *testing.T, buffer int, ft, fp, fn, et, ep, en string) {
 		s := eventstream.New(eventstream.Options{})
@@ -32,7 +32,7 @@ func FuzzSubscribe(f *testing.F) {
 			filter.Names = []string{fn}
 		}
 		sub, err := s.Subscribe(filter, buffer)
-		valid := buffer >= 1 && buffer <= eventstream.MaxBuffer
+		valid := buffer >= 1 && buffer <= eventstream.LargestBuffer
 		var ce *messages.ConfigError
 		switch {
 		case valid && err != nil:

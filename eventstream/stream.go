@@ -14,10 +14,10 @@ import (
 // DefaultBuffer is the buffer size On uses for its subscription.
 const DefaultBuffer = 256
 
-// MaxBuffer is the largest buffer a subscription may ask for (262,144
+// LargestBuffer is the largest buffer a subscription may ask for (262,144
 // events, 54 MiB allocated when it subscribes). Subscribe and
 // OnFilter refuse a larger one with a *messages.ConfigError.
-const MaxBuffer = 1 << 18
+const LargestBuffer = 1 << 18
 
 // lagNoticeEvery bounds how often one subscriber's drops are announced.
 const lagNoticeEvery = time.Second
@@ -225,7 +225,7 @@ func (s *Stream) noticeLag(sub *Subscription, dropped *Event) {
 }
 
 // Subscribe returns a subscription that receives the events matching f on a
-// channel with room for buffer events. buffer must be in [1, MaxBuffer];
+// channel with room for buffer events. buffer must be in [1, LargestBuffer];
 // any other value is a *messages.ConfigError. After Shutdown it returns
 // messages.ErrStopped.
 func (s *Stream) Subscribe(f Filter, buffer int) (*Subscription, error) {
@@ -365,11 +365,11 @@ const StopGrace = 5 * time.Millisecond
 func (s *Stream) Close() { _ = s.Shutdown(context.Background()) }
 
 // CheckBuffer returns a *messages.ConfigError, naming pattern and field,
-// unless buffer is in [1, MaxBuffer]. Components that take a subscription
+// unless buffer is in [1, LargestBuffer]. Components that take a subscription
 // buffer in their own configuration (a log sink, say) validate it with it.
 func CheckBuffer(pattern, field string, buffer int) error {
-	if buffer < 1 || buffer > MaxBuffer {
-		return messages.InvalidConfig(pattern, field, buffer, "must be in [1, eventstream.MaxBuffer = 262144]")
+	if buffer < 1 || buffer > LargestBuffer {
+		return messages.InvalidConfig(pattern, field, buffer, "must be in [1, eventstream.LargestBuffer = 262144]")
 	}
 	return nil
 }

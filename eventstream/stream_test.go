@@ -320,8 +320,8 @@ func TestSubscribeBufferBounds(t *testing.T) {
 		buffer int
 		ok     bool
 	}{
-		{1, true}, {eventstream.MaxBuffer, true},
-		{0, false}, {-1, false}, {eventstream.MaxBuffer + 1, false}, {1 << 40, false},
+		{1, true}, {eventstream.LargestBuffer, true},
+		{0, false}, {-1, false}, {eventstream.LargestBuffer + 1, false}, {1 << 40, false},
 	} {
 		sub, err := s.Subscribe(eventstream.Filter{}, tc.buffer)
 		var ce *messages.ConfigError

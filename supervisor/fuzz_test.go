@@ -16,13 +16,13 @@ import (
 func FuzzOptions(f *testing.F) {
 	f.Add(0, int64(0))
 	f.Add(supervisor.NoRestart, int64(time.Minute))
-	f.Add(supervisor.MaxMaxRestarts, int64(supervisor.MaxRestartWindow))
-	f.Add(supervisor.MaxMaxRestarts+1, int64(time.Second))
+	f.Add(supervisor.LargestMaxRestarts, int64(supervisor.LargestRestartWindow))
+	f.Add(supervisor.LargestMaxRestarts+1, int64(time.Second))
 	f.Add(3, int64(-1))
-	f.Add(3, int64(supervisor.MaxRestartWindow)+1)
+	f.Add(3, int64(supervisor.LargestRestartWindow)+1)
 	f.Fuzz(func(t *testing.T, maxRestarts int, window int64) {
 		opts := supervisor.Options{MaxRestarts: maxRestarts, RestartWindow: time.Duration(window)}
-		valid := maxRestarts <= supervisor.MaxMaxRestarts && window >= 0 && window <= int64(supervisor.MaxRestartWindow)
+		valid := maxRestarts <= supervisor.LargestMaxRestarts && window >= 0 && window <= int64(supervisor.LargestRestartWindow)
 		s, err := supervisor.New(opts)
 		var ce *messages.ConfigError
 		switch {

@@ -23,10 +23,10 @@ func TestOptionsValidate(t *testing.T) {
 	}{
 		{"zero", supervisor.Options{}, ""},
 		{"no restart", supervisor.Options{MaxRestarts: supervisor.NoRestart}, ""},
-		{"largest", supervisor.Options{MaxRestarts: supervisor.MaxMaxRestarts, RestartWindow: supervisor.MaxRestartWindow}, ""},
-		{"too many restarts", supervisor.Options{MaxRestarts: supervisor.MaxMaxRestarts + 1}, "MaxRestarts"},
+		{"largest", supervisor.Options{MaxRestarts: supervisor.LargestMaxRestarts, RestartWindow: supervisor.LargestRestartWindow}, ""},
+		{"too many restarts", supervisor.Options{MaxRestarts: supervisor.LargestMaxRestarts + 1}, "MaxRestarts"},
 		{"negative window", supervisor.Options{RestartWindow: -time.Second}, "RestartWindow"},
-		{"window too long", supervisor.Options{RestartWindow: supervisor.MaxRestartWindow + 1}, "RestartWindow"},
+		{"window too long", supervisor.Options{RestartWindow: supervisor.LargestRestartWindow + 1}, "RestartWindow"},
 	} {
 		err := tc.opts.Validate()
 		s, newErr := supervisor.New(tc.opts)

@@ -20,10 +20,10 @@ import (
 const (
 	DefaultMaxRestarts   = 5
 	DefaultRestartWindow = 10 * time.Second
-	// MaxMaxRestarts is the largest restart budget Options accept.
-	MaxMaxRestarts = 1 << 30
-	// MaxRestartWindow is the longest window Options accept.
-	MaxRestartWindow = 24 * time.Hour
+	// LargestMaxRestarts is the largest restart budget Options accept.
+	LargestMaxRestarts = 1 << 30
+	// LargestRestartWindow is the longest window Options accept.
+	LargestRestartWindow = 24 * time.Hour
 	// NoRestart, as Options.MaxRestarts, means a child is never restarted:
 	// its first failure marks it Failed.
 	NoRestart = -1
@@ -34,11 +34,11 @@ type Options struct {
 	// MaxRestarts is how many restarts a child may have within
 	// RestartWindow before it is marked Failed: 0 means
 	// DefaultMaxRestarts, a negative value (NoRestart) means never
-	// restart, and at most MaxMaxRestarts.
+	// restart, and at most LargestMaxRestarts.
 	MaxRestarts int
 	// RestartWindow is the span restarts are counted over: 0 means
 	// DefaultRestartWindow; it must not be negative, and at most
-	// MaxRestartWindow.
+	// LargestRestartWindow.
 	RestartWindow time.Duration
 	// Now reads the clock (default time.Now).
 	Now func() time.Time
@@ -53,9 +53,9 @@ type Options struct {
 // its documented range, or nil.
 func (o Options) Validate() error {
 	switch {
-	case o.MaxRestarts > MaxMaxRestarts:
-		return messages.InvalidConfig("supervisor", "MaxRestarts", o.MaxRestarts, "must be at most supervisor.MaxMaxRestarts (1<<30)")
-	case o.RestartWindow < 0 || o.RestartWindow > MaxRestartWindow:
+	case o.MaxRestarts > LargestMaxRestarts:
+		return messages.InvalidConfig("supervisor", "MaxRestarts", o.MaxRestarts, "must be at most supervisor.LargestMaxRestarts (1<<30)")
+	case o.RestartWindow < 0 || o.RestartWindow > LargestRestartWindow:
 		return messages.InvalidConfig("supervisor", "RestartWindow", o.RestartWindow, "must be in [0, 24h] (0 means the default)")
 	}
 	return nil

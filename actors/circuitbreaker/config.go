@@ -58,8 +58,8 @@ const (
 	LargestWindowBuckets = 1 << 12
 	// LargestDuration bounds every duration of a Config (about 10 years).
 	LargestDuration = 10 * 365 * 24 * time.Hour
-	// LargestMailboxSize bounds MailboxSize (engine.MaxMailboxSize).
-	LargestMailboxSize = engine.MaxMailboxSize
+	// LargestMailboxSize bounds MailboxSize (engine.LargestMailboxSize).
+	LargestMailboxSize = engine.LargestMailboxSize
 )
 
 // Config configures a breaker. Its zero fields take the documented

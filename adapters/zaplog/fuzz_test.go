@@ -13,18 +13,18 @@ import (
 )
 
 // FuzzAttach: any Buffer is a ConfigError exactly when out of [0,
-// eventstream.MaxBuffer] (0 is the default); any event renders to fields
+// eventstream.LargestBuffer] (0 is the default); any event renders to fields
 // and a level without panicking.
 func FuzzAttach(f *testing.F) {
 	f.Add(0, "circuit_opened", "closed", "open", "", int64(5), int64(0), 0, int64(time.Minute))
 	f.Add(-1, "", "", "", "boom", int64(0), int64(-1), 3, int64(0))
-	f.Add(eventstream.MaxBuffer+1, "x", "", "", "", int64(0), int64(0), 0, int64(0))
+	f.Add(eventstream.LargestBuffer+1, "x", "", "", "", int64(0), int64(0), 0, int64(0))
 	f.Fuzz(func(t *testing.T, buffer int, typ, oldState, newState, errText string, count, max int64, attempt int, delay int64) {
 		s := eventstream.New(eventstream.Options{})
 		defer s.Close()
 		opts := zaplog.Options{Buffer: buffer}
 		sub, err := zaplog.Attach(s, zap.NewNop(), opts)
-		valid := buffer >= 0 && buffer <= eventstream.MaxBuffer
+		valid := buffer >= 0 && buffer <= eventstream.LargestBuffer
 		if (opts.Validate() == nil) != valid {
 			t.Fatalf("Validate(Buffer %d): got %v, want ok=%v", buffer, opts.Validate(), valid)
 		}

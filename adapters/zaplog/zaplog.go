@@ -17,14 +17,14 @@ type Options struct {
 	// Filter selects the events to log; the zero Filter logs all.
 	Filter eventstream.Filter
 	// Buffer is how many events may wait for the logger: 0 means
-	// DefaultBuffer, at most eventstream.MaxBuffer.
+	// DefaultBuffer, at most eventstream.LargestBuffer.
 	Buffer int
 	// Level maps an event to its log level; nil uses LevelOf.
 	Level func(eventstream.Type) zapcore.Level
 }
 
 // Validate returns a *messages.ConfigError naming Buffer unless it is 0
-// (the default) or in [1, eventstream.MaxBuffer].
+// (the default) or in [1, eventstream.LargestBuffer].
 func (o Options) Validate() error {
 	if o.Buffer == 0 {
 		return nil

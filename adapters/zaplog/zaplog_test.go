@@ -60,7 +60,7 @@ func TestAttachRejectsBadArguments(t *testing.T) {
 	if _, err := zaplog.Attach(s, nil, zaplog.Options{}); !errors.Is(err, messages.ErrInvalidConfig) {
 		t.Fatalf("nil logger: got %v", err)
 	}
-	for _, buffer := range []int{-1, eventstream.MaxBuffer + 1, 1 << 40} {
+	for _, buffer := range []int{-1, eventstream.LargestBuffer + 1, 1 << 40} {
 		var ce *messages.ConfigError
 		if _, err := zaplog.Attach(s, zap.NewNop(), zaplog.Options{Buffer: buffer}); !errors.As(err, &ce) || ce.Field != "Buffer" {
 			t.Fatalf("Buffer %d: got %v, want a ConfigError naming Buffer", buffer, err)
