@@ -53,8 +53,8 @@ type stripes struct {
 // init makes cells for the machine's parallelism (four a P, at least 8)
 // and splits cfg's window between them.
 func (s *stripes) init(cfg Config) {
-	s.Init(4, 8)
-	n := len(s.Cells())
+	s.Init(4, 8, nil)
+	n := s.Len()
 	share := func(k int) uint64 { return uint64(max(1, min(maxEvery, (k+n-1)/n))) }
 	s.every, s.failEvery = share(cfg.Window), share(decidingFailures(cfg))
 }

@@ -20,6 +20,7 @@ const (
 	opRejected           // a caller was rejected from the snapshot (one-way)
 	opTick               // the timer fired: expire leases, recover, move the window (one-way)
 	opFlush              // a success counter is filling: collect them (one-way)
+	opCells              // the first call: allocate the striped cells
 	opAcquire            // half-open admission: one atomic decision
 	opStats
 	opReset
@@ -160,7 +161,11 @@ func (o *owner) Receive(r request) (reply, error) {
 		now = o.b.clock.Now()
 		o.collect(now)
 		o.rephase(now)
+	case opCells:
+		o.b.cells.ensure()
+		return out, nil
 	case opAcquire:
+		o.b.cells.ensure()
 		now = o.b.clock.Now()
 		out.d = m.acquire(now)
 		if out.d.ok && tokTicket(out.d.token) == 0 {

@@ -116,7 +116,14 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 		if err := b.actor.Err(); err != nil {
 			return engine.Permit{}, err
 		}
-		if tok, ok := b.cells.claim(uint32(s.gen)); ok {
+		tok, ok := b.cells.claim(uint32(s.gen))
+		if !ok && b.cells.Cells() == nil { // the first call: the actor allocates the cells
+			if _, err := b.actor.Ask(context.Background(), request{op: opCells}); err != nil {
+				return engine.Permit{}, err
+			}
+			tok, ok = b.cells.claim(uint32(s.gen))
+		}
+		if ok {
 			p := engine.Permit{Token: b.tag | tok}
 			if b.measure {
 				p.Start = b.clock.Now()

@@ -78,6 +78,9 @@ func (m *machine) place(fail, slow bool, seq uint64, at time.Time) int {
 // addToRun counts one more failure after exactly seq successes and
 // returns how many there are, forgetting the oldest run when it must.
 func (m *machine) addToRun(seq uint64) int {
+	if m.runs == nil {
+		m.runs = new([runMemory]failRun)
+	}
 	oldest := 0
 	for i := range m.runs {
 		r := &m.runs[i]
@@ -95,6 +98,9 @@ func (m *machine) addToRun(seq uint64) int {
 
 // endRun ends the run after seq successes: a success stands after it.
 func (m *machine) endRun(seq uint64) {
+	if m.runs == nil {
+		return
+	}
 	for i := range m.runs {
 		if m.runs[i].seq == seq {
 			m.runs[i] = failRun{}

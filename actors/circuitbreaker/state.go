@@ -109,15 +109,15 @@ type machine struct {
 	consecFail, consecSucc                                     int
 	lastFailure                                                time.Time
 
-	placed uint64             // successes of this generation in sequence
-	runs   [runMemory]failRun // the latest runs of failures (n 0: free)
+	placed uint64              // successes of this generation in sequence
+	runs   *[runMemory]failRun // the latest runs of failures (n 0: free; nil: none)
 
 	trials, trialsSlow int // HALF_OPEN: trials reported, and how many slow
 
 	win    window
-	leases []lease
-	busy   int    // leases in use
-	ticket uint16 // the last trial ticket given
+	leases []lease // HalfOpenMaxCalls of them, from the first HALF_OPEN
+	busy   int     // leases in use
+	ticket uint16  // the last trial ticket given
 	// pending holds the trials of older generations that have not
 	// reported, true for those counted as failed when their lease ran out.
 	pending map[uint64]bool
@@ -133,7 +133,6 @@ func newMachine(cfg Config, now time.Time, gen, tag uint64) *machine {
 		gen:       gen,
 		changedAt: now,
 		win:       newWindow(cfg, now),
-		leases:    make([]lease, cfg.HalfOpenMaxCalls),
 	}
 }
 
@@ -157,7 +156,9 @@ func (m *machine) setState(s State, reason string, now time.Time) {
 	clear(m.leases)
 	m.busy = 0
 	m.placed = 0
-	m.runs = [runMemory]failRun{}
+	if m.runs != nil {
+		*m.runs = [runMemory]failRun{}
+	}
 	m.trials, m.trialsSlow = 0, 0
 	switch s {
 	case Open:
@@ -218,6 +219,9 @@ func (m *machine) acquire(now time.Time) decision {
 	case Open:
 		m.reject()
 		return decision{reason: refusedOpen, retry: m.openUntil.Sub(now)}
+	}
+	if m.leases == nil {
+		m.leases = make([]lease, m.cfg.HalfOpenMaxCalls)
 	}
 	for i := range m.leases {
 		if !m.leases[i].busy {

@@ -1,6 +1,7 @@
 package circuitbreaker
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -394,5 +395,45 @@ func TestConfigValidation(t *testing.T) {
 	}
 	if err := (Config{MailboxSize: LargestMailboxSize, WindowSize: LargestWindowSize, FailureThreshold: LargestFailureThreshold, RecoveryTimeout: LargestDuration}).Validate(); err != nil {
 		t.Fatalf("config at the bounds: got %v, want valid", err)
+	}
+}
+
+// Issue 16: a breaker nobody calls holds no window buffer, no trial
+// leases, no runs of failures and no striped cells; each is allocated by
+// the first call that needs it, and a time-based window's buckets first
+// allocated late still keep the calls of their bucket.
+func TestIdleHoldsNoBuffers(t *testing.T) {
+	cfg := Config{OpenAtFailureRate: 0.5, WindowSize: LargestWindowSize, HalfOpenMaxCalls: LargestHalfOpenMaxCalls}.withDefaults()
+	m := newMachine(cfg, t0, 1, testTag)
+	if m.win.ring != nil || m.leases != nil || m.runs != nil {
+		t.Fatalf("a new machine holds a ring of %d, %d leases, runs %v", len(m.win.ring), len(m.leases), m.runs != nil)
+	}
+	m.release(report{token: m.token(0), outcome: messages.Failure}, t0)
+	if len(m.win.ring) != LargestWindowSize || m.runs == nil || m.leases != nil {
+		t.Fatalf("after a failure: a ring of %d, runs %v, %d leases; want %d, true, 0", len(m.win.ring), m.runs != nil, len(m.leases), LargestWindowSize)
+	}
+
+	timed := Config{OpenAtFailureRate: 0.9, MinimumCalls: 1, WindowType: TimeBased, WindowDuration: 10 * time.Second, WindowBuckets: 10}.withDefaults()
+	m = newMachine(timed, t0, 1, testTag)
+	m.advance(t0.Add(25 * time.Second)) // no bucket yet
+	if m.win.buckets != nil {
+		t.Fatal("buckets allocated before the first call")
+	}
+	m.release(report{token: m.token(0), outcome: messages.Success, at: t0.Add(25 * time.Second)}, t0.Add(25*time.Second))
+	m.release(report{token: m.token(0), outcome: messages.Failure, at: t0.Add(26 * time.Second)}, t0.Add(26*time.Second))
+	if s := m.stats(t0.Add(26 * time.Second)); s.State != Closed || s.WindowCalls != 2 || s.WindowFailureRate != 0.5 {
+		t.Fatalf("got %v, %d calls at a rate of %v; want closed, the success at 25 s and the failure at 26 s", s.State, s.WindowCalls, s.WindowFailureRate)
+	}
+
+	eng, _ := newFake(t)
+	b := mustNew(t, eng, "idle", Config{})
+	if b.cells.Cells() != nil {
+		t.Fatal("a new breaker holds striped cells")
+	}
+	if err := b.Execute(context.Background(), okFn); err != nil {
+		t.Fatal(err)
+	}
+	if b.cells.Cells() == nil || counted(b) != 1 {
+		t.Fatalf("after the first call: cells %v, %d counted on them; want cells and 1", b.cells.Cells() != nil, counted(b))
 	}
 }

@@ -30,6 +30,10 @@ import (
 // pool, so the callers running on one P keep using the cell it used last
 // and a cell's cache line stays with one core. Which cell a caller gets is
 // only about speed: any cell of the right tag counts correctly.
+//
+// The actor alone allocates the cells (tagged with its phase), when the
+// first call asks it for a permit: until then a breaker holds none, and
+// every call goes to the actor.
 
 const (
 	// flushEvery: a caller whose add brings a cell's count to a multiple
@@ -62,30 +66,33 @@ type cell struct {
 	slots [slotsPerCell]atomic.Uint64
 }
 
-// stripes are the success counters of one breaker. add and sum are safe
-// for concurrent use; collect and retag are called by the actor's
-// goroutine only (seen and phase are its own).
+// stripes are the success counters of one breaker. add, claim, free and
+// sum are safe for concurrent use; ensure, collect and retag are called by
+// the actor's goroutine only (seen and phase are its own).
 type stripes struct {
 	tally.Stripes[cell]
 	seen  []uint32 // each cell's count at the last collect
 	phase uint32   // the cells' tag
 }
 
-// newStripes makes counters for the machine's parallelism (four cells a
+// newStripes sizes counters for the machine's parallelism (four cells a
 // P, at least 8: enough that the pool, which hands them out in turn when a
 // P has none, rarely puts two Ps on one cell, few enough that collecting
-// them stays cheap), at phase 1.
+// them stays cheap), at phase 1, with no cell allocated.
 func newStripes() *stripes {
 	s := &stripes{phase: 1}
-	s.Init(4, 8)
-	cells := s.Cells()
-	s.seen = make([]uint32, len(cells))
-	for i := range cells {
-		cells[i].v.Store(tagOf(1))
-		cells[i].idx = uint32(i)
-	}
+	s.Init(4, 8, func(cells []cell) {
+		s.seen = make([]uint32, len(cells))
+		for i := range cells {
+			cells[i].v.Store(tagOf(s.phase))
+			cells[i].idx = uint32(i)
+		}
+	})
 	return s
 }
+
+// ensure allocates the cells, tagged with the current phase.
+func (s *stripes) ensure() { s.Ensure() }
 
 func tagOf(phase uint32) uint64 { return uint64(phase) << 32 }
 
@@ -93,6 +100,9 @@ func tagOf(phase uint32) uint64 { return uint64(phase) << 32 }
 // is tagged with another phase (the caller must look at the snapshot
 // again), and flush when the actor should start a new phase soon.
 func (s *stripes) add(phase uint32) (ok, flush bool) {
+	if s.Cells() == nil {
+		return false, false // the actor has not allocated them: it counts
+	}
 	c := s.Get()
 	ok, flush = c.add(phase)
 	s.Put(c)
@@ -116,12 +126,15 @@ func (c *cell) add(phase uint32) (ok, flush bool) {
 
 // claim takes a free slot for a permit granted in generation gen, in the
 // caller's cell or else in any other, and returns the low bits of its
-// token; false when every slot is held.
+// token; false when every slot is held or no cell is allocated yet.
 func (s *stripes) claim(gen uint32) (uint64, bool) {
+	if s.Cells() == nil {
+		return 0, false
+	}
 	c := s.Get()
 	tok, ok := c.claim(gen)
 	s.Put(c)
-	for i := uint32(1); !ok && i < uint32(len(s.seen)); i++ {
+	for i := uint32(1); !ok && i < uint32(s.Len()); i++ {
 		tok, ok = s.At(c.idx + i).claim(gen)
 	}
 	return tok, ok
@@ -147,10 +160,11 @@ func (c *cell) claim(gen uint32) (uint64, bool) {
 // not held by that token (misuse).
 func (s *stripes) free(tok uint64) (*cell, uint32, bool) {
 	ci, si := tokCell(tok), uint32(tok>>slotShift)&slotMask
-	if ci >= uint32(len(s.seen)) || si >= slotsPerCell {
+	cells := s.Cells()
+	if ci >= uint32(len(cells)) || si >= slotsPerCell {
 		return nil, 0, false
 	}
-	c := s.At(ci)
+	c := &cells[ci]
 	for {
 		w := c.slots[si].Load()
 		if w&1 == 0 || w>>1&seqMask != tok&seqMask {

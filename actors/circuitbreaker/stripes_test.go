@@ -48,6 +48,10 @@ func fail(t *testing.T, b *Breaker, n int) {
 
 func TestStripesAddCollectRetag(t *testing.T) {
 	s := newStripes()
+	if s.Cells() != nil {
+		t.Fatal("cells allocated before the first call")
+	}
+	s.ensure()
 	if n := len(s.Cells()); n < 8 || n > tally.MaxCells || n&(n-1) != 0 {
 		t.Fatalf("got %d cells, want a power of two in [8, %d]", n, tally.MaxCells)
 	}
@@ -97,6 +101,7 @@ func TestStripesAddCollectRetag(t *testing.T) {
 // flushEvery asks the actor, and a collect that sees rephaseAt says so.
 func TestStripesFlushAndRephase(t *testing.T) {
 	s := newStripes()
+	s.ensure()
 	for i := range s.Cells() {
 		s.Cells()[i].v.Store(tagOf(s.phase) | (rephaseAt - 1))
 		s.seen[i] = rephaseAt - 1
@@ -329,6 +334,7 @@ func TestRestartRetagsCounters(t *testing.T) {
 	cfg := Config{}.withDefaults()
 	eng := newEngine(t, nil)
 	b := &Breaker{eng: eng, clock: engine.NewFakeClock(t0), cfg: cfg, cells: newStripes(), tag: testTag}
+	b.cells.ensure()
 	b.snap.Publish(b.firstSnapshot())
 	first := b.newOwner().(*owner)
 	p := b.snap.Load().phase

@@ -10,14 +10,21 @@ import "time"
 // its position in the sequence of calls (after the successes its report
 // says came before it), a time-based window in the bucket of the time the
 // call ended, whenever the window learns of it.
+//
+// Its ring or its buckets are allocated when the first outcome arrives, so
+// a breaker nobody calls holds none.
 type window struct {
 	timed bool
-	// count-based: a ring of outcomes, oldest at next once full.
+	// count-based: a ring of size outcomes (nil until the first), oldest
+	// at next once full.
 	ring []uint8
+	size int
 	next int
 	full bool
-	// time-based: a ring of buckets, each width wide.
+	// time-based: a ring of nb buckets (nil until the first outcome), each
+	// width wide.
 	buckets []bucket
+	nb      int
 	width   time.Duration
 	base    time.Time
 	last    int64 // epoch of the last advance
@@ -49,13 +56,37 @@ type bucket struct {
 func newWindow(c Config, now time.Time) window {
 	if c.WindowType == TimeBased {
 		return window{
-			timed:   true,
-			buckets: make([]bucket, c.WindowBuckets),
-			width:   c.WindowDuration / time.Duration(c.WindowBuckets),
-			base:    now,
+			timed: true,
+			nb:    c.WindowBuckets,
+			width: c.WindowDuration / time.Duration(c.WindowBuckets),
+			base:  now,
 		}
 	}
-	return window{ring: make([]uint8, c.WindowSize)}
+	return window{size: c.WindowSize}
+}
+
+// ensureRing allocates the count-based ring.
+func (w *window) ensureRing() {
+	if w.ring == nil {
+		w.ring = make([]uint8, w.size)
+	}
+}
+
+// ensureBuckets allocates the time-based buckets, each labelled with the
+// epoch advanceTo would have given it.
+func (w *window) ensureBuckets() {
+	if w.buckets != nil {
+		return
+	}
+	w.buckets = make([]bucket, w.nb)
+	n := int64(w.nb)
+	for i := range w.buckets {
+		r := (w.last - int64(i)) % n
+		if r < 0 {
+			r += n
+		}
+		w.buckets[i].epoch = w.last - r
+	}
 }
 
 // count adds (sign 1) or removes (sign -1) one outcome from the totals.
@@ -79,7 +110,7 @@ func (w *window) place(m uint8, back uint64, at time.Time) {
 		return
 	}
 	d, ok := w.behind(back)
-	if !ok || (w.full && d == len(w.ring)) {
+	if !ok || (w.full && d == w.size) {
 		return
 	}
 	w.push(m)
@@ -92,13 +123,14 @@ func (w *window) place(m uint8, back uint64, at time.Time) {
 // push appends m at the newest end of the ring, dropping the oldest once
 // full.
 func (w *window) push(m uint8) {
+	w.ensureRing()
 	if w.full {
 		w.count(w.ring[w.next], -1)
 	}
 	w.ring[w.next] = m
 	w.count(m, 1)
 	w.next++
-	if w.next == len(w.ring) {
+	if w.next == w.size {
 		w.next, w.full = 0, true
 	}
 }
@@ -106,7 +138,7 @@ func (w *window) push(m uint8) {
 // held is how many outcomes the ring holds.
 func (w *window) held() int {
 	if w.full {
-		return len(w.ring)
+		return w.size
 	}
 	return w.next
 }
@@ -115,7 +147,7 @@ func (w *window) held() int {
 func (w *window) newest(k int) int {
 	i := w.next - 1 - k
 	if i < 0 {
-		i += len(w.ring)
+		i += w.size
 	}
 	return i
 }
@@ -149,7 +181,8 @@ func (w *window) recordSuccesses(n uint64, e int64) {
 		}
 		return
 	}
-	size := uint64(len(w.ring))
+	w.ensureRing()
+	size := uint64(w.size)
 	if n >= size { // the ring holds only these successes
 		clear(w.ring)
 		w.next = int((uint64(w.next) + n) % size)
@@ -181,10 +214,11 @@ func (w *window) nextCollect() time.Time {
 // e is past it; nil when e has left the window.
 func (w *window) bucketOf(e int64) *bucket {
 	w.advanceTo(e)
-	n := int64(len(w.buckets))
+	n := int64(w.nb)
 	if e <= w.last-n || e < 0 {
 		return nil
 	}
+	w.ensureBuckets()
 	return &w.buckets[e%n]
 }
 
@@ -216,7 +250,7 @@ func (w *window) advanceTo(e int64) {
 		return
 	}
 	w.last = e
-	n := int64(len(w.buckets))
+	n := int64(w.nb)
 	for i := range w.buckets {
 		r := (e - int64(i)) % n
 		if r < 0 {

@@ -18,6 +18,9 @@
 //
 // Which cell a caller gets is only about speed: every cell counts
 // correctly.
+//
+// The cells are allocated on first use, so an instance nobody calls costs
+// a Stripes header, not its cells.
 package tally
 
 import (
@@ -41,36 +44,73 @@ func Size(perP, least int) int {
 	return max(least, min(MaxCells, n))
 }
 
-// Stripes is a power-of-two number of cells of type C. Init it before use
-// and do not copy it after. Get, Put, At and Cells are safe for concurrent
-// use; what a cell's words mean is its user's business.
+// Stripes is a power-of-two number of cells of type C, allocated on first
+// use. Init it before use and do not copy it after. Every method is safe
+// for concurrent use; what a cell's words mean is its user's business.
 type Stripes[C any] struct {
-	cells []C
-	mask  uint32
-	next  atomic.Uint32
-	pool  sync.Pool // of *C: a P finds the cell it used last
+	cells   atomic.Pointer[[]C] // nil until first use
+	n       uint32
+	next    atomic.Uint32
+	pool    sync.Pool       // of *C: a P finds the cell it used last
+	prepare func(cells []C) // readies new cells before anyone sees them
 }
 
-// Init makes Size(perP, least) cells, zeroed.
-func (s *Stripes[C]) Init(perP, least int) {
-	n := Size(perP, least)
-	s.cells = make([]C, n)
-	s.mask = uint32(n - 1)
-	s.pool.New = func() any { return &s.cells[s.next.Add(1)&s.mask] }
+// Init sizes the Stripes at Size(perP, least) cells; prepare, if not nil,
+// readies them (zeroed) when they are allocated, before any other
+// goroutine sees them, in the goroutine that first needs them.
+func (s *Stripes[C]) Init(perP, least int, prepare func(cells []C)) {
+	s.n = uint32(Size(perP, least))
+	s.prepare = prepare
+	s.pool.New = func() any {
+		cells := *s.cells.Load()
+		return &cells[s.next.Add(1)&(s.n-1)]
+	}
+}
+
+// Len returns how many cells the Stripes has (or will have).
+func (s *Stripes[C]) Len() int { return int(s.n) }
+
+// Ensure returns the cells, allocating them if nobody has yet.
+func (s *Stripes[C]) Ensure() []C {
+	if p := s.cells.Load(); p != nil {
+		return *p
+	}
+	cells := make([]C, s.n)
+	if s.prepare != nil {
+		s.prepare(cells)
+	}
+	if s.cells.CompareAndSwap(nil, &cells) {
+		return cells
+	}
+	return *s.cells.Load()
+}
+
+// Cells returns every cell for a reader that sums or collects them, or
+// nil if none has been allocated yet (nothing was counted).
+func (s *Stripes[C]) Cells() []C {
+	if p := s.cells.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Get returns the cell the caller's P used last (another cell, in turn,
-// when it has none); hand it back with Put.
-func (s *Stripes[C]) Get() *C { return s.pool.Get().(*C) }
+// when it has none), allocating the cells if need be; hand it back with
+// Put.
+func (s *Stripes[C]) Get() *C {
+	s.Ensure()
+	return s.pool.Get().(*C)
+}
 
 // Put hands back a cell taken with Get.
 func (s *Stripes[C]) Put(c *C) { s.pool.Put(c) }
 
-// At returns cell i modulo the number of cells.
-func (s *Stripes[C]) At(i uint32) *C { return &s.cells[i&s.mask] }
-
-// Cells returns every cell, for a reader that sums or collects them.
-func (s *Stripes[C]) Cells() []C { return s.cells }
+// At returns cell i modulo the number of cells, allocating the cells if
+// need be.
+func (s *Stripes[C]) At(i uint32) *C {
+	cells := s.Ensure()
+	return &cells[i&(s.n-1)]
+}
 
 // Max is how many counters a Set holds.
 const Max = 8
@@ -94,7 +134,7 @@ type Set struct {
 // New returns a Set with two lines a P (at least 2).
 func New() *Set {
 	s := &Set{}
-	s.s.Init(2, 2)
+	s.s.Init(2, 2, nil)
 	return s
 }
 
@@ -117,8 +157,9 @@ func (s *Set) Add(i int, d uint64) {
 // began is.
 func (s *Set) Sum(i int) uint64 {
 	var n uint64
-	for j := range s.s.cells {
-		n += s.s.cells[j].c[i].Load()
+	cells := s.s.Cells()
+	for j := range cells {
+		n += cells[j].c[i].Load()
 	}
 	return n
 }
@@ -126,9 +167,10 @@ func (s *Set) Sum(i int) uint64 {
 // Sums returns every counter, as Sum does.
 func (s *Set) Sums() [Max]uint64 {
 	var out [Max]uint64
-	for j := range s.s.cells {
+	cells := s.s.Cells()
+	for j := range cells {
 		for i := range out {
-			out[i] += s.s.cells[j].c[i].Load()
+			out[i] += cells[j].c[i].Load()
 		}
 	}
 	return out
@@ -137,9 +179,10 @@ func (s *Set) Sums() [Max]uint64 {
 // Reset sets every counter to zero. An Add concurrent with Reset may
 // survive it or not; Adds that return after Reset returns all count.
 func (s *Set) Reset() {
-	for j := range s.s.cells {
-		for i := range s.s.cells[j].c {
-			s.s.cells[j].c[i].Store(0)
+	cells := s.s.Cells()
+	for j := range cells {
+		for i := range cells[j].c {
+			cells[j].c[i].Store(0)
 		}
 	}
 }

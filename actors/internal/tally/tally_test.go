@@ -59,8 +59,15 @@ func TestSize(t *testing.T) {
 // Get hands out cells of the Stripes, At wraps around them.
 func TestStripesPick(t *testing.T) {
 	var s Stripes[Line]
-	s.Init(4, 8)
-	cells := s.Cells()
+	prepared := 0
+	s.Init(4, 8, func(cells []Line) { prepared += len(cells) })
+	if s.Cells() != nil || prepared != 0 {
+		t.Fatal("cells allocated before first use")
+	}
+	cells := s.Ensure()
+	if len(cells) != s.Len() || prepared != s.Len() || &s.Cells()[0] != &cells[0] {
+		t.Fatalf("Ensure: got %d cells, %d prepared, want %d of them once", len(cells), prepared, s.Len())
+	}
 	within := func(l *Line) bool {
 		for i := range cells {
 			if l == &cells[i] {
