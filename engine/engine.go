@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -176,7 +177,8 @@ func (e *Engine) Events() *eventstream.Stream { return e.events }
 func (e *Engine) Supervisor() *supervisor.Supervisor { return e.sup }
 
 // Publish sends ev to the event stream, stamping it with the engine's clock
-// if ev.Time is zero. With no subscribers it returns at once, before reading
+// if ev.Time is zero, and with its caller's program counter if ev.PC is
+// zero and the stream records callers. With no subscribers it returns at once, before reading
 // the clock.
 func (e *Engine) Publish(ev eventstream.Event) {
 	if !e.events.HasSubscribers() {
@@ -184,6 +186,12 @@ func (e *Engine) Publish(ev eventstream.Event) {
 	}
 	if ev.Time.IsZero() {
 		ev.Time = e.cfg.clock.Now()
+	}
+	if ev.PC == 0 && e.events.RecordsCallers() {
+		var pc [1]uintptr
+		if runtime.Callers(2, pc[:]) == 1 {
+			ev.PC = pc[0]
+		}
 	}
 	e.events.Publish(ev)
 }

@@ -2,6 +2,7 @@ package eventstream
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -75,6 +76,11 @@ type Event struct {
 	// Fields carries the event's data; which fields are set depends on Type
 	// and is documented by each pattern.
 	Fields Fields
+	// PC, when not zero, is the program counter of the code that published
+	// the event (as runtime.Callers reports it). Publish records it only
+	// while the stream records callers (Stream.RecordCallers), for loggers
+	// that show where an event came from.
+	PC uintptr
 }
 
 // Fields is the typed payload of an Event: one flat struct for every event
@@ -106,7 +112,51 @@ type Fields struct {
 	Err string
 }
 
-// String renders the event on one line, for logs and tests.
+// String renders the event on one line, for logs and tests: its type,
+// pattern/name, and each field that is set as name=value, in the order and
+// with the names of Fields.Visit ("call_failure circuitbreaker/db count=3
+// error=boom"). A string value with a space, a quote or an equals sign, or
+// an empty one, is quoted.
 func (e Event) String() string {
-	return fmt.Sprintf("%s %s/%s %+v", e.Type, e.Pattern, e.Name, e.Fields)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s/%s", e.Type, e.Pattern, e.Name)
+	e.Fields.Visit(func(name string, value any) {
+		if v, ok := value.(string); ok && (v == "" || strings.ContainsAny(v, " \t\n\"=")) {
+			value = fmt.Sprintf("%q", v)
+		}
+		fmt.Fprintf(&b, " %s=%v", name, value)
+	})
+	return b.String()
+}
+
+// Visit calls fn with the name and value of each field of f that is set
+// (not zero), in this order: old_state, new_state, reason, key, limit,
+// error (strings); count, max (int64); attempt and max_attempts (ints,
+// both when Attempt is set); delay, elapsed (time.Duration). It is the
+// logger-neutral view of Fields that String and the zap adapter use.
+func (f Fields) Visit(fn func(name string, value any)) {
+	for _, s := range [...]struct{ name, val string }{
+		{"old_state", f.OldState}, {"new_state", f.NewState}, {"reason", f.Reason},
+		{"key", f.Key}, {"limit", f.Limit}, {"error", f.Err},
+	} {
+		if s.val != "" {
+			fn(s.name, s.val)
+		}
+	}
+	if f.Count != 0 {
+		fn("count", f.Count)
+	}
+	if f.Max != 0 {
+		fn("max", f.Max)
+	}
+	if f.Attempt != 0 {
+		fn("attempt", f.Attempt)
+		fn("max_attempts", f.MaxAttempts)
+	}
+	if f.Delay != 0 {
+		fn("delay", f.Delay)
+	}
+	if f.Elapsed != 0 {
+		fn("elapsed", f.Elapsed)
+	}
 }

@@ -3,6 +3,7 @@ package eventstream
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,7 @@ type Stream struct {
 	// written by the loop, read by Shutdown after stopped is closed.
 	handlers []*handler
 	nextID   atomic.Uint64
+	callers  atomic.Bool // Publish records Event.PC
 }
 
 // handler is one goroutine started by OnFilter.
@@ -167,12 +169,34 @@ func (s *Stream) Publish(e Event) {
 	if p == nil {
 		return
 	}
+	if e.PC == 0 && s.callers.Load() {
+		e.PC = callerPC()
+	}
 	for _, sub := range *p {
 		if sub.deliver(&e) {
 			continue
 		}
 		s.noticeLag(sub, &e)
 	}
+}
+
+// RecordCallers makes Publish record in each event the program counter of
+// its publisher (Event.PC), from now until the stream closes. It costs a
+// stack walk of one frame per published event; a logger that shows
+// callers turns it on.
+func (s *Stream) RecordCallers() { s.callers.Store(true) }
+
+// RecordsCallers reports whether RecordCallers was called.
+func (s *Stream) RecordsCallers() bool { return s.callers.Load() }
+
+// callerPC returns the program counter of the caller of the function that
+// calls it, or 0.
+func callerPC() uintptr {
+	var pc [1]uintptr
+	if runtime.Callers(3, pc[:]) < 1 {
+		return 0
+	}
+	return pc[0]
 }
 
 // HasSubscribers reports whether any subscription is live, so that a

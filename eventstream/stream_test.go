@@ -336,3 +336,21 @@ func TestSubscribeBufferBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestEventStringShowsOnlyTheFieldsSet(t *testing.T) {
+	for _, tc := range []struct {
+		e    eventstream.Event
+		want string
+	}{
+		{eventstream.Event{Type: eventstream.EventCallFailure, Pattern: "circuitbreaker", Name: "db",
+			Fields: eventstream.Fields{Count: 3, Err: "boom"}}, "call_failure circuitbreaker/db error=boom count=3"},
+		{eventstream.Event{Type: eventstream.EventRetryAttempt, Pattern: "retry", Name: "r",
+			Fields: eventstream.Fields{Attempt: 2, MaxAttempts: 5, Delay: time.Second, Reason: "timed out"}},
+			`retry_attempt retry/r reason="timed out" attempt=2 max_attempts=5 delay=1s`},
+		{eventstream.Event{Type: eventstream.EventStateChange, Pattern: "circuitbreaker", Name: "db"}, "state_change circuitbreaker/db"},
+	} {
+		if got := tc.e.String(); got != tc.want {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package zaplog
 
 import (
+	"runtime"
+
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -33,7 +35,10 @@ func (o Options) Validate() error {
 }
 
 // Attach logs the events of stream to log until the returned subscription
-// is closed (or the stream is). log must not be nil.
+// is closed (or the stream is). log must not be nil. It turns on the
+// stream's caller recording, so that a logger built with zap.AddCaller
+// shows where each event was published (the pattern's code), not this
+// package; an event published without a caller is logged without one.
 func Attach(stream *eventstream.Stream, log *zap.Logger, opts Options) (*eventstream.Subscription, error) {
 	if log == nil {
 		return nil, messages.InvalidConfig("zaplog", "log", "nil", "must be a *zap.Logger (zap.NewNop() for silence)")
@@ -48,8 +53,10 @@ func Attach(stream *eventstream.Stream, log *zap.Logger, opts Options) (*eventst
 	if level == nil {
 		level = LevelOf
 	}
+	stream.RecordCallers()
 	return stream.OnFilter(opts.Filter, opts.Buffer, func(e eventstream.Event) {
 		if ce := log.Check(level(e.Type), "bulwark event"); ce != nil {
+			ce.Caller = callerOf(e)
 			ce.Write(Fields(e)...)
 		}
 	})
@@ -78,7 +85,7 @@ func LevelOf(t eventstream.Type) zapcore.Level {
 }
 
 // Fields renders an event as zap fields: its type, pattern, name and time,
-// and each payload field that is set.
+// and each payload field that is set (eventstream.Fields.Visit).
 func Fields(e eventstream.Event) []zap.Field {
 	out := []zap.Field{
 		zap.String("event", string(e.Type)),
@@ -86,29 +93,19 @@ func Fields(e eventstream.Event) []zap.Field {
 		zap.String("name", e.Name),
 		zap.Time("at", e.Time),
 	}
-	f := e.Fields
-	for _, s := range []struct{ key, val string }{
-		{"old_state", f.OldState}, {"new_state", f.NewState}, {"reason", f.Reason},
-		{"key", f.Key}, {"limit", f.Limit}, {"error", f.Err},
-	} {
-		if s.val != "" {
-			out = append(out, zap.String(s.key, s.val))
-		}
-	}
-	if f.Count != 0 {
-		out = append(out, zap.Int64("count", f.Count))
-	}
-	if f.Max != 0 {
-		out = append(out, zap.Int64("max", f.Max))
-	}
-	if f.Attempt != 0 {
-		out = append(out, zap.Int("attempt", f.Attempt), zap.Int("max_attempts", f.MaxAttempts))
-	}
-	if f.Delay != 0 {
-		out = append(out, zap.Duration("delay", f.Delay))
-	}
-	if f.Elapsed != 0 {
-		out = append(out, zap.Duration("elapsed", f.Elapsed))
-	}
+	e.Fields.Visit(func(name string, value any) { out = append(out, zap.Any(name, value)) })
 	return out
+}
+
+// callerOf returns where e was published, or an undefined caller (which
+// zap leaves out) when e does not say.
+func callerOf(e eventstream.Event) zapcore.EntryCaller {
+	if e.PC == 0 {
+		return zapcore.EntryCaller{}
+	}
+	f, _ := runtime.CallersFrames([]uintptr{e.PC}).Next()
+	if f.File == "" {
+		return zapcore.EntryCaller{}
+	}
+	return zapcore.EntryCaller{Defined: true, PC: f.PC, File: f.File, Line: f.Line, Function: f.Function}
 }
