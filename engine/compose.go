@@ -71,6 +71,19 @@ func (n Next[T]) Call(ctx context.Context) (T, error) {
 	return s.policy.Apply(ctx, inner)
 }
 
+// Discard hands v and err — a result that the policy calling it drops
+// instead of returning (a retried attempt's, an abandoned call's, a
+// result that came after its caller left) — to the composition's
+// OnDiscard function, if it has one. Policies call it for every result of
+// next.Call they do not return, so that a result holding a resource (an
+// *http.Response's body) is released. It may be called from another
+// goroutine than the caller's, after the call has returned.
+func (n Next[T]) Discard(v T, err error) {
+	if n.c != nil && n.c.discard != nil {
+		n.c.discard(v, err)
+	}
+}
+
 // Stage is one layer of a composition: a Policy or a Guard. Build it with
 // UsePolicy or UseGuard.
 type Stage[T any] struct {
@@ -111,7 +124,8 @@ func UseGuard[T any](g Guard, classify func(error) messages.Outcome) Stage[T] {
 // allocates nothing of its own: what allocates is what the stages do (a
 // timeout's derived context, say).
 type Composition[T any] struct {
-	stages []Stage[T]
+	stages  []Stage[T]
+	discard func(T, error) // OnDiscard's function, or nil
 }
 
 // Chain composes the stages in exactly the order given, outermost first.
@@ -151,6 +165,10 @@ type Policies[T any] struct {
 	// Admission are the concurrency guards closest to the call, in order:
 	// bulkhead, load shedder, backpressure, adaptive limiter.
 	Admission []Guard
+	// OnDiscard, when set, receives every result that the composition or
+	// one of its policies drops instead of returning (see
+	// Composition.OnDiscard).
+	OnDiscard func(v T, err error)
 	// Classify turns a call's error into the outcome the guards record;
 	// nil means each guard's own Classify method where it has one, else
 	// messages.ClassifyError — under both, Bulwark's own refusals from the
@@ -180,7 +198,27 @@ func Compose[T any](p Policies[T]) *Composition[T] {
 	for _, g := range p.Admission {
 		stages = append(stages, UseGuard[T](g, p.Classify))
 	}
-	return Chain(stages...)
+	c := Chain(stages...)
+	c.discard = p.OnDiscard
+	return c
+}
+
+// OnDiscard returns a copy of c whose dropped results go to discard: the
+// result of a call whose caller's context ended before Get returned, and
+// every result a policy of c drops and hands to Next.Discard — an
+// attempt a retry runs again, a call a timeout abandons (handed over when
+// it returns, from its goroutine), a primary result a fallback replaces.
+// What the caller gets is never discarded. v may be the zero value (a
+// failed call's). Use it to release what a result holds: drain and close
+// an *http.Response's body, so that its connection goes back to the pool.
+// A policy's own OnDiscard, where it has one, takes precedence for what
+// that policy drops.
+func (c *Composition[T]) OnDiscard(discard func(v T, err error)) *Composition[T] {
+	cp := &Composition[T]{discard: discard}
+	if c != nil {
+		cp.stages = c.stages
+	}
+	return cp
 }
 
 // Len returns the number of stages.
@@ -195,7 +233,7 @@ func (c *Composition[T]) Len() int {
 // stage's error. A nil fn is an error wrapping messages.ErrInvalidConfig,
 // and no stage runs; so is a ctx that has already ended (Get returns
 // ctx.Err()). A caller whose ctx ended before Get returned gets zero and
-// ctx's error (see Policy).
+// ctx's error (see Policy), and the result goes to OnDiscard's function.
 func (c *Composition[T]) Get(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
 	var zero T
 	if fn == nil {
@@ -204,8 +242,10 @@ func (c *Composition[T]) Get(ctx context.Context, fn func(context.Context) (T, e
 	if err := ctx.Err(); err != nil {
 		return zero, err
 	}
-	v, err := Next[T]{c: c, fn: fn}.Call(ctx)
+	n := Next[T]{c: c, fn: fn}
+	v, err := n.Call(ctx)
 	if ctx.Err() != nil {
+		n.Discard(v, err)
 		return zero, CallerGone(ctx, err)
 	}
 	return v, err

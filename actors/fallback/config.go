@@ -30,6 +30,12 @@ type Config[T any] struct {
 	// On selects the primary errors that trigger the fallbacks; nil means
 	// every error except messages.ErrStopped (see the package doc).
 	On func(error) bool
+	// OnDiscard, when set, receives every result the caller does not get:
+	// the primary's when a fallback runs or the caller's context ended,
+	// and each failed fallback's (v may be the zero value). Without it, in
+	// a composition, they go to the composition's OnDiscard
+	// (engine.Composition.OnDiscard).
+	OnDiscard func(v T, err error)
 }
 
 // Validate reports the first field of c that New would refuse, as a

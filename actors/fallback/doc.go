@@ -33,6 +33,11 @@
 // (engine.CallerGone), also when the primary succeeded after the context
 // ended. A nil function is an error wrapping messages.ErrInvalidConfig.
 //
+// Dropped results. The failed primary's result when a fallback runs, each
+// failed fallback's, and the result of a caller who left go to
+// Config.OnDiscard, or in a composition to the composition's
+// (engine.Composition.OnDiscard), so that what they hold is released.
+//
 // Event (built only when someone subscribes): fallback_triggered, with
 // Err = the primary's error, Attempt = the 1-based index of the fallback
 // that answered (0 when all failed) and Reason ReasonRecovered or

@@ -17,6 +17,7 @@ type Fallback[T any] struct {
 	name  string
 	chain []Func[T]
 	on    func(error) bool
+	drop  func(T, error) // Config.OnDiscard
 	eng   *engine.Engine
 	stats *tally.Set // see stats.go
 }
@@ -29,7 +30,7 @@ func New[T any](eng *engine.Engine, name string, cfg Config[T]) (*Fallback[T], e
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Fallback[T]{name: name, chain: append([]Func[T](nil), cfg.Chain...), on: cfg.On, eng: eng, stats: tally.New()}, nil
+	return &Fallback[T]{name: name, chain: append([]Func[T](nil), cfg.Chain...), on: cfg.On, drop: cfg.OnDiscard, eng: eng, stats: tally.New()}, nil
 }
 
 // Do runs fn, and the fallbacks if it fails (see the package doc for
@@ -60,16 +61,27 @@ func run[T any, C call.Caller[T]](ctx context.Context, f *Fallback[T], c C) (T, 
 		return zero, ctx.Err()
 	}
 	v, err := c.Call(ctx)
-	return f.settle(ctx, v, err)
+	return settle(ctx, f, c, v, err)
 }
 
 // errNilFunc is the error for a nil function.
 var errNilFunc = messages.InvalidConfig(Kind, "fn", nil, "must not be nil")
 
+// discard hands a result the caller does not get to Config.OnDiscard, or,
+// without it, to c (a composition's OnDiscard through engine.Next).
+func discard[T any, C call.Caller[T]](f *Fallback[T], c C, v T, err error) {
+	if f.drop != nil {
+		f.drop(v, err)
+		return
+	}
+	c.Discard(v, err)
+}
+
 // settle turns the primary's outcome into what the caller gets.
-func (f *Fallback[T]) settle(ctx context.Context, v T, err error) (T, error) {
+func settle[T any, C call.Caller[T]](ctx context.Context, f *Fallback[T], c C, v T, err error) (T, error) {
 	if ctx.Err() != nil {
 		f.stats.Add(cPassed, 1)
+		discard(f, c, v, err)
 		var zero T
 		return zero, engine.CallerGone(ctx, err)
 	}
@@ -77,7 +89,7 @@ func (f *Fallback[T]) settle(ctx context.Context, v T, err error) (T, error) {
 		f.stats.Add(cSucceeded, 1)
 		return v, nil
 	}
-	return f.answer(ctx, v, err)
+	return answer(ctx, f, c, v, err)
 }
 
 // takes reports whether the fallbacks answer primary: Config.On decides;
@@ -89,17 +101,20 @@ func (f *Fallback[T]) takes(primary error) bool {
 	return !errors.Is(primary, messages.ErrStopped)
 }
 
-func (f *Fallback[T]) answer(ctx context.Context, v T, primary error) (T, error) {
+// answer runs the fallbacks for a primary that failed with v, primary.
+func answer[T any, C call.Caller[T]](ctx context.Context, f *Fallback[T], c C, v T, primary error) (T, error) {
 	if !f.takes(primary) {
 		f.stats.Add(cPassed, 1)
 		return v, primary
 	}
+	discard(f, c, v, primary) // the caller gets a fallback's answer or a *FailedError
 	var zero T
 	var last error
 	for i, fb := range f.chain {
 		fv, err := fb(ctx, primary)
 		if ctx.Err() != nil { // the caller has gone: no answer, no further fallback
 			f.stats.Add(cFailed, 1)
+			discard(f, c, fv, err)
 			if err == nil {
 				err = primary
 			}
@@ -110,6 +125,7 @@ func (f *Fallback[T]) answer(ctx context.Context, v T, primary error) (T, error)
 			f.publish(i+1, ReasonRecovered, primary)
 			return fv, nil
 		}
+		discard(f, c, fv, err)
 		last = err
 	}
 	f.stats.Add(cFailed, 1)

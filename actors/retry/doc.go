@@ -49,10 +49,11 @@
 // function is an error wrapping messages.ErrInvalidConfig, and so is a
 // Config outside its bounds (Validate names the field and the value).
 //
-// Dropped results. Policy.OnDiscard's function receives every attempt's
-// result that the loop drops (retried, or left by a caller who gave up),
-// so that a result holding a resource — an *http.Response's body and its
-// connection — is released.
+// Dropped results. Policy.OnDiscard's function — or, in a composition,
+// the composition's (engine.Composition.OnDiscard) — receives every
+// attempt's result that the loop drops (retried, or left by a caller who
+// gave up), so that a result holding a resource — an *http.Response's
+// body and its connection — is released.
 //
 // A Budget caps retries at a share of calls over a sliding window, shared
 // by many calls and many Retry values, so that retries cannot multiply the

@@ -106,17 +106,22 @@ func (p Policy[T]) RetryIfResult(reject func(T) bool) Policy[T] {
 // in the caller's goroutine before the wait, once per dropped attempt;
 // v may be the zero value (an attempt that failed returns one). Use it to
 // release what a result holds: for an *http.Response, drain and close
-// its body, so that a retried response does not keep its connection.
+// its body, so that a retried response does not keep its connection. In
+// a composition, a Policy without OnDiscard hands what it drops to the
+// composition's (engine.Composition.OnDiscard).
 func (p Policy[T]) OnDiscard(discard func(v T, err error)) Policy[T] {
 	p.onDiscard = discard
 	return p
 }
 
-// discard hands a dropped attempt's result to OnDiscard's function.
-func (p *Policy[T]) discard(v T, err error) {
+// discard hands a dropped attempt's result to OnDiscard's function, or,
+// without one, to c (a composition's OnDiscard through engine.Next).
+func discard[T any, C call.Caller[T]](p *Policy[T], c C, v T, err error) {
 	if p.onDiscard != nil {
 		p.onDiscard(v, err)
+		return
 	}
+	c.Discard(v, err)
 }
 
 // Do runs fn under p, as Retry.Execute.
@@ -164,7 +169,7 @@ func run[T any, C call.Caller[T]](ctx context.Context, p Policy[T], c C) (T, err
 		}
 		if ctx.Err() != nil { // the caller has gone: no retry, no callbacks but OnDiscard
 			r.stats.count(endNotRetried, attempt, slept, lastErr)
-			p.discard(v, err)
+			discard(&p, c, v, err)
 			return zero, engine.CallerGone(ctx, err)
 		}
 		if err == nil && (onResult == nil || !onResult(v)) {
@@ -191,13 +196,13 @@ func run[T any, C call.Caller[T]](ctx context.Context, p Policy[T], c C) (T, err
 		if cfg.Budget != nil && !cfg.Budget.withdraw(ctx) {
 			if ctx.Err() != nil {
 				r.stats.count(endNotRetried, attempt, slept, lastErr)
-				p.discard(v, err)
+				discard(&p, c, v, err)
 				return zero, engine.CallerGone(ctx, lastErr)
 			}
 			r.stats.count(endExhausted, attempt, slept, lastErr)
 			return v, r.exhausted(attempt, d.max, ReasonBudget, v, err)
 		}
-		p.discard(v, err)
+		discard(&p, c, v, err)
 		r.retrying(attempt, d.max, d.delay, err)
 		slept += d.delay
 		if serr := r.sleep(ctx, d.delay); serr != nil {

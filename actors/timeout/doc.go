@@ -47,7 +47,13 @@
 // the function's goroutine too: a bulkhead slot taken below an abandoning
 // Timeout stays held until the abandoned function returns.
 //
-// Results of any type and size travel by pointer.
+// Dropped results. A result the caller does not get — returned after the
+// limit or after the caller left, or abandoned — goes to
+// Policy.OnDiscard's function, or in a composition to the composition's
+// (engine.Composition.OnDiscard); an abandoned one is handed over from its
+// goroutine when the function returns. Use it to release what a result
+// holds, such as an *http.Response's body. Results of any type and size
+// travel by pointer.
 //
 // A Deadline in a composition tells a retry above it where it ends
 // (engine.Deadliner), so the retry starts no attempt past it.

@@ -37,7 +37,7 @@ func (t *Timeout) Execute(ctx context.Context, fn func(context.Context) error) e
 	if fn == nil {
 		return nilFunc(Kind)
 	}
-	_, err := run(ctx, &t.l, t.cfg.Timeout, time.Time{}, call.ErrFunc(fn))
+	_, err := run(ctx, &t.l, t.cfg.Timeout, time.Time{}, nil, call.ErrFunc(fn))
 	return err
 }
 
@@ -47,7 +47,7 @@ func Do[T any](ctx context.Context, t *Timeout, fn func(context.Context) (T, err
 		var zero T
 		return zero, nilFunc(Kind)
 	}
-	return run(ctx, &t.l, t.cfg.Timeout, time.Time{}, call.Func[T](fn))
+	return run(ctx, &t.l, t.cfg.Timeout, time.Time{}, nil, call.Func[T](fn))
 }
 
 // nilFunc is the error for a nil function.
@@ -57,8 +57,9 @@ func nilFunc(pattern string) error {
 
 // Policy is a Timeout or a Deadline as an engine.Policy[T].
 type Policy[T any] struct {
-	t *Timeout
-	d *Deadline
+	t         *Timeout
+	d         *Deadline
+	onDiscard func(T, error)
 }
 
 var _ engine.Policy[int] = Policy[int]{}
@@ -68,6 +69,19 @@ func For[T any](t *Timeout) Policy[T] { return Policy[T]{t: t} }
 
 // ForDeadline returns d as an engine.Policy[T].
 func ForDeadline[T any](d *Deadline) Policy[T] { return Policy[T]{d: d} }
+
+// OnDiscard returns a copy of p that calls discard with every result of
+// the rest of the chain that the caller does not get: a call that
+// returned after the limit fired or after the caller's context ended,
+// and, in the default mode, a call abandoned at the limit — handed over
+// from its goroutine when it returns, after the caller has left. v may be
+// the zero value. Without it, such results go to the composition's
+// OnDiscard (engine.Composition.OnDiscard). A result the function returns
+// in time is the caller's, never discarded.
+func (p Policy[T]) OnDiscard(discard func(v T, err error)) Policy[T] {
+	p.onDiscard = discard
+	return p
+}
 
 // Deadline implements engine.Deadliner: a Deadline's end, and false for a
 // Timeout (each call has its own).
@@ -82,9 +96,9 @@ func (p Policy[T]) Deadline() (time.Time, bool) {
 // limit.
 func (p Policy[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
 	if p.d != nil {
-		return run(ctx, &p.d.l, 0, p.d.at, next)
+		return run(ctx, &p.d.l, 0, p.d.at, p.onDiscard, next)
 	}
-	return run(ctx, &p.t.l, p.t.cfg.Timeout, time.Time{}, next)
+	return run(ctx, &p.t.l, p.t.cfg.Timeout, time.Time{}, p.onDiscard, next)
 }
 
 // Deadline is one absolute end shared by many calls (a request's budget
@@ -124,7 +138,7 @@ func (d *Deadline) Execute(ctx context.Context, fn func(context.Context) error) 
 	if fn == nil {
 		return nilFunc(DeadlineKind)
 	}
-	_, err := run(ctx, &d.l, 0, d.at, call.ErrFunc(fn))
+	_, err := run(ctx, &d.l, 0, d.at, nil, call.ErrFunc(fn))
 	return err
 }
 
@@ -134,5 +148,5 @@ func DoDeadline[T any](ctx context.Context, d *Deadline, fn func(context.Context
 		var zero T
 		return zero, nilFunc(DeadlineKind)
 	}
-	return run(ctx, &d.l, 0, d.at, call.Func[T](fn))
+	return run(ctx, &d.l, 0, d.at, nil, call.Func[T](fn))
 }

@@ -2,6 +2,7 @@ package timeout
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/call"
@@ -67,16 +68,37 @@ func (l *limiter) derive(ctx context.Context, at time.Time) (context.Context, fu
 	return deadlineCtx{cctx, at, l.cause}, func() { t.Stop(); cancelCause(nil) }
 }
 
+// outcome is what the function's goroutine hands back. state settles who
+// takes it: the caller (delivered) or nobody (the caller left first: the
+// goroutine discards the result).
 type outcome[T any] struct {
 	v        T
 	err      error
 	panicked bool
 	pv       any
+	state    atomic.Int32 // running, delivered or abandoned
+}
+
+const (
+	running int32 = iota
+	delivered
+	abandoned
+)
+
+// drop hands a result the caller does not get to onDiscard, or, without
+// one, to c (a composition's OnDiscard through engine.Next).
+func drop[T any, C call.Caller[T]](onDiscard func(T, error), c C, v T, err error) {
+	if onDiscard != nil {
+		onDiscard(v, err)
+		return
+	}
+	c.Discard(v, err)
 }
 
 // run calls c with a context that ends rel after now (rel > 0) or at at.
 // After the engine's Shutdown it returns ErrStopped and does not call c.
-func run[T any, C call.Caller[T]](ctx context.Context, l *limiter, rel time.Duration, at time.Time, c C) (T, error) {
+// A result the caller does not get goes to drop.
+func run[T any, C call.Caller[T]](ctx context.Context, l *limiter, rel time.Duration, at time.Time, onDiscard func(T, error), c C) (T, error) {
 	var zero T
 	if l.eng.Stopped() {
 		return zero, messages.ErrStopped
@@ -99,48 +121,51 @@ func run[T any, C call.Caller[T]](ctx context.Context, l *limiter, rel time.Dura
 		v, err := c.Call(lc)
 		fired := lc.fired()
 		lc.release()
-		return finish(ctx, l, v, err, fired, limit, start)
+		return finish(ctx, l, v, err, fired, limit, start, onDiscard, c)
 	}
 	dctx, cancel := l.derive(ctx, at)
 	// The outcome travels by pointer: a channel's element is limited to
 	// 64 KiB, a result type is not.
 	ch := make(chan *outcome[T], 1)
+	o := new(outcome[T])
 	go func() {
-		o := new(outcome[T])
 		defer func() {
 			if o.panicked {
 				o.pv = recover()
 			}
-			ch <- o
+			if o.state.CompareAndSwap(running, delivered) {
+				ch <- o
+			} else if !o.panicked { // the caller has left: nobody takes the result
+				drop(onDiscard, c, o.v, o.err)
+			}
 		}()
 		o.panicked = true
 		o.v, o.err = c.Call(dctx)
 		o.panicked = false
 	}()
-	var o *outcome[T]
 	select {
-	case o = <-ch:
+	case <-ch:
 	case <-dctx.Done():
-		select {
-		case o = <-ch:
-		default:
-			fired := l.fired(dctx)
-			cancel()
-			elapsed := l.clock.Since(start)
-			if !fired { // the caller's context ended first
-				l.count(cFailed, elapsed)
-				return zero, ctx.Err()
-			}
-			l.count(cTimedOut, elapsed)
-			return zero, l.exceeded(limit, elapsed, ReasonAbandoned)
+		if !o.state.CompareAndSwap(running, abandoned) {
+			<-ch // delivered as the limit fired
+			break
 		}
+		fired := l.fired(dctx)
+		cancel()
+		elapsed := l.clock.Since(start)
+		if !fired { // the caller's context ended first
+			l.count(cFailed, elapsed)
+			return zero, ctx.Err()
+		}
+		l.count(cTimedOut, elapsed)
+		return zero, l.exceeded(limit, elapsed, ReasonAbandoned)
 	}
 	fired := l.fired(dctx)
 	cancel()
 	if o.panicked {
 		panic(o.pv)
 	}
-	return finish(ctx, l, o.v, o.err, fired, limit, start)
+	return finish(ctx, l, o.v, o.err, fired, limit, start, onDiscard, c)
 }
 
 func (l *limiter) fired(dctx context.Context) bool {
@@ -150,15 +175,17 @@ func (l *limiter) fired(dctx context.Context) bool {
 // finish turns what the function returned into what the caller gets: a
 // caller whose ctx ended first gets its error (engine.CallerGone), whatever
 // the function returned.
-func finish[T any](ctx context.Context, l *limiter, v T, err error, fired bool, limit time.Duration, start time.Time) (T, error) {
+func finish[T any, C call.Caller[T]](ctx context.Context, l *limiter, v T, err error, fired bool, limit time.Duration, start time.Time, onDiscard func(T, error), c C) (T, error) {
 	elapsed := l.clock.Since(start)
 	var zero T
 	switch {
 	case fired:
 		l.count(cTimedOut, elapsed)
+		drop(onDiscard, c, v, err)
 		return zero, l.exceeded(limit, elapsed, ReasonCancelled)
 	case ctx.Err() != nil:
 		l.count(cFailed, elapsed)
+		drop(onDiscard, c, v, err)
 		return zero, engine.CallerGone(ctx, err)
 	case err != nil:
 		l.count(cFailed, elapsed)

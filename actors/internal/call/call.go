@@ -17,6 +17,9 @@ type Caller[T any] interface {
 	// Deadline is the earliest shared deadline below (engine.Deadliner),
 	// and false when there is none.
 	Deadline() (time.Time, bool)
+	// Discard takes a result the policy drops instead of returning
+	// (engine.Next.Discard); a plain function's does nothing.
+	Discard(v T, err error)
 }
 
 // Func is a function that returns a value, as a Caller with no deadline.
@@ -28,6 +31,9 @@ func (f Func[T]) Call(ctx context.Context) (T, error) { return f(ctx) }
 // Deadline reports none.
 func (Func[T]) Deadline() (time.Time, bool) { return time.Time{}, false }
 
+// Discard does nothing.
+func (Func[T]) Discard(T, error) {}
+
 // ErrFunc is a function that returns only an error, as a Caller of
 // struct{} with no deadline.
 type ErrFunc func(context.Context) error
@@ -37,3 +43,6 @@ func (f ErrFunc) Call(ctx context.Context) (struct{}, error) { return struct{}{}
 
 // Deadline reports none.
 func (ErrFunc) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// Discard does nothing.
+func (ErrFunc) Discard(struct{}, error) {}
