@@ -1,8 +1,25 @@
 // Package adaptive limits concurrency to a limit that it adapts to how the
-// protected service behaves: the adaptive concurrency limiter of the
-// original library (AIMD), with integer limits and documented thresholds,
-// plus a latency-based algorithm that lowers the limit when latency rises
-// before any error appears.
+// protected service behaves: additive increase and multiplicative decrease
+// on the success rate (AIMD), or a latency-based algorithm (Vegas) that
+// lowers the limit when latency rises before any error appears.
+//
+// # Use
+//
+// New gets or creates the limiter called name in an engine; Execute runs a
+// call under a permit (Do, for a function that returns a value):
+//
+//	l, err := adaptive.New(eng, "search", adaptive.Config{MaxLimit: 200})
+//	if err != nil {
+//		return err // a *messages.ConfigError naming the field and the value
+//	}
+//	err = l.Execute(ctx, func(ctx context.Context) error { return search(ctx) })
+//	if errors.Is(err, adaptive.ErrLimitExceeded) {
+//		// every permit of the current limit is in use: shed the call
+//	}
+//
+// Acquire and Release are the same in two steps (a *Limiter is an
+// engine.Guard): every Permit Acquire grants is given back to Release
+// exactly once, with the call's outcome.
 //
 // # Algorithms
 //
@@ -39,8 +56,9 @@
 // # Events
 //
 // limit_changed is published by the actor each time the limit moves:
-// Count is the old limit, Max the new one, Reason one of the Change
-// constants, Elapsed Vegas's last window mean latency. Rejections publish
+// Count is the old limit, Max the new one, Reason one of ReasonSuccessRate,
+// ReasonFailureRate and ReasonLatency, Elapsed Vegas's last window mean
+// latency. Rejections publish
 // nothing (they are counted in Stats.Rejected).
 //
 // # When the limit reacts
@@ -74,5 +92,21 @@
 // (actors/internal/waitq.Ledger), and a Release of a permit that is not
 // held — released already, the zero Permit, a permit of another instance —
 // frees nothing, reports no outcome and is counted in Stats.Misused.
-// After Shutdown every call returns messages.ErrStopped.
+//
+// # Zero values
+//
+// A zero Config field takes the default Config's comments give (a limit
+// starting at 100 between 10 and 1000, windows of 100 completions, AIMD).
+// The zero Permit is nobody's permit. Stats is a value copy.
+//
+// # Errors and lifetime
+//
+// A refused Acquire is a *messages.RejectedError matching
+// ErrLimitExceeded, with Reason ReasonAtLimit; a bad Config, or a nil
+// function, is a *messages.ConfigError matching messages.ErrInvalidConfig.
+// New with a name that exists returns that limiter when the Config (after
+// defaults) is the same, and a *supervisor.ConflictError otherwise. The
+// actor's goroutine ends when the engine shuts down; after that every call
+// returns messages.ErrStopped. Its striped counters are allocated by the
+// first Release.
 package adaptive

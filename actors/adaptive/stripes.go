@@ -8,8 +8,8 @@ import (
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
 )
 
-// Reports are not sent to the actor one message each: a shared mailbox's
-// lock was where a busy limiter spent its time. Release adds its outcome
+// Reports are not sent to the actor one message each, so that callers on
+// many cores do not meet on one mailbox. Release adds its outcome
 // to one of a few striped cells instead, and the actor collects the sums
 // — its harvest — when a caller nudges it, before each Stats copy and
 // after each batch of messages. A caller nudges when its add brings a cell to a

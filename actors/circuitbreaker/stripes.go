@@ -8,8 +8,8 @@ import (
 )
 
 // The successes of CLOSED calls — the hot path — are not sent to the actor
-// one message each: the mailbox's lock was where a busy breaker spent its
-// time. Each is added instead to one of a few striped counters (cells),
+// one message each, so that callers on many cores do not meet on one
+// mailbox. Each is added instead to one of a few striped counters (cells),
 // and the actor collects the sums when it next needs them.
 //
 // A cell packs a phase tag (high half) and a count (low half). A caller
