@@ -1,10 +1,12 @@
 package httpmw_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -420,5 +422,64 @@ func TestPrioritized(t *testing.T) {
 	g.Acquire(context.Background())
 	if got := <-rec.got; got != messages.Normal {
 		t.Fatalf("no request: got %v, want normal", got)
+	}
+}
+
+// Streaming and upgrades work through Compose: a flushed event reaches
+// the client while the handler still runs, and a handler can take the
+// connection over (http.ResponseController through the middleware's
+// writers).
+func TestComposeStreamAndHijack(t *testing.T) {
+	g := newSyncGuard()
+	mw := must(httpmw.Compose(engine.Policies[httpmw.Served]{Admission: []engine.Guard{g}}, httpmw.Options{}))
+	more := make(chan struct{})
+	srv, c := server(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		if r.URL.Path == "/upgrade" {
+			conn, buf, err := rc.Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			buf.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nhello")
+			buf.Flush()
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: one\n\n")
+		if err := rc.Flush(); err != nil {
+			t.Error(err)
+			return
+		}
+		<-more
+	})))
+	resp, err := c.Get(srv.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || line != "data: one\n" {
+		t.Fatalf("event: got %q %v", line, err)
+	}
+	close(more) // the handler was still running when the event arrived
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if o := g.next(t); o != messages.Success {
+		t.Fatalf("stream outcome: %v", o)
+	}
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	b, _ := io.ReadAll(conn)
+	if !strings.HasPrefix(string(b), "HTTP/1.1 101") || !strings.HasSuffix(string(b), "hello") {
+		t.Fatalf("upgrade: got %q", b)
+	}
+	if o := g.next(t); o != messages.Success {
+		t.Fatalf("upgrade outcome: %v", o)
 	}
 }
