@@ -283,6 +283,9 @@ func TestConfigValidate(t *testing.T) {
 		{coalesce.Config{Timeout: coalesce.LargestTimeout + 1}, "Timeout"},
 		{coalesce.Config{MaxKeys: -1}, "MaxKeys"},
 		{coalesce.Config{MaxKeys: coalesce.LargestMaxKeys + 1}, "MaxKeys"},
+		{coalesce.Config{ReuseFor: coalesce.LargestReuseFor}, ""},
+		{coalesce.Config{ReuseFor: -1}, "ReuseFor"},
+		{coalesce.Config{ReuseFor: coalesce.LargestReuseFor + 1}, "ReuseFor"},
 	} {
 		err := c.cfg.Validate()
 		_, nerr := coalesce.New[int](nil, "x", c.cfg)

@@ -19,6 +19,8 @@ const (
 	DefaultMaxKeys = 10_000
 	// LargestMaxKeys bounds Config.MaxKeys.
 	LargestMaxKeys = 1 << 20
+	// LargestReuseFor is the longest Config.ReuseFor (one hour).
+	LargestReuseFor = time.Hour
 )
 
 // Config configures a Group. Zero fields take the defaults.
@@ -27,10 +29,17 @@ type Config struct {
 	// every caller's, ends Timeout after it started. In (0, LargestTimeout];
 	// default 30 s.
 	Timeout time.Duration
-	// MaxKeys bounds the distinct keys in flight: a call for a new key
-	// beyond it is refused with ErrTooManyKeys (a call for a key in
-	// flight still joins). In [1, LargestMaxKeys]; default 10,000.
+	// MaxKeys bounds the distinct keys in flight plus those whose result
+	// is kept for reuse: a call for a new key beyond it is refused with
+	// ErrTooManyKeys (a call for a key in flight still joins, and one
+	// for a kept key is answered). In [1, LargestMaxKeys]; default 10,000.
 	MaxKeys int
+	// ReuseFor is how long a success stays answerable after its execution
+	// returned (the coalescing window): a call for its key in that time
+	// gets it without an execution, on the engine's clock. Errors and
+	// panics are never kept. In [0, LargestReuseFor]; 0 (the default)
+	// keeps nothing: a call after the execution returned starts another.
+	ReuseFor time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -51,6 +60,8 @@ func (c Config) Validate() error {
 		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be in (0, LargestTimeout (720h)]")
 	case c.MaxKeys < 1 || c.MaxKeys > LargestMaxKeys:
 		return messages.InvalidConfig(Kind, "MaxKeys", c.MaxKeys, "must be in [1, 1048576]")
+	case c.ReuseFor < 0 || c.ReuseFor > LargestReuseFor:
+		return messages.InvalidConfig(Kind, "ReuseFor", c.ReuseFor, "must be in [0, LargestReuseFor (1h)]")
 	}
 	return nil
 }

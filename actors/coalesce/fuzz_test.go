@@ -11,12 +11,12 @@ import (
 // FuzzConfig: a random Config is a *messages.ConfigError (Validate and New
 // agree) or a Group whose fields are within their documented bounds.
 func FuzzConfig(f *testing.F) {
-	f.Add(int64(0), 0)
-	f.Add(int64(time.Second), 100)
-	f.Add(int64(-1), -1)
-	f.Add(int64(LargestTimeout+1), LargestMaxKeys+1)
-	f.Fuzz(func(t *testing.T, timeout int64, maxKeys int) {
-		cfg := Config{Timeout: time.Duration(timeout), MaxKeys: maxKeys}
+	f.Add(int64(0), 0, int64(0))
+	f.Add(int64(time.Second), 100, int64(time.Millisecond))
+	f.Add(int64(-1), -1, int64(-1))
+	f.Add(int64(LargestTimeout+1), LargestMaxKeys+1, int64(LargestReuseFor+1))
+	f.Fuzz(func(t *testing.T, timeout int64, maxKeys int, reuse int64) {
+		cfg := Config{Timeout: time.Duration(timeout), MaxKeys: maxKeys, ReuseFor: time.Duration(reuse)}
 		g, err := New[int](nil, "fuzz", cfg)
 		if verr := cfg.Validate(); (err == nil) != (verr == nil) {
 			t.Fatalf("New %v, Validate %v: they disagree", err, verr)
@@ -28,69 +28,88 @@ func FuzzConfig(f *testing.F) {
 			}
 			return
 		}
-		if c := g.Config(); c.Timeout <= 0 || c.Timeout > LargestTimeout || c.MaxKeys < 1 || c.MaxKeys > LargestMaxKeys {
+		if c := g.Config(); c.Timeout <= 0 || c.Timeout > LargestTimeout || c.MaxKeys < 1 || c.MaxKeys > LargestMaxKeys ||
+			c.ReuseFor < 0 || c.ReuseFor > LargestReuseFor {
 			t.Fatalf("accepted %+v", c)
 		}
 	})
 }
 
 // FuzzList drives a shard list with a random sequence of starts, joins,
-// closes and removals, against a model: at most one open flight per key,
-// find returns it, closed flights are never found nor joined.
+// ends (some keeping their result), clock steps and timer removals,
+// against a model: at most one open flight per key and none while its
+// kept result is fresh; find returns the open or fresh kept flight;
+// closed flights are never joined; every open or fresh kept flight is
+// listed.
 func FuzzList(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7})
 	f.Add([]byte{0, 0, 8, 8, 16, 1, 9, 17})
+	f.Add([]byte{0, 72, 0, 12, 1, 73, 76, 5, 12, 12, 0})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		var head *node[int]
+		now := int64(1)
 		open := map[string]*flight[int]{}
-		var all []*flight[int]
+		kept := map[string]*flight[int]{}
 		for _, op := range ops {
 			key := string(rune('a' + op%4))
 			switch (op / 4) % 4 {
-			case 0, 1: // a caller: join the open flight or start one
-				if f := find(head, key); f != nil {
-					if f != open[key] || !f.join() {
-						t.Fatalf("key %s: found %p, model %p", key, f, open[key])
+			case 0, 1: // a caller: join the open flight, reuse a kept one, or start one
+				want := open[key]
+				if k := kept[key]; want == nil && k != nil && now < k.keep {
+					want = k
+				}
+				if f := find(head, key, now); f != nil || want != nil {
+					if f != want || (f.reusable(now) == f.join()) {
+						t.Fatalf("key %s at %d: found %p, model %p", key, now, f, want)
 					}
 					continue
 				}
-				if open[key] != nil {
-					t.Fatalf("key %s: open flight not found", key)
-				}
-				f := &flight[int]{key: key, done: make(chan struct{})}
+				f := &flight[int]{key: key}
+				f.alone.f = f
 				f.word.Store(1)
-				head = with(head, f)
+				head = with(head, f, now)
 				open[key] = f
-				all = append(all, f)
-			case 2: // the work for key ends
+			case 2: // the work for key ends, kept for 8 ticks when op has bit 64
 				if f := open[key]; f != nil {
-					f.close()
 					delete(open, key)
+					if op&64 != 0 {
+						f.keep = now + 8
+						kept[key] = f
+					}
+					f.close()
 					if f.join() {
 						t.Fatal("joined a closed flight")
 					}
-					if rest, changed := without(head, f); changed {
-						head = rest
+					if f.keep == 0 {
+						head, _ = without(head, f, now)
 					}
 				}
-			case 3: // an old flight ends again: nothing changes
-				if len(all) > 0 {
-					if f := all[int(op)%len(all)]; f.closed() {
-						if rest, changed := without(head, f); changed {
-							head = rest
-						}
-					}
+			case 3: // the clock moves; an expired kept result's timer fires
+				now += int64(op%8) + 1
+				if f := kept[key]; f != nil && now >= f.keep {
+					delete(kept, key)
+					head, _ = without(head, f, now)
 				}
 			}
-			n := 0
+			listed := map[*flight[int]]bool{}
 			for l := head; l != nil; l = l.next {
-				if l.f.closed() {
-					t.Fatalf("closed flight %s still listed", l.f.key)
+				if listed[l.f] {
+					t.Fatalf("flight %s listed twice", l.f.key)
 				}
-				n++
+				listed[l.f] = true
+				if l.f.closed() && l.f.keep == 0 {
+					t.Fatalf("closed flight %s, not kept, still listed", l.f.key)
+				}
 			}
-			if n != len(open) {
-				t.Fatalf("list holds %d flights, model %d", n, len(open))
+			for _, f := range open {
+				if !listed[f] {
+					t.Fatalf("open flight %s not listed", f.key)
+				}
+			}
+			for _, f := range kept {
+				if now < f.keep && !listed[f] {
+					t.Fatalf("fresh kept flight %s not listed", f.key)
+				}
 			}
 		}
 	})

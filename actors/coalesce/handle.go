@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -21,15 +20,34 @@ const shards = 64
 // the function returns (see the package doc). The result is shared: the
 // callers must treat it as read-only.
 type Group[T any] struct {
-	name     string
-	eng      *engine.Engine
-	clock    engine.Clock
-	cfg      Config
-	seed     maphash.Seed
-	inFlight atomic.Int64 // open flights, at most cfg.MaxKeys
-	shards   [shards]atomic.Pointer[node[T]]
-	stats    *tally.Set // see stats.go
+	name   string
+	eng    *engine.Engine
+	clock  engine.Clock
+	tm     timing // clock, for the executions' contexts
+	cfg    Config
+	reuse  int64 // cfg.ReuseFor in nanoseconds
+	seed   maphash.Seed
+	keys   atomic.Uint64 // kept results << 32 | open flights; their sum is at most cfg.MaxKeys
+	shards [shards]shard[T]
 }
+
+// A shard is one list of flights and the counters of the calls whose
+// key hashes to it, on one cache line: a call that changes the list has
+// the line already, so counting there costs one uncontended add, and
+// shards do not share lines.
+type shard[T any] struct {
+	head atomic.Pointer[node[T]]
+	n    [nCounters]atomic.Uint64 // indexed by the c… constants of stats.go
+}
+
+// Steps of Group.keys: one open flight, one kept result, and their
+// negatives (two's complement).
+const (
+	openOne  uint64 = 1
+	keptOne  uint64 = 1 << 32
+	lessOpen        = ^openOne + 1
+	lessKept        = ^keptOne + 1
+)
 
 // New returns a Group named name. eng may be nil: then the real clock is
 // used and the Group never stops.
@@ -38,10 +56,11 @@ func New[T any](eng *engine.Engine, name string, cfg Config) (*Group[T], error) 
 		return nil, err
 	}
 	g := &Group[T]{name: name, eng: eng, clock: engine.RealClock{}, cfg: cfg.withDefaults(),
-		seed: maphash.MakeSeed(), stats: tally.New()}
+		reuse: int64(cfg.ReuseFor), seed: maphash.MakeSeed()}
 	if eng != nil {
 		g.clock = eng.Clock()
 	}
+	g.tm = newTiming(g.clock)
 	return g, nil
 }
 
@@ -52,7 +71,10 @@ func (g *Group[T]) Config() Config { return g.cfg }
 func (g *Group[T]) Name() string { return g.name }
 
 // InFlight returns how many keys are in flight now.
-func (g *Group[T]) InFlight() int { return int(g.inFlight.Load()) }
+func (g *Group[T]) InFlight() int { return int(uint32(g.keys.Load())) }
+
+// Kept returns how many keys have a result kept for reuse now.
+func (g *Group[T]) Kept() int { return int(g.keys.Load() >> 32) }
 
 // Do runs fn once for all the concurrent calls with key and returns its
 // result to each. The first caller (the leader) starts fn in a goroutine
@@ -60,7 +82,9 @@ func (g *Group[T]) InFlight() int { return int(g.inFlight.Load()) }
 // ends after Config.Timeout; a caller who joins while it runs (a
 // follower) waits for the same result. A caller whose ctx ends gets
 // ctx.Err() at once and leaves the execution running for the others. A
-// panic in fn reaches every caller as a *messages.PanicError.
+// panic in fn reaches every caller as a *messages.PanicError. With
+// Config.ReuseFor, a success is also returned to the callers who come
+// for key within ReuseFor after fn returned, without running fn.
 //
 // A nil fn is an error wrapping messages.ErrInvalidConfig; a ctx that has
 // already ended runs nothing; after the engine's Shutdown Do returns
@@ -73,127 +97,153 @@ func (g *Group[T]) Do(ctx context.Context, key string, fn func(context.Context) 
 	case g.eng.Stopped():
 		return zero, messages.ErrStopped
 	}
+	sh := &g.shards[maphash.String(g.seed, key)%shards]
 	if err := ctx.Err(); err != nil {
-		g.count(cGone)
+		sh.n[cGone].Add(1)
 		return zero, err
 	}
-	f, leader, err := g.joinOrStart(ctx, key, fn)
-	if err != nil {
-		g.count(cRejected)
+	f, role, err := g.joinOrStart(ctx, sh, key, fn)
+	switch role {
+	case rejected:
+		sh.n[cRejected].Add(1)
 		return zero, err
-	}
-	if !leader {
-		g.count(cFollowers)
+	case done: // the leader ran fn itself, or a kept result
+		return f.v, f.err
 	}
 	select {
-	case <-f.done:
+	case <-f.waitChan():
 		return f.v, f.err
 	case <-ctx.Done():
-		g.count(cCancelled)
+		sh.n[cCancelled].Add(1)
 		return zero, ctx.Err()
 	case <-g.eng.Done():
 		return zero, messages.ErrStopped
 	}
 }
 
-// joinOrStart joins the open flight of key, or starts one (and reports
-// leader true).
-func (g *Group[T]) joinOrStart(ctx context.Context, key string, fn func(context.Context) (T, error)) (*flight[T], bool, error) {
-	sh := &g.shards[maphash.String(g.seed, key)%shards]
+// role is what joinOrStart made of a call.
+type role uint8
+
+const (
+	waiting  role = iota // a follower, or a leader whose execution runs in a goroutine
+	done                 // the result is in: a leader that ran fn itself, or a kept result
+	rejected             // MaxKeys keys were taken
+)
+
+// joinOrStart joins the open flight of key, reuses its kept result, or
+// starts a flight.
+func (g *Group[T]) joinOrStart(ctx context.Context, sh *shard[T], key string, fn func(context.Context) (T, error)) (*flight[T], role, error) {
+	var at int64
+	if g.reuse > 0 {
+		at = g.clock.Now().UnixNano()
+	}
 	var mine *flight[T]
 	for {
-		head := sh.Load()
-		if f := find(head, key); f != nil && f.join() {
-			if mine != nil {
-				g.inFlight.Add(-1) // the reservation is not needed
+		head := sh.head.Load()
+		if f := find(head, key, at); f != nil {
+			if f.reusable(at) {
+				g.release(mine)
+				sh.n[cReused].Add(1)
+				return f, done, nil
 			}
-			return f, false, nil
+			if f.join() { // it may close at once: the follower waits no time
+				g.release(mine)
+				sh.n[cFollowers].Add(1)
+				return f, waiting, nil
+			}
 		}
 		if mine == nil {
 			if !g.reserve() {
-				return nil, false, &messages.RejectedError{Err: ErrTooManyKeys, Pattern: Kind, Name: g.name, Reason: ReasonKeysFull}
+				return nil, rejected, &messages.RejectedError{Err: ErrTooManyKeys, Pattern: Kind, Name: g.name, Reason: ReasonKeysFull}
 			}
-			mine = &flight[T]{key: key, done: make(chan struct{})}
+			mine = &flight[T]{key: key}
+			mine.alone.f = mine
 			mine.word.Store(1)
 		}
-		if sh.CompareAndSwap(head, with(head, mine)) {
-			g.count(cLeaders)
+		if sh.head.CompareAndSwap(head, with(head, mine, at)) {
+			sh.n[cLeaders].Add(1)
 			if ctx.Done() == nil && g.eng.Done() == nil {
 				// A leader that can never leave (no cancellation, no
 				// engine to stop) runs the work itself: the same as
 				// waiting for a goroutine, without one.
 				g.execute(ctx, sh, mine, fn)
-			} else {
-				go g.execute(context.WithoutCancel(ctx), sh, mine, fn)
+				return mine, done, nil
 			}
-			return mine, true, nil
+			go g.execute(context.WithoutCancel(ctx), sh, mine, fn)
+			return mine, waiting, nil
 		}
 	}
 }
 
-// reserve takes one of MaxKeys places.
+// reserve takes one of MaxKeys places for a new flight.
 func (g *Group[T]) reserve() bool {
 	for {
-		n := g.inFlight.Load()
-		if n >= int64(g.cfg.MaxKeys) {
+		n := g.keys.Load()
+		if int(uint32(n))+int(n>>32) >= g.cfg.MaxKeys {
 			return false
 		}
-		if g.inFlight.CompareAndSwap(n, n+1) {
+		if g.keys.CompareAndSwap(n, n+openOne) {
 			return true
 		}
 	}
 }
 
-// execute runs fn for f, publishes its result to f's callers and takes f
-// out of its shard.
-func (g *Group[T]) execute(ctx context.Context, sh *atomic.Pointer[node[T]], f *flight[T], fn func(context.Context) (T, error)) {
-	ctx, cancel := g.bound(ctx)
+// release gives back the place reserved for f, a flight never started
+// (nil: none).
+func (g *Group[T]) release(f *flight[T]) {
+	if f != nil {
+		g.keys.Add(lessOpen)
+	}
+}
+
+// execute runs fn for f under values' values, publishes its result to
+// f's callers and takes f out of its shard, or keeps it there for
+// ReuseFor if it succeeded.
+func (g *Group[T]) execute(values context.Context, sh *shard[T], f *flight[T], fn func(context.Context) (T, error)) {
+	f.ctx.start(values, &g.tm, g.cfg.Timeout)
 	panicked := true
 	defer func() {
 		if panicked {
 			f.err = &messages.PanicError{Value: recover(), Stack: debug.Stack()}
-			g.count(cPanics)
+			sh.n[cPanics].Add(1)
 		}
-		cancel()
+		f.ctx.end()
+		kept := g.reuse > 0 && !panicked && f.err == nil
+		if kept {
+			f.keep = g.clock.Now().UnixNano() + g.reuse
+			g.keys.Add(keptOne - openOne) // before the callers learn the result
+		} else {
+			g.keys.Add(lessOpen)
+		}
 		f.close()
-		g.inFlight.Add(-1) // before the callers learn the result
-		close(f.done)
-		for {
-			head := sh.Load()
-			rest, changed := without(head, f)
-			if !changed || sh.CompareAndSwap(head, rest) {
-				return
-			}
+		if kept { // armed before the waiters wake: a caller who saw this result sees its expiry armed
+			g.clock.AfterFunc(time.Duration(g.reuse), func() {
+				g.remove(sh, f)
+				g.keys.Add(lessKept)
+			})
+		}
+		f.wakeAll()
+		if !kept {
+			g.remove(sh, f)
 		}
 	}()
-	f.v, f.err = fn(ctx)
+	f.v, f.err = fn(&f.ctx)
 	panicked = false
 }
 
-// bound returns ctx ending after Config.Timeout on g's clock.
-func (g *Group[T]) bound(ctx context.Context) (context.Context, func()) {
-	if _, real := g.clock.(engine.RealClock); real {
-		return context.WithTimeout(ctx, g.cfg.Timeout)
+// remove takes f out of sh, with the flights gone meanwhile.
+func (g *Group[T]) remove(sh *shard[T], f *flight[T]) {
+	var at int64
+	if g.reuse > 0 {
+		at = g.clock.Now().UnixNano()
 	}
-	cctx, cancel := context.WithCancelCause(ctx)
-	t := g.clock.AfterFunc(g.cfg.Timeout, func() { cancel(context.DeadlineExceeded) })
-	return deadlineCtx{cctx, g.clock.Now().Add(g.cfg.Timeout)}, func() { t.Stop(); cancel(nil) }
-}
-
-// deadlineCtx reports a fake clock's deadline, and DeadlineExceeded once
-// it has passed, as a real deadline would.
-type deadlineCtx struct {
-	context.Context
-	at time.Time
-}
-
-func (d deadlineCtx) Deadline() (time.Time, bool) { return d.at, true }
-
-func (d deadlineCtx) Err() error {
-	if err := d.Context.Err(); err != nil && context.Cause(d.Context) == context.DeadlineExceeded {
-		return context.DeadlineExceeded
+	for {
+		head := sh.head.Load()
+		rest, changed := without(head, f, at)
+		if !changed || sh.head.CompareAndSwap(head, rest) {
+			return
+		}
 	}
-	return d.Context.Err()
 }
 
 // Policy is a Group as an engine.Policy[T]: the rest of the chain below it

@@ -7,14 +7,22 @@ import (
 // A flight is one shared execution. Its word counts the callers that
 // joined it; the closed bit, set once by the execution when it has its
 // result, stops further joins (a caller who finds a closed flight starts
-// a new one). Joins and the close are CompareAndSwaps on the word, so
-// every caller that joined is one the result will reach.
+// a new one, or reuses its result while it is kept). Joins and the close
+// are CompareAndSwaps on the word, so every caller that joined is one the
+// result will reach.
 type flight[T any] struct {
 	key  string
 	word atomic.Uint64 // closed bit | joined callers
-	done chan struct{} // closed after v and err are written
+	// wake is the channel the waiting callers block on: made by the first
+	// of them, swapped for an already closed one when the result is in.
+	wake atomic.Pointer[chan struct{}]
 	v    T
 	err  error
+	// keep is, for a success kept for reuse, the clock's UnixNano until
+	// which it may be reused (0: not kept). Written before the close.
+	keep  int64
+	alone node[T] // the flight's node in a list that holds it alone
+	ctx   execCtx // the context the execution runs under
 }
 
 const closedBit = 1 << 63
@@ -37,48 +45,92 @@ func (f *flight[T]) close() { f.word.Or(closedBit) }
 
 func (f *flight[T]) closed() bool { return f.word.Load()&closedBit != 0 }
 
+// reusable reports whether f is closed and its result kept at now (the
+// clock's UnixNano).
+func (f *flight[T]) reusable(now int64) bool { return f.closed() && now < f.keep }
+
+// gone reports whether f has no place in a list at now: closed and not
+// kept.
+func (f *flight[T]) gone(now int64) bool { return f.closed() && now >= f.keep }
+
+// closedChan is the channel wake holds once the result is in.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// waitChan returns the channel that is closed once f's result is in.
+func (f *flight[T]) waitChan() <-chan struct{} {
+	if p := f.wake.Load(); p != nil {
+		return *p
+	}
+	ch := make(chan struct{})
+	if f.wake.CompareAndSwap(nil, &ch) {
+		return ch
+	}
+	return *f.wake.Load()
+}
+
+// wakeAll releases the waiting callers; f's result is written and f
+// closed.
+func (f *flight[T]) wakeAll() {
+	if p := f.wake.Swap(&closedChan); p != nil && *p != closedChan {
+		close(*p)
+	}
+}
+
 // A shard's flights are an immutable list behind one atomic pointer: a
-// new flight replaces the list with a copy that holds it and the open
-// flights of the old list (closed ones are dropped). Two callers that race
-// to start the same key both CompareAndSwap the same head: one wins, the
-// other finds the winner's flight when it looks again. So a key has at
-// most one open flight.
+// new flight replaces the list with one that holds it and the flights of
+// the old list still open or kept (lists share their tails: no node is
+// changed once published). Two callers that race to start the
+// same key both CompareAndSwap the same head: one wins, the other finds
+// the winner's flight when it looks again. So a key has at most one open
+// flight, and none while a kept result of it may be reused. A flight
+// alone in its list is its own node (no allocation).
 type node[T any] struct {
 	f    *flight[T]
 	next *node[T]
 }
 
-// find returns the open flight for key in the list at n, or nil.
-func find[T any](n *node[T], key string) *flight[T] {
+// find returns the flight for key in the list at n that is open, or
+// closed with its result kept at now; or nil.
+func find[T any](n *node[T], key string, now int64) *flight[T] {
 	for ; n != nil; n = n.next {
-		if n.f.key == key && !n.f.closed() {
+		if n.f.key == key && !n.f.gone(now) {
 			return n.f
 		}
 	}
 	return nil
 }
 
-// with returns a list holding f and the open flights of n.
-func with[T any](n *node[T], f *flight[T]) *node[T] {
-	head := &node[T]{f: f}
-	tail := head
-	for ; n != nil; n = n.next {
-		if !n.f.closed() {
-			tail.next = &node[T]{f: n.f}
-			tail = tail.next
-		}
+// with returns a list holding f and, after it, the flights of n that are
+// not gone at now.
+func with[T any](n *node[T], f *flight[T], now int64) *node[T] {
+	rest, _ := without(n, nil, now)
+	if rest == nil {
+		return &f.alone
 	}
-	return head
+	return &node[T]{f: f, next: rest}
 }
 
-// without returns the open flights of n other than f, and whether n held
-// any closed flight or f (when not, n can stay as it is).
-func without[T any](n *node[T], f *flight[T]) (*node[T], bool) {
-	var head, tail *node[T]
+// without returns the flights of n other than f that are not gone at
+// now, in order, and whether n held f or a gone flight (when not, n can
+// stay as it is).
+func without[T any](n *node[T], f *flight[T], now int64) (*node[T], bool) {
 	changed := false
-	for ; n != nil; n = n.next {
-		if n.f == f || n.f.closed() {
+	for m := n; m != nil; m = m.next {
+		if m.f == f || m.f.gone(now) {
 			changed = true
+			break
+		}
+	}
+	if !changed {
+		return n, false
+	}
+	var head, tail *node[T]
+	for ; n != nil; n = n.next {
+		if n.f == f || n.f.gone(now) {
 			continue
 		}
 		c := &node[T]{f: n.f}
@@ -89,5 +141,8 @@ func without[T any](n *node[T], f *flight[T]) (*node[T], bool) {
 		}
 		tail = c
 	}
-	return head, changed
+	if head != nil && head.next == nil {
+		return &head.f.alone, true
+	}
+	return head, true
 }

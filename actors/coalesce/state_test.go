@@ -10,7 +10,8 @@ func keys(n *node[int]) (out []string) {
 }
 
 func newFlight(key string) *flight[int] {
-	f := &flight[int]{key: key, done: make(chan struct{})}
+	f := &flight[int]{key: key}
+	f.alone.f = f
 	f.word.Store(1)
 	return f
 }
@@ -20,28 +21,28 @@ func newFlight(key string) *flight[int] {
 // closed flight refuses joins.
 func TestList(t *testing.T) {
 	a, b, c := newFlight("a"), newFlight("b"), newFlight("c")
-	l := with(with(nil, a), b)
+	l := with(with(nil, a, 0), b, 0)
 	if got := keys(l); len(got) != 2 || got[0] != "b" || got[1] != "a" {
 		t.Fatalf("got %v, want [b a]", got)
 	}
-	if find(l, "a") != a || find(l, "c") != nil {
+	if find(l, "a", 0) != a || find(l, "c", 0) != nil {
 		t.Fatal("find: wrong flight")
 	}
 	if !a.join() || a.word.Load() != 2 {
 		t.Fatalf("join: got word %d, want 2", a.word.Load())
 	}
 	a.close()
-	if a.join() || find(l, "a") != nil {
+	if a.join() || find(l, "a", 0) != nil {
 		t.Fatal("a closed flight was joined or found")
 	}
-	l = with(l, c)
+	l = with(l, c, 0)
 	if got := keys(l); len(got) != 2 || got[0] != "c" || got[1] != "b" {
 		t.Fatalf("got %v, want [c b] (closed a dropped)", got)
 	}
-	if _, changed := without(l, a); changed {
+	if _, changed := without(l, a, 0); changed {
 		t.Fatal("without a flight not in the list: got changed, want unchanged")
 	}
-	l, changed := without(l, b)
+	l, changed := without(l, b, 0)
 	if got := keys(l); !changed || len(got) != 1 || got[0] != "c" {
 		t.Fatalf("got %v, %v; want [c], changed", got, changed)
 	}

@@ -7,8 +7,8 @@ import (
 )
 
 // Stats is a value copy of a Group's figures. Every call is counted once
-// as Leaders, Followers, Rejected or Gone (calls = Leaders + Followers +
-// Rejected + Gone); calls refused with ErrStopped, or with a nil
+// as Leaders, Followers, Reused, Rejected or Gone (calls = Leaders +
+// Followers + Reused + Rejected + Gone); calls refused with ErrStopped, or with a nil
 // function, are not counted.
 type Stats struct {
 	// Name is the Group's name.
@@ -17,6 +17,9 @@ type Stats struct {
 	Leaders uint64
 	// Followers counts calls that joined one already running.
 	Followers uint64
+	// Reused counts calls answered with a kept result (Config.ReuseFor)
+	// without an execution.
+	Reused uint64
 	// Rejected counts calls refused with ErrTooManyKeys, and RejectedBy
 	// splits them by reason (ReasonKeysFull; absent until it happens).
 	Rejected   uint64
@@ -31,9 +34,12 @@ type Stats struct {
 	Panics uint64
 	// InFlight is the number of keys in flight when Stats ran.
 	InFlight int
+	// Kept is the number of keys whose result was kept for reuse when
+	// Stats ran. InFlight + Kept is at most Config.MaxKeys.
+	Kept int
 }
 
-// Counter indices in a Group's tally.
+// Counter indices in each shard's counters.
 const (
 	cLeaders = iota
 	cFollowers
@@ -41,17 +47,31 @@ const (
 	cCancelled
 	cPanics
 	cGone
+	cReused
+	nCounters
 )
 
-func (g *Group[T]) count(i int) { g.stats.Add(i, 1) }
+// sums returns every counter summed over the shards. Adds that run
+// concurrently may or may not be in it; every add that returned before
+// it began is.
+func (g *Group[T]) sums() (n [nCounters]uint64) {
+	for i := range g.shards {
+		for c := range n {
+			n[c] += g.shards[i].n[c].Load()
+		}
+	}
+	return n
+}
 
 // Stats returns g's figures. It never blocks (ctx is not waited on) and
 // the error is nil, or messages.ErrStopped, with the figures, once g's
 // engine has stopped.
 func (g *Group[T]) Stats(context.Context) (Stats, error) {
-	n := g.stats.Sums()
-	s := Stats{Name: g.name, Leaders: n[cLeaders], Followers: n[cFollowers], Rejected: n[cRejected],
-		Gone: n[cGone], Cancelled: n[cCancelled], Panics: n[cPanics], InFlight: g.InFlight()}
+	n := g.sums()
+	s := Stats{Name: g.name, Leaders: n[cLeaders], Followers: n[cFollowers], Reused: n[cReused], Rejected: n[cRejected],
+		Gone: n[cGone], Cancelled: n[cCancelled], Panics: n[cPanics]}
+	k := g.keys.Load()
+	s.InFlight, s.Kept = int(uint32(k)), int(k>>32)
 	if s.Rejected > 0 {
 		s.RejectedBy = map[string]uint64{ReasonKeysFull: s.Rejected}
 	}
@@ -63,4 +83,10 @@ func (g *Group[T]) Stats(context.Context) (Stats, error) {
 
 // ResetStats sets g's counters back to zero. A call that runs meanwhile
 // may or may not be counted.
-func (g *Group[T]) ResetStats() { g.stats.Reset() }
+func (g *Group[T]) ResetStats() {
+	for i := range g.shards {
+		for c := range g.shards[i].n {
+			g.shards[i].n[c].Store(0)
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package coalesce
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+)
+
+// timing is a Group's clock, as its executions' contexts read it.
+type timing struct {
+	clock engine.Clock
+	real  bool      // clock is engine.RealClock
+	base  time.Time // what offsets count from: epoch, or the clock's time at New
+}
+
+// epoch anchors the real clock's monotonic readings.
+var epoch = time.Now()
+
+func newTiming(clock engine.Clock) timing {
+	if _, real := clock.(engine.RealClock); real {
+		return timing{clock: clock, real: true, base: epoch}
+	}
+	return timing{clock: clock, base: clock.Now()}
+}
+
+// now returns the time since base. On the real clock it reads only the
+// monotonic clock (time.Since), half the cost of time.Now.
+func (t *timing) now() time.Duration {
+	if t.real {
+		return time.Since(epoch)
+	}
+	return t.clock.Now().Sub(t.base)
+}
+
+// execCtx is the context a shared execution runs under. It keeps the
+// values of the context it was made from, none of its cancellation; its
+// deadline is Config.Timeout after the start, on the Group's clock; and it
+// is cancelled when the execution returns. The Done channel and the timer
+// behind it are made only when something asks for Done (or derives a
+// context that needs it), so a function that never waits on its context
+// pays for neither. Until then Err compares the clock with the deadline.
+type execCtx struct {
+	values context.Context // only for Value; never cancelled
+	tm     *timing
+	dl     time.Duration // the deadline, as an offset from tm.base
+	// inner is nil, then the context that carries Done once made, or
+	// &ended if the execution returned before anyone asked for Done.
+	inner atomic.Pointer[doneCtx]
+}
+
+// doneCtx is the context that carries execCtx's Done channel once made.
+type doneCtx struct {
+	ctx    context.Context
+	cancel func()
+}
+
+// ended stands for a context that was cancelled before anyone asked for
+// its Done.
+var ended = func() doneCtx {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return doneCtx{ctx, cancel}
+}()
+
+var _ context.Context = (*execCtx)(nil)
+
+// start sets the deadline: timeout from now.
+func (c *execCtx) start(values context.Context, tm *timing, timeout time.Duration) {
+	c.values, c.tm, c.dl = values, tm, tm.now()+timeout
+}
+
+func (c *execCtx) Deadline() (time.Time, bool) { return c.tm.base.Add(c.dl), true }
+
+func (c *execCtx) Done() <-chan struct{} { return c.done().ctx.Done() }
+
+func (c *execCtx) Err() error {
+	if in := c.inner.Load(); in != nil {
+		return in.ctx.Err()
+	}
+	if c.tm.now() >= c.dl {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// Value returns the values of the context the execution was made from.
+// Once Done was made it asks the inner context, which holds the same
+// values, so contexts derived from c find their cancellation parent.
+func (c *execCtx) Value(key any) any {
+	if in := c.inner.Load(); in != nil && in != &ended {
+		return in.ctx.Value(key)
+	}
+	return c.values.Value(key)
+}
+
+// done returns the inner context, making it on the first call. Of two
+// racing first calls one's context wins and the other's is cancelled.
+func (c *execCtx) done() *doneCtx {
+	if in := c.inner.Load(); in != nil {
+		return in
+	}
+	in := c.make()
+	if !c.inner.CompareAndSwap(nil, in) {
+		in.cancel() // another Done, or the end, came first
+		return c.inner.Load()
+	}
+	return in
+}
+
+func (c *execCtx) make() *doneCtx {
+	if c.tm.real {
+		ctx, cancel := context.WithDeadline(c.values, c.tm.base.Add(c.dl))
+		return &doneCtx{ctx, cancel}
+	}
+	at := c.tm.base.Add(c.dl)
+	cctx, cancel := context.WithCancelCause(c.values)
+	t := c.tm.clock.AfterFunc(c.dl-c.tm.now(), func() { cancel(context.DeadlineExceeded) })
+	return &doneCtx{fakeDeadline{cctx, at}, func() { t.Stop(); cancel(nil) }}
+}
+
+// end cancels c: the execution has returned.
+func (c *execCtx) end() {
+	if c.inner.CompareAndSwap(nil, &ended) {
+		return
+	}
+	c.inner.Load().cancel()
+}
+
+// fakeDeadline reports a fake clock's deadline, and DeadlineExceeded once
+// it has passed, as a real deadline would.
+type fakeDeadline struct {
+	context.Context
+	at time.Time
+}
+
+func (d fakeDeadline) Deadline() (time.Time, bool) { return d.at, true }
+
+func (d fakeDeadline) Err() error {
+	if err := d.Context.Err(); err != nil && context.Cause(d.Context) == context.DeadlineExceeded {
+		return context.DeadlineExceeded
+	}
+	return d.Context.Err()
+}
