@@ -75,6 +75,12 @@ func (s *Stripes[C]) Ensure() []C {
 	if p := s.cells.Load(); p != nil {
 		return *p
 	}
+	return s.alloc()
+}
+
+// alloc allocates and prepares the cells, unless another goroutine got
+// there first, and returns those that are in place.
+func (s *Stripes[C]) alloc() []C {
 	cells := make([]C, s.n)
 	if s.prepare != nil {
 		s.prepare(cells)
