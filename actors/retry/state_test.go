@@ -168,3 +168,85 @@ func TestNextManySchedules(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNext drives state.next with a random valid Config and a random run
+// of failures at random times. Every decision keeps the contract: a retry
+// waits within [0, MaxDelay of its schedule] and ends before the deadline
+// and within MaxDuration; a schedule gives up on attempts exactly at its
+// MaxAttempts-th failure; an error AbortOn matches, or that RetryOn
+// refuses, comes back; nothing else does.
+func FuzzNext(f *testing.F) {
+	f.Add(3, int64(time.Second), int64(time.Minute), 2.0, uint8(0), uint8(0), int64(0), int64(0), uint8(0), []byte{0, 1, 2, 3, 4, 5})
+	f.Add(10, int64(time.Millisecond), int64(time.Second), 1.5, uint8(4), uint8(1), int64(5*time.Second), int64(3*time.Second), uint8(3), []byte{9, 9, 9, 9, 9, 200, 1})
+	f.Add(1, int64(0), int64(0), 1.0, uint8(1), uint8(2), int64(1), int64(1), uint8(7), []byte{255})
+	f.Fuzz(func(t *testing.T, attempts int, initial, maxDelay int64, mult float64, jitterKind, strategy uint8,
+		maxDuration, end int64, draw uint8, script []byte) {
+		cfg := Config{
+			Backoff:    Backoff{MaxAttempts: attempts, InitialDelay: time.Duration(initial), MaxDelay: time.Duration(maxDelay), Multiplier: mult, Strategy: Strategy(strategy % 3)},
+			JitterKind: JitterKind(jitterKind % 5), MaxDuration: time.Duration(maxDuration),
+			AbortOn: func(err error) bool { return err == errFatal },
+			RetryOn: func(err error) bool { return err != errX },
+			PerError: []ErrorStrategy{{Match: func(err error) bool { return err == errSlow },
+				Backoff: Backoff{MaxAttempts: 2, InitialDelay: 2 * time.Second, MaxDelay: 3 * time.Second}}},
+			Rand: func() float64 { return float64(draw) / 256 },
+		}
+		cfg = cfg.withDefaults()
+		if cfg.validate() != nil {
+			return
+		}
+		hasEnd := end > 0
+		var s state
+		s.init(&cfg, t0, t0.Add(time.Duration(end)), hasEnd)
+		now := t0
+		fails := map[int]int{}
+		for i, b := range script {
+			if i >= 64 {
+				break
+			}
+			var err error
+			si := 0
+			switch b % 5 {
+			case 1:
+				err = errors.New("other")
+			case 2:
+				err, si = errSlow, 1
+			case 3:
+				err = errFatal
+			case 4:
+				err = errX
+			}
+			now = now.Add(time.Duration(b) * time.Millisecond)
+			d := s.next(i+1, err, now)
+			if err == errFatal || err == errX {
+				if d.step != stepReturn {
+					t.Fatalf("error %v: got %+v, want it returned", err, d)
+				}
+				return
+			}
+			if d.step == stepReturn {
+				t.Fatalf("error %v: returned, want it retried or exhausted", err)
+			}
+			b := &cfg.Backoff
+			if si == 1 {
+				b = &cfg.PerError[0].Backoff
+			}
+			fails[si]++
+			if (fails[si] >= b.MaxAttempts) != (d.step == stepExhausted && d.reason == ReasonAttempts) {
+				t.Fatalf("failure %d of schedule %d (MaxAttempts %d): got %+v", fails[si], si, b.MaxAttempts, d)
+			}
+			if d.step == stepExhausted {
+				return
+			}
+			if d.delay < 0 || d.delay > b.MaxDelay {
+				t.Fatalf("wait %v outside [0, %v]", d.delay, b.MaxDelay)
+			}
+			if hasEnd && !now.Add(d.delay).Before(s.end) {
+				t.Fatalf("a wait of %v at t0+%v reaches the deadline t0+%v", d.delay, now.Sub(t0), s.end.Sub(t0))
+			}
+			if cfg.MaxDuration > 0 && now.Sub(t0)+d.delay > cfg.MaxDuration {
+				t.Fatalf("a wait of %v at t0+%v ends past MaxDuration %v", d.delay, now.Sub(t0), cfg.MaxDuration)
+			}
+			now = now.Add(d.delay)
+		}
+	})
+}
