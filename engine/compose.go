@@ -33,6 +33,10 @@ import (
 //     actors/fallback).
 //   - A nil function is an error wrapping messages.ErrInvalidConfig,
 //     returned before any stage runs.
+//   - Every result of next.Call that a policy does not return (an
+//     attempt it runs again, a call it abandons or that came too late, a
+//     value it replaces) goes to next.Discard, so that the composition's
+//     OnDiscard can release what it holds.
 //   - Bulwark's own refusals (messages.IsRefusal: circuit open, rate
 //     limited, bulkhead full, shed, backpressure, limit exceeded,
 //     stopped) are neutral: a guard records them as messages.Ignored
