@@ -41,5 +41,11 @@
 // did not run the function (fresh, stale or negative hits) and a miss did
 // (refreshes included), in striped counters (actors/internal/tally).
 //
+// Events: each keyed call publishes one event saying how it was served
+// (EventCacheHit, EventCacheStaleHit, EventCacheNegativeHit,
+// EventCacheMiss, EventCacheRefresh; a miss and a refresh carry how long
+// the function took), never its key. When nobody subscribes to them a
+// call pays one atomic load.
+//
 // A Cache is safe for concurrent use and has no goroutine of its own.
 package cache

@@ -147,13 +147,17 @@ func get[V any, C caller[V]](ctx context.Context, c *Cache[V], key string, cl C)
 				e.refreshing.Store(false)
 			}
 		}()
+		published := c.missTimer(EventCacheRefresh)
 		v, err := cl.Call(ctx)
 		c.put(key, v, err)
+		published()
 		return c.finish(ctx, v, err)
 	}
 	c.count(cMiss, cMiss)
+	published := c.missTimer(EventCacheMiss)
 	v, err := cl.Call(ctx)
 	c.put(key, v, err)
+	published()
 	return c.finish(ctx, v, err)
 }
 

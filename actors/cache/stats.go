@@ -49,6 +49,7 @@ const (
 
 // hit counts a hit of kind (cFresh or cStale) on e.
 func (c *Cache[V]) hit(e *Entry[V], kind int) {
+	c.hitEvent(e, kind)
 	if e.Err != nil {
 		kind = cNegative
 	}
