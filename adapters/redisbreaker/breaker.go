@@ -38,13 +38,17 @@ type Breaker struct {
 	view    atomic.Pointer[view]
 	actor   *engine.Actor[tick, struct{}]
 
+	classify func(error) messages.Outcome // the local breaker's
+
 	// The outcomes of CLOSED waiting for the next flush, and the failures
 	// since this process's last success.
-	succ, fail, trailing, pending atomic.Uint64
+	succ, fail, trailing atomic.Uint64
 	// trials maps the token of a half-open trial permit to the generation
-	// it was leased in. Trial tokens are below 1<<48; the local breaker's
-	// carry a non-zero tag above that, so the two never meet.
+	// it was leased in; held counts its entries, so that Release looks in
+	// it only while a trial is out. Trial tokens are below 1<<48; the local
+	// breaker's carry a non-zero tag above that, so the two never meet.
 	trials    sync.Map
+	held      atomic.Int64
 	nextTrial atomic.Uint64
 
 	flushes, flushErrors, rejected, leased atomic.Uint64
@@ -121,7 +125,7 @@ func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Co
 		var id [8]byte
 		_, _ = rand.Read(id[:])
 		base := full.Prefix + ":{" + tag(name) + "}:"
-		b := &Breaker{name: name, eng: eng, local: local, lcfg: local.Config(), client: client, cfg: full,
+		b := &Breaker{name: name, eng: eng, local: local, lcfg: local.Config(), classify: local.Classify, client: client, cfg: full,
 			keys:    []string{base + "state", base + "window", base + "leases"},
 			channel: base + "events", member: hex.EncodeToString(id[:]) + ":"}
 		b.view.Store(&view{state: circuitbreaker.Closed})
@@ -198,6 +202,7 @@ func (b *Breaker) acquireTrial(ctx context.Context) (engine.Permit, error) {
 		return b.local.Acquire(ctx)
 	case granted:
 		b.leased.Add(1)
+		b.held.Add(1)
 		b.trials.Store(tok, v.gen)
 		return engine.Permit{Token: tok}, nil
 	case v.state == circuitbreaker.Closed:
@@ -216,27 +221,32 @@ func (b *Breaker) acquireTrial(ctx context.Context) (engine.Permit, error) {
 // once (one round trip, bounded by Config.Timeout; if Redis cannot be
 // reached the lease runs out and counts as a failure).
 func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
-	if g, ok := b.trials.LoadAndDelete(p.Token); ok {
-		b.reportTrial(p.Token, g.(uint64), o)
-		return
+	if b.held.Load() > 0 {
+		if g, ok := b.trials.LoadAndDelete(p.Token); ok {
+			b.held.Add(-1)
+			b.reportTrial(p.Token, g.(uint64), o)
+			return
+		}
 	}
 	b.local.Release(p, o)
 	if b.view.Load().fallback {
 		return
 	}
+	var n uint64
 	switch o {
 	case messages.Success:
-		b.succ.Add(1)
-		b.trailing.Store(0)
+		n = b.succ.Add(1)
+		if b.trailing.Load() != 0 {
+			b.trailing.Store(0)
+		}
 	case messages.Failure:
-		b.fail.Add(1)
+		n = b.fail.Add(1)
 		b.trailing.Add(1)
 	default:
 		return
 	}
-	if b.pending.Add(1) >= uint64(b.cfg.FlushOutcomes) {
-		b.pending.Store(0)
-		b.actor.TryTell(tick{})
+	if n%uint64(b.cfg.FlushOutcomes) == 0 {
+		b.actor.TryTell(tick{}) // FlushOutcomes of one kind wait: flush early
 	}
 }
 
@@ -266,7 +276,7 @@ func (b *Breaker) reportTrial(tok, gen uint64, o messages.Outcome) {
 // matching circuitbreaker.ErrOpen; a panic in fn is reported as a failure
 // and goes on. A nil fn is an error wrapping messages.ErrInvalidConfig.
 func (b *Breaker) Execute(ctx context.Context, fn func(context.Context) error) error {
-	return engine.Run(ctx, b, b.local.Classify, fn)
+	return engine.Run(ctx, b, b.classify, fn)
 }
 
 // State returns the shared state as this process last saw it, and whether

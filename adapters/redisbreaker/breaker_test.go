@@ -39,7 +39,7 @@ func (c *counter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.
 
 // process is one "process" of a cluster: its own engine, client and
 // shared breaker.
-func process(t *testing.T, srv *redistest.Server, cfg Config) (*Breaker, *counter) {
+func process(t testing.TB, srv *redistest.Server, cfg Config) (*Breaker, *counter) {
 	t.Helper()
 	eng := enginetest.Start(t)
 	c := srv.Client(t, nil)

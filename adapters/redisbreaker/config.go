@@ -56,8 +56,9 @@ type Config struct {
 	// LargestFlushInterval): every process follows a change of the shared
 	// state within one FlushInterval plus one round trip.
 	FlushInterval time.Duration
-	// FlushOutcomes flushes early once this many outcomes are waiting
-	// (default DefaultFlushOutcomes, at most LargestFlushOutcomes).
+	// FlushOutcomes flushes early once this many successes, or this many
+	// failures, are waiting (default DefaultFlushOutcomes, at most
+	// LargestFlushOutcomes).
 	FlushOutcomes int
 	// Timeout bounds every Redis call (default DefaultTimeout, at most
 	// LargestTimeout): no call of the user's waits on Redis longer.

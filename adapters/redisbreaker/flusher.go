@@ -25,7 +25,6 @@ type flusher struct {
 func (f *flusher) Receive(t tick) (struct{}, error) {
 	b := f.b
 	succ, fail := b.succ.Swap(0), b.fail.Swap(0)
-	b.pending.Store(0)
 	lc := b.lcfg
 	buckets := max(lc.WindowBuckets, 1)
 	width := lc.WindowDuration / time.Duration(buckets)
