@@ -62,7 +62,7 @@ func (s *Stripes[C]) Init(perP, least int, prepare func(cells []C)) {
 	s.n = uint32(Size(perP, least))
 	s.prepare = prepare
 	s.pool.New = func() any {
-		cells := *s.cells.Load()
+		cells := s.Ensure()
 		return &cells[s.next.Add(1)&(s.n-1)]
 	}
 }
@@ -103,10 +103,7 @@ func (s *Stripes[C]) Cells() []C {
 // Get returns the cell the caller's P used last (another cell, in turn,
 // when it has none), allocating the cells if need be; hand it back with
 // Put.
-func (s *Stripes[C]) Get() *C {
-	s.Ensure()
-	return s.pool.Get().(*C)
-}
+func (s *Stripes[C]) Get() *C { return s.pool.Get().(*C) }
 
 // Put hands back a cell taken with Get.
 func (s *Stripes[C]) Put(c *C) { s.pool.Put(c) }
@@ -146,10 +143,10 @@ func New() *Set {
 
 // Pick returns a line for the caller to Add to; hand it back with Put.
 // A call that counts several things picks once.
-func (s *Set) Pick() *Line { return s.s.Get() }
+func (s *Set) Pick() *Line { return s.s.pool.Get().(*Line) }
 
 // Put hands back a line taken with Pick.
-func (s *Set) Put(l *Line) { s.s.Put(l) }
+func (s *Set) Put(l *Line) { s.s.pool.Put(l) }
 
 // Add adds d to counter i: Pick, Add, Put.
 func (s *Set) Add(i int, d uint64) {
