@@ -301,8 +301,8 @@ func TestRedisDownFallsBackAndRejoins(t *testing.T) {
 	syncNow(t, b)
 	srv.Stop()
 	syncNow(t, b)
-	if st, _ := b.Stats(context.Background()); !st.Fallback || st.FlushErrors != 1 {
-		t.Fatalf("Redis gone: stats %+v, want Fallback and one flush error", st)
+	if st, _ := b.Stats(context.Background()); !st.Fallback || st.FlushErrors == 0 { // the first flush may come after the Sync
+		t.Fatalf("Redis gone: stats %+v, want Fallback and a flush error", st)
 	}
 	select {
 	case e := <-sub.C():
