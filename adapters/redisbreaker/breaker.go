@@ -121,7 +121,7 @@ func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Co
 		return nil, err
 	}
 	key := registryKey{client: client, prefix: full.Prefix, flushInterval: full.FlushInterval, timeout: full.Timeout, flushOutcomes: full.FlushOutcomes}
-	return engine.Spawn(context.Background(), eng, Kind, name, key, func() (*Breaker, supervisor.Service, error) {
+	b, err := engine.Spawn(context.Background(), eng, Kind, name, key, func() (*Breaker, supervisor.Service, error) {
 		var id [8]byte
 		_, _ = rand.Read(id[:])
 		base := full.Prefix + ":{" + tag(name) + "}:"
@@ -136,6 +136,16 @@ func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Co
 		})
 		return b, b.actor, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := engine.Spawn(context.Background(), eng, FollowerKind, name, key, func() (*follower, supervisor.Service, error) {
+		f := &follower{b: b}
+		return f, f, nil
+	}); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // tag is the breaker's Redis Cluster hash tag: the name itself when it has

@@ -330,3 +330,28 @@ func TestRedisDownFallsBackAndRejoins(t *testing.T) {
 		t.Fatalf("Redis back: stats %+v, want the shared state again", st)
 	}
 }
+
+// TestFollowsThePublishedChange: a process follows a published change in
+// about one round trip, not at its next flush.
+func TestFollowsThePublishedChange(t *testing.T) {
+	srv := redistest.Start(t, 0)
+	cfg := Config{FlushInterval: LargestFlushInterval, FlushOutcomes: 1, Breaker: circuitbreaker.Config{FailureThreshold: 3}}
+	a, _ := process(t, srv, cfg)
+	b, _ := process(t, srv, cfg)
+	syncNow(t, a)
+	syncNow(t, b)
+	for range 3 {
+		_ = call(t, a, errBackend) // each failure is flushed at once (FlushOutcomes 1)
+	}
+	start := time.Now()
+	for {
+		if s, _ := b.State(); s == circuitbreaker.Open {
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("the other process did not follow within 5s (its FlushInterval is %v)", LargestFlushInterval)
+		}
+		time.Sleep(time.Millisecond) // polling another goroutine's progress on the real clock
+	}
+	t.Logf("followed %v after the third failure returned", time.Since(start))
+}

@@ -16,9 +16,11 @@
 //     its last success) or on Breaker.OpenAtFailureRate over MinimumCalls.
 //   - A change of state is written once, by the script that decides it,
 //     with a new generation, and published on the breaker's channel
-//     ("<state> <generation> <reason>"). Every flush reads the shared state
-//     back, so every process follows a change within one FlushInterval
-//     plus one round trip.
+//     ("<state> <generation> <reason>"). Each process subscribes to the
+//     channel and reads the shared state when a message comes (about one
+//     round trip), and every flush reads it back too, so a process follows
+//     a change within one FlushInterval plus one round trip even when a
+//     message is lost.
 //   - OPEN: calls are refused from the last state seen (an error matching
 //     circuitbreaker.ErrOpen with the time left), without Redis.
 //   - HALF_OPEN (after Breaker.RecoveryTimeout on the server's clock): a
@@ -44,7 +46,9 @@
 //
 // The keys are Prefix + ":{" + name + "}:" + state, window, leases and
 // events (a name with braces is hex-encoded): one Cluster slot. A Breaker
-// is safe for concurrent use and is an engine.Guard. It runs one goroutine,
-// the flusher, owned by the engine's supervisor; it and the local breaker
-// stop at Engine.Shutdown, after which calls return messages.ErrStopped.
+// is safe for concurrent use and is an engine.Guard. It runs two
+// goroutines owned by the engine's supervisor, the flusher and the
+// follower (FollowerKind, whose go-redis subscription runs its own); they
+// and the local breaker stop at Engine.Shutdown, after which calls return
+// messages.ErrStopped.
 package redisbreaker
