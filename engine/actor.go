@@ -70,6 +70,56 @@ type Actor[M, R any] struct {
 	terminated atomic.Bool   // set by the first Terminate
 	done       chan struct{} // closed by Terminate
 	cause      error         // why the actor stopped; written before done is closed
+
+	// On demand (see Attach): wake asks the supervisor for a goroutine;
+	// sched says whether one serves the actor; sent counts the messages
+	// queued and received (serving goroutine only) those taken, so that
+	// a loop that finds them equal may end. recv, the behaviour and its
+	// loop state, outlives the goroutines that serve it until a panic.
+	wake     atomic.Pointer[func()]
+	sched    atomic.Int32
+	sent     atomic.Int64
+	received int64
+	recv     *receiver[M, R]
+}
+
+// Scheduling states of an actor served on demand.
+const (
+	scheduled int32 = iota // a goroutine serves the actor, or is about to
+	parked                 // none does: the next message asks for one
+)
+
+var _ supervisor.OnDemand = (*Actor[int, int])(nil)
+
+// Attach makes the actor run on demand (supervisor.OnDemand): from now
+// on its loop ends, with supervisor.ErrIdle, whenever its mailbox is
+// empty, and the next message — or Drain — calls wake, which the
+// supervisor answers with a new goroutine for Serve. The behaviour keeps
+// its state across these runs (a restart after a panic still starts a
+// fresh one). The supervisor calls Attach once, after the actor's Start
+// returned and before the first Serve; until then only Start's goroutine
+// may have sent to it.
+func (a *Actor[M, R]) Attach(wake func()) {
+	a.sent.Store(int64(a.mb.Len()))
+	a.wake.Store(&wake)
+}
+
+// queued notes a message put in the mailbox and, on demand, wakes a
+// parked actor.
+func (a *Actor[M, R]) queued() {
+	w := a.wake.Load()
+	if w == nil {
+		return
+	}
+	a.sent.Add(1)
+	a.unpark(*w)
+}
+
+// unpark calls wake if the actor is parked, once per park.
+func (a *Actor[M, R]) unpark(wake func()) {
+	if a.sched.Load() == parked && a.sched.CompareAndSwap(parked, scheduled) {
+		wake()
+	}
 }
 
 type envelope[M, R any] struct {
@@ -186,10 +236,18 @@ const (
 // put queues env, waiting while the mailbox is full at its bound until
 // cancel is closed or the actor stops.
 func (a *Actor[M, R]) put(env envelope[M, R], cancel <-chan struct{}) int {
-	ok, s := a.mb.trySend(env)
-	if ok {
-		return putDone
+	if ok, s := a.mb.trySend(env); !ok {
+		if r := a.await(s, env, cancel); r != putDone {
+			return r
+		}
 	}
+	a.queued()
+	return putDone
+}
+
+// await sends env into s, the full segment trySend returned, once it has
+// room, unless cancel is closed or the actor stops first.
+func (a *Actor[M, R]) await(s *segment[envelope[M, R]], env envelope[M, R], cancel <-chan struct{}) int {
 	defer s.users.Add(-1)
 	select {
 	case s.ch <- env:
@@ -209,8 +267,10 @@ func (a *Actor[M, R]) TryTell(m M) bool {
 	ok, s := a.mb.trySend(envelope[M, R]{msg: m})
 	if !ok {
 		s.users.Add(-1)
+		return false
 	}
-	return ok
+	a.queued()
+	return true
 }
 
 // Len returns how many messages wait in the mailbox.
@@ -245,8 +305,10 @@ func (a *Actor[M, R]) stopErr() error {
 // message caused it gets a *messages.PanicError, and Serve returns that
 // error so the supervisor can restart the loop.
 func (a *Actor[M, R]) Serve(ctx context.Context) (err error) {
-	r := &receiver[M, R]{a: a, b: a.newB()}
-	r.batch, _ = r.b.(BatchEnder)
+	if a.wake.Load() != nil {
+		return a.serveOnDemand(ctx)
+	}
+	r := a.newReceiver()
 	if s, ok := r.b.(Stopper); ok {
 		defer s.Stop()
 	}
@@ -265,6 +327,62 @@ func (a *Actor[M, R]) Serve(ctx context.Context) (err error) {
 			}
 		case <-done:
 			return nil
+		}
+	}
+}
+
+func (a *Actor[M, R]) newReceiver() *receiver[M, R] {
+	r := &receiver[M, R]{a: a, b: a.newB()}
+	r.batch, _ = r.b.(BatchEnder)
+	return r
+}
+
+// serveOnDemand is Serve for an actor that runs on demand (Attach): it
+// handles messages until the mailbox is empty, then parks and returns
+// supervisor.ErrIdle, keeping its behaviour for the next run; or, once
+// Drain was called, handles what is queued and returns nil.
+func (a *Actor[M, R]) serveOnDemand(ctx context.Context) (err error) {
+	r := a.recv
+	if r == nil {
+		r = a.newReceiver()
+		a.recv = r
+	}
+	defer func() {
+		if err == supervisor.ErrIdle { // parked: another goroutine may own r already
+			return
+		}
+		a.recv = nil
+		if s, ok := r.b.(Stopper); ok {
+			s.Stop()
+		}
+	}()
+	defer r.recoverPanic(&err)
+	for {
+		if a.draining.Load() {
+			r.drain(ctx)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if env, ok := a.mb.tryRecv(); ok {
+			r.batchFrom(env)
+			continue
+		}
+		// Park, unless a message or Drain came in meanwhile: a sender
+		// counts its message after queueing it and before it looks at
+		// sched, and this loop stores parked before it looks at sent, so
+		// one of the two sees the other. sent below taken means senders
+		// between their send and their count: each will find the actor
+		// parked and wake it, so it may park. Nothing but atomics is
+		// touched once parked.
+		taken := a.received
+		a.sched.Store(parked)
+		if a.sent.Load() <= taken && !a.draining.Load() {
+			return supervisor.ErrIdle
+		}
+		if !a.sched.CompareAndSwap(parked, scheduled) {
+			return supervisor.ErrIdle // a sender woke another goroutine
 		}
 	}
 }
@@ -291,6 +409,7 @@ func (r *receiver[M, R]) recoverPanic(err *error) {
 }
 
 func (r *receiver[M, R]) handle(env envelope[M, R]) {
+	r.a.received++
 	r.current = env.reply
 	val, herr := r.b.Receive(env.msg)
 	if env.reply != nil {
@@ -340,6 +459,9 @@ func (a *Actor[M, R]) Drain() {
 	a.closing.Store(true)
 	a.draining.Store(true)
 	a.mb.poke()
+	if w := a.wake.Load(); w != nil {
+		a.unpark(*w)
+	}
 }
 
 // Terminate marks the actor stopped for good: pending and later calls return

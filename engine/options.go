@@ -16,6 +16,7 @@ type config struct {
 	logger        *zap.Logger
 	clock         Clock
 	onError       func(kind, name string, err error)
+	onDemand      bool
 	budgetSet     bool // WithRestartBudget was given
 	maxRestarts   int
 	restartWindow time.Duration
@@ -73,9 +74,29 @@ func WithRestartBudget(max int, window time.Duration) Option {
 	})
 }
 
-// supervisorOptions checks the restart budget and turns it into the
-// supervisor's terms (where 0 means the default).
+// WithOnDemandActors makes every actor run only while it has work: an idle
+// actor holds no goroutine (its mailbox, state and handle stay), and the
+// next message — or Shutdown — starts one. Handles see no difference;
+// each burst of work after idleness costs a goroutine start, and a
+// behaviour keeps its state across runs (a panic still restarts it fresh,
+// under the restart budget). Use it for registries of 100,000 or more
+// named instances that are mostly idle; without it each actor keeps its
+// own goroutine (a few KB of stack) for its whole life.
+func WithOnDemandActors() Option {
+	return optionFunc(func(c *config) { c.onDemand = true })
+}
+
+// supervisorOptions turns the engine's options into the supervisor's,
+// checking the restart budget.
 func (c *config) supervisorOptions() (supervisor.Options, error) {
+	o, err := c.restartBudget()
+	o.OnDemand = c.onDemand
+	return o, err
+}
+
+// restartBudget checks the restart budget and turns it into the
+// supervisor's terms (where 0 means the default).
+func (c *config) restartBudget() (supervisor.Options, error) {
 	if !c.budgetSet {
 		return supervisor.Options{}, nil
 	}

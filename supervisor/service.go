@@ -1,6 +1,9 @@
 package supervisor
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Service is anything the supervisor can run. Serve blocks until ctx ends
 // (return nil) or the service fails (return an error or panic); a service
@@ -43,4 +46,22 @@ type Spec struct {
 	// ctx ends. Work proportional to a config value belongs in Serve, not
 	// here.
 	Start func() (handle any, svc Service, err error)
+}
+
+// ErrIdle, returned by the Serve of an OnDemand service, says that it has
+// no work left and will call its wake function when it has: the
+// supervisor lets its goroutine end, and counts neither a failure nor a
+// stop.
+var ErrIdle = errors.New("supervisor: service idle")
+
+// OnDemand is implemented by services that can be served only while they
+// have work. Under Options.OnDemand the supervisor calls Attach once,
+// after Start and before the first Serve; from then on Serve may return
+// ErrIdle, and the service calls wake (from any goroutine, at most once
+// after each ErrIdle) when it needs to be served again. wake starts a
+// goroutine, owned by the supervisor, that calls Serve with the child's
+// context: restart on panic, the restart budget and shutdown work as for
+// any child, and an idle child is neither failed nor stopped.
+type OnDemand interface {
+	Attach(wake func())
 }

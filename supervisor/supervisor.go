@@ -47,6 +47,9 @@ type Options struct {
 	// OnFailure, if set, is called (in the supervisor's goroutine; it must
 	// not block) with every error or panic a child's Serve ends with.
 	OnFailure func(kind, name string, err error)
+	// OnDemand, if true, serves every child that implements OnDemand only
+	// while it has work: an idle one holds no goroutine.
+	OnDemand bool
 }
 
 // Validate returns a *messages.ConfigError naming the first field out of
@@ -112,6 +115,9 @@ type child struct {
 	total    int
 	exited   chan struct{} // closed when the child reaches Failed or Stopped
 	entry    *entry        // the child in the index, once started
+	// ctx, for a child served on demand, is the context of every Serve
+	// until the child is finished (cancel ends it); nil otherwise.
+	ctx context.Context
 	// waiters, while the child's Start runs, are the replies of the
 	// callers waiting for it; nil once it has returned.
 	waiters []chan getOrCreateReply
@@ -354,7 +360,9 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error 
 // run serves one child in a goroutine owned by the supervisor and reports
 // how Serve ended.
 func (s *Supervisor) run(ctx context.Context, c *child) {
-	s.reportExit(c, serve(ctx, c.svc))
+	if err := serve(ctx, c.svc); err != ErrIdle {
+		s.reportExit(c, err)
+	}
 }
 
 // reportExit tells the loop that c's Serve returned err. It is apart from
@@ -458,6 +466,11 @@ func (s *Supervisor) started(children map[key]*child, order *[]*child, closing b
 		c.handle, c.svc = m.handle, m.svc
 		*order = append(*order, c)
 		c.entry = s.ix.add(c.key, c.handle, c.spec.Config)
+		if od, ok := c.svc.(OnDemand); ok && s.opts.OnDemand {
+			ctx, cancel := context.WithCancel(context.Background())
+			c.ctx, c.cancel = ctx, cancel
+			od.Attach(func() { go s.run(ctx, c) })
+		}
 		s.launch(c)
 	}
 	for _, w := range c.waiters {
@@ -480,15 +493,21 @@ func start(spec Spec) (handle any, svc Service, err error) {
 }
 
 func (s *Supervisor) launch(c *child) {
-	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel = cancel
+	ctx := c.ctx
+	if ctx == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(context.Background())
+		c.cancel = cancel
+	}
 	c.setStatus(Running)
 	go s.run(ctx, c)
 }
 
 // exited decides what happens to a child whose Serve returned.
 func (s *Supervisor) exited(c *child, err error, closing bool) {
-	c.cancel()
+	if c.ctx == nil {
+		c.cancel()
+	}
 	if err != nil && s.opts.OnFailure != nil {
 		s.opts.OnFailure(c.key.kind, c.key.name, err)
 	}
@@ -528,6 +547,7 @@ func (s *Supervisor) mayRestart(c *child) bool {
 }
 
 func (s *Supervisor) finish(c *child, status Status, cause error) {
+	c.cancel()
 	c.setStatus(status)
 	if t, ok := c.svc.(Terminator); ok {
 		t.Terminate(cause)

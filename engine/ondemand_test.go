@@ -1,0 +1,188 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// settled waits until the goroutine count is at most want (goroutines
+// that have parked their actor are on their way out) and returns it.
+func settled(want int) int {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= want || time.Now().After(deadline) {
+			return n
+		}
+		runtime.Gosched()
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Under WithOnDemandActors an idle actor holds no goroutine; a message
+// brings one back, and the behaviour's state survives the idle time.
+func TestOnDemandActorsHoldNoGoroutineWhenIdle(t *testing.T) {
+	eng := newEngine(t, engine.WithOnDemandActors())
+	base := runtime.NumGoroutine()
+	const n = 200
+	actors := make([]*engine.Actor[int, int], n)
+	for i := range actors {
+		actors[i] = spawn(t, eng, fmt.Sprint("a", i), func() engine.Behavior[int, int] { return &sink{} })
+	}
+	if got := settled(base); got > base {
+		t.Fatalf("%d idle on-demand actors: %d goroutines, want the engine's %d", n, got, base)
+	}
+	for round := 1; round <= 3; round++ {
+		for i, a := range actors {
+			if got, err := a.Ask(context.Background(), 1); err != nil || got != round {
+				t.Fatalf("round %d, actor %d: got %d, %v; want %d (state kept across idle runs)", round, i, got, err, round)
+			}
+		}
+		if got := settled(base); got > base {
+			t.Fatalf("round %d: %d goroutines once idle, want %d", round, got, base)
+		}
+	}
+}
+
+// A panic restarts an on-demand actor with a fresh behaviour, under the
+// restart budget, and it parks again afterwards.
+func TestOnDemandActorRestartsAfterPanic(t *testing.T) {
+	eng := newEngine(t, engine.WithOnDemandActors())
+	g := &gated{entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	close(g.gate)
+	a := spawn(t, eng, "p", func() engine.Behavior[int, int] { return g })
+	var pe *messages.PanicError
+	if _, err := a.Ask(context.Background(), 13); !errors.As(err, &pe) {
+		t.Fatalf("Ask(13): got %v, want a PanicError", err)
+	}
+	if got, err := a.Ask(context.Background(), 7); err != nil || got != 7 {
+		t.Fatalf("after the panic: got %d, %v", got, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if c, _ := eng.Supervisor().Lookup("test", "p"); c.Restarts == 1 && c.Status.String() == "running" {
+			break
+		}
+		if time.Now().After(deadline) {
+			c, _ := eng.Supervisor().Lookup("test", "p")
+			t.Fatalf("child after one panic: %+v, want running with 1 restart", c)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Dozens of goroutines on the real clock Tell and Ask on-demand actors
+// whose goroutines come and go between bursts: every message arrives once
+// and in each sender's order, and Shutdown leaves no goroutine (goleak).
+func TestOnDemandActorsKeepOrderAcrossParking(t *testing.T) {
+	eng, err := engine.New(engine.WithOnDemandActors())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const actors, senders = 4, 32
+	per := 2000
+	if testing.Short() {
+		per = 300
+	}
+	as := make([]*engine.Actor[seqMsg, int], actors)
+	for i := range as {
+		as[i] = spawnSized(t, eng, fmt.Sprint("order", i), 16, func() engine.Behavior[seqMsg, int] {
+			return &seqChecker{next: map[int]int{}}
+		})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, senders)
+	for g := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := as[g%actors]
+			for i := range per {
+				var err error
+				switch {
+				case i%97 == 0:
+					_, err = a.Ask(context.Background(), seqMsg{g, i})
+				case i%13 == 0:
+					for !a.TryTell(seqMsg{g, i}) {
+						runtime.Gosched()
+					}
+				default:
+					err = a.Tell(seqMsg{g, i})
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				if i%50 == 0 {
+					runtime.Gosched() // let the actor run dry and park now and then
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for i, a := range as {
+		got, err := a.Ask(context.Background(), seqMsg{-1, 0})
+		if want := senders / actors * per; err != nil || got != want {
+			t.Fatalf("actor %d: got %d, %v; want %d messages in order (-1 means out of order)", i, got, err, want)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := eng.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as {
+		if err := a.Tell(seqMsg{0, 0}); !errors.Is(err, messages.ErrStopped) {
+			t.Fatalf("Tell after Shutdown: got %v, want ErrStopped", err)
+		}
+	}
+}
+
+// Shutdown drains a parked actor's queue and one whose queue is empty
+// alike, within its deadline.
+func TestOnDemandShutdownDrainsQueuedWork(t *testing.T) {
+	eng, err := engine.New(engine.WithOnDemandActors())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gated{entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	a := spawn(t, eng, "drain", func() engine.Behavior[int, int] { return g })
+	spawn(t, eng, "idle", newEcho)
+	if err := a.Tell(0); err != nil {
+		t.Fatal(err)
+	}
+	<-g.entered
+	replies := make(chan error, 5)
+	for i := 1; i <= 5; i++ {
+		go func() {
+			_, err := a.Ask(context.Background(), i)
+			replies <- err
+		}()
+	}
+	for a.Len() < 5 {
+		runtime.Gosched()
+	}
+	done := make(chan error, 1)
+	go func() { done <- eng.Shutdown(context.Background()) }()
+	close(g.gate)
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	for range 5 {
+		if err := <-replies; err != nil {
+			t.Fatalf("queued Ask: got %v, want its reply", err)
+		}
+	}
+}
