@@ -68,7 +68,7 @@ func TestQueueFullDoesNotOpenBreaker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slots, err := bulkhead.New(eng, "bh", bulkhead.Config{MaxConcurrent: 1})
+	slots, err := bulkhead.New(eng, "bh", bulkhead.Config{MaxInFlight: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

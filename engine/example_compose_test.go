@@ -25,7 +25,7 @@ func ExampleCompose() {
 		Backoff: retry.Backoff{MaxAttempts: 3, InitialDelay: time.Microsecond}, JitterKind: retry.NoJitter})
 	to, _ := timeout.New(eng, "inventory", timeout.Config{Timeout: time.Second, Cooperative: true})
 	fb, _ := fallback.New(eng, "inventory", fallback.Config[int]{Chain: []fallback.Func[int]{fallback.Value(-1)}})
-	slots, _ := bulkhead.New(eng, "inventory", bulkhead.Config{MaxConcurrent: 10})
+	slots, _ := bulkhead.New(eng, "inventory", bulkhead.Config{MaxInFlight: 10})
 
 	// fallback → retry → circuit breaker → timeout → bulkhead → call
 	stock := engine.Compose(engine.Policies[int]{
@@ -76,7 +76,7 @@ func BenchmarkComposeBreakerRetryTimeoutBulkhead(b *testing.B) {
 	breaker, _ := circuitbreaker.New(eng, "bench", circuitbreaker.Config{})
 	r, _ := retry.New(eng, "bench", retry.Config{})
 	to, _ := timeout.New(eng, "bench", timeout.Config{Timeout: time.Minute, Cooperative: true})
-	slots, _ := bulkhead.New(eng, "bench", bulkhead.Config{MaxConcurrent: 1024})
+	slots, _ := bulkhead.New(eng, "bench", bulkhead.Config{MaxInFlight: 1024})
 	benchComposition(b, engine.Compose(engine.Policies[int]{
 		Retry:          retry.For[int](r),
 		CircuitBreaker: breaker,

@@ -11,10 +11,10 @@ import (
 
 // bpConfig: 32 pending at most, backpressure on at 24 and off at 8; a call
 // that meets it waits up to a millisecond.
-var bpConfig = backpressure.Config{MaxPending: 32, HighWaterMark: 24, LowWaterMark: 8, MaxWait: time.Millisecond}
+var bpConfig = backpressure.Config{MaxInFlight: 32, HighWaterMark: 24, LowWaterMark: 8, MaxWaiting: 32, MaxWait: time.Millisecond}
 
 // TestBackpressureStress hammers one manager with the call mix: pending
-// never exceeds MaxPending at any instant, every item is released once,
+// never exceeds MaxInFlight at any instant, every item is released once,
 // and afterwards exactly HighWaterMark items are admitted before
 // backpressure turns on again (nothing leaked, nothing counted twice).
 func TestBackpressureStress(t *testing.T) {
@@ -24,13 +24,13 @@ func TestBackpressureStress(t *testing.T) {
 	}
 	hammerGuard(t, guardCase{
 		guard: m, reject: backpressure.ErrBackpressure,
-		limit: func() int { return bpConfig.MaxPending },
+		limit: func() int { return bpConfig.MaxInFlight },
 		probe: func(ctx context.Context) (int, int) {
-			return probeGuard(ctx, m, 20*time.Millisecond, bpConfig.MaxPending), bpConfig.HighWaterMark
+			return probeGuard(ctx, m, 20*time.Millisecond, bpConfig.MaxInFlight), bpConfig.HighWaterMark
 		},
 	})
 	st, err := m.Stats(context.Background())
-	if err != nil || st.Pending != 0 || st.Waiting != 0 || st.Active {
+	if err != nil || st.InFlight != 0 || st.Waiting != 0 || st.Active {
 		t.Errorf("Stats after the hammer: got %+v, %v; want nothing pending or waiting, backpressure off", st, err)
 	}
 }
@@ -41,6 +41,6 @@ func init() {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return newGuardLoad(guardCase{guard: m, reject: backpressure.ErrBackpressure, limit: func() int { return bpConfig.MaxPending }}, func(int64, int64) {}).soak()
+		return newGuardLoad(guardCase{guard: m, reject: backpressure.ErrBackpressure, limit: func() int { return bpConfig.MaxInFlight }}, func(int64, int64) {}).soak()
 	}})
 }

@@ -15,7 +15,7 @@ import (
 func TestBulkheadStress(t *testing.T) {
 	const limit = 16
 	eng := enginetest.Start(t)
-	b, err := bulkhead.New(eng, "stress", bulkhead.Config{MaxConcurrent: limit, MaxWaiting: 256})
+	b, err := bulkhead.New(eng, "stress", bulkhead.Config{MaxInFlight: limit, MaxWaiting: 256})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestBulkheadStress(t *testing.T) {
 		},
 	})
 	st, err := b.Stats(context.Background())
-	if err != nil || st.Active != 0 || st.Waiting != 0 || st.PeakActive > limit {
+	if err != nil || st.InFlight != 0 || st.Waiting != 0 || st.PeakInFlight > limit {
 		t.Errorf("Stats after the hammer: got %+v, %v; want nothing active or waiting, peak ≤ %d", st, err, limit)
 	}
 	if st.Accepted != uint64(rep.granted+limit) { // the probe's slots too
@@ -38,7 +38,7 @@ func TestBulkheadStress(t *testing.T) {
 func init() {
 	soakParts = append(soakParts, soakPart{name: "bulkhead", setup: func(t *testing.T) (func(int) func(), func() (string, error)) {
 		const limit = 16
-		b, err := bulkhead.New(enginetest.Start(t), "soak", bulkhead.Config{MaxConcurrent: limit, MaxWaiting: 256})
+		b, err := bulkhead.New(enginetest.Start(t), "soak", bulkhead.Config{MaxInFlight: limit, MaxWaiting: 256})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -47,7 +47,7 @@ func TestComposedStress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shed, err := loadshed.New(eng, "stress", loadshed.Config{MaxInFlight: limit, MaxQueue: 256})
+	shed, err := loadshed.New(eng, "stress", loadshed.Config{MaxInFlight: limit, MaxWaiting: 256})
 	if err != nil {
 		t.Fatal(err)
 	}

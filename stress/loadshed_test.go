@@ -24,7 +24,7 @@ func (c critical) Release(p engine.Permit, o messages.Outcome) { c.s.Release(p, 
 func TestLoadShedderStress(t *testing.T) {
 	const limit = 16
 	eng := enginetest.Start(t)
-	s, err := loadshed.New(eng, "stress", loadshed.Config{MaxInFlight: limit, MaxQueue: 256})
+	s, err := loadshed.New(eng, "stress", loadshed.Config{MaxInFlight: limit, MaxWaiting: 256})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestLoadShedderStress(t *testing.T) {
 		},
 	})
 	st, err := s.Stats(context.Background())
-	if err != nil || st.InFlight != 0 || st.Queued != 0 {
+	if err != nil || st.InFlight != 0 || st.Waiting != 0 {
 		t.Errorf("Stats after the hammer: got %+v, %v; want nothing in flight or queued", st, err)
 	}
 }
@@ -44,7 +44,7 @@ func TestLoadShedderStress(t *testing.T) {
 func init() {
 	soakParts = append(soakParts, soakPart{name: "loadshed", setup: func(t *testing.T) (func(int) func(), func() (string, error)) {
 		const limit = 16
-		s, err := loadshed.New(enginetest.Start(t), "soak", loadshed.Config{MaxInFlight: limit, MaxQueue: 256})
+		s, err := loadshed.New(enginetest.Start(t), "soak", loadshed.Config{MaxInFlight: limit, MaxWaiting: 256})
 		if err != nil {
 			t.Fatal(err)
 		}

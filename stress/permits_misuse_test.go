@@ -41,17 +41,17 @@ func permitCases(t *testing.T) []permitCase {
 	}
 	var cs []permitCase
 
-	bcfg := bulkhead.Config{MaxConcurrent: permitLimit}
+	bcfg := bulkhead.Config{MaxInFlight: permitLimit}
 	b, err := bulkhead.New(eng, "permits", bcfg)
 	must(err)
 	bo, err := bulkhead.New(eng, "permits-other", bcfg)
 	must(err)
 	cs = append(cs, permitCase{"bulkhead", b, bo, bulkhead.ErrFull, func(ctx context.Context) (int, uint64, error) {
 		st, err := b.Stats(ctx)
-		return st.Active, st.Misused, err
+		return st.InFlight, st.Misused, err
 	}})
 
-	scfg := loadshed.Config{MaxInFlight: permitLimit, MaxQueue: loadshed.NoQueue}
+	scfg := loadshed.Config{MaxInFlight: permitLimit}
 	s, err := loadshed.New(eng, "permits", scfg)
 	must(err)
 	so, err := loadshed.New(eng, "permits-other", scfg)
@@ -61,14 +61,14 @@ func permitCases(t *testing.T) []permitCase {
 		return st.InFlight, st.Misused, err
 	}})
 
-	mcfg := backpressure.Config{MaxPending: permitLimit, HighWaterMark: permitLimit, LowWaterMark: permitLimit - 1}
+	mcfg := backpressure.Config{MaxInFlight: permitLimit, HighWaterMark: permitLimit, LowWaterMark: permitLimit - 1}
 	m, err := backpressure.New(eng, "permits", mcfg)
 	must(err)
 	mo, err := backpressure.New(eng, "permits-other", mcfg)
 	must(err)
 	cs = append(cs, permitCase{"backpressure", m, mo, backpressure.ErrBackpressure, func(ctx context.Context) (int, uint64, error) {
 		st, err := m.Stats(ctx)
-		return st.Pending, st.Misused, err
+		return st.InFlight, st.Misused, err
 	}})
 
 	acfg := adaptive.Config{InitialLimit: permitLimit, MinLimit: permitLimit, MaxLimit: permitLimit}

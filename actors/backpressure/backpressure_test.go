@@ -15,23 +15,23 @@ import (
 )
 
 func TestConfig(t *testing.T) {
-	m, _, eng := newManager(t, backpressure.Config{})
+	m, _, eng := newGate(t, backpressure.Config{})
 	st := stats(t, m)
-	if st.MaxPending != 1000 || st.HighWaterMark != 800 || st.LowWaterMark != 200 {
-		t.Fatalf("defaults: got %d %d %d, want 1000 800 200", st.MaxPending, st.HighWaterMark, st.LowWaterMark)
+	if st.MaxInFlight != 1000 || st.HighWaterMark != 800 || st.LowWaterMark != 200 {
+		t.Fatalf("defaults: got %d %d %d, want 1000 800 200", st.MaxInFlight, st.HighWaterMark, st.LowWaterMark)
 	}
 	for _, tc := range []struct {
 		cfg   backpressure.Config
 		field string
 	}{
-		{backpressure.Config{MaxPending: -1}, "MaxPending"},
-		{backpressure.Config{MaxPending: 10, HighWaterMark: 11}, "HighWaterMark"},
+		{backpressure.Config{MaxInFlight: -1}, "MaxInFlight"},
+		{backpressure.Config{MaxInFlight: 10, HighWaterMark: 11}, "HighWaterMark"},
 		{backpressure.Config{HighWaterMark: -1}, "HighWaterMark"},
-		{backpressure.Config{MaxPending: 10, HighWaterMark: 5, LowWaterMark: 6}, "LowWaterMark"},
+		{backpressure.Config{MaxInFlight: 10, HighWaterMark: 5, LowWaterMark: 6}, "LowWaterMark"},
 		{backpressure.Config{LowWaterMark: -2}, "LowWaterMark"},
 		{backpressure.Config{MaxWait: -2}, "MaxWait"},
-		{backpressure.Config{MaxPending: backpressure.MaxMaxPending + 1}, "MaxPending"},
-		{backpressure.Config{MaxPending: 1 << 40, HighWaterMark: 1 << 39}, "MaxPending"},
+		{backpressure.Config{MaxInFlight: backpressure.LargestMaxInFlight + 1}, "MaxInFlight"},
+		{backpressure.Config{MaxInFlight: 1 << 40, HighWaterMark: 1 << 39}, "MaxInFlight"},
 	} {
 		_, err := backpressure.New(eng, "bad", tc.cfg)
 		var ce *messages.ConfigError
@@ -42,15 +42,15 @@ func TestConfig(t *testing.T) {
 			t.Errorf("Validate(%+v): got %v, want %v", tc.cfg, verr, err)
 		}
 	}
-	largest := backpressure.Config{MaxPending: backpressure.MaxMaxPending, HighWaterMark: backpressure.MaxMaxPending}
+	largest := backpressure.Config{MaxInFlight: backpressure.LargestMaxInFlight, HighWaterMark: backpressure.LargestMaxInFlight}
 	if _, err := backpressure.New(eng, "largest", largest); err != nil || largest.Validate() != nil {
 		t.Errorf("New(%+v): got %v, want a manager", largest, err)
 	}
-	spelt := backpressure.Config{MaxPending: 1000, HighWaterMark: 800, LowWaterMark: 200}
+	spelt := backpressure.Config{MaxInFlight: 1000, HighWaterMark: 800, LowWaterMark: 200}
 	if same, err := backpressure.New(eng, "test", spelt); err != nil || same != m {
 		t.Errorf("the defaulted config spelt out: got %p, %v, want %p", same, err, m)
 	}
-	small, err := backpressure.New(eng, "small", backpressure.Config{MaxPending: 10, LowWaterMark: backpressure.Drained})
+	small, err := backpressure.New(eng, "small", backpressure.Config{MaxInFlight: 10, LowWaterMark: backpressure.Drained})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,16 +61,16 @@ func TestConfig(t *testing.T) {
 		t.Fatalf("same name, same config: got %p %v, want %p", again, err, m)
 	}
 	var ce *supervisor.ConflictError
-	if _, err := backpressure.New(eng, "test", backpressure.Config{MaxPending: 5}); !errors.As(err, &ce) {
+	if _, err := backpressure.New(eng, "test", backpressure.Config{MaxInFlight: 5}); !errors.As(err, &ce) {
 		t.Fatalf("same name, other config: got %v, want a *supervisor.ConflictError", err)
 	}
 }
 
-// Scenario 70: under the limit admits; at MaxPending rejects; a release
+// Scenario 70: under the limit admits; at MaxInFlight rejects; a release
 // without a permit held takes nothing away (never below zero) and is
 // counted as misuse.
-func TestMaxPending(t *testing.T) {
-	m, _, _ := newManager(t, backpressure.Config{MaxPending: 2, HighWaterMark: 2, LowWaterMark: 1})
+func TestMaxInFlight(t *testing.T) {
+	m, _, _ := newGate(t, backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 2, HighWaterMark: 2, LowWaterMark: 1})
 	acquireN(t, m, 2)
 	_, err := acquireWait(m, context.Background(), time.Hour)
 	wantRejected(t, err, backpressure.ReasonOverloaded)
@@ -84,7 +84,7 @@ func TestMaxPending(t *testing.T) {
 // Scenarios 71, 74, 77: on at the high mark, off at the low one, one event
 // each; utilisation in percent.
 func TestHysteresisAndEvents(t *testing.T) {
-	m, _, eng := newManager(t, backpressure.Config{MaxPending: 100, HighWaterMark: 80, LowWaterMark: 20})
+	m, _, eng := newGate(t, backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 100, HighWaterMark: 80, LowWaterMark: 20})
 	sub, err := eng.Events().Subscribe(eventstream.Filter{Patterns: []string{backpressure.Kind}}, 16)
 	if err != nil {
 		t.Fatal(err)
@@ -126,17 +126,17 @@ func TestHysteresisAndEvents(t *testing.T) {
 	}
 }
 
-// Scenarios 72 and 78: while on, wait 0 rejects at once; a wait rejects
+// Scenarios 72 and 78: while on, AcquireNow rejects at once; a wait rejects
 // when it passes (and not a moment before), with its own reason and event.
 func TestWaitZeroAndTimeout(t *testing.T) {
-	m, clock, eng := newManager(t, backpressure.Config{MaxPending: 20, HighWaterMark: 10, LowWaterMark: 5})
+	m, clock, eng := newGate(t, backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 20, HighWaterMark: 10, LowWaterMark: 5})
 	sub, err := eng.Events().Subscribe(eventstream.Filter{Types: []eventstream.Type{eventstream.EventBackpressureRejected}}, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sub.Close()
 	acquireN(t, m, 10)
-	_, err = m.Acquire(context.Background()) // Config.MaxWait 0: no hidden wait
+	_, err = m.AcquireNow(context.Background()) // does not wait
 	wantRejected(t, err, backpressure.ReasonActive)
 	w := acquireAsync(context.Background(), m, 200*time.Millisecond, 0)
 	if err := clock.WaitForTimers(context.Background(), 1); err != nil {
@@ -160,7 +160,7 @@ func TestWaitZeroAndTimeout(t *testing.T) {
 // Scenario 73: a blocked acquire is admitted when releases bring pending
 // down to the low mark, not before.
 func TestAdmittedAtLowWaterMark(t *testing.T) {
-	m, clock, _ := newManager(t, backpressure.Config{MaxPending: 20, HighWaterMark: 10, LowWaterMark: 5})
+	m, clock, _ := newGate(t, backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 20, HighWaterMark: 10, LowWaterMark: 5})
 	acquireN(t, m, 10)
 	w := acquireAsync(context.Background(), m, time.Second, 0)
 	if err := clock.WaitForTimers(context.Background(), 1); err != nil {
@@ -179,11 +179,11 @@ func TestAdmittedAtLowWaterMark(t *testing.T) {
 // ◆ The herd: 8 waiters, high mark 2 → one admitted per drained item, in
 // arrival order (the original admitted all 8 at once).
 func TestHerdAdmittedOneAtATime(t *testing.T) {
-	m, _, _ := newManager(t, backpressure.Config{MaxPending: 10, HighWaterMark: 2, LowWaterMark: 1})
+	m, _, _ := newGate(t, backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 10, HighWaterMark: 2, LowWaterMark: 1})
 	acquireN(t, m, 2)
 	var res []<-chan result
 	for i := range 8 {
-		res = append(res, acquireAsync(context.Background(), m, backpressure.UntilCanceled, i))
+		res = append(res, acquireAsync(context.Background(), m, untilCanceled, i))
 		waitQueued(t, m, i+1)
 	}
 	for i := range 8 {
@@ -206,7 +206,7 @@ func TestHerdAdmittedOneAtATime(t *testing.T) {
 // Scenario 75: Execute and Do pass errors through, reject with the
 // sentinel and release on error and panic.
 func TestExecute(t *testing.T) {
-	m, _, _ := newManager(t, backpressure.Config{MaxPending: 2, HighWaterMark: 1, LowWaterMark: backpressure.Drained})
+	m, _, _ := newGate(t, backpressure.Config{MaxInFlight: 2, HighWaterMark: 1, LowWaterMark: backpressure.Drained})
 	boom := errors.New("boom")
 	if err := m.Execute(context.Background(), func(context.Context) error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("Execute: got %v, want boom", err)
@@ -232,7 +232,7 @@ func TestExecute(t *testing.T) {
 // Scenario 76: 60 concurrent callers at max 50 / high 50: exactly 50 in,
 // backpressure on.
 func TestActivationRace(t *testing.T) {
-	m, _, _ := newManager(t, backpressure.Config{MaxPending: 50, HighWaterMark: 50})
+	m, _, _ := newGate(t, backpressure.Config{MaxInFlight: 50, HighWaterMark: 50})
 	var wg sync.WaitGroup
 	errs := make(chan error, 60)
 	for range 60 {
@@ -260,13 +260,13 @@ func TestActivationRace(t *testing.T) {
 // A waiter whose context ends races its admission 1,000 times: it holds an
 // item iff Acquire returned nil, and is counted once.
 func TestCancelRacesAdmission(t *testing.T) {
-	m, _, _ := newManager(t, backpressure.Config{MaxPending: 10, HighWaterMark: 1, LowWaterMark: backpressure.Drained})
+	m, _, _ := newGate(t, backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 10, HighWaterMark: 1, LowWaterMark: backpressure.Drained})
 	const rounds = 1000
 	acquireN(t, m, 1)
 	var cancelled uint64
 	for i := range rounds {
 		ctx, cancel := context.WithCancel(context.Background())
-		w := acquireAsync(ctx, m, backpressure.UntilCanceled, i)
+		w := acquireAsync(ctx, m, untilCanceled, i)
 		waitQueued(t, m, 1)
 		go cancel()
 		releaseN(m, 1)
@@ -298,14 +298,14 @@ func TestShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := backpressure.New(eng, "test", backpressure.Config{MaxPending: 10, HighWaterMark: 1})
+	m, err := backpressure.New(eng, "test", backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 10, HighWaterMark: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	acquireN(t, m, 1)
 	var res []<-chan result
 	for i := range 3 {
-		res = append(res, acquireAsync(context.Background(), m, backpressure.UntilCanceled, i))
+		res = append(res, acquireAsync(context.Background(), m, untilCanceled, i))
 	}
 	waitQueued(t, m, 3)
 	if err := eng.Shutdown(context.Background()); err != nil {
@@ -326,7 +326,7 @@ func TestShutdown(t *testing.T) {
 // no item and is counted once, as cancelled, so Accepted + Rejected +
 // Cancelled stays the number of calls that returned.
 func TestEndedContextCountedOnce(t *testing.T) {
-	m, _, _ := newManager(t, backpressure.Config{MaxPending: 20, HighWaterMark: 10, LowWaterMark: 5})
+	m, _, _ := newGate(t, backpressure.Config{MaxInFlight: 20, HighWaterMark: 10, LowWaterMark: 5})
 	acquireN(t, m, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

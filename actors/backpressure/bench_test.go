@@ -9,7 +9,7 @@ import (
 )
 
 func BenchmarkAcquireRelease(b *testing.B) {
-	m, _, _ := newManager(b, backpressure.Config{MaxPending: 1 << 20})
+	m, _, _ := newGate(b, backpressure.Config{MaxInFlight: 1 << 20})
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -22,7 +22,7 @@ func BenchmarkAcquireRelease(b *testing.B) {
 }
 
 func BenchmarkAcquireReleaseParallel(b *testing.B) {
-	m, _, _ := newManager(b, backpressure.Config{MaxPending: 1 << 20})
+	m, _, _ := newGate(b, backpressure.Config{MaxInFlight: 1 << 20})
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -37,7 +37,7 @@ func BenchmarkAcquireReleaseParallel(b *testing.B) {
 }
 
 func BenchmarkExecute(b *testing.B) {
-	m, _, _ := newManager(b, backpressure.Config{MaxPending: 1 << 20})
+	m, _, _ := newGate(b, backpressure.Config{MaxInFlight: 1 << 20})
 	ctx := context.Background()
 	fn := func(context.Context) error { return nil }
 	b.ReportAllocs()

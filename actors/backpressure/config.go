@@ -11,40 +11,47 @@ import (
 // supervisor's registry.
 const Kind = "backpressure"
 
-// DefaultMaxPending is the default Config.MaxPending (the original's
+// DefaultMaxInFlight is the default Config.MaxInFlight (the original's
 // max_pending).
-const DefaultMaxPending = 1000
+const DefaultMaxInFlight = 1000
 
 // Drained, as Config.LowWaterMark, turns backpressure off only when nothing
 // is pending (a low-water mark of zero, which the zero value cannot say).
 const Drained = -1
 
-// UntilCanceled, as Config.MaxWait or AcquireWait's wait, waits until the
-// context ends.
-const UntilCanceled time.Duration = -1
+// Bounds of Config: a larger value is a *messages.ConfigError. The water
+// marks are at most MaxInFlight.
+const (
+	// LargestMaxInFlight is the largest Config.MaxInFlight (1,048,576, the
+	// most permits one instance can track).
+	LargestMaxInFlight = waitq.MaxPermits
+	// LargestMaxWaiting is the largest Config.MaxWaiting (1,048,576).
+	LargestMaxWaiting = 1 << 20
+)
 
-// MaxMaxPending is the largest Config.MaxPending (1,048,576, the most
-// permits one instance can track); a larger one is a
-// *messages.ConfigError. The water marks are at most MaxPending.
-const MaxMaxPending = waitq.MaxPermits
-
-// Config configures a Manager. Zero fields take the documented defaults:
-// the zero Config is MaxPending 1000, HighWaterMark 800, LowWaterMark 200,
-// and Acquire does not wait.
+// Config configures a Gate. Zero fields take the documented defaults: the
+// zero Config is MaxInFlight 1000, HighWaterMark 800, LowWaterMark 200,
+// and nobody waits. Making a gate does no work proportional to any field:
+// the queue grows with use.
 type Config struct {
-	// MaxPending bounds pending items plus waiters (default
-	// DefaultMaxPending; 1..MaxMaxPending). Making a manager does no work
-	// proportional to it: the queue grows with use.
-	MaxPending int
+	// MaxInFlight bounds pending items plus waiting callers (default
+	// DefaultMaxInFlight; 1..LargestMaxInFlight): beyond it a call is
+	// rejected with ReasonOverloaded.
+	MaxInFlight int
 	// HighWaterMark is the pending count at which backpressure turns on
-	// (default 80 % of MaxPending, at least 1); at most MaxPending.
+	// (default 80 % of MaxInFlight, at least 1); at most MaxInFlight.
 	HighWaterMark int
 	// LowWaterMark is the pending count at or below which it turns off
-	// again (default 20 % of MaxPending, at most HighWaterMark; Drained for
-	// zero); at most HighWaterMark.
+	// again (default 20 % of MaxInFlight, at most HighWaterMark; Drained
+	// for zero); at most HighWaterMark.
 	LowWaterMark int
-	// MaxWait is how long Acquire waits while backpressure is on: 0 (the
-	// default) does not wait, UntilCanceled waits until the context ends.
+	// MaxWaiting is how many calls may wait while backpressure is on
+	// (default 0: nobody waits, a call is rejected at once with
+	// ReasonActive; 0..LargestMaxWaiting).
+	MaxWaiting int
+	// MaxWait is how long a waiting call waits before it is rejected with
+	// ReasonWaitTimeout (default 0: until its context ends; negative is an
+	// error).
 	MaxWait time.Duration
 }
 
@@ -56,29 +63,32 @@ func (c Config) Validate() error {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if c.MaxPending < 0 || c.MaxPending > MaxMaxPending {
-		return c, messages.InvalidConfig(Kind, "MaxPending", c.MaxPending, "must be 1..1048576 (0: default 1000)")
+	if c.MaxInFlight < 0 || c.MaxInFlight > LargestMaxInFlight {
+		return c, messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, "must be 1..1048576 (0: default 1000)")
 	}
-	if c.MaxPending == 0 {
-		c.MaxPending = DefaultMaxPending
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = DefaultMaxInFlight
 	}
-	if c.HighWaterMark < 0 || c.HighWaterMark > c.MaxPending {
-		return c, messages.InvalidConfig(Kind, "HighWaterMark", c.HighWaterMark, "must be 1..MaxPending (0: 80 % of MaxPending)")
+	if c.HighWaterMark < 0 || c.HighWaterMark > c.MaxInFlight {
+		return c, messages.InvalidConfig(Kind, "HighWaterMark", c.HighWaterMark, "must be 1..MaxInFlight (0: 80 % of MaxInFlight)")
 	}
 	if c.HighWaterMark == 0 {
-		c.HighWaterMark = max(1, c.MaxPending*8/10)
+		c.HighWaterMark = max(1, c.MaxInFlight*8/10)
 	}
 	if c.LowWaterMark < Drained || c.LowWaterMark > c.HighWaterMark {
-		return c, messages.InvalidConfig(Kind, "LowWaterMark", c.LowWaterMark, "must be 1..HighWaterMark, or Drained (0: 20 % of MaxPending)")
+		return c, messages.InvalidConfig(Kind, "LowWaterMark", c.LowWaterMark, "must be 1..HighWaterMark, or Drained (0: 20 % of MaxInFlight)")
 	}
 	switch c.LowWaterMark {
 	case 0:
-		c.LowWaterMark = min(c.MaxPending*2/10, c.HighWaterMark)
+		c.LowWaterMark = min(c.MaxInFlight*2/10, c.HighWaterMark)
 	case Drained:
 		c.LowWaterMark = 0
 	}
-	if c.MaxWait < UntilCanceled {
-		return c, messages.InvalidConfig(Kind, "MaxWait", c.MaxWait, "must be at least 0, or UntilCanceled")
+	if c.MaxWaiting < 0 || c.MaxWaiting > LargestMaxWaiting {
+		return c, messages.InvalidConfig(Kind, "MaxWaiting", c.MaxWaiting, "must be 0..1048576")
+	}
+	if c.MaxWait < 0 {
+		return c, messages.InvalidConfig(Kind, "MaxWait", c.MaxWait, "must be at least 0 (0: wait until the context ends)")
 	}
 	return c, nil
 }

@@ -14,14 +14,14 @@ func Example() {
 	eng, _ := engine.New()
 	defer eng.Shutdown(context.Background())
 
-	bp, err := backpressure.New(eng, "ingest", backpressure.Config{MaxPending: 4, HighWaterMark: 2, LowWaterMark: 1})
+	bp, err := backpressure.New(eng, "ingest", backpressure.Config{MaxInFlight: 4, HighWaterMark: 2, LowWaterMark: 1})
 	if err != nil {
 		panic(err)
 	}
 	ctx := context.Background()
 	p1, _ := bp.Acquire(ctx)
 	p2, _ := bp.Acquire(ctx) // pending reaches the high mark: backpressure on
-	_, err = bp.AcquireWait(ctx, 0)
+	_, err = bp.Acquire(ctx) // nobody may wait (MaxWaiting 0): rejected at once
 	fmt.Println(err)
 
 	bp.Release(p1, messages.Success) // pending 1, the low mark: off again
@@ -31,7 +31,7 @@ func Example() {
 	bp.Release(p3, messages.Success)
 
 	st, _ := bp.Stats(ctx)
-	fmt.Println("pending", st.Pending, "accepted", st.Accepted, "rejected", st.Rejected)
+	fmt.Println("pending", st.InFlight, "accepted", st.Accepted, "rejected", st.Rejected)
 	// Output:
 	// bulwark: backpressure (backpressure "ingest", reason backpressure_active)
 	// <nil>

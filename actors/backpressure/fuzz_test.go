@@ -14,7 +14,7 @@ import (
 )
 
 // FuzzConfig: any Config is either refused with a *messages.ConfigError
-// (by Validate and New alike) or makes a manager that, under a short
+// (by Validate and New alike) or makes a gate that, under a short
 // workload from ops (acquire without waiting, release, misuse), admits and
 // refuses exactly as the hysteresis says: on at HighWaterMark, off at
 // LowWaterMark, never more than HighWaterMark pending.
@@ -26,8 +26,8 @@ func FuzzConfig(f *testing.F) {
 	f.Add(int64(1<<40), int64(0), int64(0), int64(0), []byte{0})
 	f.Add(int64(5), int64(6), int64(0), int64(0), []byte{})
 	f.Add(int64(5), int64(2), int64(3), int64(-5), []byte{})
-	f.Fuzz(func(t *testing.T, maxPending, high, low, maxWait int64, ops []byte) {
-		cfg := backpressure.Config{MaxPending: int(maxPending), HighWaterMark: int(high), LowWaterMark: int(low), MaxWait: time.Duration(maxWait)}
+	f.Fuzz(func(t *testing.T, maxInFlight, high, low, maxWait int64, ops []byte) {
+		cfg := backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: int(maxInFlight), HighWaterMark: int(high), LowWaterMark: int(low), MaxWait: time.Duration(maxWait)}
 		verr := cfg.Validate()
 		eng, _ := enginetest.StartFake(t, epoch)
 		m, err := backpressure.New(eng, "fuzz", cfg)
@@ -49,9 +49,9 @@ func FuzzConfig(f *testing.F) {
 		for i, op := range ops {
 			switch op % 4 {
 			case 0, 1:
-				p, err := m.AcquireWait(ctx, 0)
+				p, err := m.AcquireNow(ctx)
 				if (err == nil) == active {
-					t.Fatalf("op %d: AcquireWait with %d pending, active %v: got %v", i, len(held), active, err)
+					t.Fatalf("op %d: AcquireNow with %d pending, active %v: got %v", i, len(held), active, err)
 				}
 				if err == nil {
 					held = append(held, p)
@@ -75,8 +75,8 @@ func FuzzConfig(f *testing.F) {
 			}
 		}
 		st, err = m.Stats(ctx)
-		if err != nil || st.Pending != len(held) || st.Active != active {
-			t.Fatalf("Stats: got pending %d active %v (%v), want %d %v", st.Pending, st.Active, err, len(held), active)
+		if err != nil || st.InFlight != len(held) || st.Active != active {
+			t.Fatalf("Stats: got pending %d active %v (%v), want %d %v", st.InFlight, st.Active, err, len(held), active)
 		}
 	})
 }

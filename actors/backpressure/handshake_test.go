@@ -20,7 +20,7 @@ import (
 
 // 10,000 goroutines, five calls each, waiting or not, some giving up in
 // the queue: the items held never exceed HighWaterMark (so never
-// MaxPending) at any instant; every admission and rejection is counted
+// MaxInFlight) at any instant; every admission and rejection is counted
 // once, as the callers saw it; every admitted
 // item is released once (afterwards nothing is pending and exactly
 // HighWaterMark items are admitted again); backpressure_on and
@@ -31,7 +31,7 @@ func TestHandshakeHammer(t *testing.T) {
 		t.Skip("long")
 	}
 	const n, calls, high, low = 10000, 5, 16, 4
-	m, _, eng := newManager(t, backpressure.Config{MaxPending: 4096, HighWaterMark: high, LowWaterMark: low})
+	m, _, eng := newGate(t, backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 4096, HighWaterMark: high, LowWaterMark: low})
 	// Each on follows at least high-low admissions: 1<<14 events is room
 	// for every transition of n*calls admissions.
 	sub, err := eng.Events().Subscribe(eventstream.Filter{Types: []eventstream.Type{
@@ -52,12 +52,12 @@ func TestHandshakeHammer(t *testing.T) {
 				cancel := context.CancelFunc(func() {})
 				switch (i + j) % 4 {
 				case 1, 2:
-					wait = backpressure.UntilCanceled
+					wait = untilCanceled
 				case 3: // gives up in the queue, or is admitted first
-					wait = backpressure.UntilCanceled
+					wait = untilCanceled
 					ctx, cancel = context.WithTimeout(ctx, 20*time.Microsecond)
 				}
-				p, err := m.AcquireWait(ctx, wait)
+				p, err := acquire(m, ctx, wait)
 				cancel()
 				var rej *messages.RejectedError
 				switch {
@@ -135,10 +135,10 @@ func TestHandshakeHammer(t *testing.T) {
 func TestHandshakeReleaseRacesArrival(t *testing.T) {
 	const rounds = 2000
 	t.Run("closed", func(t *testing.T) {
-		m, _, _ := newManager(t, backpressure.Config{MaxPending: 10, HighWaterMark: 2, LowWaterMark: 1})
+		m, _, _ := newGate(t, backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 10, HighWaterMark: 2, LowWaterMark: 1})
 		acquireN(t, m, 2)
 		for i := range rounds {
-			w := acquireAsync(context.Background(), m, backpressure.UntilCanceled, i)
+			w := acquireAsync(context.Background(), m, untilCanceled, i)
 			released := releaseAsync(m)
 			admittedWithin(t, w)
 			<-released
@@ -146,15 +146,15 @@ func TestHandshakeReleaseRacesArrival(t *testing.T) {
 		}
 	})
 	t.Run("open", func(t *testing.T) {
-		m, _, _ := newManager(t, backpressure.Config{MaxPending: 10, HighWaterMark: 2, LowWaterMark: backpressure.Drained})
+		m, _, _ := newGate(t, backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 10, HighWaterMark: 2, LowWaterMark: backpressure.Drained})
 		for i := range rounds {
 			acquireN(t, m, 1)
 			w := acquireAsync(context.Background(), m, 0, i)
 			released := releaseAsync(m)
 			admittedWithin(t, w)
 			<-released
-			if st := stats(t, m); st.Pending != 1 || st.Waiting != 0 {
-				t.Fatalf("round %d: pending, waiting: got %d %d, want 1 0", i, st.Pending, st.Waiting)
+			if st := stats(t, m); st.InFlight != 1 || st.Waiting != 0 {
+				t.Fatalf("round %d: pending, waiting: got %d %d, want 1 0", i, st.InFlight, st.Waiting)
 			}
 			releaseN(m, 1)
 			want(t, m, 0, 0, false)
@@ -167,7 +167,7 @@ func TestHandshakeReleaseRacesArrival(t *testing.T) {
 
 // releaseAsync releases one item of m in a goroutine; the channel closes
 // when it has.
-func releaseAsync(m *backpressure.Manager) <-chan struct{} {
+func releaseAsync(m *backpressure.Gate) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -202,7 +202,7 @@ func TestHandshakeFIFOAcrossTransitions(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			if _, err := acquireWait(m, context.Background(), backpressure.UntilCanceled); err != nil {
+			if _, err := acquireWait(m, context.Background(), untilCanceled); err != nil {
 				t.Errorf("waiter %d: %v", i, err)
 				return
 			}
@@ -253,7 +253,7 @@ func TestHandshakeCancelInQueue(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancels[i] = cancel
 		wg.Go(func() {
-			p, err := m.AcquireWait(ctx, backpressure.UntilCanceled)
+			p, err := acquire(m, ctx, untilCanceled)
 			outcomes <- outcome{i, err}
 			if err == nil {
 				<-hold
@@ -291,9 +291,9 @@ func TestHandshakeCancelInQueue(t *testing.T) {
 	// Every odd caller is queued or admitted and holding its item; every
 	// even one returned, holding its item iff it was admitted.
 	st := stats(t, m)
-	if holding := admittedEven + (n/2 - st.Waiting); st.Pending != holding || st.Pending > high {
+	if holding := admittedEven + (n/2 - st.Waiting); st.InFlight != holding || st.InFlight > high {
 		t.Fatalf("pending: got %d (%d waiting), want the %d items held (%d cancelled callers admitted), at most %d",
-			st.Pending, st.Waiting, holding, admittedEven, high)
+			st.InFlight, st.Waiting, holding, admittedEven, high)
 	}
 	if st.Cancelled != uint64(gaveUp) {
 		t.Fatalf("cancelled: got %d, want %d", st.Cancelled, gaveUp)
@@ -317,12 +317,12 @@ func TestHandshakeCancelInQueue(t *testing.T) {
 
 // gateClosed returns a manager with room for n waiters and high items
 // pending (backpressure on, the gate closed); it skips under -short.
-func gateClosed(t *testing.T, n, high, low int) *backpressure.Manager {
+func gateClosed(t *testing.T, n, high, low int) *backpressure.Gate {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("long")
 	}
-	m, _, _ := newManager(t, backpressure.Config{MaxPending: 2 * n, HighWaterMark: high, LowWaterMark: low})
+	m, _, _ := newGate(t, backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 2 * n, HighWaterMark: high, LowWaterMark: low})
 	acquireN(t, m, high)
 	return m
 }

@@ -16,7 +16,7 @@ import (
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func newManager(t testing.TB, cfg backpressure.Config) (*backpressure.Manager, *engine.FakeClock, *engine.Engine) {
+func newGate(t testing.TB, cfg backpressure.Config) (*backpressure.Gate, *engine.FakeClock, *engine.Engine) {
 	t.Helper()
 	eng, clock := enginetest.StartFake(t, epoch)
 	m, err := backpressure.New(eng, "test", cfg)
@@ -26,7 +26,7 @@ func newManager(t testing.TB, cfg backpressure.Config) (*backpressure.Manager, *
 	return m, clock, eng
 }
 
-func stats(t testing.TB, m *backpressure.Manager) backpressure.Stats {
+func stats(t testing.TB, m *backpressure.Gate) backpressure.Stats {
 	t.Helper()
 	st, err := m.Stats(context.Background())
 	if err != nil {
@@ -36,7 +36,7 @@ func stats(t testing.TB, m *backpressure.Manager) backpressure.Stats {
 }
 
 // waitQueued yields until n callers wait in m's queue.
-func waitQueued(t testing.TB, m *backpressure.Manager, n int) {
+func waitQueued(t testing.TB, m *backpressure.Gate, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for stats(t, m).Waiting != n {
@@ -50,16 +50,32 @@ func waitQueued(t testing.TB, m *backpressure.Manager, n int) {
 // held keeps the permits the helpers were granted, for releaseN.
 var held waitqtest.Holdings
 
-// acquireWait is m.AcquireWait, keeping a granted permit for releaseN.
-func acquireWait(m *backpressure.Manager, ctx context.Context, wait time.Duration) (engine.Permit, error) {
-	p, err := m.AcquireWait(ctx, wait)
+// untilCanceled, as a wait of acquire or acquireWait, waits until the
+// context ends; a wait of 0 does not wait at all.
+const untilCanceled time.Duration = -1
+
+// acquire is m.AcquireNow for a wait of 0, m.AcquireWait(ctx, 0) for
+// untilCanceled, else m.AcquireWait(ctx, wait).
+func acquire(m *backpressure.Gate, ctx context.Context, wait time.Duration) (engine.Permit, error) {
+	switch {
+	case wait == 0:
+		return m.AcquireNow(ctx)
+	case wait < 0:
+		return m.AcquireWait(ctx, 0)
+	}
+	return m.AcquireWait(ctx, wait)
+}
+
+// acquireWait is acquire, keeping a granted permit for releaseN.
+func acquireWait(m *backpressure.Gate, ctx context.Context, wait time.Duration) (engine.Permit, error) {
+	p, err := acquire(m, ctx, wait)
 	if err == nil {
 		held.Put(m, p)
 	}
 	return p, err
 }
 
-func acquireN(t testing.TB, m *backpressure.Manager, n int) {
+func acquireN(t testing.TB, m *backpressure.Gate, n int) {
 	t.Helper()
 	for i := range n {
 		if _, err := acquireWait(m, context.Background(), 0); err != nil {
@@ -70,7 +86,7 @@ func acquireN(t testing.TB, m *backpressure.Manager, n int) {
 
 // releaseN releases n of the permits the helpers were granted, oldest
 // first (the zero Permit, a misuse, when none is left).
-func releaseN(m *backpressure.Manager, n int) {
+func releaseN(m *backpressure.Gate, n int) {
 	for range n {
 		p, _ := held.Take(m)
 		m.Release(p, messages.Success)
@@ -89,11 +105,11 @@ func wantRejected(t testing.TB, err error, reason string) {
 }
 
 // want checks pending, waiting and the flag.
-func want(t testing.TB, m *backpressure.Manager, pending, waiting int, active bool) backpressure.Stats {
+func want(t testing.TB, m *backpressure.Gate, pending, waiting int, active bool) backpressure.Stats {
 	t.Helper()
 	st := stats(t, m)
-	if st.Pending != pending || st.Waiting != waiting || st.Active != active {
-		t.Fatalf("pending, waiting, active: got %d %d %v, want %d %d %v", st.Pending, st.Waiting, st.Active, pending, waiting, active)
+	if st.InFlight != pending || st.Waiting != waiting || st.Active != active {
+		t.Fatalf("pending, waiting, active: got %d %d %v, want %d %d %v", st.InFlight, st.Waiting, st.Active, pending, waiting, active)
 	}
 	return st
 }
@@ -103,7 +119,7 @@ type result struct {
 	err error
 }
 
-func acquireAsync(ctx context.Context, m *backpressure.Manager, wait time.Duration, i int) <-chan result {
+func acquireAsync(ctx context.Context, m *backpressure.Gate, wait time.Duration, i int) <-chan result {
 	ch := make(chan result, 1)
 	go func() {
 		_, err := acquireWait(m, ctx, wait)

@@ -12,7 +12,7 @@ import (
 // A nil function is an error wrapping messages.ErrInvalidConfig and adds
 // no item.
 func TestNilFunc(t *testing.T) {
-	m, _, _ := newManager(t, backpressure.Config{MaxPending: 2})
+	m, _, _ := newGate(t, backpressure.Config{MaxInFlight: 2})
 	ctx := context.Background()
 	waitqtest.WantErr(t, messages.ErrInvalidConfig,
 		waitqtest.Call{Name: "Execute", Do: func() error { return m.Execute(ctx, nil) }},
@@ -24,7 +24,7 @@ func TestNilFunc(t *testing.T) {
 // After Engine.Shutdown every handle returns messages.ErrStopped, also
 // with the gate open, and a permit granted before still releases.
 func TestStoppedHandles(t *testing.T) {
-	m, _, eng := newManager(t, backpressure.Config{MaxPending: 10})
+	m, _, eng := newGate(t, backpressure.Config{MaxInFlight: 10})
 	ctx := context.Background()
 	p, err := m.Acquire(ctx)
 	if err != nil {
@@ -37,7 +37,8 @@ func TestStoppedHandles(t *testing.T) {
 	ran := false
 	waitqtest.WantErr(t, messages.ErrStopped,
 		waitqtest.Call{Name: "Acquire", Do: func() error { _, err := m.Acquire(ctx); return err }},
-		waitqtest.Call{Name: "AcquireWait", Do: func() error { _, err := m.AcquireWait(ctx, backpressure.UntilCanceled); return err }},
+		waitqtest.Call{Name: "AcquireWait", Do: func() error { _, err := m.AcquireWait(ctx, 0); return err }},
+		waitqtest.Call{Name: "AcquireNow", Do: func() error { _, err := m.AcquireNow(ctx); return err }},
 		waitqtest.Call{Name: "Execute", Do: func() error { return m.Execute(ctx, func(context.Context) error { ran = true; return nil }) }},
 		waitqtest.Call{Name: "Do", Do: func() error {
 			_, err := backpressure.Do(ctx, m, func(context.Context) (int, error) { ran = true; return 1, nil })

@@ -12,16 +12,16 @@ import (
 // (LowWaterMark 2, so one item less would turn backpressure off) a fourth
 // caller is still refused, and the misuse is counted in Stats.Misused.
 func TestMisusedReleaseFreesNothing(t *testing.T) {
-	cfg := backpressure.Config{MaxPending: 3, HighWaterMark: 3, LowWaterMark: 2}
+	cfg := backpressure.Config{MaxInFlight: 3, HighWaterMark: 3, LowWaterMark: 2}
 	waitqtest.CheckMisuse(t, func(t *testing.T) waitqtest.Pair {
-		m, _, eng := newManager(t, cfg)
+		m, _, eng := newGate(t, cfg)
 		other, err := backpressure.New(eng, "other", cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return waitqtest.Pair{G: m, Other: other, Figures: func() (int, uint64) {
 			st := stats(t, m)
-			return st.Pending, st.Misused
+			return st.InFlight, st.Misused
 		}}
 	})
 }

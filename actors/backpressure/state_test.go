@@ -3,16 +3,19 @@ package backpressure
 import "testing"
 
 func TestStateHysteresis(t *testing.T) {
-	s := newState(Config{MaxPending: 10, HighWaterMark: 4, LowWaterMark: 2})
+	s := newState(Config{MaxInFlight: 10, HighWaterMark: 4, LowWaterMark: 2})
 	for i := range 4 {
-		ok, _, _, ch := s.arrive(uint64(i), false)
+		ok, ch := s.admit()
 		want := unchanged
 		if i == 3 {
 			want = turnedOn
 		}
 		if !ok || ch != want {
-			t.Fatalf("arrive %d: got %v %v, want true %v", i, ok, ch, want)
+			t.Fatalf("admit %d: got %v %v, want true %v", i, ok, ch, want)
 		}
+	}
+	if ok, _ := s.admit(); ok {
+		t.Fatal("admit while on: got true, want false")
 	}
 	for _, tc := range []struct {
 		name    string
@@ -32,9 +35,9 @@ func TestStateHysteresis(t *testing.T) {
 }
 
 func TestStateEqualMarks(t *testing.T) {
-	s := newState(Config{MaxPending: 4, HighWaterMark: 2, LowWaterMark: 2})
-	s.arrive(0, false)
-	if _, _, _, ch := s.arrive(1, false); ch != turnedOn {
+	s := newState(Config{MaxInFlight: 4, HighWaterMark: 2, LowWaterMark: 2})
+	s.admit()
+	if _, ch := s.admit(); ch != turnedOn {
 		t.Fatalf("at the mark: got %v, want turnedOn", ch)
 	}
 	if ch := s.release(0); ch != unchanged || !s.active {
@@ -45,29 +48,16 @@ func TestStateEqualMarks(t *testing.T) {
 	}
 }
 
-func TestStateQueueOneAtATime(t *testing.T) {
-	s := newState(Config{MaxPending: 10, HighWaterMark: 2, LowWaterMark: 1})
-	s.arrive(0, false)
-	s.arrive(1, false)
-	for id := uint64(2); id < 10; id++ {
-		if _, queued, _, _ := s.arrive(id, true); !queued {
-			t.Fatalf("arrive %d: got not queued, want queued", id)
-		}
-	}
-	if _, _, reason, _ := s.arrive(10, true); reason != ReasonOverloaded {
-		t.Fatalf("beyond MaxPending: got %q, want %q", reason, ReasonOverloaded)
-	}
-	for want := uint64(2); want < 10; want++ {
-		s.release(1)
-		id, _, ok := s.next()
-		if !ok || id != want {
-			t.Fatalf("after a release: got %d %v, want %d", id, ok, want)
-		}
-		if _, _, ok := s.next(); ok {
-			t.Fatalf("after admitting %d: another waiter admitted, want one at a time", want)
-		}
-		if s.pending != 2 {
-			t.Fatalf("pending: got %d, want 2", s.pending)
+func TestStateRefuse(t *testing.T) {
+	s := newState(Config{MaxInFlight: 10, HighWaterMark: 2, LowWaterMark: 1})
+	s.admit()
+	s.admit()
+	for _, tc := range []struct {
+		waiting int
+		want    string
+	}{{0, ""}, {7, ""}, {8, ReasonOverloaded}, {9, ReasonOverloaded}} {
+		if got := s.refuse(tc.waiting); got != tc.want {
+			t.Errorf("refuse with 2 pending and %d waiting of 10: got %q, want %q", tc.waiting, got, tc.want)
 		}
 	}
 }

@@ -2,22 +2,24 @@ package backpressure
 
 import "context"
 
-// Stats is a value copy of a manager's figures. Every Acquire is counted
+// Stats is a value copy of a gate's figures. Every Acquire is counted
 // once: Accepted + Rejected + Cancelled is the number of Acquire calls
 // that have returned (other than with ErrStopped).
 type Stats struct {
-	// Name is the manager's name.
+	// Name is the gate's name.
 	Name string
-	// Pending is the number of items acquired and not yet released, out
-	// of MaxPending; Waiting the number of queued callers.
-	Pending, Waiting, MaxPending int
+	// InFlight is the number of items acquired and not yet released, out
+	// of MaxInFlight; PeakInFlight is the most ever held at once.
+	InFlight, PeakInFlight, MaxInFlight int
+	// Waiting is the number of waiting callers, out of MaxWaiting.
+	Waiting, MaxWaiting int
 	// HighWaterMark and LowWaterMark are the configured marks.
 	HighWaterMark, LowWaterMark int
 	// Active reports whether backpressure is on.
 	Active bool
-	// Overloaded reports whether Pending + Waiting reached MaxPending.
+	// Overloaded reports whether InFlight + Waiting reached MaxInFlight.
 	Overloaded bool
-	// Utilization is Pending / MaxPending in percent.
+	// Utilization is InFlight / MaxInFlight in percent.
 	Utilization float64
 	// Accepted counts admissions.
 	Accepted uint64
@@ -33,29 +35,23 @@ type Stats struct {
 	Misused uint64
 }
 
-// stats returns the state's figures (without Name).
-func (s *state) stats() Stats {
-	st := Stats{Pending: s.pending, Waiting: s.q.Len(), MaxPending: s.max, HighWaterMark: s.high, LowWaterMark: s.low,
-		Active: s.active, Overloaded: s.pending+s.q.Len() >= s.max,
-		Utilization: float64(s.pending) * 100 / float64(s.max),
-		Accepted:    s.accepted, Cancelled: s.cancelled, RejectedBy: make(map[string]uint64, nReasons)}
-	for i, r := range reasons {
-		st.Rejected += s.rejected[i]
-		st.RejectedBy[r] = s.rejected[i]
-	}
-	return st
-}
-
-// Stats returns the manager's figures, as the actor sees them after
-// folding in every Release made before the call; it returns
-// messages.ErrStopped once the actor has stopped.
-func (m *Manager) Stats(ctx context.Context) (Stats, error) {
-	r, err := m.actor.Ask(ctx, getStats{})
+// Stats returns the gate's figures, as the actor sees them after folding
+// in every Release made before the call; it returns messages.ErrStopped
+// once the actor has stopped.
+func (g *Gate) Stats(ctx context.Context) (Stats, error) {
+	st := Stats{Name: g.name, MaxInFlight: g.cfg.MaxInFlight, MaxWaiting: g.cfg.MaxWaiting,
+		HighWaterMark: g.cfg.HighWaterMark, LowWaterMark: g.cfg.LowWaterMark}
+	err := g.q.Inspect(ctx, func(waiting int) {
+		st.InFlight, st.Waiting, st.Active = g.pending(), waiting, g.st.active
+	})
 	if err != nil {
 		return Stats{}, err
 	}
-	r.stats.Name = m.name
-	r.stats.Cancelled += m.cancelledEarly.Load()
-	r.stats.Misused = m.permits.Misused()
-	return r.stats, nil
+	st.Overloaded = st.InFlight+st.Waiting >= st.MaxInFlight
+	st.Utilization = float64(st.InFlight) * 100 / float64(st.MaxInFlight)
+	st.PeakInFlight = g.permits.Made()
+	st.Accepted = g.permits.Granted() - g.q.Unclaimed()
+	st.Rejected, st.RejectedBy = g.counts.Rejected()
+	st.Cancelled, st.Misused = g.counts.Cancelled(), g.permits.Misused()
+	return st, nil
 }

@@ -17,7 +17,7 @@ func TestStress(t *testing.T) {
 		t.Skip("long")
 	}
 	const n, high = 10000, 10
-	m, _, _ := newManager(t, backpressure.Config{MaxPending: 2 * n, HighWaterMark: high, LowWaterMark: high / 2, MaxWait: backpressure.UntilCanceled})
+	m, _, _ := newGate(t, backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 2 * n, HighWaterMark: high, LowWaterMark: high / 2})
 	var running, peak, calls atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -57,8 +57,7 @@ func TestStressFIFO(t *testing.T) {
 		t.Skip("long")
 	}
 	const n = 10000
-	m, _, _ := newManager(t, backpressure.Config{MaxPending: 2 * n, HighWaterMark: 1, LowWaterMark: backpressure.Drained,
-		MaxWait: backpressure.UntilCanceled})
+	m, _, _ := newGate(t, backpressure.Config{MaxWaiting: backpressure.LargestMaxWaiting, MaxInFlight: 2 * n, HighWaterMark: 1, LowWaterMark: backpressure.Drained})
 	acquireN(t, m, 1)
 	order := make([]int, 0, n)
 	var wg sync.WaitGroup

@@ -9,7 +9,7 @@ import (
 )
 
 func benchBulkhead(b *testing.B) *bulkhead.Bulkhead {
-	bh, _, _ := newBulkhead(b, bulkhead.Config{MaxConcurrent: 1 << 20})
+	bh, _, _ := newBulkhead(b, bulkhead.Config{MaxInFlight: 1 << 20})
 	return bh
 }
 

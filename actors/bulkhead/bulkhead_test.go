@@ -21,12 +21,12 @@ func TestConfigValidation(t *testing.T) {
 		cfg   bulkhead.Config
 		field string
 	}{
-		{bulkhead.Config{MaxConcurrent: -1}, "MaxConcurrent"},
+		{bulkhead.Config{MaxInFlight: -1}, "MaxInFlight"},
 		{bulkhead.Config{MaxWaiting: -1}, "MaxWaiting"},
 		{bulkhead.Config{MaxWait: -time.Second}, "MaxWait"},
-		{bulkhead.Config{MaxConcurrent: bulkhead.MaxMaxConcurrent + 1}, "MaxConcurrent"},
-		{bulkhead.Config{MaxConcurrent: 1 << 40}, "MaxConcurrent"},
-		{bulkhead.Config{MaxWaiting: bulkhead.MaxMaxWaiting + 1}, "MaxWaiting"},
+		{bulkhead.Config{MaxInFlight: bulkhead.LargestMaxInFlight + 1}, "MaxInFlight"},
+		{bulkhead.Config{MaxInFlight: 1 << 40}, "MaxInFlight"},
+		{bulkhead.Config{MaxWaiting: bulkhead.LargestMaxWaiting + 1}, "MaxWaiting"},
 	} {
 		_, err := bulkhead.New(eng, "bad", tc.cfg)
 		var ce *messages.ConfigError
@@ -37,7 +37,7 @@ func TestConfigValidation(t *testing.T) {
 			t.Errorf("Validate(%+v): got %v, want %v", tc.cfg, verr, err)
 		}
 	}
-	largest := bulkhead.Config{MaxConcurrent: bulkhead.MaxMaxConcurrent, MaxWaiting: bulkhead.MaxMaxWaiting}
+	largest := bulkhead.Config{MaxInFlight: bulkhead.LargestMaxInFlight, MaxWaiting: bulkhead.LargestMaxWaiting}
 	if err := largest.Validate(); err != nil {
 		t.Errorf("Validate(%+v): got %v, want nil", largest, err)
 	}
@@ -56,17 +56,17 @@ func TestDefaultsAndRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := stats(t, b)
-	if st.MaxConcurrent != 10 || st.MaxWaiting != 0 || st.Active != 0 {
-		t.Fatalf("defaults: got max %d waiting %d active %d, want 10 0 0", st.MaxConcurrent, st.MaxWaiting, st.Active)
+	if st.MaxInFlight != 10 || st.MaxWaiting != 0 || st.InFlight != 0 {
+		t.Fatalf("defaults: got max %d waiting %d active %d, want 10 0 0", st.MaxInFlight, st.MaxWaiting, st.InFlight)
 	}
 	again, err := bulkhead.New(eng, "test", bulkhead.Config{})
 	if err != nil || again != b {
 		t.Fatalf("same name, same config: got %p, %v, want %p", again, err, b)
 	}
-	if same, err := bulkhead.New(eng, "test", bulkhead.Config{MaxConcurrent: bulkhead.DefaultMaxConcurrent}); err != nil || same != b {
+	if same, err := bulkhead.New(eng, "test", bulkhead.Config{MaxInFlight: bulkhead.DefaultMaxInFlight}); err != nil || same != b {
 		t.Fatalf("same name, the defaulted config spelt out: got %p, %v, want %p", same, err, b)
 	}
-	_, err = bulkhead.New(eng, "test", bulkhead.Config{MaxConcurrent: 3})
+	_, err = bulkhead.New(eng, "test", bulkhead.Config{MaxInFlight: 3})
 	var ce *supervisor.ConflictError
 	if !errors.As(err, &ce) {
 		t.Fatalf("same name, other config: got %v, want a *supervisor.ConflictError", err)
@@ -76,7 +76,7 @@ func TestDefaultsAndRegistry(t *testing.T) {
 // Scenario 40: max 2, no queue, 10 concurrent calls: at most 2 run, the
 // others are rejected as queue_full.
 func TestNoQueueRejectsAtOnce(t *testing.T) {
-	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 2})
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: 2})
 	var running, peak atomic.Int64
 	hold := make(chan struct{})
 	entered := make(chan struct{}, 10)
@@ -113,14 +113,14 @@ func TestNoQueueRejectsAtOnce(t *testing.T) {
 	}
 	st := stats(t, b)
 	counts(t, st, 2, 8, 0, 0)
-	if st.PeakActive != 2 || st.Active != 0 {
-		t.Fatalf("peak, active: got %d %d, want 2 0", st.PeakActive, st.Active)
+	if st.PeakInFlight != 2 || st.InFlight != 0 {
+		t.Fatalf("peak, active: got %d %d, want 2 0", st.PeakInFlight, st.InFlight)
 	}
 }
 
 // Scenario 41: max 2, queue 3, wait 1 s: 5 calls all get a slot.
 func TestQueuedCallsAllSucceed(t *testing.T) {
-	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 2, MaxWaiting: 3, MaxWait: time.Second})
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: 2, MaxWaiting: 3, MaxWait: time.Second})
 	acquireN(t, b, 2)
 	done := make(chan result, 3)
 	for i := range 3 {
@@ -136,14 +136,14 @@ func TestQueuedCallsAllSucceed(t *testing.T) {
 	}
 	st := stats(t, b)
 	counts(t, st, 5, 0, 0, 0)
-	if st.Active != 0 {
-		t.Fatalf("active: got %d, want 0", st.Active)
+	if st.InFlight != 0 {
+		t.Fatalf("active: got %d, want 0", st.InFlight)
 	}
 }
 
 // Scenario 42: max 1, queue 1: the third call is rejected.
 func TestQueueFull(t *testing.T) {
-	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 1, MaxWaiting: 1})
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: 1, MaxWaiting: 1})
 	acquireN(t, b, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	w := acquireAsync(ctx, b, 0)
@@ -161,7 +161,7 @@ func TestQueueFull(t *testing.T) {
 // Scenario 43 and ◆49: a queued call times out as wait_timeout (not
 // queue_full), and is counted once.
 func TestWaitTimeout(t *testing.T) {
-	b, clock, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 1, MaxWaiting: 10, MaxWait: 100 * time.Millisecond})
+	b, clock, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: 1, MaxWaiting: 10, MaxWait: 100 * time.Millisecond})
 	acquireN(t, b, 1)
 	w := acquireAsync(context.Background(), b, 0)
 	if err := clock.WaitForTimers(context.Background(), 1); err != nil {
@@ -177,24 +177,24 @@ func TestWaitTimeout(t *testing.T) {
 	wantRejected(t, (<-w).err, bulkhead.ReasonWaitTimeout)
 	st := stats(t, b)
 	counts(t, st, 1, 0, 1, 0)
-	if st.Waiting != 0 || st.Active != 1 {
-		t.Fatalf("waiting, active: got %d %d, want 0 1", st.Waiting, st.Active)
+	if st.Waiting != 0 || st.InFlight != 1 {
+		t.Fatalf("waiting, active: got %d %d, want 0 1", st.Waiting, st.InFlight)
 	}
 	releaseN(b, 1)
-	if st := stats(t, b); st.Active != 0 {
-		t.Fatalf("active after release: got %d, want 0", st.Active)
+	if st := stats(t, b); st.InFlight != 0 {
+		t.Fatalf("active after release: got %d, want 0", st.InFlight)
 	}
 }
 
 // Scenario 45: peak_active is 3 for 3 concurrent calls.
-func TestPeakActive(t *testing.T) {
-	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 5})
+func TestPeakInFlight(t *testing.T) {
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: 5})
 	acquireN(t, b, 3)
 	releaseN(b, 3)
 	acquireN(t, b, 1)
 	st := stats(t, b)
-	if st.PeakActive != 3 || st.Active != 1 {
-		t.Fatalf("peak, active: got %d %d, want 3 1", st.PeakActive, st.Active)
+	if st.PeakInFlight != 3 || st.InFlight != 1 {
+		t.Fatalf("peak, active: got %d %d, want 3 1", st.PeakInFlight, st.InFlight)
 	}
 	releaseN(b, 1)
 }
@@ -202,7 +202,7 @@ func TestPeakActive(t *testing.T) {
 // Scenario 46 and 48: errors pass through, every slot comes back, also
 // after a panic and a cancellation mid-call (◆49).
 func TestSlotsComeBack(t *testing.T) {
-	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 3})
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: 3})
 	boom := errors.New("boom")
 	for range 100 {
 		if err := b.Execute(context.Background(), func(context.Context) error { return boom }); !errors.Is(err, boom) {
@@ -231,8 +231,8 @@ func TestSlotsComeBack(t *testing.T) {
 		t.Fatalf("Do: got %d, %v, want 7, nil", v, err)
 	}
 	st := stats(t, b)
-	if st.Active != 0 {
-		t.Fatalf("active: got %d, want 0", st.Active)
+	if st.InFlight != 0 {
+		t.Fatalf("active: got %d, want 0", st.InFlight)
 	}
 	counts(t, st, 103, 0, 0, 0)
 	for i := range 3 {
@@ -249,7 +249,7 @@ func TestSlotsComeBack(t *testing.T) {
 // Scenario 47: one bulkhead_accepted per grant, one bulkhead_rejected with
 // its reason per rejection.
 func TestEvents(t *testing.T) {
-	b, _, eng := newBulkhead(t, bulkhead.Config{MaxConcurrent: 1})
+	b, _, eng := newBulkhead(t, bulkhead.Config{MaxInFlight: 1})
 	sub, err := eng.Events().Subscribe(eventstream.Filter{Patterns: []string{bulkhead.Kind}}, 16)
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +278,7 @@ func TestEvents(t *testing.T) {
 // Queued callers get their slots strictly in arrival order.
 func TestFIFO(t *testing.T) {
 	const n = 20
-	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 1, MaxWaiting: n})
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: 1, MaxWaiting: n})
 	acquireN(t, b, 1)
 	var res []<-chan result
 	for i := range n {
@@ -305,7 +305,7 @@ func TestFIFO(t *testing.T) {
 // the caller holds a slot iff Acquire returned nil, and nothing is counted
 // twice.
 func TestCancelRacesGrant(t *testing.T) {
-	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 1, MaxWaiting: 1})
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: 1, MaxWaiting: 1})
 	const rounds = 1000
 	var granted, cancelled uint64
 	acquireN(t, b, 1)
@@ -326,22 +326,22 @@ func TestCancelRacesGrant(t *testing.T) {
 			t.Fatalf("round %d: got %v", i, r.err)
 		}
 		cancel()
-		if st := stats(t, b); st.Active != 1 || st.Waiting != 0 {
-			t.Fatalf("round %d: active, waiting: got %d %d, want 1 0", i, st.Active, st.Waiting)
+		if st := stats(t, b); st.InFlight != 1 || st.Waiting != 0 {
+			t.Fatalf("round %d: active, waiting: got %d %d, want 1 0", i, st.InFlight, st.Waiting)
 		}
 	}
 	releaseN(b, 1)
 	st := stats(t, b)
 	counts(t, st, 1+rounds, 0, 0, cancelled)
-	if st.Active != 0 {
-		t.Fatalf("active: got %d, want 0", st.Active)
+	if st.InFlight != 0 {
+		t.Fatalf("active: got %d, want 0", st.InFlight)
 	}
 	t.Logf("granted %d, cancelled %d", granted, cancelled)
 }
 
 // A wait timeout racing a grant: the same guarantees.
 func TestTimeoutRacesGrant(t *testing.T) {
-	b, clock, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 1, MaxWaiting: 1, MaxWait: time.Second})
+	b, clock, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: 1, MaxWaiting: 1, MaxWait: time.Second})
 	const rounds = 1000
 	var timedOut uint64
 	acquireN(t, b, 1)
@@ -364,8 +364,8 @@ func TestTimeoutRacesGrant(t *testing.T) {
 		default:
 			t.Fatalf("round %d: got %v", i, r.err)
 		}
-		if st := stats(t, b); st.Active != 1 || st.Waiting != 0 {
-			t.Fatalf("round %d: active, waiting: got %d %d, want 1 0", i, st.Active, st.Waiting)
+		if st := stats(t, b); st.InFlight != 1 || st.Waiting != 0 {
+			t.Fatalf("round %d: active, waiting: got %d %d, want 1 0", i, st.InFlight, st.Waiting)
 		}
 	}
 	releaseN(b, 1)
@@ -380,7 +380,7 @@ func TestShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := bulkhead.New(eng, "test", bulkhead.Config{MaxConcurrent: 1, MaxWaiting: 5})
+	b, err := bulkhead.New(eng, "test", bulkhead.Config{MaxInFlight: 1, MaxWaiting: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +411,7 @@ func TestShutdown(t *testing.T) {
 // its queue, is refused with ctx.Err() and counted once, as cancelled, so
 // Accepted + Rejected + Cancelled stays the number of calls that returned.
 func TestEndedContextCountedOnce(t *testing.T) {
-	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 1, MaxWaiting: 1})
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: 1, MaxWaiting: 1})
 	acquireN(t, b, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -420,8 +420,8 @@ func TestEndedContextCountedOnce(t *testing.T) {
 	}
 	st := stats(t, b)
 	counts(t, st, 1, 0, 0, 1)
-	if st.Waiting != 0 || st.Active != 1 {
-		t.Fatalf("waiting, active: got %d, %d, want 0, 1 (the ended call took nothing)", st.Waiting, st.Active)
+	if st.Waiting != 0 || st.InFlight != 1 {
+		t.Fatalf("waiting, active: got %d, %d, want 0, 1 (the ended call took nothing)", st.Waiting, st.InFlight)
 	}
 	releaseN(b, 1)
 }

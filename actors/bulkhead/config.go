@@ -11,34 +11,34 @@ import (
 // supervisor's registry.
 const Kind = "bulkhead"
 
-// DefaultMaxConcurrent is the default Config.MaxConcurrent (the original's
+// DefaultMaxInFlight is the default Config.MaxInFlight (the original's
 // max_concurrent).
-const DefaultMaxConcurrent = 10
+const DefaultMaxInFlight = 10
 
 // Bounds of Config: a larger value is a *messages.ConfigError.
 const (
-	// MaxMaxConcurrent is the largest Config.MaxConcurrent (1,048,576, the
+	// LargestMaxInFlight is the largest Config.MaxInFlight (1,048,576, the
 	// most permits one instance can track).
-	MaxMaxConcurrent = waitq.MaxPermits
-	// MaxMaxWaiting is the largest Config.MaxWaiting (1,048,576).
-	MaxMaxWaiting = 1 << 20
+	LargestMaxInFlight = waitq.MaxPermits
+	// LargestMaxWaiting is the largest Config.MaxWaiting (1,048,576).
+	LargestMaxWaiting = 1 << 20
 )
 
 // Config configures a Bulkhead. Zero fields take the documented defaults,
-// so the zero Config is a bulkhead of 10 slots and no queue. Making a
-// bulkhead does no work proportional to any field: slots and the queue
+// so the zero Config is a bulkhead of 10 slots where nobody waits. Making
+// a bulkhead does no work proportional to any field: slots and the queue
 // grow with use.
 type Config struct {
-	// MaxConcurrent is how many calls may hold a slot at once (default
-	// DefaultMaxConcurrent; 1..MaxMaxConcurrent).
-	MaxConcurrent int
-	// MaxWaiting is how many calls may wait for a slot (default 0: no
-	// queue, a call that finds every slot taken is rejected at once;
-	// 0..MaxMaxWaiting).
+	// MaxInFlight is how many calls may hold a slot at once (default
+	// DefaultMaxInFlight; 1..LargestMaxInFlight).
+	MaxInFlight int
+	// MaxWaiting is how many calls may wait for a slot (default 0: nobody
+	// waits, a call that finds every slot taken is rejected at once with
+	// ReasonQueueFull; 0..LargestMaxWaiting).
 	MaxWaiting int
-	// MaxWait is how long a queued call waits for a slot before it is
-	// rejected with ReasonWaitTimeout (default 0: until its context ends).
-	// It bounds the wait only, never the call itself.
+	// MaxWait is how long a waiting call waits for a slot before it is
+	// rejected with ReasonWaitTimeout (default 0: until its context ends;
+	// negative is an error). It bounds the wait only, never the call.
 	MaxWait time.Duration
 }
 
@@ -50,17 +50,17 @@ func (c Config) Validate() error {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if c.MaxConcurrent < 0 || c.MaxConcurrent > MaxMaxConcurrent {
-		return c, messages.InvalidConfig(Kind, "MaxConcurrent", c.MaxConcurrent, "must be 1..1048576 (0: default 10)")
+	if c.MaxInFlight < 0 || c.MaxInFlight > LargestMaxInFlight {
+		return c, messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, "must be 1..1048576 (0: default 10)")
 	}
-	if c.MaxWaiting < 0 || c.MaxWaiting > MaxMaxWaiting {
+	if c.MaxWaiting < 0 || c.MaxWaiting > LargestMaxWaiting {
 		return c, messages.InvalidConfig(Kind, "MaxWaiting", c.MaxWaiting, "must be 0..1048576")
 	}
 	if c.MaxWait < 0 {
 		return c, messages.InvalidConfig(Kind, "MaxWait", c.MaxWait, "must be at least 0 (0: wait until the context ends)")
 	}
-	if c.MaxConcurrent == 0 {
-		c.MaxConcurrent = DefaultMaxConcurrent
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = DefaultMaxInFlight
 	}
 	return c, nil
 }

@@ -10,17 +10,14 @@ var ErrFull = messages.ErrBulkheadFull
 // Rejection reasons, in messages.RejectedError.Reason, the Reason field of
 // bulkhead_rejected events and the keys of Stats.RejectedBy.
 const (
-	// ReasonQueueFull: every slot was taken and the queue was full (or
-	// there is no queue).
+	// ReasonQueueFull: every slot was taken and MaxWaiting callers waited
+	// already (with MaxWaiting 0, nobody may wait).
 	ReasonQueueFull = "queue_full"
-	// ReasonWaitTimeout: the call waited MaxWait in the queue without
-	// getting a slot.
+	// ReasonWaitTimeout: the call waited MaxWait without getting a slot.
 	ReasonWaitTimeout = "wait_timeout"
 )
 
-var reasons = [...]string{ReasonQueueFull, ReasonWaitTimeout}
-
-const nReasons = len(reasons)
+var reasons = []string{ReasonQueueFull, ReasonWaitTimeout}
 
 func (b *Bulkhead) rejectedError(reason string) error {
 	return &messages.RejectedError{Err: ErrFull, Pattern: Kind, Name: b.name, Reason: reason}

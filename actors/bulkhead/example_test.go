@@ -14,7 +14,7 @@ func Example() {
 	eng, _ := engine.New()
 	defer eng.Shutdown(context.Background())
 
-	b, err := bulkhead.New(eng, "db", bulkhead.Config{MaxConcurrent: 1})
+	b, err := bulkhead.New(eng, "db", bulkhead.Config{MaxInFlight: 1})
 	if err != nil {
 		panic(err)
 	}
@@ -30,7 +30,7 @@ func Example() {
 	})
 	fmt.Println("outer:", err)
 	st, _ := b.Stats(ctx)
-	fmt.Println("accepted", st.Accepted, "rejected", st.Rejected, "active", st.Active)
+	fmt.Println("accepted", st.Accepted, "rejected", st.Rejected, "active", st.InFlight)
 	// Output:
 	// inner: queue_full true
 	// outer: <nil>
@@ -41,7 +41,7 @@ func ExampleDo() {
 	eng, _ := engine.New()
 	defer eng.Shutdown(context.Background())
 
-	b, _ := bulkhead.New(eng, "api", bulkhead.Config{MaxConcurrent: 4, MaxWaiting: 16})
+	b, _ := bulkhead.New(eng, "api", bulkhead.Config{MaxInFlight: 4, MaxWaiting: 16})
 	n, err := bulkhead.Do(context.Background(), b, func(context.Context) (int, error) { return 42, nil })
 	fmt.Println(n, err)
 	// Output: 42 <nil>

@@ -15,16 +15,16 @@ import (
 // FuzzConfig: any Config is either refused with a *messages.ConfigError
 // (by Validate and New alike) or makes a bulkhead that, under a short
 // workload from ops (acquire, release, misuse), grants exactly while fewer
-// than MaxConcurrent permits are held and never more.
+// than MaxInFlight permits are held and never more.
 func FuzzConfig(f *testing.F) {
 	f.Add(int64(0), int64(0), int64(0), []byte{0, 0, 1, 2, 0})
 	f.Add(int64(3), int64(2), int64(time.Second), []byte{0, 0, 0, 0, 1, 0, 2, 3})
 	f.Add(int64(-1), int64(0), int64(0), []byte{})
 	f.Add(int64(1<<40), int64(0), int64(0), []byte{0})
-	f.Add(int64(bulkhead.MaxMaxConcurrent), int64(bulkhead.MaxMaxWaiting), int64(-1), []byte{0, 1})
+	f.Add(int64(bulkhead.LargestMaxInFlight), int64(bulkhead.LargestMaxWaiting), int64(-1), []byte{0, 1})
 	f.Add(int64(1), int64(1<<21), int64(0), []byte{0, 0, 1})
 	f.Fuzz(func(t *testing.T, maxConcurrent, maxWaiting, maxWait int64, ops []byte) {
-		cfg := bulkhead.Config{MaxConcurrent: int(maxConcurrent), MaxWaiting: int(maxWaiting), MaxWait: time.Duration(maxWait)}
+		cfg := bulkhead.Config{MaxInFlight: int(maxConcurrent), MaxWaiting: int(maxWaiting), MaxWait: time.Duration(maxWait)}
 		verr := cfg.Validate()
 		b, _, eng := newBulkheadOrErr(t, cfg)
 		if verr != nil {
@@ -40,9 +40,9 @@ func FuzzConfig(f *testing.F) {
 		if b == nil {
 			t.Fatalf("New(%+v): refused, Validate accepted it", cfg)
 		}
-		limit := cfg.MaxConcurrent
+		limit := cfg.MaxInFlight
 		if limit == 0 {
-			limit = bulkhead.DefaultMaxConcurrent
+			limit = bulkhead.DefaultMaxInFlight
 		}
 		ended, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -68,12 +68,12 @@ func FuzzConfig(f *testing.F) {
 				}
 			}
 			if len(held) > limit {
-				t.Fatalf("held %d permits, MaxConcurrent %d", len(held), limit)
+				t.Fatalf("held %d permits, MaxInFlight %d", len(held), limit)
 			}
 		}
 		st, err := b.Stats(context.Background())
-		if err != nil || st.Active != len(held) || st.MaxConcurrent != limit {
-			t.Fatalf("Stats: got active %d of %d (%v), want %d of %d", st.Active, st.MaxConcurrent, err, len(held), limit)
+		if err != nil || st.InFlight != len(held) || st.MaxInFlight != limit {
+			t.Fatalf("Stats: got active %d of %d (%v), want %d of %d", st.InFlight, st.MaxInFlight, err, len(held), limit)
 		}
 	})
 }

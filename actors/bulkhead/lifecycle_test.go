@@ -12,21 +12,21 @@ import (
 // A nil function is an error wrapping messages.ErrInvalidConfig, from
 // Execute and Do alike, and takes no slot.
 func TestNilFunc(t *testing.T) {
-	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 1})
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: 1})
 	ctx := context.Background()
 	waitqtest.WantErr(t, messages.ErrInvalidConfig,
 		waitqtest.Call{Name: "Execute", Do: func() error { return b.Execute(ctx, nil) }},
 		waitqtest.Call{Name: "Do", Do: func() error { _, err := bulkhead.Do[int](ctx, b, nil); return err }},
 	)
-	if st := stats(t, b); st.Active != 0 || st.Accepted != 0 {
-		t.Fatalf("active, accepted: got %d, %d, want 0, 0", st.Active, st.Accepted)
+	if st := stats(t, b); st.InFlight != 0 || st.Accepted != 0 {
+		t.Fatalf("active, accepted: got %d, %d, want 0, 0", st.InFlight, st.Accepted)
 	}
 }
 
 // After Engine.Shutdown every handle returns messages.ErrStopped, also
 // with slots free, and a permit granted before still releases.
 func TestStoppedHandles(t *testing.T) {
-	b, _, eng := newBulkhead(t, bulkhead.Config{MaxConcurrent: 2})
+	b, _, eng := newBulkhead(t, bulkhead.Config{MaxInFlight: 2})
 	ctx := context.Background()
 	p, err := b.Acquire(ctx)
 	if err != nil {

@@ -8,10 +8,10 @@ import "context"
 type Stats struct {
 	// Name is the bulkhead's name.
 	Name string
-	// Active is the number of slots taken, out of MaxConcurrent;
-	// PeakActive is the most ever taken at once.
-	Active, PeakActive, MaxConcurrent int
-	// Waiting is the number of queued callers, out of MaxWaiting.
+	// InFlight is the number of slots taken, out of MaxInFlight;
+	// PeakInFlight is the most ever taken at once.
+	InFlight, PeakInFlight, MaxInFlight int
+	// Waiting is the number of waiting callers, out of MaxWaiting.
 	Waiting, MaxWaiting int
 	// Accepted counts slots granted.
 	Accepted uint64
@@ -28,20 +28,16 @@ type Stats struct {
 	Misused uint64
 }
 
-// Stats returns the bulkhead's figures; it asks the actor for the queue's
-// length, and returns messages.ErrStopped once the actor has stopped.
+// Stats returns the bulkhead's figures; it asks the actor for the number
+// of waiters, and returns messages.ErrStopped once the actor has stopped.
 func (b *Bulkhead) Stats(ctx context.Context) (Stats, error) {
-	r, err := b.actor.Ask(ctx, getStats{})
-	if err != nil {
+	st := Stats{Name: b.name, MaxInFlight: b.cfg.MaxInFlight, MaxWaiting: b.cfg.MaxWaiting}
+	if err := b.q.Inspect(ctx, func(n int) { st.Waiting = n }); err != nil {
 		return Stats{}, err
 	}
-	st := Stats{Name: b.name, Active: b.active(), PeakActive: b.permits.Made(), MaxConcurrent: b.cfg.MaxConcurrent,
-		Waiting: r.n, MaxWaiting: b.cfg.MaxWaiting, Accepted: b.permits.Granted() - b.unclaimed.Load(), Cancelled: b.cancelled.Load(), Misused: b.permits.Misused(),
-		RejectedBy: make(map[string]uint64, nReasons)}
-	for i, reason := range reasons {
-		n := b.rejected[i].Load()
-		st.Rejected += n
-		st.RejectedBy[reason] = n
-	}
+	st.InFlight, st.PeakInFlight = b.permits.Held(), b.permits.Made()
+	st.Accepted = b.permits.Granted() - b.q.Unclaimed()
+	st.Rejected, st.RejectedBy = b.counts.Rejected()
+	st.Cancelled, st.Misused = b.counts.Cancelled(), b.permits.Misused()
 	return st, nil
 }

@@ -17,7 +17,7 @@ func TestStress(t *testing.T) {
 		t.Skip("long")
 	}
 	const n, limit = 10000, 10
-	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: limit, MaxWaiting: n})
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: limit, MaxWaiting: n})
 	var running, peak, calls atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -45,8 +45,8 @@ func TestStress(t *testing.T) {
 		t.Fatalf("peak concurrency: got %d, want 1..%d", p, limit)
 	}
 	st := stats(t, b)
-	if calls.Load() != n || st.Active != 0 || st.Waiting != 0 || st.PeakActive > limit {
-		t.Fatalf("calls, active, waiting, peak: got %d %d %d %d, want %d 0 0 ≤%d", calls.Load(), st.Active, st.Waiting, st.PeakActive, n, limit)
+	if calls.Load() != n || st.InFlight != 0 || st.Waiting != 0 || st.PeakInFlight > limit {
+		t.Fatalf("calls, active, waiting, peak: got %d %d %d %d, want %d 0 0 ≤%d", calls.Load(), st.InFlight, st.Waiting, st.PeakInFlight, n, limit)
 	}
 	counts(t, st, n, 0, 0, 0)
 }
@@ -58,7 +58,7 @@ func TestStressWithCancellation(t *testing.T) {
 		t.Skip("long")
 	}
 	const n, limit = 10000, 10
-	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: limit, MaxWaiting: 100})
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: limit, MaxWaiting: 100})
 	var running, peak, ok atomic.Int64
 	var wg sync.WaitGroup
 	for i := range n {
@@ -85,8 +85,8 @@ func TestStressWithCancellation(t *testing.T) {
 		t.Fatalf("peak concurrency: got %d, want ≤%d", p, limit)
 	}
 	st := stats(t, b)
-	if st.Active != 0 || st.Waiting != 0 {
-		t.Fatalf("active, waiting: got %d %d, want 0 0", st.Active, st.Waiting)
+	if st.InFlight != 0 || st.Waiting != 0 {
+		t.Fatalf("active, waiting: got %d %d, want 0 0", st.InFlight, st.Waiting)
 	}
 	if total := st.Accepted + st.Rejected + st.Cancelled; total != n || st.Accepted != uint64(ok.Load()) {
 		t.Fatalf("accepted %d + rejected %d + cancelled %d = %d, want %d (accepted = %d successes)", st.Accepted, st.Rejected, st.Cancelled, total, n, ok.Load())
@@ -100,7 +100,7 @@ func TestStressFIFO(t *testing.T) {
 		t.Skip("long")
 	}
 	const n = 10000
-	b, _, _ := newBulkhead(t, bulkhead.Config{MaxConcurrent: 1, MaxWaiting: n})
+	b, _, _ := newBulkhead(t, bulkhead.Config{MaxInFlight: 1, MaxWaiting: n})
 	acquireN(t, b, 1)
 	order := make([]int, 0, n)
 	var wg sync.WaitGroup

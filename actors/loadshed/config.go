@@ -2,6 +2,7 @@ package loadshed
 
 import (
 	"reflect"
+	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/messages"
@@ -11,19 +12,9 @@ import (
 // supervisor's registry.
 const Kind = "loadshed"
 
-// Defaults of Config.
-const (
-	// DefaultMaxInFlight is the default Config.MaxInFlight (the original's
-	// max_requests).
-	DefaultMaxInFlight = 1000
-	// DefaultMaxQueue is the default Config.MaxQueue (the original's
-	// max_queue_depth).
-	DefaultMaxQueue = 500
-)
-
-// NoQueue, as Config.MaxQueue, turns the queue off: a call that finds every
-// slot taken is shed at once.
-const NoQueue = -1
+// DefaultMaxInFlight is the default Config.MaxInFlight (the original's
+// max_requests).
+const DefaultMaxInFlight = 1000
 
 // Signal is an outside measure of load, such as a host's CPU and memory
 // (the system-aware shedder). Level is called on every Acquire: it must not
@@ -36,23 +27,29 @@ type Signal interface {
 
 // Bounds of Config: a larger value is a *messages.ConfigError.
 const (
-	// MaxMaxInFlight is the largest Config.MaxInFlight (1,048,576, the most
-	// permits one instance can track).
-	MaxMaxInFlight = waitq.MaxPermits
-	// MaxMaxQueue is the largest Config.MaxQueue (1,048,576).
-	MaxMaxQueue = 1 << 20
+	// LargestMaxInFlight is the largest Config.MaxInFlight (1,048,576, the
+	// most permits one instance can track).
+	LargestMaxInFlight = waitq.MaxPermits
+	// LargestMaxWaiting is the largest Config.MaxWaiting (1,048,576).
+	LargestMaxWaiting = 1 << 20
 )
 
-// Config configures a Shedder. Zero fields take the documented defaults.
-// Making a shedder does no work proportional to any field: slots and the
-// queue grow with use.
+// Config configures a Shedder. Zero fields take the documented defaults:
+// the zero Config admits 1000 calls at once and nobody waits. Making a
+// shedder does no work proportional to any field: slots and the queue
+// grow with use.
 type Config struct {
 	// MaxInFlight is the hard limit on calls admitted at once (default
-	// DefaultMaxInFlight; 1..MaxMaxInFlight).
+	// DefaultMaxInFlight; 1..LargestMaxInFlight).
 	MaxInFlight int
-	// MaxQueue is how many calls may wait for a slot (default
-	// DefaultMaxQueue; NoQueue for none; 1..MaxMaxQueue).
-	MaxQueue int
+	// MaxWaiting is how many calls may wait for a slot (default 0: nobody
+	// waits, a call that finds every slot taken is shed at once with
+	// ReasonQueueFull; 0..LargestMaxWaiting).
+	MaxWaiting int
+	// MaxWait is how long a waiting call waits for a slot before it is
+	// shed with ReasonWaitTimeout (default 0: until its context ends;
+	// negative is an error).
+	MaxWait time.Duration
 	// Signal, if set, is an outside load level combined with utilisation:
 	// see the package doc for what each level sheds. Its dynamic type must
 	// be comparable (a pointer, say).
@@ -67,23 +64,20 @@ func (c Config) Validate() error {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if c.MaxInFlight < 0 || c.MaxInFlight > MaxMaxInFlight {
+	if c.MaxInFlight < 0 || c.MaxInFlight > LargestMaxInFlight {
 		return c, messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, "must be 1..1048576 (0: default 1000)")
 	}
-	if c.MaxQueue < NoQueue || c.MaxQueue > MaxMaxQueue {
-		return c, messages.InvalidConfig(Kind, "MaxQueue", c.MaxQueue, "must be 1..1048576, 0 (default 500) or NoQueue (-1)")
+	if c.MaxWaiting < 0 || c.MaxWaiting > LargestMaxWaiting {
+		return c, messages.InvalidConfig(Kind, "MaxWaiting", c.MaxWaiting, "must be 0..1048576")
+	}
+	if c.MaxWait < 0 {
+		return c, messages.InvalidConfig(Kind, "MaxWait", c.MaxWait, "must be at least 0 (0: wait until the context ends)")
 	}
 	if c.Signal != nil && !reflect.TypeOf(c.Signal).Comparable() {
 		return c, messages.InvalidConfig(Kind, "Signal", reflect.TypeOf(c.Signal), "must be of a comparable type (a pointer, say)")
 	}
 	if c.MaxInFlight == 0 {
 		c.MaxInFlight = DefaultMaxInFlight
-	}
-	switch c.MaxQueue {
-	case 0:
-		c.MaxQueue = DefaultMaxQueue
-	case NoQueue:
-		c.MaxQueue = 0
 	}
 	return c, nil
 }

@@ -7,8 +7,8 @@ import "github.com/bulwark-go/bulwark/messages"
 // unwrap to it; their Reason is one of the Reason constants.
 var ErrShed = messages.ErrShed
 
-// Rejection reasons, in messages.RejectedError.Reason and the Reason field
-// of request_shed events.
+// Rejection reasons, in messages.RejectedError.Reason, the Reason field of
+// request_shed events and the keys of Stats.RejectedBy.
 const (
 	// ReasonLowPriority: a Low call arrived at LevelElevated or above.
 	ReasonLowPriority = "low_priority"
@@ -18,13 +18,18 @@ const (
 	// ReasonAtCapacity: a Low call found every slot taken (Low never
 	// queues).
 	ReasonAtCapacity = "at_capacity"
-	// ReasonQueueFull: every slot was taken and the queue was full of
-	// waiters of the same or higher priority.
+	// ReasonQueueFull: every slot was taken and MaxWaiting callers of the
+	// same or higher priority waited already (with MaxWaiting 0, nobody
+	// may wait).
 	ReasonQueueFull = "queue_full"
-	// ReasonDisplaced: the call waited in the queue and lost its place to
-	// a higher-priority arrival when the queue was full.
+	// ReasonDisplaced: the call waited and lost its place to a
+	// higher-priority arrival when MaxWaiting callers waited.
 	ReasonDisplaced = "displaced"
+	// ReasonWaitTimeout: the call waited MaxWait without getting a slot.
+	ReasonWaitTimeout = "wait_timeout"
 )
+
+var reasons = []string{ReasonLowPriority, ReasonSignal, ReasonAtCapacity, ReasonQueueFull, ReasonDisplaced, ReasonWaitTimeout}
 
 func (s *Shedder) rejected(reason string) error {
 	return &messages.RejectedError{Err: ErrShed, Pattern: Kind, Name: s.name, Reason: reason}

@@ -14,7 +14,7 @@ func Example() {
 	eng, _ := engine.New()
 	defer eng.Shutdown(context.Background())
 
-	s, err := loadshed.New(eng, "api", loadshed.Config{MaxInFlight: 2, MaxQueue: loadshed.NoQueue})
+	s, err := loadshed.New(eng, "api", loadshed.Config{MaxInFlight: 2})
 	if err != nil {
 		panic(err)
 	}
@@ -31,7 +31,7 @@ func Example() {
 	s.Release(p2, messages.Success)
 
 	st, _ := s.Stats(ctx)
-	fmt.Println("in flight:", st.InFlight, "shed:", st.Shed, "level:", st.Level)
+	fmt.Println("in flight:", st.InFlight, "shed:", st.Rejected, "level:", st.Level)
 	// Output:
 	// low at 50 %: true
 	// full: true true

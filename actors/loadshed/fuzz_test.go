@@ -17,13 +17,13 @@ import (
 // more than MaxInFlight and admits a Normal call whenever a slot is free.
 func FuzzConfig(f *testing.F) {
 	f.Add(int64(0), int64(0), []byte{0, 0, 1, 2, 0})
-	f.Add(int64(3), int64(loadshed.NoQueue), []byte{0, 4, 8, 12, 1, 0, 2, 3})
+	f.Add(int64(3), int64(0), []byte{0, 4, 8, 12, 1, 0, 2, 3})
 	f.Add(int64(-1), int64(0), []byte{})
 	f.Add(int64(1<<40), int64(0), []byte{0})
-	f.Add(int64(loadshed.MaxMaxInFlight), int64(loadshed.MaxMaxQueue), []byte{0, 1})
+	f.Add(int64(loadshed.LargestMaxInFlight), int64(loadshed.LargestMaxWaiting), []byte{0, 1})
 	f.Add(int64(1), int64(-7), []byte{0, 0, 1})
-	f.Fuzz(func(t *testing.T, maxInFlight, maxQueue int64, ops []byte) {
-		cfg := loadshed.Config{MaxInFlight: int(maxInFlight), MaxQueue: int(maxQueue)}
+	f.Fuzz(func(t *testing.T, maxInFlight, maxWaiting int64, ops []byte) {
+		cfg := loadshed.Config{MaxInFlight: int(maxInFlight), MaxWaiting: int(maxWaiting)}
 		verr := cfg.Validate()
 		eng := newEngine(t)
 		s, err := loadshed.New(eng, "fuzz", cfg)

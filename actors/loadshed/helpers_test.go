@@ -46,9 +46,9 @@ func stats(t testing.TB, s *loadshed.Shedder) loadshed.Stats {
 func waitQueued(t testing.TB, s *loadshed.Shedder, n int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for stats(t, s).Queued != n {
+	for stats(t, s).Waiting != n {
 		if time.Now().After(deadline) {
-			t.Fatalf("queued: got %d, want %d", stats(t, s).Queued, n)
+			t.Fatalf("queued: got %d, want %d", stats(t, s).Waiting, n)
 		}
 		runtime.Gosched()
 	}

@@ -28,10 +28,10 @@ func TestConfigBounds(t *testing.T) {
 		field string
 	}{
 		{loadshed.Config{MaxInFlight: -1}, "MaxInFlight"},
-		{loadshed.Config{MaxInFlight: loadshed.MaxMaxInFlight + 1}, "MaxInFlight"},
+		{loadshed.Config{MaxInFlight: loadshed.LargestMaxInFlight + 1}, "MaxInFlight"},
 		{loadshed.Config{MaxInFlight: 1 << 40}, "MaxInFlight"},
-		{loadshed.Config{MaxQueue: -2}, "MaxQueue"},
-		{loadshed.Config{MaxQueue: loadshed.MaxMaxQueue + 1}, "MaxQueue"},
+		{loadshed.Config{MaxWaiting: -1}, "MaxWaiting"},
+		{loadshed.Config{MaxWaiting: loadshed.LargestMaxWaiting + 1}, "MaxWaiting"},
 		{loadshed.Config{Signal: funcSignal(func() loadshed.LoadLevel { return 0 })}, "Signal"},
 	} {
 		done := make(chan error, 1)
@@ -50,7 +50,7 @@ func TestConfigBounds(t *testing.T) {
 			t.Errorf("Validate(%s out of bounds): got %v, want %v", tc.field, verr, err)
 		}
 	}
-	largest := loadshed.Config{MaxInFlight: loadshed.MaxMaxInFlight, MaxQueue: loadshed.MaxMaxQueue}
+	largest := loadshed.Config{MaxInFlight: loadshed.LargestMaxInFlight, MaxWaiting: loadshed.LargestMaxWaiting}
 	if err := largest.Validate(); err != nil {
 		t.Fatalf("Validate(largest): got %v, want nil", err)
 	}
@@ -58,14 +58,14 @@ func TestConfigBounds(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New(largest): got %v", err)
 	}
-	if st := stats(t, s); st.MaxInFlight != loadshed.MaxMaxInFlight || st.InFlight != 0 {
+	if st := stats(t, s); st.MaxInFlight != loadshed.LargestMaxInFlight || st.InFlight != 0 {
 		t.Fatalf("largest: got max %d in flight %d", st.MaxInFlight, st.InFlight)
 	}
 	def, err := loadshed.New(eng, "defaults", loadshed.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	spelt := loadshed.Config{MaxInFlight: loadshed.DefaultMaxInFlight, MaxQueue: loadshed.DefaultMaxQueue}
+	spelt := loadshed.Config{MaxInFlight: loadshed.DefaultMaxInFlight, MaxWaiting: 0}
 	if same, err := loadshed.New(eng, "defaults", spelt); err != nil || same != def {
 		t.Fatalf("the defaulted config spelt out: got %p, %v, want %p", same, err, def)
 	}
@@ -138,7 +138,7 @@ func TestIdleShedderIgnoresSignal(t *testing.T) {
 		}
 		s.Release(p, messages.Success)
 	}
-	if st := stats(t, s); st.Shed != 1 || st.InFlight != 0 {
-		t.Fatalf("shed, in flight: got %d, %d, want 1, 0", st.Shed, st.InFlight)
+	if st := stats(t, s); st.Rejected != 1 || st.InFlight != 0 {
+		t.Fatalf("shed, in flight: got %d, %d, want 1, 0", st.Rejected, st.InFlight)
 	}
 }

@@ -11,7 +11,7 @@ import (
 // another shedder — frees nothing: at MaxInFlight 3 a fourth caller is
 // still shed, and the misuse is counted in Stats.Misused.
 func TestMisusedReleaseFreesNothing(t *testing.T) {
-	cfg := loadshed.Config{MaxInFlight: 3, MaxQueue: loadshed.NoQueue}
+	cfg := loadshed.Config{MaxInFlight: 3}
 	waitqtest.CheckMisuse(t, func(t *testing.T) waitqtest.Pair {
 		s, eng := newShedder(t, cfg)
 		other, err := loadshed.New(eng, "other", cfg)

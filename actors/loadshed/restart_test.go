@@ -31,7 +31,7 @@ func inActor() bool {
 	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
 	for {
 		f, more := frames.Next()
-		if strings.HasSuffix(f.Function, "loadshed.owner.EndBatch") {
+		if strings.HasSuffix(f.Function, "admit.owner.EndBatch") {
 			return true
 		}
 		if !more {
@@ -45,7 +45,7 @@ func inActor() bool {
 // working, and actor_restarted is published.
 func TestRestartKeepsQueueAndSlots(t *testing.T) {
 	sig := &panickySignal{}
-	s, eng := newShedder(t, loadshed.Config{MaxInFlight: 1, MaxQueue: 2, Signal: sig})
+	s, eng := newShedder(t, loadshed.Config{MaxInFlight: 1, MaxWaiting: 2, Signal: sig})
 	sub, err := eng.Events().Subscribe(eventstream.Filter{Types: []eventstream.Type{eventstream.EventActorRestarted},
 		Patterns: []string{loadshed.Kind}}, 4)
 	if err != nil {
@@ -70,7 +70,7 @@ func TestRestartKeepsQueueAndSlots(t *testing.T) {
 	if sig.armed.Load() {
 		t.Fatal("the signal was never read")
 	}
-	if st := stats(t, s); st.InFlight != 1 || st.Queued != 1 {
+	if st := stats(t, s); st.InFlight != 1 || st.Waiting != 1 {
 		t.Fatalf("after the restart: %+v, want 1 in flight and 1 queued", st)
 	}
 	releaseN(s, 1)
@@ -81,7 +81,7 @@ func TestRestartKeepsQueueAndSlots(t *testing.T) {
 		t.Fatal("a second slot of one was granted after the restart")
 	}
 	releaseN(s, 1)
-	if st := stats(t, s); st.InFlight != 0 || st.Queued != 0 {
+	if st := stats(t, s); st.InFlight != 0 || st.Waiting != 0 {
 		t.Fatalf("at the end: %+v, want nothing in flight or queued", st)
 	}
 }

@@ -14,12 +14,12 @@ import (
 
 // SPEC §13.63: max 2, third shed, release decrements.
 func TestMaxInFlight(t *testing.T) {
-	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 2, MaxQueue: loadshed.NoQueue})
+	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 2})
 	acquireN(t, s, 2)
 	_, err := acquire(s, context.Background())
 	wantShed(t, err, loadshed.ReasonQueueFull)
-	if st := stats(t, s); st.InFlight != 2 || st.Shed != 1 || st.ShedBy[loadshed.ReasonQueueFull] != 1 {
-		t.Fatalf("got in-flight %d shed %d (%v), want 2 and 1 queue_full", st.InFlight, st.Shed, st.ShedBy)
+	if st := stats(t, s); st.InFlight != 2 || st.Rejected != 1 || st.RejectedBy[loadshed.ReasonQueueFull] != 1 {
+		t.Fatalf("got in-flight %d shed %d (%v), want 2 and 1 queue_full", st.InFlight, st.Rejected, st.RejectedBy)
 	}
 	releaseN(s, 1)
 	if st := stats(t, s); st.InFlight != 1 {
@@ -38,7 +38,7 @@ func TestMaxInFlight(t *testing.T) {
 // SPEC §13.64, made real: a full queue sheds Normal; High displaces the
 // youngest Normal waiter; freed slots go to High first, then Normal FIFO.
 func TestPriorityQueue(t *testing.T) {
-	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 1, MaxQueue: 2})
+	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 1, MaxWaiting: 2})
 	acquireN(t, s, 1)
 	type result struct {
 		who string
@@ -71,14 +71,14 @@ func TestPriorityQueue(t *testing.T) {
 		}
 	}
 	st := stats(t, s)
-	if st.InFlight != 1 || st.Queued != 0 || st.ShedBy[loadshed.ReasonDisplaced] != 1 {
+	if st.InFlight != 1 || st.Waiting != 0 || st.RejectedBy[loadshed.ReasonDisplaced] != 1 {
 		t.Fatalf("got %+v, want in-flight 1, queue empty, one displaced", st)
 	}
 }
 
 // SPEC §13.65: levels and stats.
 func TestLevelsAndStats(t *testing.T) {
-	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 100, MaxQueue: loadshed.NoQueue})
+	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 100})
 	steps := []struct {
 		to   int
 		want loadshed.LoadLevel
@@ -102,14 +102,14 @@ func TestLevelsAndStats(t *testing.T) {
 	_, err = acquirePriority(s, context.Background(), messages.Critical)
 	wantShed(t, err, loadshed.ReasonQueueFull)
 	st := stats(t, s)
-	if st.Utilization != 100.0 || st.Shed != 2 || st.InFlight != 100 || st.MaxInFlight != 100 {
+	if st.Utilization != 100.0 || st.Rejected != 2 || st.InFlight != 100 || st.MaxInFlight != 100 {
 		t.Fatalf("got %+v, want utilisation 100.0, shed 2, in-flight 100/100", st)
 	}
 }
 
 // SPEC §13.66: Execute refuses when full and releases on error and panic.
 func TestExecuteReleases(t *testing.T) {
-	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 1, MaxQueue: loadshed.NoQueue})
+	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 1})
 	boom := errors.New("boom")
 	if err := s.Execute(context.Background(), func(context.Context) error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("Execute: got %v, want boom", err)
@@ -137,7 +137,7 @@ func TestExecuteReleases(t *testing.T) {
 
 // SPEC §13.67: 100 concurrent acquires at max 50 admit exactly 50.
 func TestConcurrentExact(t *testing.T) {
-	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 50, MaxQueue: loadshed.NoQueue})
+	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 50})
 	errs := make(chan error, 100)
 	for range 100 {
 		go func() {
@@ -152,8 +152,8 @@ func TestConcurrentExact(t *testing.T) {
 		}
 	}
 	st := stats(t, s)
-	if admitted != 50 || st.Shed != 50 || st.InFlight != 50 {
-		t.Fatalf("got admitted %d shed %d in-flight %d, want 50, 50, 50", admitted, st.Shed, st.InFlight)
+	if admitted != 50 || st.Rejected != 50 || st.InFlight != 50 {
+		t.Fatalf("got admitted %d shed %d in-flight %d, want 50, 50, 50", admitted, st.Rejected, st.InFlight)
 	}
 }
 
@@ -201,7 +201,7 @@ func TestSignal(t *testing.T) {
 
 // SPEC §13.69: request_accepted, request_shed and load_level_changed.
 func TestEvents(t *testing.T) {
-	s, eng := newShedder(t, loadshed.Config{MaxInFlight: 2, MaxQueue: loadshed.NoQueue})
+	s, eng := newShedder(t, loadshed.Config{MaxInFlight: 2})
 	sub, err := eng.Events().Subscribe(eventstream.Filter{Patterns: []string{loadshed.Kind}}, 64)
 	if err != nil {
 		t.Fatalf("Subscribe: %v", err)
@@ -255,7 +255,7 @@ func TestEvents(t *testing.T) {
 }
 
 func TestCancelInQueue(t *testing.T) {
-	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 1, MaxQueue: 10})
+	s, _ := newShedder(t, loadshed.Config{MaxInFlight: 1, MaxWaiting: 10})
 	acquireN(t, s, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -268,8 +268,8 @@ func TestCancelInQueue(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
-	if st := stats(t, s); st.Queued != 0 || st.InFlight != 1 {
-		t.Fatalf("got queued %d in-flight %d, want 0 and 1", st.Queued, st.InFlight)
+	if st := stats(t, s); st.Waiting != 0 || st.InFlight != 1 {
+		t.Fatalf("got queued %d in-flight %d, want 0 and 1", st.Waiting, st.InFlight)
 	}
 	releaseN(s, 1)
 	if st := stats(t, s); st.InFlight != 0 {
@@ -285,7 +285,7 @@ func TestShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := loadshed.New(eng, "test", loadshed.Config{MaxInFlight: 1})
+	s, err := loadshed.New(eng, "test", loadshed.Config{MaxInFlight: 1, MaxWaiting: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ func TestShutdown(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	eng := newEngine(t)
-	for _, cfg := range []loadshed.Config{{MaxInFlight: -1}, {MaxQueue: -2}} {
+	for _, cfg := range []loadshed.Config{{MaxInFlight: -1}, {MaxWaiting: -1}} {
 		_, err := loadshed.New(eng, "bad", cfg)
 		var ce *messages.ConfigError
 		if !errors.As(err, &ce) || !errors.Is(err, messages.ErrInvalidConfig) {
@@ -332,8 +332,8 @@ func TestConfig(t *testing.T) {
 		t.Fatalf("get-or-create: got %p, %v, want the same shedder %p", b, err, a)
 	}
 	st := stats(t, a)
-	if st.MaxInFlight != loadshed.DefaultMaxInFlight || st.MaxQueue != loadshed.DefaultMaxQueue {
-		t.Fatalf("defaults: got %d/%d, want 1000/500", st.MaxInFlight, st.MaxQueue)
+	if st.MaxInFlight != loadshed.DefaultMaxInFlight || st.MaxWaiting != 0 {
+		t.Fatalf("defaults: got %d/%d, want 1000/0", st.MaxInFlight, st.MaxWaiting)
 	}
 	var ce *supervisor.ConflictError
 	if _, err := loadshed.New(eng, "same", loadshed.Config{MaxInFlight: 5}); !errors.As(err, &ce) {

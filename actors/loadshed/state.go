@@ -1,9 +1,6 @@
 package loadshed
 
-import (
-	"github.com/bulwark-go/bulwark/actors/internal/waitq"
-	"github.com/bulwark-go/bulwark/messages"
-)
+import "github.com/bulwark-go/bulwark/messages"
 
 // LoadLevel is how loaded a shedder is, from LevelNormal to LevelCritical
 // (the original's LoadLevel enum, same order and numbers).
@@ -71,16 +68,8 @@ func shedFor(p messages.Priority, util, signal LoadLevel) string {
 	return ""
 }
 
-// fifo is the waiters' queue, shared with the other admission actors.
-type fifo = waitq.FIFO
-
-// queue is the bounded priority queue of waiters: Critical first, then
-// High, then Normal, each in arrival order (Low never queues).
-type queue struct {
-	max   int
-	tiers [3]fifo // by tier(p)
-}
-
+// tier is where a waiter of priority p queues: Critical first, then High,
+// then Normal (Low never waits).
 func tier(p messages.Priority) int {
 	switch p {
 	case messages.Critical:
@@ -89,46 +78,4 @@ func tier(p messages.Priority) int {
 		return 1
 	}
 	return 2
-}
-
-func (q *queue) len() int { return q.tiers[0].Len() + q.tiers[1].Len() + q.tiers[2].Len() }
-
-// push queues id at priority p. When the queue is full it displaces the
-// youngest waiter of the lowest tier below p's (returned with displaced
-// true); if there is none, ok is false and nothing changes.
-func (q *queue) push(id uint64, p messages.Priority) (out uint64, displaced, ok bool) {
-	t := tier(p)
-	if q.len() >= q.max {
-		for lower := 2; lower > t; lower-- {
-			if q.tiers[lower].Len() > 0 {
-				out, displaced = q.tiers[lower].PopBack(), true
-				break
-			}
-		}
-		if !displaced {
-			return 0, false, false
-		}
-	}
-	q.tiers[t].Push(id)
-	return out, displaced, true
-}
-
-// pop removes the first waiter of the highest tier.
-func (q *queue) pop() (uint64, bool) {
-	for t := range q.tiers {
-		if q.tiers[t].Len() > 0 {
-			return q.tiers[t].Pop(), true
-		}
-	}
-	return 0, false
-}
-
-// remove takes id out of the queue and reports whether it was there.
-func (q *queue) remove(id uint64) bool {
-	for t := range q.tiers {
-		if q.tiers[t].Remove(id) {
-			return true
-		}
-	}
-	return false
 }

@@ -21,7 +21,7 @@ func TestStress(t *testing.T) {
 		workers = 10000
 		limit   = 16
 	)
-	s, _ := newShedder(t, loadshed.Config{MaxInFlight: limit, MaxQueue: 2048})
+	s, _ := newShedder(t, loadshed.Config{MaxInFlight: limit, MaxWaiting: 2048})
 	var active, peak, granted, released, shed, cancelled atomic.Int64
 	prios := []messages.Priority{messages.Low, messages.Normal, messages.Normal, messages.High, messages.Critical}
 	var wg sync.WaitGroup
@@ -70,7 +70,7 @@ func TestStress(t *testing.T) {
 			g, r, shed.Load(), cancelled.Load(), workers)
 	}
 	st := stats(t, s)
-	if st.InFlight != 0 || st.Queued != 0 || uint64(shed.Load()) != st.Shed {
+	if st.InFlight != 0 || st.Waiting != 0 || uint64(shed.Load()) != st.Rejected {
 		t.Fatalf("got %+v, want nothing in flight or queued and shed %d", st, shed.Load())
 	}
 	// Every slot is back, exactly: limit grants, then a refusal.

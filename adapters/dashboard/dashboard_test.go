@@ -108,7 +108,7 @@ func TestStatusJSONShape(t *testing.T) {
 	eng := enginetest.Start(t)
 	ctx := context.Background()
 	openBreaker(t, breaker(t, eng, "payments"))
-	bh, err := bulkhead.New(eng, "db", bulkhead.Config{MaxConcurrent: 3})
+	bh, err := bulkhead.New(eng, "db", bulkhead.Config{MaxInFlight: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -197,20 +197,20 @@ func viewOf(in inventory.Instance) InstanceView {
 		}
 		v.Stats = b
 	case bulkhead.Stats:
-		v.Stats = BulkheadView{Active: s.Active, PeakActive: s.PeakActive, MaxConcurrent: s.MaxConcurrent,
+		v.Stats = BulkheadView{Active: s.InFlight, PeakActive: s.PeakInFlight, MaxConcurrent: s.MaxInFlight,
 			Waiting: s.Waiting, MaxWaiting: s.MaxWaiting, Accepted: s.Accepted, Rejected: s.Rejected,
 			RejectedBy: s.RejectedBy, Cancelled: s.Cancelled}
 	case backpressure.Stats:
 		v.State = onOff(s.Active)
-		v.Stats = BackpressureView{Pending: s.Pending, Waiting: s.Waiting, MaxPending: s.MaxPending,
+		v.Stats = BackpressureView{Pending: s.InFlight, Waiting: s.Waiting, MaxPending: s.MaxInFlight,
 			HighWaterMark: s.HighWaterMark, LowWaterMark: s.LowWaterMark, Active: s.Active,
 			Overloaded: s.Overloaded, Utilization: s.Utilization, Accepted: s.Accepted,
 			Rejected: s.Rejected, RejectedBy: s.RejectedBy, Cancelled: s.Cancelled}
 	case loadshed.Stats:
 		v.State = s.Level.String()
-		v.Stats = LoadShedView{InFlight: s.InFlight, MaxInFlight: s.MaxInFlight, Queued: s.Queued,
-			MaxQueue: s.MaxQueue, Level: v.State, SignalLevel: s.SignalLevel.String(),
-			Utilization: s.Utilization, Shed: s.Shed, ShedBy: s.ShedBy}
+		v.Stats = LoadShedView{InFlight: s.InFlight, MaxInFlight: s.MaxInFlight, Queued: s.Waiting,
+			MaxQueue: s.MaxWaiting, Level: v.State, SignalLevel: s.SignalLevel.String(),
+			Utilization: s.Utilization, Shed: s.Rejected, ShedBy: s.RejectedBy}
 	case ratelimit.Stats:
 		v.Stats = RateLimitView{Algorithm: s.Algorithm.String(), Shards: s.Shards, ActiveKeys: s.ActiveKeys,
 			MaxKeys: s.MaxKeys, Allowed: s.Accepted, Rejected: s.Rejected}

@@ -180,7 +180,7 @@ func TestServerUnaryTimeout(t *testing.T) {
 // it ended.
 func TestServerStreamHoldsItsSlot(t *testing.T) {
 	eng := newEngine(t)
-	bh := must(bulkhead.New(eng, "watch", bulkhead.Config{MaxConcurrent: 1}))
+	bh := must(bulkhead.New(eng, "watch", bulkhead.Config{MaxInFlight: 1}))
 	si := must(bulwarkgrpc.StreamServerInterceptor(engine.Policies[any]{Admission: []engine.Guard{bh}}))
 	h := newHealth()
 	c := serve(t, h, []grpc.ServerOption{grpc.StreamInterceptor(si)})

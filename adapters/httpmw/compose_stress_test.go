@@ -29,7 +29,7 @@ func TestComposeStress(t *testing.T) {
 	}
 	const slots, clients, each = 4, 48, 25
 	eng := newEngine(t)
-	bh := &countingGuard{g: must(bulkhead.New(eng, "stress", bulkhead.Config{MaxConcurrent: slots}))}
+	bh := &countingGuard{g: must(bulkhead.New(eng, "stress", bulkhead.Config{MaxInFlight: slots}))}
 	to := must(timeout.New(eng, "stress", timeout.Config{Timeout: 3 * time.Millisecond}))
 	mw := must(httpmw.Compose(engine.Policies[httpmw.Served]{Timeout: timeout.For[httpmw.Served](to), Admission: []engine.Guard{bh}}, httpmw.Options{}))
 	var running, peak, ran atomic.Int64

@@ -248,7 +248,7 @@ func TestComposeTimeout(t *testing.T) {
 func TestComposeBulkheadPanicFallback(t *testing.T) {
 	eng := newEngine(t)
 	cb := must(circuitbreaker.New(eng, "api", circuitbreaker.Config{FailureThreshold: 5}))
-	bh := must(bulkhead.New(eng, "api", bulkhead.Config{MaxConcurrent: 1}))
+	bh := must(bulkhead.New(eng, "api", bulkhead.Config{MaxInFlight: 1}))
 	mw := must(httpmw.Compose(engine.Policies[httpmw.Served]{CircuitBreaker: cb, Admission: []engine.Guard{bh}}, httpmw.Options{RetryAfterHint: 3 * time.Second}))
 	entered, release := make(chan struct{}), make(chan struct{})
 	srv, c := quietServer(t, mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -96,7 +96,7 @@ func TestStackedGuardsRefusalIsNeutral(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			bh, err := bulkhead.New(eng, "db", bulkhead.Config{MaxConcurrent: 1})
+			bh, err := bulkhead.New(eng, "db", bulkhead.Config{MaxInFlight: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -304,7 +304,7 @@ func TestEarlyHintsThenFailure(t *testing.T) {
 // queue gets 504; only a client that went away gets no answer.
 func TestDeadlineWhileQueuedGets504(t *testing.T) {
 	eng := newEngine(t)
-	bh, err := bulkhead.New(eng, "db", bulkhead.Config{MaxConcurrent: 1, MaxWaiting: 1})
+	bh, err := bulkhead.New(eng, "db", bulkhead.Config{MaxInFlight: 1, MaxWaiting: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -601,7 +601,7 @@ func TestRetryAfterHint(t *testing.T) {
 // and gives it back once, when the handler returns.
 func TestStreamHoldsItsSlot(t *testing.T) {
 	eng := newEngine(t)
-	bh, err := bulkhead.New(eng, "sse", bulkhead.Config{MaxConcurrent: 1})
+	bh, err := bulkhead.New(eng, "sse", bulkhead.Config{MaxInFlight: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

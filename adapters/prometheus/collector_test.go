@@ -105,7 +105,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatalf("call through an open breaker: got %v, want a refusal", err)
 	}
 
-	bh := must(bulkhead.New(eng, "db", bulkhead.Config{MaxConcurrent: 1}))
+	bh := must(bulkhead.New(eng, "db", bulkhead.Config{MaxInFlight: 1}))
 	held := must(bh.Acquire(ctx))
 	if _, err := bh.Acquire(ctx); !messages.IsRefusal(err) {
 		t.Fatalf("second bulkhead acquire: got %v, want a refusal", err)
@@ -124,11 +124,11 @@ func newWorld(t *testing.T) *world {
 	if err := al.Execute(ctx, ok); err != nil {
 		t.Fatal(err)
 	}
-	ls := must(loadshed.New(eng, "shed", loadshed.Config{MaxInFlight: 4, MaxQueue: loadshed.NoQueue}))
+	ls := must(loadshed.New(eng, "shed", loadshed.Config{MaxInFlight: 4}))
 	if err := ls.Execute(ctx, ok); err != nil {
 		t.Fatal(err)
 	}
-	bp := must(backpressure.New(eng, "pipe", backpressure.Config{MaxPending: 8, HighWaterMark: 6, LowWaterMark: 2}))
+	bp := must(backpressure.New(eng, "pipe", backpressure.Config{MaxInFlight: 8, HighWaterMark: 6, LowWaterMark: 2}))
 	if err := bp.Execute(ctx, ok); err != nil {
 		t.Fatal(err)
 	}

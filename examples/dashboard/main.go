@@ -111,7 +111,7 @@ func newService(eng *engine.Engine) (*service, error) {
 	if err != nil {
 		return nil, err
 	}
-	shed, err := loadshed.New(eng, "checkout", loadshed.Config{MaxInFlight: 64, MaxQueue: 32})
+	shed, err := loadshed.New(eng, "checkout", loadshed.Config{MaxInFlight: 64, MaxWaiting: 32})
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func newService(eng *engine.Engine) (*service, error) {
 	if err != nil {
 		return nil, err
 	}
-	slots, err := bulkhead.New(eng, "payments", bulkhead.Config{MaxConcurrent: 16, MaxWaiting: 16, MaxWait: 50 * time.Millisecond})
+	slots, err := bulkhead.New(eng, "payments", bulkhead.Config{MaxInFlight: 16, MaxWaiting: 16, MaxWait: 50 * time.Millisecond})
 	if err != nil {
 		return nil, err
 	}

@@ -82,7 +82,7 @@ func newService(eng *engine.Engine) (*service, error) {
 	if err != nil {
 		return nil, err
 	}
-	slots, err := bulkhead.New(eng, "inventory", bulkhead.Config{MaxConcurrent: 20, MaxWaiting: 100})
+	slots, err := bulkhead.New(eng, "inventory", bulkhead.Config{MaxInFlight: 20, MaxWaiting: 100})
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func (s *service) report() error {
 	fmt.Printf("  breaker       %5d decided: %d succeeded, %d failed, %d rejected\n", cb.Total, cb.Succeeded, cb.Failed, cb.Rejected)
 	fmt.Printf("  timeout       %5d calls: %d in time, %d timed out, %d failed, %v on average\n",
 		to.Calls, to.Succeeded, to.TimedOut, to.Failed, to.AverageTime().Round(10*time.Microsecond))
-	fmt.Printf("  bulkhead      %5d accepted, %d rejected, peak %d of %d slots\n", bh.Accepted, bh.Rejected, bh.PeakActive, bh.MaxConcurrent)
+	fmt.Printf("  bulkhead      %5d accepted, %d rejected, peak %d of %d slots\n", bh.Accepted, bh.Rejected, bh.PeakInFlight, bh.MaxInFlight)
 	return nil
 }
 

@@ -110,7 +110,7 @@ func service(eng *engine.Engine, inventoryURL string) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	slots, err := bulkhead.New(eng, "handlers", bulkhead.Config{MaxConcurrent: 64})
+	slots, err := bulkhead.New(eng, "handlers", bulkhead.Config{MaxInFlight: 64})
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func newBulwarkBulkhead(b *testing.B) *bulkhead.Bulkhead {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = eng.Shutdown(context.Background()) })
-	bh, err := bulkhead.New(eng, "bench", bulkhead.Config{MaxConcurrent: bulkheadLimit})
+	bh, err := bulkhead.New(eng, "bench", bulkhead.Config{MaxInFlight: bulkheadLimit})
 	if err != nil {
 		b.Fatal(err)
 	}

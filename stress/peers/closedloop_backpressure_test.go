@@ -20,15 +20,15 @@ import (
 func init() {
 	clCases = append(clCases,
 		clCase{"backpressure", "bulwark", func(b *testing.B) {
-			m, err := backpressure.New(clEngine(b), "cl", backpressure.Config{MaxPending: 1 << 16})
+			m, err := backpressure.New(clEngine(b), "cl", backpressure.Config{MaxInFlight: 1 << 16})
 			if err != nil {
 				b.Fatal(err)
 			}
 			clRun(b, clGuard(m))
 		}},
 		clCase{"backpressure", "bulwark-engaged", func(b *testing.B) {
-			m, err := backpressure.New(clEngine(b), "cl", backpressure.Config{MaxPending: 1 << 16, HighWaterMark: 64, LowWaterMark: 32,
-				MaxWait: backpressure.UntilCanceled})
+			m, err := backpressure.New(clEngine(b), "cl", backpressure.Config{MaxInFlight: 1 << 16, HighWaterMark: 64, LowWaterMark: 32,
+				MaxWaiting: backpressure.LargestMaxWaiting})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -12,7 +12,7 @@ import (
 func init() {
 	clCases = append(clCases,
 		clCase{"bulkhead", "bulwark", func(b *testing.B) {
-			bh, err := bulkhead.New(clEngine(b), "cl", bulkhead.Config{MaxConcurrent: 1 << 16})
+			bh, err := bulkhead.New(clEngine(b), "cl", bulkhead.Config{MaxInFlight: 1 << 16})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -38,7 +38,7 @@ func bulwarkComposition(b *testing.B, withGuards, cooperative bool) *engine.Comp
 		if err != nil {
 			b.Fatal(err)
 		}
-		bh, err := bulkhead.New(eng, "bench", bulkhead.Config{MaxConcurrent: 1 << 16})
+		bh, err := bulkhead.New(eng, "bench", bulkhead.Config{MaxInFlight: 1 << 16})
 		if err != nil {
 			b.Fatal(err)
 		}

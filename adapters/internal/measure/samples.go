@@ -102,16 +102,16 @@ func Stats(emit Emit, in inventory.Instance) {
 	case bulkhead.Stats:
 		calls(emit, in, outcome{"accepted", s.Accepted}, outcome{"rejected", s.Rejected}, outcome{"cancelled", s.Cancelled})
 		byReason(emit, in, s.RejectedBy)
-		occupancy(emit, in, s.Active, s.MaxConcurrent, s.Waiting, s.MaxWaiting)
+		occupancy(emit, in, s.InFlight, s.MaxInFlight, s.Waiting, s.MaxWaiting)
 	case backpressure.Stats:
 		calls(emit, in, outcome{"accepted", s.Accepted}, outcome{"rejected", s.Rejected}, outcome{"cancelled", s.Cancelled})
 		byReason(emit, in, s.RejectedBy)
-		occupancy(emit, in, s.Pending, s.MaxPending, s.Waiting, -1)
+		occupancy(emit, in, s.InFlight, s.MaxInFlight, s.Waiting, s.MaxWaiting)
 		emit(Backpressure, flag(s.Active), in.Name)
 	case loadshed.Stats:
-		calls(emit, in, outcome{"shed", s.Shed})
-		byReason(emit, in, s.ShedBy)
-		occupancy(emit, in, s.InFlight, s.MaxInFlight, s.Queued, s.MaxQueue)
+		calls(emit, in, outcome{"shed", s.Rejected})
+		byReason(emit, in, s.RejectedBy)
+		occupancy(emit, in, s.InFlight, s.MaxInFlight, s.Waiting, s.MaxWaiting)
 		oneHot(emit, LoadLevel, in.Name, s.Level, loadLevels, loadshed.LoadLevel.String)
 	case ratelimit.Stats:
 		calls(emit, in, outcome{"accepted", s.Accepted}, outcome{"rejected", s.Rejected}, outcome{"cancelled", s.Cancelled})

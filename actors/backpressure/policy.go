@@ -1,0 +1,84 @@
+package backpressure
+
+import "github.com/bulwark-go/bulwark/eventstream"
+
+// owner is the Gate's admission rule (an admit.Policy), run by its
+// queue's actor goroutine; it owns the Gate's state and, while it keeps
+// the valve closed, the pending count.
+type owner struct{ g *Gate }
+
+// Arrive closes the valve, if it is open, so that the state's count is the
+// truth until Finish reopens it: from here on callers neither add nor take
+// items themselves, they come to the actor.
+func (o owner) Arrive() {
+	g := o.g
+	if !g.closed {
+		g.st.pending = g.shut()
+		g.closed = true
+	}
+}
+
+// Settle folds released items in. While the valve is open there are no
+// waiters and backpressure is off, and releases cannot turn it on: they
+// come off the valve's count.
+func (o owner) Settle() {
+	g := o.g
+	n := g.released.Swap(0)
+	switch {
+	case n == 0:
+	case g.closed:
+		g.publish(g.st.release(int(n)))
+	default:
+		g.drop(uint64(n))
+	}
+}
+
+// Take admits one call while backpressure is off (the valve is closed:
+// an arrival closed it, or callers wait) and grants its permit.
+func (o owner) Take() (uint64, bool) {
+	g := o.g
+	ok, ch := g.st.admit()
+	if !ok {
+		return 0, false
+	}
+	g.publish(ch)
+	return g.permits.Grant(), true
+}
+
+// Refuse refuses an arrival when pending items plus waiters have reached
+// MaxInFlight.
+func (o owner) Refuse(waiting int) string { return o.g.st.refuse(waiting) }
+
+// Finish reopens the valve once backpressure is off and nobody waits (then
+// pending is below the high mark: see state.settle).
+func (o owner) Finish(waiting int) {
+	g := o.g
+	if g.closed && !g.st.active && waiting == 0 {
+		g.closed = false
+		g.open(g.st.pending)
+	}
+}
+
+// pending returns the pending count (owner only): the state's while the
+// valve is closed, the valve's while it is open.
+func (g *Gate) pending() int {
+	if g.closed {
+		return g.st.pending
+	}
+	return int(g.word.Load())
+}
+
+// publish announces a change of the flag (owner only): backpressure_on or
+// backpressure_off (Count: pending, Max: MaxInFlight, Limit: "high" or
+// "low").
+func (g *Gate) publish(ch change) {
+	if ch == unchanged || !g.eng.Events().HasSubscribers() {
+		return
+	}
+	typ, limit := eventstream.EventBackpressureOn, "high"
+	if ch == turnedOff {
+		typ, limit = eventstream.EventBackpressureOff, "low"
+	}
+	g.eng.Publish(eventstream.Event{Type: typ, Pattern: Kind, Name: g.name,
+		Fields: eventstream.Fields{Count: int64(g.pending()), Max: int64(g.st.max), Limit: limit}})
+}

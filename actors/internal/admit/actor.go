@@ -1,0 +1,153 @@
+package admit
+
+// request is the closed set of messages a Queue's actor takes.
+type request interface{ isRequest() }
+
+// arrive asks for room, or a place in the queue at tier; a queued caller's
+// verdict arrives on ch (capacity 1, one send per waiter).
+type arrive struct {
+	tier   int
+	noWait bool
+	ch     chan verdict
+}
+
+// leave takes a waiter whose context ended, or whose MaxWait passed, out
+// of the queue.
+type leave struct{ id uint64 }
+
+// kick tells the actor that room came free.
+type kick struct{}
+
+// inspect runs fn in the actor's goroutine.
+type inspect struct{ fn func(waiting int) }
+
+func (arrive) isRequest()  {}
+func (leave) isRequest()   {}
+func (kick) isRequest()    {}
+func (inspect) isRequest() {}
+
+// reply answers arrive (granted with token, queued as id, or refused for
+// reason) and leave (removed: the waiter was still queued).
+type reply struct {
+	id      uint64
+	token   uint64
+	reason  string
+	granted bool
+	queued  bool
+	removed bool
+}
+
+// verdict is what a waiter receives: a grant of token, or displaced.
+type verdict struct {
+	token   uint64
+	granted bool
+}
+
+// owner is the behaviour of a Queue's actor. The queue lives in the Queue,
+// so a restart after a panic keeps every waiter.
+type owner struct{ q *Queue }
+
+// Receive handles one request in the actor's goroutine.
+func (o owner) Receive(m request) (reply, error) {
+	q := o.q
+	if _, ok := m.(arrive); ok {
+		q.policy.Arrive()
+	}
+	q.policy.Settle()
+	q.serve()
+	defer func() { q.policy.Finish(q.len()) }()
+	switch m := m.(type) {
+	case arrive:
+		return q.arrive(m), nil
+	case leave:
+		removed := false
+		for t := range q.tiers {
+			if q.tiers[t].Remove(m.id) {
+				removed = true
+				delete(q.waiters, m.id)
+				break
+			}
+		}
+		q.publish()
+		return reply{removed: removed}, nil
+	case inspect:
+		m.fn(q.len())
+	}
+	return reply{}, nil
+}
+
+// EndBatch serves waiters.
+func (o owner) EndBatch() {
+	o.q.policy.Settle()
+	o.q.serve()
+	o.q.policy.Finish(o.q.len())
+}
+
+func (q *Queue) len() int { return q.tiers[0].Len() + q.tiers[1].Len() + q.tiers[2].Len() }
+
+// publish makes the queue's length visible to the fast paths.
+func (q *Queue) publish() { q.waiting.Store(int64(q.len())) }
+
+// arrive grants room at once if nobody waits and the policy has some, else
+// queues the caller (displacing the youngest waiter of a lower tier from a
+// full queue) or refuses it.
+func (q *Queue) arrive(m arrive) reply {
+	// Announce a waiter before looking for room: a release gives its room
+	// back first and reads Waiting second, so either we see its room or it
+	// sees us and kicks.
+	q.waiting.Store(int64(q.len() + 1))
+	defer q.publish()
+	if q.len() == 0 {
+		if t, ok := q.policy.Take(); ok {
+			return reply{granted: true, token: t}
+		}
+	}
+	if r := q.policy.Refuse(q.len()); r != "" {
+		return reply{reason: r}
+	}
+	if m.noWait || q.len() >= q.cfg.MaxWaiting && !q.displace(m.tier) {
+		return reply{reason: q.cfg.Full}
+	}
+	id := q.next
+	q.next++
+	q.tiers[m.tier].Push(id)
+	if q.waiters == nil {
+		q.waiters = make(map[uint64]chan verdict)
+	}
+	q.waiters[id] = m.ch
+	q.serve()
+	return reply{id: id, queued: true}
+}
+
+// displace takes the youngest waiter of the lowest tier below tier out of
+// the queue and tells it so; it reports whether there was one.
+func (q *Queue) displace(tier int) bool {
+	for t := Tiers - 1; t > tier; t-- {
+		if q.tiers[t].Len() > 0 {
+			id := q.tiers[t].PopBack()
+			q.waiters[id] <- verdict{} // capacity 1, one verdict per waiter: never blocks
+			delete(q.waiters, id)
+			return true
+		}
+	}
+	return false
+}
+
+// serve grants room to waiters, highest tier and oldest first, while the
+// policy has some.
+func (q *Queue) serve() {
+	for t := 0; t < Tiers; {
+		if q.tiers[t].Len() == 0 {
+			t++
+			continue
+		}
+		tok, ok := q.policy.Take()
+		if !ok {
+			break
+		}
+		id := q.tiers[t].Pop()
+		q.waiters[id] <- verdict{token: tok, granted: true} // capacity 1: never blocks
+		delete(q.waiters, id)
+	}
+	q.publish()
+}

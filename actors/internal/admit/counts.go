@@ -1,0 +1,46 @@
+package admit
+
+import "sync/atomic"
+
+// MaxReasons is how many rejection reasons Counts tells apart.
+const MaxReasons = 8
+
+// Counts are an admission pattern's rejections, by reason, and its
+// cancellations. Set Reasons before sharing it; Reject, Cancel and the
+// readers are safe for concurrent use.
+type Counts struct {
+	// Reasons are the pattern's rejection reasons (at most MaxReasons):
+	// the keys of RejectedBy.
+	Reasons   []string
+	rejected  [MaxReasons]atomic.Uint64
+	cancelled atomic.Uint64
+}
+
+// Reject counts a rejection for reason (one of Reasons; another is not
+// counted).
+func (c *Counts) Reject(reason string) {
+	for i, r := range c.Reasons {
+		if r == reason {
+			c.rejected[i].Add(1)
+			return
+		}
+	}
+}
+
+// Cancel counts a caller whose context ended while it waited.
+func (c *Counts) Cancel() { c.cancelled.Add(1) }
+
+// Cancelled returns how many callers Cancel counted.
+func (c *Counts) Cancelled() uint64 { return c.cancelled.Load() }
+
+// Rejected returns the rejections in all and by reason (every reason has a
+// key).
+func (c *Counts) Rejected() (total uint64, by map[string]uint64) {
+	by = make(map[string]uint64, len(c.Reasons))
+	for i, r := range c.Reasons {
+		n := c.rejected[i].Load()
+		total += n
+		by[r] = n
+	}
+	return total, by
+}

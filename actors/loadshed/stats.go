@@ -1,0 +1,50 @@
+package loadshed
+
+import "context"
+
+// Stats is a value copy of a shedder's figures. Every AcquirePriority is
+// counted once: Accepted + Rejected + Cancelled is the number of calls that
+// have returned (other than with ErrStopped or a context done before the
+// call).
+type Stats struct {
+	// Name is the shedder's name.
+	Name string
+	// InFlight is the number of calls admitted and not yet released, out
+	// of MaxInFlight; PeakInFlight is the most ever admitted at once.
+	InFlight, PeakInFlight, MaxInFlight int
+	// Waiting is the number of waiting callers, out of MaxWaiting.
+	Waiting, MaxWaiting int
+	// Level is the load level: the higher of utilisation's and Signal's.
+	Level LoadLevel
+	// SignalLevel is the Signal's level (LevelNormal without one).
+	SignalLevel LoadLevel
+	// Utilization is InFlight / MaxInFlight in percent.
+	Utilization float64
+	// Accepted counts calls admitted.
+	Accepted uint64
+	// Rejected counts every call shed; RejectedBy counts them by reason.
+	Rejected   uint64
+	RejectedBy map[string]uint64
+	// Cancelled counts callers whose context ended while they waited.
+	Cancelled uint64
+	// Misused counts Releases of a permit that was not held (released
+	// already, the zero Permit, a permit of another instance): each freed
+	// nothing, and each is a bug in the caller.
+	Misused uint64
+}
+
+// Stats returns the shedder's figures; it asks the actor for the number of
+// waiters, and returns messages.ErrStopped once the actor has stopped.
+func (s *Shedder) Stats(ctx context.Context) (Stats, error) {
+	st := Stats{Name: s.name, MaxInFlight: s.max, MaxWaiting: s.cfg.MaxWaiting}
+	if err := s.q.Inspect(ctx, func(n int) { st.Waiting = n }); err != nil {
+		return Stats{}, err
+	}
+	st.InFlight, st.PeakInFlight = s.inflight(), s.permits.Made()
+	st.Level, st.SignalLevel = s.levelAt(st.InFlight), s.signalLevel()
+	st.Utilization = float64(st.InFlight) * 100 / float64(s.max)
+	st.Accepted = s.permits.Granted() - s.q.Unclaimed()
+	st.Rejected, st.RejectedBy = s.counts.Rejected()
+	st.Cancelled, st.Misused = s.counts.Cancelled(), s.permits.Misused()
+	return st, nil
+}
