@@ -21,7 +21,10 @@
 //
 // Goroutines. Every attempt, the first included, runs in a goroutine of
 // its own under a context derived from the caller's; the call returns as
-// soon as it has its result, cancelling that context. Attempts still
+// soon as it has its result, cancelling that context (whose Done channel
+// is made only when an attempt asks for it: a call costs one allocation
+// for its state, one for its channel and one per attempt started, and a
+// pooled timer on the real clock). Attempts still
 // running then are not waited for (Attempt(ctx) tells an attempt which
 // one it is): they end when their function returns,
 // which a context-aware function does at once. A panic in the attempt

@@ -101,8 +101,7 @@ type fnCall[T any] func(context.Context) (T, error)
 
 func (f fnCall[T]) Call(ctx context.Context) (T, error) { return f(ctx) }
 
-// outcome is one attempt's end. It travels by pointer: a channel's
-// element is limited to 64 KiB, a result type is not.
+// outcome is one attempt's end.
 type outcome[T any] struct {
 	v        T
 	err      error
@@ -110,27 +109,6 @@ type outcome[T any] struct {
 	pv       any
 	attempt  int // 0 is the first
 	elapsed  time.Duration
-}
-
-// start runs attempt i of c in a goroutine of its own, which sends its
-// outcome on ch (never blocking: ch holds one per attempt).
-func start[T any, C caller[T]](ctx context.Context, h *Hedge, c C, i int, ch chan<- *outcome[T]) {
-	if i > 0 {
-		ctx = context.WithValue(ctx, attemptKey{}, i)
-	}
-	go func() {
-		o := &outcome[T]{attempt: i, panicked: true}
-		t0 := h.clock.Now()
-		defer func() {
-			if o.panicked {
-				o.pv = recover()
-			}
-			o.elapsed = h.clock.Since(t0)
-			ch <- o
-		}()
-		o.v, o.err = c.Call(ctx)
-		o.panicked = false
-	}()
 }
 
 // run is Do and Apply.
@@ -144,35 +122,19 @@ func run[T any, C caller[T]](ctx context.Context, h *Hedge, c C) (T, error) {
 		return zero, err
 	}
 	h.creditCall()
-	actx, cancel := context.WithCancel(ctx)
-	defer cancel() // the attempts still running lose
-	ch := make(chan *outcome[T], 1+h.cfg.MaxHedges)
-	start(actx, h, c, 0, ch)
+	cl := &call[T, C]{h: h, c: c, ch: make(chan uint8, 1+h.cfg.MaxHedges)}
+	cl.ctx.Context = ctx
+	defer cl.ctx.cancel() // the attempts still running lose
+	go cl.run(&cl.ctx, &cl.first)
 	launched, running := 1, 1
-	timer := h.clock.NewTimer(h.Delay())
-	defer timer.Stop()
+	timer := newTimer(h.clock, h.Delay())
+	defer timer.release()
 	tick := timer.C()
-	// hedge starts the next attempt if one is left and the budget grants
-	// it; it reports whether it did.
-	hedge := func() bool {
-		if launched > h.cfg.MaxHedges || h.eng.Stopped() {
-			return false
-		}
-		if !h.takeHedge() {
-			h.count(cDenied)
-			return false
-		}
-		h.count(cHedges)
-		h.publish(EventHedgeStarted, eventstream.Fields{Attempt: launched + 1, MaxAttempts: 1 + h.cfg.MaxHedges})
-		start(actx, h, c, launched, ch)
-		launched++
-		running++
-		return true
-	}
 	var last *outcome[T]
 	for {
 		select {
-		case o := <-ch:
+		case i := <-cl.ch:
+			o := cl.outcome(i)
 			running--
 			if o.panicked {
 				h.count(cFailed)
@@ -191,7 +153,9 @@ func run[T any, C caller[T]](ctx context.Context, h *Hedge, c C) (T, error) {
 				h.count(cFailed)
 				return o.v, o.err
 			}
-			if hedge() {
+			if cl.hedge(launched) {
+				launched++
+				running++
 				timer.Reset(h.Delay())
 				tick = timer.C()
 			} else if running == 0 {
@@ -199,7 +163,9 @@ func run[T any, C caller[T]](ctx context.Context, h *Hedge, c C) (T, error) {
 				return last.v, last.err
 			}
 		case <-tick:
-			if hedge() {
+			if cl.hedge(launched) {
+				launched++
+				running++
 				timer.Reset(h.Delay())
 			} else {
 				tick = nil // no more hedges: wait for those running
@@ -213,6 +179,28 @@ func run[T any, C caller[T]](ctx context.Context, h *Hedge, c C) (T, error) {
 			return zero, engine.CallerGone(ctx, lastErr)
 		}
 	}
+}
+
+// hedge starts attempt i (launched so far) if one is left and the budget
+// grants it; it reports whether it did.
+func (cl *call[T, C]) hedge(i int) bool {
+	h := cl.h
+	if i > h.cfg.MaxHedges || h.eng.Stopped() {
+		return false
+	}
+	if !h.takeHedge() {
+		h.count(cDenied)
+		return false
+	}
+	h.count(cHedges)
+	h.publish(EventHedgeStarted, eventstream.Fields{Attempt: i + 1, MaxAttempts: 1 + h.cfg.MaxHedges})
+	if cl.hedges == nil {
+		cl.hedges = make([]outcome[T], h.cfg.MaxHedges)
+	}
+	o := &cl.hedges[i-1]
+	o.attempt = i
+	go cl.run(context.WithValue(&cl.ctx, attemptKey{}, i), o)
+	return true
 }
 
 // won counts a success, records its latency and says which attempt won.
