@@ -47,10 +47,8 @@
 // is the instance's kind (circuitbreaker, bulkhead, ...), bulwark.name its
 // name. No rate-limit key or error text is ever an attribute, so the
 // number of series grows with the number of instances only. The outcomes
-// of bulwark.calls are those of bulwark_calls_total (see
-// adapters/prometheus), plus: hedge success, failure; coalesce leader,
-// follower, rejected, gone; cache hit, stale_hit, negative_hit, miss,
-// bypassed.
+// of bulwark.calls, by pattern, are those of bulwark_calls_total (see
+// adapters/prometheus).
 //
 // Instances whose Stats do not answer by the deadline send only
 // bulwark.instance.up and bulwark.instance.restarts in that collection and

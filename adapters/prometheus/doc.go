@@ -47,8 +47,8 @@
 // adaptive success, failure, rejected; retry success, exhausted,
 // not_retried; timeout and deadline success, timed_out, failure; fallback
 // success, fell_back, failure, passed; hedge success, failure; coalesce
-// leader, follower, rejected, gone (and bulwark_in_flight counts its keys
-// in flight); cache hit, stale_hit, negative_hit, miss, bypassed.
+// leader, follower, reused, rejected, gone (and bulwark_in_flight counts
+// its keys in flight); cache hit, stale_hit, negative_hit, miss, bypassed.
 //
 // A scrape asks each stateful instance for its Stats with a deadline of
 // Options.Timeout for the whole scrape; instances that do not answer in

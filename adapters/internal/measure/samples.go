@@ -142,7 +142,7 @@ func Stats(emit Emit, in inventory.Instance) {
 		emit(Hedges, float64(s.Denied), in.Name, "denied")
 	case coalesce.Stats:
 		calls(emit, in, outcome{"leader", s.Leaders}, outcome{"follower", s.Followers},
-			outcome{"rejected", s.Rejected}, outcome{"gone", s.Gone})
+			outcome{"reused", s.Reused}, outcome{"rejected", s.Rejected}, outcome{"gone", s.Gone})
 		byReason(emit, in, s.RejectedBy)
 		emit(InFlight, float64(s.InFlight), in.Kind, in.Name)
 	case cache.Stats:
