@@ -1,5 +1,7 @@
 package admit
 
+import "github.com/bulwark-go/bulwark/actors/internal/waitq"
+
 // request is the closed set of messages a Queue's actor takes.
 type request interface{ isRequest() }
 
@@ -60,14 +62,7 @@ func (o owner) Receive(m request) (reply, error) {
 	case arrive:
 		return q.arrive(m), nil
 	case leave:
-		removed := false
-		for t := range q.tiers {
-			if q.tiers[t].Remove(m.id) {
-				removed = true
-				delete(q.waiters, m.id)
-				break
-			}
-		}
+		removed := q.remove(m.id)
 		q.publish()
 		return reply{removed: removed}, nil
 	case inspect:
@@ -83,7 +78,27 @@ func (o owner) EndBatch() {
 	o.q.policy.Finish(o.q.len())
 }
 
-func (q *Queue) len() int { return q.tiers[0].Len() + q.tiers[1].Len() + q.tiers[2].Len() }
+func (q *Queue) len() int {
+	if q.tiers == nil {
+		return 0
+	}
+	return q.tiers[0].Len() + q.tiers[1].Len() + q.tiers[2].Len()
+}
+
+// remove takes waiter id out of the queue and reports whether it was
+// there.
+func (q *Queue) remove(id uint64) bool {
+	if q.tiers == nil {
+		return false
+	}
+	for t := range q.tiers {
+		if q.tiers[t].Remove(id) {
+			delete(q.waiters, id)
+			return true
+		}
+	}
+	return false
+}
 
 // publish makes the queue's length visible to the fast paths.
 func (q *Queue) publish() { q.waiting.Store(int64(q.len())) }
@@ -110,10 +125,10 @@ func (q *Queue) arrive(m arrive) reply {
 	}
 	id := q.next
 	q.next++
-	q.tiers[m.tier].Push(id)
-	if q.waiters == nil {
-		q.waiters = make(map[uint64]chan verdict)
+	if q.tiers == nil {
+		q.tiers, q.waiters = new([Tiers]waitq.FIFO), make(map[uint64]chan verdict)
 	}
+	q.tiers[m.tier].Push(id)
 	q.waiters[id] = m.ch
 	q.serve()
 	return reply{id: id, queued: true}
@@ -122,6 +137,9 @@ func (q *Queue) arrive(m arrive) reply {
 // displace takes the youngest waiter of the lowest tier below tier out of
 // the queue and tells it so; it reports whether there was one.
 func (q *Queue) displace(tier int) bool {
+	if q.tiers == nil {
+		return false
+	}
 	for t := Tiers - 1; t > tier; t-- {
 		if q.tiers[t].Len() > 0 {
 			id := q.tiers[t].PopBack()
@@ -136,7 +154,7 @@ func (q *Queue) displace(tier int) bool {
 // serve grants room to waiters, highest tier and oldest first, while the
 // policy has some.
 func (q *Queue) serve() {
-	for t := 0; t < Tiers; {
+	for t := 0; q.tiers != nil && t < Tiers; {
 		if q.tiers[t].Len() == 0 {
 			t++
 			continue

@@ -12,7 +12,7 @@ type Counts struct {
 	// Reasons are the pattern's rejection reasons (at most MaxReasons):
 	// the keys of RejectedBy.
 	Reasons   []string
-	rejected  [MaxReasons]atomic.Uint64
+	rejected  atomic.Pointer[[MaxReasons]atomic.Uint64] // made at the first rejection
 	cancelled atomic.Uint64
 }
 
@@ -21,7 +21,12 @@ type Counts struct {
 func (c *Counts) Reject(reason string) {
 	for i, r := range c.Reasons {
 		if r == reason {
-			c.rejected[i].Add(1)
+			by := c.rejected.Load()
+			if by == nil {
+				c.rejected.CompareAndSwap(nil, new([MaxReasons]atomic.Uint64))
+				by = c.rejected.Load()
+			}
+			by[i].Add(1)
 			return
 		}
 	}
@@ -37,8 +42,12 @@ func (c *Counts) Cancelled() uint64 { return c.cancelled.Load() }
 // key).
 func (c *Counts) Rejected() (total uint64, by map[string]uint64) {
 	by = make(map[string]uint64, len(c.Reasons))
+	counts := c.rejected.Load()
 	for i, r := range c.Reasons {
-		n := c.rejected[i].Load()
+		var n uint64
+		if counts != nil {
+			n = counts[i].Load()
+		}
 		total += n
 		by[r] = n
 	}

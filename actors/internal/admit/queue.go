@@ -63,17 +63,16 @@ type Config struct {
 // Queue is the queue-owning actor. Make one with Init, in the pattern's
 // handle (it is not copied after Init).
 type Queue struct {
-	waiting atomic.Int64 // owner-written: how many wait (plus one while an arrival is decided)
-	_       [56]byte     // fast paths read waiting; keep writes off its line
-
+	waiting   atomic.Int64 // owner-written: how many wait (plus one while an arrival is decided)
 	actor     *engine.Actor[request, reply]
 	clock     engine.Clock
 	policy    Policy
 	cfg       Config
 	unclaimed atomic.Uint64
 
-	// Owner only.
-	tiers   [Tiers]waitq.FIFO
+	// Owner only; the waiters' tiers and channels are made for the first
+	// waiter, so an instance nobody waited on does not hold them.
+	tiers   *[Tiers]waitq.FIFO
 	waiters map[uint64]chan verdict
 	next    uint64
 }

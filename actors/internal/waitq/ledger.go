@@ -77,8 +77,8 @@ type Ledger struct {
 	limit   uint32
 	fresh   atomic.Uint32 // slots made: indexes below it exist
 	misused atomic.Uint64
-	first   [1 << baseBits]slot // segment 0, inline
-	segs    [nSegs]atomic.Pointer[segment]
+	first   [1 << baseBits]slot                            // segment 0, inline
+	segs    atomic.Pointer[[nSegs]atomic.Pointer[segment]] // made when slot 8 is
 }
 
 type segment struct{ slots []slot }
@@ -207,8 +207,12 @@ func (l *Ledger) slot(i uint32) *slot {
 	if i < 1<<baseBits {
 		return &l.first[i]
 	}
+	segs := l.segs.Load()
+	if segs == nil {
+		return nil
+	}
 	k, off := locate(i)
-	if sg := l.segs[k].Load(); sg != nil {
+	if sg := segs[k].Load(); sg != nil {
 		return &sg.slots[off]
 	}
 	return nil
@@ -219,12 +223,17 @@ func (l *Ledger) grow(i uint32) *slot {
 	if i < 1<<baseBits {
 		return &l.first[i]
 	}
+	segs := l.segs.Load()
+	if segs == nil {
+		l.segs.CompareAndSwap(nil, new([nSegs]atomic.Pointer[segment]))
+		segs = l.segs.Load()
+	}
 	k, off := locate(i)
-	sg := l.segs[k].Load()
+	sg := segs[k].Load()
 	if sg == nil {
 		sg = &segment{slots: make([]slot, 1<<(k+baseBits))}
-		if !l.segs[k].CompareAndSwap(nil, sg) {
-			sg = l.segs[k].Load()
+		if !segs[k].CompareAndSwap(nil, sg) {
+			sg = segs[k].Load()
 		}
 	}
 	return &sg.slots[off]
