@@ -87,6 +87,7 @@ type Actor[M, R any] struct {
 const (
 	scheduled int32 = iota // a goroutine serves the actor, or is about to
 	parked                 // none does: the next message asks for one
+	retired                // stopped while parked: nothing wakes it again
 )
 
 var _ supervisor.OnDemand = (*Actor[int, int])(nil)
@@ -102,6 +103,29 @@ var _ supervisor.OnDemand = (*Actor[int, int])(nil)
 func (a *Actor[M, R]) Attach(wake func()) {
 	a.sent.Store(int64(a.mb.Len()))
 	a.wake.Store(&wake)
+}
+
+// StopIfIdle stops an actor served on demand that is parked with nothing
+// queued, for good, and reports whether it did (supervisor.OnDemand). It
+// stops accepting messages first; if a message came in before the actor
+// was retired, it wakes the actor to handle it and reports false.
+func (a *Actor[M, R]) StopIfIdle() bool {
+	w := a.wake.Load()
+	if w == nil {
+		return false
+	}
+	a.closing.Store(true)
+	if !a.sched.CompareAndSwap(parked, retired) {
+		return false
+	}
+	// The CAS read what the last run stored when it parked, after its
+	// last write of received.
+	if a.sent.Load() > a.received {
+		a.sched.Store(scheduled)
+		(*w)()
+		return false
+	}
+	return true
 }
 
 // queued notes a message put in the mailbox and, on demand, wakes a

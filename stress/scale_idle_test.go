@@ -3,7 +3,9 @@ package stress
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -94,23 +96,27 @@ type idleCost struct {
 	goroutines float64 // per instance
 	create     time.Duration
 	lookup     time.Duration // New of a name that exists (a new instance for kinds no registry holds)
+	firstCall  time.Duration // p99 of a Stats call on an idle instance (0: no Stats(ctx))
+	shutdown   time.Duration // Shutdown of the engine that holds them
 }
 
-// measureIdle creates n instances of k under a fresh engine, lets them
-// idle, and returns what each costs. The engine is shut down before it
-// returns.
-func measureIdle(t *testing.T, k scaleKind, n int) idleCost {
+// measureIdle creates n instances of k under a fresh engine started with
+// opts, lets them idle, and returns what each costs. The engine is shut
+// down before it returns.
+func measureIdle(t *testing.T, k scaleKind, n int, opts ...engine.Option) (c idleCost) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), enginetest.ShutdownTimeout)
 	defer cancel()
-	eng, err := engine.New()
+	eng, err := engine.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
+		start := time.Now()
 		if err := eng.Shutdown(ctx); err != nil {
 			t.Errorf("Shutdown: %v", err)
 		}
+		c.shutdown = time.Since(start)
 	}()
 	names := make([]string, n)
 	for i := range names {
@@ -125,8 +131,12 @@ func measureIdle(t *testing.T, k scaleKind, n int) idleCost {
 		}
 	}
 	create := time.Since(start)
-	// Let every new goroutine reach its idle wait before counting.
-	waitFor(time.Second, func() bool { return runtime.NumGoroutine()-g0 >= int(k.goroutines)*n })
+	// Let every new goroutine reach its idle wait (or, on demand, end)
+	// before counting.
+	waitFor(time.Second, func() bool {
+		d := runtime.NumGoroutine() - g0
+		return d == int(k.goroutines)*n || k.goroutines == 0 && d <= 0
+	})
 	b1, g1 := inUse(), runtime.NumGoroutine()
 	start = time.Now()
 	for _, name := range names {
@@ -135,13 +145,37 @@ func measureIdle(t *testing.T, k scaleKind, n int) idleCost {
 		}
 	}
 	lookup := time.Since(start)
-	runtime.KeepAlive(keep)
-	return idleCost{
+	c = idleCost{
 		bytes:      float64(b1-b0) / float64(n),
 		goroutines: float64(g1-g0) / float64(n),
 		create:     create / time.Duration(n),
 		lookup:     lookup / time.Duration(n),
 	}
+	c.firstCall = firstCalls(t, keep)
+	return c
+}
+
+// firstCalls calls Stats on each instance that has it (the first call
+// after idleness: on demand, it starts the actor's goroutine) and returns
+// the 99th percentile of their times.
+func firstCalls(t *testing.T, instances []any) time.Duration {
+	t.Helper()
+	var took []time.Duration
+	for _, h := range instances {
+		stats := reflect.ValueOf(h).MethodByName("Stats")
+		if !stats.IsValid() || stats.Type().NumIn() != 1 {
+			return 0
+		}
+		in := []reflect.Value{reflect.ValueOf(context.Background())}
+		start := time.Now()
+		out := stats.Call(in)
+		took = append(took, time.Since(start))
+		if err, _ := out[len(out)-1].Interface().(error); err != nil {
+			t.Fatalf("Stats: %v", err)
+		}
+	}
+	slices.Sort(took)
+	return took[len(took)*99/100]
 }
 
 // TestScaleIdleInstance prints, for every kind, what an idle instance
@@ -151,10 +185,10 @@ func measureIdle(t *testing.T, k scaleKind, n int) idleCost {
 // asserted (the machine is shared).
 func TestScaleIdleInstance(t *testing.T) {
 	n := scaleSize()
-	t.Logf("%-16s %12s %10s %12s %12s", "kind", "bytes/idle", "goroutines", "create", "New(existing)")
+	t.Logf("%-16s %12s %10s %12s %12s %12s", "kind", "bytes/idle", "goroutines", "create", "New(existing)", "Stats p99")
 	for _, k := range scaleKinds {
 		c := measureIdle(t, k, n)
-		t.Logf("%-16s %12.0f %10.2f %12v %12v", k.kind, c.bytes, c.goroutines, c.create, c.lookup)
+		t.Logf("%-16s %12.0f %10.2f %12v %12v %12v", k.kind, c.bytes, c.goroutines, c.create, c.lookup, c.firstCall)
 		if c.bytes > float64(k.ceiling) {
 			t.Errorf("%s: an idle instance costs %.0f bytes, want at most %d", k.kind, c.bytes, k.ceiling)
 		}
@@ -183,5 +217,56 @@ func TestScaleTenThousandBreakers(t *testing.T) {
 	t.Logf("10,000 breakers: %.1f MB idle, %.2f goroutines each, create %v, New(existing) %v", total/(1<<20), c.goroutines, c.create, c.lookup)
 	if total > tenThousandBreakers {
 		t.Fatalf("10,000 idle breakers cost %.1f MB, want at most %d MB", total/(1<<20), tenThousandBreakers>>20)
+	}
+}
+
+// onDemandCeiling is the most an idle instance of an actor kind may cost
+// under engine.WithOnDemandActors, which keeps no goroutine for it.
+const onDemandCeiling = 6 << 10
+
+// TestScaleIdleInstanceOnDemand is TestScaleIdleInstance under
+// engine.WithOnDemandActors for the kinds that hold actors: an idle
+// instance keeps no goroutine, and the first call after idleness (Stats,
+// which starts the actor's goroutine again) is timed; times are printed,
+// never asserted.
+func TestScaleIdleInstanceOnDemand(t *testing.T) {
+	n := scaleSize()
+	t.Logf("%-16s %12s %10s %12s %12s %12s", "kind", "bytes/idle", "goroutines", "create", "New(existing)", "Stats p99")
+	for _, k := range scaleKinds {
+		if k.goroutines == 0 {
+			continue
+		}
+		k.goroutines = 0
+		c := measureIdle(t, k, n, engine.WithOnDemandActors())
+		t.Logf("%-16s %12.0f %10.2f %12v %12v %12v", k.kind, c.bytes, c.goroutines, c.create, c.lookup, c.firstCall)
+		if c.goroutines > 0.01 {
+			t.Errorf("%s on demand: an idle instance keeps %.2f goroutines, want none", k.kind, c.goroutines)
+		}
+		ceiling := onDemandCeiling
+		if k.kind == "ratelimit" {
+			ceiling = 12 << 10 // two actors, and shards allocated whole
+		}
+		if c.bytes > float64(ceiling) {
+			t.Errorf("%s on demand: an idle instance costs %.0f bytes, want at most %d", k.kind, c.bytes, ceiling)
+		}
+	}
+}
+
+// TestScaleHundredThousandBreakersOnDemand creates 100,000 named breakers
+// under engine.WithOnDemandActors: no goroutine stays once they are idle,
+// and Shutdown of them all returns within its deadline (measureIdle
+// fails the test otherwise). Skipped under -short and -race.
+func TestScaleHundredThousandBreakersOnDemand(t *testing.T) {
+	if testing.Short() || raceOn {
+		t.Skip("100,000 breakers: not under -short or -race")
+	}
+	const n = 100000
+	k := scaleKinds[0]
+	k.goroutines = 0
+	c := measureIdle(t, k, n, engine.WithOnDemandActors())
+	t.Logf("100,000 breakers on demand: %.1f MB idle, %.3f goroutines each, create %v, New(existing) %v, Stats p99 %v, Shutdown %v",
+		c.bytes*n/(1<<20), c.goroutines, c.create, c.lookup, c.firstCall, c.shutdown)
+	if c.goroutines > 0 {
+		t.Fatalf("100,000 idle on-demand breakers keep %.0f goroutines, want none", c.goroutines*n)
 	}
 }

@@ -36,3 +36,9 @@ func (startedMsg) isSupervisorMessage()       {}
 type endMsg struct{}
 
 func (endMsg) isSupervisorMessage() {}
+
+// idleStoppedMsg hands the loop children that Shutdown stopped while idle
+// (OnDemand.StopIfIdle): no Serve of theirs will return.
+type idleStoppedMsg struct{ children []*child }
+
+func (idleStoppedMsg) isSupervisorMessage() {}

@@ -62,6 +62,12 @@ var ErrIdle = errors.New("supervisor: service idle")
 // goroutine, owned by the supervisor, that calls Serve with the child's
 // context: restart on panic, the restart budget and shutdown work as for
 // any child, and an idle child is neither failed nor stopped.
+//
+// StopIfIdle is how Shutdown stops an idle service without a goroutine:
+// it reports whether the service had no goroutine and no queued work and
+// is now stopped for good (it will not call wake again); when it reports
+// false the supervisor drains it as any Graceful child.
 type OnDemand interface {
 	Attach(wake func())
+	StopIfIdle() bool
 }

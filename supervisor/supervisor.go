@@ -292,12 +292,21 @@ func (s *Supervisor) waitStopped(ctx context.Context) bool {
 	}
 }
 
+// namedStuck is how many children that did not stop Shutdown's error
+// names; it counts the rest.
+const namedStuck = 10
+
 // stopChildren stops children newest first (see Shutdown), then ends the
 // loop.
 func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error {
 	var late []*child // cancelled once ctx had ended
+	var idle []*child // stopped while idle, without a goroutine
 	for i := len(children) - 1; i >= 0; i-- {
 		c := children[i]
+		if od, ok := c.svc.(OnDemand); ok && c.ctx != nil && od.StopIfIdle() {
+			idle = append(idle, c)
+			continue
+		}
 		if ctx.Err() == nil {
 			if g, ok := c.svc.(Graceful); ok {
 				g.Drain()
@@ -343,6 +352,12 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error 
 		}
 		grace.Stop()
 	}
+	if len(idle) > 0 {
+		select {
+		case s.control <- idleStoppedMsg{idle}:
+		case <-s.stopped:
+		}
+	}
 	select {
 	case s.control <- endMsg{}:
 	case <-s.stopped:
@@ -352,7 +367,11 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error 
 		stuck = append(stuck, "a child whose Start had not returned")
 	}
 	if len(stuck) > 0 {
-		return fmt.Errorf("supervisor: children did not stop before the deadline: %s: %w", strings.Join(stuck, ", "), ctx.Err())
+		names := strings.Join(stuck[:min(len(stuck), namedStuck)], ", ")
+		if len(stuck) > namedStuck {
+			names += fmt.Sprintf(" and %d more", len(stuck)-namedStuck)
+		}
+		return fmt.Errorf("supervisor: children did not stop before the deadline: %s: %w", names, ctx.Err())
 	}
 	return nil
 }
@@ -407,6 +426,10 @@ func (s *Supervisor) loop() {
 			s.started(children, &order, closing, m)
 		case exitMsg:
 			s.exited(m.child, m.err, closing)
+		case idleStoppedMsg:
+			for _, c := range m.children {
+				s.finish(c, Stopped, messages.ErrStopped)
+			}
 		case beginShutdownMsg:
 			closing = true
 			s.closing.Store(true)
