@@ -206,7 +206,7 @@ func TestOptionsValidate(t *testing.T) {
 		{httpmw.Options{ExcludePaths: []string{"/health", "/x/y"}}, ""},
 		{httpmw.Options{ExcludePaths: []string{"health"}}, "ExcludePaths"},
 		{httpmw.Options{ExcludePaths: []string{""}}, "ExcludePaths"},
-		{httpmw.Options{ExcludePaths: make([]string, httpmw.MaxExcludePaths+1)}, "ExcludePaths"},
+		{httpmw.Options{ExcludePaths: make([]string, httpmw.LongestExcludePaths+1)}, "ExcludePaths"},
 	} {
 		err := tc.opts.Validate()
 		var ce *messages.ConfigError
@@ -589,7 +589,7 @@ func TestRetryAfterHint(t *testing.T) {
 			t.Errorf("%v, hint %v: Retry-After got %q, want %q", tc.err, tc.hint, got, tc.want)
 		}
 	}
-	for _, hint := range []time.Duration{-time.Second, httpmw.MaxRetryAfterHint + 1} {
+	for _, hint := range []time.Duration{-time.Second, httpmw.LargestRetryAfterHint + 1} {
 		var ce *messages.ConfigError
 		if err := (httpmw.Options{RetryAfterHint: hint}).Validate(); !errors.As(err, &ce) || ce.Field != "RetryAfterHint" {
 			t.Errorf("hint %v: got %v, want a ConfigError naming RetryAfterHint", hint, err)

@@ -29,17 +29,17 @@ var defaultExcluded = pathSet(DefaultExcludePaths())
 // wait of its own when Options.RetryAfterHint is zero.
 const DefaultRetryAfterHint = time.Second
 
-// MaxExcludePaths is the most paths Options.ExcludePaths may hold.
-const MaxExcludePaths = 4096
+// LongestExcludePaths is the most paths Options.ExcludePaths may hold.
+const LongestExcludePaths = 4096
 
-// MaxRetryAfterHint is the largest Options.RetryAfterHint.
-const MaxRetryAfterHint = time.Hour
+// LargestRetryAfterHint is the largest Options.RetryAfterHint.
+const LargestRetryAfterHint = time.Hour
 
 // Options configures Guard. The zero value is ready to use.
 type Options struct {
 	// ExcludePaths are request paths (exact matches, each starting with
 	// "/") served without the guard; nil means DefaultExcludePaths(), an
-	// empty non-nil slice means none. At most MaxExcludePaths. The
+	// empty non-nil slice means none. At most LongestExcludePaths. The
 	// middleware keeps its own copy.
 	ExcludePaths []string
 	// Classify maps the final status the handler wrote (informational 1xx
@@ -62,7 +62,7 @@ type Options struct {
 	// concurrency limit, a stopped engine); a computed wait (an open
 	// circuit's time left, a rate limit's next permit) is always sent as
 	// it is, so every refusal carries a Retry-After. 0 means
-	// DefaultRetryAfterHint; at most MaxRetryAfterHint. Unused when
+	// DefaultRetryAfterHint; at most LargestRetryAfterHint. Unused when
 	// OnReject is set.
 	RetryAfterHint time.Duration
 	// OnReject, if set, writes the response for a rejected request instead
@@ -81,10 +81,10 @@ type Options struct {
 // Validate returns a *messages.ConfigError for the first field of o that is
 // out of range.
 func (o Options) Validate() error {
-	if len(o.ExcludePaths) > MaxExcludePaths {
+	if len(o.ExcludePaths) > LongestExcludePaths {
 		return messages.InvalidConfig(Kind, "ExcludePaths", len(o.ExcludePaths), "must hold at most 4096 paths")
 	}
-	if o.RetryAfterHint < 0 || o.RetryAfterHint > MaxRetryAfterHint {
+	if o.RetryAfterHint < 0 || o.RetryAfterHint > LargestRetryAfterHint {
 		return messages.InvalidConfig(Kind, "RetryAfterHint", o.RetryAfterHint, "must be between 0 and 1h")
 	}
 	for _, p := range o.ExcludePaths {

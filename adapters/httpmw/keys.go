@@ -14,8 +14,8 @@ import (
 // concurrent use.
 type KeyFunc func(r *http.Request) string
 
-// MaxTrustedProxies is the most prefixes ClientIP takes.
-const MaxTrustedProxies = 1024
+// LongestTrustedProxies is the most prefixes ClientIP takes.
+const LongestTrustedProxies = 1024
 
 // ClientIP returns a KeyFunc whose key is the address of the client that
 // sent the request, as a netip.Addr's String (an IPv4-mapped IPv6 address
@@ -31,10 +31,10 @@ const MaxTrustedProxies = 1024
 // last trusted hop. Headers from a peer that is not trusted are ignored,
 // so a client cannot choose its own key.
 //
-// ClientIP returns a *messages.ConfigError for more than MaxTrustedProxies
+// ClientIP returns a *messages.ConfigError for more than LongestTrustedProxies
 // prefixes or an invalid one.
 func ClientIP(trusted ...netip.Prefix) (KeyFunc, error) {
-	if len(trusted) > MaxTrustedProxies {
+	if len(trusted) > LongestTrustedProxies {
 		return nil, messages.InvalidConfig(Kind, "ClientIP trusted", len(trusted), "must hold at most 1024 prefixes")
 	}
 	nets := make([]netip.Prefix, len(trusted))

@@ -11,8 +11,8 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// MaxTimeout is the longest Timeout.
-const MaxTimeout = 24 * time.Hour
+// LargestTimeout is the longest Timeout.
+const LargestTimeout = 24 * time.Hour
 
 // Timeout returns middleware that gives each request d. At the deadline
 // the handler's context ends (context.DeadlineExceeded), and if the handler
@@ -24,11 +24,11 @@ const MaxTimeout = 24 * time.Hour
 // does not buffer the response, so streaming, Flush and Hijack work
 // through it.
 //
-// d must be positive and at most MaxTimeout (a *messages.ConfigError).
+// d must be positive and at most LargestTimeout (a *messages.ConfigError).
 // Around a Guard, the 504 is the guard's outcome like any status: a server
 // timeout is a failure.
 func Timeout(d time.Duration) (func(http.Handler) http.Handler, error) {
-	if d <= 0 || d > MaxTimeout {
+	if d <= 0 || d > LargestTimeout {
 		return nil, messages.InvalidConfig(Kind, "Timeout", d, "must be positive and at most 24h")
 	}
 	return func(next http.Handler) http.Handler {

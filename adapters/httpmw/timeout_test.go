@@ -17,7 +17,7 @@ import (
 )
 
 func TestTimeoutConfig(t *testing.T) {
-	for _, d := range []time.Duration{0, -time.Second, httpmw.MaxTimeout + 1} {
+	for _, d := range []time.Duration{0, -time.Second, httpmw.LargestTimeout + 1} {
 		var ce *messages.ConfigError
 		if _, err := httpmw.Timeout(d); !errors.As(err, &ce) || ce.Field != "Timeout" {
 			t.Errorf("Timeout(%v): got %v, want a ConfigError", d, err)
