@@ -13,8 +13,8 @@ import (
 type flight[T any] struct {
 	key  string
 	word atomic.Uint64 // closed bit | joined callers
-	// wake is the channel the waiting callers block on: made by the first
-	// of them, swapped for an already closed one when the result is in.
+	// wake is the channel the waiting callers block on, made by the first
+	// of them and closed by wakeAll.
 	wake atomic.Pointer[chan struct{}]
 	v    T
 	err  error
@@ -53,29 +53,40 @@ func (f *flight[T]) reusable(now int64) bool { return f.closed() && now < f.keep
 // kept.
 func (f *flight[T]) gone(now int64) bool { return f.closed() && now >= f.keep }
 
-// closedChan is the channel wake holds once the result is in.
+// closedChan is an already closed channel: what a waiter waits on when
+// the result is in.
 var closedChan = func() chan struct{} {
 	c := make(chan struct{})
 	close(c)
 	return c
 }()
 
-// waitChan returns the channel that is closed once f's result is in.
+// waitChan returns a channel that is closed once f's result is in. With
+// wakeAll it is Dekker's handshake: a waiter installs (or finds) the
+// channel, then looks at the closed bit; the execution sets the bit, then
+// looks for a channel to close. Under any interleaving one sees the
+// other: a waiter who finds f closed does not wait, and a channel the
+// execution did not see is one nobody waits on.
 func (f *flight[T]) waitChan() <-chan struct{} {
-	if p := f.wake.Load(); p != nil {
-		return *p
+	p := f.wake.Load()
+	if p == nil && !f.closed() {
+		ch := make(chan struct{})
+		if f.wake.CompareAndSwap(nil, &ch) {
+			p = &ch
+		} else {
+			p = f.wake.Load()
+		}
 	}
-	ch := make(chan struct{})
-	if f.wake.CompareAndSwap(nil, &ch) {
-		return ch
+	if p == nil || f.closed() {
+		return closedChan
 	}
-	return *f.wake.Load()
+	return *p
 }
 
 // wakeAll releases the waiting callers; f's result is written and f
-// closed.
+// closed. It runs once per flight: with nobody waiting it is one load.
 func (f *flight[T]) wakeAll() {
-	if p := f.wake.Swap(&closedChan); p != nil && *p != closedChan {
+	if p := f.wake.Load(); p != nil {
 		close(*p)
 	}
 }
