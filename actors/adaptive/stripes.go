@@ -79,7 +79,11 @@ func decidingFailures(cfg Config) int {
 // rtt and inflight are kept for the window under Vegas only (latency). It
 // reports whether the actor should harvest soon.
 func (s *stripes) add(failed, ok, latency bool, rtt time.Duration, inflight int64) bool {
-	c := s.At(uint32(inflight))
+	cells := s.Cells()
+	if cells == nil {
+		cells = s.Ensure() // the first Release
+	}
+	c := &cells[uint32(inflight)&uint32(len(cells)-1)]
 	if !ok {
 		c.ignored.Add(1)
 		return false
