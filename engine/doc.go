@@ -2,9 +2,13 @@
 //
 // The kernel is mechanism, not policy: Actor is a mailbox and the loop that
 // serves it (Ask with pooled reply channels, Tell, batch draining, panic
-// capture); Snapshot lets an actor publish a read-only view of its state for
-// lock-free fast paths; Clock, with RealClock and FakeClock, is the only
-// source of time, so tests decide time instead of sleeping.
+// capture). A mailbox holds no buffer until used, grows as it fills up to
+// its bound and shrinks after a burst, so an idle actor costs its goroutine
+// and little more; under WithOnDemandActors an idle actor has no goroutine
+// either, and its next message starts one. Snapshot lets an actor publish
+// a read-only view of its state for lock-free fast paths; Clock, with
+// RealClock and FakeClock, is the only source of time, so tests decide time
+// instead of sleeping.
 //
 // An Engine owns one root supervisor, one event stream, a clock and a
 // logger. Every pattern instance hangs off an Engine, so two engines in one
