@@ -113,3 +113,35 @@ func TestOnDiscard(t *testing.T) {
 		})
 	}
 }
+
+// Policy.Do hands an abandoned result to the policy's OnDiscard too.
+func TestPolicyDoOnDiscard(t *testing.T) {
+	eng, clock := newEngine(t)
+	to := newTimeout(t, eng, timeout.Config{Timeout: time.Second})
+	got := make(chan dropped, 1)
+	p := timeout.For[int](to).OnDiscard(func(v int, err error) { got <- dropped{v, err} })
+	release := make(chan struct{})
+	res := async(func() error {
+		_, err := p.Do(context.Background(), func(context.Context) (int, error) { <-release; return 5, nil })
+		return err
+	})
+	if err := clock.WaitForTimers(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second)
+	if err := wait(t, res); !errors.Is(err, messages.ErrTimeout) {
+		t.Fatalf("got %v, want ErrTimeout", err)
+	}
+	close(release)
+	select {
+	case d := <-got:
+		if d != (dropped{5, nil}) {
+			t.Fatalf("discarded %v, want {5 <nil>}", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing discarded")
+	}
+	if _, err := timeout.For[int](to).Do(context.Background(), nil); !errors.Is(err, messages.ErrInvalidConfig) {
+		t.Fatalf("nil fn: got %v, want ErrInvalidConfig", err)
+	}
+}

@@ -92,13 +92,32 @@ func (p Policy[T]) Deadline() (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// Do runs fn under p's Timeout or Deadline and returns its result, as
+// Timeout.Execute; a result the caller does not get goes to OnDiscard's
+// function. A nil fn is an error wrapping messages.ErrInvalidConfig.
+func (p Policy[T]) Do(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	if fn == nil {
+		var zero T
+		if p.d != nil {
+			return zero, nilFunc(DeadlineKind)
+		}
+		return zero, nilFunc(Kind)
+	}
+	return apply(ctx, p, call.Func[T](fn))
+}
+
 // Apply implements engine.Policy: the rest of the chain runs under the
 // limit.
 func (p Policy[T]) Apply(ctx context.Context, next engine.Next[T]) (T, error) {
+	return apply(ctx, p, next)
+}
+
+// apply runs c under p's Timeout or Deadline.
+func apply[T any, C call.Caller[T]](ctx context.Context, p Policy[T], c C) (T, error) {
 	if p.d != nil {
-		return run(ctx, &p.d.l, 0, p.d.at, p.onDiscard, next)
+		return run(ctx, &p.d.l, 0, p.d.at, p.onDiscard, c)
 	}
-	return run(ctx, &p.t.l, p.t.cfg.Timeout, time.Time{}, p.onDiscard, next)
+	return run(ctx, &p.t.l, p.t.cfg.Timeout, time.Time{}, p.onDiscard, c)
 }
 
 // Deadline is one absolute end shared by many calls (a request's budget
