@@ -36,7 +36,7 @@ func (g *keyGuard) Rate() ratelimit.Rate { return g.b.r }
 func (g *keyGuard) Allow(ctx context.Context) error { return g.l.allow(ctx, g.b) }
 
 func (g *keyGuard) Check(ctx context.Context) (ratelimit.Result, error) {
-	d, err := g.l.decide(ctx, g.b, now)
+	d, err := g.l.decide(ctx, g.b, noWait)
 	return d.res, err
 }
 

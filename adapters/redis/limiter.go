@@ -206,7 +206,7 @@ func (l *Limiter) Check(ctx context.Context, key, rate string) (ratelimit.Result
 	if err != nil {
 		return ratelimit.Result{}, err
 	}
-	d, err := l.decide(ctx, b, now)
+	d, err := l.decide(ctx, b, noWait)
 	return d.res, err
 }
 
@@ -216,12 +216,12 @@ func (l *Limiter) CheckRate(ctx context.Context, key string, r ratelimit.Rate) (
 	if err != nil {
 		return ratelimit.Result{}, err
 	}
-	d, err := l.decide(ctx, b, now)
+	d, err := l.decide(ctx, b, noWait)
 	return d.res, err
 }
 
 func (l *Limiter) allow(ctx context.Context, b bound) error {
-	d, err := l.decide(ctx, b, now)
+	d, err := l.decide(ctx, b, noWait)
 	if err != nil || d.res.Allowed {
 		return err
 	}
@@ -249,8 +249,8 @@ type decision struct {
 	after, before string
 }
 
-// now is decide's maxWait for a decision now, not a reservation.
-const now = -1
+// noWait is decide's maxWait for a decision now, not a reservation.
+const noWait = -1
 
 // decide takes one decision for b, counts it and publishes its event.
 // maxWait >= 0 (GCRA only) makes it a reservation: granted if the permit

@@ -86,7 +86,7 @@ func (l *Limiter) giveBack(ctx context.Context, b bound, d decision) {
 // counted as that refusal only).
 func (l *Limiter) waitWindow(ctx context.Context, b bound) error {
 	for {
-		d, err := l.decide(ctx, b, now)
+		d, err := l.decide(ctx, b, noWait)
 		if err != nil {
 			return err
 		}
