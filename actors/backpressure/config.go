@@ -3,6 +3,7 @@ package backpressure
 import (
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/admit"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -26,7 +27,7 @@ const (
 	// most permits one instance can track).
 	LargestMaxInFlight = waitq.MaxPermits
 	// LargestMaxWaiting is the largest Config.MaxWaiting (1,048,576).
-	LargestMaxWaiting = 1 << 20
+	LargestMaxWaiting = admit.LargestMaxWaiting
 )
 
 // Config configures a Gate. Zero fields take the documented defaults: the
@@ -84,11 +85,8 @@ func (c Config) withDefaults() (Config, error) {
 	case Drained:
 		c.LowWaterMark = 0
 	}
-	if c.MaxWaiting < 0 || c.MaxWaiting > LargestMaxWaiting {
-		return c, messages.InvalidConfig(Kind, "MaxWaiting", c.MaxWaiting, "must be 0..1048576")
-	}
-	if c.MaxWait < 0 {
-		return c, messages.InvalidConfig(Kind, "MaxWait", c.MaxWait, "must be at least 0 (0: wait until the context ends)")
+	if err := admit.CheckWaiting(Kind, c.MaxWaiting, c.MaxWait); err != nil {
+		return c, err
 	}
 	return c, nil
 }

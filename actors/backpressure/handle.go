@@ -128,16 +128,11 @@ func (g *Gate) Execute(ctx context.Context, fn func(context.Context) error) erro
 // in fn releases the item and goes on. A nil fn is an error wrapping
 // messages.ErrInvalidConfig.
 func Do[T any](ctx context.Context, g *Gate, fn func(context.Context) (T, error)) (T, error) {
-	var zero T
 	if fn == nil {
+		var zero T
 		return zero, errNilFunc
 	}
-	p, err := g.Acquire(ctx)
-	if err != nil {
-		return zero, err
-	}
-	defer g.Release(p, messages.Failure)
-	return fn(ctx)
+	return engine.Do(ctx, g, nil, fn)
 }
 
 // admitted returns the permit of an admission.

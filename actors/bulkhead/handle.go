@@ -113,16 +113,11 @@ func (b *Bulkhead) Execute(ctx context.Context, fn func(context.Context) error) 
 // releases the slot and goes on. A nil fn is an error wrapping
 // messages.ErrInvalidConfig.
 func Do[T any](ctx context.Context, b *Bulkhead, fn func(context.Context) (T, error)) (T, error) {
-	var zero T
 	if fn == nil {
+		var zero T
 		return zero, errNilFunc
 	}
-	p, err := b.Acquire(ctx)
-	if err != nil {
-		return zero, err
-	}
-	defer b.Release(p, messages.Failure)
-	return fn(ctx)
+	return engine.Do(ctx, b, nil, fn)
 }
 
 // admitted returns the permit of token, whose slot the caller took, and

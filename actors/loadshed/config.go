@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/admit"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -31,7 +32,7 @@ const (
 	// most permits one instance can track).
 	LargestMaxInFlight = waitq.MaxPermits
 	// LargestMaxWaiting is the largest Config.MaxWaiting (1,048,576).
-	LargestMaxWaiting = 1 << 20
+	LargestMaxWaiting = admit.LargestMaxWaiting
 )
 
 // Config configures a Shedder. Zero fields take the documented defaults:
@@ -67,11 +68,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxInFlight < 0 || c.MaxInFlight > LargestMaxInFlight {
 		return c, messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, "must be 1..1048576 (0: default 1000)")
 	}
-	if c.MaxWaiting < 0 || c.MaxWaiting > LargestMaxWaiting {
-		return c, messages.InvalidConfig(Kind, "MaxWaiting", c.MaxWaiting, "must be 0..1048576")
-	}
-	if c.MaxWait < 0 {
-		return c, messages.InvalidConfig(Kind, "MaxWait", c.MaxWait, "must be at least 0 (0: wait until the context ends)")
+	if err := admit.CheckWaiting(Kind, c.MaxWaiting, c.MaxWait); err != nil {
+		return c, err
 	}
 	if c.Signal != nil && !reflect.TypeOf(c.Signal).Comparable() {
 		return c, messages.InvalidConfig(Kind, "Signal", reflect.TypeOf(c.Signal), "must be of a comparable type (a pointer, say)")

@@ -152,16 +152,11 @@ func (g priorityGuard) Release(p engine.Permit, o messages.Outcome) { g.s.Releas
 // fn releases the slot and goes on. A nil fn is an error wrapping
 // messages.ErrInvalidConfig.
 func Do[T any](ctx context.Context, s *Shedder, fn func(context.Context) (T, error)) (T, error) {
-	var v T
 	if fn == nil {
-		return v, errNilFunc
+		var zero T
+		return zero, errNilFunc
 	}
-	err := engine.Run(ctx, s, nil, func(ctx context.Context) error {
-		var err error
-		v, err = fn(ctx)
-		return err
-	})
-	return v, err
+	return engine.Do(ctx, s, nil, fn)
 }
 
 func (s *Shedder) inflight() int { return s.permits.Held() }
