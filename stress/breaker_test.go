@@ -17,11 +17,14 @@ import (
 	"github.com/bulwark-go/bulwark/stress/internal/closedloop"
 )
 
-// trialSlotMask selects the trial slot of a breaker permit's token (see
-// circuitbreaker's slotBits: 0 means not a trial; the generation is above).
+// A breaker permit's token (see circuitbreaker's trial.go): a half-open
+// trial has the kind bit clear and its ticket (never 0) in the low
+// trialSlotBits bits, with the generation above; every other permit has
+// the kind bit set.
 const (
 	trialSlotBits = 16
 	trialSlotMask = 1<<trialSlotBits - 1
+	slotKindBit   = 1 << (trialSlotBits + 32)
 	genRing       = 1 << 12
 )
 
@@ -80,12 +83,12 @@ func breakerStress(t *testing.T, withEvents bool) {
 		// The call is in flight from its grant until fn returns: the gauge
 		// drops before Release, whose report frees the slot for the next.
 		var gen *atomic.Int64
-		if slot := p.Token & trialSlotMask; slot != 0 {
+		if slot := p.Token & trialSlotMask; slot != 0 && p.Token&slotKindBit == 0 {
 			gen = &trials[(p.Token>>trialSlotBits)%genRing]
 			trialCount.Add(1)
 			if v := gen.Add(1); v > maxTrials {
 				if breach.Add(1) <= 3 {
-					t.Errorf("generation %d: %d trial calls in flight, want at most %d", p.Token>>trialSlotBits, v, maxTrials)
+					t.Errorf("generation %d: %d trial calls in flight, want at most %d", uint32(p.Token>>trialSlotBits), v, maxTrials)
 				}
 			} else if v > trialPeak.Load() {
 				trialPeak.Store(v) // a peak estimate, for the log only
