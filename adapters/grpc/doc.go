@@ -10,6 +10,11 @@
 //
 //	import bulwarkgrpc "github.com/bulwark-go/bulwark/adapters/grpc"
 //
+// Per-client limits: a RateGuard as the server's Policies.RateLimiter
+// limits each client (PeerAddr, or a key of your own) under a rate per
+// method (Rates), on any Limiter (actors/ratelimit, or one shared
+// through Redis).
+//
 // Status codes. A call refused by a Bulwark pattern ends with
 // RESOURCE_EXHAUSTED when a rate limiter refused it and UNAVAILABLE for
 // every other refusal (an open circuit, a full bulkhead, a shed call,

@@ -3,6 +3,7 @@ package grpc_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"testing"
@@ -322,5 +323,44 @@ func TestClientHonoursPushback(t *testing.T) {
 	}
 	if st := must(cb.Stats(context.Background())); st.Failed != 0 {
 		t.Fatalf("the client's breaker counted %d failures for a rate limit", st.Failed)
+	}
+}
+
+// A RateGuard limits per client and per method: a method with its own rate
+// is refused on its own, the other methods share the default.
+func TestRateGuardPerMethod(t *testing.T) {
+	eng := newEngine(t)
+	l := must(ratelimit.New(eng, "methods", ratelimit.Config{}))
+	rg := must(bulwarkgrpc.NewRateGuard(l, bulwarkgrpc.Rates{Default: "3/minute",
+		Methods: map[string]string{"/grpc.health.v1.Health/Check": "1/minute"}}, nil))
+	ui := must(bulwarkgrpc.UnaryServerInterceptor(engine.Policies[any]{RateLimiter: rg}))
+	si := must(bulwarkgrpc.StreamServerInterceptor(engine.Policies[any]{RateLimiter: rg}))
+	h := newHealth()
+	close(h.release)
+	c := serve(t, h, []grpc.ServerOption{grpc.UnaryInterceptor(ui), grpc.StreamInterceptor(si)})
+	var got []codes.Code
+	for range 2 {
+		code, _ := check(t, c, "ok")
+		got = append(got, code)
+	}
+	for range 4 {
+		s, err := c.Watch(context.Background(), &healthpb.HealthCheckRequest{})
+		if err == nil {
+			_, err = s.Recv()
+		}
+		got = append(got, status.Code(err))
+	}
+	want := []codes.Code{codes.OK, codes.ResourceExhausted, codes.OK, codes.OK, codes.OK, codes.ResourceExhausted}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if _, err := bulwarkgrpc.NewRateGuard(l, bulwarkgrpc.Rates{Default: "5/fortnight"}, nil); !errors.Is(err, messages.ErrInvalidConfig) {
+		t.Fatalf("a malformed rate: got %v", err)
+	}
+	if _, err := bulwarkgrpc.NewRateGuard(nil, bulwarkgrpc.Rates{}, nil); !errors.Is(err, messages.ErrInvalidConfig) {
+		t.Fatalf("nil limiter: got %v", err)
+	}
+	if got := bulwarkgrpc.PeerAddr(context.Background()); got != "" {
+		t.Fatalf("no peer: got %q", got)
 	}
 }
