@@ -12,8 +12,8 @@
 //
 // Per-client limits: a RateGuard as the server's Policies.RateLimiter
 // limits each client (PeerAddr, or a key of your own) under a rate per
-// method (Rates), on any Limiter (actors/ratelimit, or one shared
-// through Redis).
+// method (Rates), on any ratelimit.Interface (actors/ratelimit, or
+// adapters/redis shared across processes).
 //
 // Status codes. A call refused by a Bulwark pattern ends with
 // RESOURCE_EXHAUSTED when a rate limiter refused it and UNAVAILABLE for

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"reflect"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/peer"
@@ -12,15 +13,6 @@ import (
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 )
-
-// Limiter is what RateGuard asks of a rate limiter (*ratelimit.Limiter is
-// one): nil if one more event for key may happen now under r, else its
-// refusal.
-type Limiter interface {
-	AllowRate(ctx context.Context, key string, r ratelimit.Rate) error
-}
-
-var _ Limiter = (*ratelimit.Limiter)(nil)
 
 // LongestMethods is the most entries Rates.Methods may hold.
 const LongestMethods = 4096
@@ -41,7 +33,7 @@ type Rates struct {
 // engine.Guard for the server interceptors' Policies.RateLimiter. Release
 // does nothing. It is safe for concurrent use.
 type RateGuard struct {
-	l       Limiter
+	l       ratelimit.Interface
 	def     ratelimit.Rate
 	hasDef  bool
 	methods map[string]ratelimit.Rate
@@ -50,11 +42,13 @@ type RateGuard struct {
 
 var _ engine.Guard = (*RateGuard)(nil)
 
-// NewRateGuard returns a RateGuard on l; key (nil: PeerAddr) names the
-// client of a call. A malformed rate is an error (a *ratelimit.RateError);
-// so are a nil l and too many methods (*messages.ConfigError).
-func NewRateGuard(l Limiter, rs Rates, key func(context.Context) string) (*RateGuard, error) {
-	if l == nil {
+// NewRateGuard returns a RateGuard on l, in process (*ratelimit.Limiter)
+// or shared through Redis (adapters/redis); key (nil: PeerAddr) names the
+// client of a call. A malformed rate, or one l cannot hold, is an error
+// (a *ratelimit.RateError); so are a nil l and too many methods
+// (*messages.ConfigError).
+func NewRateGuard(l ratelimit.Interface, rs Rates, key func(context.Context) string) (*RateGuard, error) {
+	if l == nil || reflect.ValueOf(l).Kind() == reflect.Pointer && reflect.ValueOf(l).IsNil() {
 		return nil, messages.InvalidConfig(Kind, "Limiter", "nil", "must be a rate limiter")
 	}
 	if len(rs.Methods) > LongestMethods {
@@ -64,15 +58,22 @@ func NewRateGuard(l Limiter, rs Rates, key func(context.Context) string) (*RateG
 	if g.key == nil {
 		g.key = PeerAddr
 	}
+	parse := func(rate string) (ratelimit.Rate, error) {
+		r, err := ratelimit.ParseRate(rate)
+		if err == nil {
+			_, err = l.Guard("", r) // the limiter's own bounds on a rate
+		}
+		return r, err
+	}
 	var err error
 	if rs.Default != "" {
-		if g.def, err = ratelimit.ParseRate(rs.Default); err != nil {
+		if g.def, err = parse(rs.Default); err != nil {
 			return nil, err
 		}
 		g.hasDef = true
 	}
 	for m, rate := range rs.Methods {
-		if g.methods[m], err = ratelimit.ParseRate(rate); err != nil {
+		if g.methods[m], err = parse(rate); err != nil {
 			return nil, err
 		}
 	}

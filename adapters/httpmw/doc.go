@@ -6,7 +6,8 @@
 // the rest, with one response writer and one outcome per request. A
 // RateGuard in it limits per client (KeyFunc, ClientIP) and per route
 // (Rates: a rate per ServeMux pattern or method and pattern) on any
-// Limiter, local (actors/ratelimit) or shared; Prioritized gives a load
+// ratelimit.Interface, in process (actors/ratelimit) or on Redis
+// (adapters/redis); Prioritized gives a load
 // shedder each request's priority (PriorityHeader). Guard and RateLimit are
 // the one-pattern middlewares; they stack with Compose and each other.
 //

@@ -13,18 +13,6 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// Limiter is what the rate-limit middleware asks of a rate limiter: may
-// one more event for key happen now under r? nil if it may (it is
-// counted), else a refusal — a *messages.RejectedError wrapping
-// messages.ErrRateLimited whose RetryAfter is the wait — or another error
-// (a rate the limiter cannot hold, shutdown). *ratelimit.Limiter is one.
-// It must be safe for concurrent use.
-type Limiter interface {
-	AllowRate(ctx context.Context, key string, r ratelimit.Rate) error
-}
-
-var _ Limiter = (*ratelimit.Limiter)(nil)
-
 // LongestRoutes is the most entries Rates.Routes may hold.
 const LongestRoutes = 4096
 
@@ -63,7 +51,7 @@ type rates struct {
 }
 
 // compile parses every rate of rs and checks it against l.
-func (rs Rates) compile(l Limiter) (rates, error) {
+func (rs Rates) compile(l ratelimit.Interface) (rates, error) {
 	if len(rs.Routes) > LongestRoutes {
 		return rates{}, messages.InvalidConfig(Kind, "Rates.Routes", len(rs.Routes), "must hold at most 4096 routes")
 	}
@@ -73,10 +61,8 @@ func (rs Rates) compile(l Limiter) (rates, error) {
 		if err != nil {
 			return route{}, err
 		}
-		if ll, ok := l.(*ratelimit.Limiter); ok { // the limiter's own bounds on a rate
-			if _, err := ll.Guard("", r); err != nil {
-				return route{}, err
-			}
+		if _, err := l.Guard("", r); err != nil { // the limiter's own bounds on a rate
+			return route{}, err
 		}
 		return route{name: name, rate: r, on: true}, nil
 	}
@@ -136,13 +122,13 @@ func (e *RateLimitError) Error() string { return e.Err.Error() }
 // Unwrap returns the limiter's error.
 func (e *RateLimitError) Unwrap() error { return e.Err }
 
-// RateGuard limits requests per key and route on a Limiter. As an
+// RateGuard limits requests per key and route on a rate limiter. As an
 // engine.Guard (for Compose's Policies.RateLimiter) it reads the request
 // from the context Compose gives it (RequestFrom); Acquire without one is
 // an error wrapping messages.ErrInvalidConfig. It holds nothing while the
 // handler runs: Release does nothing. It is safe for concurrent use.
 type RateGuard struct {
-	l     Limiter
+	l     ratelimit.Interface
 	rates rates
 	key   KeyFunc
 }
@@ -151,12 +137,13 @@ var _ engine.Guard = (*RateGuard)(nil)
 
 // NewRateGuard returns a guard that admits a request if its key (key(r);
 // nil means ClientIP() with no trusted proxies) may have one more request
-// under its route's rate on l. Every rate is parsed and, on a
-// *ratelimit.Limiter, checked against the limiter here: a malformed rate
-// or one the limiter cannot hold is an error (a *ratelimit.RateError,
-// which unwraps to messages.ErrInvalidConfig), never a 500 on every
-// request. So are a nil l (a *messages.ConfigError) and too many routes.
-func NewRateGuard(l Limiter, rs Rates, key KeyFunc) (*RateGuard, error) {
+// under its route's rate on l — in process (*ratelimit.Limiter) or shared
+// through Redis (adapters/redis). Every rate is parsed and checked
+// against the limiter here (l.Guard): a malformed rate or one the limiter
+// cannot hold is an error (a *ratelimit.RateError, which unwraps to
+// messages.ErrInvalidConfig), never a 500 on every request. So are a nil
+// l (a *messages.ConfigError) and too many routes.
+func NewRateGuard(l ratelimit.Interface, rs Rates, key KeyFunc) (*RateGuard, error) {
 	if l == nil || isNil(l) {
 		return nil, messages.InvalidConfig(Kind, "Limiter", "nil", "must be a rate limiter")
 	}
@@ -210,7 +197,7 @@ func (g *RateGuard) Allow(r *http.Request) error {
 // and RateLimit-Policy header fields. A rate limit holds nothing while the
 // handler runs, so Classify and ClassifyRefusal are not used. Invalid
 // opts are a *messages.ConfigError.
-func RateLimit(l Limiter, rs Rates, key KeyFunc, opts Options) (func(http.Handler) http.Handler, error) {
+func RateLimit(l ratelimit.Interface, rs Rates, key KeyFunc, opts Options) (func(http.Handler) http.Handler, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
