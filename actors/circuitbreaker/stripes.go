@@ -227,6 +227,9 @@ func (s *stripes) retag() uint64 {
 // counters take.
 func (b *Breaker) count(r *report) bool {
 	gen := tokGen(r.token)
+	if b.cells.Cells() == nil {
+		return false // no cell yet: the actor counts it
+	}
 	for i := 0; ; i++ {
 		s := b.snap.Load()
 		if uint32(s.gen) != gen {
