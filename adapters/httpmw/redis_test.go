@@ -1,0 +1,53 @@
+package httpmw_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/bulwark-go/bulwark/adapters/httpmw"
+	"github.com/bulwark-go/bulwark/adapters/redis"
+)
+
+// The same per-route rate limit on the limiter shared through Redis: two
+// middlewares (two replicas of a service) share each client's limit, and
+// the refusal carries the same 429, Retry-After and RateLimit fields.
+// Skipped when no Redis answers on 127.0.0.1:6379.
+func TestRateLimitOnRedis(t *testing.T) {
+	client := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
+	t.Cleanup(func() { client.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		t.Skipf("no Redis on 127.0.0.1:6379: %v", err)
+	}
+	name := "httpmw-test-" + strconv.FormatInt(time.Now().UnixNano(), 36) // a fresh key space
+	l, err := redis.New(nil, name, client, redis.Config{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rates := httpmw.Rates{Routes: map[string]string{"GET /orders/{id}": "2/minute"}}
+	var replicas []http.Handler
+	for range 2 {
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {})
+		rates.Mux = mux
+		mw := must(httpmw.RateLimit(l, rates, nil, httpmw.Options{}))
+		replicas = append(replicas, mw(mux))
+	}
+	var got []int
+	for i := range 3 {
+		w := serve(replicas[i%2], "/orders/7")
+		got = append(got, w.Code)
+		if w.Code == 429 && (w.Header().Get("Retry-After") == "" || w.Header().Get("RateLimit-Policy") != `"GET /orders/{id}";q=2;w=60`) {
+			t.Fatalf("429 headers: %v", w.Header())
+		}
+	}
+	if !slicesEqual(got, []int{200, 200, 429}) {
+		t.Fatalf("two replicas on one Redis: got %v, want [200 200 429]", got)
+	}
+}
