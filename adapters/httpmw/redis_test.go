@@ -25,8 +25,8 @@ func TestRateLimitOnRedis(t *testing.T) {
 	if err := client.Ping(ctx).Err(); err != nil {
 		t.Skipf("no Redis on 127.0.0.1:6379: %v", err)
 	}
-	name := "httpmw-test-" + strconv.FormatInt(time.Now().UnixNano(), 36) // a fresh key space
-	l, err := redis.New(nil, name, client, redis.Config{Timeout: time.Second})
+	client7 := "client-" + strconv.FormatInt(time.Now().UnixNano(), 36) // a key no earlier run used
+	l, err := redis.New(nil, "httpmw-test", client, redis.Config{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestRateLimitOnRedis(t *testing.T) {
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {})
 		rates.Mux = mux
-		mw := must(httpmw.RateLimit(l, rates, nil, httpmw.Options{}))
+		mw := must(httpmw.RateLimit(l, rates, func(*http.Request) string { return client7 }, httpmw.Options{}))
 		replicas = append(replicas, mw(mux))
 	}
 	var got []int
