@@ -143,3 +143,63 @@ func TestRedisLimiterWaitRealClock(t *testing.T) {
 }
 
 var errGaveUp = errors.New("gave up")
+
+// TestRedisLimiterLocalBatchRealClock: four Redis limiters with the local
+// token cache (LocalBatch 8, LocalHold 50 ms) and 64 goroutines share one
+// key on the real clock. No interval [a, b] holds more grants than
+// Count + floor((b-a+LocalHold)*Count/Period) (+1 for the server's
+// microsecond clock): the documented price of the cache, and no more.
+func TestRedisLimiterLocalBatchRealClock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-clock stress")
+	}
+	eng := enginetest.Start(t)
+	prefix := fmt.Sprintf("bulwark-stress-batch-%d", time.Now().UnixNano())
+	const hold = 50 * time.Millisecond
+	rate := ratelimit.Rate{Count: 20, Period: 100 * time.Millisecond}
+	limiters := make([]*redis.Limiter, 4)
+	for i := range limiters {
+		l, err := redis.New(eng, fmt.Sprint("p", i), redisClient(t), redis.Config{Prefix: prefix, Timeout: 5 * time.Second,
+			FailMode: redis.FailClosed, LocalBatch: 8, LocalHold: hold})
+		if err != nil {
+			t.Fatal(err)
+		}
+		limiters[i] = l
+	}
+	run, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	var (
+		mu  sync.Mutex
+		all []grant
+	)
+	var wg sync.WaitGroup
+	for w := range 64 {
+		l := limiters[w%len(limiters)]
+		wg.Go(func() {
+			var mine []grant
+			for run.Err() == nil {
+				from := time.Since(start)
+				err := l.AllowRate(context.Background(), "hot", rate)
+				to := time.Since(start)
+				switch {
+				case err == nil:
+					mine = append(mine, grant{from, to})
+				case errors.Is(err, ratelimit.ErrLimited):
+				default:
+					t.Errorf("worker %d: %v", w, err)
+				}
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	n, a, b, bound := worstInterval(all, rate)
+	extra := int(int64(hold) * rate.Count / int64(rate.Period))
+	t.Logf("%d grants; worst interval [%v, %v] holds %d, %d without the cache's %d", len(all), a, b, n, bound, extra)
+	if n > bound+extra+1 {
+		t.Errorf("the interval [%v, %v] holds %d grants; the cache's bound is %d", a, b, n, bound+extra)
+	}
+}

@@ -345,6 +345,12 @@ func TestConfigValidate(t *testing.T) {
 		{redis.Config{Timeout: redis.LargestTimeout + 1}, "Timeout"},
 		{redis.Config{MaxInFlight: -1}, "MaxInFlight"},
 		{redis.Config{MaxInFlight: redis.LargestMaxInFlight + 1}, "MaxInFlight"},
+		{redis.Config{LocalBatch: redis.LargestLocalBatch}, ""},
+		{redis.Config{LocalBatch: -1}, "LocalBatch"},
+		{redis.Config{LocalBatch: redis.LargestLocalBatch + 1}, "LocalBatch"},
+		{redis.Config{LocalBatch: 2, Algorithm: ratelimit.SlidingWindow}, "LocalBatch"},
+		{redis.Config{LocalHold: -1}, "LocalHold"},
+		{redis.Config{LocalHold: redis.LargestLocalHold + 1}, "LocalHold"},
 	} {
 		err := tc.cfg.Validate()
 		var ce *messages.ConfigError

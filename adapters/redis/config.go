@@ -40,6 +40,12 @@ const (
 	LargestTimeout = time.Minute
 	// LargestMaxInFlight is the largest Config.MaxInFlight.
 	LargestMaxInFlight = 1 << 16
+	// LargestLocalBatch is the largest Config.LocalBatch.
+	LargestLocalBatch = 1024
+	// DefaultLocalHold is Config.LocalHold's default.
+	DefaultLocalHold = 100 * time.Millisecond
+	// LargestLocalHold is the largest Config.LocalHold.
+	LargestLocalHold = time.Minute
 	// LargestCount is the largest Rate.Count a GCRA decision takes.
 	LargestCount = 1<<31 - 1
 	// LargestWindowCount is the largest Rate.Count a SlidingWindow decision
@@ -80,6 +86,22 @@ type Config struct {
 	// its time, then is refused with ReasonBusy: a burst of callers is not
 	// a Redis failure, so the fail mode does not apply to it.
 	MaxInFlight int
+	// LocalBatch, above 1, turns on a local token cache for keys so hot
+	// that one round trip per decision is the bottleneck (GCRA only): a
+	// decision that goes to Redis takes up to LocalBatch of the key's
+	// permits at once, as GCRA would grant them one after another now, and
+	// the next decisions of this Limiter for the key use them without a
+	// round trip while they last, for at most LocalHold. The price: a
+	// permit is used up to LocalHold after the server granted it, so in any
+	// interval of length t a key admits at most Count + (t + LocalHold) *
+	// Count/Period events across every process (at most LocalHold*Count/
+	// Period more than without the cache), and permits unused after
+	// LocalHold are lost, not returned. 0 or 1: off (the default); at most
+	// LargestLocalBatch.
+	LocalBatch int
+	// LocalHold is how long permits taken by LocalBatch are kept (default
+	// DefaultLocalHold, at most LargestLocalHold).
+	LocalHold time.Duration
 	// Now, if set, supplies the time instead of the Redis server's TIME. It
 	// exists for tests that drive time with a fake clock; in production
 	// leave it nil so every process shares the server's clock. Keys expire
@@ -105,6 +127,12 @@ func (c Config) Validate() error {
 		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be between 0 (default "+DefaultTimeout.String()+") and "+LargestTimeout.String())
 	case c.MaxInFlight < 0 || c.MaxInFlight > LargestMaxInFlight:
 		return messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, fmt.Sprintf("must be between 0 (default: the client's PoolSize) and %d", LargestMaxInFlight))
+	case c.LocalBatch < 0 || c.LocalBatch > LargestLocalBatch:
+		return messages.InvalidConfig(Kind, "LocalBatch", c.LocalBatch, fmt.Sprintf("must be between 0 (off) and %d", LargestLocalBatch))
+	case c.LocalBatch > 1 && c.Algorithm != ratelimit.GCRA:
+		return messages.InvalidConfig(Kind, "LocalBatch", c.LocalBatch, "must be 0 or 1 under SlidingWindow (the cache takes GCRA permits)")
+	case c.LocalHold < 0 || c.LocalHold > LargestLocalHold:
+		return messages.InvalidConfig(Kind, "LocalHold", c.LocalHold, "must be between 0 (default "+DefaultLocalHold.String()+") and "+LargestLocalHold.String())
 	}
 	return nil
 }
@@ -126,6 +154,9 @@ func (c Config) withDefaults(poolSize int) (Config, error) {
 	}
 	if c.MaxInFlight == 0 {
 		c.MaxInFlight = min(poolSize, LargestMaxInFlight)
+	}
+	if c.LocalHold == 0 {
+		c.LocalHold = DefaultLocalHold
 	}
 	return c, nil
 }

@@ -53,6 +53,7 @@ type Limiter struct {
 	client goredis.UniversalClient
 	cfg    Config
 	slots  chan struct{} // a token per decision waiting on Redis
+	cache  tokenCache    // permits taken ahead (Config.LocalBatch)
 
 	accepted, exceeded, deadline, busy, unavailable, cancelled atomic.Uint64
 	backendErrors, failedOpen                                  atomic.Uint64
@@ -62,6 +63,9 @@ type Limiter struct {
 }
 
 var _ ratelimit.Interface = (*Limiter)(nil)
+
+// since is the time on the limiter's monotonic clock, in ns.
+func (l *Limiter) since() int64 { return int64(time.Since(l.born)) }
 
 // Stats counts a Limiter's decisions since it was made.
 type Stats struct {
@@ -247,6 +251,8 @@ type decision struct {
 	// before it, for gcraCancel ("" without Redis).
 	wait          time.Duration
 	after, before string
+	// spare is how many more permits the script took for the local cache.
+	spare int64
 }
 
 // noWait is decide's maxWait for a decision now, not a reservation.
@@ -264,6 +270,9 @@ func (l *Limiter) decide(ctx context.Context, b bound, maxWait time.Duration) (d
 	if err := ctx.Err(); err != nil {
 		return decision{}, err // the caller gave up; Redis is not to blame
 	}
+	if l.cfg.LocalBatch > 1 && maxWait == noWait && l.cache.take(b.base, l.since()) {
+		return l.count(b, decision{res: ratelimit.Result{Allowed: true}}), nil
+	}
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
@@ -280,6 +289,9 @@ func (l *Limiter) decide(ctx context.Context, b bound, maxWait time.Duration) (d
 		l.lastAnswer.Store(int64(time.Since(l.born)))
 		if !d.res.Allowed && maxWait >= 0 {
 			d.res.Reason = ratelimit.ReasonDeadline
+		}
+		if d.spare > 0 { // used within LocalHold of their grant, which came after sent
+			l.cache.put(b.base, d.spare, l.since(), int64(sent)+int64(l.cfg.LocalHold))
 		}
 		return l.count(b, d), nil
 	}
@@ -383,7 +395,11 @@ func (l *Limiter) run(ctx context.Context, b bound, maxWait time.Duration) (deci
 	if l.cfg.Algorithm == ratelimit.GCRA {
 		q, r, tq, tr := gcraParams(limit, b.micros)
 		maxMicros := min(max(int64(maxWait/time.Microsecond), 0), maxScriptWait)
-		res, err = gcra.Run(ctx, l.client, []string{b.base + ":gcra"}, at, limit, b.micros, q, r, tq, tr, grace, maxMicros).Result()
+		batch := 1
+		if maxWait == noWait {
+			batch = max(l.cfg.LocalBatch, 1)
+		}
+		res, err = gcra.Run(ctx, l.client, []string{b.base + ":gcra"}, at, limit, b.micros, q, r, tq, tr, grace, maxMicros, batch).Result()
 	} else {
 		ttl := (b.micros+999)/1000 + grace
 		res, err = slidingWindow.Run(ctx, l.client, []string{b.base + ":log", b.base + ":seq"}, at, limit, b.micros, ttl).Result()
@@ -395,13 +411,13 @@ func (l *Limiter) run(ctx context.Context, b bound, maxWait time.Duration) (deci
 	if !ok || (len(reply) != 2 && len(reply) != 4) {
 		return decision{}, fmt.Errorf("redis ratelimit: unexpected script reply %v", res)
 	}
-	allowed, _ := reply[0].(int64)
+	granted, _ := reply[0].(int64)
 	micros, _ := reply[1].(int64)
 	wait := time.Duration(min(micros, math.MaxInt64/int64(time.Microsecond))) * time.Microsecond
-	if allowed != 1 {
+	if granted < 1 {
 		return decision{res: ratelimit.Result{Reason: ratelimit.ReasonExceeded, RetryAfter: wait}}, nil
 	}
-	d := decision{res: ratelimit.Result{Allowed: true}, wait: wait}
+	d := decision{res: ratelimit.Result{Allowed: true}, wait: wait, spare: granted - 1}
 	if len(reply) == 4 {
 		d.after, _ = reply[2].(string)
 		d.before, _ = reply[3].(string)

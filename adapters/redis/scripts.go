@@ -48,8 +48,11 @@ return {0, wait}
 // negative); it is granted when wait <= ARGV[9] (0 for a decision now, the
 // time left to a deadline for a reservation), and then TAT grows by one
 // interval: a burst of limit, then one request every period/limit, with no
-// rounding. A grant returns {1, wait, TAT after, TAT before} so that
-// gcraCancel can give a reservation back; a refusal {0, wait}. A value of
+// rounding. A decision now (ARGV[9] 0) takes up to ARGV[10] permits at once
+// while each would be granted now, one after another (the local token
+// cache); a reservation takes 1. A grant returns {permits, wait, TAT after,
+// TAT before} so that gcraCancel can give a reservation back; a refusal
+// {0, wait}. A value of
 // the older form "T" reads as "T 0"; anything else as no value.
 var gcra = goredis.NewScript(`
 local now = tonumber(ARGV[1])
@@ -78,15 +81,21 @@ if wait > tonumber(ARGV[9]) then
   return {0, wait}
 end
 local before = string.format('%.0f %.0f', tat, f)
-tat = tat + q
-f = f + r
-if f >= limit then
-  tat = tat + 1
-  f = f - limit
-end
+local batch = tonumber(ARGV[10])
+local granted = 0
+repeat
+  tat = tat + q
+  f = f + r
+  if f >= limit then
+    tat = tat + 1
+    f = f - limit
+  end
+  granted = granted + 1
+  ahead = tat - now
+until granted >= batch or ahead > tq or (ahead == tq and f > tr)
 local after = string.format('%.0f %.0f', tat, f)
 redis.call('SET', KEYS[1], after, 'PX', math.ceil((tat - now) / 1000) + tonumber(ARGV[8]))
-return {1, wait, after, before}
+return {granted, wait, after, before}
 `)
 
 // gcraCancel gives a reservation back: if KEYS[1] still holds the TAT the
