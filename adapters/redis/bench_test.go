@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/adapters/redis"
 )
 
@@ -13,9 +14,16 @@ import (
 // round trip, plus what the limiter adds around it.
 func BenchmarkAllow(b *testing.B) {
 	srv := startServer(b, 0)
-	for _, a := range algorithms {
+	for _, a := range append(algorithms, struct {
+		name string
+		alg  ratelimit.Algorithm
+	}{"gcra-batch64", ratelimit.GCRA}) {
 		b.Run(a.name, func(b *testing.B) {
-			l, err := redis.New(nil, "bench", srv.client(b), redis.Config{Algorithm: a.alg, Prefix: "bench-" + a.name, Timeout: 10 * time.Second})
+			batch := 0
+			if a.name == "gcra-batch64" {
+				batch = 64 // the local token cache
+			}
+			l, err := redis.New(nil, "bench", srv.client(b), redis.Config{Algorithm: a.alg, Prefix: "bench-" + a.name, Timeout: 10 * time.Second, LocalBatch: batch})
 			if err != nil {
 				b.Fatal(err)
 			}
