@@ -23,7 +23,8 @@
 // are never kept, and a kept result holds one of the MaxKeys places until
 // it expires.
 //
-// State. A Group spreads its keys over 64 shards, each an immutable list
+// State. A Group spreads its keys over 64 shards (made by its first
+// call: an idle Group holds none), each an immutable list
 // of the executions in flight (and kept) behind one atomic pointer, with
 // the counters of its calls on the same cache line; a new execution
 // replaces its shard's list by CompareAndSwap, so two callers racing to

@@ -20,15 +20,15 @@ const shards = 64
 // the function returns (see the package doc). The result is shared: the
 // callers must treat it as read-only.
 type Group[T any] struct {
-	name   string
-	eng    *engine.Engine
-	clock  engine.Clock
-	tm     timing // clock, for the executions' contexts
-	cfg    Config
-	reuse  int64 // cfg.ReuseFor in nanoseconds
-	seed   maphash.Seed
-	keys   atomic.Uint64 // kept results << 32 | open flights; their sum is at most cfg.MaxKeys
-	shards [shards]shard[T]
+	name  string
+	eng   *engine.Engine
+	clock engine.Clock
+	tm    timing // clock, for the executions' contexts
+	cfg   Config
+	reuse int64 // cfg.ReuseFor in nanoseconds
+	seed  maphash.Seed
+	keys  atomic.Uint64                    // kept results << 32 | open flights; their sum is at most cfg.MaxKeys
+	table atomic.Pointer[[shards]shard[T]] // made by the first call: an idle Group holds none
 }
 
 // A shard is one list of flights and the counters of the calls whose
@@ -64,6 +64,15 @@ func New[T any](eng *engine.Engine, name string, cfg Config) (*Group[T], error) 
 	return g, nil
 }
 
+// shards returns g's shards, making them on the first call.
+func (g *Group[T]) shards() *[shards]shard[T] {
+	if t := g.table.Load(); t != nil {
+		return t
+	}
+	g.table.CompareAndSwap(nil, new([shards]shard[T]))
+	return g.table.Load()
+}
+
 // Config returns the configuration in force.
 func (g *Group[T]) Config() Config { return g.cfg }
 
@@ -97,7 +106,7 @@ func (g *Group[T]) Do(ctx context.Context, key string, fn func(context.Context) 
 	case g.eng.Stopped():
 		return zero, messages.ErrStopped
 	}
-	sh := &g.shards[maphash.String(g.seed, key)%shards]
+	sh := &g.shards()[maphash.String(g.seed, key)%shards]
 	if err := ctx.Err(); err != nil {
 		sh.n[cGone].Add(1)
 		return zero, err

@@ -55,9 +55,13 @@ const (
 // concurrently may or may not be in it; every add that returned before
 // it began is.
 func (g *Group[T]) sums() (n [nCounters]uint64) {
-	for i := range g.shards {
+	t := g.table.Load()
+	if t == nil {
+		return n
+	}
+	for i := range t {
 		for c := range n {
-			n[c] += g.shards[i].n[c].Load()
+			n[c] += t[i].n[c].Load()
 		}
 	}
 	return n
@@ -84,9 +88,13 @@ func (g *Group[T]) Stats(context.Context) (Stats, error) {
 // ResetStats sets g's counters back to zero. A call that runs meanwhile
 // may or may not be counted.
 func (g *Group[T]) ResetStats() {
-	for i := range g.shards {
-		for c := range g.shards[i].n {
-			g.shards[i].n[c].Store(0)
+	t := g.table.Load()
+	if t == nil {
+		return
+	}
+	for i := range t {
+		for c := range t[i].n {
+			t[i].n[c].Store(0)
 		}
 	}
 }
