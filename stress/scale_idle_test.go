@@ -47,8 +47,8 @@ var scaleKinds = []scaleKind{
 		return circuitbreaker.New(e, n, circuitbreaker.Config{}) // its count window, allocated whole; a stack grown by its first message
 	}, 10 << 10, 1},
 	{"ratelimit", func(e *engine.Engine, n string) (any, error) {
-		return ratelimit.New(e, n, ratelimit.Config{}) // two actors
-	}, 16 << 10, 2},
+		return ratelimit.New(e, n, ratelimit.Config{}) // two actors, and shards allocated whole
+	}, 20 << 10, 2},
 	{"bulkhead", func(e *engine.Engine, n string) (any, error) {
 		return bulkhead.New(e, n, bulkhead.Config{})
 	}, idleCeiling, 1},

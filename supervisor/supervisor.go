@@ -292,10 +292,6 @@ func (s *Supervisor) waitStopped(ctx context.Context) bool {
 	}
 }
 
-// namedStuck is how many children that did not stop Shutdown's error
-// names; it counts the rest.
-const namedStuck = 10
-
 // stopChildren stops children newest first (see Shutdown), then ends the
 // loop.
 func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error {
@@ -367,11 +363,7 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error 
 		stuck = append(stuck, "a child whose Start had not returned")
 	}
 	if len(stuck) > 0 {
-		names := strings.Join(stuck[:min(len(stuck), namedStuck)], ", ")
-		if len(stuck) > namedStuck {
-			names += fmt.Sprintf(" and %d more", len(stuck)-namedStuck)
-		}
-		return fmt.Errorf("supervisor: children did not stop before the deadline: %s: %w", names, ctx.Err())
+		return fmt.Errorf("supervisor: children did not stop before the deadline: %s: %w", strings.Join(stuck, ", "), ctx.Err())
 	}
 	return nil
 }
