@@ -13,8 +13,12 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/bulwark-go/bulwark/actors/bulkhead"
+	"github.com/bulwark-go/bulwark/actors/loadshed"
 	"github.com/bulwark-go/bulwark/adapters/dashboard"
+	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 // chromium returns the path of a Chromium binary: $BULWARK_CHROMIUM, or
@@ -80,9 +84,10 @@ func TestBrowserShowsABreakerForcedOpen(t *testing.T) {
 	eng := enginetest.Start(t)
 	b := breaker(t, eng, "payments")
 	breaker(t, eng, "search")
-	_, srv := serve(t, eng, dashboard.Options{})
-
+	h, srv := serve(t, eng, dashboard.Options{})
 	ctx := context.Background()
+	others := otherKinds(t, eng, h)
+
 	bctx, problems := browser(t, bin)
 
 	tile := `section.tile[data-kind="circuitbreaker"][data-name="payments"]`
@@ -92,6 +97,17 @@ func TestBrowserShowsABreakerForcedOpen(t *testing.T) {
 		chromedp.WaitVisible(`section.tile[data-name="search"]`),
 	); err != nil {
 		t.Fatalf("loading the page: %v", err)
+	}
+
+	// Every kind has its tile, showing its figures under the names /status
+	// gives them.
+	for _, o := range others {
+		if _, err := chromedp.Run(bctx, chromedp.Poll[chromedp.Void](`(() => {
+			const dt = [...document.querySelectorAll('section.tile[data-kind="`+o.kind+`"] dt')].find(d => d.textContent === "`+o.term+`");
+			return dt && dt.nextSibling.textContent === "`+o.want+`";
+		})()`, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Errorf("the %s tile's %q: %v, want %q", o.kind, o.term, err, o.want)
+		}
 	}
 
 	// Counters move: ten successful calls show in the tile; and the event
@@ -159,6 +175,45 @@ func TestBrowserShowsABreakerForcedOpen(t *testing.T) {
 
 	for _, p := range problems() {
 		t.Errorf("browser: %s", p)
+	}
+}
+
+// tileFigure is a figure a tile of kind must show.
+type tileFigure struct{ kind, term, want string }
+
+// otherKinds starts an instance of each kind besides the breaker, with
+// calls made through it, lists the stateless ones in h, and returns what
+// their tiles must show.
+func otherKinds(t *testing.T, eng *engine.Engine, h *dashboard.Handler) []tileFigure {
+	t.Helper()
+	ctx := context.Background()
+	bh, err := bulkhead.New(eng, "db", bulkhead.Config{MaxInFlight: 3, MaxWaiting: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := bh.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bh.Release(p, messages.Success) })
+	ls, err := loadshed.New(eng, "api", loadshed.Config{MaxInFlight: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, err := ls.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ls.Release(lp, messages.Success) })
+	addStateless(t, eng, h)
+	return []tileFigure{
+		{"bulkhead", "in flight", "1 / 3"},
+		{"bulkhead", "queue", "0 / 2"},
+		{"loadshed", "in flight", "1 / 4"},
+		{"loadshed", "level", "normal"},
+		{"hedge", "failure %", "0.0"},
+		{"coalesce", "shared", "0"},
+		{"cache", "hit %", "50.0"},
 	}
 }
 

@@ -16,7 +16,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/bulwark-go/bulwark/actors/bulkhead"
+	"github.com/bulwark-go/bulwark/actors/cache"
 	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
+	"github.com/bulwark-go/bulwark/actors/coalesce"
+	"github.com/bulwark-go/bulwark/actors/hedge"
 	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/actors/retry"
 	"github.com/bulwark-go/bulwark/adapters/dashboard"
@@ -104,6 +107,38 @@ func keysAreSnakeCase(v any, path string) string {
 	return ""
 }
 
+// addStateless lists in h a hedge "replicas" that made one call, a
+// coalesce group "profiles" that ran one, and a cache "prices" asked
+// twice for the same key (one miss, one hit); the key is an e-mail
+// address, which the dashboard must never show.
+func addStateless(t *testing.T, eng *engine.Engine, h *dashboard.Handler) {
+	t.Helper()
+	ctx := context.Background()
+	one := func(context.Context) (int, error) { return 1, nil }
+	hd, err := hedge.New(eng, "replicas", hedge.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = hedge.Do(ctx, hd, one)
+	g, err := coalesce.New[int](eng, "profiles", coalesce.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = g.Do(ctx, "alice@example.com", one)
+	c, err := cache.New[int](eng, "prices", cache.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		_, _ = c.Get(ctx, "alice@example.com", one)
+	}
+	for _, x := range []any{hd, g, c} {
+		if err := h.Add(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestStatusJSONShape(t *testing.T) {
 	eng := enginetest.Start(t)
 	ctx := context.Background()
@@ -133,6 +168,7 @@ func TestStatusJSONShape(t *testing.T) {
 	if err := h.Add(r); err != nil {
 		t.Fatal(err)
 	}
+	addStateless(t, eng, h)
 
 	code, body := get(t, srv.URL+"/status")
 	if code != http.StatusOK {
@@ -172,14 +208,25 @@ func TestStatusJSONShape(t *testing.T) {
 		{"circuitbreaker/payments", "mode", "normal"},
 		{"circuitbreaker/payments", "failed", 2.0},
 		{"circuitbreaker/payments", "consecutive_failures", 2.0},
-		{"bulkhead/db", "active", 1.0},
-		{"bulkhead/db", "max_concurrent", 3.0},
+		{"circuitbreaker/payments", "succeeded", 0.0},
+		{"bulkhead/db", "in_flight", 1.0},
+		{"bulkhead/db", "peak_in_flight", 1.0},
+		{"bulkhead/db", "max_in_flight", 3.0},
+		{"bulkhead/db", "max_waiting", 0.0},
+		{"bulkhead/db", "accepted", 1.0},
 		{"ratelimit/per-user", "algorithm", "gcra"},
-		{"ratelimit/per-user", "allowed", 1.0},
+		{"ratelimit/per-user", "accepted", 1.0},
 		{"ratelimit/per-user", "rejected", 1.0},
 		{"ratelimit/per-user", "active_keys", 1.0},
 		{"retry/client", "attempts", 2.0},
 		{"retry/client", "exhausted", 1.0},
+		{"hedge/replicas", "calls", 1.0},
+		{"hedge/replicas", "succeeded", 1.0},
+		{"coalesce/profiles", "leaders", 1.0},
+		{"coalesce/profiles", "in_flight", 0.0},
+		{"cache/prices", "calls", 2.0},
+		{"cache/prices", "hits", 1.0},
+		{"cache/prices", "misses", 1.0},
 	} {
 		in, ok := byName[tc.instance]
 		if !ok {
@@ -194,13 +241,14 @@ func TestStatusJSONShape(t *testing.T) {
 		{"circuitbreaker/payments", "running", "open"},
 		{"bulkhead/db", "running", ""},
 		{"retry/client", "running", ""},
+		{"cache/prices", "running", ""},
 	} {
 		if in := byName[tc.instance]; in.Status != tc.status || in.State != tc.state {
 			t.Errorf("%s: got status %q state %q, want %q %q", tc.instance, in.Status, in.State, tc.status, tc.state)
 		}
 	}
-	if len(v.Instances) != 4 {
-		t.Errorf("/status lists %d instances, want 4 (shards are not instances): %s", len(v.Instances), body)
+	if len(v.Instances) != 7 {
+		t.Errorf("/status lists %d instances, want 7 (shards are not instances): %s", len(v.Instances), body)
 	}
 }
 

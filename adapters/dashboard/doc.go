@@ -6,7 +6,10 @@
 //	          sparklines of the last minutes; the event log below. It
 //	          reconnects on its own after a server restart.
 //	/status   JSON of every instance: kind, name, status, state and stats,
-//	          with snake_case field names and enums as strings.
+//	          with snake_case field names and enums as strings; a stats
+//	          field is the snake_case of its Stats field, the same name
+//	          for the same thing in every kind (in_flight, waiting,
+//	          rejected, rejected_by, succeeded, ...).
 //	/healthz  200, or 503 while a breaker named in Options.Critical is open.
 //	/events   the event stream as Server-Sent Events, filtered by the query
 //	          parameters kind, name and type (each repeatable or

@@ -57,7 +57,8 @@ func New(eng *engine.Engine, opts Options) (*Handler, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // Add lists a stateless instance (a *retry.Retry, *timeout.Timeout,
-// *timeout.Deadline or *fallback.Fallback) too; see inventory.Set.Add.
+// *timeout.Deadline, *fallback.Fallback, *hedge.Hedge, *coalesce.Group or
+// *cache.Cache) too; see inventory.Set.Add.
 func (h *Handler) Add(x any) error { return h.opts.Instances.Add(x) }
 
 // Clients returns how many /events clients are connected.

@@ -63,7 +63,7 @@ type Options struct {
 	// comment (default DefaultHeartbeat, at most MaxTimeout).
 	Heartbeat time.Duration
 	// Instances holds the stateless instances (retry, timeout, deadline,
-	// fallback) to list besides the supervised ones; it may be shared with
+	// fallback, hedge, coalesce, cache) to list besides the supervised ones; it may be shared with
 	// a metrics collector. Nil: the Handler keeps its own, filled by Add.
 	Instances *inventory.Set
 }

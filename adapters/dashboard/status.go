@@ -6,8 +6,11 @@ import (
 	"github.com/bulwark-go/bulwark/actors/adaptive"
 	"github.com/bulwark-go/bulwark/actors/backpressure"
 	"github.com/bulwark-go/bulwark/actors/bulkhead"
+	"github.com/bulwark-go/bulwark/actors/cache"
 	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
+	"github.com/bulwark-go/bulwark/actors/coalesce"
 	"github.com/bulwark-go/bulwark/actors/fallback"
+	"github.com/bulwark-go/bulwark/actors/hedge"
 	"github.com/bulwark-go/bulwark/actors/loadshed"
 	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/actors/retry"
@@ -36,22 +39,32 @@ type InstanceView struct {
 	Restarts int    `json:"restarts"`
 	// State is the instance's state in one word where its kind has one:
 	// a breaker's "closed", "open" or "half_open"; a load shedder's level;
-	// a backpressure manager's "on" or "off". Empty otherwise.
+	// a backpressure gate's "on" or "off". Empty otherwise.
 	State string `json:"state,omitempty"`
 	// Stats is one of the *View structs below, by kind; null when the
 	// stats could not be read.
 	Stats any `json:"stats"`
 }
 
+// The *View structs below carry each kind's Stats under the snake_case of
+// the Stats field names, so the same thing has the same JSON name in every
+// kind (in_flight, max_in_flight, waiting, max_waiting, accepted,
+// rejected, rejected_by, cancelled, misused, succeeded, failed); enums are
+// their strings, durations are milliseconds (a _ms suffix), times RFC 3339.
+// rejected_by is keyed by the pattern's Reason constants, never by a
+// caller's key. Name is InstanceView's.
+
 // BreakerView is a circuit breaker's stats.
 type BreakerView struct {
 	State                string  `json:"state"`
 	Mode                 string  `json:"mode"`
+	Generation           uint64  `json:"generation"`
 	Total                uint64  `json:"total"`
-	Successful           uint64  `json:"successful"`
+	Succeeded            uint64  `json:"succeeded"`
 	Failed               uint64  `json:"failed"`
 	Rejected             uint64  `json:"rejected"`
 	Ignored              uint64  `json:"ignored"`
+	Misused              uint64  `json:"misused"`
 	Slow                 uint64  `json:"slow"`
 	ConsecutiveFailures  int     `json:"consecutive_failures"`
 	ConsecutiveSuccesses int     `json:"consecutive_successes"`
@@ -64,56 +77,55 @@ type BreakerView struct {
 	LastStateChange      string  `json:"last_state_change,omitempty"`
 }
 
-// BulkheadView is a bulkhead's stats.
-type BulkheadView struct {
-	Active        int               `json:"active"`
-	PeakActive    int               `json:"peak_active"`
-	MaxConcurrent int               `json:"max_concurrent"`
-	Waiting       int               `json:"waiting"`
-	MaxWaiting    int               `json:"max_waiting"`
-	Accepted      uint64            `json:"accepted"`
-	Rejected      uint64            `json:"rejected"`
-	RejectedBy    map[string]uint64 `json:"rejected_by"`
-	Cancelled     uint64            `json:"cancelled"`
+// AdmissionView is what bulkhead, backpressure and loadshed share: the
+// calls admitted and not yet released, the calls waiting, and what became
+// of the calls. Its fields appear at the top level of their JSON.
+type AdmissionView struct {
+	InFlight     int               `json:"in_flight"`
+	PeakInFlight int               `json:"peak_in_flight"`
+	MaxInFlight  int               `json:"max_in_flight"`
+	Waiting      int               `json:"waiting"`
+	MaxWaiting   int               `json:"max_waiting"`
+	Accepted     uint64            `json:"accepted"`
+	Rejected     uint64            `json:"rejected"`
+	RejectedBy   map[string]uint64 `json:"rejected_by"`
+	Cancelled    uint64            `json:"cancelled"`
+	Misused      uint64            `json:"misused"`
 }
 
-// BackpressureView is a backpressure manager's stats.
+// BulkheadView is a bulkhead's stats.
+type BulkheadView struct {
+	AdmissionView
+}
+
+// BackpressureView is a backpressure gate's stats.
 type BackpressureView struct {
-	Pending       int               `json:"pending"`
-	Waiting       int               `json:"waiting"`
-	MaxPending    int               `json:"max_pending"`
-	HighWaterMark int               `json:"high_water_mark"`
-	LowWaterMark  int               `json:"low_water_mark"`
-	Active        bool              `json:"active"`
-	Overloaded    bool              `json:"overloaded"`
-	Utilization   float64           `json:"utilization"`
-	Accepted      uint64            `json:"accepted"`
-	Rejected      uint64            `json:"rejected"`
-	RejectedBy    map[string]uint64 `json:"rejected_by"`
-	Cancelled     uint64            `json:"cancelled"`
+	AdmissionView
+	HighWaterMark int     `json:"high_water_mark"`
+	LowWaterMark  int     `json:"low_water_mark"`
+	Active        bool    `json:"active"`
+	Overloaded    bool    `json:"overloaded"`
+	Utilization   float64 `json:"utilization"`
 }
 
 // LoadShedView is a load shedder's stats.
 type LoadShedView struct {
-	InFlight    int               `json:"in_flight"`
-	MaxInFlight int               `json:"max_in_flight"`
-	Queued      int               `json:"queued"`
-	MaxQueue    int               `json:"max_queue"`
-	Level       string            `json:"level"`
-	SignalLevel string            `json:"signal_level"`
-	Utilization float64           `json:"utilization"`
-	Shed        uint64            `json:"shed"`
-	ShedBy      map[string]uint64 `json:"shed_by"`
+	AdmissionView
+	Level       string  `json:"level"`
+	SignalLevel string  `json:"signal_level"`
+	Utilization float64 `json:"utilization"`
 }
 
 // RateLimitView is a rate limiter's stats (a count of keys, never keys).
 type RateLimitView struct {
-	Algorithm  string `json:"algorithm"`
-	Shards     int    `json:"shards"`
-	ActiveKeys int    `json:"active_keys"`
-	MaxKeys    int    `json:"max_keys"`
-	Allowed    uint64 `json:"allowed"`
-	Rejected   uint64 `json:"rejected"`
+	Algorithm  string            `json:"algorithm"`
+	Shards     int               `json:"shards"`
+	ActiveKeys int               `json:"active_keys"`
+	MaxKeys    int               `json:"max_keys"`
+	Accepted   uint64            `json:"accepted"`
+	Rejected   uint64            `json:"rejected"`
+	RejectedBy map[string]uint64 `json:"rejected_by"`
+	Cancelled  uint64            `json:"cancelled"`
 }
 
 // AdaptiveView is an adaptive concurrency limiter's stats.
@@ -125,11 +137,12 @@ type AdaptiveView struct {
 	InFlight        int     `json:"in_flight"`
 	Utilization     float64 `json:"utilization"`
 	Completed       uint64  `json:"completed"`
-	Successes       uint64  `json:"successes"`
-	Failures        uint64  `json:"failures"`
+	Succeeded       uint64  `json:"succeeded"`
+	Failed          uint64  `json:"failed"`
 	Rejected        uint64  `json:"rejected"`
-	WindowSuccesses int     `json:"window_successes"`
-	WindowFailures  int     `json:"window_failures"`
+	Misused         uint64  `json:"misused"`
+	WindowSucceeded int     `json:"window_succeeded"`
+	WindowFailed    int     `json:"window_failed"`
 	BaselineRTTMS   float64 `json:"baseline_rtt_ms"`
 	RecentRTTMS     float64 `json:"recent_rtt_ms"`
 }
@@ -171,6 +184,42 @@ type FallbackView struct {
 	Passed    uint64 `json:"passed"`
 }
 
+// HedgeView is a Hedge's stats.
+type HedgeView struct {
+	Calls     uint64 `json:"calls"`
+	Succeeded uint64 `json:"succeeded"`
+	Failed    uint64 `json:"failed"`
+	Hedges    uint64 `json:"hedges"`
+	Won       uint64 `json:"won"`
+	Denied    uint64 `json:"denied"`
+}
+
+// CoalesceView is a coalesce Group's stats (counts only, never keys).
+type CoalesceView struct {
+	Leaders    uint64            `json:"leaders"`
+	Followers  uint64            `json:"followers"`
+	Reused     uint64            `json:"reused"`
+	Rejected   uint64            `json:"rejected"`
+	RejectedBy map[string]uint64 `json:"rejected_by"`
+	Gone       uint64            `json:"gone"`
+	Cancelled  uint64            `json:"cancelled"`
+	Panics     uint64            `json:"panics"`
+	InFlight   int               `json:"in_flight"`
+	Kept       int               `json:"kept"`
+}
+
+// CacheView is a Cache's stats (counts only, never keys).
+type CacheView struct {
+	Calls        uint64 `json:"calls"`
+	Hits         uint64 `json:"hits"`
+	StaleHits    uint64 `json:"stale_hits"`
+	NegativeHits uint64 `json:"negative_hits"`
+	Misses       uint64 `json:"misses"`
+	Refreshes    uint64 `json:"refreshes"`
+	Stored       uint64 `json:"stored"`
+	Bypassed     uint64 `json:"bypassed"`
+}
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func onOff(b bool) string {
@@ -186,8 +235,9 @@ func viewOf(in inventory.Instance) InstanceView {
 	switch s := in.Stats.(type) {
 	case circuitbreaker.Stats:
 		v.State = s.State.String()
-		b := BreakerView{State: v.State, Mode: s.Mode.String(), Total: s.Total, Successful: s.Succeeded,
-			Failed: s.Failed, Rejected: s.Rejected, Ignored: s.Ignored, Slow: s.Slow,
+		b := BreakerView{State: v.State, Mode: s.Mode.String(), Generation: s.Generation, Total: s.Total,
+			Succeeded: s.Succeeded, Failed: s.Failed, Rejected: s.Rejected, Ignored: s.Ignored,
+			Misused: s.Misused, Slow: s.Slow,
 			ConsecutiveFailures: s.ConsecutiveFailures, ConsecutiveSuccesses: s.ConsecutiveSuccesses,
 			FailureRate: s.FailureRate, WindowCalls: s.WindowCalls, WindowFailureRate: s.WindowFailureRate,
 			WindowSlowCallRate: s.WindowSlowCallRate, HalfOpenInFlight: s.HalfOpenInFlight,
@@ -197,28 +247,31 @@ func viewOf(in inventory.Instance) InstanceView {
 		}
 		v.Stats = b
 	case bulkhead.Stats:
-		v.Stats = BulkheadView{Active: s.InFlight, PeakActive: s.PeakInFlight, MaxConcurrent: s.MaxInFlight,
-			Waiting: s.Waiting, MaxWaiting: s.MaxWaiting, Accepted: s.Accepted, Rejected: s.Rejected,
-			RejectedBy: s.RejectedBy, Cancelled: s.Cancelled}
+		v.Stats = BulkheadView{AdmissionView{InFlight: s.InFlight, PeakInFlight: s.PeakInFlight,
+			MaxInFlight: s.MaxInFlight, Waiting: s.Waiting, MaxWaiting: s.MaxWaiting, Accepted: s.Accepted,
+			Rejected: s.Rejected, RejectedBy: s.RejectedBy, Cancelled: s.Cancelled, Misused: s.Misused}}
 	case backpressure.Stats:
 		v.State = onOff(s.Active)
-		v.Stats = BackpressureView{Pending: s.InFlight, Waiting: s.Waiting, MaxPending: s.MaxInFlight,
+		v.Stats = BackpressureView{AdmissionView: AdmissionView{InFlight: s.InFlight, PeakInFlight: s.PeakInFlight,
+			MaxInFlight: s.MaxInFlight, Waiting: s.Waiting, MaxWaiting: s.MaxWaiting, Accepted: s.Accepted,
+			Rejected: s.Rejected, RejectedBy: s.RejectedBy, Cancelled: s.Cancelled, Misused: s.Misused},
 			HighWaterMark: s.HighWaterMark, LowWaterMark: s.LowWaterMark, Active: s.Active,
-			Overloaded: s.Overloaded, Utilization: s.Utilization, Accepted: s.Accepted,
-			Rejected: s.Rejected, RejectedBy: s.RejectedBy, Cancelled: s.Cancelled}
+			Overloaded: s.Overloaded, Utilization: s.Utilization}
 	case loadshed.Stats:
 		v.State = s.Level.String()
-		v.Stats = LoadShedView{InFlight: s.InFlight, MaxInFlight: s.MaxInFlight, Queued: s.Waiting,
-			MaxQueue: s.MaxWaiting, Level: v.State, SignalLevel: s.SignalLevel.String(),
-			Utilization: s.Utilization, Shed: s.Rejected, ShedBy: s.RejectedBy}
+		v.Stats = LoadShedView{AdmissionView: AdmissionView{InFlight: s.InFlight, PeakInFlight: s.PeakInFlight,
+			MaxInFlight: s.MaxInFlight, Waiting: s.Waiting, MaxWaiting: s.MaxWaiting, Accepted: s.Accepted,
+			Rejected: s.Rejected, RejectedBy: s.RejectedBy, Cancelled: s.Cancelled, Misused: s.Misused},
+			Level: v.State, SignalLevel: s.SignalLevel.String(), Utilization: s.Utilization}
 	case ratelimit.Stats:
 		v.Stats = RateLimitView{Algorithm: s.Algorithm.String(), Shards: s.Shards, ActiveKeys: s.ActiveKeys,
-			MaxKeys: s.MaxKeys, Allowed: s.Accepted, Rejected: s.Rejected}
+			MaxKeys: s.MaxKeys, Accepted: s.Accepted, Rejected: s.Rejected, RejectedBy: s.RejectedBy,
+			Cancelled: s.Cancelled}
 	case adaptive.Stats:
 		v.Stats = AdaptiveView{Algorithm: s.Algorithm.String(), Limit: s.Limit, MinLimit: s.MinLimit,
 			MaxLimit: s.MaxLimit, InFlight: s.InFlight, Utilization: s.Utilization, Completed: s.Completed,
-			Successes: s.Succeeded, Failures: s.Failed, Rejected: s.Rejected,
-			WindowSuccesses: s.WindowSucceeded, WindowFailures: s.WindowFailed,
+			Succeeded: s.Succeeded, Failed: s.Failed, Rejected: s.Rejected, Misused: s.Misused,
+			WindowSucceeded: s.WindowSucceeded, WindowFailed: s.WindowFailed,
 			BaselineRTTMS: ms(s.BaselineRTT), RecentRTTMS: ms(s.RecentRTT)}
 	case retry.BudgetStats:
 		v.Stats = BudgetView{Calls: s.Calls, Retries: s.Retries, Allowed: s.Allowed, Denied: s.Denied}
@@ -232,6 +285,16 @@ func viewOf(in inventory.Instance) InstanceView {
 	case fallback.Stats:
 		v.Stats = FallbackView{Calls: s.Calls, Succeeded: s.Succeeded, FellBack: s.FellBack,
 			Failed: s.Failed, Passed: s.Passed}
+	case hedge.Stats:
+		v.Stats = HedgeView{Calls: s.Calls, Succeeded: s.Succeeded, Failed: s.Failed, Hedges: s.Hedges,
+			Won: s.Won, Denied: s.Denied}
+	case coalesce.Stats:
+		v.Stats = CoalesceView{Leaders: s.Leaders, Followers: s.Followers, Reused: s.Reused,
+			Rejected: s.Rejected, RejectedBy: s.RejectedBy, Gone: s.Gone, Cancelled: s.Cancelled,
+			Panics: s.Panics, InFlight: s.InFlight, Kept: s.Kept}
+	case cache.Stats:
+		v.Stats = CacheView{Calls: s.Calls, Hits: s.Hits, StaleHits: s.StaleHits, NegativeHits: s.NegativeHits,
+			Misses: s.Misses, Refreshes: s.Refreshes, Stored: s.Stored, Bypassed: s.Bypassed}
 	}
 	return v
 }
