@@ -2,8 +2,8 @@
 // copy of its Stats: the read side that the dashboard and the metrics
 // exporters share. It reads what the supervisor lists (every stateful
 // pattern, and retry budgets) plus the stateless instances (retry,
-// timeout, deadline, fallback) registered by hand in a Set, since those
-// are not supervised. Reading never stops an instance and touches nothing
+// timeout, deadline, fallback, hedge, coalesce, cache) registered by hand
+// in a Set, since those are not supervised. Reading never stops an instance and touches nothing
 // on the call path: each stateful instance answers one Stats message.
 package inventory
 
@@ -47,7 +47,8 @@ type Instance struct {
 	// Stats is the instance's Stats value: a circuitbreaker.Stats,
 	// bulkhead.Stats, backpressure.Stats, loadshed.Stats, ratelimit.Stats,
 	// adaptive.Stats, retry.BudgetStats, retry.Stats, timeout.Stats,
-	// fallback.Stats, hedge.Stats, coalesce.Stats or cache.Stats. It is nil when Err is set or the kind is unknown.
+	// fallback.Stats, hedge.Stats, coalesce.Stats or cache.Stats. It is
+	// nil when Err is set or the kind is unknown.
 	Stats any
 	// Err is why Stats could not be read (the instance is stopped, or ctx
 	// ended first). It may carry error text: never show it to users.
@@ -125,16 +126,17 @@ type entry struct {
 }
 
 // Set holds the stateless instances (retry, timeout, deadline, fallback,
-// hedge, coalesce, cache) that List should report besides the supervised ones. The zero value is
-// an empty Set ready to use; a Set is safe for concurrent use.
+// hedge, coalesce, cache) that List should report besides the supervised
+// ones. The zero value is an empty Set ready to use; a Set is safe for
+// concurrent use.
 type Set struct {
 	entries atomic.Pointer[[]entry]
 }
 
-// Add registers h: a *retry.Retry, *timeout.Timeout, *timeout.Deadline, a
-// *hedge.Hedge, a *fallback.Fallback, *coalesce.Group or *cache.Cache of
-// any type, or any other handle whose Stats method
-// returns one of the Stats types Instance lists. Anything else, a nil
+// Add registers h: a *retry.Retry, *timeout.Timeout, *timeout.Deadline,
+// *fallback.Fallback, *hedge.Hedge, a *coalesce.Group or *cache.Cache of
+// any type, or any other handle whose Stats method returns one of the
+// Stats types Instance lists. Anything else, a nil
 // handle, or more than MaxInstances entries is a *messages.ConfigError.
 // Adding the same handle (the same pointer) twice lists it once.
 func (s *Set) Add(h any) error {
