@@ -72,13 +72,37 @@ func TestListReadsSupervisedAndAddedInstances(t *testing.T) {
 	if len(short) != 2 || !truncated {
 		t.Errorf("List with limit 2: got %d (truncated %v), want 2 (truncated true)", len(short), truncated)
 	}
+	// An instance that does not answer before ctx ends gets ctx's error
+	// (a stuck handle, since a breaker may well answer first), and the
+	// others are still read.
+	if err := set.Add(stuck{}); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	for _, in := range instances(inventory.List(ctx, eng, nil, 0)) {
-		if in.Kind == circuitbreaker.Kind && !errors.Is(in.Err, context.Canceled) {
-			t.Errorf("Stats with an ended context: got %v, want context.Canceled", in.Err)
+	var sawStuck bool
+	for _, in := range instances(inventory.List(ctx, eng, &set, 0)) {
+		if in.Name != "stuck" {
+			continue
+		}
+		sawStuck = true
+		if !errors.Is(in.Err, context.Canceled) || in.Stats != nil {
+			t.Errorf("a stuck instance with an ended context: got stats %v err %v, want nil and context.Canceled", in.Stats, in.Err)
 		}
 	}
+	if !sawStuck {
+		t.Error("List left the stuck instance out")
+	}
+}
+
+// stuck is a handle whose Stats never answers before its context ends.
+type stuck struct{}
+
+func (stuck) Name() string { return "stuck" }
+
+func (stuck) Stats(ctx context.Context) (bulkhead.Stats, error) {
+	<-ctx.Done()
+	return bulkhead.Stats{}, ctx.Err()
 }
 
 func instances(l []inventory.Instance, _ bool) []inventory.Instance { return l }
