@@ -141,7 +141,7 @@ func TestResponseWithErrorIsClosed(t *testing.T) {
 	}
 }
 
-// Issue 17: retrying on a status through RetryIfStatus gives every
+// Issue 17: retrying on a status through RetryOnStatus gives every
 // discarded response's connection back: 20 calls that each see one 503
 // then a 200 use one connection, not one per 503.
 func TestRetriedResponsesAreClosed(t *testing.T) {
@@ -162,7 +162,7 @@ func TestRetriedResponsesAreClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := retry.For[*http.Response](r).RetryIfResult(httpclient.RetryIfStatus(http.StatusServiceUnavailable))
+	p := httpclient.RetryOnStatus(retry.For[*http.Response](r), http.StatusServiceUnavailable)
 	for i := 0; i < 20; i++ {
 		resp, err := p.Do(context.Background(), func(ctx context.Context) (*http.Response, error) {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
@@ -186,7 +186,8 @@ func TestRetriedResponsesAreClosed(t *testing.T) {
 }
 
 // Issue 17: the retries ran out on a rejected response: the caller gets it
-// in the ExhaustedError, its body closed, its status readable.
+// in the ExhaustedError, status and body readable (only the dropped
+// attempts were closed), and closing it returns the one connection.
 func TestRetryIfStatusExhausted(t *testing.T) {
 	srv, cl := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadGateway)
@@ -196,17 +197,25 @@ func TestRetryIfStatusExhausted(t *testing.T) {
 	defer base.CloseIdleConnections()
 	c := &http.Client{Transport: base}
 	r, _ := retry.New(nil, "api", retry.Config{Backoff: retry.Backoff{MaxAttempts: 2, InitialDelay: time.Microsecond}, JitterKind: retry.NoJitter})
-	_, err := retry.For[*http.Response](r).RetryIfResult(httpclient.RetryIfStatus(502, 503)).Do(context.Background(),
-		func(ctx context.Context) (*http.Response, error) { return c.Get(srv.URL) })
-	var ex *retry.ExhaustedError
-	if !errors.As(err, &ex) {
-		t.Fatalf("got %v, want an ExhaustedError", err)
-	}
-	if resp, _ := ex.Result.(*http.Response); resp == nil || resp.StatusCode != 502 {
-		t.Fatalf("result %v, want the 502", ex.Result)
+	p := httpclient.RetryOnStatus(retry.For[*http.Response](r), 502, 503)
+	for i := 0; i < 3; i++ {
+		_, err := p.Do(context.Background(), func(ctx context.Context) (*http.Response, error) { return c.Get(srv.URL) })
+		var ex *retry.ExhaustedError
+		if !errors.As(err, &ex) {
+			t.Fatalf("got %v, want an ExhaustedError", err)
+		}
+		resp, _ := ex.Result.(*http.Response)
+		if resp == nil || resp.StatusCode != 502 {
+			t.Fatalf("result %v, want the 502", ex.Result)
+		}
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || !strings.HasPrefix(string(b), "down ") {
+			t.Fatalf("the last response's body: %q, %v; want it readable", b, err)
+		}
+		resp.Body.Close()
 	}
 	if got := cl.accepted.Load(); got != 1 {
-		t.Fatalf("2 attempts opened %d connections, want 1", got)
+		t.Fatalf("6 attempts opened %d connections, want 1", got)
 	}
 }
 

@@ -23,8 +23,9 @@
 //
 // Retrying on a response's status with a retry policy
 // (retry.For[*http.Response](r).RetryIfResult) drops each retried
-// response: RetryIfStatus drains and closes what it rejects, so every
-// connection goes back to the pool; Discard does the same for a response
-// the caller drops itself. RetryAfter reads a response's Retry-After
+// response: RetryOnStatus(p, codes...) retries on those statuses and drains
+// and closes every response it drops (its OnDiscard hook), so every
+// connection goes back to the pool while the response the caller gets stays
+// readable; Discard does the same for a response the caller drops itself. RetryAfter reads a response's Retry-After
 // (seconds or an HTTP-date), bounded.
 package httpclient
