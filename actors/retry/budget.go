@@ -75,14 +75,24 @@ func (c BudgetConfig) validate() error {
 	return nil
 }
 
-// BudgetStats is a snapshot of a Budget's window.
+// BudgetStats is a snapshot of a Budget: its window and its counts since
+// it started (or last restarted after a panic).
 type BudgetStats struct {
-	// Calls and Retries are counted over the window.
+	// Name is the budget's name.
+	Name string
+	// Calls and Retries are the calls deposited and the retries granted
+	// within the window.
 	Calls, Retries int64
-	// Allowed is how many retries the window allows now.
-	Allowed int64
-	// Denied counts refused retries since the budget started.
-	Denied int64
+	// Limit is how many retries the window allows now (Percent of Calls
+	// plus the MinPerSecond floor); Retries may reach it, not pass it.
+	Limit int64
+	// Accepted counts retries granted since the budget started.
+	Accepted uint64
+	// Rejected counts retries refused because the window had none left
+	// (ReasonBudget of the Retry's ExhaustedError), since the budget
+	// started. A retry whose context ended, or that found the budget
+	// stopped, is in neither count.
+	Rejected uint64
 }
 
 // budgetState is the pure budget: calls and retries in a ring of buckets.
@@ -92,7 +102,8 @@ type budgetState struct {
 	epoch            int64 // index of the current bucket
 	calls, retries   [budgetBuckets]int64
 	sumCalls, sumRet int64
-	denied           int64
+	accepted         uint64
+	rejected         uint64
 }
 
 func newBudgetState(cfg BudgetConfig) *budgetState {
@@ -118,7 +129,7 @@ func (s *budgetState) advance(now time.Time) {
 	s.epoch = idx
 }
 
-func (s *budgetState) allowed() int64 {
+func (s *budgetState) limit() int64 {
 	a := int64(math.Floor(s.cfg.Percent * float64(s.sumCalls)))
 	if s.cfg.MinPerSecond > 0 {
 		a += int64(float64(s.cfg.MinPerSecond) * s.cfg.Window.Seconds())
@@ -136,18 +147,19 @@ func (s *budgetState) Deposit(now time.Time) {
 // Withdraw grants one retry at now if the window allows it.
 func (s *budgetState) Withdraw(now time.Time) bool {
 	s.advance(now)
-	if s.sumRet >= s.allowed() {
-		s.denied++
+	if s.sumRet >= s.limit() {
+		s.rejected++
 		return false
 	}
 	s.retries[s.epoch%budgetBuckets]++
 	s.sumRet++
+	s.accepted++
 	return true
 }
 
 func (s *budgetState) stats(now time.Time) BudgetStats {
 	s.advance(now)
-	return BudgetStats{Calls: s.sumCalls, Retries: s.sumRet, Allowed: s.allowed(), Denied: s.denied}
+	return BudgetStats{Calls: s.sumCalls, Retries: s.sumRet, Limit: s.limit(), Accepted: s.accepted, Rejected: s.rejected}
 }
 
 // Messages of the budget actor: a closed set.
@@ -220,8 +232,11 @@ func (b *Budget) withdraw(ctx context.Context) bool {
 	return err == nil && r.ok
 }
 
-// Stats returns the budget's window.
+// Stats returns the budget's window and counts. It waits for the budget's
+// goroutine; once the engine has stopped it returns an error wrapping
+// messages.ErrStopped, and ctx's error if ctx ends first. Name is set in every case.
 func (b *Budget) Stats(ctx context.Context) (BudgetStats, error) {
 	r, err := b.actor.Ask(ctx, statsMsg{})
+	r.stats.Name = b.name
 	return r.stats, err
 }

@@ -22,13 +22,13 @@ func TestBudgetCapsRetriesInAStorm(t *testing.T) {
 	}
 	r := h.retry(t, retry.Config{Backoff: retry.Backoff{InitialDelay: time.Millisecond}, JitterKind: retry.NoJitter, Budget: b})
 	const n = 200
-	calls, budgetDenied := 0, 0
+	calls, budgetRejected := 0, 0
 	h.run(t, func() {
 		for i := 0; i < n; i++ {
 			err := r.Execute(context.Background(), func(context.Context) error { calls++; return errA })
 			var ee *retry.ExhaustedError
 			if errors.As(err, &ee) && ee.Reason == retry.ReasonBudget {
-				budgetDenied++
+				budgetRejected++
 			}
 		}
 	})
@@ -36,12 +36,13 @@ func TestBudgetCapsRetriesInAStorm(t *testing.T) {
 	if retries > n/10 || retries < n/10-1 {
 		t.Fatalf("got %d retries for %d calls, want about %d (10%%)", retries, n, n/10)
 	}
-	if budgetDenied < n-retries {
-		t.Fatalf("got %d budget refusals, want at least %d", budgetDenied, n-retries)
+	if budgetRejected < n-retries {
+		t.Fatalf("got %d budget refusals, want at least %d", budgetRejected, n-retries)
 	}
 	st, err := b.Stats(context.Background())
-	if err != nil || st.Calls != n || st.Retries != int64(retries) || st.Denied == 0 {
-		t.Fatalf("got stats %+v, %v; want %d calls, %d retries, some denied", st, err, n, retries)
+	if err != nil || st.Calls != n || st.Retries != int64(retries) ||
+		st.Accepted != uint64(retries) || st.Rejected != uint64(budgetRejected) || st.Name != "storm" {
+		t.Fatalf("got stats %+v, %v; want storm: %d calls, %d retries accepted, %d rejected", st, err, n, retries, budgetRejected)
 	}
 }
 
@@ -53,8 +54,8 @@ func TestBudgetFloorAndWindow(t *testing.T) {
 	}
 	ctx := context.Background()
 	// No calls: the floor alone allows 1/s × 10 s = 10 retries.
-	if st, _ := b.Stats(ctx); st.Allowed != 10 {
-		t.Fatalf("got allowed %d, want 10", st.Allowed)
+	if st, _ := b.Stats(ctx); st.Limit != 10 {
+		t.Fatalf("got limit %d, want 10", st.Limit)
 	}
 	r := h.retry(t, retry.Config{Backoff: retry.Backoff{MaxAttempts: 100, InitialDelay: time.Millisecond, Strategy: retry.Constant},
 		JitterKind: retry.NoJitter, Budget: b})

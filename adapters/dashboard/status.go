@@ -149,10 +149,11 @@ type AdaptiveView struct {
 
 // BudgetView is a retry budget's stats.
 type BudgetView struct {
-	Calls   int64 `json:"calls"`
-	Retries int64 `json:"retries"`
-	Allowed int64 `json:"allowed"`
-	Denied  int64 `json:"denied"`
+	Calls    int64  `json:"calls"`
+	Retries  int64  `json:"retries"`
+	Limit    int64  `json:"limit"`
+	Accepted uint64 `json:"accepted"`
+	Rejected uint64 `json:"rejected"`
 }
 
 // RetryView is a Retry's stats (its last error's text is never shown).
@@ -274,7 +275,8 @@ func viewOf(in inventory.Instance) InstanceView {
 			WindowSucceeded: s.WindowSucceeded, WindowFailed: s.WindowFailed,
 			BaselineRTTMS: ms(s.BaselineRTT), RecentRTTMS: ms(s.RecentRTT)}
 	case retry.BudgetStats:
-		v.Stats = BudgetView{Calls: s.Calls, Retries: s.Retries, Allowed: s.Allowed, Denied: s.Denied}
+		v.Stats = BudgetView{Calls: s.Calls, Retries: s.Retries, Limit: s.Limit,
+			Accepted: s.Accepted, Rejected: s.Rejected}
 	case retry.Stats:
 		v.Stats = RetryView{Calls: s.Calls, Attempts: s.Attempts, Succeeded: s.Succeeded,
 			FailedAttempts: s.FailedAttempts, Exhausted: s.Exhausted, NotRetried: s.NotRetried,

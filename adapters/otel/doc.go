@@ -33,7 +33,7 @@
 //	bulwark.adaptive.limit             gauge {call}         name: the adaptive concurrency limit
 //	bulwark.retry.retries              counter {attempt}    name: attempts after the first, of calls that returned
 //	bulwark.retry.delay                counter s            name: time spent waiting between attempts
-//	bulwark.retry_budget.denied        counter {attempt}    name: retries a budget refused
+//	bulwark.retry_budget.retries       counter {attempt}    name, outcome: retries a budget accepted or rejected
 //	bulwark.timeout.call_time          counter s            pattern, name: time the calls of a timeout or deadline took
 //	bulwark.hedge.hedges               counter {attempt}    name, outcome: hedges started, won, denied by the budget
 //	bulwark.instance.restarts          counter {restart}    pattern, name: restarts by the supervisor

@@ -32,7 +32,7 @@
 //	bulwark_adaptive_limit{name}                    gauge: the adaptive concurrency limit
 //	bulwark_retries_total{name}                     counter: attempts after the first, of calls that returned
 //	bulwark_retry_delay_seconds_total{name}         counter: time spent waiting between attempts
-//	bulwark_retry_budget_denied_total{name}         counter: retries a budget refused
+//	bulwark_retry_budget_retries_total{name,outcome} counter: retries a budget accepted or rejected
 //	bulwark_timeout_call_seconds_total{pattern,name} counter: time the calls of a timeout or deadline took
 //	bulwark_hedges_total{name,outcome}              counter: hedges started, won, denied by the budget
 //	bulwark_instance_restarts_total{pattern,name}   counter: restarts by the supervisor

@@ -73,8 +73,8 @@ var (
 		"Attempts after the first, of the calls that have returned.", "name")
 	RetryDelay = metric("bulwark_retry_delay_seconds_total", "bulwark.retry.delay", "s", Counter,
 		"Time chosen to wait between attempts.", "name")
-	BudgetDenied = metric("bulwark_retry_budget_denied_total", "bulwark.retry_budget.denied", "{attempt}", Counter,
-		"Retries the retry budget refused.", "name")
+	BudgetRetries = metric("bulwark_retry_budget_retries_total", "bulwark.retry_budget.retries", "{attempt}", Counter,
+		"Retries the retry budget was asked for, by outcome: accepted or rejected.", "name", "outcome")
 	CallSeconds = metric("bulwark_timeout_call_seconds_total", "bulwark.timeout.call_time", "s", Counter,
 		"Time the calls of a timeout or deadline took, added up.", "pattern", "name")
 	Hedges = metric("bulwark_hedges_total", "bulwark.hedge.hedges", "{attempt}", Counter,
@@ -96,6 +96,6 @@ var All = []*Metric{
 	Calls, Rejections, CircuitState, CircuitMode, SlowCalls,
 	InFlight, InFlightLimit, QueueLength, QueueCapacity,
 	LoadLevel, Backpressure, RateRejections, ActiveKeys,
-	AdaptiveLimit, Retries, RetryDelay, BudgetDenied, CallSeconds,
+	AdaptiveLimit, Retries, RetryDelay, BudgetRetries, CallSeconds,
 	Hedges, Restarts, Up, EventsDropped, StatsErrors, Skipped,
 }

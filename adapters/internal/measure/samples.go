@@ -124,7 +124,8 @@ func Stats(emit Emit, in inventory.Instance) {
 		occupancy(emit, in, s.InFlight, s.Limit, -1, -1)
 		emit(AdaptiveLimit, float64(s.Limit), in.Name)
 	case retry.BudgetStats:
-		emit(BudgetDenied, float64(s.Denied), in.Name)
+		emit(BudgetRetries, float64(s.Accepted), in.Name, "accepted")
+		emit(BudgetRetries, float64(s.Rejected), in.Name, "rejected")
 	case retry.Stats:
 		calls(emit, in, outcome{"success", s.Succeeded}, outcome{"exhausted", s.Exhausted}, outcome{"not_retried", s.NotRetried})
 		emit(Retries, float64(s.Attempts-min(s.Attempts, s.Calls)), in.Name)
