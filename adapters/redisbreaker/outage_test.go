@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -13,8 +14,11 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
 	"github.com/bulwark-go/bulwark/adapters/internal/redistest"
+	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 // flushLedger is a go-redis hook that reads the flush scripts a client
@@ -174,4 +178,71 @@ func TestRedisKilledMidRunLosesNoFlushedCount(t *testing.T) {
 			total, acked, unacked, local)
 	}
 	t.Logf("window %d, answered %d, unanswered %d, local %d", total, acked, unacked, local)
+}
+
+// TestRedisKilledWhileATrialIsLeased: a process holds the one half-open
+// trial lease when the redis-server (persisting every write) is killed,
+// and its report is lost with it. Once Redis is back the lease still
+// bars a second trial until HalfOpenLease, is then reclaimed, and the
+// circuit closes through a new trial with no lease left behind.
+func TestRedisKilledWhileATrialIsLeased(t *testing.T) {
+	srv := redistest.Start(t, 0, "--appendonly", "yes", "--appendfsync", "always", "--dir", t.TempDir())
+	cfg := Config{FlushInterval: 20 * time.Millisecond, Breaker: circuitbreaker.Config{FailureThreshold: 1, SuccessThreshold: 1,
+		RecoveryTimeout: 100 * time.Millisecond, HalfOpenMaxCalls: 1, HalfOpenLease: 2 * time.Second}}
+	holder, _ := process(t, srv, cfg)
+	other, _ := process(t, srv, cfg)
+	_ = call(t, holder, errBackend)
+	syncNow(t, holder)
+	deadline := time.Now().Add(5 * time.Second)
+	var p engine.Permit
+	for { // wait for the recovery timeout on the server's clock, then take the trial
+		var err error
+		if p, err = holder.Acquire(context.Background()); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no trial was granted after the recovery timeout: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	srv.Stop()
+	holder.Release(p, messages.Success) // its report cannot reach Redis
+	srv.Start()
+	var rej *messages.RejectedError
+	if _, err := other.Acquire(context.Background()); !errors.As(err, &rej) || rej.Reason != circuitbreaker.ReasonHalfOpenFull {
+		t.Fatalf("a second trial while the persisted lease is held: got %v, want %s", err, circuitbreaker.ReasonHalfOpenFull)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	trials := 0
+	for { // both processes take trials as they are granted until the circuit closes
+		closed := 0
+		for _, b := range []*Breaker{holder, other} {
+			if p, err := b.Acquire(context.Background()); err == nil {
+				if p.Token < 1<<48 {
+					trials++
+				}
+				b.Release(p, messages.Success)
+			} else if !errors.Is(err, circuitbreaker.ErrOpen) {
+				t.Fatal(err)
+			}
+			syncNow(t, b)
+			if st, _ := b.Stats(context.Background()); st.State == circuitbreaker.Closed && !st.Fallback {
+				closed++
+			}
+		}
+		if closed == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the circuit did not close in both processes after Redis returned (%d trials)", trials)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	leases, err := srv.Client(t, nil).ZCard(context.Background(), holder.keys[2]).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leases != 0 || trials == 0 {
+		t.Fatalf("closed again with %d leases left and %d trials after Redis returned; want 0 leases, a trial", leases, trials)
+	}
 }
