@@ -63,7 +63,8 @@
 // ReasonExpired) and timeout_success (Elapsed, Delay = the limit) for
 // calls that returned nil in time.
 //
-// Stats counts each call that returns once (Calls = Succeeded + TimedOut
-// + Failed) with its time on the engine's clock; it never blocks.
+// Stats counts each call that returns once (Calls = Succeeded + Failed; a
+// timed-out call is a failure, and TimedOut counts those among Failed)
+// with its time on the engine's clock; it never blocks.
 // ResetStats sets the counts back to zero.
 package timeout

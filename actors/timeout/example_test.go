@@ -41,6 +41,6 @@ func ExampleTimeout_Stats() {
 	_ = to.Execute(context.Background(), func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
 	_ = to.Execute(context.Background(), func(context.Context) error { return errors.New("syntax error") })
 	st, _ := to.Stats(context.Background())
-	fmt.Printf("%d calls: %d in time, %d timed out, %d failed\n", st.Calls, st.Succeeded, st.TimedOut, st.Failed)
-	// Output: 3 calls: 1 in time, 1 timed out, 1 failed
+	fmt.Printf("%d calls: %d in time, %d failed (%d timed out)\n", st.Calls, st.Succeeded, st.Failed, st.TimedOut)
+	// Output: 3 calls: 1 in time, 2 failed (1 timed out)
 }

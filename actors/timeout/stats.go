@@ -9,8 +9,9 @@ import (
 )
 
 // Stats is a value copy of a Timeout's or a Deadline's figures. Every
-// call that returns is counted once: Calls = Succeeded + TimedOut +
-// Failed. A call whose function panics does not return, and is not
+// call that returns is counted once, as a success or a failure: Calls =
+// Succeeded + Failed. A timed-out call is a failure, so TimedOut is a part
+// of Failed and Failed - TimedOut counts the other failures. A call whose function panics does not return, and is not
 // counted; nor is a call refused with ErrStopped after Shutdown.
 type Stats struct {
 	// Name is the Timeout's or Deadline's name.
@@ -19,14 +20,15 @@ type Stats struct {
 	Calls uint64
 	// Succeeded counts calls whose function returned a nil error in time.
 	Succeeded uint64
-	// TimedOut counts calls that returned a *messages.TimeoutError: the
-	// limit fired (the function stopped, or was abandoned), or the
-	// deadline had already passed.
-	TimedOut uint64
-	// Failed counts calls whose function returned its own error (also a
-	// context.DeadlineExceeded that is not our limit), and calls whose
+	// Failed counts calls that ended in failure: those that timed out
+	// (TimedOut), those whose function returned its own error (also a
+	// context.DeadlineExceeded that is not our limit), and those whose
 	// caller's context ended first (whatever the function returned).
 	Failed uint64
+	// TimedOut counts the failed calls that returned a
+	// *messages.TimeoutError: the limit fired (the function stopped, or was
+	// abandoned), or the deadline had already passed. TimedOut <= Failed.
+	TimedOut uint64
 	// TotalTime is the calls' elapsed time added up, on the engine's clock.
 	TotalTime time.Duration
 }
@@ -51,7 +53,7 @@ const (
 )
 
 // count records one call that ended as end (cSucceeded, cTimedOut or
-// cFailed) after elapsed.
+// cFailed: the failures other than timeouts) after elapsed.
 func (l *limiter) count(end int, elapsed time.Duration) {
 	line := l.stats.Pick()
 	line.Add(end, 1)
@@ -65,8 +67,9 @@ func (l *limiter) count(end int, elapsed time.Duration) {
 // has begun Shutdown.
 func (l *limiter) statsNow() (Stats, error) {
 	n := l.stats.Sums()
-	st := Stats{Name: l.name, Calls: n[cSucceeded] + n[cTimedOut] + n[cFailed],
-		Succeeded: n[cSucceeded], TimedOut: n[cTimedOut], Failed: n[cFailed], TotalTime: time.Duration(n[cTime])}
+	failed := n[cTimedOut] + n[cFailed]
+	st := Stats{Name: l.name, Calls: n[cSucceeded] + failed,
+		Succeeded: n[cSucceeded], Failed: failed, TimedOut: n[cTimedOut], TotalTime: time.Duration(n[cTime])}
 	if l.eng.Stopped() {
 		return st, messages.ErrStopped
 	}

@@ -11,11 +11,14 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-func wantCounts(t *testing.T, st timeout.Stats, succeeded, timedOut, failed uint64) {
+// wantCounts checks st against calls that succeeded, timed out, and failed
+// otherwise: a timed-out call is a failure too, so Failed is timedOut +
+// otherFailed and Calls is Succeeded + Failed.
+func wantCounts(t *testing.T, st timeout.Stats, succeeded, timedOut, otherFailed uint64) {
 	t.Helper()
 	got := [3]uint64{st.Succeeded, st.TimedOut, st.Failed}
-	if want := [3]uint64{succeeded, timedOut, failed}; got != want || st.Calls != succeeded+timedOut+failed {
-		t.Fatalf("succeeded, timed out, failed: got %v (calls %d), want %v", got, st.Calls, want)
+	if want := [3]uint64{succeeded, timedOut, timedOut + otherFailed}; got != want || st.Calls != st.Succeeded+st.Failed {
+		t.Fatalf("succeeded, timed out, failed: got %v (calls %d), want %v and calls = succeeded + failed", got, st.Calls, want)
 	}
 }
 

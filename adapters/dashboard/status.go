@@ -171,8 +171,8 @@ type RetryView struct {
 type TimeoutView struct {
 	Calls       uint64  `json:"calls"`
 	Succeeded   uint64  `json:"succeeded"`
-	TimedOut    uint64  `json:"timed_out"`
 	Failed      uint64  `json:"failed"`
+	TimedOut    uint64  `json:"timed_out"`
 	TotalTimeMS float64 `json:"total_time_ms"`
 }
 

@@ -45,10 +45,12 @@
 // failure, rejected, ignored; bulkhead and backpressure accepted, rejected,
 // cancelled; loadshed shed; ratelimit accepted, rejected, cancelled;
 // adaptive success, failure, rejected; retry success, exhausted,
-// not_retried; timeout and deadline success, timed_out, failure; fallback
-// success, fell_back, failure, passed; hedge success, failure; coalesce
-// leader, follower, reused, rejected, gone (and bulwark_in_flight counts
-// its keys in flight); cache hit, stale_hit, negative_hit, miss, bypassed.
+// not_retried; timeout and deadline success, timed_out, failure (the
+// failures other than timeouts, so that the outcomes add up to the calls);
+// fallback success, fell_back, failure, passed; hedge success, failure;
+// coalesce leader, follower, reused, rejected, gone (and bulwark_in_flight
+// counts its keys in flight); cache hit, stale_hit, negative_hit, miss,
+// bypassed.
 //
 // A scrape asks each stateful instance for its Stats with a deadline of
 // Options.Timeout for the whole scrape; instances that do not answer in

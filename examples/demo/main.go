@@ -180,8 +180,8 @@ func (s *service) report() error {
 	fmt.Printf("  retry         %5d calls, %d attempts (%d failed), %d exhausted, %d not retried, %v waited\n",
 		r.Calls, r.Attempts, r.FailedAttempts, r.Exhausted, r.NotRetried, r.TotalDelay.Round(time.Millisecond))
 	fmt.Printf("  breaker       %5d decided: %d succeeded, %d failed, %d rejected\n", cb.Total, cb.Succeeded, cb.Failed, cb.Rejected)
-	fmt.Printf("  timeout       %5d calls: %d in time, %d timed out, %d failed, %v on average\n",
-		to.Calls, to.Succeeded, to.TimedOut, to.Failed, to.AverageTime().Round(10*time.Microsecond))
+	fmt.Printf("  timeout       %5d calls: %d in time, %d failed (%d timed out), %v on average\n",
+		to.Calls, to.Succeeded, to.Failed, to.TimedOut, to.AverageTime().Round(10*time.Microsecond))
 	fmt.Printf("  bulkhead      %5d accepted, %d rejected, peak %d of %d slots\n", bh.Accepted, bh.Rejected, bh.PeakInFlight, bh.MaxInFlight)
 	return nil
 }

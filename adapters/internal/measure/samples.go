@@ -131,7 +131,8 @@ func Stats(emit Emit, in inventory.Instance) {
 		emit(Retries, float64(s.Attempts-min(s.Attempts, s.Calls)), in.Name)
 		emit(RetryDelay, s.TotalDelay.Seconds(), in.Name)
 	case timeout.Stats:
-		calls(emit, in, outcome{"success", s.Succeeded}, outcome{"timed_out", s.TimedOut}, outcome{"failure", s.Failed})
+		calls(emit, in, outcome{"success", s.Succeeded}, outcome{"timed_out", s.TimedOut},
+			outcome{"failure", s.Failed - min(s.TimedOut, s.Failed)})
 		emit(CallSeconds, s.TotalTime.Seconds(), in.Kind, in.Name)
 	case fallback.Stats:
 		calls(emit, in, outcome{"success", s.Succeeded}, outcome{"fell_back", s.FellBack},
