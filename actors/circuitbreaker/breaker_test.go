@@ -98,7 +98,7 @@ func TestPerCallTimeout(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	})
-	var te *TimeoutError
+	var te *messages.TimeoutError
 	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &te) || te.Limit != 20*time.Millisecond {
 		t.Fatalf("got %v, want a TimeoutError of 20ms", err)
 	}
@@ -396,7 +396,7 @@ func TestStrings(t *testing.T) {
 		Closed.String(): "closed", Open.String(): "open", HalfOpen.String(): "half_open", State(9).String(): "state(?)",
 		Normal.String(): "normal", ForcedOpen.String(): "forced_open", Disabled.String(): "disabled", Mode(9).String(): "mode(?)",
 		CountBased.String(): "count", TimeBased.String(): "time", WindowType(9).String(): "window(?)",
-		(&TimeoutError{Pattern: Kind, Name: "x", Limit: time.Second, Reason: messages.ReasonCancelled}).Error(): `circuitbreaker "x": operation exceeded timeout of 1s (cancelled)`,
+		(&messages.TimeoutError{Pattern: Kind, Name: "x", Limit: time.Second, Reason: messages.ReasonCancelled}).Error(): `circuitbreaker "x": operation exceeded timeout of 1s (cancelled)`,
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
