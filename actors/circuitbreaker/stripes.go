@@ -26,10 +26,12 @@ import (
 // returned before it. The actor places the report after that many
 // successes, whenever it arrives and whatever it collected meanwhile.
 //
-// The cells are a tally.Stripes: a caller takes its cell from the per-P
-// pool, so the callers running on one P keep using the cell it used last
-// and a cell's cache line stays with one core. Which cell a caller gets is
-// only about speed: any cell of the right tag counts correctly.
+// The cells are a tally.Stripes. Acquire claims a slot in the cell of
+// its P (tally.Proc), or else in the next ones, and Release frees the slot
+// and counts the success in the cell its token names, so that a cell's
+// cache lines stay with one core; a success the actor had to place again
+// takes its cell from the per-P pool. Which cell a caller gets is only
+// about speed: any cell of the right tag counts correctly.
 //
 // The actor alone allocates the cells (tagged with its phase), when the
 // first call asks it for a permit: until then a breaker holds none, and
@@ -62,7 +64,7 @@ const slotsPerCell = 14
 // slot has been taken again 2^31 times) and is misuse.
 type cell struct {
 	v     atomic.Uint64 // phase<<32 | count
-	idx   uint32        // this cell's index in stripes.cells
+	base  uint64        // kindBit | its index in stripes.cells<<cellShift
 	slots [slotsPerCell]atomic.Uint64
 }
 
@@ -85,7 +87,7 @@ func newStripes() *stripes {
 		s.seen = make([]uint32, len(cells))
 		for i := range cells {
 			cells[i].v.Store(tagOf(s.phase))
-			cells[i].idx = uint32(i)
+			cells[i].base = kindBit | uint64(i)<<cellShift
 		}
 	})
 	return s
@@ -125,17 +127,18 @@ func (c *cell) add(phase uint32) (ok, flush bool) {
 }
 
 // claim takes a free slot for a permit granted in generation gen, in the
-// caller's cell or else in any other, and returns the low bits of its
-// token; false when every slot is held or no cell is allocated yet.
+// cell of the caller's P or else in the next ones, and returns the low
+// bits of its token; false when every slot is held or no cell is allocated
+// yet.
 func (s *stripes) claim(gen uint32) (uint64, bool) {
-	if s.Cells() == nil {
+	cells := s.Cells()
+	if cells == nil {
 		return 0, false
 	}
-	c := s.Get()
+	c := &cells[tally.Proc()&uint32(len(cells)-1)]
 	tok, ok := c.claim(gen)
-	s.Put(c)
 	for i := uint32(1); !ok && i < uint32(s.Len()); i++ {
-		tok, ok = s.At(c.idx + i).claim(gen)
+		tok, ok = s.At(tokCell(c.base) + i).claim(gen)
 	}
 	return tok, ok
 }
@@ -149,7 +152,7 @@ func (c *cell) claim(gen uint32) (uint64, bool) {
 		}
 		seq := uint64(uint32(w)>>1+1) & seqMask
 		if c.slots[i].CompareAndSwap(w, uint64(gen)<<32|seq<<1|1) {
-			return kindBit | uint64(c.idx)<<cellShift | uint64(i)<<slotShift | seq, true
+			return c.base | uint64(i)<<slotShift | seq, true
 		}
 	}
 	return 0, false

@@ -14,7 +14,8 @@
 //   - Get and Put: a sync.Pool, which is per P, so the callers running on
 //     one core keep using the cell that core used last;
 //   - At(i): the caller's own spread (the adaptive limiter uses the
-//     in-flight count its compare-and-swap saw).
+//     in-flight count its compare-and-swap saw; the circuit breaker's
+//     Acquire uses Proc, the index of its P).
 //
 // Which cell a caller gets is only about speed: every cell counts
 // correctly.
@@ -28,7 +29,17 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	_ "unsafe" // for go:linkname
 )
+
+// procPin and procUnpin are the runtime's (the ones sync.Pool uses): the
+// index of the caller's P, pinned to it until procUnpin.
+//
+//go:linkname procPin runtime.procPin
+func procPin() int
+
+//go:linkname procUnpin runtime.procUnpin
+func procUnpin()
 
 // CellSize is the size a cell type should have: two cache lines (the
 // adjacent-line prefetcher pairs them).
@@ -107,6 +118,17 @@ func (s *Stripes[C]) Get() *C { return s.pool.Get().(*C) }
 
 // Put hands back a cell taken with Get.
 func (s *Stripes[C]) Put(c *C) { s.pool.Put(c) }
+
+// Proc returns the index of the P the caller runs on (0 <= Proc() <
+// GOMAXPROCS): a per-core spread cheaper than a Get and Put pair, for a
+// caller that picks its cell itself (with At, or from Cells). The caller
+// may have moved to another P by the time it uses the cell, which only
+// costs speed.
+func Proc() uint32 {
+	p := procPin()
+	procUnpin()
+	return uint32(p)
+}
 
 // At returns cell i modulo the number of cells, allocating the cells if
 // need be.

@@ -110,3 +110,17 @@ func BenchmarkAdd(b *testing.B) {
 		}
 	})
 }
+
+// Proc is the index of a P: below GOMAXPROCS, and the same for every
+// goroutine when there is one P.
+func TestProc(t *testing.T) {
+	if p, n := Proc(), runtime.GOMAXPROCS(0); p >= uint32(n) {
+		t.Fatalf("Proc: got %d, want below GOMAXPROCS %d", p, n)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	done := make(chan uint32)
+	go func() { done <- Proc() }()
+	if p, q := Proc(), <-done; p != 0 || q != 0 {
+		t.Fatalf("Proc with one P: got %d and %d from another goroutine, want 0", p, q)
+	}
+}
