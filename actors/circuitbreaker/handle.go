@@ -292,7 +292,11 @@ func (b *Breaker) Execute(ctx context.Context, fn func(context.Context) error) e
 		err = fn(ctx)
 	}
 	done = true
-	b.Release(p, b.outcome(err))
+	o := messages.Success // as Classify(nil)
+	if err != nil {
+		o = b.outcome(err)
+	}
+	b.Release(p, o)
 	return err
 }
 
