@@ -27,12 +27,6 @@ func (b *Breaker) rejected(reason string, retry time.Duration) error {
 	return &messages.RejectedError{Err: ErrOpen, Pattern: Kind, Name: b.name, Reason: reason, RetryAfter: retry}
 }
 
-// TimeoutError is messages.TimeoutError: what Execute and Do return when
-// the call ran past Config.Timeout (Pattern Kind, Limit the timeout, Reason
-// messages.ReasonCancelled, Err the call's own error). errors.Is matches
-// ErrTimeout, context.DeadlineExceeded and the call's error.
-type TimeoutError = messages.TimeoutError
-
 // timedOut wraps err when the per-call context, and not the caller's, ran
 // out.
 func (b *Breaker) timedOut(parent, call context.Context, err error) error {

@@ -269,7 +269,7 @@ func (b *Breaker) Classify(err error) messages.Outcome {
 // rejected it returns an error matching ErrOpen (a *messages.RejectedError
 // with the reason and RetryAfter) without calling fn. With Config.Timeout,
 // fn's context carries that deadline and a call that runs past it is a
-// failure returning a *TimeoutError. If fn panics, the call is reported as
+// failure returning a *messages.TimeoutError. If fn panics, the call is reported as
 // a failure and the panic goes on. A nil fn is a *messages.ConfigError
 // (errors.Is matches messages.ErrInvalidConfig) and admits nothing.
 func (b *Breaker) Execute(ctx context.Context, fn func(context.Context) error) error {
@@ -309,7 +309,7 @@ func (b *Breaker) callWithTimeout(ctx context.Context, fn func(context.Context) 
 // outcome is Classify, except that a per-call timeout is always a failure.
 func (b *Breaker) outcome(err error) messages.Outcome {
 	if err != nil && b.cfg.Timeout > 0 {
-		var te *TimeoutError
+		var te *messages.TimeoutError
 		if errors.As(err, &te) && te.Name == b.name {
 			return messages.Failure
 		}
