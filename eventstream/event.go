@@ -59,6 +59,11 @@ const (
 	EventActorFailed      Type = "actor_failed"
 	EventBackendError     Type = "backend_error"
 	EventSubscriberLagged Type = "subscriber_lagged"
+
+	// Any stateful pattern whose Reconfigure applied a new configuration:
+	// OldState and NewState hold the fields that changed, as
+	// supervisor.Changes writes them ("MaxInFlight=10", "MaxInFlight=5").
+	EventConfigChanged Type = "config_changed"
 )
 
 // Event is one thing that happened to one pattern instance. It is a plain

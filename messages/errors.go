@@ -80,6 +80,9 @@ const (
 	// ReasonBusy: the pattern could not decide in time because of local
 	// overload (every connection to its backend was in use): 503, not 429.
 	ReasonBusy = "busy"
+	// ReasonReconfigured: a caller waiting in a queue was turned away
+	// because a Reconfigure made the queue shorter than its place in it.
+	ReasonReconfigured = "reconfigured"
 )
 
 // Undecided reports whether err is a refusal by a pattern that could not

@@ -37,21 +37,33 @@ const (
 )
 
 // entry is the index's record of a started child. Kind, name, handle,
-// config and seq never change; status and restarts are written by the
-// supervisor's goroutine as the child's life goes on.
+// the first config and seq never change; status and restarts are written by
+// the supervisor's goroutine as the child's life goes on; reconfigured is
+// written by SetConfig (the child's own goroutine) and is nil until then,
+// so a child never reconfigured costs no allocation for it.
 type entry struct {
-	key      key
-	hash     uint64 // of key, under the seed of every table (see hash)
-	seq      uint64 // creation order
-	handle   any
-	config   any
-	status   atomic.Uint32
-	restarts atomic.Int64
+	key          key
+	hash         uint64 // of key, under the seed of every table (see hash)
+	seq          uint64 // creation order
+	handle       any
+	config       any
+	reconfigured atomic.Pointer[any]
+	status       atomic.Uint32
+	restarts     atomic.Int64
+}
+
+// currentConfig is the child's config: the last one SetConfig recorded,
+// else the one it was created with.
+func (e *entry) currentConfig() any {
+	if p := e.reconfigured.Load(); p != nil {
+		return *p
+	}
+	return e.config
 }
 
 func (e *entry) view() Child {
 	return Child{Kind: e.key.kind, Name: e.key.name, Status: Status(e.status.Load()),
-		Restarts: int(e.restarts.Load()), Handle: e.handle, Config: e.config}
+		Restarts: int(e.restarts.Load()), Handle: e.handle, Config: e.currentConfig()}
 }
 
 func newTable(shards int) *table {

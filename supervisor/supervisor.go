@@ -155,7 +155,7 @@ func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
 		return nil, messages.InvalidConfig("supervisor", "Spec.Start", "nil", "must be a function")
 	}
 	if e := s.ix.get(key{spec.Kind, spec.Name}); e != nil && !s.closing.Load() {
-		if diff := differences(e.config, spec.Config); len(diff) > 0 {
+		if diff := differences(e.currentConfig(), spec.Config); len(diff) > 0 {
 			return nil, &ConflictError{Kind: spec.Kind, Name: spec.Name, Differences: diff}
 		}
 		return e.handle, nil
@@ -444,7 +444,11 @@ func (s *Supervisor) getOrCreate(children map[key]*child, closing bool, m getOrC
 	}
 	k := key{m.spec.Kind, m.spec.Name}
 	if c, ok := children[k]; ok {
-		switch diff := differences(c.spec.Config, m.spec.Config); {
+		have := c.spec.Config
+		if c.entry != nil {
+			have = c.entry.currentConfig()
+		}
+		switch diff := differences(have, m.spec.Config); {
 		case len(diff) > 0:
 			m.reply <- getOrCreateReply{err: &ConflictError{Kind: k.kind, Name: k.name, Differences: diff}}
 		case c.waiters != nil:
