@@ -71,6 +71,7 @@ function patname(p) {
   sub(/hotkey$/, "", p)
   sub(/100kkeys$/, "-100kkeys", p)
   sub(/10kcallers$/, "-10kcallers", p)
+  sub(/4proc$/, "-4proc", p)
   if (p == "composefull") p = "compose"
   sub(/^compose(.)/, "compose-&", p); sub(/^compose-compose/, "compose-", p)
   return p
@@ -141,7 +142,7 @@ END {
       # a peer of <pattern> is compared with the Bulwark variant <pattern>-<x>
       # too, but never across workloads (closed loop, 10k callers, 100k keys)
       if (p[1] != b[1] && index(b[1], p[1] "-") != 1) continue
-      if (p[1] != b[1] && b[1] ~ /-(closedloop|10kcallers|100kkeys|retrytimeout)$/) continue
+      if (p[1] != b[1] && b[1] ~ /-(closedloop|10kcallers|100kkeys|retrytimeout|4proc)$/) continue
       pm = median(pk); bm = median(bk)
       if (pm <= 0) continue
       mode = b[3]
@@ -186,6 +187,25 @@ END {
   }
   for (i = 2; i <= no; i++) { t = out[i]; for (j = i - 1; j >= 1 && out[j] > t; j--) out[j + 1] = out[j]; out[j + 1] = t }
   for (i = 1; i <= no; i++) print out[i]
+
+  # pairs that count Redis commands (redis-cmds/op): the Bulwark throughput
+  # over that of the peer (the inverse of the ratio above) and its commands per
+  # call over those of the peer, exactly:
+  #   throughput-ratio <pattern> vs <peer> cpu=<n> <x.xx>
+  #   redis-cmds-ratio <pattern> vs <peer> cpu=<n> <x.xxe±yy>
+  for (i = 1; i <= n; i++) {
+    split(keys[i], k4, SUBSEP)
+    if (!((k4[1], "bulwark", k4[4], k4[3], "redis-cmds/op") in metric)) continue
+    pk = k4[1] SUBSEP k4[2] SUBSEP k4[4] SUBSEP k4[3]
+    if (!(pk in peer)) for (q in peer) { split(q, p, SUBSEP); if (p[2] == k4[2] && p[3] == k4[4] && p[4] == k4[3] && index(k4[1], p[1] "-") == 1) pk = q }
+    if (pk == "" || !((pk, "redis-cmds/op") in metric) || r[keys[i]] <= 0) continue
+    vals["tmp"] = metric[k4[1], "bulwark", k4[4], k4[3], "redis-cmds/op"]; bc = median("tmp")
+    vals["tmp"] = metric[pk, "redis-cmds/op"]; pc = median("tmp")
+    rl[++nr] = sprintf("throughput-ratio %s vs %s cpu=%s %.2f", k4[1], k4[2], k4[3], 1 / r[keys[i]])
+    if (pc > 0) rl[++nr] = sprintf("redis-cmds-ratio %s vs %s cpu=%s %.2e", k4[1], k4[2], k4[3], bc / pc)
+  }
+  for (i = 2; i <= nr; i++) { t = rl[i]; for (j = i - 1; j >= 1 && rl[j] > t; j--) rl[j + 1] = rl[j]; rl[j + 1] = t }
+  for (i = 1; i <= nr; i++) print rl[i]
 }' "$OUT/normalized.txt"
 } | tee "$OUT/report.txt"
 
