@@ -8,9 +8,12 @@ import (
 
 // request is the one message type of the limiter's actor: a nudge to
 // harvest the reports (stats false), or a request for a Stats copy, which
-// harvests first. It is a plain struct rather than an interface of message
-// types so that sending it never allocates.
-type request struct{ stats bool }
+// harvests first, or (cfg set) Reconfigure's. It is a plain struct rather
+// than an interface of message types so that sending it never allocates.
+type request struct {
+	stats bool
+	cfg   *Config
+}
 
 // owner is the behaviour of the limiter's actor. The state it owns lives in
 // the Limiter, so a restart after a panic keeps the limit.
@@ -18,6 +21,10 @@ type owner struct{ l *Limiter }
 
 // Receive handles one request in the actor's goroutine.
 func (o owner) Receive(m request) (Stats, error) {
+	if m.cfg != nil {
+		o.l.reconfigure(*m.cfg)
+		return Stats{}, nil
+	}
 	if !m.stats {
 		return Stats{}, nil // EndBatch harvests
 	}

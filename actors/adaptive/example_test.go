@@ -40,3 +40,39 @@ func Example() {
 	// fourth: true
 	// limit: 2
 }
+
+func ExampleLimiter_Reconfigure() {
+	eng, _ := engine.New()
+	defer eng.Shutdown(context.Background())
+
+	l, err := adaptive.New(eng, "db", adaptive.Config{InitialLimit: 8, MinLimit: 1, MaxLimit: 16})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	held := make([]engine.Permit, 0, 5)
+	for range 5 {
+		p, _ := l.Acquire(ctx)
+		held = append(held, p)
+	}
+	// A lower MaxLimit clamps the limit at once; the 5 calls in flight go on.
+	if err := l.Reconfigure(ctx, adaptive.Config{InitialLimit: 4, MinLimit: 1, MaxLimit: 4}); err != nil {
+		panic(err)
+	}
+	fmt.Println("limit:", l.Limit())
+	_, err = l.Acquire(ctx)
+	fmt.Println("refused while 5 are in flight:", errors.Is(err, adaptive.ErrLimitExceeded))
+	for _, p := range held[:2] {
+		l.Release(p, messages.Success)
+	}
+	p, err := l.Acquire(ctx)
+	fmt.Println("admitted with 3 in flight:", err == nil)
+	l.Release(p, messages.Success)
+	for _, p := range held[2:] {
+		l.Release(p, messages.Success)
+	}
+	// Output:
+	// limit: 4
+	// refused while 5 are in flight: true
+	// admitted with 3 in flight: true
+}

@@ -47,16 +47,23 @@ type stripes struct {
 	// A cell whose count reaches a multiple of every (its share of a
 	// window) or whose failures reach a multiple of failEvery (its share
 	// of the failures that decide a window early) asks for a harvest.
-	every, failEvery uint64
+	// Reconfigure changes them (setWindow) while callers read them.
+	every, failEvery atomic.Uint64
 }
 
 // init makes cells for the machine's parallelism (four a P, at least 8)
 // and splits cfg's window between them.
 func (s *stripes) init(cfg Config) {
 	s.Init(4, 8, nil)
+	s.setWindow(cfg)
+}
+
+// setWindow splits cfg's window between the cells.
+func (s *stripes) setWindow(cfg Config) {
 	n := s.Len()
 	share := func(k int) uint64 { return uint64(max(1, min(maxEvery, (k+n-1)/n))) }
-	s.every, s.failEvery = share(cfg.Window), share(decidingFailures(cfg))
+	s.every.Store(share(cfg.Window))
+	s.failEvery.Store(share(decidingFailures(cfg)))
 }
 
 // decidingFailures is the fewest failures that decide a window early (see
@@ -98,10 +105,10 @@ func (s *stripes) add(failed, ok, latency bool, rtt time.Duration, inflight int6
 		d |= 1 << 32
 	}
 	v := c.n.Add(d)
-	if uint32(v)%uint32(s.every) == 0 {
+	if uint32(v)%uint32(s.every.Load()) == 0 {
 		return true
 	}
-	return failed && (v>>32)%s.failEvery == 0
+	return failed && (v>>32)%s.failEvery.Load() == 0
 }
 
 // harvest takes every cell's reports since the last harvest: the samples
