@@ -4,7 +4,8 @@ import "github.com/bulwark-go/bulwark/messages"
 
 // ErrFull is the sentinel of every rejection by a bulkhead; it is
 // messages.ErrBulkheadFull. Rejections are *messages.RejectedError values
-// that unwrap to it; their Reason is ReasonQueueFull or ReasonWaitTimeout.
+// that unwrap to it; their Reason is ReasonQueueFull, ReasonWaitTimeout or
+// ReasonReconfigured.
 var ErrFull = messages.ErrBulkheadFull
 
 // Rejection reasons, in messages.RejectedError.Reason, the Reason field of
@@ -15,9 +16,13 @@ const (
 	ReasonQueueFull = "queue_full"
 	// ReasonWaitTimeout: the call waited MaxWait without getting a slot.
 	ReasonWaitTimeout = "wait_timeout"
+	// ReasonReconfigured: the call waited and a Reconfigure made
+	// MaxWaiting shorter than its place in the queue (the youngest
+	// waiters go first).
+	ReasonReconfigured = messages.ReasonReconfigured
 )
 
-var reasons = []string{ReasonQueueFull, ReasonWaitTimeout}
+var reasons = []string{ReasonQueueFull, ReasonWaitTimeout, ReasonReconfigured}
 
 func (b *Bulkhead) rejectedError(reason string) error {
 	return &messages.RejectedError{Err: ErrFull, Pattern: Kind, Name: b.name, Reason: reason}

@@ -46,3 +46,29 @@ func ExampleDo() {
 	fmt.Println(n, err)
 	// Output: 42 <nil>
 }
+
+func ExampleBulkhead_Reconfigure() {
+	eng, _ := engine.New()
+	defer eng.Shutdown(context.Background())
+
+	ctx := context.Background()
+	b, _ := bulkhead.New(eng, "db", bulkhead.Config{MaxInFlight: 1})
+	p, _ := b.Acquire(ctx)
+	_, err := b.Acquire(ctx)
+	fmt.Println("second slot of 1:", errors.Is(err, bulkhead.ErrFull))
+
+	// Two slots from now on; the slot taken stays taken.
+	if err := b.Reconfigure(ctx, bulkhead.Config{MaxInFlight: 2}); err != nil {
+		panic(err)
+	}
+	q, err := b.Acquire(ctx)
+	fmt.Println("second slot of 2:", err)
+	b.Release(p, messages.Success)
+	b.Release(q, messages.Success)
+	st, _ := b.Stats(ctx)
+	fmt.Println("max", st.MaxInFlight, "accepted", st.Accepted, "in flight", st.InFlight)
+	// Output:
+	// second slot of 1: true
+	// second slot of 2: <nil>
+	// max 2 accepted 2 in flight 0
+}

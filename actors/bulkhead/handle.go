@@ -2,6 +2,7 @@ package bulkhead
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
@@ -17,10 +18,11 @@ import (
 type Bulkhead struct {
 	eng  *engine.Engine
 	name string
-	cfg  Config
+	cfg  atomic.Pointer[Config] // the config in force; the actor stores it
 	// permits is the pool of slots: it grants at most MaxInFlight permits
-	// at once and records each until it is released.
+	// (limit) at once and records each until it is released.
 	permits *waitq.Ledger
+	limit   *waitq.Limit
 	q       admit.Queue // the waiters, owned by the bulkhead's actor
 	counts  admit.Counts
 }
@@ -42,9 +44,11 @@ func New(eng *engine.Engine, name string, cfg Config) (*Bulkhead, error) {
 		return nil, err
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Bulkhead, supervisor.Service, error) {
-		b := &Bulkhead{eng: eng, name: name, cfg: full, permits: waitq.NewLimitedLedger(full.MaxInFlight)}
+		lim := waitq.NewLimit(full.MaxInFlight)
+		b := &Bulkhead{eng: eng, name: name, permits: lim.Ledger(), limit: lim}
+		b.cfg.Store(&full)
 		b.counts.Reasons = reasons
-		svc := b.q.Init(eng.Clock(), admit.Slots{Permits: b.permits}, admit.Config{MaxWaiting: full.MaxWaiting,
+		svc := b.q.Init(eng.Clock(), admit.Slots{Permits: lim}, admit.Config{MaxWaiting: full.MaxWaiting,
 			Full: ReasonQueueFull, Timeout: ReasonWaitTimeout, GiveBack: b.giveBack})
 		return b, svc, nil
 	})
@@ -64,14 +68,15 @@ func (b *Bulkhead) Acquire(ctx context.Context) (engine.Permit, error) {
 	if err := b.q.Err(); err != nil {
 		return engine.Permit{}, err
 	}
-	if b.cfg.MaxWaiting == 0 {
+	cfg := b.cfg.Load()
+	if cfg.MaxWaiting == 0 {
 		return engine.Permit{}, b.reject(ReasonQueueFull)
 	}
 	if err := ctx.Err(); err != nil {
 		b.counts.Cancel() // it would have waited: counted as a wait that ended
 		return engine.Permit{}, err
 	}
-	return b.counts.Resolve(b.q.Wait(ctx, admit.Call{Wait: b.cfg.MaxWait}), b.admitted, b.reject)
+	return b.counts.Resolve(b.q.Wait(ctx, admit.Call{Wait: cfg.MaxWait}), b.admitted, b.reject)
 }
 
 // TryAcquire is Acquire without waiting: it takes a free slot when nobody
@@ -125,7 +130,7 @@ func Do[T any](ctx context.Context, b *Bulkhead, fn func(context.Context) (T, er
 func (b *Bulkhead) admitted(token uint64) engine.Permit {
 	if b.eng.Events().HasSubscribers() {
 		b.eng.Publish(eventstream.Event{Type: eventstream.EventBulkheadAccepted, Pattern: Kind, Name: b.name,
-			Fields: eventstream.Fields{Count: int64(b.permits.Held()), Max: int64(b.cfg.MaxInFlight)}})
+			Fields: eventstream.Fields{Count: int64(b.limit.Held()), Max: int64(b.cfg.Load().MaxInFlight)}})
 	}
 	return engine.Permit{Token: token}
 }
@@ -136,7 +141,7 @@ func (b *Bulkhead) reject(reason string) error {
 	b.counts.Reject(reason)
 	if b.eng.Events().HasSubscribers() {
 		b.eng.Publish(eventstream.Event{Type: eventstream.EventBulkheadRejected, Pattern: Kind, Name: b.name,
-			Fields: eventstream.Fields{Reason: reason, Count: int64(b.permits.Held()), Max: int64(b.cfg.MaxInFlight)}})
+			Fields: eventstream.Fields{Reason: reason, Count: int64(b.limit.Held()), Max: int64(b.cfg.Load().MaxInFlight)}})
 	}
 	return b.rejectedError(reason)
 }

@@ -8,15 +8,18 @@ import "context"
 type Stats struct {
 	// Name is the bulkhead's name.
 	Name string
-	// InFlight is the number of slots taken, out of MaxInFlight;
-	// PeakInFlight is the most ever taken at once.
+	// InFlight is the number of slots taken, out of MaxInFlight (which
+	// it exceeds only after a Reconfigure lowered it, until holders
+	// leave); PeakInFlight is the most ever taken at once (after a lower
+	// MaxInFlight, it may count slots made for a higher one, never more
+	// than the largest MaxInFlight the bulkhead had).
 	InFlight, PeakInFlight, MaxInFlight int
 	// Waiting is the number of waiting callers, out of MaxWaiting.
 	Waiting, MaxWaiting int
 	// Accepted counts slots granted.
 	Accepted uint64
 	// Rejected counts rejections; RejectedBy counts them by reason
-	// (ReasonQueueFull, ReasonWaitTimeout).
+	// (ReasonQueueFull, ReasonWaitTimeout, ReasonReconfigured).
 	Rejected   uint64
 	RejectedBy map[string]uint64
 	// Cancelled counts callers whose context ended while they waited, or
@@ -31,11 +34,14 @@ type Stats struct {
 // Stats returns the bulkhead's figures; it asks the actor for the number
 // of waiters, and returns messages.ErrStopped once the actor has stopped.
 func (b *Bulkhead) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{Name: b.name, MaxInFlight: b.cfg.MaxInFlight, MaxWaiting: b.cfg.MaxWaiting}
-	if err := b.q.Inspect(ctx, func(n int) { st.Waiting = n }); err != nil {
+	st := Stats{Name: b.name}
+	if err := b.q.Inspect(ctx, func(n int) {
+		cfg := b.cfg.Load()
+		st.Waiting, st.MaxInFlight, st.MaxWaiting = n, cfg.MaxInFlight, cfg.MaxWaiting
+	}); err != nil {
 		return Stats{}, err
 	}
-	st.InFlight, st.PeakInFlight = b.permits.Held(), b.permits.Made()
+	st.InFlight, st.PeakInFlight = b.limit.Held(), b.permits.Made()
 	st.Accepted = b.permits.Granted() - b.q.Unclaimed()
 	st.Rejected, st.RejectedBy = b.counts.Rejected()
 	st.Cancelled, st.Misused = b.counts.Cancelled(), b.permits.Misused()

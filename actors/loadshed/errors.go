@@ -27,9 +27,13 @@ const (
 	ReasonDisplaced = "displaced"
 	// ReasonWaitTimeout: the call waited MaxWait without getting a slot.
 	ReasonWaitTimeout = "wait_timeout"
+	// ReasonReconfigured: the call waited and a Reconfigure made
+	// MaxWaiting shorter than its place in the queue (the youngest of
+	// the lowest priority go first).
+	ReasonReconfigured = messages.ReasonReconfigured
 )
 
-var reasons = []string{ReasonLowPriority, ReasonSignal, ReasonAtCapacity, ReasonQueueFull, ReasonDisplaced, ReasonWaitTimeout}
+var reasons = []string{ReasonLowPriority, ReasonSignal, ReasonAtCapacity, ReasonQueueFull, ReasonDisplaced, ReasonWaitTimeout, ReasonReconfigured}
 
 func (s *Shedder) rejected(reason string) error {
 	return &messages.RejectedError{Err: ErrShed, Pattern: Kind, Name: s.name, Reason: reason}

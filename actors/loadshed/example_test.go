@@ -65,3 +65,20 @@ func ExampleSignal() {
 	// normal at high CPU: bulwark: load shed (loadshed "system", reason signal_level)
 	// high at high CPU: <nil>
 }
+
+func ExampleShedder_Reconfigure() {
+	eng, _ := engine.New()
+	defer eng.Shutdown(context.Background())
+
+	ctx := context.Background()
+	s, _ := loadshed.New(eng, "api", loadshed.Config{MaxInFlight: 100})
+	p, _ := s.Acquire(ctx)
+	// A tenth of the room from now on: the call in flight stays.
+	if err := s.Reconfigure(ctx, loadshed.Config{MaxInFlight: 10}); err != nil {
+		panic(err)
+	}
+	st, _ := s.Stats(ctx)
+	fmt.Println("max", st.MaxInFlight, "in flight", st.InFlight, "utilization", st.Utilization)
+	s.Release(p, messages.Success)
+	// Output: max 10 in flight 1 utilization 10
+}

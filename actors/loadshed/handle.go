@@ -16,14 +16,13 @@ import (
 // concurrent use; its actor stops with the engine, after which every call
 // returns messages.ErrStopped.
 type Shedder struct {
-	eng    *engine.Engine
-	name   string
-	cfg    Config
-	max    int
-	signal Signal
+	eng  *engine.Engine
+	name string
+	cfg  atomic.Pointer[Config] // the config in force; the actor stores it
 	// permits is the pool of slots: it grants at most MaxInFlight permits
-	// at once and records each until it is released.
+	// (limit) at once and records each until it is released.
 	permits *waitq.Ledger
+	limit   *waitq.Limit
 	q       admit.Queue // the waiters, owned by the shedder's actor
 	counts  admit.Counts
 
@@ -47,10 +46,11 @@ func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
 		return nil, err
 	}
 	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Shedder, supervisor.Service, error) {
-		s := &Shedder{eng: eng, name: name, cfg: full, max: full.MaxInFlight, signal: full.Signal,
-			permits: waitq.NewLimitedLedger(full.MaxInFlight)}
+		lim := waitq.NewLimit(full.MaxInFlight)
+		s := &Shedder{eng: eng, name: name, permits: lim.Ledger(), limit: lim}
+		s.cfg.Store(&full)
 		s.counts.Reasons = reasons
-		svc := s.q.Init(eng.Clock(), admit.Slots{Permits: s.permits, Finished: s.publishLevel}, admit.Config{MaxWaiting: full.MaxWaiting,
+		svc := s.q.Init(eng.Clock(), admit.Slots{Permits: lim, Finished: s.publishLevel}, admit.Config{MaxWaiting: full.MaxWaiting,
 			Full: ReasonQueueFull, Displaced: ReasonDisplaced, Timeout: ReasonWaitTimeout, GiveBack: s.giveBack})
 		return s, svc, nil
 	})
@@ -80,12 +80,13 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 	if p < messages.Low || p > messages.Critical {
 		p = messages.Normal
 	}
+	c := s.cfg.Load()
 	inflight := s.inflight()
 	sig := LevelNormal
 	if inflight > 0 { // an idle shedder does not shed for its Signal
-		sig = s.signalLevel()
+		sig = signalOf(c)
 	}
-	if r := shedFor(p, LevelOf(inflight, s.max), sig); r != "" {
+	if r := shedFor(p, LevelOf(inflight, c.MaxInFlight), sig); r != "" {
 		return engine.Permit{}, s.shedding(p, r)
 	}
 	if s.q.Waiting() == 0 {
@@ -96,10 +97,10 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 	switch {
 	case p == messages.Low:
 		return engine.Permit{}, s.shedding(p, ReasonAtCapacity)
-	case s.cfg.MaxWaiting == 0:
+	case c.MaxWaiting == 0:
 		return engine.Permit{}, s.shedding(p, ReasonQueueFull)
 	}
-	return s.counts.Resolve(s.q.Wait(ctx, admit.Call{Tier: tier(p), Wait: s.cfg.MaxWait}),
+	return s.counts.Resolve(s.q.Wait(ctx, admit.Call{Tier: tier(p), Wait: c.MaxWait}),
 		func(t uint64) engine.Permit { return s.admitted(p, t) },
 		func(r string) error { return s.shedding(p, r) })
 }
@@ -159,17 +160,21 @@ func Do[T any](ctx context.Context, s *Shedder, fn func(context.Context) (T, err
 	return engine.Do(ctx, s, nil, fn)
 }
 
-func (s *Shedder) inflight() int { return s.permits.Held() }
+func (s *Shedder) inflight() int { return s.limit.Held() }
 
-func (s *Shedder) signalLevel() LoadLevel {
-	if s.signal == nil {
+func (s *Shedder) signalLevel() LoadLevel { return signalOf(s.cfg.Load()) }
+
+// signalOf returns the level of c's Signal (LevelNormal without one).
+func signalOf(c *Config) LoadLevel {
+	if c.Signal == nil {
 		return LevelNormal
 	}
-	return s.signal.Level()
+	return c.Signal.Level()
 }
 
 func (s *Shedder) levelAt(inflight int) LoadLevel {
-	return max(LevelOf(inflight, s.max), s.signalLevel())
+	c := s.cfg.Load()
+	return max(LevelOf(inflight, c.MaxInFlight), signalOf(c))
 }
 
 // noteLevel asks the actor to publish a level change, once until it has.
@@ -191,7 +196,7 @@ func (s *Shedder) publishLevel() {
 	}
 	s.level.Store(uint32(lvl))
 	s.eng.Publish(eventstream.Event{Type: eventstream.EventLoadLevelChanged, Pattern: Kind, Name: s.name,
-		Fields: eventstream.Fields{OldState: old.String(), NewState: lvl.String(), Count: int64(inflight), Max: int64(s.max)}})
+		Fields: eventstream.Fields{OldState: old.String(), NewState: lvl.String(), Count: int64(inflight), Max: int64(s.cfg.Load().MaxInFlight)}})
 }
 
 // admitted records a grant of token, whose slot the caller took, and
@@ -202,7 +207,7 @@ func (s *Shedder) admitted(p messages.Priority, token uint64) engine.Permit {
 	s.noteLevel(inflight)
 	if s.eng.Events().HasSubscribers() {
 		s.eng.Publish(eventstream.Event{Type: eventstream.EventRequestAccepted, Pattern: Kind, Name: s.name,
-			Fields: eventstream.Fields{Key: p.String(), Count: int64(inflight), Max: int64(s.max),
+			Fields: eventstream.Fields{Key: p.String(), Count: int64(inflight), Max: int64(s.cfg.Load().MaxInFlight),
 				NewState: s.levelAt(inflight).String()}})
 	}
 	return engine.Permit{Token: token}
@@ -215,7 +220,7 @@ func (s *Shedder) shedding(p messages.Priority, reason string) error {
 	if s.eng.Events().HasSubscribers() {
 		inflight := s.inflight()
 		s.eng.Publish(eventstream.Event{Type: eventstream.EventRequestShed, Pattern: Kind, Name: s.name,
-			Fields: eventstream.Fields{Key: p.String(), Reason: reason, Count: int64(inflight), Max: int64(s.max),
+			Fields: eventstream.Fields{Key: p.String(), Reason: reason, Count: int64(inflight), Max: int64(s.cfg.Load().MaxInFlight),
 				NewState: s.levelAt(inflight).String()}})
 	}
 	return s.rejected(reason)

@@ -10,7 +10,10 @@ type Stats struct {
 	// Name is the shedder's name.
 	Name string
 	// InFlight is the number of calls admitted and not yet released, out
-	// of MaxInFlight; PeakInFlight is the most ever admitted at once.
+	// of MaxInFlight (which it exceeds only after a Reconfigure lowered
+	// it, until holders leave); PeakInFlight is the most ever admitted at
+	// once (after a lower MaxInFlight, it may count slots made for a
+	// higher one, never more than the largest MaxInFlight it had).
 	InFlight, PeakInFlight, MaxInFlight int
 	// Waiting is the number of waiting callers, out of MaxWaiting.
 	Waiting, MaxWaiting int
@@ -36,13 +39,16 @@ type Stats struct {
 // Stats returns the shedder's figures; it asks the actor for the number of
 // waiters, and returns messages.ErrStopped once the actor has stopped.
 func (s *Shedder) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{Name: s.name, MaxInFlight: s.max, MaxWaiting: s.cfg.MaxWaiting}
-	if err := s.q.Inspect(ctx, func(n int) { st.Waiting = n }); err != nil {
+	st := Stats{Name: s.name}
+	if err := s.q.Inspect(ctx, func(n int) {
+		c := s.cfg.Load()
+		st.Waiting, st.MaxInFlight, st.MaxWaiting = n, c.MaxInFlight, c.MaxWaiting
+	}); err != nil {
 		return Stats{}, err
 	}
 	st.InFlight, st.PeakInFlight = s.inflight(), s.permits.Made()
 	st.Level, st.SignalLevel = s.levelAt(st.InFlight), s.signalLevel()
-	st.Utilization = float64(st.InFlight) * 100 / float64(s.max)
+	st.Utilization = float64(st.InFlight) * 100 / float64(st.MaxInFlight)
 	st.Accepted = s.permits.Granted() - s.q.Unclaimed()
 	st.Rejected, st.RejectedBy = s.counts.Rejected()
 	st.Cancelled, st.Misused = s.counts.Cancelled(), s.permits.Misused()

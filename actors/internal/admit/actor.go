@@ -27,6 +27,7 @@ func (arrive) isRequest()  {}
 func (leave) isRequest()   {}
 func (kick) isRequest()    {}
 func (inspect) isRequest() {}
+func (Change) isRequest()  {}
 
 // reply answers arrive (granted with token, queued as id, or refused for
 // reason) and leave (removed: the waiter was still queued).
@@ -39,9 +40,11 @@ type reply struct {
 	removed bool
 }
 
-// verdict is what a waiter receives: a grant of token, or displaced.
+// verdict is what a waiter receives: a grant of token, or a refusal for
+// reason (displaced, or turned away by a shorter queue).
 type verdict struct {
 	token   uint64
+	reason  string
 	granted bool
 }
 
@@ -56,6 +59,10 @@ func (o owner) Receive(m request) (reply, error) {
 		q.policy.Arrive()
 	}
 	q.policy.Settle()
+	if c, ok := m.(Change); ok {
+		q.change(c)
+		return reply{}, nil
+	}
 	q.serve()
 	defer func() { q.policy.Finish(q.len()) }()
 	switch m := m.(type) {
@@ -100,8 +107,15 @@ func (q *Queue) remove(id uint64) bool {
 	return false
 }
 
-// publish makes the queue's length visible to the fast paths.
-func (q *Queue) publish() { q.waiting.Store(int64(q.len())) }
+// publish makes the queue's length visible to the fast paths, one more
+// while the policy holds them closed.
+func (q *Queue) publish() {
+	n := int64(q.len())
+	if q.shut != nil && q.shut.Closed() {
+		n++
+	}
+	q.waiting.Store(n)
+}
 
 // arrive grants room at once if nobody waits and the policy has some, else
 // queues the caller (displacing the youngest waiter of a lower tier from a
@@ -137,13 +151,20 @@ func (q *Queue) arrive(m arrive) reply {
 // displace takes the youngest waiter of the lowest tier below tier out of
 // the queue and tells it so; it reports whether there was one.
 func (q *Queue) displace(tier int) bool {
+	return q.turnAway(tier+1, q.cfg.Displaced)
+}
+
+// turnAway takes the youngest waiter of the lowest tier from tier down out
+// of the queue and refuses it for reason; it reports whether there was
+// one.
+func (q *Queue) turnAway(tier int, reason string) bool {
 	if q.tiers == nil {
 		return false
 	}
-	for t := Tiers - 1; t > tier; t-- {
+	for t := Tiers - 1; t >= tier; t-- {
 		if q.tiers[t].Len() > 0 {
 			id := q.tiers[t].PopBack()
-			q.waiters[id] <- verdict{} // capacity 1, one verdict per waiter: never blocks
+			q.waiters[id] <- verdict{reason: reason} // capacity 1, one verdict per waiter: never blocks
 			delete(q.waiters, id)
 			return true
 		}

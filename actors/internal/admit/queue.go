@@ -68,6 +68,7 @@ type Queue struct {
 	clock     engine.Clock
 	policy    Policy
 	cfg       Config
+	shut      closer // the policy, if it can hold the fast paths closed
 	unclaimed atomic.Uint64
 
 	// Owner only; the waiters' tiers and channels are made for the first
@@ -81,6 +82,7 @@ type Queue struct {
 // supervisor to run (engine.Spawn's start function returns it).
 func (q *Queue) Init(clock engine.Clock, p Policy, cfg Config) supervisor.Service {
 	q.clock, q.policy, q.cfg = clock, p, cfg
+	q.shut, _ = p.(closer)
 	q.actor = engine.NewActor(0, func() engine.Behavior[request, reply] { return owner{q} })
 	return q.actor
 }
@@ -158,7 +160,7 @@ func (q *Queue) Wait(ctx context.Context, c Call) Outcome {
 	select {
 	case v := <-ch:
 		if !v.granted {
-			return Outcome{Reason: q.cfg.Displaced}
+			return Outcome{Reason: v.reason}
 		}
 		return Outcome{Token: v.token, Granted: true}
 	case <-ctx.Done():
@@ -195,16 +197,25 @@ func (q *Queue) leave(id uint64, ch chan verdict, cause error) Outcome {
 	return Outcome{Reason: q.cfg.Timeout}
 }
 
-// Slots is the Policy of a pattern whose room is the permits of a limited
-// Ledger (bulkhead, load shedder): an arrival is never refused but for a
-// full queue. Finished, if set, is called as Policy.Finish.
+// Slots is the Policy of a pattern whose room is the permits of a Ledger
+// under a Limit (bulkhead, load shedder): an arrival is never refused but
+// for a full queue. While the Limit is lower than the permits held (Over)
+// it grants nothing and holds the fast paths closed, so that only its
+// actor grants, once holders have given back enough. Finished, if set, is
+// called as Policy.Finish.
 type Slots struct {
-	Permits  *waitq.Ledger
+	Permits  *waitq.Limit
 	Finished func()
 }
 
-// Take grants one of the ledger's permits.
-func (s Slots) Take() (uint64, bool) { return s.Permits.TryGrant() }
+// Take grants one of the ledger's permits, unless more than the limit is
+// held.
+func (s Slots) Take() (uint64, bool) {
+	if s.Permits.Over() > 0 {
+		return 0, false
+	}
+	return s.Permits.Ledger().TryGrant()
+}
 
 // Refuse refuses nobody.
 func (Slots) Refuse(int) string { return "" }
@@ -212,8 +223,11 @@ func (Slots) Refuse(int) string { return "" }
 // Arrive does nothing.
 func (Slots) Arrive() {}
 
-// Settle does nothing.
-func (Slots) Settle() {}
+// Settle parks the permits given back while more than the limit was held.
+func (s Slots) Settle() { s.Permits.Settle() }
+
+// Closed reports whether more than the limit is held.
+func (s Slots) Closed() bool { return s.Permits.Over() > 0 }
 
 // Finish calls Finished.
 func (s Slots) Finish(int) {

@@ -1,0 +1,57 @@
+package loadshed
+
+import (
+	"context"
+
+	"github.com/bulwark-go/bulwark/actors/internal/admit"
+	"github.com/bulwark-go/bulwark/actors/internal/reconf"
+)
+
+// Reconfigure applies cfg to the running shedder. cfg takes the defaults
+// and bounds of New (a *messages.ConfigError names the field out of
+// them); every field can change while it runs, Signal included. The
+// shedder's actor applies it between two messages and keeps its state:
+// the calls admitted, the waiters, the counts.
+//
+//   - A higher MaxInFlight admits waiters at once, by priority and then
+//     oldest first, up to the new limit. A lower one lets the calls
+//     admitted finish and admits nobody until fewer than the new
+//     MaxInFlight are in flight; utilisation, and so the load level, is
+//     counted against the new MaxInFlight at once.
+//   - A shorter MaxWaiting turns the waiters beyond it away, the youngest
+//     of the lowest priority first, with a *messages.RejectedError of
+//     ReasonReconfigured (errors.Is ErrShed); the others keep their
+//     places.
+//   - MaxWait applies to calls that start waiting after Reconfigure
+//     returns; a new Signal to every call that starts afterwards.
+//
+// When it returns nil, every call that starts afterwards sees the new
+// config, the registry holds it (New with it returns this shedder, New
+// with the old one is a *supervisor.ConflictError) and a config_changed
+// event names the fields that changed. A config equal to the current one
+// (after defaults) changes nothing and publishes nothing. After Shutdown it
+// returns messages.ErrStopped. If ctx had ended before the call it returns
+// ctx.Err() and applies nothing; if ctx ends while the call waits it
+// returns ctx.Err(), and the change may have been applied or not.
+//
+// A call that was under way while Reconfigure lowered MaxInFlight may
+// still take a slot a holder gave back, under the old limit: while a change
+// is under way, in flight is bounded by the larger of the two limits, and
+// by the new one once the calls from before it have left. A restart of the
+// actor after a panic keeps the config in force (it lives in the handle).
+func (s *Shedder) Reconfigure(ctx context.Context, cfg Config) error {
+	full, err := cfg.withDefaults()
+	if err != nil {
+		return err
+	}
+	if err := s.q.Err(); err != nil {
+		return err
+	}
+	var prev Config
+	return s.q.Reconfigure(ctx, admit.Change{MaxWaiting: full.MaxWaiting,
+		Apply: func() {
+			prev = *s.cfg.Swap(&full)
+			s.limit.Set(full.MaxInFlight)
+		},
+		Applied: func() { reconf.Record(s.eng, Kind, s.name, prev, full) }})
+}
