@@ -1,40 +1,44 @@
 package redis
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // tokenCache holds, per key (its Redis key base), the permits a decision
-// took ahead under Config.LocalBatch, until they are used or expire. It is
-// safe for concurrent use; its zero value is empty. Expired entries are
-// dropped when found and by a sweep every sweepEvery insertions, so it
-// holds at most the keys used within LocalHold plus sweepEvery.
+// took ahead under Config.LocalBatch, until they are used or their hold
+// ends; then the limiter gives the unused ones back (Limiter.returnUnused). It
+// is safe for concurrent use; its zero value is empty. An entry leaves it
+// when its hold ends, so it holds the keys used within LocalHold.
 type tokenCache struct {
-	m    sync.Map // string → *tokens
-	puts atomic.Uint64
+	m sync.Map // string → *tokens
 }
 
-// tokens is one key's permits: left of them remain until the monotonic
-// time until (ns since the limiter's birth).
+// tokens is one batch of a key's permits: left of them remain until the
+// time until. after is the key's TAT the grant left and granted how many
+// permits it took: at most that many go back, from the end of the grant.
 type tokens struct {
-	left  atomic.Int64
-	until int64
+	left    atomic.Int64
+	until   time.Time
+	after   string
+	granted int64
 }
 
-// sweepEvery is how many insertions pass between sweeps of the cache.
-const sweepEvery = 4096
+// closed is what a batch's left becomes once its hold ended: no take
+// succeeds after that, and what was left is the count given back.
+const closed = math.MinInt64 / 2
 
 // take uses one cached permit of key at now, if one is left and fresh.
-func (c *tokenCache) take(key string, now int64) bool {
+func (c *tokenCache) take(key string, now time.Time) bool {
 	v, ok := c.m.Load(key)
 	if !ok {
 		return false
 	}
 	t := v.(*tokens)
-	if now >= t.until {
-		c.m.CompareAndDelete(key, t)
-		return false
+	if !now.Before(t.until) {
+		return false // its hold ended: its timer gives it back
 	}
 	for {
 		n := t.left.Load()
@@ -47,23 +51,34 @@ func (c *tokenCache) take(key string, now int64) bool {
 	}
 }
 
-// put caches n more permits of key at now, to be used before until. A
-// fresh entry keeps its earlier expiry (permits may expire early, never
-// late: each is used within LocalHold of its grant).
-func (c *tokenCache) put(key string, n, now, until int64) {
-	if v, ok := c.m.Load(key); ok && now < v.(*tokens).until {
-		v.(*tokens).left.Add(n)
-		return
+// put caches n more permits of key, granted with the TAT after, to be
+// used before until. Permits left in a fresh batch of the key take them
+// too, keeping its earlier hold (a permit may be dropped early, never used
+// late); otherwise they make a new batch, which put returns for the caller
+// to end at until (nil when they joined a batch).
+func (c *tokenCache) put(key string, n int64, now, until time.Time, after string) *tokens {
+	if v, ok := c.m.Load(key); ok {
+		if t := v.(*tokens); now.Before(t.until) {
+			for {
+				left := t.left.Load()
+				if left <= 0 {
+					break // used up or ended: a new batch replaces it
+				}
+				if t.left.CompareAndSwap(left, left+n) {
+					return nil
+				}
+			}
+		}
 	}
-	t := &tokens{until: until}
+	t := &tokens{until: until, after: after, granted: n}
 	t.left.Store(n)
 	c.m.Store(key, t)
-	if c.puts.Add(1)%sweepEvery == 0 {
-		c.m.Range(func(k, v any) bool {
-			if now >= v.(*tokens).until {
-				c.m.CompareAndDelete(k, v)
-			}
-			return true
-		})
-	}
+	return t
+}
+
+// end closes batch t of key and returns how many of its permits were not
+// used (0 if none).
+func (c *tokenCache) end(key string, t *tokens) int64 {
+	c.m.CompareAndDelete(key, t)
+	return max(t.left.Swap(closed), 0)
 }

@@ -91,16 +91,22 @@ type Config struct {
 	// decision that goes to Redis takes up to LocalBatch of the key's
 	// permits at once, as GCRA would grant them one after another now, and
 	// the next decisions of this Limiter for the key use them without a
-	// round trip while they last, for at most LocalHold. The price: a
-	// permit is used up to LocalHold after the server granted it, so in any
-	// interval of length t a key admits at most Count + (t + LocalHold) *
-	// Count/Period events across every process (at most LocalHold*Count/
-	// Period more than without the cache), and permits unused after
-	// LocalHold are lost, not returned. 0 or 1: off (the default); at most
-	// LargestLocalBatch.
+	// round trip while they last, for at most LocalHold (on the engine's
+	// clock). When the hold ends, the permits of the batch not used are
+	// given back to Redis (one script, Stats.Returned), so other processes
+	// can have them: as many as the batch took that are still ahead of the
+	// server's time (a permit whose time has passed is not owed to anyone),
+	// the rest lost, never admitted twice. The price: a permit is used up
+	// to LocalHold after the server granted it, so in any interval of
+	// length t a key admits at most Count + (t + LocalHold) * Count/Period
+	// events across every process (at most LocalHold*Count/Period more than
+	// without the cache; giving permits back does not raise it, as the key
+	// then admits no more than if each batch had taken only the permits it
+	// used). 0 or 1: off (the default); at most LargestLocalBatch.
 	LocalBatch int
-	// LocalHold is how long permits taken by LocalBatch are kept (default
-	// DefaultLocalHold, at most LargestLocalHold).
+	// LocalHold is how long permits taken by LocalBatch are kept before
+	// the unused ones go back (default DefaultLocalHold, at most
+	// LargestLocalHold): a key idle that long holds no permit.
 	LocalHold time.Duration
 	// Now, if set, supplies the time instead of the Redis server's TIME. It
 	// exists for tests that drive time with a fake clock; in production

@@ -25,8 +25,8 @@
 // For a key so hot that one round trip per decision is the bottleneck,
 // Config.LocalBatch (GCRA only) lets a decision take several of the key's
 // permits at once and the next decisions of the same Limiter use them
-// locally for at most Config.LocalHold: fewer round trips, for a bounded
-// over-admission (see Config.LocalBatch) and permits lost when unused.
+// locally for at most Config.LocalHold, then gives the unused ones back:
+// fewer round trips, for a bounded over-admission (see Config.LocalBatch).
 //
 // Both count in whole microseconds, exactly: a rate's period must be a
 // whole number of microseconds within [SmallestPeriod, LargestPeriod]

@@ -56,16 +56,13 @@ type Limiter struct {
 	cache  tokenCache    // permits taken ahead (Config.LocalBatch)
 
 	accepted, exceeded, deadline, busy, unavailable, cancelled atomic.Uint64
-	backendErrors, failedOpen                                  atomic.Uint64
+	backendErrors, failedOpen, returned                        atomic.Uint64
 	lastErrorEvent                                             atomic.Int64 // unix nanos
 	born                                                       time.Time    // the origin of lastAnswer
 	lastAnswer                                                 atomic.Int64 // when Redis last answered a decision, in ns since born
 }
 
 var _ ratelimit.Interface = (*Limiter)(nil)
-
-// since is the time on the limiter's monotonic clock, in ns.
-func (l *Limiter) since() int64 { return int64(time.Since(l.born)) }
 
 // Stats counts a Limiter's decisions since it was made.
 type Stats struct {
@@ -89,6 +86,9 @@ type Stats struct {
 	BackendErrors uint64
 	// FailedOpen counts events admitted because Redis could not be reached.
 	FailedOpen uint64
+	// Returned counts the permits Config.LocalBatch took ahead that were
+	// given back to Redis unused when their hold ended.
+	Returned uint64
 }
 
 // New returns a Limiter named name (events carry it) that keeps its state in
@@ -270,7 +270,7 @@ func (l *Limiter) decide(ctx context.Context, b bound, maxWait time.Duration) (d
 	if err := ctx.Err(); err != nil {
 		return decision{}, err // the caller gave up; Redis is not to blame
 	}
-	if l.cfg.LocalBatch > 1 && maxWait == noWait && l.cache.take(b.base, l.since()) {
+	if l.cfg.LocalBatch > 1 && maxWait == noWait && l.cache.take(b.base, l.clock.Now()) {
 		return l.count(b, decision{res: ratelimit.Result{Allowed: true}}), nil
 	}
 	start := time.Now()
@@ -282,7 +282,7 @@ func (l *Limiter) decide(ctx context.Context, b bound, maxWait time.Duration) (d
 		}
 		return decision{}, err
 	}
-	sent := time.Since(l.born)
+	sent, sentAt := time.Since(l.born), l.clock.Now()
 	d, err := l.run(ctx, b, maxWait)
 	<-l.slots
 	if err == nil {
@@ -290,8 +290,11 @@ func (l *Limiter) decide(ctx context.Context, b bound, maxWait time.Duration) (d
 		if !d.res.Allowed && maxWait >= 0 {
 			d.res.Reason = ratelimit.ReasonDeadline
 		}
-		if d.spare > 0 { // used within LocalHold of their grant, which came after sent
-			l.cache.put(b.base, d.spare, l.since(), int64(sent)+int64(l.cfg.LocalHold))
+		if d.spare > 0 { // used within LocalHold of their grant, which came after sentAt
+			now := l.clock.Now()
+			if t := l.cache.put(b.base, d.spare, now, sentAt.Add(l.cfg.LocalHold), d.after); t != nil {
+				l.clock.AfterFunc(t.until.Sub(now), func() { l.returnUnused(b, t) })
+			}
 		}
 		return l.count(b, d), nil
 	}
@@ -425,6 +428,28 @@ func (l *Limiter) run(ctx context.Context, b bound, maxWait time.Duration) (deci
 	return d, nil
 }
 
+// returnUnused ends batch t of b's permits (its hold ended) and gives its
+// unused permits back to Redis, as many as are still ahead of the server's
+// time (gcraReturn), so that other processes can have them. Those it
+// cannot give back, or all of them if Redis does not answer within
+// Config.Timeout, are lost: never admitted twice.
+func (l *Limiter) returnUnused(b bound, t *tokens) {
+	m := min(l.cache.end(b.base, t), t.granted)
+	if m == 0 {
+		return
+	}
+	var at int64 // 0: the server's TIME
+	if l.cfg.Now != nil {
+		at = l.cfg.Now().UnixMicro()
+	}
+	q, r, _, _ := gcraParams(b.r.Count, b.micros)
+	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
+	defer cancel()
+	if n, err := gcraReturn.Run(ctx, l.client, []string{b.base + ":gcra"}, at, b.r.Count, q, r, m, t.after).Int64(); err == nil {
+		l.returned.Add(uint64(n))
+	}
+}
+
 // maxScriptWait is the longest reservation a script is asked for, in
 // microseconds: far beyond any deadline, and exact in a Lua double.
 const maxScriptWait = 1 << 52
@@ -448,7 +473,8 @@ func (l *Limiter) Stats(context.Context) (Stats, error) {
 		ReasonBusy: l.busy.Load(), ReasonBackendUnavailable: l.unavailable.Load(),
 	}
 	st := Stats{Name: l.name, Algorithm: l.cfg.Algorithm, Accepted: l.accepted.Load(), RejectedBy: make(map[string]uint64, len(by)),
-		Cancelled: l.cancelled.Load(), BackendErrors: l.backendErrors.Load(), FailedOpen: l.failedOpen.Load()}
+		Cancelled: l.cancelled.Load(), BackendErrors: l.backendErrors.Load(), FailedOpen: l.failedOpen.Load(),
+		Returned: l.returned.Load()}
 	for reason, n := range by {
 		if n > 0 {
 			st.RejectedBy[reason] = n

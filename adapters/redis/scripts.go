@@ -11,16 +11,21 @@ import goredis "github.com/redis/go-redis/v9"
 // ARGV[2] and the period as ARGV[3], and return {allowed (1 or 0),
 // microseconds until the next admission}.
 
-// slidingWindow: KEYS[1] is the sorted set of admitted requests (score =
-// time), KEYS[2] a sequence that makes members unique; ARGV[4] is their
-// time to live in milliseconds (the period and a grace). A request is admitted
-// while fewer than limit were admitted in (now - period, now].
-var slidingWindow = goredis.NewScript(`
+// luaNow starts every script: now is ARGV[1], or the server's TIME if
+// that is 0, in microseconds.
+const luaNow = `
 local now = tonumber(ARGV[1])
 if now == 0 then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
+`
+
+// slidingWindow: KEYS[1] is the sorted set of admitted requests (score =
+// time), KEYS[2] a sequence that makes members unique; ARGV[4] is their
+// time to live in milliseconds (the period and a grace). A request is admitted
+// while fewer than limit were admitted in (now - period, now].
+var slidingWindow = goredis.NewScript(luaNow + `
 local limit = tonumber(ARGV[2])
 local period = tonumber(ARGV[3])
 local ttl = tonumber(ARGV[4])
@@ -54,12 +59,7 @@ return {0, wait}
 // TAT before} so that gcraCancel can give a reservation back; a refusal
 // {0, wait}. A value of
 // the older form "T" reads as "T 0"; anything else as no value.
-var gcra = goredis.NewScript(`
-local now = tonumber(ARGV[1])
-if now == 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
+var gcra = goredis.NewScript(luaNow + `
 local limit = tonumber(ARGV[2])
 local q, r = tonumber(ARGV[4]), tonumber(ARGV[5])
 local tq, tr = tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -108,4 +108,33 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return 1
 end
 return 0
+`)
+
+// gcraReturn gives back up to ARGV[5] permits that a batch (the local token
+// cache) took and did not use. ARGV[6] is the TAT the batch's grant left
+// ("T F"); ARGV[2..4] are limit, Q and R as for gcra; ARGV[1] the time (0:
+// the server's TIME). One permit goes back while both the key's TAT and
+// the grant's end, one emission interval earlier, are still at or after
+// now: only a part of the grant still ahead of the server's time, so that
+// the key never admits more than if the batch had taken only the permits
+// it used. The key keeps its expiry. It returns the count given back.
+var gcraReturn = goredis.NewScript(luaNow + `
+local limit, q, r, m = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local a, b = string.match(v, '^(%d+) (%d+)$')
+local ga, gb = string.match(ARGV[6], '^(%d+) (%d+)$')
+if not a or not ga then return 0 end
+local tat, f, gt, gf = tonumber(a), tonumber(b), tonumber(ga), tonumber(gb)
+local n = 0
+while n < m do
+  local t2, f2, g2, h2 = tat - q, f - r, gt - q, gf - r
+  if f2 < 0 then t2, f2 = t2 - 1, f2 + limit end
+  if h2 < 0 then g2, h2 = g2 - 1, h2 + limit end
+  if t2 < now or g2 < now then break end
+  tat, f, gt, gf = t2, f2, g2, h2
+  n = n + 1
+end
+if n > 0 then redis.call('SET', KEYS[1], string.format('%.0f %.0f', tat, f), 'KEEPTTL') end
+return n
 `)
