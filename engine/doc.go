@@ -1,14 +1,11 @@
-// Package engine is Bulwark's kernel and the Engine a user starts.
+// Package engine is the Engine a user starts and the Clock it reads.
 //
-// The kernel is mechanism, not policy: Actor is a mailbox and the loop that
-// serves it (Ask with pooled reply channels, Tell, batch draining, panic
-// capture). A mailbox holds no buffer until used, grows as it fills up to
-// its bound and shrinks after a burst, so an idle actor costs its goroutine
-// and little more; under WithOnDemandActors an idle actor has no goroutine
-// either, and its next message starts one. Snapshot lets an actor publish
-// a read-only view of its state for lock-free fast paths; Clock, with
-// RealClock and FakeClock, is the only source of time, so tests decide time
-// instead of sleeping.
+// A user starts an Engine and hands it to the patterns' constructors;
+// the kernel a pattern is built on (actors, mailboxes, Spawn) is package
+// engine/kernel, which a user never imports. Here are the Engine, its
+// options, Clock (with RealClock and FakeClock, the only source of time, so
+// tests decide time instead of sleeping), and Compose and Chain, which put
+// patterns around a call.
 //
 // An Engine owns one root supervisor, one event stream, a clock and a
 // logger. Every pattern instance hangs off an Engine, so two engines in one
@@ -24,8 +21,8 @@
 // goroutine, never from the supervisor's or a handler's, and a panic there
 // is recovered and counted (SinkPanics).
 //
-// Sizes are bounded: a mailbox holds at most LargestMailboxSize messages
-// (CheckMailboxSize validates a configured one), a subscription buffer at
-// most eventstream.LargestBuffer events, and a restart budget at most
-// supervisor.LargestMaxRestarts restarts within supervisor.LargestRestartWindow.
+// Sizes are bounded: a mailbox holds at most kernel.LargestMailboxSize
+// messages, a subscription buffer at most eventstream.LargestBuffer events,
+// and a restart budget at most supervisor.LargestMaxRestarts restarts
+// within supervisor.LargestRestartWindow.
 package engine

@@ -228,39 +228,3 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	}
 	return errors.Join(supErr, streamErr, reportErr)
 }
-
-// Lookup returns the handle of the instance of kind called name, if one
-// has started and its handle is an H. It reads the supervisor's index:
-// no message, no allocation, never blocks.
-func Lookup[H any](e *Engine, kind, name string) (H, bool) {
-	c, ok := e.sup.Lookup(kind, name)
-	h, isH := c.Handle.(H)
-	return h, ok && isH
-}
-
-// Spawn gets or creates, under the engine's supervisor, the actor of the
-// given kind and name. When none exists, start builds the handle users call
-// (which holds the actor) and the actor to serve; when one exists with the
-// same config its handle is returned (read from the supervisor's index,
-// without a message to its goroutine); a different config is a
-// *supervisor.ConflictError. H is the handle type; asking for a name that
-// holds another kind of handle is an error.
-func Spawn[H any](ctx context.Context, e *Engine, kind, name string, cfg any, start func() (H, supervisor.Service, error)) (H, error) {
-	var zero H
-	got, err := e.sup.GetOrCreate(ctx, supervisor.Spec{
-		Kind:   kind,
-		Name:   name,
-		Config: cfg,
-		Start: func() (any, supervisor.Service, error) {
-			return start()
-		},
-	})
-	if err != nil {
-		return zero, err
-	}
-	h, ok := got.(H)
-	if !ok {
-		return zero, fmt.Errorf("engine: %s %q holds a %T, not a %T", kind, name, got, zero)
-	}
-	return h, nil
-}

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -24,7 +25,7 @@ func TestErrorHandlerAndLoggerSeeActorPanics(t *testing.T) {
 			reports <- report{kind, name}
 		}
 	}))
-	a := spawn(t, eng, "p", func() engine.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
+	a := spawn(t, eng, "p", func() kernel.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
 	if _, err := a.Ask(context.Background(), 13); err == nil {
 		t.Fatal("want the panic's error")
 	}
@@ -62,14 +63,5 @@ func TestPublishStampsTimeFromClock(t *testing.T) {
 	eng.Publish(eventstream.Event{Type: eventstream.EventCallSuccess})
 	if e := <-sub.C(); !e.Time.Equal(epoch) {
 		t.Fatalf("event time: got %v, want %v", e.Time, epoch)
-	}
-}
-
-func TestSpawnTypeMismatch(t *testing.T) {
-	eng := newEngine(t)
-	spawn(t, eng, "e", newEcho)
-	_, err := engine.Spawn[*engine.Actor[string, string]](context.Background(), eng, "test", "e", nil, nil)
-	if err == nil {
-		t.Fatal("want an error for a handle of another type")
 	}
 }

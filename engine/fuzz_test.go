@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/messages"
 	"github.com/bulwark-go/bulwark/supervisor"
 )
@@ -19,7 +20,7 @@ func FuzzOptions(f *testing.F) {
 	f.Add(0, int64(-time.Second), 1)
 	f.Add(5, int64(0), 1024)
 	f.Add(-1, int64(time.Second), -1)
-	f.Add(supervisor.LargestMaxRestarts, int64(supervisor.LargestRestartWindow), engine.LargestMailboxSize)
+	f.Add(supervisor.LargestMaxRestarts, int64(supervisor.LargestRestartWindow), kernel.LargestMailboxSize)
 	f.Add(3, int64(time.Second), 1<<34)
 	f.Fuzz(func(t *testing.T, max int, window int64, mailbox int) {
 		w := time.Duration(window)
@@ -40,12 +41,12 @@ func FuzzOptions(f *testing.F) {
 				t.Fatal(err)
 			}
 		}()
-		validMailbox := mailbox >= 0 && mailbox <= engine.LargestMailboxSize
-		if err := engine.CheckMailboxSize("p", "MailboxSize", mailbox); (err == nil) != validMailbox {
+		validMailbox := mailbox >= 0 && mailbox <= kernel.LargestMailboxSize
+		if err := kernel.CheckMailboxSize("p", "MailboxSize", mailbox); (err == nil) != validMailbox {
 			t.Fatalf("CheckMailboxSize(%d): got %v, want ok=%v", mailbox, err, validMailbox)
 		}
-		a, err := engine.Spawn(context.Background(), eng, "test", "a", nil, func() (*engine.Actor[int, int], supervisor.Service, error) {
-			a := engine.NewActor(mailbox, newEcho)
+		a, err := kernel.Spawn(context.Background(), eng, "test", "a", nil, func() (*kernel.Actor[int, int], kernel.Service, error) {
+			a := kernel.NewActor(mailbox, newEcho)
 			return a, a, nil
 		})
 		if err != nil {

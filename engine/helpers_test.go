@@ -6,7 +6,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
-	"github.com/bulwark-go/bulwark/supervisor"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 )
 
 // newEngine starts an engine that the test shuts down when it ends.
@@ -16,11 +16,11 @@ func newEngine(t testing.TB, opts ...engine.Option) *engine.Engine {
 }
 
 // spawn starts an actor with behaviour newB under eng.
-func spawn[M, R any](t testing.TB, eng *engine.Engine, name string, newB func() engine.Behavior[M, R]) *engine.Actor[M, R] {
+func spawn[M, R any](t testing.TB, eng *engine.Engine, name string, newB func() kernel.Behavior[M, R]) *kernel.Actor[M, R] {
 	t.Helper()
-	a, err := engine.Spawn(context.Background(), eng, "test", name, nil,
-		func() (*engine.Actor[M, R], supervisor.Service, error) {
-			a := engine.NewActor(0, newB)
+	a, err := kernel.Spawn(context.Background(), eng, "test", name, nil,
+		func() (*kernel.Actor[M, R], kernel.Service, error) {
+			a := kernel.NewActor(0, newB)
 			return a, a, nil
 		})
 	if err != nil {
@@ -34,24 +34,7 @@ type echo struct{}
 
 func (echo) Receive(m int) (int, error) { return m, nil }
 
-func newEcho() engine.Behavior[int, int] { return echo{} }
-
-// recorder keeps every message; an Ask of -1 returns how many it has and
-// checks they arrived in order.
-type recorder struct{ got []int }
-
-func (r *recorder) Receive(m int) (int, error) {
-	if m == -1 {
-		for i, v := range r.got {
-			if v != i {
-				return -2, nil
-			}
-		}
-		return len(r.got), nil
-	}
-	r.got = append(r.got, m)
-	return 0, nil
-}
+func newEcho() kernel.Behavior[int, int] { return echo{} }
 
 // gated blocks in Receive until its gate is closed; messages equal to 13
 // panic.

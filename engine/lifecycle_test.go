@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -78,7 +79,7 @@ func TestShutdownNamesWhatDidNotStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := &gated{entered: make(chan struct{}, 1), gate: gate}
-	a := spawn(t, eng, "stuck", func() engine.Behavior[int, int] { return g })
+	a := spawn(t, eng, "stuck", func() kernel.Behavior[int, int] { return g })
 	if err := a.Tell(0); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func TestRestartBudget(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer eng.Shutdown(context.Background())
-			a := spawn(t, eng, "p", func() engine.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
+			a := spawn(t, eng, "p", func() kernel.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
 			for i := range tc.restarts + 1 {
 				var pe *messages.PanicError
 				if _, err := a.Ask(context.Background(), 13); !errors.As(err, &pe) {
@@ -149,7 +150,7 @@ func TestRestartBudget(t *testing.T) {
 func TestBrokenErrorSinks(t *testing.T) {
 	t.Run("panics", func(t *testing.T) {
 		eng := newEngine(t, engine.WithErrorHandler(func(string, string, error) { panic("sink") }))
-		a := spawn(t, eng, "p", func() engine.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
+		a := spawn(t, eng, "p", func() kernel.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
 		for range 3 {
 			if _, err := a.Ask(context.Background(), 13); err == nil {
 				t.Fatal("want the panic's error")
@@ -169,7 +170,7 @@ func TestBrokenErrorSinks(t *testing.T) {
 		gate := make(chan struct{})
 		defer close(gate)
 		eng := mustNew(t, engine.WithErrorHandler(func(string, string, error) { <-gate }))
-		a := spawn(t, eng, "p", func() engine.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
+		a := spawn(t, eng, "p", func() kernel.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
 		for i := range 3 { // the supervisor is not held: the actor restarts each time
 			if _, err := a.Ask(context.Background(), 13); err == nil {
 				t.Fatalf("panic %d: want the panic's error", i)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/stress/internal/closedloop"
 )
 
@@ -18,7 +18,7 @@ func (c *counter) Receive(m int) (int, error) { c.n += m; return c.n, nil }
 // against: callers() goroutines Asking one plain actor in a closed loop.
 func BenchmarkClosedLoopActor(b *testing.B) {
 	eng := enginetest.Start(b)
-	a := spawn(b, eng, "plain", 0, func() engine.Behavior[int, int] { return &counter{} })
+	a := spawn(b, eng, "plain", 0, func() kernel.Behavior[int, int] { return &counter{} })
 	ctx := context.Background()
 	closedloop.Benchmark(b, callers(), func(int) func() {
 		return func() { _, _ = a.Ask(ctx, 1) }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 	"github.com/bulwark-go/bulwark/stress/internal/closedloop"
@@ -49,9 +50,9 @@ func TestSupervisorChaos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var as [actors]*engine.Actor[chaosMsg, int]
+	var as [actors]*kernel.Actor[chaosMsg, int]
 	for i := range as {
-		as[i] = spawn(t, eng, "chaos"+string(rune('a'+i)), 0, func() engine.Behavior[chaosMsg, int] { return &chaos{} })
+		as[i] = spawn(t, eng, "chaos"+string(rune('a'+i)), 0, func() kernel.Behavior[chaosMsg, int] { return &chaos{} })
 	}
 	var panics [actors]atomic.Int64
 	var wrong, ok atomic.Int64
@@ -121,8 +122,8 @@ func TestRestartBudgetFailsPanicLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loop := spawn(t, eng, "loop", 0, func() engine.Behavior[chaosMsg, int] { return &chaos{} })
-	healthy := spawn(t, eng, "healthy", 0, func() engine.Behavior[chaosMsg, int] { return &chaos{} })
+	loop := spawn(t, eng, "loop", 0, func() kernel.Behavior[chaosMsg, int] { return &chaos{} })
+	healthy := spawn(t, eng, "healthy", 0, func() kernel.Behavior[chaosMsg, int] { return &chaos{} })
 	var panicked, stopped, healthyOK atomic.Int64
 	n := callers() / 10
 	closedloop.Run(closedloop.Config{Goroutines: n, Calls: 5}, func(w int) func() {
@@ -195,10 +196,10 @@ func TestShutdownWithCallsInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	busy := spawn(t, eng, "busy", 64, func() engine.Behavior[int, int] { return slow{} })
+	busy := spawn(t, eng, "busy", 64, func() kernel.Behavior[int, int] { return slow{} })
 	gate := make(chan struct{})
 	entered := make(chan struct{}, 1)
-	stuck := spawn(t, eng, "stuck", 64, func() engine.Behavior[int, int] { return blocker{gate, entered} })
+	stuck := spawn(t, eng, "stuck", 64, func() kernel.Behavior[int, int] { return blocker{gate, entered} })
 	if err := stuck.Tell(0); err != nil {
 		t.Fatal(err)
 	}
@@ -274,9 +275,9 @@ func init() {
 // a thousand panicking; every call must get its own answer or its panic.
 func soakActors(t *testing.T) (func(int) func(), func() (string, error)) {
 	eng := enginetest.Start(t, engine.WithRestartBudget(1<<30, time.Minute))
-	var as [4]*engine.Actor[chaosMsg, int]
+	var as [4]*kernel.Actor[chaosMsg, int]
 	for i := range as {
-		as[i] = spawn(t, eng, "soak"+string(rune('a'+i)), 0, func() engine.Behavior[chaosMsg, int] { return &chaos{} })
+		as[i] = spawn(t, eng, "soak"+string(rune('a'+i)), 0, func() kernel.Behavior[chaosMsg, int] { return &chaos{} })
 	}
 	var ok, panics, wrong atomic.Int64
 	newOp := func(w int) func() {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -54,7 +55,7 @@ func TestLifecycleSubscribeStormDuringShutdown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := spawn(t, eng, "echo", 0, func() engine.Behavior[chaosMsg, int] { return &chaos{} })
+		a := spawn(t, eng, "echo", 0, func() kernel.Behavior[chaosMsg, int] { return &chaos{} })
 		var subscribed, refused, handled atomic.Int64
 		var wg sync.WaitGroup
 		start := make(chan struct{})
@@ -126,7 +127,7 @@ func TestLifecycleShutdownFromHandlers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := spawn(t, eng, "echo", 0, func() engine.Behavior[chaosMsg, int] { return &chaos{} })
+	a := spawn(t, eng, "echo", 0, func() kernel.Behavior[chaosMsg, int] { return &chaos{} })
 	results := make(chan error, handlers+4)
 	for range handlers {
 		var once sync.Once
@@ -186,11 +187,11 @@ func TestLifecycleStuckActorsAndHandlers(t *testing.T) {
 	gate := make(chan struct{})
 	var entered sync.WaitGroup
 	var names []string
-	var actors []*engine.Actor[int, int]
+	var actors []*kernel.Actor[int, int]
 	for i := range stuck {
 		name := "stuck-" + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + "-" + time.Duration(i).String()
 		entered.Add(2)
-		a := spawn(t, eng, name, 0, func() engine.Behavior[int, int] { return stuckOnZero{gate: gate, entered: &entered} })
+		a := spawn(t, eng, name, 0, func() kernel.Behavior[int, int] { return stuckOnZero{gate: gate, entered: &entered} })
 		if err := a.Tell(0); err != nil {
 			t.Fatal(err)
 		}

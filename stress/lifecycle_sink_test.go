@@ -15,6 +15,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/adapters/zaplog"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 	"github.com/bulwark-go/bulwark/supervisor"
@@ -31,7 +32,7 @@ func sinkLogger(hook func()) *zap.Logger {
 // events (so the zaplog sink writes), until the engine stops.
 func sinkLoad(t *testing.T, eng *engine.Engine, callers int) *sync.WaitGroup {
 	t.Helper()
-	a := spawn(t, eng, "chaos", 0, func() engine.Behavior[chaosMsg, int] { return &chaos{} })
+	a := spawn(t, eng, "chaos", 0, func() kernel.Behavior[chaosMsg, int] { return &chaos{} })
 	var wg sync.WaitGroup
 	for w := range callers {
 		wg.Add(1)

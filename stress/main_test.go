@@ -9,7 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/bulwark-go/bulwark/engine"
-	"github.com/bulwark-go/bulwark/supervisor"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -32,11 +32,11 @@ func rounds() int {
 }
 
 // spawn starts a plain actor of kind "stress" under eng.
-func spawn[M, R any](t testing.TB, eng *engine.Engine, name string, size int, newB func() engine.Behavior[M, R]) *engine.Actor[M, R] {
+func spawn[M, R any](t testing.TB, eng *engine.Engine, name string, size int, newB func() kernel.Behavior[M, R]) *kernel.Actor[M, R] {
 	t.Helper()
-	a, err := engine.Spawn(context.Background(), eng, "stress", name, nil,
-		func() (*engine.Actor[M, R], supervisor.Service, error) {
-			a := engine.NewActor(size, newB)
+	a, err := kernel.Spawn(context.Background(), eng, "stress", name, nil,
+		func() (*kernel.Actor[M, R], kernel.Service, error) {
+			a := kernel.NewActor(size, newB)
 			return a, a, nil
 		})
 	if err != nil {

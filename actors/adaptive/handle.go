@@ -7,8 +7,8 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/messages"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // Limiter is an adaptive concurrency limiter: see the package doc. It is
@@ -20,7 +20,7 @@ type Limiter struct {
 	name    string
 	cfg     Config
 	latency bool // stamp permits with their start
-	actor   *engine.Actor[request, Stats]
+	actor   *kernel.Actor[request, Stats]
 	permits *waitq.Ledger // every permit granted and not yet released
 	_       [64]byte
 
@@ -83,12 +83,12 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Limiter, supervisor.Service, error) {
+	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Limiter, kernel.Service, error) {
 		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, cfg: full, latency: full.Algorithm == Vegas,
 			permits: waitq.NewLedger(), st: newState(full)}
 		l.reports.init(full)
 		l.limit.Store(int64(full.InitialLimit))
-		l.actor = engine.NewActor(0, func() engine.Behavior[request, Stats] { return owner{l: l} })
+		l.actor = kernel.NewActor(0, func() kernel.Behavior[request, Stats] { return owner{l: l} })
 		return l, l.actor, nil
 	})
 }

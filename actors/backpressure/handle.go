@@ -8,9 +8,9 @@ import (
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // Gate applies backpressure: see the package doc. It is safe for
@@ -48,7 +48,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Gate, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Gate, supervisor.Service, error) {
+	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Gate, kernel.Service, error) {
 		g := &Gate{eng: eng, name: name, cfg: full, st: newState(full), permits: waitq.NewLedger()}
 		g.high = uint64(full.HighWaterMark)
 		g.counts.Reasons = reasons

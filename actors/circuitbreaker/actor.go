@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -82,7 +83,7 @@ type owner struct {
 	stopped atomic.Bool
 }
 
-func (b *Breaker) newOwner() engine.Behavior[request, reply] {
+func (b *Breaker) newOwner() kernel.Behavior[request, reply] {
 	gen := b.snap.Load().gen // New published generation 1 before the first start
 	if b.started.Swap(true) {
 		gen++ // after a restart, reports of the old life are stale

@@ -3,7 +3,7 @@ package circuitbreaker
 import (
 	"time"
 
-	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -58,8 +58,8 @@ const (
 	LargestWindowBuckets = 1 << 12
 	// LargestDuration bounds every duration of a Config (about 10 years).
 	LargestDuration = 10 * 365 * 24 * time.Hour
-	// LargestMailboxSize bounds MailboxSize (engine.LargestMailboxSize).
-	LargestMailboxSize = engine.LargestMailboxSize
+	// LargestMailboxSize bounds MailboxSize (kernel.LargestMailboxSize).
+	LargestMailboxSize = kernel.LargestMailboxSize
 )
 
 // Config configures a breaker. Its zero fields take the documented
@@ -210,5 +210,5 @@ func (c Config) validate() error {
 	case c.WindowType == CountBased && c.MinimumCalls > c.WindowSize:
 		return bad("MinimumCalls", c.MinimumCalls, "must not exceed WindowSize")
 	}
-	return engine.CheckMailboxSize(Kind, "MailboxSize", c.MailboxSize)
+	return kernel.CheckMailboxSize(Kind, "MailboxSize", c.MailboxSize)
 }

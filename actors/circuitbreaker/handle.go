@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // Kind is the supervisor kind of every breaker.
@@ -23,8 +23,8 @@ type Breaker struct {
 	eng     *engine.Engine
 	clock   engine.Clock
 	cfg     Config // with defaults
-	actor   *engine.Actor[request, reply]
-	snap    engine.Snapshot[snapshot]
+	actor   *kernel.Actor[request, reply]
+	snap    kernel.Snapshot[snapshot]
 	cells   *stripes      // successes of CLOSED calls, collected by the actor
 	tag     uint64        // in every token this breaker grants
 	width   time.Duration // of a time-based window's buckets
@@ -58,11 +58,11 @@ func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
 	if err := full.validate(); err != nil {
 		return nil, err
 	}
-	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Breaker, supervisor.Service, error) {
+	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Breaker, kernel.Service, error) {
 		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), cfg: full, measure: full.SlowCallDuration > 0,
 			tag: newTag(), width: full.WindowDuration / time.Duration(full.WindowBuckets)}
 		b.plain = !b.measure && !(full.WindowType == TimeBased && full.rates())
-		b.actor = engine.NewActor(full.MailboxSize, b.newOwner)
+		b.actor = kernel.NewActor(full.MailboxSize, b.newOwner)
 		b.cells = newStripes()
 		b.snap.Publish(b.firstSnapshot())
 		return b, b.actor, nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 )
 
 // request is the closed set of messages a shard actor takes.
@@ -50,7 +51,7 @@ type reply struct {
 // restart after a panic keeps every key's limit.
 type shard struct {
 	tab   atomic.Pointer[table]
-	actor *engine.Actor[request, reply]
+	actor *kernel.Actor[request, reply]
 	clock engine.Clock
 	base  time.Time // time zero of this shard's cells
 
@@ -68,7 +69,7 @@ func newShard(clock engine.Clock, cfg Config, i int) *shard {
 	s := &shard{clock: clock, base: clock.Now(), alg: cfg.Algorithm, every: cfg.SweepInterval}
 	s.maxKeys = cfg.shardKeys(i)
 	s.tab.Store(newTable(minTableSize))
-	s.actor = engine.NewActor(0, s.newOwner)
+	s.actor = kernel.NewActor(0, s.newOwner)
 	return s
 }
 
@@ -94,7 +95,7 @@ type owner struct {
 	stopped atomic.Bool
 }
 
-func (s *shard) newOwner() engine.Behavior[request, reply] {
+func (s *shard) newOwner() kernel.Behavior[request, reply] {
 	o := &owner{s: s}
 	o.timer = s.clock.AfterFunc(s.every, o.tick)
 	return o

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // Limiter limits the rate of events per key: each (key, rate) pair is an
@@ -106,8 +106,8 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	// Shards 1..n-1 are children of their own; shard 0 is the limiter's.
 	extra := make([]*shard, full.Shards)
 	for i := 1; i < full.Shards; i++ {
-		extra[i], err = engine.Spawn(ctx, eng, ShardKind, name+"/"+strconv.Itoa(i), full,
-			func() (*shard, supervisor.Service, error) {
+		extra[i], err = kernel.Spawn(ctx, eng, ShardKind, name+"/"+strconv.Itoa(i), full,
+			func() (*shard, kernel.Service, error) {
 				s := newShard(eng.Clock(), full, i)
 				return s, s.actor, nil
 			})
@@ -115,7 +115,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 			return nil, err
 		}
 	}
-	return engine.Spawn(ctx, eng, Kind, name, full, func() (*Limiter, supervisor.Service, error) {
+	return kernel.Spawn(ctx, eng, Kind, name, full, func() (*Limiter, kernel.Service, error) {
 		s0 := newShard(eng.Clock(), full, 0)
 		extra[0] = s0
 		l := &Limiter{

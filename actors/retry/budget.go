@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/messages"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // BudgetKind is the registry kind of a retry budget.
@@ -203,7 +203,7 @@ func (b *budgetBehavior) Receive(m budgetMsg) (budgetReply, error) {
 // concurrent use; its goroutine ends with the engine.
 type Budget struct {
 	name  string
-	actor *engine.Actor[budgetMsg, budgetReply]
+	actor *kernel.Actor[budgetMsg, budgetReply]
 }
 
 // NewBudget gets or creates the budget called name on eng.
@@ -216,8 +216,8 @@ func NewBudget(eng *engine.Engine, name string, cfg BudgetConfig) (*Budget, erro
 		return nil, err
 	}
 	clock := eng.Clock()
-	return engine.Spawn(context.Background(), eng, BudgetKind, name, cfg, func() (*Budget, supervisor.Service, error) {
-		a := engine.NewActor(0, func() engine.Behavior[budgetMsg, budgetReply] {
+	return kernel.Spawn(context.Background(), eng, BudgetKind, name, cfg, func() (*Budget, kernel.Service, error) {
+		a := kernel.NewActor(0, func() kernel.Behavior[budgetMsg, budgetReply] {
 			return &budgetBehavior{s: newBudgetState(cfg), clock: clock}
 		})
 		return &Budget{name: name, actor: a}, a, nil

@@ -15,9 +15,9 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // Breaker is a circuit breaker shared by every process that uses the same
@@ -36,7 +36,7 @@ type Breaker struct {
 	channel string
 	member  string // this handle's prefix for lease members
 	view    atomic.Pointer[view]
-	actor   *engine.Actor[tick, struct{}]
+	actor   *kernel.Actor[tick, struct{}]
 
 	classify func(error) messages.Outcome // the local breaker's
 
@@ -121,7 +121,7 @@ func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Co
 		return nil, err
 	}
 	key := registryKey{client: client, prefix: full.Prefix, flushInterval: full.FlushInterval, timeout: full.Timeout, flushOutcomes: full.FlushOutcomes}
-	b, err := engine.Spawn(context.Background(), eng, Kind, name, key, func() (*Breaker, supervisor.Service, error) {
+	b, err := kernel.Spawn(context.Background(), eng, Kind, name, key, func() (*Breaker, kernel.Service, error) {
 		var id [8]byte
 		_, _ = rand.Read(id[:])
 		base := full.Prefix + ":{" + tag(name) + "}:"
@@ -129,7 +129,7 @@ func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Co
 			keys:    []string{base + "state", base + "window", base + "leases"},
 			channel: base + "events", member: hex.EncodeToString(id[:]) + ":"}
 		b.view.Store(&view{state: circuitbreaker.Closed})
-		b.actor = engine.NewActor(8, func() engine.Behavior[tick, struct{}] {
+		b.actor = kernel.NewActor(8, func() kernel.Behavior[tick, struct{}] {
 			f := &flusher{b: b}
 			b.actor.TryTell(tick{}) // the first flush reads the shared state
 			return f
@@ -139,7 +139,7 @@ func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Co
 	if err != nil {
 		return nil, err
 	}
-	if _, err := engine.Spawn(context.Background(), eng, FollowerKind, name, key, func() (*follower, supervisor.Service, error) {
+	if _, err := kernel.Spawn(context.Background(), eng, FollowerKind, name, key, func() (*follower, kernel.Service, error) {
 		f := &follower{b: b}
 		return f, f, nil
 	}); err != nil {

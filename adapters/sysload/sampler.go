@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // Sample is one reading of the host.
@@ -31,8 +31,8 @@ type Sample struct {
 type Sampler struct {
 	cfg   Config
 	clock engine.Clock
-	actor *engine.Actor[tick, Sample]
-	snap  *engine.Snapshot[Sample]
+	actor *kernel.Actor[tick, Sample]
+	snap  *kernel.Snapshot[Sample]
 }
 
 // tick asks for a sample now; sync only asks for the latest.
@@ -49,14 +49,14 @@ func New(eng *engine.Engine, name string, cfg Config) (*Sampler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Sampler, supervisor.Service, error) {
+	return kernel.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Sampler, kernel.Service, error) {
 		if cfg.Reader == nil {
 			cfg.Reader = NewCgroup("")
 		}
-		s := &Sampler{cfg: cfg, clock: eng.Clock(), snap: &engine.Snapshot[Sample]{}}
+		s := &Sampler{cfg: cfg, clock: eng.Clock(), snap: &kernel.Snapshot[Sample]{}}
 		s.snap.Publish(&Sample{})
 		starts := 0
-		s.actor = engine.NewActor(8, func() engine.Behavior[tick, Sample] {
+		s.actor = kernel.NewActor(8, func() kernel.Behavior[tick, Sample] {
 			b := &behavior{eng: eng, name: name, cfg: cfg, snap: s.snap, self: s.actor}
 			b.last = *s.snap.Load()
 			if starts++; starts > 1 {
@@ -95,8 +95,8 @@ type behavior struct {
 	eng   *engine.Engine
 	name  string
 	cfg   Config
-	snap  *engine.Snapshot[Sample]
-	self  *engine.Actor[tick, Sample]
+	snap  *kernel.Snapshot[Sample]
+	self  *kernel.Actor[tick, Sample]
 	last  Sample
 	timer engine.Timer
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
-	"github.com/bulwark-go/bulwark/supervisor"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -24,7 +24,7 @@ func TestStartFakeShutsDownAtTheEnd(t *testing.T) {
 		}
 		clock.Advance(time.Second)
 	})
-	_, err := engine.Spawn[int](t.Context(), eng, "k", "n", nil, func() (int, supervisor.Service, error) { return 0, nil, nil })
+	_, err := kernel.Spawn[int](t.Context(), eng, "k", "n", nil, func() (int, kernel.Service, error) { return 0, nil, nil })
 	if !errors.Is(err, engine.ErrStopped) {
 		t.Fatalf("after the subtest: got %v, want ErrStopped", err)
 	}

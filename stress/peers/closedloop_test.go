@@ -18,9 +18,9 @@ import (
 	"github.com/bulwark-go/bulwark/actors/loadshed"
 	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/messages"
 	"github.com/bulwark-go/bulwark/stress/internal/closedloop"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // Closed-loop benchmarks: 10,000 goroutines (1,000 under -short) each call
@@ -97,8 +97,8 @@ var clCtx = context.Background()
 // of patterns that landed later add theirs in an init function.
 var clCases = []clCase{
 	{"actor", "plain", func(b *testing.B) {
-		a, err := engine.Spawn(clCtx, clEngine(b), "peers", "plain", nil, func() (*engine.Actor[int, int], supervisor.Service, error) {
-			a := engine.NewActor(0, func() engine.Behavior[int, int] { return &clCounter{} })
+		a, err := kernel.Spawn(clCtx, clEngine(b), "peers", "plain", nil, func() (*kernel.Actor[int, int], kernel.Service, error) {
+			a := kernel.NewActor(0, func() kernel.Behavior[int, int] { return &clCounter{} })
 			return a, a, nil
 		})
 		if err != nil {

@@ -1,4 +1,4 @@
-package engine
+package kernel
 
 import (
 	"context"
@@ -25,7 +25,7 @@ const LargestMailboxSize = 1 << 16
 // size unless size is in [0, LargestMailboxSize] (0 means DefaultMailboxSize).
 func CheckMailboxSize(pattern, field string, size int) error {
 	if size < 0 || size > LargestMailboxSize {
-		return messages.InvalidConfig(pattern, field, size, "must be in [0, engine.LargestMailboxSize = 65536] (0 means the default)")
+		return messages.InvalidConfig(pattern, field, size, "must be in [0, kernel.LargestMailboxSize = 65536] (0 means the default)")
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package engine_test
+package kernel_test
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
 func TestTellThenAskKeepsOrder(t *testing.T) {
 	eng := newEngine(t)
-	a := spawn(t, eng, "rec", func() engine.Behavior[int, int] { return &recorder{} })
+	a := spawn(t, eng, "rec", func() kernel.Behavior[int, int] { return &recorder{} })
 	for i := 0; i < 5000; i++ {
 		if err := a.Tell(i); err != nil {
 			t.Fatalf("Tell(%d): %v", i, err)
@@ -63,7 +64,7 @@ func TestAskRepliesToItsOwnCaller(t *testing.T) {
 func TestAskGivesUpWhenContextEnds(t *testing.T) {
 	eng := newEngine(t)
 	g := &gated{entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	a := spawn(t, eng, "gated", func() engine.Behavior[int, int] { return g })
+	a := spawn(t, eng, "gated", func() kernel.Behavior[int, int] { return g })
 	if err := a.Tell(0); err != nil { // occupies the actor
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestAskGivesUpWhenContextEnds(t *testing.T) {
 
 func TestAskWithEndedContextDoesNotEnqueue(t *testing.T) {
 	eng := newEngine(t)
-	a := spawn(t, eng, "rec", func() engine.Behavior[int, int] { return &recorder{} })
+	a := spawn(t, eng, "rec", func() kernel.Behavior[int, int] { return &recorder{} })
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	// The mailbox has room, so the send may win the race with ctx.Done;
@@ -106,7 +107,7 @@ func TestPanicAnswersCallerAndActorRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := spawn(t, eng, "p", func() engine.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
+	a := spawn(t, eng, "p", func() kernel.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
 
 	_, err = a.Ask(context.Background(), 13)
 	var pe *messages.PanicError
@@ -134,7 +135,7 @@ func TestRestartBudgetFailsActor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := spawn(t, eng, "loop", func() engine.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
+	a := spawn(t, eng, "loop", func() kernel.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
 	for i := 0; i < 4; i++ {
 		if _, err := a.Ask(context.Background(), 13); err == nil {
 			t.Fatalf("panic %d: got no error", i)
@@ -165,7 +166,7 @@ func TestRestartBudgetForgetsOldRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := spawn(t, eng, "slow", func() engine.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
+	a := spawn(t, eng, "slow", func() kernel.Behavior[int, int] { return &gated{gate: make(chan struct{})} })
 	for i := 0; i < 5; i++ {
 		if _, err := a.Ask(context.Background(), 13); err == nil {
 			t.Fatal("want the panic's error")
@@ -184,7 +185,7 @@ func TestShutdownReleasesBlockedCallers(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := &gated{entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	a := spawn(t, eng, "stuck", func() engine.Behavior[int, int] { return g })
+	a := spawn(t, eng, "stuck", func() kernel.Behavior[int, int] { return g })
 	if err := a.Tell(0); err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +225,7 @@ func TestShutdownDrainsQueuedMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := &gated{entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	a := spawn(t, eng, "drain", func() engine.Behavior[int, int] { return g })
+	a := spawn(t, eng, "drain", func() kernel.Behavior[int, int] { return g })
 	if err := a.Tell(0); err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +270,7 @@ func TestShutdownFromManyGoroutines(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if _, err := engine.Spawn[*engine.Actor[int, int]](context.Background(), eng, "test", "late", nil, nil); err == nil {
+	if _, err := kernel.Spawn[*kernel.Actor[int, int]](context.Background(), eng, "test", "late", nil, nil); err == nil {
 		t.Fatal("Spawn after shutdown: want an error")
 	}
 }
@@ -292,7 +293,7 @@ func TestStopperRunsWhenTheLoopEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	stops := make(chan struct{}, 4)
-	a := spawn(t, eng, "s", func() engine.Behavior[int, int] { return stopping{stops} })
+	a := spawn(t, eng, "s", func() kernel.Behavior[int, int] { return stopping{stops} })
 	if _, err := a.Ask(context.Background(), 13); err == nil {
 		t.Fatal("want the panic's error")
 	}

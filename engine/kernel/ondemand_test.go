@@ -1,4 +1,4 @@
-package engine_test
+package kernel_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -33,9 +34,9 @@ func TestOnDemandActorsHoldNoGoroutineWhenIdle(t *testing.T) {
 	eng := newEngine(t, engine.WithOnDemandActors())
 	base := runtime.NumGoroutine()
 	const n = 200
-	actors := make([]*engine.Actor[int, int], n)
+	actors := make([]*kernel.Actor[int, int], n)
 	for i := range actors {
-		actors[i] = spawn(t, eng, fmt.Sprint("a", i), func() engine.Behavior[int, int] { return &sink{} })
+		actors[i] = spawn(t, eng, fmt.Sprint("a", i), func() kernel.Behavior[int, int] { return &sink{} })
 	}
 	if got := settled(base); got > base {
 		t.Fatalf("%d idle on-demand actors: %d goroutines, want the engine's %d", n, got, base)
@@ -58,7 +59,7 @@ func TestOnDemandActorRestartsAfterPanic(t *testing.T) {
 	eng := newEngine(t, engine.WithOnDemandActors())
 	g := &gated{entered: make(chan struct{}, 1), gate: make(chan struct{})}
 	close(g.gate)
-	a := spawn(t, eng, "p", func() engine.Behavior[int, int] { return g })
+	a := spawn(t, eng, "p", func() kernel.Behavior[int, int] { return g })
 	var pe *messages.PanicError
 	if _, err := a.Ask(context.Background(), 13); !errors.As(err, &pe) {
 		t.Fatalf("Ask(13): got %v, want a PanicError", err)
@@ -92,9 +93,9 @@ func TestOnDemandActorsKeepOrderAcrossParking(t *testing.T) {
 	if testing.Short() {
 		per = 300
 	}
-	as := make([]*engine.Actor[seqMsg, int], actors)
+	as := make([]*kernel.Actor[seqMsg, int], actors)
 	for i := range as {
-		as[i] = spawnSized(t, eng, fmt.Sprint("order", i), 16, func() engine.Behavior[seqMsg, int] {
+		as[i] = spawnSized(t, eng, fmt.Sprint("order", i), 16, func() kernel.Behavior[seqMsg, int] {
 			return &seqChecker{next: map[int]int{}}
 		})
 	}
@@ -158,7 +159,7 @@ func TestOnDemandShutdownDrainsQueuedWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := &gated{entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	a := spawn(t, eng, "drain", func() engine.Behavior[int, int] { return g })
+	a := spawn(t, eng, "drain", func() kernel.Behavior[int, int] { return g })
 	spawn(t, eng, "idle", newEcho)
 	if err := a.Tell(0); err != nil {
 		t.Fatal(err)

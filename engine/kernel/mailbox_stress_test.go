@@ -1,4 +1,4 @@
-package engine_test
+package kernel_test
 
 import (
 	"context"
@@ -8,16 +8,16 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/messages"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // spawnSized starts an actor with a mailbox bounded by size under eng.
-func spawnSized[M, R any](t testing.TB, eng *engine.Engine, name string, size int, newB func() engine.Behavior[M, R]) *engine.Actor[M, R] {
+func spawnSized[M, R any](t testing.TB, eng *engine.Engine, name string, size int, newB func() kernel.Behavior[M, R]) *kernel.Actor[M, R] {
 	t.Helper()
-	a, err := engine.Spawn(context.Background(), eng, "test", name, nil,
-		func() (*engine.Actor[M, R], supervisor.Service, error) {
-			a := engine.NewActor(size, newB)
+	a, err := kernel.Spawn(context.Background(), eng, "test", name, nil,
+		func() (*kernel.Actor[M, R], kernel.Service, error) {
+			a := kernel.NewActor(size, newB)
 			return a, a, nil
 		})
 	if err != nil {
@@ -59,9 +59,9 @@ func (c *seqChecker) Receive(m seqMsg) (int, error) {
 // bound, so senders wait for room): every message arrives once, each
 // sender's in order, and every Ask gets its own answer.
 func TestMailboxKeepsEachSendersOrderUnderBursts(t *testing.T) {
-	for _, bound := range []int{1, 5, 64, engine.DefaultMailboxSize} {
+	for _, bound := range []int{1, 5, 64, kernel.DefaultMailboxSize} {
 		eng := newEngine(t)
-		a := spawnSized(t, eng, "order", bound, func() engine.Behavior[seqMsg, int] {
+		a := spawnSized(t, eng, "order", bound, func() kernel.Behavior[seqMsg, int] {
 			return &seqChecker{next: map[int]int{}}
 		})
 		senders, per := 48, 2000
@@ -116,7 +116,7 @@ func TestMailboxFullAtItsBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := &gated{entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	a := spawnSized(t, eng, "full", 3, func() engine.Behavior[int, int] { return g })
+	a := spawnSized(t, eng, "full", 3, func() kernel.Behavior[int, int] { return g })
 	if err := a.Tell(0); err != nil { // the actor holds this one at the gate
 		t.Fatal(err)
 	}

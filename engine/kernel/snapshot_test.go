@@ -1,16 +1,16 @@
-package engine_test
+package kernel_test
 
 import (
 	"sync"
 	"testing"
 
-	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 )
 
 type view struct{ a, b int }
 
 func TestSnapshotReadersSeeWholeViews(t *testing.T) {
-	var s engine.Snapshot[view]
+	var s kernel.Snapshot[view]
 	if s.Load() != nil {
 		t.Fatal("zero Snapshot: want nil")
 	}

@@ -1,10 +1,10 @@
-package engine_test
+package kernel_test
 
 import (
 	"context"
 	"testing"
 
-	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 )
 
 // sink counts what it is told; Asks return the count.
@@ -14,7 +14,7 @@ func (s *sink) Receive(m int) (int, error) { s.n += m; return s.n, nil }
 
 func BenchmarkAsk(b *testing.B) {
 	eng := newEngine(b)
-	a := spawn(b, eng, "bench", func() engine.Behavior[int, int] { return &sink{} })
+	a := spawn(b, eng, "bench", func() kernel.Behavior[int, int] { return &sink{} })
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -28,7 +28,7 @@ func BenchmarkAsk(b *testing.B) {
 
 func BenchmarkAskSerial(b *testing.B) {
 	eng := newEngine(b)
-	a := spawn(b, eng, "bench", func() engine.Behavior[int, int] { return &sink{} })
+	a := spawn(b, eng, "bench", func() kernel.Behavior[int, int] { return &sink{} })
 	ctx := context.Background()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
@@ -40,7 +40,7 @@ func BenchmarkAskSerial(b *testing.B) {
 
 func BenchmarkTell(b *testing.B) {
 	eng := newEngine(b)
-	a := spawn(b, eng, "bench", func() engine.Behavior[int, int] { return &sink{} })
+	a := spawn(b, eng, "bench", func() kernel.Behavior[int, int] { return &sink{} })
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -52,7 +52,7 @@ func BenchmarkTell(b *testing.B) {
 }
 
 func BenchmarkSnapshotLoad(b *testing.B) {
-	var s engine.Snapshot[view]
+	var s kernel.Snapshot[view]
 	s.Publish(&view{1, 1})
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -69,9 +69,9 @@ func BenchmarkSnapshotLoad(b *testing.B) {
 // message, which the owner drains in batches.
 func BenchmarkSnapshotAndTell(b *testing.B) {
 	eng := newEngine(b)
-	var snap engine.Snapshot[view]
+	var snap kernel.Snapshot[view]
 	snap.Publish(&view{1, 1})
-	a := spawn(b, eng, "bench", func() engine.Behavior[int, int] { return &sink{} })
+	a := spawn(b, eng, "bench", func() kernel.Behavior[int, int] { return &sink{} })
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -91,7 +91,7 @@ func BenchmarkLookup(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, ok := engine.Lookup[*engine.Actor[int, int]](eng, "test", "bench"); !ok {
+			if _, ok := kernel.Lookup[*kernel.Actor[int, int]](eng, "test", "bench"); !ok {
 				b.Fatal("not found")
 			}
 		}

@@ -1,12 +1,11 @@
-package engine_test
+package kernel_test
 
 import (
 	"errors"
 	"testing"
 
-	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/messages"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 func TestCheckMailboxSize(t *testing.T) {
@@ -14,10 +13,10 @@ func TestCheckMailboxSize(t *testing.T) {
 		size int
 		ok   bool
 	}{
-		{0, true}, {1, true}, {engine.DefaultMailboxSize, true}, {engine.LargestMailboxSize, true},
-		{-1, false}, {engine.LargestMailboxSize + 1, false}, {1 << 34, false},
+		{0, true}, {1, true}, {kernel.DefaultMailboxSize, true}, {kernel.LargestMailboxSize, true},
+		{-1, false}, {kernel.LargestMailboxSize + 1, false}, {1 << 34, false},
 	} {
-		err := engine.CheckMailboxSize("p", "MailboxSize", tc.size)
+		err := kernel.CheckMailboxSize("p", "MailboxSize", tc.size)
 		var ce *messages.ConfigError
 		if got := err == nil; got != tc.ok {
 			t.Errorf("CheckMailboxSize(%d): got %v, want ok=%v", tc.size, err, tc.ok)
@@ -31,8 +30,8 @@ func TestCheckMailboxSize(t *testing.T) {
 // messages would be hundreds of GiB.
 func TestNewActorCapsHugeMailbox(t *testing.T) {
 	eng := newEngine(t)
-	a, err := engine.Spawn(t.Context(), eng, "test", "huge", nil, func() (*engine.Actor[int, int], supervisor.Service, error) {
-		a := engine.NewActor(1<<34, newEcho)
+	a, err := kernel.Spawn(t.Context(), eng, "test", "huge", nil, func() (*kernel.Actor[int, int], kernel.Service, error) {
+		a := kernel.NewActor(1<<34, newEcho)
 		return a, a, nil
 	})
 	if err != nil {

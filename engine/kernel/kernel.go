@@ -1,0 +1,72 @@
+// Package kernel is what a pattern author uses to build a pattern on the
+// engine: Actor (a mailbox and the loop that serves it), the Behavior it
+// runs, Snapshot for lock-free reads of an actor's state, the mailbox
+// bounds, and Spawn and Lookup, which start or find a pattern instance
+// under an engine's supervisor. A user of the patterns never imports it:
+// a user calls engine.New and the patterns' constructors.
+//
+// An Actor takes messages of type M and answers Asks with R, one at a
+// time, in its own goroutine (owned by a supervisor): Ask with pooled
+// reply channels, Tell, batch draining, panic capture. A mailbox holds no
+// buffer until used, grows as it fills up to its bound and shrinks after
+// a burst, so an idle actor costs its goroutine and little more; under
+// engine.WithOnDemandActors an idle actor has no goroutine either, and its
+// next message starts one.
+//
+// Sizes are bounded: a mailbox holds at most LargestMailboxSize messages;
+// CheckMailboxSize validates a configured one.
+package kernel
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/bulwark-go/bulwark/supervisor"
+)
+
+// Service is what a pattern's start function returns for the supervisor
+// to run: an *Actor is one. It is supervisor.Service, named here so that a
+// pattern need not import supervisor.
+type Service = supervisor.Service
+
+// Host is what Spawn and Lookup start and find instances under: an
+// *engine.Engine is one.
+type Host interface {
+	Supervisor() *supervisor.Supervisor
+}
+
+// Lookup returns the handle of the instance of kind called name, if one
+// has started under h and its handle is an H. It reads the supervisor's
+// index: no message, no allocation, never blocks.
+func Lookup[H any](h Host, kind, name string) (H, bool) {
+	c, ok := h.Supervisor().Lookup(kind, name)
+	handle, isH := c.Handle.(H)
+	return handle, ok && isH
+}
+
+// Spawn gets or creates, under h's supervisor, the instance of the given
+// kind and name. When none exists, start builds the handle users call
+// (which holds the actor) and the Service to run; when one exists with
+// the same config its handle is returned (read from the supervisor's
+// index, without a message to its goroutine); a different config is a
+// *supervisor.ConflictError. H is the handle type; asking for a name that
+// holds another kind of handle is an error.
+func Spawn[H any](ctx context.Context, h Host, kind, name string, cfg any, start func() (H, Service, error)) (H, error) {
+	var zero H
+	got, err := h.Supervisor().GetOrCreate(ctx, supervisor.Spec{
+		Kind:   kind,
+		Name:   name,
+		Config: cfg,
+		Start: func() (any, supervisor.Service, error) {
+			return start()
+		},
+	})
+	if err != nil {
+		return zero, err
+	}
+	handle, ok := got.(H)
+	if !ok {
+		return zero, fmt.Errorf("kernel: %s %q holds a %T, not a %T", kind, name, got, zero)
+	}
+	return handle, nil
+}
