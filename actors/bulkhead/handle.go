@@ -7,9 +7,9 @@ import (
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // Bulkhead limits concurrent calls: see the package doc. It is safe for
@@ -43,7 +43,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Bulkhead, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Bulkhead, supervisor.Service, error) {
+	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Bulkhead, kernel.Service, error) {
 		lim := waitq.NewLimit(full.MaxInFlight)
 		b := &Bulkhead{eng: eng, name: name, permits: lim.Ledger(), limit: lim}
 		b.cfg.Store(&full)

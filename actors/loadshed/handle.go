@@ -7,9 +7,9 @@ import (
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // Shedder is a load shedder: see the package doc. It is safe for
@@ -45,7 +45,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.Spawn(context.Background(), eng, Kind, name, full, func() (*Shedder, supervisor.Service, error) {
+	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Shedder, kernel.Service, error) {
 		lim := waitq.NewLimit(full.MaxInFlight)
 		s := &Shedder{eng: eng, name: name, permits: lim.Ledger(), limit: lim}
 		s.cfg.Store(&full)

@@ -20,7 +20,7 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
-	"github.com/bulwark-go/bulwark/supervisor"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 )
 
 // Tiers is how many priorities a Queue keeps apart: tier 0 is served
@@ -64,7 +64,7 @@ type Config struct {
 // handle (it is not copied after Init).
 type Queue struct {
 	waiting   atomic.Int64 // owner-written: how many wait (plus one while an arrival is decided)
-	actor     *engine.Actor[request, reply]
+	actor     *kernel.Actor[request, reply]
 	clock     engine.Clock
 	policy    Policy
 	cfg       Config
@@ -79,11 +79,11 @@ type Queue struct {
 }
 
 // Init sets q up on clock with policy p and returns the service for the
-// supervisor to run (engine.Spawn's start function returns it).
-func (q *Queue) Init(clock engine.Clock, p Policy, cfg Config) supervisor.Service {
+// supervisor to run (kernel.Spawn's start function returns it).
+func (q *Queue) Init(clock engine.Clock, p Policy, cfg Config) kernel.Service {
 	q.clock, q.policy, q.cfg = clock, p, cfg
 	q.shut, _ = p.(closer)
-	q.actor = engine.NewActor(0, func() engine.Behavior[request, reply] { return owner{q} })
+	q.actor = kernel.NewActor(0, func() kernel.Behavior[request, reply] { return owner{q} })
 	return q.actor
 }
 
