@@ -18,9 +18,13 @@ const (
 	// ReasonWaitTimeout: the call waited its whole wait while backpressure
 	// stayed on.
 	ReasonWaitTimeout = "wait_timeout"
+	// ReasonReconfigured: the call waited and a Reconfigure made
+	// MaxWaiting shorter than its place in the queue (the youngest go
+	// first).
+	ReasonReconfigured = messages.ReasonReconfigured
 )
 
-var reasons = []string{ReasonOverloaded, ReasonActive, ReasonWaitTimeout}
+var reasons = []string{ReasonOverloaded, ReasonActive, ReasonWaitTimeout, ReasonReconfigured}
 
 func (g *Gate) rejectedError(reason string) error {
 	return &messages.RejectedError{Err: ErrBackpressure, Pattern: Kind, Name: g.name, Reason: reason}

@@ -37,3 +37,24 @@ func Example() {
 	// <nil>
 	// pending 0 accepted 3 rejected 1
 }
+
+func ExampleGate_Reconfigure() {
+	eng, _ := engine.New()
+	defer eng.Shutdown(context.Background())
+
+	ctx := context.Background()
+	g, _ := backpressure.New(eng, "queue", backpressure.Config{MaxInFlight: 10})
+	p, _ := g.Acquire(ctx)
+	// A high-water mark of 1: the item pending turns backpressure on.
+	if err := g.Reconfigure(ctx, backpressure.Config{MaxInFlight: 10, HighWaterMark: 1, LowWaterMark: backpressure.Drained}); err != nil {
+		panic(err)
+	}
+	st, _ := g.Stats(ctx)
+	fmt.Println("active", st.Active, "pending", st.InFlight)
+	g.Release(p, messages.Success)
+	st, _ = g.Stats(ctx)
+	fmt.Println("active", st.Active, "pending", st.InFlight)
+	// Output:
+	// active true pending 1
+	// active false pending 0
+}

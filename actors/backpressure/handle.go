@@ -21,9 +21,9 @@ type Gate struct {
 
 	eng     *engine.Engine
 	name    string
-	cfg     Config
-	permits *waitq.Ledger // every permit granted and not yet released
-	q       admit.Queue   // the waiters, owned by the gate's actor
+	cfg     atomic.Pointer[Config] // the config in force; the actor stores it
+	permits *waitq.Ledger          // every permit granted and not yet released
+	q       admit.Queue            // the waiters, owned by the gate's actor
 	counts  admit.Counts
 
 	released atomic.Int64 // items released while the valve was closed, not yet folded in
@@ -49,8 +49,9 @@ func New(eng *engine.Engine, name string, cfg Config) (*Gate, error) {
 		return nil, err
 	}
 	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Gate, kernel.Service, error) {
-		g := &Gate{eng: eng, name: name, cfg: full, st: newState(full), permits: waitq.NewLedger()}
-		g.high = uint64(full.HighWaterMark)
+		g := &Gate{eng: eng, name: name, st: newState(full), permits: waitq.NewLedger()}
+		g.cfg.Store(&full)
+		g.high.Store(uint64(full.HighWaterMark))
 		g.counts.Reasons = reasons
 		svc := g.q.Init(eng.Clock(), owner{g}, admit.Config{MaxWaiting: full.MaxWaiting,
 			Full: ReasonActive, Timeout: ReasonWaitTimeout, GiveBack: g.giveBack})
@@ -68,7 +69,7 @@ func (g *Gate) Name() string { return g.name }
 // call waits, or messages.ErrStopped. When it returns an error the caller
 // holds no item.
 func (g *Gate) Acquire(ctx context.Context) (engine.Permit, error) {
-	return g.acquire(ctx, admit.Call{Wait: g.cfg.MaxWait})
+	return g.acquire(ctx, admit.Call{Wait: maxWait})
 }
 
 // AcquireWait is Acquire with a wait of its own instead of Config.MaxWait
@@ -94,6 +95,9 @@ func (g *Gate) acquire(ctx context.Context, c admit.Call) (engine.Permit, error)
 	}
 	if g.q.Err() == nil && g.take() {
 		return g.admitted(g.permits.Grant()), nil
+	}
+	if c.Wait == maxWait {
+		c.Wait = g.cfg.Load().MaxWait
 	}
 	return g.counts.Resolve(g.q.Wait(ctx, c), g.admitted, g.reject)
 }
@@ -144,7 +148,7 @@ func (g *Gate) reject(reason string) error {
 	g.counts.Reject(reason)
 	if g.eng.Events().HasSubscribers() {
 		g.eng.Publish(eventstream.Event{Type: eventstream.EventBackpressureRejected, Pattern: Kind, Name: g.name,
-			Fields: eventstream.Fields{Reason: reason, Count: int64(g.permits.Held()), Max: int64(g.cfg.MaxInFlight)}})
+			Fields: eventstream.Fields{Reason: reason, Count: int64(g.permits.Held()), Max: int64(g.cfg.Load().MaxInFlight)}})
 	}
 	return g.rejectedError(reason)
 }

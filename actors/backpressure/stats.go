@@ -39,9 +39,10 @@ type Stats struct {
 // in every Release made before the call; it returns messages.ErrStopped
 // once the actor has stopped.
 func (g *Gate) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{Name: g.name, MaxInFlight: g.cfg.MaxInFlight, MaxWaiting: g.cfg.MaxWaiting,
-		HighWaterMark: g.cfg.HighWaterMark, LowWaterMark: g.cfg.LowWaterMark}
+	st := Stats{Name: g.name}
 	err := g.q.Inspect(ctx, func(waiting int) {
+		c := g.cfg.Load()
+		st.MaxInFlight, st.MaxWaiting, st.HighWaterMark, st.LowWaterMark = c.MaxInFlight, c.MaxWaiting, c.HighWaterMark, c.LowWaterMark
 		st.InFlight, st.Waiting, st.Active = g.pending(), waiting, g.st.active
 	})
 	if err != nil {

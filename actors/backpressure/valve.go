@@ -19,7 +19,7 @@ const closedBit = 1 << 63
 // "the valve is open" and "pending changed" for a decision to fall into.
 type valve struct {
 	word atomic.Uint64 // pending, | closedBit while closed
-	high uint64        // HighWaterMark; read-only
+	high atomic.Uint64 // HighWaterMark; the owner changes it only while the valve is closed
 	_    [48]byte      // keep the next fields off the callers' line
 }
 
@@ -29,7 +29,7 @@ type valve struct {
 func (v *valve) take() bool {
 	for {
 		w := v.word.Load()
-		if w+1 >= v.high {
+		if w+1 >= v.high.Load() {
 			return false
 		}
 		if v.word.CompareAndSwap(w, w+1) {

@@ -3,7 +3,8 @@ package backpressure
 import "testing"
 
 func TestValve(t *testing.T) {
-	g := valve{high: 3}
+	var g valve
+	g.high.Store(3)
 	for i, want := range []bool{true, true, false} {
 		if got := g.take(); got != want {
 			t.Fatalf("take %d: got %v, want %v (the item that reaches the mark goes to the actor)", i, got, want)
