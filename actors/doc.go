@@ -13,5 +13,7 @@
 // whose sizes have documented bounds, a New that returns a ConfigError
 // naming the field and the value for bad input, Stats, and an Execute or
 // Do that runs a function under it; each composes with engine.Compose or
-// engine.Chain. This package itself holds nothing.
+// engine.Chain. A user imports engine and the patterns; the patterns are
+// built on engine/kernel (Actor, Spawn, Snapshot), which a user never
+// imports. This package itself holds nothing.
 package actors
