@@ -2,15 +2,20 @@ package httpmw_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/adapters/httpmw"
 	"github.com/bulwark-go/bulwark/adapters/redis"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 // The same per-route rate limit on the limiter shared through Redis: two
@@ -49,5 +54,33 @@ func TestRateLimitOnRedis(t *testing.T) {
 	}
 	if !slicesEqual(got, []int{200, 200, 429}) {
 		t.Fatalf("two replicas on one Redis: got %v, want [200 200 429]", got)
+	}
+}
+
+// TestRateBoundsOnRedis: NewRateGuard checks each rate against the limiter
+// it is given, through ratelimit.Interface's Guard: a rate the local
+// limiter holds but the Redis limiter cannot count exactly (a count above
+// redis.LargestCount) is refused at construction on Redis, as a
+// *ratelimit.RateError quoting it, and accepted locally. No Redis is
+// needed: Guard does no I/O.
+func TestRateBoundsOnRedis(t *testing.T) {
+	client := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true})
+	t.Cleanup(func() { client.Close() })
+	onRedis, err := redis.New(nil, "bounds", client, redis.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := must(ratelimit.New(enginetest.Start(t), "bounds", ratelimit.Config{}))
+	rates := httpmw.Rates{Default: "1/s", Routes: map[string]string{"GET /bulk": "3000000000/hour"}}
+	if _, err := httpmw.NewRateGuard(local, rates, nil); err != nil {
+		t.Fatalf("the local limiter: %v", err)
+	}
+	_, err = httpmw.NewRateGuard(onRedis, rates, nil)
+	var re *ratelimit.RateError
+	if !errors.As(err, &re) || !errors.Is(err, messages.ErrInvalidConfig) || !strings.Contains(re.Input, "3000000000") {
+		t.Fatalf("the Redis limiter, a count above redis.LargestCount: got %v, want a *ratelimit.RateError", err)
+	}
+	if _, err := httpmw.NewRateGuard(onRedis, httpmw.Rates{Default: "2147483647/hour"}, nil); err != nil {
+		t.Fatalf("the Redis limiter, redis.LargestCount: %v", err)
 	}
 }
