@@ -2,11 +2,13 @@
 // them by name.
 //
 // A Supervisor is one goroutine driven by a control channel (the shape of
-// thejerf/suture): creating a child is one message to it, so two callers
-// racing to create the same name get the same instance. Look-ups (Lookup,
-// Named, List, and GetOrCreate of a name that exists) read a sharded index
-// that only that goroutine writes: they send no message, never block, and
-// Lookup allocates nothing. Each child is a Service whose Serve runs in a
+// thejerf/suture) that restarts and stops children. Children are found in a
+// sharded index that any goroutine reads: look-ups (Lookup, Named, List,
+// and GetOrCreate of a name that exists) send no message, never block, and
+// Lookup allocates nothing. Creating a child sends no message either: the
+// caller reserves the name in the index with a CompareAndSwap and runs the
+// child's Start itself, so two callers racing to create the same name get
+// the same instance and Start runs once. Each child is a Service whose Serve runs in a
 // goroutine the supervisor owns; under Options.OnDemand a child that
 // implements OnDemand has a goroutine only while it has work. When
 // Serve panics or returns an error the child is restarted (one-for-one)

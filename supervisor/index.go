@@ -1,32 +1,53 @@
 package supervisor
 
 import (
+	"context"
 	"hash/maphash"
+	"runtime"
 	"sync/atomic"
+	"time"
 )
 
 // index is the supervisor's read-mostly name registry: any goroutine reads
-// it without a message to the supervisor and without allocating; only the
-// supervisor's goroutine writes it.
+// it without a message to the supervisor and without allocating, and the
+// caller that creates a name writes it, with a CompareAndSwap.
 //
 // It is a table of shards, each an immutable slice of entries published
 // through an atomic pointer; a look-up hashes the key once, picks the
-// shard and compares hashes, then names. Adding a child copies the one
-// slice of its shard and publishes the copy, so readers never see a shard
-// being written and an insert copies a few entries, not the registry. When the shards hold more
-// than shardLoad entries on average the writer builds a table with twice as
-// many shards and publishes it whole (amortised, each entry is moved a
-// constant number of times).
+// shard and compares hashes, then names. Adding or removing an entry
+// copies the one slice of its shard and swaps the copy in if the shard has
+// not changed meanwhile (else it tries again), so readers never see a
+// shard being written and an insert copies a few entries, not the
+// registry. When the shards hold more than shardLoad entries on average,
+// the caller whose insert crossed that line builds a table with twice as
+// many shards: it freezes every shard of the old table (a frozen shard
+// still answers readers, and writers wait for the new table), copies the
+// entries and publishes the new table whole (amortised, each entry is
+// moved a constant number of times).
 type index struct {
 	table atomic.Pointer[table]
-	count int // entries (writer only)
-	seq   uint64
+	count atomic.Int64  // entries
+	seq   atomic.Uint64 // the last creation number given out
 }
 
 // table is one generation of the index's shards.
 type table struct {
-	seed   maphash.Seed
-	shards []atomic.Pointer[[]*entry] // a power of two long
+	shards  []atomic.Pointer[shard] // a power of two long
+	growing atomic.Bool             // a writer is building the next table
+}
+
+// shard is one immutable bucket of entries. A frozen shard is never
+// written again: its table is being replaced.
+type shard struct {
+	slots  []slot
+	frozen bool
+}
+
+// slot is an entry and its key's hash, kept beside it so that a look-up
+// reads one entry only, the one whose hash matches.
+type slot struct {
+	hash uint64
+	e    *entry
 }
 
 // shardLoad is the most entries a shard holds on average before the
@@ -36,20 +57,76 @@ const (
 	initialShards = 16
 )
 
-// entry is the index's record of a started child. Kind, name, handle,
-// the first config and seq never change; status and restarts are written by
-// the supervisor's goroutine as the child's life goes on; reconfigured is
-// written by SetConfig (the child's own goroutine) and is nil until then,
-// so a child never reconfigured costs no allocation for it.
+// entry is a child: the index's record of it, which any goroutine reads,
+// and the supervisor's, which its goroutine owns once the child runs.
+//
+// The caller that reserves a name creates its entry, starting; kind,
+// name, hash, seq and the first config never change after that, nor
+// handle and the service fields once the entry has left starting. status
+// and restarts are written by the supervisor's goroutine as the child's
+// life goes on; reconfigured is written by SetConfig (the child's own
+// goroutine) and is nil until then, so a child never reconfigured costs no
+// allocation for it.
 type entry struct {
 	key          key
-	hash         uint64 // of key, under the seed of every table (see hash)
+	hash         uint64 // of key (see hash)
 	seq          uint64 // creation order
 	handle       any
 	config       any
 	reconfigured atomic.Pointer[any]
-	status       atomic.Uint32
+	status       atomic.Uint32 // a Status, or starting
 	restarts     atomic.Int64
+	// wait is nil until a caller waits for the entry's Start, then that
+	// caller's channel, and startedMark once Start has returned (then
+	// startErr says how).
+	wait     atomic.Pointer[chan struct{}]
+	startErr error
+
+	// Owned by the supervisor's goroutine once the child runs (written
+	// by the creating caller before that).
+	svc      Service
+	cancel   context.CancelFunc
+	restartT []time.Time   // restart times within the window
+	exited   chan struct{} // closed when the child reaches Failed or Stopped
+	// ctx, for a child served on demand, is the context of every Serve
+	// until the child is finished (cancel ends it); nil otherwise.
+	ctx context.Context
+}
+
+// starting is the status of an entry whose Start has not returned: the
+// look-ups skip it, GetOrCreate waits for it.
+const starting = 1 << 8
+
+// startedMark, in entry.wait, says that Start has returned.
+var startedMark = func() *chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return &c
+}()
+
+// await waits until e's Start has returned or ctx ends.
+func (e *entry) await(ctx context.Context) error {
+	w := e.wait.Load()
+	if w == nil {
+		c := make(chan struct{})
+		if w = &c; !e.wait.CompareAndSwap(nil, w) {
+			w = e.wait.Load() // another waiter's, or startedMark
+		}
+	}
+	select {
+	case <-*w:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// release wakes the callers waiting for e's Start. The creating caller
+// calls it once, after writing startErr or the child's fields.
+func (e *entry) release() {
+	if w := e.wait.Swap(startedMark); w != nil {
+		close(*w)
+	}
 }
 
 // currentConfig is the child's config: the last one SetConfig recorded,
@@ -61,13 +138,16 @@ func (e *entry) currentConfig() any {
 	return e.config
 }
 
+// started reports whether e's Start has returned (and e is a child).
+func (e *entry) started() bool { return e.status.Load() != starting }
+
 func (e *entry) view() Child {
 	return Child{Kind: e.key.kind, Name: e.key.name, Status: Status(e.status.Load()),
 		Restarts: int(e.restarts.Load()), Handle: e.handle, Config: e.currentConfig()}
 }
 
 func newTable(shards int) *table {
-	return &table{shards: make([]atomic.Pointer[[]*entry], shards)}
+	return &table{shards: make([]atomic.Pointer[shard], shards)}
 }
 
 // seed hashes keys in every table of every index; a table picks a shard
@@ -78,77 +158,146 @@ func hash(k key) uint64 {
 	return maphash.String(seed, k.name) ^ maphash.String(seed, k.kind)*0x9e3779b97f4a7c15
 }
 
-func (t *table) shard(h uint64) *atomic.Pointer[[]*entry] {
+func (t *table) shard(h uint64) *atomic.Pointer[shard] {
 	return &t.shards[h&uint64(len(t.shards)-1)]
 }
 
 func (ix *index) init() { ix.table.Store(newTable(initialShards)) }
 
-// clear empties the index. Writer only.
+// clear empties the index.
 func (ix *index) clear() {
 	ix.init()
-	ix.count = 0
+	ix.count.Store(0)
 }
 
-// get returns the entry of k, if any. Any goroutine.
-func (ix *index) get(k key) *entry {
-	h := hash(k)
+// get returns the entry of k, starting or not, if any. Any goroutine.
+func (ix *index) get(k key, h uint64) *entry {
 	p := ix.table.Load().shard(h).Load()
 	if p == nil {
 		return nil
 	}
-	for _, e := range *p {
-		if e.hash == h && e.key == k {
-			return e
+	for _, sl := range p.slots {
+		if sl.hash == h && sl.e.key == k {
+			return sl.e
 		}
 	}
 	return nil
 }
 
-// add records a started child and returns its entry. Writer only.
-func (ix *index) add(k key, handle, config any) *entry {
-	ix.seq++
-	e := &entry{key: k, hash: hash(k), seq: ix.seq, handle: handle, config: config}
-	t := ix.table.Load()
-	if ix.count+1 > shardLoad*len(t.shards) {
-		t = ix.grow(t)
+// reserve adds e unless an entry of its key is in the index, and returns
+// the entry that holds the key: e, or the one found. It gives e its
+// creation number. Any goroutine.
+func (ix *index) reserve(e *entry) *entry {
+	for {
+		t := ix.table.Load()
+		s := t.shard(e.hash)
+		old := s.Load()
+		var slots []slot
+		if old != nil {
+			if old.frozen {
+				ix.awaitGrowth(t)
+				continue
+			}
+			for _, sl := range old.slots {
+				if sl.hash == e.hash && sl.e.key == e.key {
+					return sl.e
+				}
+			}
+			slots = old.slots
+		}
+		e.seq = ix.seq.Add(1)
+		next := &shard{slots: append(make([]slot, 0, len(slots)+1), slots...)}
+		next.slots = append(next.slots, slot{e.hash, e})
+		if s.CompareAndSwap(old, next) {
+			if n := ix.count.Add(1); n > int64(shardLoad*len(t.shards)) {
+				ix.grow(t)
+			}
+			return e
+		}
 	}
-	s := t.shard(e.hash)
-	var old []*entry
-	if p := s.Load(); p != nil {
-		old = *p
+}
+
+// remove takes e out of the index, if it is in it. Any goroutine.
+func (ix *index) remove(e *entry) {
+	for {
+		t := ix.table.Load()
+		s := t.shard(e.hash)
+		old := s.Load()
+		if old == nil {
+			return
+		}
+		if old.frozen {
+			ix.awaitGrowth(t)
+			continue
+		}
+		i := -1
+		for j, sl := range old.slots {
+			if sl.e == e {
+				i = j
+			}
+		}
+		if i < 0 {
+			return
+		}
+		var next *shard
+		if len(old.slots) > 1 {
+			next = &shard{slots: make([]slot, 0, len(old.slots)-1)}
+			next.slots = append(append(next.slots, old.slots[:i]...), old.slots[i+1:]...)
+		}
+		if s.CompareAndSwap(old, next) {
+			ix.count.Add(-1)
+			return
+		}
 	}
-	next := append(make([]*entry, 0, len(old)+1), old...)
-	next = append(next, e)
-	s.Store(&next)
-	ix.count++
-	return e
+}
+
+// awaitGrowth waits until t is no longer the index's table.
+func (ix *index) awaitGrowth(t *table) {
+	for ix.table.Load() == t {
+		runtime.Gosched()
+	}
 }
 
 // grow publishes a table with twice as many shards as t, holding the same
-// entries, and returns it. Writer only.
-func (ix *index) grow(t *table) *table {
+// entries, unless another writer is doing it or t is no longer the
+// index's table.
+func (ix *index) grow(t *table) {
+	if !t.growing.CompareAndSwap(false, true) {
+		return
+	}
 	n := newTable(2 * len(t.shards))
-	parts := make([][]*entry, len(n.shards))
-	t.each(func(e *entry) {
-		i := e.hash & uint64(len(parts)-1)
-		parts[i] = append(parts[i], e)
-	})
-	for i := range parts {
-		if parts[i] != nil {
-			n.shards[i].Store(&parts[i])
+	parts := make([][]slot, len(n.shards))
+	for i := range t.shards {
+		s := &t.shards[i]
+		for {
+			old := s.Load()
+			frozen := &shard{frozen: true}
+			if old != nil {
+				frozen.slots = old.slots
+			}
+			if s.CompareAndSwap(old, frozen) {
+				break
+			}
+		}
+		for _, sl := range s.Load().slots {
+			j := sl.hash & uint64(len(parts)-1)
+			parts[j] = append(parts[j], sl)
 		}
 	}
-	ix.table.Store(n)
-	return n
+	for i := range parts {
+		if parts[i] != nil {
+			n.shards[i].Store(&shard{slots: parts[i]})
+		}
+	}
+	ix.table.CompareAndSwap(t, n) // fails only if the index was cleared meanwhile
 }
 
-// each calls f with every entry of t, in no order.
+// each calls f with every entry of t, started or not, in no order.
 func (t *table) each(f func(*entry)) {
 	for i := range t.shards {
 		if p := t.shards[i].Load(); p != nil {
-			for _, e := range *p {
-				f(e)
+			for _, sl := range p.slots {
+				f(sl.e)
 			}
 		}
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/bulwark-go/bulwark/supervisor"
 )
@@ -152,9 +154,65 @@ func BenchmarkGetOrCreateNew(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer reportCPU(b)()
 	for i := range b.N {
 		if _, err := s.GetOrCreate(context.Background(), specs[i]); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// parked is an OnDemand service that never has work: each Serve returns
+// ErrIdle at once, so a child keeps no goroutine.
+type parked struct{}
+
+func (parked) Serve(context.Context) error { return supervisor.ErrIdle }
+func (parked) Attach(func())               {}
+func (parked) StopIfIdle() bool            { return true }
+
+// BenchmarkGetOrCreateNewOnDemand creates children that keep no
+// goroutine (Options.OnDemand): the cost of creating a name, apart from a
+// goroutine per child.
+func BenchmarkGetOrCreateNewOnDemand(b *testing.B) {
+	s, err := supervisor.New(supervisor.Options{OnDemand: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := s.Shutdown(context.Background()); err != nil {
+			b.Error(err)
+		}
+	})
+	specs := make([]supervisor.Spec, b.N)
+	for i := range specs {
+		specs[i] = supervisor.Spec{Kind: "k", Name: fmt.Sprintf("name-%d", i),
+			Start: func() (any, supervisor.Service, error) { return i, parked{}, nil }}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer reportCPU(b)()
+	for i := range b.N {
+		if _, err := s.GetOrCreate(context.Background(), specs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// reportCPU starts counting the process's CPU time (user and system, all
+// threads: the garbage collector's share included); the function it
+// returns reports it per op as cpu-ns/op, a figure that the load of a
+// shared machine inflates less than ns/op.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -16,8 +16,9 @@ import (
 // were applied. It never blocks and sends no message. A child not in the
 // index (not started, or after Shutdown) is messages.ErrStopped.
 func (s *Supervisor) SetConfig(kind, name string, cfg any) error {
-	e := s.ix.get(key{kind, name})
-	if e == nil {
+	k := key{kind, name}
+	e := s.ix.get(k, hash(k))
+	if e == nil || !e.started() {
 		return fmt.Errorf("supervisor: %s %q is not running: %w", kind, name, messages.ErrStopped)
 	}
 	e.reconfigured.Store(&cfg)

@@ -39,12 +39,13 @@ type Spec struct {
 	Config any
 	// Start builds the child only when no child of this Kind and Name
 	// exists. It returns the handle that GetOrCreate hands to callers and
-	// the Service to run. It runs in a goroutine of its own that the
-	// supervisor owns, so a Start that takes long holds neither the
-	// supervisor nor other names; callers asking for the same name wait
-	// for it (until their ctx ends), and Shutdown waits for it until its
-	// ctx ends. Work proportional to a config value belongs in Serve, not
-	// here.
+	// the Service to run. It runs in the goroutine of the caller that
+	// reserved the name, which waits for it whatever its ctx; it holds
+	// neither the supervisor nor other names: callers asking for the same
+	// name wait for it (until their ctx ends) and get its handle or its
+	// error, and Shutdown waits for it until its ctx ends. A Start that
+	// fails or panics frees the name. Work proportional to a config value
+	// belongs in Serve, not here.
 	Start func() (handle any, svc Service, err error)
 }
 

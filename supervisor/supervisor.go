@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -70,8 +71,16 @@ type Supervisor struct {
 	opts    Options
 	control chan message
 	stopped chan struct{} // closed when the loop has exited
-	ix      index         // started children by kind and name (see index.go)
+	ix      index         // children by kind and name (see index.go)
 	closing atomic.Bool   // set when Shutdown begins: no new children
+
+	// starting counts the Starts under way in their callers' goroutines,
+	// registering the creators between the end of their Start and the
+	// end of their child's registration; startsIdle receives a token
+	// when starting reaches zero while closing.
+	starting    atomic.Int64
+	registering atomic.Int64
+	startsIdle  chan struct{}
 
 	shutdownOnce sync.Once
 	shutdownDone chan struct{} // closed when the first Shutdown has finished
@@ -96,31 +105,12 @@ func New(opts Options) (*Supervisor, error) {
 		opts:         opts,
 		control:      make(chan message),
 		stopped:      make(chan struct{}),
+		startsIdle:   make(chan struct{}, 1),
 		shutdownDone: make(chan struct{}),
 	}
 	s.ix.init()
 	go s.loop()
 	return s, nil
-}
-
-// child is the supervisor goroutine's record of one child.
-type child struct {
-	key      key
-	spec     Spec
-	handle   any
-	svc      Service
-	cancel   context.CancelFunc
-	status   Status
-	restarts []time.Time // restart times within the window
-	total    int
-	exited   chan struct{} // closed when the child reaches Failed or Stopped
-	entry    *entry        // the child in the index, once started
-	// ctx, for a child served on demand, is the context of every Serve
-	// until the child is finished (cancel ends it); nil otherwise.
-	ctx context.Context
-	// waiters, while the child's Start runs, are the replies of the
-	// callers waiting for it; nil once it has returned.
-	waiters []chan getOrCreateReply
 }
 
 type key struct{ kind, name string }
@@ -141,9 +131,11 @@ func (s *Supervisor) send(ctx context.Context, m message) error {
 // GetOrCreate returns the handle of the child of spec's Kind and Name,
 // creating and starting it with spec.Start if there is none. A child that
 // exists with another Config is a *ConflictError. Two callers racing for a
-// name get the same handle, and Start runs once. For a child that exists
-// GetOrCreate reads the index, as Lookup does, without a message to the
-// supervisor's goroutine; creating one takes a round trip to it.
+// name get the same handle, and Start runs once: the first reserves the
+// name in the index and runs Start in its own goroutine, the others wait
+// for it (until their ctx ends) and get its handle, or its error. Neither
+// finding nor creating a child sends a message to the supervisor's
+// goroutine.
 func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
 	if spec.Kind == "" {
 		return nil, messages.InvalidConfig("supervisor", "Spec.Kind", `""`, "must not be empty")
@@ -154,22 +146,118 @@ func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
 	if spec.Start == nil {
 		return nil, messages.InvalidConfig("supervisor", "Spec.Start", "nil", "must be a function")
 	}
-	if e := s.ix.get(key{spec.Kind, spec.Name}); e != nil && !s.closing.Load() {
+	k := key{spec.Kind, spec.Name}
+	h := hash(k)
+	for {
+		if s.closing.Load() {
+			return nil, messages.ErrStopped
+		}
+		e := s.ix.get(k, h)
+		if e == nil {
+			mine := &entry{key: k, hash: h, config: spec.Config}
+			mine.status.Store(starting)
+			if e = s.ix.reserve(mine); e == mine {
+				return s.create(e, spec)
+			}
+		}
+		if !e.started() {
+			if diff := differences(e.config, spec.Config); len(diff) > 0 {
+				return nil, &ConflictError{Kind: k.kind, Name: k.name, Differences: diff}
+			}
+			if err := e.await(ctx); err != nil {
+				return nil, err
+			}
+			if e.startErr != nil {
+				return nil, e.startErr
+			}
+			continue
+		}
 		if diff := differences(e.currentConfig(), spec.Config); len(diff) > 0 {
-			return nil, &ConflictError{Kind: spec.Kind, Name: spec.Name, Differences: diff}
+			return nil, &ConflictError{Kind: k.kind, Name: k.name, Differences: diff}
 		}
 		return e.handle, nil
 	}
-	m := getOrCreateMsg{spec: spec, reply: make(chan getOrCreateReply, 1)}
-	if err := s.send(ctx, m); err != nil {
-		return nil, err
+}
+
+// create runs spec.Start for e, whose name the caller has reserved, and
+// starts the child, or frees the name if Start fails or Shutdown has
+// begun. Shutdown waits for it (see awaitStarts).
+func (s *Supervisor) create(e *entry, spec Spec) (any, error) {
+	s.starting.Add(1)
+	if s.closing.Load() {
+		s.startReturned()
+		return nil, s.abandon(e, messages.ErrStopped)
 	}
-	select {
-	case r := <-m.reply:
-		return r.handle, r.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	handle, svc, err := start(spec)
+	s.registering.Add(1)
+	defer s.registering.Add(-1)
+	s.startReturned()
+	if err == nil && s.closing.Load() {
+		if t, ok := svc.(Terminator); ok {
+			t.Terminate(messages.ErrStopped)
+		}
+		err = messages.ErrStopped
 	}
+	if err != nil {
+		return nil, s.abandon(e, err)
+	}
+	e.handle, e.svc = handle, svc
+	e.exited = make(chan struct{})
+	if od, ok := svc.(OnDemand); ok && s.opts.OnDemand {
+		ctx, cancel := context.WithCancel(context.Background())
+		e.ctx, e.cancel = ctx, cancel
+		od.Attach(func() { go s.run(ctx, e) })
+	}
+	s.launch(e) // publishes e to the look-ups
+	e.release()
+	return handle, nil
+}
+
+// abandon frees the name e reserved, tells the callers waiting for it
+// that its Start failed with err, and returns err.
+func (s *Supervisor) abandon(e *entry, err error) error {
+	e.startErr = err
+	s.ix.remove(e)
+	e.release()
+	return err
+}
+
+// startReturned counts a Start that has returned, and tells a Shutdown
+// waiting for them when it was the last.
+func (s *Supervisor) startReturned() {
+	if s.starting.Add(-1) == 0 && s.closing.Load() {
+		select {
+		case s.startsIdle <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// awaitStarts waits until no Start is under way, or ctx has ended and
+// eventstream.StopGrace more has passed, and reports whether none is;
+// then it waits for the creators registering their child, which never
+// block. Closing is set: a Start that returns later frees its name and
+// terminates its service itself.
+func (s *Supervisor) awaitStarts(ctx context.Context) bool {
+	done := ctx.Done()
+	var grace <-chan time.Time
+wait:
+	for s.starting.Load() != 0 {
+		select {
+		case <-s.startsIdle:
+		case <-done:
+			done = nil
+			timer := time.NewTimer(eventstream.StopGrace)
+			defer timer.Stop()
+			grace = timer.C
+		case <-grace:
+			break wait
+		}
+	}
+	for s.registering.Load() != 0 {
+		runtime.Gosched()
+	}
+	return s.starting.Load() == 0
 }
 
 // Lookup returns the child of the given kind and name. It reads the index
@@ -177,8 +265,9 @@ func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
 // blocks; a child whose Start has not returned is not found yet, and after
 // Shutdown nothing is.
 func (s *Supervisor) Lookup(kind, name string) (Child, bool) {
-	e := s.ix.get(key{kind, name})
-	if e == nil {
+	k := key{kind, name}
+	e := s.ix.get(k, hash(k))
+	if e == nil || !e.started() {
 		return Child{}, false
 	}
 	return e.view(), true
@@ -189,27 +278,31 @@ func (s *Supervisor) Lookup(kind, name string) (Child, bool) {
 // original's per-pattern registries allowed), so Lookup takes the kind too;
 // Named is the look-up by name alone. It reads the index, as List does.
 func (s *Supervisor) Named(name string) []Child {
-	return s.collect(func(e *entry) bool { return e.key.name == name })
+	return views(s.collect(func(e *entry) bool { return e.key.name == name }))
 }
 
 // List returns every child, oldest first (nil after Shutdown). It reads
 // the index and never blocks: its cost grows with the number of children,
 // not with how busy the supervisor is.
 func (s *Supervisor) List() []Child {
-	return s.collect(func(*entry) bool { return true })
+	return views(s.collect(func(*entry) bool { return true }))
 }
 
-// collect returns the views of the entries keep accepts, oldest first.
-func (s *Supervisor) collect(keep func(*entry) bool) []Child {
+// collect returns the started entries keep accepts, oldest first.
+func (s *Supervisor) collect(keep func(*entry) bool) []*entry {
 	var found []*entry
 	s.ix.table.Load().each(func(e *entry) {
-		if keep(e) {
+		if e.started() && keep(e) {
 			found = append(found, e)
 		}
 	})
 	slices.SortFunc(found, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	return found
+}
+
+func views(entries []*entry) []Child {
 	var out []Child
-	for _, e := range found {
+	for _, e := range entries {
 		out = append(out, e.view())
 	}
 	return out
@@ -241,23 +334,31 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 }
 
 func (s *Supervisor) shutdown(ctx context.Context) error {
-	m := beginShutdownMsg{reply: make(chan []*child, 1)}
+	s.closing.Store(true)
+	startsDone := s.awaitStarts(ctx)
+	m := beginShutdownMsg{reply: make(chan struct{}, 1)}
 	err := s.sendBy(ctx, m)
 	switch {
 	case errors.Is(err, messages.ErrStopped):
 		return nil
 	case err != nil:
-		// The loop is held (a Start that blocks): finish the shutdown, with
-		// the ended ctx, once it answers, so nothing outlives it for long.
+		// The loop is held (an OnFailure that blocks): finish the
+		// shutdown, with the ended ctx, once it answers, so nothing
+		// outlives it for long.
 		go func() {
 			if s.send(context.Background(), m) == nil {
-				_ = s.stopChildren(ctx, <-m.reply)
+				<-m.reply
+				_ = s.stopChildren(ctx, s.collect(all), true)
 			}
 		}()
 		return fmt.Errorf("supervisor: its goroutine did not answer the shutdown: %w", err)
 	}
-	return s.stopChildren(ctx, <-m.reply)
+	<-m.reply
+	return s.stopChildren(ctx, s.collect(all), startsDone)
 }
+
+// all keeps every entry (see collect).
+func all(*entry) bool { return true }
 
 // sendBy is send bounded by ctx, plus eventstream.StopGrace once ctx has
 // ended, so that a loop that is merely busy still gets the message.
@@ -294,9 +395,9 @@ func (s *Supervisor) waitStopped(ctx context.Context) bool {
 
 // stopChildren stops children newest first (see Shutdown), then ends the
 // loop.
-func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error {
-	var late []*child // cancelled once ctx had ended
-	var idle []*child // stopped while idle, without a goroutine
+func (s *Supervisor) stopChildren(ctx context.Context, children []*entry, startsDone bool) error {
+	var late []*entry // cancelled once ctx had ended
+	var idle []*entry // stopped while idle, without a goroutine
 	for i := len(children) - 1; i >= 0; i-- {
 		c := children[i]
 		if od, ok := c.svc.(OnDemand); ok && c.ctx != nil && od.StopIfIdle() {
@@ -358,8 +459,10 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error 
 	case s.control <- endMsg{}:
 	case <-s.stopped:
 	}
-	// The loop ends once every Start under way has returned.
 	if !s.waitStopped(ctx) {
+		stuck = append(stuck, "the supervisor's goroutine")
+	}
+	if !startsDone {
 		stuck = append(stuck, "a child whose Start had not returned")
 	}
 	if len(stuck) > 0 {
@@ -370,7 +473,7 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*child) error 
 
 // run serves one child in a goroutine owned by the supervisor and reports
 // how Serve ended.
-func (s *Supervisor) run(ctx context.Context, c *child) {
+func (s *Supervisor) run(ctx context.Context, c *entry) {
 	if err := serve(ctx, c.svc); err != ErrIdle {
 		s.reportExit(c, err)
 	}
@@ -381,7 +484,7 @@ func (s *Supervisor) run(ctx context.Context, c *child) {
 // goroutine's stack is most of what an idle child costs.
 //
 //go:noinline
-func (s *Supervisor) reportExit(c *child, err error) {
+func (s *Supervisor) reportExit(c *entry, err error) {
 	select {
 	case s.control <- exitMsg{child: c, err: err}:
 	case <-s.stopped:
@@ -401,21 +504,11 @@ func serve(ctx context.Context, svc Service) (err error) {
 func (s *Supervisor) loop() {
 	defer close(s.stopped)
 	defer s.ix.clear()
-	children := map[key]*child{}
-	var order []*child
-	closing, ending := false, false
-	starting := 0 // Starts under way in their own goroutines
+	closing := false
 	for {
 		switch m := (<-s.control).(type) {
 		case endMsg:
-			ending = true
-		case getOrCreateMsg:
-			if s.getOrCreate(children, closing, m) {
-				starting++
-			}
-		case startedMsg:
-			starting--
-			s.started(children, &order, closing, m)
+			return
 		case exitMsg:
 			s.exited(m.child, m.err, closing)
 		case idleStoppedMsg:
@@ -424,78 +517,9 @@ func (s *Supervisor) loop() {
 			}
 		case beginShutdownMsg:
 			closing = true
-			s.closing.Store(true)
-			m.reply <- append([]*child(nil), order...)
-		}
-		if ending && starting == 0 {
-			return
+			m.reply <- struct{}{}
 		}
 	}
-}
-
-// getOrCreate answers m, or, for a name not yet known, records the child as
-// starting and runs its Start in a goroutine of its own (so that a Start
-// that takes long holds neither the loop nor other names), and reports true.
-// Callers asking for a child that is starting wait for its Start.
-func (s *Supervisor) getOrCreate(children map[key]*child, closing bool, m getOrCreateMsg) bool {
-	if closing {
-		m.reply <- getOrCreateReply{err: messages.ErrStopped}
-		return false
-	}
-	k := key{m.spec.Kind, m.spec.Name}
-	if c, ok := children[k]; ok {
-		have := c.spec.Config
-		if c.entry != nil {
-			have = c.entry.currentConfig()
-		}
-		switch diff := differences(have, m.spec.Config); {
-		case len(diff) > 0:
-			m.reply <- getOrCreateReply{err: &ConflictError{Kind: k.kind, Name: k.name, Differences: diff}}
-		case c.waiters != nil:
-			c.waiters = append(c.waiters, m.reply)
-		default:
-			m.reply <- getOrCreateReply{handle: c.handle}
-		}
-		return false
-	}
-	c := &child{key: k, spec: m.spec, exited: make(chan struct{}), waiters: []chan getOrCreateReply{m.reply}}
-	children[k] = c
-	go func() {
-		handle, svc, err := start(c.spec)
-		s.control <- startedMsg{child: c, handle: handle, svc: svc, err: err} // the loop waits for every Start
-	}()
-	return true
-}
-
-// started registers a child whose Start has returned and answers every
-// caller waiting for it.
-func (s *Supervisor) started(children map[key]*child, order *[]*child, closing bool, m startedMsg) {
-	c := m.child
-	r := getOrCreateReply{handle: m.handle, err: m.err}
-	switch {
-	case m.err != nil:
-		delete(children, c.key)
-	case closing:
-		delete(children, c.key)
-		if t, ok := m.svc.(Terminator); ok {
-			t.Terminate(messages.ErrStopped)
-		}
-		r = getOrCreateReply{err: messages.ErrStopped}
-	default:
-		c.handle, c.svc = m.handle, m.svc
-		*order = append(*order, c)
-		c.entry = s.ix.add(c.key, c.handle, c.spec.Config)
-		if od, ok := c.svc.(OnDemand); ok && s.opts.OnDemand {
-			ctx, cancel := context.WithCancel(context.Background())
-			c.ctx, c.cancel = ctx, cancel
-			od.Attach(func() { go s.run(ctx, c) })
-		}
-		s.launch(c)
-	}
-	for _, w := range c.waiters {
-		w <- r
-	}
-	c.waiters = nil
 }
 
 func start(spec Spec) (handle any, svc Service, err error) {
@@ -511,7 +535,8 @@ func start(spec Spec) (handle any, svc Service, err error) {
 	return handle, svc, err
 }
 
-func (s *Supervisor) launch(c *child) {
+// launch starts a goroutine serving c, and marks c Running.
+func (s *Supervisor) launch(c *entry) {
 	ctx := c.ctx
 	if ctx == nil {
 		var cancel context.CancelFunc
@@ -523,7 +548,7 @@ func (s *Supervisor) launch(c *child) {
 }
 
 // exited decides what happens to a child whose Serve returned.
-func (s *Supervisor) exited(c *child, err error, closing bool) {
+func (s *Supervisor) exited(c *entry, err error, closing bool) {
 	if c.ctx == nil {
 		c.cancel()
 	}
@@ -534,38 +559,37 @@ func (s *Supervisor) exited(c *child, err error, closing bool) {
 	case closing || err == nil:
 		s.finish(c, Stopped, messages.ErrStopped)
 	case !s.mayRestart(c):
-		cause := fmt.Errorf("%w: %s %q failed after %d restarts: %v", messages.ErrStopped, c.key.kind, c.key.name, c.total, err)
+		cause := fmt.Errorf("%w: %s %q failed after %d restarts: %v", messages.ErrStopped, c.key.kind, c.key.name, c.restarts.Load(), err)
 		s.finish(c, Failed, cause)
 		s.publish(eventstream.EventActorFailed, c, err)
 	default:
-		c.total++
-		c.entry.restarts.Store(int64(c.total))
+		c.restarts.Add(1)
 		s.launch(c)
 		s.publish(eventstream.EventActorRestarted, c, err)
 	}
 }
 
 // mayRestart records a restart if the budget allows one.
-func (s *Supervisor) mayRestart(c *child) bool {
+func (s *Supervisor) mayRestart(c *entry) bool {
 	if s.opts.MaxRestarts < 0 {
 		return false
 	}
 	now := s.opts.Now()
-	kept := c.restarts[:0]
-	for _, t := range c.restarts {
+	kept := c.restartT[:0]
+	for _, t := range c.restartT {
 		if now.Sub(t) < s.opts.RestartWindow {
 			kept = append(kept, t)
 		}
 	}
-	c.restarts = kept
-	if len(c.restarts) >= s.opts.MaxRestarts {
+	c.restartT = kept
+	if len(c.restartT) >= s.opts.MaxRestarts {
 		return false
 	}
-	c.restarts = append(c.restarts, now)
+	c.restartT = append(c.restartT, now)
 	return true
 }
 
-func (s *Supervisor) finish(c *child, status Status, cause error) {
+func (s *Supervisor) finish(c *entry, status Status, cause error) {
 	c.cancel()
 	c.setStatus(status)
 	if t, ok := c.svc.(Terminator); ok {
@@ -574,7 +598,7 @@ func (s *Supervisor) finish(c *child, status Status, cause error) {
 	close(c.exited)
 }
 
-func (s *Supervisor) publish(t eventstream.Type, c *child, err error) {
+func (s *Supervisor) publish(t eventstream.Type, c *entry, err error) {
 	if s.opts.Events == nil {
 		return
 	}
@@ -588,12 +612,9 @@ func (s *Supervisor) publish(t eventstream.Type, c *child, err error) {
 		Pattern: c.key.kind,
 		Name:    c.key.name,
 		Time:    s.opts.Now(),
-		Fields:  eventstream.Fields{Count: int64(c.total), Max: int64(s.opts.MaxRestarts), Err: text},
+		Fields:  eventstream.Fields{Count: c.restarts.Load(), Max: int64(s.opts.MaxRestarts), Err: text},
 	})
 }
 
-// setStatus records c's status, in the index too.
-func (c *child) setStatus(st Status) {
-	c.status = st
-	c.entry.status.Store(uint32(st))
-}
+// setStatus records c's status.
+func (c *entry) setStatus(st Status) { c.status.Store(uint32(st)) }
