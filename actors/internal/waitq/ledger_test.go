@@ -38,6 +38,35 @@ func TestLedgerRefusesMisuse(t *testing.T) {
 	}
 }
 
+// TestLedgerRefusesForgedTokensOfFreeSlots: a token made up for a free
+// slot — with its last sequence or the next one — is misuse whatever the
+// slot's place on the free stack, so the pool never holds more free permits
+// than its limit.
+func TestLedgerRefusesForgedTokensOfFreeSlots(t *testing.T) {
+	l := NewLimitedLedger(2)
+	a, _ := l.TryGrant()
+	b, _ := l.TryGrant()
+	l.Redeem(a)
+	l.Redeem(b) // the stack: b's slot on top of a's
+	for seq := range uint64(4) {
+		forged := a&^seqMask | seq
+		if l.Redeem(forged) {
+			t.Errorf("a forged token of a's free slot, sequence %d: Redeem got true, want false", seq)
+		}
+	}
+	if got := l.Held(); got != 0 {
+		t.Fatalf("Held: got %d, want 0", got)
+	}
+	for i := range 2 {
+		if _, ok := l.TryGrant(); !ok {
+			t.Fatalf("TryGrant #%d at limit 2: refused", i+1)
+		}
+	}
+	if _, ok := l.TryGrant(); ok {
+		t.Fatal("a third TryGrant at limit 2: granted, want refused")
+	}
+}
+
 func TestLedgerReusesSlotsWithANewSequence(t *testing.T) {
 	l := NewLedger()
 	old := l.Grant()
@@ -209,5 +238,128 @@ func TestLimitedLedgerNeverExceedsItsLimit(t *testing.T) {
 // raise makes a at least n.
 func raise(a *atomic.Int64, n int64) {
 	for p := a.Load(); n > p && !a.CompareAndSwap(p, n); p = a.Load() {
+	}
+}
+
+// TestLimitParksSlotsWithTheirSequences: a slot parked by a lower Limit and
+// given back by a higher one (or traded for a permit not made) keeps its
+// sequence, so Granted does not move back and a token redeemed before the
+// slot was parked stays refused after it is granted again.
+func TestLimitParksSlotsWithTheirSequences(t *testing.T) {
+	x := NewLimit(2)
+	l := x.Ledger()
+	old := grantAll(l)
+	for _, tok := range old {
+		l.Redeem(tok)
+	}
+	x.Set(1) // parks the slot on top of the free stack
+	x.Set(2) // gives it back
+	if got := l.Granted(); got != 2 {
+		t.Fatalf("Granted after a park and an unpark: got %d, want 2", got)
+	}
+	again := grantAll(l)
+	for _, tok := range old {
+		if l.Redeem(tok) {
+			t.Fatalf("a token redeemed before its slot was parked (%#x): Redeem got true after the slot was granted again", tok)
+		}
+	}
+	for _, tok := range again {
+		if !l.Redeem(tok) {
+			t.Fatalf("a token of a slot granted after the unpark (%#x): Redeem got false", tok)
+		}
+	}
+	if got := l.Granted(); got != 4 {
+		t.Fatalf("Granted: got %d, want 4", got)
+	}
+}
+
+func TestLedgerClosedGrantsOnlyThroughGrant(t *testing.T) {
+	l := NewLimitedLedger(4)
+	a, _ := l.TryGrant()
+	if held := l.Close(); held != 1 || !l.Closed() {
+		t.Fatalf("Close: got %d held (closed %v), want 1, closed", held, l.Closed())
+	}
+	if _, ok := l.TryGrant(); ok {
+		t.Fatal("TryGrant while closed: granted")
+	}
+	if _, ok := l.TryGrantBelow(4); ok {
+		t.Fatal("TryGrantBelow while closed: granted")
+	}
+	b := l.Grant()
+	if !l.Redeem(a) || l.Held() != 1 {
+		t.Fatalf("Redeem while closed: Held got %d, want 1", l.Held())
+	}
+	l.Open()
+	if _, ok := l.TryGrant(); !ok || l.Closed() {
+		t.Fatal("TryGrant after Open: refused")
+	}
+	if !l.Redeem(b) {
+		t.Fatal("Redeem of Grant's token: got false")
+	}
+}
+
+func TestLedgerTryGrantBelow(t *testing.T) {
+	l := NewLedger()
+	for i := range 2 {
+		if _, ok := l.TryGrantBelow(3); !ok {
+			t.Fatalf("TryGrantBelow(3) with %d held: refused", i)
+		}
+	}
+	if _, ok := l.TryGrantBelow(3); ok {
+		t.Fatal("TryGrantBelow(3) with 2 held: granted, want refused (3 would be held)")
+	}
+	if _, ok := l.TryGrantBelow(MaxPermits + 5); !ok {
+		t.Fatal("TryGrantBelow above the limit: refused")
+	}
+	if got := l.Held(); got != 3 {
+		t.Fatalf("Held: got %d, want 3", got)
+	}
+}
+
+// TestLedgerCloseIsExact races 48 goroutines that take permits below a mark
+// with TryGrantBelow and give them back against an owner that closes the
+// ledger, checks that nobody takes one while it is closed (the count Close
+// returned only falls), grants with Grant and reopens, on the real clock.
+func TestLedgerCloseIsExact(t *testing.T) {
+	const workers, rounds, mark = 48, 2000, 6
+	l := NewLedger()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var over atomic.Int64
+	for range workers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if tok, ok := l.TryGrantBelow(mark); ok {
+					if l.Held() > mark {
+						over.Add(1)
+					}
+					l.Redeem(tok)
+				}
+			}
+		})
+	}
+	for range rounds {
+		held := l.Close()
+		mine := l.Grant()
+		for range 3 {
+			if now := l.Held(); now > held+1 {
+				t.Errorf("Held while closed: got %d, Close said %d (and the owner holds 1)", now, held)
+			}
+		}
+		l.Redeem(mine)
+		l.Open()
+	}
+	close(stop)
+	wg.Wait()
+	if over.Load() > 0 {
+		t.Errorf("more than %d held %d times", mark, over.Load())
+	}
+	if l.Held() != 0 || l.Misused() != 0 {
+		t.Errorf("Held, Misused: got %d, %d, want 0, 0", l.Held(), l.Misused())
 	}
 }

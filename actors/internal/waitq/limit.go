@@ -155,7 +155,7 @@ func (x *Limit) unpark(k int) {
 		i := x.slots[n-1]
 		x.slots = x.slots[:n-1]
 		s := l.slot(i)
-		seq := s.word.Load() &^ (1<<32 - 1)
+		seq := s.word.Load() &^ linkMask // its sequence, not held
 		for {
 			h := l.head.Load()
 			s.word.Store(seq | h&topMask)
@@ -189,7 +189,7 @@ func (x *Limit) swap() {
 	below := uint64(0)
 	for _, i := range chain {
 		s := l.slot(i)
-		s.word.Store(s.word.Load()&^(1<<32-1) | below)
+		s.word.Store(s.word.Load()&^linkMask | below)
 		below = uint64(i + 1)
 	}
 	x.gen.Add(1)
