@@ -42,7 +42,9 @@ type reply struct {
 	c        *cell
 	retry    int64
 	keys     int
+	maxKeys  int    // the shard's share of MaxKeys
 	rejected uint64 // key-cap refusals
+	noWindow bool   // the rate is one the sliding window cannot hold
 }
 
 // shard is one actor's share of the keys. tab is written only by the
@@ -62,11 +64,12 @@ type shard struct {
 	nextIdle int64         // owner only: no cell goes idle before this
 	rejected uint64        // owner only: key-cap refusals
 	pass     sweepPass     // owner only: the periodic sweep under way
+	cfg      Config        // owner only: the config in force (Reconfigure)
 }
 
 // newShard makes shard i of cfg (defaulted).
 func newShard(clock engine.Clock, cfg Config, i int) *shard {
-	s := &shard{clock: clock, base: clock.Now(), alg: cfg.Algorithm, every: cfg.SweepInterval}
+	s := &shard{clock: clock, base: clock.Now(), alg: cfg.Algorithm, every: cfg.SweepInterval, cfg: cfg}
 	s.maxKeys = cfg.shardKeys(i)
 	s.tab.Store(newTable(minTableSize))
 	s.actor = kernel.NewActor(0, s.newOwner)
@@ -133,6 +136,8 @@ func (o *owner) Receive(m request) (reply, error) {
 			s.sweepStep(math.MaxInt, false) // a sweep under way ends first
 		}
 		return s.counts(), nil
+	case reconfigure:
+		return reply{}, o.reconfigure(m)
 	default:
 		panic(fmt.Sprintf("ratelimit: unknown message %T", m))
 	}
@@ -144,6 +149,9 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 	t := s.tab.Load()
 	if c, _ := t.find(m.h, m.key, m.rate); c != nil {
 		return reply{c: c}
+	}
+	if s.alg == SlidingWindow && !windowHolds(m.rate) { // checked under GCRA by a caller as the algorithm changed
+		return reply{noWindow: true}
 	}
 	if s.maxKeys > 0 && s.count >= s.maxKeys {
 		if now >= s.nextIdle {
@@ -163,7 +171,7 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 			s.tab.Store(t)
 		}
 	}
-	c := newCell(m.h, m.key, m.rate)
+	c := newCell(m.h, m.key, m.rate, s.alg)
 	t.put(c)
 	s.count++
 	// The caller is about to use the cell, which keeps it busy for at least
@@ -176,5 +184,5 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 
 // counts adds up the shard's keys and decisions.
 func (s *shard) counts() reply {
-	return reply{keys: s.count, rejected: s.rejected}
+	return reply{keys: s.count, maxKeys: s.maxKeys, rejected: s.rejected}
 }

@@ -8,8 +8,11 @@ import (
 	"time"
 )
 
-// testCell is a cell for (key "k", r) as its shard would make it.
-func testCell(r Rate) *cell { return newCell(0, "k", r) }
+// testCell is a GCRA cell for (key "k", r) as its shard would make it.
+func testCell(r Rate) *cell { return newCell(0, "k", r, GCRA) }
+
+// algCell is the cell for (key "k", r) of a shard running alg.
+func algCell(r Rate, alg Algorithm) *cell { return newCell(0, "k", r, alg) }
 
 func tryReserve(c *cell, now, maxWait int64) (reservation, bool, int64) {
 	res, ok, wait, _ := c.reserveAt(now, maxWait)
@@ -47,7 +50,7 @@ func TestGCRAExactRates(t *testing.T) {
 		const horizon = 1000
 		for now := int64(0); now <= horizon; now++ {
 			for {
-				ok, _, _ := c.allowAt(GCRA, now)
+				ok, _, _ := c.allowAt(now)
 				if !ok {
 					break
 				}
@@ -72,14 +75,14 @@ func TestGCRAHugePeriod(t *testing.T) {
 	}
 	for _, start := range []int64{0, 1, 12345} {
 		c := testCell(Rate{1, LargestPeriod})
-		if ok, _, dead := c.allowAt(GCRA, start); !ok || dead {
+		if ok, _, dead := c.allowAt(start); !ok || dead {
 			t.Fatalf("start %d: first: got ok=%v dead=%v, want true false", start, ok, dead)
 		}
 		if c.word.Load() == dead {
 			t.Fatalf("start %d: the word is the eviction marker", start)
 		}
 		for _, now := range []int64{start, start + 1, 1 << 40, 1 << 62} {
-			ok, retry, isDead := c.allowAt(GCRA, now)
+			ok, retry, isDead := c.allowAt(now)
 			if ok || isDead || retry <= 0 {
 				t.Fatalf("start %d, at %d: got ok=%v retry=%d dead=%v, want a refusal", start, now, ok, retry, isDead)
 			}
@@ -93,7 +96,7 @@ func TestGCRAHugePeriod(t *testing.T) {
 func TestGCRACancelNotLast(t *testing.T) {
 	c := testCell(Rate{1, time.Second})
 	s := int64(time.Second)
-	if ok, _, _ := c.allowAt(GCRA, 0); !ok {
+	if ok, _, _ := c.allowAt(0); !ok {
 		t.Fatal("A refused")
 	}
 	resB := reserve(t, c, 0, s)
@@ -140,7 +143,7 @@ func TestGCRAReserveCancelProperty(t *testing.T) {
 				now += rng.Int64N(int64(r.Period))
 			case 1:
 				at := max(now-rng.Int64N(3), 0) // a reading that may lag
-				if ok, _, _ := c.allowAt(GCRA, at); ok {
+				if ok, _, _ := c.allowAt(at); ok {
 					times = append(times, at)
 				}
 			case 2, 3:
@@ -179,10 +182,10 @@ func sortInts(a []int64) {
 func TestStaleNow(t *testing.T) {
 	s := int64(time.Second)
 	for _, alg := range []Algorithm{GCRA, SlidingWindow} {
-		c := testCell(Rate{2, time.Second})
+		c := algCell(Rate{2, time.Second}, alg)
 		got := 0
 		for _, now := range []int64{5 * s, 4*s + s/2, 4*s + s/2, 5 * s, 3 * s, 0, 5*s - 1} {
-			if ok, _, _ := c.allowAt(alg, now); ok {
+			if ok, _, _ := c.allowAt(now); ok {
 				got++
 			}
 		}
@@ -195,9 +198,9 @@ func TestStaleNow(t *testing.T) {
 // The sliding window's window number does not wrap into a stale count.
 func TestWindowNoWrap(t *testing.T) {
 	r := Rate{1, time.Microsecond}
-	c := testCell(r)
+	c := algCell(r, SlidingWindow)
 	for _, now := range []int64{0, 1 << 23 * int64(time.Microsecond), 1 << 33 * int64(time.Microsecond)} {
-		if ok, retry, _ := c.allowAt(SlidingWindow, now); !ok {
+		if ok, retry, _ := c.allowAt(now); !ok {
 			t.Fatalf("at %v: refused (retry %v), want allowed: the key has been idle", time.Duration(now), time.Duration(retry))
 		}
 	}

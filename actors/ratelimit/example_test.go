@@ -90,3 +90,33 @@ func ExampleLimiter_Guard() {
 	// call 3: bulwark: rate limited (ratelimit "upstream", reason rate_limit_exceeded, retry after 500ms)
 	// ratelimit: invalid rate "0/1s": count must be at least 1
 }
+
+func ExampleLimiter_Reconfigure() {
+	eng, _ := engine.New()
+	defer eng.Shutdown(context.Background())
+
+	limiter, err := ratelimit.New(eng, "api", ratelimit.Config{Shards: 1})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	_ = limiter.Allow(ctx, "user_123", "1/hour")
+	// Cap the keys held: the limited key is kept (forgetting it would reset
+	// its limit), so the cap is full and a new key waits.
+	if err := limiter.Reconfigure(ctx, ratelimit.Config{Shards: 1, MaxKeys: 1}); err != nil {
+		panic(err)
+	}
+	err = limiter.Allow(ctx, "user_123", "1/hour")
+	fmt.Println("user_123 still limited:", errors.Is(err, ratelimit.ErrLimited))
+	res, _ := limiter.Check(ctx, "user_456", "1/hour")
+	fmt.Println("user_456:", res.Reason)
+	// A new algorithm starts every key afresh.
+	if err := limiter.Reconfigure(ctx, ratelimit.Config{Shards: 1, Algorithm: ratelimit.SlidingWindow}); err != nil {
+		panic(err)
+	}
+	fmt.Println("user_123 under the sliding window:", limiter.Allow(ctx, "user_123", "1/hour"))
+	// Output:
+	// user_123 still limited: true
+	// user_456: key_limit
+	// user_123 under the sliding window: <nil>
+}

@@ -110,7 +110,7 @@ func FuzzRateBound(f *testing.F) {
 		if r.invalid() != "" || len(ops) > 200 {
 			return
 		}
-		c := testCell(r)
+		c := algCell(r, alg)
 		var times []int64
 		type pend struct {
 			res reservation
@@ -128,7 +128,7 @@ func FuzzRateBound(f *testing.F) {
 				}
 			case 1, 2: // an allow, maybe on a lagging reading
 				at := max(now-int64(op/5)%3, 0)
-				if ok, _, _ := c.allowAt(alg, at); ok {
+				if ok, _, _ := c.allowAt(at); ok {
 					times = append(times, at)
 				}
 			case 3: // a Wait

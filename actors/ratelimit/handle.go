@@ -21,7 +21,7 @@ type Limiter struct {
 	eng    *engine.Engine
 	clock  engine.Clock
 	name   string
-	alg    Algorithm
+	alg    atomic.Uint32 // an Algorithm: the shards' (Reconfigure changes it)
 	shards []*shard
 	shift  uint // h>>shift picks the shard
 	seed   maphash.Seed
@@ -122,11 +122,11 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 			eng:    eng,
 			clock:  eng.Clock(),
 			name:   name,
-			alg:    full.Algorithm,
 			shards: extra,
 			shift:  uint(64 - bits.TrailingZeros(uint(full.Shards))),
 			seed:   maphash.MakeSeed(),
 		}
+		l.alg.Store(uint32(full.Algorithm))
 		return l, s0.actor, nil
 	})
 }
@@ -198,11 +198,19 @@ func (l *Limiter) check(ctx context.Context, key string, r Rate, label string) (
 // more than 1,048,575, or more than a word can count for the period (see
 // windowSpanOK; the rule names the largest count the period takes).
 func (l *Limiter) windowFits(r Rate, label string) error {
-	if l.alg == SlidingWindow && (r.Count > LargestWindowCount || !windowSpanOK(r)) {
-		return &RateError{Input: rateLabel(r, label), Rule: "count must be at most " +
-			strconv.FormatInt(maxWindowCountFor(r.Period), 10) + " per " + r.Period.String() + " for the sliding window"}
+	if l.algorithm() == SlidingWindow && !windowHolds(r) {
+		return windowError(r, label)
 	}
 	return nil
+}
+
+// windowHolds reports whether the sliding window can hold r.
+func windowHolds(r Rate) bool { return r.Count <= LargestWindowCount && windowSpanOK(r) }
+
+// windowError is the *RateError of a rate the sliding window cannot hold.
+func windowError(r Rate, label string) error {
+	return &RateError{Input: rateLabel(r, label), Rule: "count must be at most " +
+		strconv.FormatInt(maxWindowCountFor(r.Period), 10) + " per " + r.Period.String() + " for the sliding window"}
 }
 
 // decide takes one decision on the cell of (key, r) in shard s. cache, when
@@ -231,7 +239,7 @@ func (l *Limiter) decide(ctx context.Context, s *shard, h uint64, key string, r 
 		} else if err := s.actor.Err(); err != nil {
 			return Result{}, err
 		}
-		ok, retry, isDead := c.allowAt(l.alg, s.now())
+		ok, retry, isDead := c.allowAt(s.now())
 		if isDead {
 			if cache != nil {
 				cache.CompareAndSwap(c, nil)
@@ -262,6 +270,9 @@ func (l *Limiter) cell(ctx context.Context, s *shard, h uint64, key string, r Ra
 	if err != nil {
 		return nil, Result{}, err
 	}
+	if rep.noWindow {
+		return nil, Result{}, windowError(r, "")
+	}
 	if rep.c == nil {
 		return nil, Result{RetryAfter: time.Duration(rep.retry), Reason: ReasonKeyLimit}, nil
 	}
@@ -271,7 +282,7 @@ func (l *Limiter) cell(ctx context.Context, s *shard, h uint64, key string, r Ra
 // Stats returns the limiter's counters; it asks every shard for its key
 // count.
 func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{Name: l.name, Algorithm: l.alg, Shards: len(l.shards)}
+	st := Stats{Name: l.name, Algorithm: l.algorithm(), Shards: len(l.shards)}
 	var keyLimit, exceeded uint64
 	for _, s := range l.shards {
 		rep, err := s.actor.Ask(ctx, countKeys{})
@@ -279,7 +290,7 @@ func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
 			return Stats{}, err
 		}
 		st.ActiveKeys += rep.keys
-		st.MaxKeys += s.maxKeys
+		st.MaxKeys += rep.maxKeys
 		keyLimit += rep.rejected // refusals for the key cap, counted by the owner
 	}
 	for i := range l.counts {

@@ -279,19 +279,29 @@ type cell struct {
 	hash   uint64
 	key    string
 	rate   Rate
-	gt, gm int64 // the rate's GCRA units (gcra's t and m)
+	gt, gm int64 // the rate's GCRA units (gcra's t and m); 0 under SlidingWindow
 }
 
-func newCell(h uint64, key string, r Rate) *cell {
-	g := newGCRA(r)
-	return &cell{hash: h, key: key, rate: r, gt: g.t, gm: g.m}
+// newCell makes the cell of (key, r) under alg, which the cell keeps: a
+// word is only ever read by the algorithm that wrote it.
+func newCell(h uint64, key string, r Rate, alg Algorithm) *cell {
+	c := &cell{hash: h, key: key, rate: r}
+	if alg == GCRA {
+		g := newGCRA(r)
+		c.gt, c.gm = g.t, g.m
+	}
+	return c
 }
+
+// window reports whether c is a sliding-window cell (a GCRA cell's m is at
+// least 1).
+func (c *cell) window() bool { return c.gm == 0 }
 
 func (c *cell) gcra() gcra { return gcra{p: int64(c.rate.Period), t: c.gt, m: c.gm} }
 
-// allowAt applies one decision. dead true: the cell was evicted; ask the
-// owner for the live one.
-func (c *cell) allowAt(alg Algorithm, now int64) (ok bool, retry int64, isDead bool) {
+// allowAt applies one decision under the cell's algorithm. dead true: the
+// cell was evicted; ask the owner for the live one.
+func (c *cell) allowAt(now int64) (ok bool, retry int64, isDead bool) {
 	for {
 		old := c.word.Load()
 		if old == dead {
@@ -299,11 +309,11 @@ func (c *cell) allowAt(alg Algorithm, now int64) (ok bool, retry int64, isDead b
 		}
 		var next int64
 		switch g := c.gcra(); {
-		case alg == SlidingWindow:
-			next, ok, retry = windowAllowAt(old, now, c.rate)
 		case g.m == g.p: // the common case, inlined
 			next, retry = gcraNsAt(old, now, g)
 			ok = retry == 0
+		case g.m == 0:
+			next, ok, retry = windowAllowAt(old, now, c.rate)
 		default:
 			next, retry = gcraAt(old, now, g)
 			ok = retry == 0
@@ -348,8 +358,8 @@ func (c *cell) unreserve(res reservation) {
 
 // idleAt is when the cell's word old holds nothing a fresh cell would not
 // (it may be forgotten from then on without resetting the key's limit).
-func (c *cell) idleAt(alg Algorithm, old, now int64) int64 {
-	if alg == SlidingWindow {
+func (c *cell) idleAt(old, now int64) int64 {
+	if c.window() {
 		return windowIdleAt(old, now, c.rate)
 	}
 	return gcraIdleAt(old, c.gcra())

@@ -142,7 +142,7 @@ func TestTableInsertRemove(t *testing.T) {
 			tab.remove(i)
 			delete(live, k)
 		} else {
-			c := newCell(h, k, r)
+			c := newCell(h, k, r, GCRA)
 			tab.put(c)
 			live[k] = c
 		}

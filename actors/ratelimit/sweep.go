@@ -73,9 +73,9 @@ func (s *shard) sweepSlots(t *table, i, end uint64, now int64, grace bool) int64
 			continue
 		}
 		old := c.word.Load()
-		idle := c.idleAt(s.alg, old, now)
+		idle := c.idleAt(old, now)
 		evict := idle
-		if grace && s.alg == GCRA {
+		if grace && !c.window() {
 			evict += min(int64(c.rate.Period), math.MaxInt64-evict)
 		}
 		if evict <= now && c.word.CompareAndSwap(old, dead) {

@@ -38,7 +38,7 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 	}
 	h := l.hash(key, r)
 	s := l.shards[h>>l.shift]
-	if l.alg == SlidingWindow {
+	if l.algorithm() == SlidingWindow {
 		return l.waitWindow(ctx, s, h, key, r, label)
 	}
 	for {
@@ -49,6 +49,9 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 				err = l.rejected(res)
 			}
 			return err
+		}
+		if c.window() { // Reconfigure changed the algorithm meanwhile
+			return l.waitWindow(ctx, s, h, key, r, label)
 		}
 		now := l.clock.Now()
 		maxWait := int64(math.MaxInt64)
