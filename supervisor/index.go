@@ -62,7 +62,8 @@ const (
 //
 // The caller that reserves a name creates its entry, starting; kind,
 // name, hash, seq and the first config never change after that, nor
-// handle and the service fields once the entry has left starting. status
+// handle and the service fields once the entry has left starting (a Start
+// that failed leaves its error in handle, and the status startFailed). status
 // and restarts are written by the supervisor's goroutine as the child's
 // life goes on; reconfigured is written by SetConfig (the child's own
 // goroutine) and is nil until then, so a child never reconfigured costs no
@@ -74,58 +75,69 @@ type entry struct {
 	handle       any
 	config       any
 	reconfigured atomic.Pointer[any]
-	status       atomic.Uint32 // a Status, or starting
+	status       atomic.Uint32 // a Status, or starting or startFailed
 	restarts     atomic.Int64
 	// wait is nil until a caller waits for the entry's Start, then that
-	// caller's channel, and startedMark once Start has returned (then
-	// startErr says how).
-	wait     atomic.Pointer[chan struct{}]
-	startErr error
+	// caller's channel, and closedMark once Start has returned.
+	wait atomic.Pointer[chan struct{}]
 
 	// Owned by the supervisor's goroutine once the child runs (written
 	// by the creating caller before that).
 	svc      Service
-	cancel   context.CancelFunc
-	restartT []time.Time   // restart times within the window
-	exited   chan struct{} // closed when the child reaches Failed or Stopped
+	cancel   context.CancelFunc // nil for a child served on demand under the shared context
+	restartT []time.Time        // restart times within the window
+	// exited is nil until Shutdown waits for the child to finish, then
+	// its channel, and closedMark once the child is Failed or Stopped.
+	exited atomic.Pointer[chan struct{}]
 	// ctx, for a child served on demand, is the context of every Serve
-	// until the child is finished (cancel ends it); nil otherwise.
+	// until the child is finished; nil otherwise.
 	ctx context.Context
 }
 
-// starting is the status of an entry whose Start has not returned: the
-// look-ups skip it, GetOrCreate waits for it.
-const starting = 1 << 8
+// starting is the status of an entry whose Start has not returned, and
+// startFailed that of one whose Start failed: the look-ups skip them,
+// GetOrCreate waits for the first.
+const (
+	starting    = 1 << 8
+	startFailed = starting + 1
+)
 
-// startedMark, in entry.wait, says that Start has returned.
-var startedMark = func() *chan struct{} {
+// closedMark, in entry.wait or entry.exited, says that what they wait for
+// has happened.
+var closedMark = func() *chan struct{} {
 	c := make(chan struct{})
 	close(c)
 	return &c
 }()
 
-// await waits until e's Start has returned or ctx ends.
-func (e *entry) await(ctx context.Context) error {
-	w := e.wait.Load()
+// signal returns the channel closed once what *p waits for has happened,
+// making it if no one has asked before (see mark).
+func signal(p *atomic.Pointer[chan struct{}]) <-chan struct{} {
+	w := p.Load()
 	if w == nil {
 		c := make(chan struct{})
-		if w = &c; !e.wait.CompareAndSwap(nil, w) {
-			w = e.wait.Load() // another waiter's, or startedMark
+		if w = &c; !p.CompareAndSwap(nil, w) {
+			w = p.Load() // another caller's, or closedMark
 		}
 	}
-	select {
-	case <-*w:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	return *w
+}
+
+// mark says that what *p waits for has happened, and wakes those waiting.
+// It is called once for each p.
+func mark(p *atomic.Pointer[chan struct{}]) {
+	if w := p.Swap(closedMark); w != nil {
+		close(*w)
 	}
 }
 
-// release wakes the callers waiting for e's Start. The creating caller
-// calls it once, after writing startErr or the child's fields.
-func (e *entry) release() {
-	if w := e.wait.Swap(startedMark); w != nil {
-		close(*w)
+// await waits until e's Start has returned or ctx ends.
+func (e *entry) await(ctx context.Context) error {
+	select {
+	case <-signal(&e.wait):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -138,8 +150,8 @@ func (e *entry) currentConfig() any {
 	return e.config
 }
 
-// started reports whether e's Start has returned (and e is a child).
-func (e *entry) started() bool { return e.status.Load() != starting }
+// started reports whether e's Start has returned and e is a child.
+func (e *entry) started() bool { return e.status.Load() < starting }
 
 func (e *entry) view() Child {
 	return Child{Kind: e.key.kind, Name: e.key.name, Status: Status(e.status.Load()),

@@ -82,6 +82,11 @@ type Supervisor struct {
 	registering atomic.Int64
 	startsIdle  chan struct{}
 
+	// onDemand is the context of the children served on demand that
+	// are Graceful; Shutdown cancels it.
+	onDemand       context.Context
+	cancelOnDemand context.CancelFunc
+
 	shutdownOnce sync.Once
 	shutdownDone chan struct{} // closed when the first Shutdown has finished
 	shutdownErr  error         // written before shutdownDone is closed
@@ -108,6 +113,7 @@ func New(opts Options) (*Supervisor, error) {
 		startsIdle:   make(chan struct{}, 1),
 		shutdownDone: make(chan struct{}),
 	}
+	s.onDemand, s.cancelOnDemand = context.WithCancel(context.Background())
 	s.ix.init()
 	go s.loop()
 	return s, nil
@@ -167,8 +173,8 @@ func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
 			if err := e.await(ctx); err != nil {
 				return nil, err
 			}
-			if e.startErr != nil {
-				return nil, e.startErr
+			if e.status.Load() == startFailed {
+				return nil, e.handle.(error)
 			}
 			continue
 		}
@@ -202,23 +208,28 @@ func (s *Supervisor) create(e *entry, spec Spec) (any, error) {
 		return nil, s.abandon(e, err)
 	}
 	e.handle, e.svc = handle, svc
-	e.exited = make(chan struct{})
 	if od, ok := svc.(OnDemand); ok && s.opts.OnDemand {
-		ctx, cancel := context.WithCancel(context.Background())
-		e.ctx, e.cancel = ctx, cancel
-		od.Attach(func() { go s.run(ctx, e) })
+		// A Graceful child shares one context with the others: Shutdown
+		// cancels it only once its ctx has ended, when it cancels them
+		// all.
+		e.ctx = s.onDemand
+		if _, ok := svc.(Graceful); !ok {
+			e.ctx, e.cancel = context.WithCancel(s.onDemand)
+		}
+		od.Attach(func() { go s.run(e.ctx, e) })
 	}
 	s.launch(e) // publishes e to the look-ups
-	e.release()
+	mark(&e.wait)
 	return handle, nil
 }
 
 // abandon frees the name e reserved, tells the callers waiting for it
 // that its Start failed with err, and returns err.
 func (s *Supervisor) abandon(e *entry, err error) error {
-	e.startErr = err
+	e.handle = err
+	e.status.Store(startFailed)
 	s.ix.remove(e)
-	e.release()
+	mark(&e.wait)
 	return err
 }
 
@@ -354,6 +365,7 @@ func (s *Supervisor) shutdown(ctx context.Context) error {
 		return fmt.Errorf("supervisor: its goroutine did not answer the shutdown: %w", err)
 	}
 	<-m.reply
+	defer s.cancelOnDemand()
 	return s.stopChildren(ctx, s.collect(all), startsDone)
 }
 
@@ -408,16 +420,16 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*entry, starts
 			if g, ok := c.svc.(Graceful); ok {
 				g.Drain()
 				select {
-				case <-c.exited:
+				case <-signal(&c.exited):
 					continue
 				case <-ctx.Done():
 				}
 			}
 		}
-		c.cancel()
+		s.cancel(c)
 		if ctx.Err() == nil {
 			select {
-			case <-c.exited:
+			case <-signal(&c.exited):
 				continue
 			case <-ctx.Done():
 			}
@@ -431,14 +443,14 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*entry, starts
 		for _, c := range late {
 			if !expired {
 				select {
-				case <-c.exited:
+				case <-signal(&c.exited):
 					continue
 				case <-grace.C:
 					expired = true
 				}
 			}
 			select {
-			case <-c.exited:
+			case <-signal(&c.exited):
 				continue
 			default:
 			}
@@ -590,12 +602,27 @@ func (s *Supervisor) mayRestart(c *entry) bool {
 }
 
 func (s *Supervisor) finish(c *entry, status Status, cause error) {
-	c.cancel()
+	if Status(c.status.Load()) != Running {
+		return // finished already (a Failed child that Shutdown stops again)
+	}
+	if c.cancel != nil {
+		c.cancel()
+	}
 	c.setStatus(status)
 	if t, ok := c.svc.(Terminator); ok {
 		t.Terminate(cause)
 	}
-	close(c.exited)
+	mark(&c.exited)
+}
+
+// cancel ends the context of c's Serve: for a child served on demand
+// under the shared context, that of every such child (see create).
+func (s *Supervisor) cancel(c *entry) {
+	if c.cancel != nil {
+		c.cancel()
+	} else {
+		s.cancelOnDemand()
+	}
 }
 
 func (s *Supervisor) publish(t eventstream.Type, c *entry, err error) {
