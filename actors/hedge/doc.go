@@ -10,7 +10,7 @@
 // first. A budget bounds the extra load: after n calls at most
 // BudgetBurst + n × BudgetPercent / 100 hedges have started, so an outage
 // that slows every call does not double the load; a hedge the budget
-// refuses is counted in Stats.Denied and the call waits for the attempts
+// refuses is counted in Stats.Rejected and the call waits for the attempts
 // already running.
 //
 // A failed attempt: if HedgeOn accepts its error (DefaultHedgeOn: any

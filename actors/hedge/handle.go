@@ -189,7 +189,7 @@ func (cl *call[T, C]) hedge(i int) bool {
 		return false
 	}
 	if !h.takeHedge() {
-		h.count(cDenied)
+		h.count(cRejected)
 		return false
 	}
 	h.count(cHedges)

@@ -115,8 +115,8 @@ func TestBudget(t *testing.T) {
 			t.Fatalf("call %d: got %v, %v; want %d, nil", i, got.v, got.err, want)
 		}
 	}
-	if got := stats(t, h); got.Hedges != 2 || got.Denied != 1 || got.Calls != 3 {
-		t.Fatalf("got %+v, want 2 hedges, 1 denied, 3 calls", got)
+	if got := stats(t, h); got.Hedges != 2 || got.Rejected != 1 || got.Calls != 3 {
+		t.Fatalf("got %+v, want 2 hedges, 1 rejected, 3 calls", got)
 	}
 }
 

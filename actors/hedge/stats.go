@@ -35,8 +35,8 @@ type Stats struct {
 	Hedges uint64
 	// Won counts calls whose success came from a hedge.
 	Won uint64
-	// Denied counts hedges the budget refused.
-	Denied uint64
+	// Rejected counts hedges the budget refused: they did not start.
+	Rejected uint64
 }
 
 // HedgeRate is Hedges / Calls (0 before any call).
@@ -48,7 +48,7 @@ const (
 	cFailed
 	cHedges
 	cWon
-	cDenied
+	cRejected
 )
 
 func (h *Hedge) count(i int) { h.stats.Add(i, 1) }
@@ -59,7 +59,7 @@ func (h *Hedge) count(i int) { h.stats.Add(i, 1) }
 func (h *Hedge) Stats(context.Context) (Stats, error) {
 	n := h.stats.Sums()
 	s := Stats{Name: h.name, Calls: n[cSucceeded] + n[cFailed], Succeeded: n[cSucceeded], Failed: n[cFailed],
-		Hedges: n[cHedges], Won: n[cWon], Denied: n[cDenied]}
+		Hedges: n[cHedges], Won: n[cWon], Rejected: n[cRejected]}
 	if h.eng.Stopped() {
 		return s, messages.ErrStopped
 	}

@@ -11,7 +11,7 @@ import (
 // A call whose timer found the budget empty still hedges on its delay
 // once a failure's hedge has started and the budget has refilled: the
 // timer is watched again after every hedge.
-func TestHedgeTimerAfterDeniedTick(t *testing.T) {
+func TestHedgeTimerAfterRejectedTick(t *testing.T) {
 	eng, clock := newEngine(t)
 	h := newHedge(t, eng, hedge.Config{Delay: 10 * time.Millisecond, MaxHedges: 2, BudgetBurst: 1, BudgetPercent: 50})
 	quick := func(context.Context) (int, error) { return 1, nil }
@@ -24,13 +24,13 @@ func TestHedgeTimerAfterDeniedTick(t *testing.T) {
 	next(t, attempts).reply <- result{v: 1}
 	wait(t, b)
 
-	a := async(context.Background(), h, fn) // budget 0.5: its first tick is denied
+	a := async(context.Background(), h, fn) // budget 0.5: its first tick is rejected
 	first := next(t, attempts)
 	armed(t, clock, 1)
 	clock.Advance(10 * time.Millisecond)
-	for deadline := time.Now().Add(5 * time.Second); stats(t, h).Denied != 1; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); stats(t, h).Rejected != 1; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("got %+v, want 1 denied", stats(t, h))
+			t.Fatalf("got %+v, want 1 rejected", stats(t, h))
 		}
 	}
 	if _, err := hedge.Do(context.Background(), h, quick); err != nil { // budget 1

@@ -192,7 +192,7 @@ type HedgeView struct {
 	Failed    uint64 `json:"failed"`
 	Hedges    uint64 `json:"hedges"`
 	Won       uint64 `json:"won"`
-	Denied    uint64 `json:"denied"`
+	Rejected  uint64 `json:"rejected"`
 }
 
 // CoalesceView is a coalesce Group's stats (counts only, never keys).
@@ -289,7 +289,7 @@ func viewOf(in inventory.Instance) InstanceView {
 			Failed: s.Failed, Passed: s.Passed}
 	case hedge.Stats:
 		v.Stats = HedgeView{Calls: s.Calls, Succeeded: s.Succeeded, Failed: s.Failed, Hedges: s.Hedges,
-			Won: s.Won, Denied: s.Denied}
+			Won: s.Won, Rejected: s.Rejected}
 	case coalesce.Stats:
 		v.Stats = CoalesceView{Leaders: s.Leaders, Followers: s.Followers, Reused: s.Reused,
 			Rejected: s.Rejected, RejectedBy: s.RejectedBy, Gone: s.Gone, Cancelled: s.Cancelled,

@@ -35,7 +35,7 @@
 //	bulwark.retry.delay                counter s            name: time spent waiting between attempts
 //	bulwark.retry_budget.retries       counter {attempt}    name, outcome: retries a budget accepted or rejected
 //	bulwark.timeout.call_time          counter s            pattern, name: time the calls of a timeout or deadline took
-//	bulwark.hedge.hedges               counter {attempt}    name, outcome: hedges started, won, denied by the budget
+//	bulwark.hedge.hedges               counter {attempt}    name, outcome: hedges started, won, rejected by the budget
 //	bulwark.instance.restarts          counter {restart}    pattern, name: restarts by the supervisor
 //	bulwark.instance.up                gauge 1              pattern, name: 1 while the instance runs, 0 once it failed or stopped
 //	bulwark.events.dropped             counter {event}      subscriber: events a registered subscriber missed

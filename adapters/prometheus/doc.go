@@ -34,7 +34,7 @@
 //	bulwark_retry_delay_seconds_total{name}         counter: time spent waiting between attempts
 //	bulwark_retry_budget_retries_total{name,outcome} counter: retries a budget accepted or rejected
 //	bulwark_timeout_call_seconds_total{pattern,name} counter: time the calls of a timeout or deadline took
-//	bulwark_hedges_total{name,outcome}              counter: hedges started, won, denied by the budget
+//	bulwark_hedges_total{name,outcome}              counter: hedges started, won, rejected by the budget
 //	bulwark_instance_restarts_total{pattern,name}   counter: restarts by the supervisor
 //	bulwark_instance_up{pattern,name}               gauge: 1 while the instance runs, 0 once it failed or stopped
 //	bulwark_events_dropped_total{subscriber}        counter: events a registered subscriber missed

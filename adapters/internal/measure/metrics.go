@@ -78,7 +78,7 @@ var (
 	CallSeconds = metric("bulwark_timeout_call_seconds_total", "bulwark.timeout.call_time", "s", Counter,
 		"Time the calls of a timeout or deadline took, added up.", "pattern", "name")
 	Hedges = metric("bulwark_hedges_total", "bulwark.hedge.hedges", "{attempt}", Counter,
-		"Hedges by what became of them: started, won (the call's success came from it), denied by the budget.", "name", "outcome")
+		"Hedges by what became of them: started, won (the call's success came from it), rejected by the budget.", "name", "outcome")
 	Restarts = metric("bulwark_instance_restarts_total", "bulwark.instance.restarts", "{restart}", Counter,
 		"Restarts of the instance by the supervisor.", "pattern", "name")
 	Up = metric("bulwark_instance_up", "bulwark.instance.up", "1", Gauge,

@@ -141,7 +141,7 @@ func Stats(emit Emit, in inventory.Instance) {
 		calls(emit, in, outcome{"success", s.Succeeded}, outcome{"failure", s.Failed})
 		emit(Hedges, float64(s.Hedges), in.Name, "started")
 		emit(Hedges, float64(s.Won), in.Name, "won")
-		emit(Hedges, float64(s.Denied), in.Name, "denied")
+		emit(Hedges, float64(s.Rejected), in.Name, "rejected")
 	case coalesce.Stats:
 		calls(emit, in, outcome{"leader", s.Leaders}, outcome{"follower", s.Followers},
 			outcome{"reused", s.Reused}, outcome{"rejected", s.Rejected}, outcome{"gone", s.Gone})
