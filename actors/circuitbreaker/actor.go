@@ -26,13 +26,15 @@ const (
 	opStats
 	opReset
 	opMode
+	opReconfigure
 )
 
 // request is a message to the actor.
 type request struct {
 	op   op
 	mode Mode
-	rep  report // opReport
+	rep  report  // opReport
+	cfg  *Config // opReconfigure: with defaults, valid
 }
 
 // reply answers an Ask.
@@ -70,6 +72,7 @@ type snapshot struct {
 	timed   bool
 	epoch   int64
 	winBase time.Time
+	width   time.Duration // of the window's buckets
 }
 
 // owner is the actor's behaviour: it owns the machine, publishes the
@@ -89,7 +92,7 @@ func (b *Breaker) newOwner() kernel.Behavior[request, reply] {
 		gen++ // after a restart, reports of the old life are stale
 	}
 	now := b.clock.Now()
-	o := &owner{b: b, m: newMachine(b.cfg, now, gen, b.tag)}
+	o := &owner{b: b, m: newMachine(*b.cfg.Load(), now, gen, b.tag)}
 	if gen != b.snap.Load().gen {
 		o.m.late(b.cells.retag()) // successes of the old life not yet collected
 	}
@@ -103,7 +106,7 @@ func (b *Breaker) newOwner() kernel.Behavior[request, reply] {
 // CLOSED, a rate window, a subscriber); a success in CLOSED with only the
 // consecutive trigger cannot change the state, and costs no clock read.
 func (o *owner) reportTime(r report) time.Time {
-	if r.outcome == messages.Failure || o.m.state != Closed || o.b.cfg.rates() || o.b.eng.Events().HasSubscribers() {
+	if r.outcome == messages.Failure || o.m.state != Closed || o.m.cfg.rates() || o.b.eng.Events().HasSubscribers() {
 		return o.b.clock.Now()
 	}
 	return time.Time{}
@@ -191,6 +194,9 @@ func (o *owner) Receive(r request) (reply, error) {
 		now = o.b.clock.Now()
 		o.collect(now)
 		m.setMode(r.mode, now)
+	case opReconfigure:
+		o.reconfigure(*r.cfg, o.b.clock.Now())
+		return out, nil
 	}
 	o.after(now)
 	return out, nil
@@ -286,7 +292,7 @@ func (o *owner) publish() {
 	s := &snapshot{gen: m.gen, state: m.state, mode: m.mode, openUntil: m.openUntil,
 		phase: o.b.cells.phase, before: m.placed}
 	if m.windowed() && m.win.timed {
-		s.timed, s.epoch, s.winBase = true, m.win.last, m.win.base
+		s.timed, s.epoch, s.winBase, s.width = true, m.win.last, m.win.base, m.win.width
 	}
 	o.epoch = m.win.last
 	o.b.hot.Store(uint64(uint32(m.gen))<<32 | uint64(s.phase))

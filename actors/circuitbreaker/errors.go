@@ -29,12 +29,12 @@ func (b *Breaker) rejected(reason string, retry time.Duration) error {
 
 // timedOut wraps err when the per-call context, and not the caller's, ran
 // out.
-func (b *Breaker) timedOut(parent, call context.Context, err error) error {
+func (b *Breaker) timedOut(parent, call context.Context, limit time.Duration, err error) error {
 	if call.Err() == context.DeadlineExceeded && parent.Err() == nil {
 		if err == nil {
 			err = context.DeadlineExceeded
 		}
-		return &messages.TimeoutError{Pattern: Kind, Name: b.name, Limit: b.cfg.Timeout, Reason: messages.ReasonCancelled, Err: err}
+		return &messages.TimeoutError{Pattern: Kind, Name: b.name, Limit: limit, Reason: messages.ReasonCancelled, Err: err}
 	}
 	return err
 }

@@ -102,3 +102,30 @@ func ExampleAllStats() {
 	// a closed 1
 	// b closed 1
 }
+
+// A breaker's thresholds change while it runs: the run of failures it has
+// seen is kept and judged against the new threshold at once.
+func ExampleBreaker_Reconfigure() {
+	eng, _ := engine.New()
+	defer eng.Shutdown(context.Background())
+	ctx := context.Background()
+	cb, _ := circuitbreaker.New(eng, "inventory", circuitbreaker.Config{FailureThreshold: 5})
+
+	down := errors.New("connection refused")
+	for i := 0; i < 3; i++ {
+		_ = cb.Execute(ctx, func(context.Context) error { return down })
+	}
+	st, _ := cb.Stats(ctx)
+	fmt.Println(st.State, st.ConsecutiveFailures)
+
+	err := cb.Reconfigure(ctx, circuitbreaker.Config{FailureThreshold: 3})
+	state, _ := cb.State()
+	fmt.Println(err, state, cb.Config().FailureThreshold)
+
+	err = cb.Reconfigure(ctx, circuitbreaker.Config{MailboxSize: 16})
+	fmt.Println(err != nil)
+	// Output:
+	// closed 3
+	// <nil> open 3
+	// true
+}

@@ -22,14 +22,13 @@ type Breaker struct {
 	name    string
 	eng     *engine.Engine
 	clock   engine.Clock
-	cfg     Config // with defaults
+	cfg     atomic.Pointer[Config] // with defaults; Reconfigure replaces it
 	actor   *kernel.Actor[request, reply]
 	snap    kernel.Snapshot[snapshot]
 	cells   *stripes      // successes of CLOSED calls, collected by the actor
 	tag     uint64        // in every token this breaker grants
-	width   time.Duration // of a time-based window's buckets
-	measure bool          // latency is measured (SlowCallDuration set)
-	plain   bool          // a success needs no clock read: neither measured nor in a time-based window
+	measure atomic.Bool   // latency is measured (SlowCallDuration set)
+	plain   atomic.Bool   // a success needs no clock read: neither measured nor in a time-based window
 	hot     atomic.Uint64 // the current generation (low 32 bits, high half) and the counters' phase
 	started atomic.Bool   // the actor has run once (written by its goroutine)
 	misused atomic.Uint64 // Releases that no permit stood behind, found by callers or the actor
@@ -59,9 +58,8 @@ func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
 		return nil, err
 	}
 	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Breaker, kernel.Service, error) {
-		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), cfg: full, measure: full.SlowCallDuration > 0,
-			tag: newTag(), width: full.WindowDuration / time.Duration(full.WindowBuckets)}
-		b.plain = !b.measure && !(full.WindowType == TimeBased && full.rates())
+		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), tag: newTag()}
+		b.setConfig(full)
 		b.actor = kernel.NewActor(full.MailboxSize, b.newOwner)
 		b.cells = newStripes()
 		b.snap.Publish(b.firstSnapshot())
@@ -72,16 +70,17 @@ func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
 // Name returns the breaker's name.
 func (b *Breaker) Name() string { return b.name }
 
-// Config returns the breaker's configuration with its defaults filled in.
-func (b *Breaker) Config() Config { return b.cfg }
+// Config returns the breaker's current configuration with its defaults
+// filled in.
+func (b *Breaker) Config() Config { return *b.cfg.Load() }
 
 // firstSnapshot is the view before the actor first runs: CLOSED at
 // generation 1, the counters at phase 1, a time-based window beginning now.
 func (b *Breaker) firstSnapshot() *snapshot {
 	s := &snapshot{gen: 1, path: pathAdmit, phase: b.cells.phase}
 	b.hot.Store(1<<32 | uint64(s.phase))
-	if b.cfg.WindowType == TimeBased && b.cfg.rates() {
-		s.timed, s.winBase = true, b.clock.Now()
+	if c := b.cfg.Load(); c.WindowType == TimeBased && c.rates() {
+		s.timed, s.winBase, s.width = true, b.clock.Now(), c.WindowDuration/time.Duration(c.WindowBuckets)
 	}
 	return s
 }
@@ -125,7 +124,7 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 		}
 		if ok {
 			p := engine.Permit{Token: b.tag | tok}
-			if b.measure {
+			if b.measure.Load() {
 				p.Start = b.clock.Now()
 			}
 			return p, nil
@@ -155,7 +154,7 @@ func (b *Breaker) Acquire(ctx context.Context) (engine.Permit, error) {
 		return engine.Permit{}, b.rejected(r.d.reason.String(), r.d.retry)
 	}
 	p := engine.Permit{Token: r.d.token}
-	if b.measure {
+	if b.measure.Load() {
 		p.Start = b.clock.Now()
 	}
 	return p, nil
@@ -196,7 +195,7 @@ func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 		return
 	}
 	p.Token = b.tag | uint64(gen)<<ticketBits
-	if o == messages.Success && b.plain {
+	if o == messages.Success && b.plain.Load() {
 		// The hot path: the counters of the permit's generation, if they
 		// are still its.
 		if h := b.hot.Load(); uint32(h>>32) == gen {
@@ -220,14 +219,16 @@ func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 // the report only publishes its event.
 func (b *Breaker) report(p engine.Permit, o messages.Outcome, counted bool) {
 	r := request{op: opReport, rep: report{token: p.Token, outcome: o, counted: counted}}
-	if b.measure && !p.Start.IsZero() {
+	c := b.cfg.Load()
+	measure := c.SlowCallDuration > 0
+	if measure && !p.Start.IsZero() {
 		r.rep.at = b.clock.Now()
 		r.rep.latency = r.rep.at.Sub(p.Start)
 	}
 	held := p.Token&kindBit != 0 // the actor holds it: only the actor may count it
 	trial := !held && p.Token&ticketMask != 0
 	if !trial && o != messages.Ignored {
-		slow := b.measure && r.rep.latency >= b.cfg.SlowCallDuration
+		slow := measure && r.rep.latency >= c.SlowCallDuration
 		if o == messages.Success && !slow && !counted && !held && b.count(&r.rep) {
 			if !b.eng.Events().Wants(eventstream.EventCallSuccess, Kind, b.name) {
 				return
@@ -239,7 +240,7 @@ func (b *Breaker) report(p engine.Permit, o messages.Outcome, counted bool) {
 		} else {
 			r.rep.seq = b.sequence(p.Token)
 		}
-		if r.rep.at.IsZero() && b.cfg.WindowType == TimeBased {
+		if r.rep.at.IsZero() && c.WindowType == TimeBased {
 			r.rep.at = b.clock.Now()
 		}
 	}
@@ -256,10 +257,14 @@ func (b *Breaker) report(p engine.Permit, o messages.Outcome, counted bool) {
 // context.Canceled (the caller gave up, the backend is not to blame) is
 // neutral, every other error — deadlines included — is a failure.
 func (b *Breaker) Classify(err error) messages.Outcome {
-	if err == nil || b.cfg.IsFailure == nil {
+	return classify(b.cfg.Load().IsFailure, err)
+}
+
+func classify(isFailure func(error) bool, err error) messages.Outcome {
+	if err == nil || isFailure == nil {
 		return messages.ClassifyError(err)
 	}
-	if b.cfg.IsFailure(err) {
+	if isFailure(err) {
 		return messages.Failure
 	}
 	return messages.Ignored
@@ -286,35 +291,37 @@ func (b *Breaker) Execute(ctx context.Context, fn func(context.Context) error) e
 			b.Release(p, messages.Failure)
 		}
 	}()
-	if b.cfg.Timeout > 0 {
-		err = b.callWithTimeout(ctx, fn)
+	c := b.cfg.Load() // the config of this call, whatever Reconfigure does meanwhile
+	if c.Timeout > 0 {
+		err = b.callWithTimeout(ctx, c.Timeout, fn)
 	} else {
 		err = fn(ctx)
 	}
 	done = true
 	o := messages.Success // as Classify(nil)
 	if err != nil {
-		o = b.outcome(err)
+		o = b.outcome(c, err)
 	}
 	b.Release(p, o)
 	return err
 }
 
-func (b *Breaker) callWithTimeout(ctx context.Context, fn func(context.Context) error) error {
-	cctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+func (b *Breaker) callWithTimeout(ctx context.Context, limit time.Duration, fn func(context.Context) error) error {
+	cctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	return b.timedOut(ctx, cctx, fn(cctx))
+	return b.timedOut(ctx, cctx, limit, fn(cctx))
 }
 
-// outcome is Classify, except that a per-call timeout is always a failure.
-func (b *Breaker) outcome(err error) messages.Outcome {
-	if err != nil && b.cfg.Timeout > 0 {
+// outcome is Classify under c, except that a per-call timeout is always a
+// failure.
+func (b *Breaker) outcome(c *Config, err error) messages.Outcome {
+	if err != nil && c.Timeout > 0 {
 		var te *messages.TimeoutError
 		if errors.As(err, &te) && te.Name == b.name {
 			return messages.Failure
 		}
 	}
-	return b.Classify(err)
+	return classify(c.IsFailure, err)
 }
 
 // Do is Execute for a function that returns a value.

@@ -224,7 +224,7 @@ func (m *machine) acquire(now time.Time) decision {
 		m.leases = make([]lease, m.cfg.HalfOpenMaxCalls)
 	}
 	for i := range m.leases {
-		if !m.leases[i].busy {
+		if !m.leases[i].busy && m.busy < m.cfg.HalfOpenMaxCalls { // fewer after Reconfigure
 			t := m.nextTicket()
 			m.leases[i] = lease{busy: true, ticket: t, deadline: now.Add(m.cfg.HalfOpenLease)}
 			m.busy++

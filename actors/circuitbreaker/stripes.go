@@ -242,7 +242,7 @@ func (b *Breaker) count(r *report) bool {
 			if r.at.IsZero() {
 				r.at = b.clock.Now()
 			}
-			if epochOf(r.at, s.winBase, b.width) != s.epoch {
+			if epochOf(r.at, s.winBase, s.width) != s.epoch {
 				return false
 			}
 		}
