@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
@@ -181,17 +182,20 @@ type budgetReply struct {
 type budgetBehavior struct {
 	s     *budgetState
 	clock engine.Clock
+	b     *Budget
 }
 
 func (b *budgetBehavior) Receive(m budgetMsg) (budgetReply, error) {
 	now := b.clock.Now()
-	switch m.(type) {
+	switch m := m.(type) {
 	case depositMsg:
 		b.s.Deposit(now)
 	case withdrawMsg:
 		return budgetReply{ok: b.s.Withdraw(now)}, nil
 	case statsMsg:
 		return budgetReply{stats: b.s.stats(now)}, nil
+	case reconfigureMsg:
+		b.reconfigure(m.cfg, now)
 	}
 	return budgetReply{}, nil
 }
@@ -199,10 +203,13 @@ func (b *budgetBehavior) Receive(m budgetMsg) (budgetReply, error) {
 // Budget caps retries at a share of calls over a sliding window, shared by
 // every Retry that names it in Config.Budget. It is an actor: each call
 // deposits with a one-way message (no round trip), each retry asks for a
-// token. A restart after a panic starts from an empty window. Safe for
-// concurrent use; its goroutine ends with the engine.
+// token. A restart after a panic starts from an empty window, under the
+// config in force. Safe for concurrent use; its goroutine ends with the
+// engine.
 type Budget struct {
 	name  string
+	eng   *engine.Engine
+	cfg   atomic.Pointer[BudgetConfig] // with defaults; Reconfigure replaces it
 	actor *kernel.Actor[budgetMsg, budgetReply]
 }
 
@@ -217,10 +224,12 @@ func NewBudget(eng *engine.Engine, name string, cfg BudgetConfig) (*Budget, erro
 	}
 	clock := eng.Clock()
 	return kernel.Spawn(context.Background(), eng, BudgetKind, name, cfg, func() (*Budget, kernel.Service, error) {
-		a := kernel.NewActor(0, func() kernel.Behavior[budgetMsg, budgetReply] {
-			return &budgetBehavior{s: newBudgetState(cfg), clock: clock}
+		b := &Budget{name: name, eng: eng}
+		b.cfg.Store(&cfg)
+		b.actor = kernel.NewActor(0, func() kernel.Behavior[budgetMsg, budgetReply] {
+			return &budgetBehavior{s: newBudgetState(*b.cfg.Load()), clock: clock, b: b}
 		})
-		return &Budget{name: name, actor: a}, a, nil
+		return b, b.actor, nil
 	})
 }
 
