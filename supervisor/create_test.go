@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -240,4 +241,45 @@ func TestConcurrentCreatorsGrowTheIndex(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// attachOnly is an OnDemand service that never has work: it keeps the
+// wake function Attach gives it and never calls it.
+type attachOnly struct{ attached *atomic.Int32 }
+
+func (a attachOnly) Serve(context.Context) error { return supervisor.ErrIdle }
+func (a attachOnly) Attach(func())               { a.attached.Add(1) }
+func (a attachOnly) StopIfIdle() bool            { return true }
+func (a attachOnly) Drain()                      {}
+
+// goroutinesCreated reads how many goroutines the process has created.
+func goroutinesCreated() uint64 {
+	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// TestOnDemandChildIsNotServedUntilWoken: under Options.OnDemand a new
+// child is attached, not served: creating one starts no goroutine.
+func TestOnDemandChildIsNotServedUntilWoken(t *testing.T) {
+	s := start(t, supervisor.Options{OnDemand: true})
+	defer s.Shutdown(context.Background())
+	var attached atomic.Int32
+	const n = 100
+	before := goroutinesCreated()
+	for i := range n {
+		if _, err := s.GetOrCreate(context.Background(), supervisor.Spec{Kind: "k", Name: fmt.Sprint(i),
+			Start: func() (any, supervisor.Service, error) { return i, attachOnly{&attached}, nil }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := goroutinesCreated() - before; got >= n/2 { // the runtime may start a few of its own
+		t.Fatalf("creating %d on-demand children started %d goroutines, want none of theirs", n, got)
+	}
+	if got := attached.Load(); got != n {
+		t.Fatalf("Attach called %d times, want %d", got, n)
+	}
+	if c, ok := s.Lookup("k", "7"); !ok || c.Status != supervisor.Running {
+		t.Fatalf("Lookup of an attached child: %+v, %v; want it Running", c, ok)
+	}
 }

@@ -57,9 +57,10 @@ var ErrIdle = errors.New("supervisor: service idle")
 
 // OnDemand is implemented by services that can be served only while they
 // have work. Under Options.OnDemand the supervisor calls Attach once,
-// after Start and before the first Serve; from then on Serve may return
-// ErrIdle, and the service calls wake (from any goroutine, at most once
-// after each ErrIdle) when it needs to be served again. wake starts a
+// after Start, instead of serving the service: from then on it is idle
+// until it calls wake (from Attach itself if it has work already), Serve
+// may return ErrIdle, and the service calls wake (from any goroutine, at
+// most once after each ErrIdle) when it needs to be served again. wake starts a
 // goroutine, owned by the supervisor, that calls Serve with the child's
 // context: restart on panic, the restart budget and shutdown work as for
 // any child, and an idle child is neither failed nor stopped.

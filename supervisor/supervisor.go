@@ -216,9 +216,11 @@ func (s *Supervisor) create(e *entry, spec Spec) (any, error) {
 		if _, ok := svc.(Graceful); !ok {
 			e.ctx, e.cancel = context.WithCancel(s.onDemand)
 		}
+		e.setStatus(Running) // publishes e to the look-ups
 		od.Attach(func() { go s.run(e.ctx, e) })
+	} else {
+		s.launch(e) // publishes e to the look-ups
 	}
-	s.launch(e) // publishes e to the look-ups
 	mark(&e.wait)
 	return handle, nil
 }

@@ -92,17 +92,23 @@ const (
 
 var _ supervisor.OnDemand = (*Actor[int, int])(nil)
 
-// Attach makes the actor run on demand (supervisor.OnDemand): from now
-// on its loop ends, with supervisor.ErrIdle, whenever its mailbox is
-// empty, and the next message — or Drain — calls wake, which the
-// supervisor answers with a new goroutine for Serve. The behaviour keeps
-// its state across these runs (a restart after a panic still starts a
-// fresh one). The supervisor calls Attach once, after the actor's Start
-// returned and before the first Serve; until then only Start's goroutine
+// Attach makes the actor run on demand (supervisor.OnDemand): it is
+// parked, and from now on its loop ends, with supervisor.ErrIdle, whenever
+// its mailbox is empty; the next message — or Drain — calls wake, which
+// the supervisor answers with a new goroutine for Serve (Attach calls it
+// at once if messages are queued already). The behaviour is made by the
+// first Serve and keeps its state across these runs (a restart after a
+// panic still starts a fresh one), so an actor never sent a message holds
+// none. The supervisor calls Attach once, after the actor's Start
+// returned, instead of a first Serve; until then only Start's goroutine
 // may have sent to it.
 func (a *Actor[M, R]) Attach(wake func()) {
 	a.sent.Store(int64(a.mb.Len()))
+	a.sched.Store(parked)
 	a.wake.Store(&wake)
+	if a.mb.Len() > 0 || a.draining.Load() {
+		a.unpark(wake)
+	}
 }
 
 // StopIfIdle stops an actor served on demand that is parked with nothing

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,6 +51,39 @@ func TestOnDemandActorsHoldNoGoroutineWhenIdle(t *testing.T) {
 		if got := settled(base); got > base {
 			t.Fatalf("round %d: %d goroutines once idle, want %d", round, got, base)
 		}
+	}
+}
+
+// Under WithOnDemandActors an actor never sent a message holds no
+// behaviour: the first message makes it, and later ones keep it.
+func TestOnDemandBehaviourMadeByTheFirstMessage(t *testing.T) {
+	eng := newEngine(t, engine.WithOnDemandActors())
+	base := runtime.NumGoroutine()
+	var made atomic.Int32
+	newB := func() kernel.Behavior[int, int] {
+		made.Add(1)
+		return &sink{}
+	}
+	const n = 50
+	actors := make([]*kernel.Actor[int, int], n)
+	for i := range actors {
+		actors[i] = spawn(t, eng, fmt.Sprint("b", i), newB)
+	}
+	if got := settled(base); got > base {
+		t.Fatalf("%d new on-demand actors: %d goroutines, want the engine's %d", n, got, base)
+	}
+	if got := made.Load(); got != 0 {
+		t.Fatalf("%d behaviours made before any message, want 0", got)
+	}
+	for i, a := range actors {
+		for want := 1; want <= 2; want++ {
+			if got, err := a.Ask(context.Background(), 1); err != nil || got != want {
+				t.Fatalf("actor %d: got %d, %v; want %d", i, got, err, want)
+			}
+		}
+	}
+	if got := made.Load(); got != n {
+		t.Fatalf("%d behaviours made after two messages each, want %d", got, n)
 	}
 }
 
