@@ -40,9 +40,10 @@ type Breaker struct {
 
 	classify func(error) messages.Outcome // the local breaker's
 
-	// The outcomes of CLOSED waiting for the next flush, and the failures
-	// since this process's last success.
-	succ, fail, trailing atomic.Uint64
+	// The outcomes of CLOSED waiting for the next flush (slow: those of
+	// them at or above Breaker.SlowCallDuration), and the failures since
+	// this process's last success.
+	succ, fail, slow, trailing atomic.Uint64
 	// trials maps the token of a half-open trial permit to the generation
 	// it was leased in; held counts its entries, so that Release looks in
 	// it only while a trial is out. Trial tokens are below 1<<48; the local
@@ -254,6 +255,9 @@ func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 		b.trailing.Add(1)
 	default:
 		return
+	}
+	if d := b.lcfg.SlowCallDuration; d > 0 && !p.Start.IsZero() && b.eng.Clock().Since(p.Start) >= d {
+		b.slow.Add(1) // after its call's count: a flush never takes it first (see flusher)
 	}
 	if n%uint64(b.cfg.FlushOutcomes) == 0 {
 		b.actor.TryTell(tick{}) // FlushOutcomes of one kind wait: flush early

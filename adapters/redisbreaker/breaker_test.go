@@ -116,7 +116,9 @@ func TestClosedPathNeverTouchesRedis(t *testing.T) {
 func TestFailuresOfAllOpenAll(t *testing.T) {
 	srv := redistest.Start(t, 0)
 	const interval = 50 * time.Millisecond
-	cfg := Config{FlushInterval: interval, Breaker: circuitbreaker.Config{FailureThreshold: 20, RecoveryTimeout: time.Minute}}
+	// A Timeout far above a round trip: a flush that timed out on a loaded
+	// machine would drop its batch (fallback), and the trip with it.
+	cfg := Config{FlushInterval: interval, Timeout: 5 * time.Second, Breaker: circuitbreaker.Config{FailureThreshold: 20, RecoveryTimeout: time.Minute}}
 	procs := make([]*Breaker, 4)
 	for i := range procs {
 		procs[i], _ = process(t, srv, cfg)
@@ -173,7 +175,8 @@ func TestFailuresOfAllOpenAll(t *testing.T) {
 // successes close the circuit for all.
 func TestTrialsAreLeasedClusterWide(t *testing.T) {
 	srv := redistest.Start(t, 0)
-	cfg := Config{FlushInterval: 20 * time.Millisecond, Breaker: circuitbreaker.Config{FailureThreshold: 4,
+	// Timeout: see TestFailuresOfAllOpenAll.
+	cfg := Config{FlushInterval: 20 * time.Millisecond, Timeout: 5 * time.Second, Breaker: circuitbreaker.Config{FailureThreshold: 4,
 		RecoveryTimeout: 200 * time.Millisecond, HalfOpenMaxCalls: 2, SuccessThreshold: 6, HalfOpenLease: 5 * time.Second}}
 	procs := make([]*Breaker, 4)
 	for i := range procs {
@@ -260,7 +263,7 @@ func TestTrialsAreLeasedClusterWide(t *testing.T) {
 // and the circuit opens again.
 func TestLeaseOfADeadHolderIsReclaimed(t *testing.T) {
 	srv := redistest.Start(t, 0)
-	cfg := Config{FlushInterval: 20 * time.Millisecond, Breaker: circuitbreaker.Config{FailureThreshold: 1,
+	cfg := Config{FlushInterval: 20 * time.Millisecond, Timeout: 5 * time.Second, Breaker: circuitbreaker.Config{FailureThreshold: 1,
 		RecoveryTimeout: 100 * time.Millisecond, HalfOpenMaxCalls: 1, HalfOpenLease: 200 * time.Millisecond}}
 	dead, _ := process(t, srv, cfg)
 	alive, _ := process(t, srv, cfg)

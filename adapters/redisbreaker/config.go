@@ -42,9 +42,11 @@ type Config struct {
 	// while Redis is unreachable. The shared circuit uses its thresholds
 	// too, over the outcomes of every process: FailureThreshold (failures
 	// with no success between them, across processes), OpenAtFailureRate
-	// over MinimumCalls in the last WindowDuration (in WindowBuckets
-	// buckets), RecoveryTimeout, HalfOpenMaxCalls (trials in flight across
-	// every process), HalfOpenLease and SuccessThreshold.
+	// and OpenAtSlowCallRate (calls at or above SlowCallDuration, each
+	// process timing its own) over MinimumCalls in the last WindowDuration
+	// (in WindowBuckets buckets), RecoveryTimeout, HalfOpenMaxCalls (trials
+	// in flight across every process), HalfOpenLease and SuccessThreshold.
+	// A half-open trial is judged by its outcome alone, slow or not.
 	Breaker circuitbreaker.Config
 	// Prefix starts every key (default DefaultPrefix). At most
 	// LongestPrefix bytes, without '{' or '}' (the breaker's hash tag

@@ -13,7 +13,9 @@
 //     buckets, on the server's clock) and opens the shared circuit on
 //     Breaker.FailureThreshold failures with no success between them (a
 //     batch with a success restarts the run at the failures that followed
-//     its last success) or on Breaker.OpenAtFailureRate over MinimumCalls.
+//     its last success) or on Breaker.OpenAtFailureRate or
+//     Breaker.OpenAtSlowCallRate (calls at or above SlowCallDuration, as
+//     each process timed them) over MinimumCalls.
 //   - A change of state is written once, by the script that decides it,
 //     with a new generation, and published on the breaker's channel
 //     ("<state> <generation> <reason>"). Each process subscribes to the

@@ -24,13 +24,17 @@ type flusher struct {
 
 func (f *flusher) Receive(t tick) (struct{}, error) {
 	b := f.b
+	// slow first: Release counts a call, then whether it was slow, so a
+	// batch never holds a slow call without the call.
+	slow := b.slow.Swap(0)
 	succ, fail := b.succ.Swap(0), b.fail.Swap(0)
 	lc := b.lcfg
 	buckets := max(lc.WindowBuckets, 1)
 	width := lc.WindowDuration / time.Duration(buckets)
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.Timeout)
 	res, err := flush.Run(ctx, b.client, b.keys, succ, fail, b.trailing.Load(), max(micros(width), 1), buckets,
-		lc.MinimumCalls, lc.OpenAtFailureRate, lc.FailureThreshold, micros(lc.RecoveryTimeout), b.channel).Result()
+		lc.MinimumCalls, lc.OpenAtFailureRate, lc.FailureThreshold, micros(lc.RecoveryTimeout), b.channel,
+		slow, lc.OpenAtSlowCallRate).Result()
 	cancel()
 	var v *view
 	if err == nil {

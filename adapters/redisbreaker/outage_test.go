@@ -187,7 +187,7 @@ func TestRedisKilledMidRunLosesNoFlushedCount(t *testing.T) {
 // circuit closes through a new trial with no lease left behind.
 func TestRedisKilledWhileATrialIsLeased(t *testing.T) {
 	srv := redistest.Start(t, 0, "--appendonly", "yes", "--appendfsync", "always", "--dir", t.TempDir())
-	cfg := Config{FlushInterval: 20 * time.Millisecond, Breaker: circuitbreaker.Config{FailureThreshold: 1, SuccessThreshold: 1,
+	cfg := Config{FlushInterval: 20 * time.Millisecond, Timeout: 5 * time.Second, Breaker: circuitbreaker.Config{FailureThreshold: 1, SuccessThreshold: 1,
 		RecoveryTimeout: 100 * time.Millisecond, HalfOpenMaxCalls: 1, HalfOpenLease: 2 * time.Second}}
 	holder, _ := process(t, srv, cfg)
 	other, _ := process(t, srv, cfg)
@@ -208,6 +208,17 @@ func TestRedisKilledWhileATrialIsLeased(t *testing.T) {
 	srv.Stop()
 	holder.Release(p, messages.Success) // its report cannot reach Redis
 	srv.Start()
+	// other's pooled connections died with the server, and its client does
+	// not retry: use them up, then have other read the shared state (a
+	// flush of its, prompted by the holder's trial, may have found Redis
+	// down and put it in fallback, where its local breaker would grant the
+	// trial).
+	for ok, tries := 0, 0; ok < 5 && tries < 100; tries++ {
+		if other.client.Ping(context.Background()).Err() == nil {
+			ok++
+		}
+	}
+	syncNow(t, other)
 	var rej *messages.RejectedError
 	if _, err := other.Acquire(context.Background()); !errors.As(err, &rej) || rej.Reason != circuitbreaker.ReasonHalfOpenFull {
 		t.Fatalf("a second trial while the persisted lease is held: got %v, want %s", err, circuitbreaker.ReasonHalfOpenFull)

@@ -4,8 +4,8 @@ import goredis "github.com/redis/go-redis/v9"
 
 // The shared state of one breaker lives in three keys with one hash tag
 // (one Cluster slot): KEYS[1] a hash {state, gen, opened, consec, trials},
-// KEYS[2] the window (a hash of per-bucket success and failure counts,
-// "<bucket>:s" and "<bucket>:f"), KEYS[3] the half-open leases (a sorted
+// KEYS[2] the window (a hash of per-bucket counts of successes, failures
+// and slow calls among them, "<bucket>:s", "<bucket>:f" and "<bucket>:w"), KEYS[3] the half-open leases (a sorted
 // set of lease holders scored by expiry). Times are the server's, in
 // microseconds. Every change of state bumps gen, clears the window and the
 // leases, is written once by the script that decides it, and is published
@@ -50,24 +50,28 @@ end
 // flush adds a process's outcomes to the shared window and judges it.
 // ARGV: successes, failures, failures since the process's last success,
 // bucket width (µs), buckets, minimum calls, failure rate (0: off),
-// failure threshold (0: off), recovery timeout (µs), channel. In CLOSED,
+// failure threshold (0: off), recovery timeout (µs), channel, slow calls
+// among the successes and failures, slow-call rate (0: off). In CLOSED,
 // the run of failures is the process's trailing failures when the batch
-// holds a success, else the shared run plus the batch's failures. It
+// holds a success, else the shared run plus the batch's failures; the
+// slow-call rate is the window's slow calls over its calls. It
 // also moves OPEN to HALF_OPEN once the recovery timeout has passed and
 // reclaims expired leases. Returns {state, gen, µs left open, 0}.
 var flush = goredis.NewScript(prelude + `
 local succ, fail, trailing = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local width, buckets, minCalls = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local rate, threshold, recovery, channel = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
+local slow, srate = tonumber(ARGV[11]), tonumber(ARGV[12])
 recover(recovery, channel)
 reclaim(channel)
-if state == 'closed' and succ + fail > 0 then
+if state == 'closed' and succ + fail + slow > 0 then
   local b = math.floor(now / width)
   local key = string.format('%.0f', b)
   if succ > 0 then redis.call('HINCRBY', KEYS[2], key .. ':s', succ) end
   if fail > 0 then redis.call('HINCRBY', KEYS[2], key .. ':f', fail) end
+  if slow > 0 then redis.call('HINCRBY', KEYS[2], key .. ':w', slow) end
   local all = redis.call('HGETALL', KEYS[2])
-  local s, f = 0, 0
+  local s, f, w = 0, 0, 0
   for i = 1, #all, 2 do
     local bb, kind = string.match(all[i], '^(%d+):(%a)$')
     bb = tonumber(bb)
@@ -75,6 +79,8 @@ if state == 'closed' and succ + fail > 0 then
       redis.call('HDEL', KEYS[2], all[i])
     elseif kind == 's' then
       s = s + tonumber(all[i + 1])
+    elseif kind == 'w' then
+      w = w + tonumber(all[i + 1])
     else
       f = f + tonumber(all[i + 1])
     end
@@ -84,6 +90,8 @@ if state == 'closed' and succ + fail > 0 then
     move('open', 'failure_threshold', channel)
   elseif rate > 0 and s + f >= minCalls and f >= rate * (s + f) then
     move('open', 'failure_rate', channel)
+  elseif srate > 0 and s + f >= minCalls and w >= srate * (s + f) then
+    move('open', 'slow_call_rate', channel)
   end
 end
 save()

@@ -1,0 +1,117 @@
+package redisbreaker
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
+	"github.com/bulwark-go/bulwark/adapters/internal/redistest"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
+	"github.com/bulwark-go/bulwark/messages"
+)
+
+// slowProcess is a process of its own fake clock, so a test decides how
+// long each call takes.
+func slowProcess(t *testing.T, srv *redistest.Server, cfg Config) (*Breaker, *engine.FakeClock) {
+	t.Helper()
+	eng, clock := enginetest.StartFake(t, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	cfg.Prefix = t.Name()
+	b, err := New(eng, "payments", srv.Client(t, nil), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, clock
+}
+
+// calls makes n successful calls through b that each take d on clock.
+func calls(t *testing.T, b *Breaker, clock *engine.FakeClock, n int, d time.Duration) {
+	t.Helper()
+	for range n {
+		p, err := b.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(d)
+		b.Release(p, messages.Success)
+	}
+}
+
+// slowConfig opens at a slow-call rate of 1/2 over at least 12 calls of
+// the window; only the slow-call rate can open it. Timeout: see
+// TestFailuresOfAllOpenAll.
+var slowConfig = Config{FlushInterval: time.Second, Timeout: 5 * time.Second, Breaker: circuitbreaker.Config{
+	OpenAtSlowCallRate: 0.5, SlowCallDuration: 10 * time.Millisecond, MinimumCalls: 12,
+	WindowType: circuitbreaker.TimeBased, RecoveryTimeout: time.Minute}}
+
+// TestSlowCallRateIsClusterWide: two processes make 6 calls each, all of
+// the first slow (20 ms, SlowCallDuration 10 ms): neither holds
+// MinimumCalls (12) alone, so no local breaker opens, but across the
+// cluster 6 of 12 calls are slow, the slow-call rate (1/2) is reached and
+// the shared circuit opens for both, with reason slow_call_rate.
+func TestSlowCallRateIsClusterWide(t *testing.T) {
+	srv := redistest.Start(t, 0)
+	a, ca := slowProcess(t, srv, slowConfig)
+	b, cb := slowProcess(t, srv, slowConfig)
+	sub := srv.Client(t, nil).Subscribe(context.Background(), a.channel)
+	defer sub.Close()
+	if _, err := sub.Receive(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	calls(t, a, ca, 6, 20*time.Millisecond)
+	calls(t, b, cb, 6, time.Millisecond)
+	syncNow(t, a)
+	syncNow(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	msg, err := sub.ReceiveMessage(ctx)
+	if err != nil {
+		t.Fatalf("no state change was published: %v", err)
+	}
+	if msg.Payload != "open 1 slow_call_rate" {
+		t.Fatalf("published %q, want \"open 1 slow_call_rate\"", msg.Payload)
+	}
+	for i, p := range []*Breaker{a, b} {
+		syncNow(t, p)
+		if s, _ := p.State(); s != circuitbreaker.Open {
+			t.Fatalf("process %d: %v after the cluster's slow-call rate reached 1/2", i, s)
+		}
+		if st, _ := p.Stats(context.Background()); st.Local.State != circuitbreaker.Closed {
+			t.Fatalf("process %d: the local breaker is %v; it holds 6 calls, fewer than MinimumCalls", i, st.Local.State)
+		}
+	}
+}
+
+// TestSlowCallRateBelowStaysClosed: 5 slow calls of 12 across the cluster
+// are under the rate: the shared circuit stays closed.
+func TestSlowCallRateBelowStaysClosed(t *testing.T) {
+	srv := redistest.Start(t, 0)
+	a, ca := slowProcess(t, srv, slowConfig)
+	b, cb := slowProcess(t, srv, slowConfig)
+	calls(t, a, ca, 5, 20*time.Millisecond)
+	calls(t, a, ca, 1, 10*time.Millisecond-time.Nanosecond)
+	calls(t, b, cb, 6, time.Millisecond)
+	for _, p := range []*Breaker{a, b, a} {
+		syncNow(t, p)
+	}
+	for i, p := range []*Breaker{a, b} {
+		if s, _ := p.State(); s != circuitbreaker.Closed {
+			t.Fatalf("process %d: %v with 5 slow calls of 12 (rate 1/2)", i, s)
+		}
+	}
+	window, err := srv.Client(t, nil).HGetAll(context.Background(), a.keys[1]).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]int{}
+	for k, v := range window {
+		n, _ := strconv.Atoi(v)
+		by[k[strings.LastIndexByte(k, ':')+1:]] += n
+	}
+	if by["s"] != 12 || by["f"] != 0 || by["w"] != 5 {
+		t.Fatalf("the shared window holds %v, want s:12 w:5 (successes, slow among them)", by)
+	}
+}
