@@ -44,7 +44,10 @@
 // generation it was granted in, and a report from an older generation is
 // counted in Stats but moves no state. SetMode forces the circuit open,
 // disables it (every call passes and is counted) or hands it back to the
-// state machine; Reset closes it and zeroes the counts.
+// state machine; Reset closes it and zeroes the counts. Reconfigure changes
+// the Config while the breaker runs, keeping its state, counts and (when
+// its shape is unchanged) its window, and judges the new thresholds at
+// once.
 //
 // # Which errors count
 //
@@ -135,6 +138,9 @@
 //   - call_rejected: each rejection. OldState = NewState (the state),
 //     Reason ("open", "forced_open", "half_open_full"), Delay (the
 //     RetryAfter given), Count (rejections so far).
+//   - config_changed: each Reconfigure that changed something. OldState
+//     and NewState hold the changed fields ("FailureThreshold=5",
+//     "FailureThreshold=3"); a change of state it causes comes first.
 //
 // Handlers run in the stream's goroutines, never in the actor's: a
 // handler may call back into the breaker.
