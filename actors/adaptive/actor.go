@@ -41,11 +41,29 @@ func (o owner) EndBatch() { o.l.harvest() }
 // storing the last one: callers never admit under a limit that a later
 // window of the same harvest has already replaced.
 func (l *Limiter) harvest() {
-	l.nudged.Store(false) // reports added after this may nudge again
+	l.nudged.Store(false)      // reports added after this may nudge again
+	e := ended(l.calls.Load()) // before the cells: see stripes
+	l.ended += (e - l.endedSeen) & endedMask
+	l.endedSeen = e
 	b, ignored := l.reports.harvest()
-	l.completed += uint64(b.successes+b.failures) + ignored
-	l.successes += uint64(b.successes)
 	l.failures += uint64(b.failures)
+	l.ignored += ignored
+	// The calls ended that reported nothing else succeeded. A failure or
+	// ignored outcome is counted before its call ends, so this is short,
+	// never over, by the calls ending now with such a report.
+	if d := int64(l.ended - l.failures - l.ignored - l.successes); d > 0 {
+		b.successes = int(d)
+		l.successes += uint64(d)
+	}
+	l.completed = l.successes + l.failures + l.ignored
+	// Vegas's latencies are added before their calls end: those of calls
+	// not counted yet wait for them.
+	b.rttSum += l.carried.rttSum
+	b.peak = max(b.peak, l.carried.peak)
+	l.carried = batch{}
+	if b.successes+b.failures == 0 {
+		l.carried = b
+	}
 	changed, last := false, change{}
 	for b.successes+b.failures > 0 {
 		if c, ok := l.st.take(&b); ok {
@@ -69,11 +87,11 @@ func (l *Limiter) announce(c change) {
 
 // stats copies the owner's figures.
 func (l *Limiter) stats() Stats {
-	inflight := int(l.inflight.Load())
+	inflight := int(l.calls.Load() & countMask)
 	return Stats{Name: l.name, Algorithm: l.cfg.Algorithm, Limit: l.st.limit, MinLimit: l.cfg.MinLimit,
 		MaxLimit: l.cfg.MaxLimit, InFlight: inflight, Utilization: float64(inflight) * 100 / float64(l.st.limit),
 		Completed: l.completed, Succeeded: l.successes, Failed: l.failures, Rejected: l.rejections.Load(),
-		Misused:         l.permits.Misused(),
+		Misused:         l.misused.Load() + l.permits.Misused(),
 		WindowSucceeded: l.st.successes, WindowFailed: l.st.failures,
 		BaselineRTT: time.Duration(l.st.baseline), RecentRTT: l.st.recent}
 }

@@ -82,16 +82,19 @@
 // limit, which the owning actor (one goroutine under the engine's
 // supervisor, ending at Shutdown) alone sets: Acquire takes a permit
 // without a round trip and is rejected at once when none is free (the
-// limiter never queues). Release lowers the count and adds its outcome to
-// one of a few striped counters; it never blocks and sends at most one
-// message, a nudge, when one is due and none is on its way. Under Vegas a
-// Permit carries its start on the engine's clock and Release measures the
-// latency on it. A lower limit refuses new calls until enough of those in
-// flight have completed, so calls already admitted are never interrupted.
-// Permits are tokens: every grant is recorded in a ledger
-// (actors/internal/waitq.Ledger), and a Release of a permit that is not
-// held — released already, the zero Permit, a permit of another instance —
-// frees nothing, reports no outcome and is counted in Stats.Misused.
+// limiter never queues). Release lowers the count (the same word counts
+// the grants, so a success needs no report of its own) and adds any other
+// outcome to one of a few striped counters; it never blocks and sends at
+// most one message, a nudge, when one is due and none is on its way.
+// Under Vegas a Permit carries its start on the engine's clock and Release
+// measures the latency on it. A lower limit refuses new calls until enough
+// of those in flight have completed, so calls already admitted are never
+// interrupted. Permits are tokens: each names a slot, kept in the striped
+// cells of the caller's core or, when those are full, in a ledger
+// (actors/internal/waitq.Ledger), and the slot's sequence; a Release of a
+// permit that is not held — released already, the zero Permit, a permit
+// of another instance — frees nothing, reports no outcome and is counted
+// in Stats.Misused.
 //
 // # Zero values
 //
@@ -107,6 +110,6 @@
 // New with a name that exists returns that limiter when the Config (after
 // defaults) is the same, and a *supervisor.ConflictError otherwise. The
 // actor's goroutine ends when the engine shuts down; after that every call
-// returns messages.ErrStopped. Its striped counters are allocated by the
-// first Release.
+// returns messages.ErrStopped. Its striped counters and slots are
+// allocated by the first Acquire.
 package adaptive

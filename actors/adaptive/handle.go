@@ -21,24 +21,29 @@ type Limiter struct {
 	cfg     Config
 	latency bool // stamp permits with their start
 	actor   *kernel.Actor[request, Stats]
-	permits *waitq.Ledger // every permit granted and not yet released
+	id      uint64        // the tokens of the cells' slots carry it
+	permits *waitq.Ledger // the permits granted when a P's cells are full
 	_       [64]byte
 
 	// Written on every Acquire and Release, on one cache line with the
 	// limit every Acquire reads: the permits are in flight vs limit.
-	inflight atomic.Int64 // callers: permits held
-	limit    atomic.Int64 // owner-written: the current limit
-	_        [112]byte
+	calls atomic.Uint64 // callers: grants<<countBits | permits held
+	limit atomic.Int64  // owner-written: the current limit
+	_     [112]byte
 
 	nudged     atomic.Bool   // a harvest was asked for and not begun yet
 	rejections atomic.Uint64 // callers: rejected acquires
+	misused    atomic.Uint64 // callers: Releases of a slot's token not held
 	_          [112]byte
 
 	reports stripes // callers add, the owner harvests
 
-	// Owner only.
-	st                             state
-	completed, successes, failures uint64
+	// Owner only: the totals, and the calls ended at the last harvest
+	// (grants minus in flight, wrapping at endedMask).
+	st                                      state
+	completed, successes, failures, ignored uint64
+	ended, endedSeen                        uint64
+	carried                                 batch // latencies harvested before their calls ended
 }
 
 var _ engine.Guard = (*Limiter)(nil)
@@ -85,7 +90,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	}
 	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Limiter, kernel.Service, error) {
 		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, cfg: full, latency: full.Algorithm == Vegas,
-			permits: waitq.NewLedger(), st: newState(full)}
+			id: waitq.NewID(), permits: waitq.NewLedger(), st: newState(full)}
 		l.reports.init(full)
 		l.limit.Store(int64(full.InitialLimit))
 		l.actor = kernel.NewActor(0, func() kernel.Behavior[request, Stats] { return owner{l: l} })
@@ -111,16 +116,20 @@ func (l *Limiter) Acquire(ctx context.Context) (engine.Permit, error) {
 		return engine.Permit{}, err
 	}
 	for {
-		n := l.inflight.Load()
-		if n >= l.limit.Load() {
+		w := l.calls.Load()
+		if int64(w&countMask) >= l.limit.Load() {
 			l.rejections.Add(1)
 			return engine.Permit{}, l.rejected()
 		}
-		if l.inflight.CompareAndSwap(n, n+1) {
+		if l.calls.CompareAndSwap(w, w+grantOne+1) {
 			break
 		}
 	}
-	p := engine.Permit{Token: l.permits.Grant()}
+	t, ok := l.reports.claim(l.id)
+	if !ok {
+		t = l.permits.Grant() // the count admitted it: the Ledger has room
+	}
+	p := engine.Permit{Token: t}
 	if l.latency {
 		p.Start = l.clock.Now()
 	}
@@ -135,27 +144,46 @@ func (l *Limiter) Acquire(ctx context.Context) (engine.Permit, error) {
 // outcomes do not count towards the window. Release never blocks: it adds
 // the outcome to counters the actor harvests (see stripes).
 func (l *Limiter) Release(p engine.Permit, o messages.Outcome) {
-	if !l.permits.Redeem(p.Token) {
-		return
+	var c *cell
+	if p.Token&waitq.IDMask == l.id {
+		if c = l.reports.free(p.Token); c == nil {
+			l.misused.Add(1)
+			return
+		}
+	} else if !l.permits.Redeem(p.Token) {
+		return // the Ledger counted the misuse
 	}
 	var rtt time.Duration
 	if l.latency {
 		rtt = max(0, p.Latency(l.clock))
 	}
-	n := l.inflight.Load()
-	for ; ; n = l.inflight.Load() {
-		if n <= 0 {
-			return // more releases than grants: ignored
-		}
-		if l.inflight.CompareAndSwap(n, n-1) {
-			break
-		}
-	}
-	ok := o == messages.Success || o == messages.Failure
-	if l.reports.add(o == messages.Failure, ok, l.latency, rtt, n) {
+	if l.end(c, o, rtt) {
 		l.nudge()
 	}
 }
+
+// end ends a call whose permit Release has just taken back: it reports
+// outcome o and latency rtt in c (the cell of the permit's slot, or nil)
+// and then lowers the count. It reports whether to nudge the actor.
+func (l *Limiter) end(c *cell, o messages.Outcome, rtt time.Duration) bool {
+	failed, ok := o == messages.Failure, o == messages.Success || o == messages.Failure
+	nudge := false
+	if failed || !ok || l.latency {
+		if c == nil {
+			c = l.reports.at()
+		}
+		nudge = l.reports.add(c, failed, ok, l.latency, rtt)
+	}
+	w := l.calls.Add(^uint64(0)) // the permit was held: the count is at least 1
+	if l.latency && ok {
+		c.seen(int64(w&countMask) + 1)
+	}
+	return nudge || ended(w)&l.reports.every.Load() == 0
+}
+
+// ended returns how many calls have ended by in-flight word w: grants
+// minus in flight, wrapping at endedMask.
+func ended(w uint64) uint64 { return (w>>countBits - w&countMask) & endedMask }
 
 // nudge asks the actor to harvest, unless a nudge is already on its way.
 // If the mailbox is full, the messages in it will harvest.

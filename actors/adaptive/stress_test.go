@@ -94,19 +94,10 @@ func TestExactUnderLoad(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() {
 			for c := range calls {
-				p, err := l.Acquire(context.Background())
-				if err != nil {
-					if !errors.Is(err, adaptive.ErrLimitExceeded) {
-						t.Errorf("Acquire: %v", err)
-					}
-					rejected.Add(1)
+				p, ok := gauged(t, l, &active, &rejected, limit)
+				if !ok {
 					continue
 				}
-				if n := active.Add(1); n > limit {
-					t.Errorf("in flight %d > limit %d", n, limit)
-				}
-				runtime.Gosched()
-				active.Add(-1)
 				i := (w + c) % 3
 				counts[i].Add(1)
 				l.Release(p, outcomes[i])
@@ -160,4 +151,116 @@ func TestNudgedWithoutStats(t *testing.T) {
 	if got := stats(t, l); got.Limit != 10100 || got.Completed != 10000 {
 		t.Fatalf("got %+v, want limit 10100 after 100 windows", got)
 	}
+}
+
+// TestMisuseStorm runs 64 goroutines on the real clock against a pinned
+// limit larger than the slots of one P's cells, so that permits come from
+// the cells and from the Ledger. After each Release a worker releases the
+// same permit again, the zero Permit and a permit of another limiter. A
+// gauge of the calls between Acquire and Release never exceeds the limit;
+// Stats, read while it runs, never counts more calls, successes, failures
+// or misuses than have begun their Release, and at the end it counts each
+// call once by outcome, every rejection and every misuse.
+func TestMisuseStorm(t *testing.T) {
+	const workers, calls, limit = 64, 300, 56
+	eng, err := engine.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Shutdown(context.Background())
+	cfg := adaptive.Config{InitialLimit: limit, MinLimit: limit, MaxLimit: limit, Window: 10}
+	l, err := adaptive.New(eng, "storm", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := adaptive.New(eng, "other", adaptive.Config{InitialLimit: workers, MaxLimit: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes := []messages.Outcome{messages.Success, messages.Failure, messages.Ignored}
+	var active, rejected, misuses atomic.Int64
+	var begun [3]atomic.Uint64 // Releases begun, by outcome
+	done := make(chan struct{})
+	watched := make(chan int)
+	go func() { // reads Stats while the workers run
+		n := 0
+		defer func() { watched <- n }()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			st, err := l.Stats(context.Background())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			s, f, i := begun[0].Load(), begun[1].Load(), begun[2].Load()
+			if st.Succeeded > s || st.Failed > f || st.Completed > s+f+i || st.Misused > uint64(misuses.Load()) || st.InFlight > limit {
+				t.Errorf("Stats %+v ahead of the Releases begun: %d successes, %d failures, %d ignored, %d misuses", st, s, f, i, misuses.Load())
+				return
+			}
+			n++
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			foreign, err := other.Acquire(context.Background())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer other.Release(foreign, messages.Success)
+			for c := range calls {
+				p, ok := gauged(t, l, &active, &rejected, limit)
+				if !ok {
+					continue
+				}
+				k := (w + c) % 3
+				begun[k].Add(1)
+				l.Release(p, outcomes[k])
+				misuses.Add(3)
+				l.Release(p, outcomes[k])
+				l.Release(engine.Permit{}, messages.Success)
+				l.Release(foreign, messages.Failure)
+			}
+		})
+	}
+	wg.Wait()
+	close(done)
+	t.Logf("Stats read %d times while running", <-watched)
+	st := stats(t, l)
+	s, f, i := begun[0].Load(), begun[1].Load(), begun[2].Load()
+	if st.Succeeded != s || st.Failed != f || st.Completed != s+f+i || st.Rejected != uint64(rejected.Load()) ||
+		st.Completed+st.Rejected != workers*calls || st.Misused != uint64(misuses.Load()) || st.InFlight != 0 || st.Limit != limit {
+		t.Fatalf("got %+v; want %d successes, %d failures, %d ignored, %d rejected, %d misused, nothing in flight",
+			st, s, f, i, rejected.Load(), misuses.Load())
+	}
+	ps := acquireN(t, l, limit)
+	if _, err := l.Acquire(context.Background()); !errors.Is(err, adaptive.ErrLimitExceeded) {
+		t.Fatalf("Acquire beyond the limit: got %v", err)
+	}
+	releaseAll(l, ps, messages.Ignored)
+}
+
+// gauged acquires a permit of l and holds it across a yield, raising the
+// gauge active meanwhile: the gauge never exceeds limit. A refusal is
+// counted in rejected (ok false); any other error fails the test.
+func gauged(t *testing.T, l *adaptive.Limiter, active, rejected *atomic.Int64, limit int64) (p engine.Permit, ok bool) {
+	p, err := l.Acquire(context.Background())
+	if err != nil {
+		if !errors.Is(err, adaptive.ErrLimitExceeded) {
+			t.Errorf("Acquire: %v", err)
+		}
+		rejected.Add(1)
+		return p, false
+	}
+	if n := active.Add(1); n > limit {
+		t.Errorf("in flight %d > limit %d", n, limit)
+	}
+	runtime.Gosched()
+	active.Add(-1)
+	return p, true
 }
