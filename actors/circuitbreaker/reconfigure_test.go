@@ -320,3 +320,19 @@ func TestReconfigureEventNamesTheFields(t *testing.T) {
 		}
 	}
 }
+
+// A change of state that Reconfigure causes is published before its
+// config_changed event.
+func TestReconfigureEventOrder(t *testing.T) {
+	eng, _ := newFake(t)
+	sub := subscribe(t, eng, eventstream.Filter{Types: []eventstream.Type{eventstream.EventStateChange, eventstream.EventConfigChanged}})
+	b := mustNew(t, eng, "order", Config{FailureThreshold: 3})
+	fail(t, b, 2)
+	reconfigure(t, b, Config{FailureThreshold: 2})
+	if ev := next(t, sub); ev.Type != eventstream.EventStateChange || ev.Fields.NewState != "open" || ev.Fields.Reason != ReasonFailureThreshold {
+		t.Fatalf("first: got %v, want state_change to open by failure_threshold", ev)
+	}
+	if ev := next(t, sub); ev.Type != eventstream.EventConfigChanged || ev.Fields.NewState != "FailureThreshold=2" {
+		t.Fatalf("second: got %v, want config_changed FailureThreshold=2", ev)
+	}
+}
