@@ -3,6 +3,7 @@ package ratelimit_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -311,5 +312,88 @@ func TestReconfigureAlgorithm(t *testing.T) {
 	}
 	if err := gb.Allow(ctx); err != nil {
 		t.Fatalf("back under GCRA, the big rate: %v", err)
+	}
+}
+
+// Property, on the fake clock: random decisions on a few keys and rates,
+// time passing, and random Reconfigures of one of two twin limiters.
+// Without an Algorithm change a Reconfigure keeps every key's state, so
+// the twins give the same verdict and RetryAfter to every call. With the
+// algorithm flipping too, each change starts every key afresh, so for each
+// key and every interval [a, b] the grants number at most
+// Count*(1+s) + floor((b-a)*Count/Period), s the changes within [a, b].
+func TestReconfigureProperty(t *testing.T) {
+	rates := []string{"3/second", "5/minute"}
+	keys := []string{"a", "b", "c", "d", "e"}
+	for _, flipAlg := range []bool{false, true} {
+		for seed := range uint64(20) {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			base := ratelimit.Config{Shards: 2}
+			twin, clock, eng := newLimiter(t, base)
+			l, err := ratelimit.New(eng, "other", base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitTimers(t, clock, 4)
+			ctx := context.Background()
+			var changes []time.Duration
+			grants := map[string][]time.Duration{}
+			var now time.Duration
+			for step := range 400 {
+				switch op := rng.IntN(10); {
+				case op < 6:
+					k, r := keys[rng.IntN(len(keys))], rates[rng.IntN(len(rates))]
+					got, err := l.Check(ctx, k, r)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got.Allowed {
+						grants[k+" "+r] = append(grants[k+" "+r], now)
+					}
+					if flipAlg {
+						continue
+					}
+					want, err := twin.Check(ctx, k, r)
+					if err != nil || got != want {
+						t.Fatalf("seed %d step %d: %s %s: got %+v, the twin never reconfigured %+v (%v)", seed, step, k, r, got, want, err)
+					}
+				case op < 9:
+					d := time.Duration(rng.IntN(1500)) * time.Millisecond
+					clock.Advance(d)
+					now += d
+				default:
+					cfg := base
+					cfg.MaxKeys = []int{0, 64, 1000}[rng.IntN(3)]
+					cfg.SweepInterval = []time.Duration{0, time.Millisecond, time.Hour}[rng.IntN(3)]
+					if flipAlg && rng.IntN(2) == 0 {
+						cfg.Algorithm = ratelimit.SlidingWindow
+					}
+					prev := stats(t, l).Algorithm
+					if err := l.Reconfigure(ctx, cfg); err != nil {
+						t.Fatal(err)
+					}
+					if cfg.Algorithm != prev {
+						changes = append(changes, now)
+					}
+				}
+			}
+			for kr, g := range grants {
+				r := ratelimit.MustParseRate(kr[2:])
+				for i := range g {
+					for j := i; j < len(g); j++ {
+						s := 0
+						for _, c := range changes {
+							if c >= g[i] && c <= g[j] {
+								s++
+							}
+						}
+						bound := int(r.Count)*(1+s) + int(int64(g[j]-g[i])*r.Count/int64(r.Period))
+						if j-i+1 > bound {
+							t.Fatalf("seed %d, %s: %d grants in [%v, %v] across %d changes, want at most %d", seed, kr, j-i+1, g[i], g[j], s, bound)
+						}
+					}
+				}
+			}
+		}
 	}
 }
