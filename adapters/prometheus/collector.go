@@ -3,6 +3,7 @@ package prometheus
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	prom "github.com/prometheus/client_golang/prometheus"
@@ -54,7 +55,10 @@ func (o Options) Validate() error { return o.source().Validate("prometheus") }
 // Collector is a prometheus.Collector over an engine's instances. It is
 // safe for concurrent use (scrapes may overlap); it starts no goroutine.
 type Collector struct {
-	src *measure.Source
+	src     *measure.Source
+	timeout time.Duration
+	mu      sync.Mutex
+	redis   []any // *redis.Limiter and *redisbreaker.Breaker handles (Add)
 }
 
 var _ prom.Collector = (*Collector)(nil)
@@ -75,13 +79,24 @@ func New(eng *engine.Engine, opts Options) (*Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Collector{src: src}, nil
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	return &Collector{src: src, timeout: timeout}, nil
 }
 
 // Add reports an unsupervised instance (a *retry.Retry, *timeout.Timeout,
 // *timeout.Deadline, *hedge.Hedge, *fallback.Fallback, *coalesce.Group or
-// *cache.Cache) too; see inventory.Set.Add.
-func (c *Collector) Add(h any) error { return c.src.Add(h) }
+// *cache.Cache; see inventory.Set.Add) too, or an instance shared through
+// Redis: a *redis.Limiter or a *redisbreaker.Breaker (see the package doc
+// for their metrics). Adding one twice reports it once.
+func (c *Collector) Add(h any) error {
+	if c.addRedis(h) {
+		return nil
+	}
+	return c.src.Add(h)
+}
 
 // AddSubscriber reports the drops of an event subscriber (an
 // *eventstream.Subscription, a dashboard's event handler, ...) as
@@ -97,6 +112,9 @@ func (c *Collector) Describe(ch chan<- *prom.Desc) {
 	for _, d := range measure.All {
 		ch <- descs[d]
 	}
+	for _, d := range redisDescs {
+		ch <- d
+	}
 }
 
 // Collect reads every instance's Stats, under one deadline of
@@ -109,6 +127,7 @@ func (c *Collector) Collect(ch chan<- prom.Metric) {
 		}
 		ch <- prom.MustNewConstMetric(descs[m], t, v, validUTF8(labels)...)
 	})
+	c.collectRedis(ch)
 }
 
 // validUTF8 replaces the bytes of labels that are not UTF-8 (an instance

@@ -38,6 +38,14 @@
 //	bulwark_instance_restarts_total{pattern,name}   counter: restarts by the supervisor
 //	bulwark_instance_up{pattern,name}               gauge: 1 while the instance runs, 0 once it failed or stopped
 //	bulwark_events_dropped_total{subscriber}        counter: events a registered subscriber missed
+//	bulwark_shared_circuit_state{name,state}        gauge: 1 for a redisbreaker's shared state as this process saw it, else 0
+//	bulwark_shared_circuit_generation{name}         gauge: the shared circuit's generation as this process saw it
+//	bulwark_shared_circuit_fallback{name}           gauge: 1 while Redis is unreachable and the local breaker decides alone
+//	bulwark_shared_circuit_flushes_total{name,outcome} counter: flushes of outcomes to Redis, success or error
+//	bulwark_shared_circuit_trials_total{name}       counter: half-open trial leases this process was granted
+//	bulwark_rate_limit_backend_errors_total{name}   counter: Redis limiter decisions that could not reach Redis
+//	bulwark_rate_limit_failed_open_total{name}      counter: requests the Redis limiter admitted without Redis (FailOpen)
+//	bulwark_rate_limit_returned_permits_total{name} counter: permits taken ahead (LocalBatch) given back unused
 //	bulwark_collector_stats_errors                  gauge: instances whose Stats this scrape could not read
 //	bulwark_collector_instances_skipped             gauge: 1 when Options.MaxInstances cut this scrape short
 //
@@ -51,6 +59,16 @@
 // coalesce leader, follower, reused, rejected, gone (and bulwark_in_flight
 // counts its keys in flight); cache hit, stale_hit, negative_hit, miss,
 // bypassed.
+//
+// The instances shared through Redis are reported once added with
+// Collector.Add: a *redis.Limiter as pattern ratelimit-redis
+// (bulwark_calls_total accepted, rejected, cancelled; its refusals by
+// reason in bulwark_rejections_total, so that a local limiter of the same
+// name never collides with it; the bulwark_rate_limit_*_total counters
+// above); a *redisbreaker.Breaker as pattern redisbreaker
+// (bulwark_calls_total rejected: calls the shared state refused; the
+// bulwark_shared_circuit_* metrics above), its local breaker being a
+// circuitbreaker instance of the same name, reported as such.
 //
 // A scrape asks each stateful instance for its Stats with a deadline of
 // Options.Timeout for the whole scrape; instances that do not answer in
