@@ -17,20 +17,17 @@ import (
 // concurrent use; its actor stops with the engine, after which every call
 // returns messages.ErrStopped.
 type Gate struct {
-	valve // the fast path, on a cache line of its own
+	valve // the fast path
 
-	eng     *engine.Engine
-	name    string
-	cfg     atomic.Pointer[Config] // the config in force; the actor stores it
-	permits *waitq.Ledger          // every permit granted and not yet released
-	q       admit.Queue            // the waiters, owned by the gate's actor
-	counts  admit.Counts
-
-	released atomic.Int64 // items released while the valve was closed, not yet folded in
+	eng    *engine.Engine
+	name   string
+	cfg    atomic.Pointer[Config] // the config in force; the actor stores it
+	q      admit.Queue            // the waiters, owned by the gate's actor
+	counts admit.Counts
 
 	// Owner only.
 	st     state
-	closed bool // the valve is closed: st.pending is the count
+	closed bool // the valve is closed: st.pending is the count, as of the last Settle
 }
 
 var _ engine.Guard = (*Gate)(nil)
@@ -49,7 +46,8 @@ func New(eng *engine.Engine, name string, cfg Config) (*Gate, error) {
 		return nil, err
 	}
 	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Gate, kernel.Service, error) {
-		g := &Gate{eng: eng, name: name, st: newState(full), permits: waitq.NewLedger()}
+		g := &Gate{eng: eng, name: name, st: newState(full)}
+		g.permits = waitq.NewLedger()
 		g.cfg.Store(&full)
 		g.high.Store(uint64(full.HighWaterMark))
 		g.counts.Reasons = reasons
@@ -93,8 +91,10 @@ func (g *Gate) acquire(ctx context.Context, c admit.Call) (engine.Permit, error)
 		g.counts.Cancel()
 		return engine.Permit{}, err
 	}
-	if g.q.Err() == nil && g.take() {
-		return g.admitted(g.permits.Grant()), nil
+	if g.q.Err() == nil {
+		if t, ok := g.take(); ok {
+			return g.admitted(t), nil
+		}
 	}
 	if c.Wait == maxWait {
 		c.Wait = g.cfg.Load().MaxWait
@@ -105,20 +105,20 @@ func (g *Gate) acquire(ctx context.Context, c admit.Call) (engine.Permit, error)
 // Release takes the pending item of p away; the outcome is not used. A
 // permit is a token: releasing one that is not held — released already,
 // the zero Permit, a permit of another instance — takes nothing away and
-// is counted in Stats.Misused. It never blocks: while the valve is open it
-// takes the item off the count by compare-and-swap; while it is closed the
-// item goes into an atomic that the actor folds in, and the actor is
-// kicked without waiting (when its mailbox is full it is busy and folds
-// the count in after that batch).
+// is counted in Stats.Misused. It never blocks: it takes the item off the
+// count by compare-and-swap and, while the valve is closed, kicks the
+// actor without waiting (when its mailbox is full it is busy and settles
+// the count after that batch).
 func (g *Gate) Release(p engine.Permit, _ messages.Outcome) { g.giveBack(p.Token) }
 
-// giveBack takes the pending item of token away.
+// giveBack takes the pending item of token away: the count first, the
+// valve second (the owner closes the valve before it reads the count, so
+// either it reads the count without the item or the release sees the
+// valve closed and kicks).
 func (g *Gate) giveBack(token uint64) {
-	if !g.permits.Redeem(token) || g.give() {
-		return
+	if g.permits.Redeem(token) && g.permits.Closed() {
+		g.q.Kick()
 	}
-	g.released.Add(1)
-	g.q.Kick()
 }
 
 // Execute runs fn under one pending item: it acquires, calls fn and

@@ -18,18 +18,18 @@ func (o owner) Arrive() {
 	}
 }
 
-// Settle folds released items in. While the valve is open there are no
-// waiters and backpressure is off, and releases cannot turn it on: they
-// come off the valve's count.
+// Settle takes the items released since the last Settle off the state's
+// count while the valve is closed (the ledger's count has only fallen
+// since, but for the owner's own grants, which both count). While the valve
+// is open there are no waiters and backpressure is off, and releases cannot
+// turn it on: they come off the valve's count.
 func (o owner) Settle() {
 	g := o.g
-	n := g.released.Swap(0)
-	switch {
-	case n == 0:
-	case g.closed:
-		g.publish(g.st.release(int(n)))
-	default:
-		g.drop(uint64(n))
+	if !g.closed {
+		return
+	}
+	if n := g.st.pending - g.permits.Held(); n > 0 {
+		g.publish(g.st.release(n))
 	}
 }
 
@@ -55,7 +55,7 @@ func (o owner) Finish(waiting int) {
 	g := o.g
 	if g.closed && !g.st.active && waiting == 0 {
 		g.closed = false
-		g.open(g.st.pending)
+		g.open()
 	}
 }
 
@@ -65,7 +65,7 @@ func (g *Gate) pending() int {
 	if g.closed {
 		return g.st.pending
 	}
-	return int(g.word.Load())
+	return g.permits.Held()
 }
 
 // publish announces a change of the flag (owner only): backpressure_on or

@@ -12,8 +12,9 @@ const (
 // state is the pure state machine of a Gate: pending items and the flag
 // with its hysteresis. It has no goroutines, channels or clocks; the
 // Gate's actor owns one. Its pending count is the truth while the valve is
-// closed; while the valve is open callers move the valve's count instead,
-// and the actor copies the count in when it closes the valve.
+// closed (the actor takes the releases off it as it settles); while the
+// valve is open callers move the valve's count instead, and the actor
+// copies the count in when it closes the valve.
 type state struct {
 	max, high, low int
 
