@@ -123,9 +123,14 @@ func (g *Gate) giveBack(token uint64) {
 
 // Execute runs fn under one pending item: it acquires, calls fn and
 // releases, also when fn panics (the panic goes on). A nil fn is an error
-// wrapping messages.ErrInvalidConfig.
+// wrapping messages.ErrInvalidConfig. It is engine.Run without the
+// outcome, which a gate does not use.
 func (g *Gate) Execute(ctx context.Context, fn func(context.Context) error) error {
-	return engine.Run(ctx, g, nil, fn)
+	if fn == nil {
+		return errNilFunc
+	}
+	p, err := g.Acquire(ctx)
+	return waitq.Run(ctx, p.Token, err, g.giveBack, fn)
 }
 
 // Do runs fn under one pending item of g and returns its result; a panic

@@ -109,9 +109,14 @@ func (b *Bulkhead) giveBack(token uint64) {
 
 // Execute runs fn under a slot: it acquires, calls fn and releases, also
 // when fn panics (the panic goes on). It returns the rejection, or fn's
-// error; a nil fn is an error wrapping messages.ErrInvalidConfig.
+// error; a nil fn is an error wrapping messages.ErrInvalidConfig. It is
+// engine.Run without the outcome, which a bulkhead does not use.
 func (b *Bulkhead) Execute(ctx context.Context, fn func(context.Context) error) error {
-	return engine.Run(ctx, b, nil, fn)
+	if fn == nil {
+		return errNilFunc
+	}
+	p, err := b.Acquire(ctx)
+	return waitq.Run(ctx, p.Token, err, b.giveBack, fn)
 }
 
 // Do runs fn under a slot of b and returns its result; a panic in fn

@@ -130,24 +130,16 @@ func (s *Shedder) Execute(ctx context.Context, fn func(context.Context) error) e
 }
 
 // ExecutePriority runs fn under a slot of priority p: it acquires, calls
-// fn and releases, also when fn panics (released as a failure; the panic
-// goes on). A nil fn is an error wrapping messages.ErrInvalidConfig.
+// fn and releases, also when fn panics (the panic goes on). A nil fn is an
+// error wrapping messages.ErrInvalidConfig. It is engine.Run without the
+// outcome, which a shedder does not use.
 func (s *Shedder) ExecutePriority(ctx context.Context, p messages.Priority, fn func(context.Context) error) error {
-	g := priorityGuard{s, p}
-	return engine.Run(ctx, g, nil, fn)
+	if fn == nil {
+		return errNilFunc
+	}
+	permit, err := s.AcquirePriority(ctx, p)
+	return waitq.Run(ctx, permit.Token, err, s.giveBack, fn)
 }
-
-// priorityGuard acquires s's slots at one priority.
-type priorityGuard struct {
-	s *Shedder
-	p messages.Priority
-}
-
-func (g priorityGuard) Acquire(ctx context.Context) (engine.Permit, error) {
-	return g.s.AcquirePriority(ctx, g.p)
-}
-
-func (g priorityGuard) Release(p engine.Permit, o messages.Outcome) { g.s.Release(p, o) }
 
 // Do runs fn under a Normal slot of s and returns its result; a panic in
 // fn releases the slot and goes on. A nil fn is an error wrapping
