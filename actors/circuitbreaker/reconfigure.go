@@ -6,7 +6,6 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/internal/reconf"
 	"github.com/bulwark-go/bulwark/messages"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 // Reconfigure replaces the breaker's configuration while it runs. cfg is
@@ -67,7 +66,7 @@ func (b *Breaker) Reconfigure(ctx context.Context, cfg Config) error {
 func (o *owner) reconfigure(c Config, now time.Time) {
 	b, m := o.b, o.m
 	prev := m.cfg
-	if old, next := supervisor.Changes(prev, c); old == "" && next == "" {
+	if reconf.Same(prev, c) {
 		return
 	}
 	o.collect(now)

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/reconf"
-	"github.com/bulwark-go/bulwark/supervisor"
 )
 
 type reconfigureMsg struct{ cfg BudgetConfig }
@@ -50,7 +49,7 @@ func (b *Budget) Reconfigure(ctx context.Context, cfg BudgetConfig) error {
 func (bb *budgetBehavior) reconfigure(c BudgetConfig, now time.Time) {
 	b := bb.b
 	prev := *b.cfg.Load()
-	if old, next := supervisor.Changes(prev, c); old == "" && next == "" {
+	if reconf.Same(prev, c) {
 		return
 	}
 	bb.s.reconfigure(c, now)

@@ -10,6 +10,14 @@ import (
 	"github.com/bulwark-go/bulwark/supervisor"
 )
 
+// Same reports whether next changes nothing of prev, field by field as
+// supervisor.Changes compares them (functions by code pointer). An actor
+// checks it first so that an identical config resets nothing.
+func Same(prev, next any) bool {
+	old, now := supervisor.Changes(prev, next)
+	return old == "" && now == ""
+}
+
 // Record makes next the current config of the instance kind/name in e's
 // registry and publishes an eventstream.EventConfigChanged event whose
 // OldState and NewState hold the fields that changed (supervisor.Changes).
