@@ -70,28 +70,29 @@ const (
 // allocation for it.
 type entry struct {
 	key          key
-	hash         uint64 // of key (see hash)
 	seq          uint64 // creation order
 	handle       any
 	config       any
 	reconfigured atomic.Pointer[any]
 	status       atomic.Uint32 // a Status, or starting or startFailed
-	restarts     atomic.Int64
+	// onDemand says that the child is served on demand, under the
+	// supervisor's shared context (see create).
+	onDemand bool
+	restarts atomic.Int64
 	// wait is nil until a caller waits for the entry's Start, then that
 	// caller's channel, and closedMark once Start has returned.
 	wait atomic.Pointer[chan struct{}]
 
 	// Owned by the supervisor's goroutine once the child runs (written
 	// by the creating caller before that).
-	svc      Service
-	cancel   context.CancelFunc // nil for a child served on demand under the shared context
-	restartT []time.Time        // restart times within the window
+	svc    Service
+	cancel context.CancelFunc // of the current Serve's context; nil on demand
+	// restartT holds the restart times within the window, once there
+	// has been one.
+	restartT *[]time.Time
 	// exited is nil until Shutdown waits for the child to finish, then
 	// its channel, and closedMark once the child is Failed or Stopped.
 	exited atomic.Pointer[chan struct{}]
-	// ctx, for a child served on demand, is the context of every Serve
-	// until the child is finished; nil otherwise.
-	ctx context.Context
 }
 
 // starting is the status of an entry whose Start has not returned, and
@@ -196,13 +197,13 @@ func (ix *index) get(k key, h uint64) *entry {
 	return nil
 }
 
-// reserve adds e unless an entry of its key is in the index, and returns
-// the entry that holds the key: e, or the one found. It gives e its
-// creation number. Any goroutine.
-func (ix *index) reserve(e *entry) *entry {
+// reserve adds e, whose key hashes to h, unless an entry of its key is in
+// the index, and returns the entry that holds the key: e, or the one
+// found. It gives e its creation number. Any goroutine.
+func (ix *index) reserve(e *entry, h uint64) *entry {
 	for {
 		t := ix.table.Load()
-		s := t.shard(e.hash)
+		s := t.shard(h)
 		old := s.Load()
 		var slots []slot
 		if old != nil {
@@ -211,7 +212,7 @@ func (ix *index) reserve(e *entry) *entry {
 				continue
 			}
 			for _, sl := range old.slots {
-				if sl.hash == e.hash && sl.e.key == e.key {
+				if sl.hash == h && sl.e.key == e.key {
 					return sl.e
 				}
 			}
@@ -219,7 +220,7 @@ func (ix *index) reserve(e *entry) *entry {
 		}
 		e.seq = ix.seq.Add(1)
 		next := &shard{slots: append(make([]slot, 0, len(slots)+1), slots...)}
-		next.slots = append(next.slots, slot{e.hash, e})
+		next.slots = append(next.slots, slot{h, e})
 		if s.CompareAndSwap(old, next) {
 			if n := ix.count.Add(1); n > int64(shardLoad*len(t.shards)) {
 				ix.grow(t)
@@ -231,9 +232,10 @@ func (ix *index) reserve(e *entry) *entry {
 
 // remove takes e out of the index, if it is in it. Any goroutine.
 func (ix *index) remove(e *entry) {
+	h := hash(e.key)
 	for {
 		t := ix.table.Load()
-		s := t.shard(e.hash)
+		s := t.shard(h)
 		old := s.Load()
 		if old == nil {
 			return

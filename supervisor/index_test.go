@@ -169,6 +169,7 @@ type parked struct{}
 func (parked) Serve(context.Context) error { return supervisor.ErrIdle }
 func (parked) Attach(func())               {}
 func (parked) StopIfIdle() bool            { return true }
+func (parked) Drain()                      {}
 
 // BenchmarkGetOrCreateNewOnDemand creates children that keep no
 // goroutine (Options.OnDemand): the cost of creating a name, apart from a

@@ -56,7 +56,8 @@ type Spec struct {
 var ErrIdle = errors.New("supervisor: service idle")
 
 // OnDemand is implemented by services that can be served only while they
-// have work. Under Options.OnDemand the supervisor calls Attach once,
+// have work; the supervisor serves them so only if they are Graceful too.
+// Under Options.OnDemand the supervisor calls Attach once,
 // after Start, instead of serving the service: from then on it is idle
 // until it calls wake (from Attach itself if it has work already), Serve
 // may return ErrIdle, and the service calls wake (from any goroutine, at

@@ -160,9 +160,9 @@ func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
 		}
 		e := s.ix.get(k, h)
 		if e == nil {
-			mine := &entry{key: k, hash: h, config: spec.Config}
+			mine := &entry{key: k, config: spec.Config}
 			mine.status.Store(starting)
-			if e = s.ix.reserve(mine); e == mine {
+			if e = s.ix.reserve(mine, h); e == mine {
 				return s.create(e, spec)
 			}
 		}
@@ -208,16 +208,14 @@ func (s *Supervisor) create(e *entry, spec Spec) (any, error) {
 		return nil, s.abandon(e, err)
 	}
 	e.handle, e.svc = handle, svc
-	if od, ok := svc.(OnDemand); ok && s.opts.OnDemand {
-		// A Graceful child shares one context with the others: Shutdown
-		// cancels it only once its ctx has ended, when it cancels them
-		// all.
-		e.ctx = s.onDemand
-		if _, ok := svc.(Graceful); !ok {
-			e.ctx, e.cancel = context.WithCancel(s.onDemand)
-		}
+	od, ok := svc.(OnDemand)
+	if _, graceful := svc.(Graceful); ok && graceful && s.opts.OnDemand {
+		// The children served on demand share one context: Shutdown
+		// cancels it only once its ctx has ended, when it cancels every
+		// child left (a Graceful child is drained before that).
+		e.onDemand = true
 		e.setStatus(Running) // publishes e to the look-ups
-		od.Attach(func() { go s.run(e.ctx, e) })
+		od.Attach(func() { go s.run(s.onDemand, e) })
 	} else {
 		s.launch(e) // publishes e to the look-ups
 	}
@@ -414,7 +412,7 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*entry, starts
 	var idle []*entry // stopped while idle, without a goroutine
 	for i := len(children) - 1; i >= 0; i-- {
 		c := children[i]
-		if od, ok := c.svc.(OnDemand); ok && c.ctx != nil && od.StopIfIdle() {
+		if od, ok := c.svc.(OnDemand); ok && c.onDemand && od.StopIfIdle() {
 			idle = append(idle, c)
 			continue
 		}
@@ -551,8 +549,8 @@ func start(spec Spec) (handle any, svc Service, err error) {
 
 // launch starts a goroutine serving c, and marks c Running.
 func (s *Supervisor) launch(c *entry) {
-	ctx := c.ctx
-	if ctx == nil {
+	ctx := s.onDemand
+	if !c.onDemand {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithCancel(context.Background())
 		c.cancel = cancel
@@ -563,7 +561,7 @@ func (s *Supervisor) launch(c *entry) {
 
 // exited decides what happens to a child whose Serve returned.
 func (s *Supervisor) exited(c *entry, err error, closing bool) {
-	if c.ctx == nil {
+	if !c.onDemand {
 		c.cancel()
 	}
 	if err != nil && s.opts.OnFailure != nil {
@@ -589,17 +587,21 @@ func (s *Supervisor) mayRestart(c *entry) bool {
 		return false
 	}
 	now := s.opts.Now()
-	kept := c.restartT[:0]
-	for _, t := range c.restartT {
+	if c.restartT == nil {
+		c.restartT = new([]time.Time)
+	}
+	times := *c.restartT
+	kept := times[:0]
+	for _, t := range times {
 		if now.Sub(t) < s.opts.RestartWindow {
 			kept = append(kept, t)
 		}
 	}
-	c.restartT = kept
-	if len(c.restartT) >= s.opts.MaxRestarts {
+	if len(kept) >= s.opts.MaxRestarts {
+		*c.restartT = kept
 		return false
 	}
-	c.restartT = append(c.restartT, now)
+	*c.restartT = append(kept, now)
 	return true
 }
 

@@ -65,11 +65,14 @@ type Actor[M, R any] struct {
 	newB    func() Behavior[M, R]
 	replies *sync.Pool // of chan result[R], shared by every actor with this R
 
-	closing    atomic.Bool   // no new messages accepted
-	draining   atomic.Bool   // set by Drain, which then wakes the loop
-	terminated atomic.Bool   // set by the first Terminate
-	done       chan struct{} // closed by Terminate
-	cause      error         // why the actor stopped; written before done is closed
+	closing    atomic.Bool // no new messages accepted
+	draining   atomic.Bool // set by Drain, which then wakes the loop
+	terminated atomic.Bool // set by the first Terminate
+	// done is nil until someone waits for the actor to stop (see
+	// stopped), then the channel Terminate closes; stoppedMark once it
+	// has.
+	done  atomic.Pointer[chan struct{}]
+	cause error // why the actor stopped; written before done is closed
 
 	// On demand (see Attach): wake asks the supervisor for a goroutine;
 	// sched says whether one serves the actor; sent counts the messages
@@ -182,7 +185,6 @@ func NewActor[M, R any](size int, newBehavior func() Behavior[M, R]) *Actor[M, R
 	a := &Actor[M, R]{
 		newB:    newBehavior,
 		replies: replyPool[R](),
-		done:    make(chan struct{}),
 	}
 	a.mb.init(min(size, LargestMailboxSize))
 	return a
@@ -232,7 +234,7 @@ func (a *Actor[M, R]) Ask(ctx context.Context, m M) (R, error) {
 		// The reply channel is abandoned, never reused: the actor's send
 		// into its one free slot cannot block and nobody reads it.
 		return zero, ctx.Err()
-	case <-a.done:
+	case <-a.stopped():
 		select {
 		case r := <-reply:
 			a.replies.Put(reply)
@@ -284,7 +286,7 @@ func (a *Actor[M, R]) await(s *segment[envelope[M, R]], env envelope[M, R], canc
 		return putDone
 	case <-cancel:
 		return putCancelled
-	case <-a.done:
+	case <-a.stopped():
 		return putStopped
 	}
 }
@@ -307,7 +309,27 @@ func (a *Actor[M, R]) TryTell(m M) bool {
 func (a *Actor[M, R]) Len() int { return a.mb.Len() }
 
 // Done is closed when the actor has stopped for good.
-func (a *Actor[M, R]) Done() <-chan struct{} { return a.done }
+func (a *Actor[M, R]) Done() <-chan struct{} { return a.stopped() }
+
+// stoppedMark, in Actor.done, says that the actor has stopped.
+var stoppedMark = func() *chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return &c
+}()
+
+// stopped returns the channel Terminate closes, making it if no one has
+// asked before: an actor nobody waited on holds none.
+func (a *Actor[M, R]) stopped() <-chan struct{} {
+	if d := a.done.Load(); d != nil {
+		return *d
+	}
+	d := make(chan struct{})
+	if !a.done.CompareAndSwap(nil, &d) {
+		return *a.done.Load() // another waiter's, or stoppedMark
+	}
+	return d
+}
 
 // Err returns nil while the actor runs, and why it stopped afterwards (an
 // error that wraps messages.ErrStopped).
@@ -315,12 +337,10 @@ func (a *Actor[M, R]) Err() error {
 	if !a.closing.Load() { // one atomic load on the hot path: Terminate sets closing first
 		return nil
 	}
-	select {
-	case <-a.done:
+	if a.done.Load() == stoppedMark {
 		return a.cause
-	default:
-		return messages.ErrStopped
 	}
+	return messages.ErrStopped
 }
 
 func (a *Actor[M, R]) stopErr() error {
@@ -345,12 +365,12 @@ func (a *Actor[M, R]) Serve(ctx context.Context) (err error) {
 	defer r.recoverPanic(&err)
 	// The loop keeps its frame small: an idle actor's goroutine waits here,
 	// and a shallow stack is most of what an idle actor costs.
-	done := ctx.Done()
+	done, wake := ctx.Done(), a.mb.wakeup()
 	for {
 		select {
 		case env := <-a.mb.settle().ch:
 			r.batchFrom(env)
-		case <-a.mb.wake: // a segment was linked, or Drain was called
+		case <-wake: // a segment was linked, or Drain was called
 			if a.draining.Load() {
 				r.drain(ctx)
 				return nil
@@ -505,5 +525,7 @@ func (a *Actor[M, R]) Terminate(cause error) {
 	}
 	a.closing.Store(true)
 	a.cause = cause
-	close(a.done)
+	if d := a.done.Swap(stoppedMark); d != nil {
+		close(*d)
+	}
 }

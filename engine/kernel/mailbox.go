@@ -40,8 +40,10 @@ type mailbox[T any] struct {
 	bound int                        // largest capacity of a segment
 	// wake holds a token when the receiver should look again: a segment
 	// was linked (so the head it waits on may be left behind), or the
-	// actor is draining. Capacity 1; sends never block.
-	wake chan struct{}
+	// actor is draining. Capacity 1; sends never block. It is made by
+	// the first receiver that waits on it (see wakeup), so a mailbox whose
+	// actor runs on demand, which never waits, holds none.
+	wake atomic.Pointer[chan struct{}]
 	// peak is the most messages the receiver found queued in one batch
 	// during the current run of quiet batches, and quiet how many batches
 	// long that run is (receiver only).
@@ -61,17 +63,31 @@ type segment[T any] struct {
 
 func (m *mailbox[T]) init(bound int) {
 	m.bound = bound
-	m.wake = make(chan struct{}, 1)
 	m.head.Store(&m.first)
 	m.tail.Store(&m.first)
 }
 
 // poke leaves the receiver a token; it never blocks.
 func (m *mailbox[T]) poke() {
-	select {
-	case m.wake <- struct{}{}:
-	default:
+	if w := m.wake.Load(); w != nil {
+		select {
+		case *w <- struct{}{}:
+		default:
+		}
 	}
+}
+
+// wakeup returns the channel poke leaves its tokens in, making it, with a
+// token already in (a poke before it existed is not lost), if there is
+// none yet. Receiver only.
+func (m *mailbox[T]) wakeup() <-chan struct{} {
+	if w := m.wake.Load(); w != nil {
+		return *w
+	}
+	w := make(chan struct{}, 1)
+	w <- struct{}{}
+	m.wake.Store(&w)
+	return w
 }
 
 // trySend puts v in the mailbox if there is room, growing it if it is
