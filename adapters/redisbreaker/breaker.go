@@ -215,7 +215,11 @@ func (b *Breaker) acquireTrial(ctx context.Context) (engine.Permit, error) {
 		b.leased.Add(1)
 		b.held.Add(1)
 		b.trials.Store(tok, v.gen)
-		return engine.Permit{Token: tok}, nil
+		p := engine.Permit{Token: tok}
+		if b.lcfg.SlowCallDuration > 0 {
+			p.Start = b.eng.Clock().Now()
+		}
+		return p, nil
 	case v.state == circuitbreaker.Closed:
 		return b.local.Acquire(ctx)
 	case v.state == circuitbreaker.Open:
@@ -235,7 +239,7 @@ func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 	if b.held.Load() > 0 {
 		if g, ok := b.trials.LoadAndDelete(p.Token); ok {
 			b.held.Add(-1)
-			b.reportTrial(p.Token, g.(uint64), o)
+			b.reportTrial(p.Token, g.(uint64), o, b.slowCall(p))
 			return
 		}
 	}
@@ -256,7 +260,7 @@ func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 	default:
 		return
 	}
-	if d := b.lcfg.SlowCallDuration; d > 0 && !p.Start.IsZero() && b.eng.Clock().Since(p.Start) >= d {
+	if b.slowCall(p) {
 		b.slow.Add(1) // after its call's count: a flush never takes it first (see flusher)
 	}
 	if n%uint64(b.cfg.FlushOutcomes) == 0 {
@@ -264,7 +268,14 @@ func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 	}
 }
 
-func (b *Breaker) reportTrial(tok, gen uint64, o messages.Outcome) {
+// slowCall reports whether the call of p took Breaker.SlowCallDuration or
+// more (false when it is not set).
+func (b *Breaker) slowCall(p engine.Permit) bool {
+	d := b.lcfg.SlowCallDuration
+	return d > 0 && !p.Start.IsZero() && b.eng.Clock().Since(p.Start) >= d
+}
+
+func (b *Breaker) reportTrial(tok, gen uint64, o messages.Outcome, slow bool) {
 	outcome := "ignored"
 	switch o {
 	case messages.Success:
@@ -274,8 +285,12 @@ func (b *Breaker) reportTrial(tok, gen uint64, o messages.Outcome) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.Timeout)
 	defer cancel()
+	isSlow := 0
+	if slow {
+		isSlow = 1
+	}
 	res, err := report.Run(ctx, b.client, b.keys, b.member+strconv.FormatUint(tok, 10), gen, outcome,
-		b.lcfg.SuccessThreshold, micros(b.lcfg.RecoveryTimeout), b.channel).Result()
+		b.lcfg.SuccessThreshold, micros(b.lcfg.RecoveryTimeout), b.channel, isSlow, b.lcfg.OpenAtSlowCallRate).Result()
 	if err == nil {
 		_, _, err = b.adopt(res)
 	}

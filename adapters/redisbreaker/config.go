@@ -45,8 +45,9 @@ type Config struct {
 	// and OpenAtSlowCallRate (calls at or above SlowCallDuration, each
 	// process timing its own) over MinimumCalls in the last WindowDuration
 	// (in WindowBuckets buckets), RecoveryTimeout, HalfOpenMaxCalls (trials
-	// in flight across every process), HalfOpenLease and SuccessThreshold.
-	// A half-open trial is judged by its outcome alone, slow or not.
+	// in flight across every process), HalfOpenLease and SuccessThreshold
+	// (the half-open trials of every process; slow successful trials open
+	// the circuit again once they reach OpenAtSlowCallRate of them).
 	Breaker circuitbreaker.Config
 	// Prefix starts every key (default DefaultPrefix). At most
 	// LongestPrefix bytes, without '{' or '}' (the breaker's hash tag

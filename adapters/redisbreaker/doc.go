@@ -28,8 +28,9 @@
 //   - HALF_OPEN (after Breaker.RecoveryTimeout on the server's clock): a
 //     call asks Redis for a trial lease; at most Breaker.HalfOpenMaxCalls
 //     are held across every process. A trial's Release reports to Redis at
-//     once: a failure opens the circuit again, SuccessThreshold successes
-//     close it. A lease not reported within Breaker.HalfOpenLease (its
+//     once: a failure opens the circuit again, and so do slow successes
+//     reaching OpenAtSlowCallRate of the successes; SuccessThreshold
+//     successes close it. A lease not reported within Breaker.HalfOpenLease (its
 //     holder died or hung) is reclaimed by the next script and counts as a
 //     failure.
 //

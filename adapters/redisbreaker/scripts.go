@@ -3,7 +3,9 @@ package redisbreaker
 import goredis "github.com/redis/go-redis/v9"
 
 // The shared state of one breaker lives in three keys with one hash tag
-// (one Cluster slot): KEYS[1] a hash {state, gen, opened, consec, trials},
+// (one Cluster slot): KEYS[1] a hash {state, gen, opened, consec, trials,
+// tslow} (trials: the half-open trials that succeeded, tslow: the slow
+// ones among them),
 // KEYS[2] the window (a hash of per-bucket counts of successes, failures
 // and slow calls among them, "<bucket>:s", "<bucket>:f" and "<bucket>:w"), KEYS[3] the half-open leases (a sorted
 // set of lease holders scored by expiry). Times are the server's, in
@@ -13,24 +15,26 @@ import goredis "github.com/redis/go-redis/v9"
 const prelude = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local h = redis.call('HMGET', KEYS[1], 'state', 'gen', 'opened', 'consec', 'trials')
+local h = redis.call('HMGET', KEYS[1], 'state', 'gen', 'opened', 'consec', 'trials', 'tslow')
 local state = h[1] or 'closed'
 local gen = tonumber(h[2] or '0')
 local opened = tonumber(h[3] or '0')
 local consec = tonumber(h[4] or '0')
 local trials = tonumber(h[5] or '0')
+local tslow = tonumber(h[6] or '0')
 local function move(s, reason, channel)
   state = s
   gen = gen + 1
   consec = 0
   trials = 0
+  tslow = 0
   if s == 'open' then opened = now end
   redis.call('DEL', KEYS[2], KEYS[3])
   redis.call('PUBLISH', channel, string.format('%s %.0f %s', s, gen, reason))
 end
 local function save()
   redis.call('HSET', KEYS[1], 'state', state, 'gen', string.format('%.0f', gen), 'opened', string.format('%.0f', opened),
-    'consec', string.format('%.0f', consec), 'trials', string.format('%.0f', trials))
+    'consec', string.format('%.0f', consec), 'trials', string.format('%.0f', trials), 'tslow', string.format('%.0f', tslow))
 end
 local function recover(recovery, channel)
   if state == 'open' and now >= opened + recovery then move('half_open', 'recovery_timeout', channel) end
@@ -119,16 +123,24 @@ return reply(recovery, granted)
 // ARGV[3] ("success", "failure" or "ignored"): a failure opens the circuit,
 // the ARGV[4]-th success closes it. A lease that expired first was
 // reclaimed as a failure, and its report counts nothing. ARGV[5] is the
-// recovery timeout (µs), ARGV[6] the channel.
+// recovery timeout (µs), ARGV[6] the channel, ARGV[7] 1 if the trial was
+// slow, ARGV[8] the slow-call rate (0: off): once the slow successes reach
+// that rate of the successes, the circuit opens again.
 var report = goredis.NewScript(prelude + `
 local member, g, outcome, need, recovery, channel = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local slow, srate = tonumber(ARGV[7]), tonumber(ARGV[8])
 reclaim(channel)
 if redis.call('ZREM', KEYS[3], member) == 1 and state == 'half_open' and gen == g then
   if outcome == 'failure' then
     move('open', 'trial_failed', channel)
   elseif outcome == 'success' then
     trials = trials + 1
-    if trials >= need then move('closed', 'success_threshold', channel) end
+    tslow = tslow + slow
+    if srate > 0 and tslow >= srate * trials then
+      move('open', 'slow_call_rate', channel)
+    elseif trials >= need then
+      move('closed', 'success_threshold', channel)
+    end
   end
 end
 save()

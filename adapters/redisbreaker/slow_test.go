@@ -115,3 +115,62 @@ func TestSlowCallRateBelowStaysClosed(t *testing.T) {
 		t.Fatalf("the shared window holds %v, want s:12 w:5 (successes, slow among them)", by)
 	}
 }
+
+// TestSlowTrialsReopen: in HALF_OPEN a successful trial at or above
+// SlowCallDuration counts as slow across the cluster: one slow trial of
+// one (OpenAtSlowCallRate 1/2) opens the circuit again with reason
+// slow_call_rate; fast trials then close it (SuccessThreshold 3).
+func TestSlowTrialsReopen(t *testing.T) {
+	srv := redistest.Start(t, 0)
+	cfg := Config{FlushInterval: time.Second, Timeout: 5 * time.Second, Breaker: circuitbreaker.Config{
+		FailureThreshold: 1, OpenAtSlowCallRate: 0.5, SlowCallDuration: 10 * time.Millisecond,
+		RecoveryTimeout: 50 * time.Millisecond, HalfOpenMaxCalls: 1, SuccessThreshold: 3, HalfOpenLease: 5 * time.Second}}
+	b, clock := slowProcess(t, srv, cfg)
+	sub := srv.Client(t, nil).Subscribe(context.Background(), b.channel)
+	defer sub.Close()
+	if _, err := sub.Receive(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	next := func(want string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		msg, err := sub.ReceiveMessage(ctx)
+		if err != nil || msg.Payload != want {
+			t.Fatalf("published %v (%v), want %q", msg, err, want)
+		}
+	}
+	// trial waits for the recovery timeout (on both clocks) and runs one
+	// trial that takes d.
+	trial := func(d time.Duration) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			p, err := b.Acquire(context.Background())
+			if err == nil && p.Token < 1<<48 {
+				clock.Advance(d)
+				b.Release(p, messages.Success)
+				return
+			}
+			if err == nil {
+				t.Fatalf("a permit of the local breaker (%#x) while the shared circuit is not closed", p.Token)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no trial within 5 s: %v", err)
+			}
+			clock.Advance(10 * time.Millisecond) // the time left this process counts on its clock
+			time.Sleep(5 * time.Millisecond)     // the recovery timeout runs on the server's clock
+		}
+	}
+	_ = call(t, b, errBackend)
+	syncNow(t, b)
+	next("open 1 failure_threshold")
+	trial(20 * time.Millisecond)
+	next("half_open 2 recovery_timeout")
+	next("open 3 slow_call_rate")
+	for range 3 {
+		trial(time.Millisecond)
+	}
+	next("half_open 4 recovery_timeout")
+	next("closed 5 success_threshold")
+}
