@@ -15,6 +15,13 @@
 #      have it (else the one mode, or Acquire+Release); another mode m of
 #      the same pair is reported as pattern <pattern>-<m> (serial only in
 #      the table).
+#      and, for pairs that count Redis commands (redis-cmds/op), exactly:
+#        throughput-ratio <pattern> vs <peer> cpu=<n> <x.xx>
+#        redis-cmds-ratio <pattern> vs <peer> cpu=<n> <x.xxe-yy>
+#      Bulwark's throughput over the peer's (the inverse of the ratio) and
+#      its Redis commands per call over the peer's, e.g.
+#      "throughput-ratio redisbreaker-4proc vs gobreaker cpu=2 760.00"
+#      (BenchmarkRedisBreaker4Proc: four OS processes on one redis-server).
 #   5. what one idle named circuit breaker costs (bytes, goroutines, create
 #      time), Bulwark by default and under engine.WithOnDemandActors beside
 #      gobreaker and failsafe-go (TestPerInstance), with lines
@@ -34,7 +41,8 @@
 # to keep raw.txt, normalized.txt and report.txt in; default a temporary
 # one), DOC (where a full run writes its report; default
 # ../../docs/performance.md, empty for none).
-# On 2 cores the default run takes about 6–8 minutes.
+# On 2 cores the default run takes about 8–10 minutes (BenchmarkRedisBreaker4Proc
+# runs a 2 s window per run, whatever -benchtime).
 set -euo pipefail
 cd "$(dirname "$0")"
 
