@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,4 +174,61 @@ func TestSlowTrialsReopen(t *testing.T) {
 	}
 	next("half_open 4 recovery_timeout")
 	next("closed 5 success_threshold")
+}
+
+// TestSlowCountsUnderLoad, on the real clock: four processes of 16
+// goroutines make 20 calls each, every fifth of them sleeping past
+// SlowCallDuration, while each process flushes every 5 ms. Every call
+// reaches the shared window exactly once, and every slow one is counted
+// slow (a call the machine stalled may be counted slow too, never one
+// more than the calls).
+func TestSlowCountsUnderLoad(t *testing.T) {
+	srv := redistest.Start(t, 0)
+	cfg := Config{Prefix: t.Name(), FlushInterval: 5 * time.Millisecond, Timeout: 5 * time.Second, Breaker: circuitbreaker.Config{
+		OpenAtSlowCallRate: 1, SlowCallDuration: 30 * time.Millisecond, MinimumCalls: 100_000, WindowType: circuitbreaker.TimeBased}}
+	const procs, goroutines, each = 4, 16, 20
+	bs := make([]*Breaker, procs)
+	for i := range bs {
+		bs[i], _ = process(t, srv, cfg)
+	}
+	var wg sync.WaitGroup
+	for _, b := range bs {
+		for range goroutines {
+			wg.Go(func() {
+				for i := range each {
+					err := b.Execute(context.Background(), func(context.Context) error {
+						if i%5 == 0 {
+							time.Sleep(40 * time.Millisecond) // the slow call itself
+						}
+						return nil
+					})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for _, b := range bs {
+		syncNow(t, b)
+		if st, _ := b.Stats(context.Background()); st.Fallback || st.FlushErrors != 0 {
+			t.Fatalf("a flush failed: %+v", st)
+		}
+	}
+	window, err := srv.Client(t, nil).HGetAll(context.Background(), bs[0].keys[1]).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]int{}
+	for k, v := range window {
+		n, _ := strconv.Atoi(v)
+		by[k[strings.LastIndexByte(k, ':')+1:]] += n
+	}
+	const calls, slow = procs * goroutines * each, procs * goroutines * each / 5
+	t.Logf("window %v", by)
+	if by["s"] != calls || by["f"] != 0 || by["w"] < slow || by["w"] > calls {
+		t.Fatalf("the shared window holds %v; want s:%d, w between %d and %d", by, calls, slow, calls)
+	}
 }
