@@ -14,7 +14,10 @@ import (
 
 // The coalescing benchmarks run parallel calls over coalesceKeys keys with
 // a function that returns at once: mostly the cost of starting and
-// finishing a flight, with some coalescing where callers overlap.
+// finishing a flight, with some coalescing where callers overlap. They are
+// named BenchmarkCoalesce/<impl>, the form compare.sh pairs: bulwark and
+// bulwark-engine (reported as pattern coalesce-engine) each beside
+// singleflight.
 const coalesceKeys = 1024
 
 var coalesceKeyNames = func() []string {
@@ -25,7 +28,13 @@ var coalesceKeyNames = func() []string {
 	return out
 }()
 
-func BenchmarkCoalesceBulwark(b *testing.B) {
+func BenchmarkCoalesce(b *testing.B) {
+	b.Run("bulwark", benchCoalesceBulwark)
+	b.Run("bulwark-engine", benchCoalesceBulwarkEngine)
+	b.Run("singleflight", benchCoalesceSingleflight)
+}
+
+func benchCoalesceBulwark(b *testing.B) {
 	g, err := coalesce.New[int](nil, "bench", coalesce.Config{})
 	if err != nil {
 		b.Fatal(err)
@@ -45,7 +54,7 @@ func BenchmarkCoalesceBulwark(b *testing.B) {
 	})
 }
 
-func BenchmarkCoalesceSingleflight(b *testing.B) {
+func benchCoalesceSingleflight(b *testing.B) {
 	var g singleflight.Group
 	fn := func() (any, error) { return 1, nil }
 	var seq atomic.Uint32
@@ -61,10 +70,10 @@ func BenchmarkCoalesceSingleflight(b *testing.B) {
 	})
 }
 
-// BenchmarkCoalesceBulwarkEngine is the common case in a server: a Group
-// made with an engine and callers whose contexts can end, so every
-// execution runs in a goroutine of its own.
-func BenchmarkCoalesceBulwarkEngine(b *testing.B) {
+// benchCoalesceBulwarkEngine is the common case in a server: a Group made
+// with an engine and callers whose contexts can end, so every execution
+// runs in a goroutine of its own.
+func benchCoalesceBulwarkEngine(b *testing.B) {
 	eng, err := engine.New()
 	if err != nil {
 		b.Fatal(err)
