@@ -112,4 +112,13 @@
 // actor's goroutine ends when the engine shuts down; after that every call
 // returns messages.ErrStopped. Its striped counters and slots are
 // allocated by the first Acquire.
+//
+// # Live reconfiguration
+//
+// Reconfigure changes a running limiter's Config, all but its Algorithm:
+// the current limit is kept, clamped into the new [MinLimit, MaxLimit]
+// (with a limit_changed event if it moved), calls in flight finish, and a
+// limit below them admits nobody until enough have completed. A
+// config_changed event names what changed, and New compares against the
+// new Config from then on.
 package adaptive

@@ -79,4 +79,13 @@
 // supervisor, which restarts the loop on the same table, so no key loses
 // its limit. After Engine.Shutdown every call returns messages.ErrStopped,
 // Waits included, and no goroutine remains.
+//
+// # Live reconfiguration
+//
+// Limiter.Reconfigure changes MaxKeys, SweepInterval and Algorithm while
+// the limiter runs (not Shards). Every key keeps its state, so every limit
+// holds across it exactly, unless the Algorithm changes: then every key
+// starts afresh. A smaller MaxKeys forgets the idle keys at once and
+// never a limited one. A config_changed event names what changed, and New
+// compares against the new Config from then on.
 package ratelimit
