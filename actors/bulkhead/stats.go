@@ -38,10 +38,11 @@ func (b *Bulkhead) Stats(ctx context.Context) (Stats, error) {
 	if err := b.q.Inspect(ctx, func(n int) {
 		cfg := b.cfg.Load()
 		st.Waiting, st.MaxInFlight, st.MaxWaiting = n, cfg.MaxInFlight, cfg.MaxWaiting
+		st.InFlight = b.limit.Held() // exact in the actor, which moves the limit
 	}); err != nil {
 		return Stats{}, err
 	}
-	st.InFlight, st.PeakInFlight = b.limit.Held(), b.permits.Made()
+	st.PeakInFlight = b.permits.Made()
 	st.Accepted = b.permits.Granted() - b.q.Unclaimed()
 	st.Rejected, st.RejectedBy = b.counts.Rejected()
 	st.Cancelled, st.Misused = b.counts.Cancelled(), b.permits.Misused()

@@ -43,10 +43,11 @@ func (s *Shedder) Stats(ctx context.Context) (Stats, error) {
 	if err := s.q.Inspect(ctx, func(n int) {
 		c := s.cfg.Load()
 		st.Waiting, st.MaxInFlight, st.MaxWaiting = n, c.MaxInFlight, c.MaxWaiting
+		st.InFlight = s.inflight() // exact in the actor, which moves the limit
 	}); err != nil {
 		return Stats{}, err
 	}
-	st.InFlight, st.PeakInFlight = s.inflight(), s.permits.Made()
+	st.PeakInFlight = s.permits.Made()
 	st.Level, st.SignalLevel = s.levelAt(st.InFlight), s.signalLevel()
 	st.Utilization = float64(st.InFlight) * 100 / float64(st.MaxInFlight)
 	st.Accepted = s.permits.Granted() - s.q.Unclaimed()

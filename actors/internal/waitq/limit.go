@@ -1,9 +1,6 @@
 package waitq
 
-import (
-	"runtime"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // Limit is a limit on a Ledger that can change while the ledger is in use
 // (an admission pattern's Reconfigure). The Ledger is made with the
@@ -13,7 +10,9 @@ import (
 // are: a parked permit is simply not free.
 //
 // Set and Settle are for one goroutine at a time (the pattern's actor);
-// Held, Over and N are safe for concurrent use.
+// Held, Over and N are safe for concurrent use. The owner parks a permit
+// off the pool before it counts it parked, and counts it unparked before it
+// puts it back, so that Held never counts fewer than are held.
 //
 // A higher limit admits at once: parked permits go back to the pool. A
 // lower limit parks what is free; when more than the new limit is held,
@@ -29,10 +28,9 @@ import (
 type Limit struct {
 	l *Ledger
 
-	n      atomic.Int64  // the limit set last
-	over   atomic.Int64  // permits still to park: held beyond n
-	parked atomic.Int64  // permits parked: len(slots) + unmade
-	gen    atomic.Uint64 // odd while the owner moves permits; readers retry
+	n      atomic.Int64 // the limit set last
+	over   atomic.Int64 // permits still to park: held beyond n
+	parked atomic.Int64 // permits parked: len(slots) + unmade
 
 	// Owner only.
 	slots  []uint32 // indexes of parked slots
@@ -58,19 +56,10 @@ func (x *Limit) N() int { return int(x.n.Load()) }
 func (x *Limit) Over() int { return int(x.over.Load()) }
 
 // Held returns how many permits callers hold (the ledger's Held less the
-// parked ones).
-func (x *Limit) Held() int {
-	for {
-		g := x.gen.Load()
-		if g&1 == 0 {
-			h := x.l.Held() - int(x.parked.Load())
-			if x.gen.Load() == g {
-				return max(h, 0)
-			}
-		}
-		runtime.Gosched()
-	}
-}
+// parked ones). It is exact in the owner's goroutine; another goroutine
+// that reads it while Set or Settle moves permits may count the permits
+// being moved as held (never fewer than are held).
+func (x *Limit) Held() int { return max(x.l.Held()-int(x.parked.Load()), 0) }
 
 // Set makes n the limit (1..MaxPermits; outside that range, MaxPermits)
 // and returns Over. A higher limit gives parked permits back at once; a
@@ -114,14 +103,9 @@ func (x *Limit) park(k int) bool {
 		h := l.head.Load()
 		if top := uint32(h & topMask); top != 0 {
 			w := l.slot(top - 1).word.Load()
-			x.gen.Add(1)
-			ok := l.head.CompareAndSwap(h, (h&^topMask+tagOne-freeOne)|w&topMask)
-			if ok {
+			if l.head.CompareAndSwap(h, (h&^topMask+tagOne-freeOne)|w&topMask) {
 				x.slots = append(x.slots, top-1)
 				x.parked.Add(1)
-			}
-			x.gen.Add(1)
-			if ok {
 				return true
 			}
 			continue
@@ -132,14 +116,9 @@ func (x *Limit) park(k int) bool {
 			return false
 		}
 		k = min(k, free)
-		x.gen.Add(1)
-		ok := l.head.CompareAndSwap(h, h-uint64(k)*freeOne)
-		if ok {
+		if l.head.CompareAndSwap(h, h-uint64(k)*freeOne) {
 			x.unmade += k
 			x.parked.Add(int64(k))
-		}
-		x.gen.Add(1)
-		if ok {
 			return true
 		}
 	}
@@ -149,11 +128,10 @@ func (x *Limit) park(k int) bool {
 // no slot is made while one is parked), else permits not made.
 func (x *Limit) unpark(k int) {
 	l := x.l
-	x.gen.Add(1)
-	defer x.gen.Add(1)
 	if n := len(x.slots); n > 0 {
 		i := x.slots[n-1]
 		x.slots = x.slots[:n-1]
+		x.parked.Add(-1)
 		s := l.slot(i)
 		seq := s.word.Load() &^ linkMask // its sequence, not held
 		for {
@@ -163,13 +141,12 @@ func (x *Limit) unpark(k int) {
 				break
 			}
 		}
-		x.parked.Add(-1)
 		return
 	}
 	k = min(k, x.unmade)
 	x.unmade -= k
-	l.head.Add(uint64(k) * freeOne)
 	x.parked.Add(-int64(k))
+	l.head.Add(uint64(k) * freeOne)
 }
 
 // swap trades parked slots for parked permits not made yet while the free
@@ -192,10 +169,8 @@ func (x *Limit) swap() {
 		s.word.Store(s.word.Load()&^linkMask | below)
 		below = uint64(i + 1)
 	}
-	x.gen.Add(1)
 	if l.head.CompareAndSwap(h, h&^topMask|below) {
 		x.slots = x.slots[:len(x.slots)-m]
 		x.unmade += m
 	}
-	x.gen.Add(1)
 }
