@@ -87,7 +87,8 @@ func permitCases(t *testing.T) []permitCase {
 // real clock, for every admission pattern: callers hold a permit across a
 // yield, and one call in three then misuses one (releases its permit twice
 // from two goroutines at once, releases the zero Permit, or a permit of
-// another instance). No misuse frees a slot: the callers' own count of
+// another instance, or one it released calls ago, whose slot another
+// caller may hold by now). No misuse frees a slot: the callers' own count of
 // permits held never exceeds the limit; each misuse is counted once; at
 // the end nothing is held and exactly the limit can be acquired again.
 func TestPermitsMisuseRace(t *testing.T) {
@@ -103,6 +104,7 @@ func TestPermitsMisuseRace(t *testing.T) {
 			var wg sync.WaitGroup
 			for w := range goroutines {
 				wg.Go(func() {
+					var stale engine.Permit // released already
 					for i := range calls {
 						p, err := pc.g.Acquire(ctx)
 						if err != nil {
@@ -133,8 +135,14 @@ func TestPermitsMisuseRace(t *testing.T) {
 								pc.other.Release(q, messages.Success)
 								misuses.Add(1)
 							}
+						case 3:
+							if stale != (engine.Permit{}) {
+								pc.g.Release(stale, messages.Success)
+								misuses.Add(1)
+							}
 						}
 						pc.g.Release(p, messages.Success)
+						stale = p
 					}
 				})
 			}
@@ -149,21 +157,61 @@ func TestPermitsMisuseRace(t *testing.T) {
 			if err != nil || inUse != 0 || misused != uint64(misuses.Load()) {
 				t.Fatalf("in use, misused: got %d, %d (%v), want 0, %d", inUse, misused, err, misuses.Load())
 			}
-			var held []engine.Permit
-			for range permitLimit {
-				p, err := pc.g.Acquire(ctx)
-				if err != nil {
-					t.Fatalf("Acquire %d of %d after the race: %v", len(held)+1, permitLimit, err)
-				}
-				held = append(held, p)
-			}
-			if _, err := pc.g.Acquire(ctx); !errors.Is(err, pc.reject) {
-				t.Fatalf("Acquire past the limit after the race: got %v, want %v", err, pc.reject)
-			}
-			for _, p := range held {
-				pc.g.Release(p, messages.Success)
-			}
+			admitsExactlyTheLimit(t, pc)
 			t.Logf("peak held %d of %d, %d misuses", g.peak.Load(), permitLimit, misuses.Load())
 		})
+	}
+}
+
+// TestPermitsForgedForAFreeSlot: a Permit made up from a released one —
+// its token again, or the token its slot's next grant would carry — frees
+// nothing on any admission pattern while that slot is free: the pattern
+// still admits exactly its limit, and each is counted as a misuse.
+func TestPermitsForgedForAFreeSlot(t *testing.T) {
+	for _, pc := range permitCases(t) {
+		t.Run(pc.name, func(t *testing.T) {
+			ctx := context.Background()
+			var first [2]engine.Permit
+			for i := range first {
+				p, err := pc.g.Acquire(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				first[i] = p
+			}
+			for _, p := range first {
+				pc.g.Release(p, messages.Success)
+			}
+			forged := []engine.Permit{first[0], {Token: first[0].Token + 1}, first[1], {Token: first[1].Token + 1}}
+			for _, p := range forged {
+				pc.g.Release(p, messages.Success)
+			}
+			inUse, misused, err := pc.figures(ctx)
+			if err != nil || inUse != 0 || misused != uint64(len(forged)) {
+				t.Fatalf("in use, misused after %d forged releases: got %d, %d (%v), want 0, %d", len(forged), inUse, misused, err, len(forged))
+			}
+			admitsExactlyTheLimit(t, pc)
+		})
+	}
+}
+
+// admitsExactlyTheLimit checks that pc's instance, with nothing held,
+// admits permitLimit callers and refuses the next, and releases them.
+func admitsExactlyTheLimit(t *testing.T, pc permitCase) {
+	t.Helper()
+	ctx := context.Background()
+	var held []engine.Permit
+	for range permitLimit {
+		p, err := pc.g.Acquire(ctx)
+		if err != nil {
+			t.Fatalf("Acquire %d of %d: %v", len(held)+1, permitLimit, err)
+		}
+		held = append(held, p)
+	}
+	if _, err := pc.g.Acquire(ctx); !errors.Is(err, pc.reject) {
+		t.Fatalf("Acquire past the limit: got %v, want %v", err, pc.reject)
+	}
+	for _, p := range held {
+		pc.g.Release(p, messages.Success)
 	}
 }

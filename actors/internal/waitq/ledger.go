@@ -258,11 +258,17 @@ func locate(i uint32) (seg, off int) {
 	return seg, int(v - 1<<(seg+baseBits))
 }
 
-// slot returns slot i, or nil if its segment does not exist yet.
+// slot returns slot i, or nil if its segment does not exist yet. Small
+// enough to inline: the first segment needs no call.
 func (l *Ledger) slot(i uint32) *slot {
 	if i < 1<<baseBits {
 		return &l.first[i]
 	}
+	return l.segSlot(i)
+}
+
+// segSlot is slot for i beyond the first segment.
+func (l *Ledger) segSlot(i uint32) *slot {
 	segs := l.segs.Load()
 	if segs == nil {
 		return nil
