@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/backpressure"
 	"github.com/bulwark-go/bulwark/actors/bulkhead"
 	"github.com/bulwark-go/bulwark/actors/loadshed"
 	"github.com/bulwark-go/bulwark/engine"
@@ -195,6 +196,24 @@ func TestReconfigureLoadShedderStress(t *testing.T) {
 		},
 		stats: func(ctx context.Context) ([7]uint64, error) {
 			st, err := s.Stats(ctx)
+			return [7]uint64{uint64(st.InFlight), uint64(st.Waiting), uint64(st.PeakInFlight), st.Accepted, st.Rejected, st.Cancelled, st.Misused}, err
+		}})
+}
+
+// The gate's high-water mark plays the limit: the items pending never
+// exceed the mark in force (the item that reaches it is admitted and turns
+// backpressure on).
+func TestReconfigureBackpressureStress(t *testing.T) {
+	g, err := backpressure.New(enginetest.Start(t), "reconf", backpressure.Config{MaxInFlight: 16, HighWaterMark: 8, LowWaterMark: 1, MaxWaiting: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hammerAdmissionReconfigure(t, admissionCase{guard: g, reject: backpressure.ErrBackpressure,
+		set: func(ctx context.Context, n, w int) error {
+			return g.Reconfigure(ctx, backpressure.Config{MaxInFlight: 16, HighWaterMark: n, LowWaterMark: 1, MaxWaiting: w})
+		},
+		stats: func(ctx context.Context) ([7]uint64, error) {
+			st, err := g.Stats(ctx)
 			return [7]uint64{uint64(st.InFlight), uint64(st.Waiting), uint64(st.PeakInFlight), st.Accepted, st.Rejected, st.Cancelled, st.Misused}, err
 		}})
 }
