@@ -354,10 +354,20 @@ func (a *Actor[M, R]) stopErr() error {
 // mailbox is empty. A panic in Receive is recovered: the caller whose
 // message caused it gets a *messages.PanicError, and Serve returns that
 // error so the supervisor can restart the loop.
-func (a *Actor[M, R]) Serve(ctx context.Context) (err error) {
+func (a *Actor[M, R]) Serve(ctx context.Context) error {
+	// Two functions, so that the loop's frame (a select) is not on the
+	// stack of an on-demand goroutine, which starts small each time and
+	// would grow (a copy of its stack) at every wake-up.
 	if a.wake.Load() != nil {
 		return a.serveOnDemand(ctx)
 	}
+	return a.serve(ctx)
+}
+
+// serve is Serve for an actor with a goroutine of its own.
+//
+//go:noinline
+func (a *Actor[M, R]) serve(ctx context.Context) (err error) {
 	r := a.newReceiver()
 	if s, ok := r.b.(Stopper); ok {
 		defer s.Stop()

@@ -2,8 +2,12 @@ package kernel_test
 
 import (
 	"context"
+	"fmt"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/kernel"
 )
 
@@ -96,4 +100,47 @@ func BenchmarkLookup(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkFirstCallOnDemand is an Ask to an idle actor under
+// WithOnDemandActors, each op a different actor: "first" is its very first
+// message (the goroutine starts, the mailbox takes its first segment, the
+// behaviour is made), "again" one after it has parked (the goroutine
+// starts again; the rest is kept).
+func BenchmarkFirstCallOnDemand(b *testing.B) {
+	for _, round := range []string{"first", "again"} {
+		b.Run(round, func(b *testing.B) {
+			eng := newEngine(b, engine.WithOnDemandActors())
+			actors := make([]*kernel.Actor[int, int], b.N)
+			for i := range actors {
+				actors[i] = spawn(b, eng, fmt.Sprint("a", i), func() kernel.Behavior[int, int] { return &sink{} })
+				if round == "again" {
+					if _, err := actors[i].Ask(context.Background(), 1); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := cpuTime()
+			for _, a := range actors {
+				if _, err := a.Ask(ctx, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// cpuTime returns the CPU time the process has used, all threads: on a
+// shared machine it grows with the work done, where the wall clock grows
+// with the load.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
