@@ -197,26 +197,31 @@ func (ix *index) get(k key, h uint64) *entry {
 	return nil
 }
 
-// reserve adds e, whose key hashes to h, unless an entry of its key is in
-// the index, and returns the entry that holds the key: e, or the one
-// found. It gives e its creation number. Any goroutine.
-func (ix *index) reserve(e *entry, h uint64) *entry {
+// reserve returns the entry of k, whose hash is h, if there is one, and
+// false; else it adds a starting entry for k with config and returns it,
+// and true. The new entry has its creation number. Any goroutine.
+func (ix *index) reserve(k key, h uint64, config any) (*entry, bool) {
+	var e *entry
 	for {
 		t := ix.table.Load()
 		s := t.shard(h)
 		old := s.Load()
 		var slots []slot
 		if old != nil {
+			for _, sl := range old.slots {
+				if sl.hash == h && sl.e.key == k {
+					return sl.e, false
+				}
+			}
 			if old.frozen {
 				ix.awaitGrowth(t)
 				continue
 			}
-			for _, sl := range old.slots {
-				if sl.hash == h && sl.e.key == e.key {
-					return sl.e
-				}
-			}
 			slots = old.slots
+		}
+		if e == nil {
+			e = &entry{key: k, config: config}
+			e.status.Store(starting)
 		}
 		e.seq = ix.seq.Add(1)
 		next := &shard{slots: append(make([]slot, 0, len(slots)+1), slots...)}
@@ -225,7 +230,7 @@ func (ix *index) reserve(e *entry, h uint64) *entry {
 			if n := ix.count.Add(1); n > int64(shardLoad*len(t.shards)) {
 				ix.grow(t)
 			}
-			return e
+			return e, true
 		}
 	}
 }

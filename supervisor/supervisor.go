@@ -158,13 +158,9 @@ func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
 		if s.closing.Load() {
 			return nil, messages.ErrStopped
 		}
-		e := s.ix.get(k, h)
-		if e == nil {
-			mine := &entry{key: k, config: spec.Config}
-			mine.status.Store(starting)
-			if e = s.ix.reserve(mine, h); e == mine {
-				return s.create(e, spec)
-			}
+		e, mine := s.ix.reserve(k, h, spec.Config)
+		if mine {
+			return s.create(e, spec)
 		}
 		if !e.started() {
 			if diff := differences(e.config, spec.Config); len(diff) > 0 {
