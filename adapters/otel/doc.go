@@ -39,6 +39,14 @@
 //	bulwark.instance.restarts          counter {restart}    pattern, name: restarts by the supervisor
 //	bulwark.instance.up                gauge 1              pattern, name: 1 while the instance runs, 0 once it failed or stopped
 //	bulwark.events.dropped             counter {event}      subscriber: events a registered subscriber missed
+//	bulwark.shared_circuit.state       gauge 1              name, state: 1 for a redisbreaker's shared state as this process saw it, else 0
+//	bulwark.shared_circuit.generation  gauge 1              name: the shared circuit's generation as this process saw it
+//	bulwark.shared_circuit.fallback    gauge 1              name: 1 while Redis is unreachable and the local breaker decides alone
+//	bulwark.shared_circuit.flushes     counter {flush}      name, outcome: flushes of outcomes to Redis, success or error
+//	bulwark.shared_circuit.trials      counter {lease}      name: half-open trial leases this process was granted
+//	bulwark.rate_limit.backend_errors  counter {request}    name: Redis limiter decisions that could not reach Redis
+//	bulwark.rate_limit.failed_open     counter {request}    name: requests the Redis limiter admitted without Redis (FailOpen)
+//	bulwark.rate_limit.returned_permits counter {permit}    name: permits taken ahead (LocalBatch) given back unused
 //	bulwark.collector.stats_errors     gauge {instance}     instances whose Stats this collection could not read
 //	bulwark.collector.instances_skipped gauge 1             1 when Options.MaxInstances cut this collection short
 //
@@ -49,6 +57,17 @@
 // number of series grows with the number of instances only. The outcomes
 // of bulwark.calls, by pattern, are those of bulwark_calls_total (see
 // adapters/prometheus).
+//
+// The instances shared through Redis are reported once added with Add: a
+// *redis.Limiter as pattern ratelimit-redis (bulwark.calls accepted,
+// rejected, cancelled; its refusals by reason in bulwark.rejections; the
+// bulwark.rate_limit.* counters above besides rejections); a
+// *redisbreaker.Breaker as pattern redisbreaker (bulwark.calls rejected:
+// calls the shared state refused; the bulwark.shared_circuit.* instruments
+// above), its local breaker being a circuitbreaker instance of the same
+// name, reported as such. A shared instance whose Stats cannot be read
+// sends nothing in that collection and is counted in
+// bulwark.collector.stats_errors.
 //
 // Instances whose Stats do not answer by the deadline send only
 // bulwark.instance.up and bulwark.instance.restarts in that collection and

@@ -2,6 +2,7 @@ package otel
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -87,8 +88,8 @@ func New(eng *engine.Engine, mp metric.MeterProvider, opts Options) (*Metrics, e
 		floats: make(map[*measure.Metric]metric.Float64Observable),
 		keys:   make(map[*measure.Metric][]attribute.Key)}
 	meter := mp.Meter(ScopeName)
-	all := make([]metric.Observable, 0, len(measure.All))
-	for _, d := range measure.All {
+	all := make([]metric.Observable, 0, len(measure.All)+len(measure.Shared))
+	for _, d := range slices.Concat(measure.All, measure.Shared) {
 		o, err := instrument(meter, d)
 		if err != nil {
 			return nil, err
@@ -148,7 +149,9 @@ func (m *Metrics) observe(ctx context.Context, o metric.Observer) error {
 
 // Add reports an unsupervised instance (a *retry.Retry, *timeout.Timeout,
 // *timeout.Deadline, *hedge.Hedge, *fallback.Fallback, *coalesce.Group or
-// *cache.Cache) too; see inventory.Set.Add.
+// *cache.Cache; see inventory.Set.Add) too, or an instance shared through
+// Redis: a *redis.Limiter or a *redisbreaker.Breaker (see the package doc
+// for their instruments). Adding one twice reports it once.
 func (m *Metrics) Add(h any) error { return m.src.Add(h) }
 
 // AddSubscriber reports the drops of an event subscriber (an

@@ -9,7 +9,7 @@ import (
 // conventions.
 func TestNamesFollowConventions(t *testing.T) {
 	seen := map[string]bool{}
-	for _, m := range All {
+	for _, m := range append(append([]*Metric{}, All...), Shared...) {
 		for _, n := range []string{m.Prom, m.OTel} {
 			if seen[n] {
 				t.Errorf("%s: used twice", n)

@@ -3,6 +3,7 @@ package measure
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -66,6 +67,7 @@ type Source struct {
 	eng      *engine.Engine
 	cfg      Config
 	subs     atomic.Pointer[[]subscriber]
+	shared   atomic.Pointer[[]any] // *redis.Limiter and *redisbreaker.Breaker (Add)
 }
 
 // New returns a Source over eng's instances for the exporter named
@@ -90,9 +92,32 @@ func New(exporter string, eng *engine.Engine, cfg Config) (*Source, error) {
 	return &Source{exporter: exporter, eng: eng, cfg: cfg}, nil
 }
 
-// Add reports an instance that the supervisor does not list; see
-// inventory.Set.Add.
-func (s *Source) Add(h any) error { return s.cfg.Instances.Add(h) }
+// Add reports an instance that the supervisor does not list: one shared
+// through Redis (a *redis.Limiter or a *redisbreaker.Breaker, whose
+// samples include the metrics of Shared), or one inventory.Set.Add takes.
+// Adding an instance twice reports it once.
+func (s *Source) Add(h any) error {
+	if !isShared(h) {
+		return s.cfg.Instances.Add(h)
+	}
+	for {
+		old := s.shared.Load()
+		var list []any
+		if old != nil {
+			list = *old
+		}
+		if slices.Contains(list, h) {
+			return nil
+		}
+		if len(list) >= LargestMaxInstances {
+			return messages.InvalidConfig(s.exporter, "handles", len(list)+1, "must be at most inventory.MaxInstances (1000000)")
+		}
+		next := append(append(make([]any, 0, len(list)+1), list...), h)
+		if s.shared.CompareAndSwap(old, &next) {
+			return nil
+		}
+	}
+}
 
 // AddSubscriber reports the drops of an event subscriber as EventsDropped
 // with the label subscriber=name. An empty name, a name used twice, a nil
@@ -123,10 +148,11 @@ func (s *Source) AddSubscriber(name string, d interface{ Dropped() uint64 }) err
 }
 
 // Collect reads every instance's Stats under one deadline (Timeout after
-// the call, or ctx's if sooner) and sends their samples to emit, then
-// StatsErrors, Skipped and each subscriber's EventsDropped. An instance
-// whose Stats could not be read in time sends only Up and Restarts and is
-// counted in StatsErrors. emit runs in Collect's goroutine.
+// the call, or ctx's if sooner) and sends their samples to emit, then those
+// of the instances shared through Redis, then StatsErrors, Skipped and each
+// subscriber's EventsDropped. A supervised or inventoried instance whose
+// Stats could not be read in time sends only Up and Restarts, a shared one
+// nothing; each is counted in StatsErrors. emit runs in Collect's goroutine.
 func (s *Source) Collect(ctx context.Context, emit Emit) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
@@ -140,6 +166,13 @@ func (s *Source) Collect(ctx context.Context, emit Emit) {
 			continue
 		}
 		Stats(emit, in)
+	}
+	if p := s.shared.Load(); p != nil {
+		for _, h := range *p {
+			if !sharedStats(ctx, emit, h) {
+				errs++
+			}
+		}
 	}
 	emit(StatsErrors, float64(errs))
 	emit(Skipped, flag(truncated))
