@@ -41,12 +41,20 @@ func (t *timing) now() time.Duration {
 // behind it are made only when something asks for Done (or derives a
 // context that needs it), so a function that never waits on its context
 // pays for neither. Until then Err compares the clock with the deadline.
+//
+// The context holds its flight's word, whose closed bit the execution
+// sets when it returns (see flight). The end and a first Done are
+// Dekker's handshake on the word and inner: the end sets the bit, then
+// cancels the inner context it finds; a first Done installs the inner
+// context, then cancels it if it finds the bit set. One sees the other,
+// so a Done made at any time is closed once the execution has returned.
 type execCtx struct {
+	word   atomic.Uint64   // the flight's: closed bit | followers
 	values context.Context // only for Value; never cancelled
 	tm     *timing
 	dl     time.Duration // the deadline, as an offset from tm.base
-	// inner is nil, then the context that carries Done once made, or
-	// &ended if the execution returned before anyone asked for Done.
+	// inner is nil, then the context that carries Done once made (&ended
+	// if the execution had returned by then).
 	inner atomic.Pointer[doneCtx]
 }
 
@@ -56,8 +64,8 @@ type doneCtx struct {
 	cancel func()
 }
 
-// ended stands for a context that was cancelled before anyone asked for
-// its Done.
+// ended stands for the inner context of an execution that had returned
+// before anyone asked for its Done.
 var ended = func() doneCtx {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -71,6 +79,9 @@ func (c *execCtx) start(values context.Context, tm *timing, timeout time.Duratio
 	c.values, c.tm, c.dl = values, tm, tm.now()+timeout
 }
 
+// closed reports whether the execution has returned.
+func (c *execCtx) closed() bool { return c.word.Load()&closedBit != 0 }
+
 func (c *execCtx) Deadline() (time.Time, bool) { return c.tm.base.Add(c.dl), true }
 
 func (c *execCtx) Done() <-chan struct{} { return c.done().ctx.Done() }
@@ -79,7 +90,10 @@ func (c *execCtx) Err() error {
 	if in := c.inner.Load(); in != nil {
 		return in.ctx.Err()
 	}
-	if c.tm.now() >= c.dl {
+	switch { // a Done made now would be closed at once if the execution has returned
+	case c.closed():
+		return context.Canceled
+	case c.tm.now() >= c.dl:
 		return context.DeadlineExceeded
 	}
 	return nil
@@ -101,10 +115,16 @@ func (c *execCtx) done() *doneCtx {
 	if in := c.inner.Load(); in != nil {
 		return in
 	}
-	in := c.make()
+	in := &ended
+	if !c.closed() {
+		in = c.make()
+	}
 	if !c.inner.CompareAndSwap(nil, in) {
-		in.cancel() // another Done, or the end, came first
+		in.cancel() // another Done came first
 		return c.inner.Load()
+	}
+	if in != &ended && c.closed() { // the end may have looked before in was there
+		in.cancel()
 	}
 	return in
 }
@@ -120,12 +140,12 @@ func (c *execCtx) make() *doneCtx {
 	return &doneCtx{fakeDeadline{cctx, at}, func() { t.Stop(); cancel(nil) }}
 }
 
-// end cancels c: the execution has returned.
+// end cancels c; the closed bit of its word is set: the execution has
+// returned.
 func (c *execCtx) end() {
-	if c.inner.CompareAndSwap(nil, &ended) {
-		return
+	if in := c.inner.Load(); in != nil {
+		in.cancel()
 	}
-	c.inner.Load().cancel()
 }
 
 // fakeDeadline reports a fake clock's deadline, and DeadlineExceeded once

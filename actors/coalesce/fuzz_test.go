@@ -66,7 +66,6 @@ func FuzzList(f *testing.F) {
 				}
 				f := &flight[int]{key: key}
 				f.alone.f = f
-				f.word.Store(1)
 				head = with(head, f, now)
 				open[key] = f
 			case 2: // the work for key ends, kept for 8 ticks when op has bit 64

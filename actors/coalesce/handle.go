@@ -147,6 +147,7 @@ func (g *Group[T]) joinOrStart(ctx context.Context, sh *shard[T], key string, fn
 		at = g.clock.Now().UnixNano()
 	}
 	var mine *flight[T]
+	inline := false
 	for {
 		head := sh.head.Load()
 		if f := find(head, key, at); f != nil {
@@ -167,11 +168,16 @@ func (g *Group[T]) joinOrStart(ctx context.Context, sh *shard[T], key string, fn
 			}
 			mine = &flight[T]{key: key}
 			mine.alone.f = mine
-			mine.word.Store(1)
+			if inline = ctx.Done() == nil && g.eng.Done() == nil; !inline {
+				// the leader will wait: its channel, made now, needs no
+				// pointer of its own
+				mine.own = make(chan struct{})
+				mine.wake.Store(&mine.own)
+			}
 		}
 		if sh.head.CompareAndSwap(head, with(head, mine, at)) {
 			sh.n[cLeaders].Add(1)
-			if ctx.Done() == nil && g.eng.Done() == nil {
+			if inline {
 				// A leader that can never leave (no cancellation, no
 				// engine to stop) runs the work itself: the same as
 				// waiting for a goroutine, without one.
@@ -216,7 +222,6 @@ func (g *Group[T]) execute(values context.Context, sh *shard[T], f *flight[T], f
 			f.err = &messages.PanicError{Value: recover(), Stack: debug.Stack()}
 			sh.n[cPanics].Add(1)
 		}
-		f.ctx.end()
 		kept := g.reuse > 0 && !panicked && f.err == nil
 		if kept {
 			f.keep = g.clock.Now().UnixNano() + g.reuse
@@ -225,6 +230,7 @@ func (g *Group[T]) execute(values context.Context, sh *shard[T], f *flight[T], f
 			g.keys.Add(lessOpen)
 		}
 		f.close()
+		f.ctx.end()
 		if kept { // armed before the waiters wake: a caller who saw this result sees its expiry armed
 			g.clock.AfterFunc(time.Duration(g.reuse), func() {
 				g.remove(sh, f)

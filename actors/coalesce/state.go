@@ -4,18 +4,21 @@ import (
 	"sync/atomic"
 )
 
-// A flight is one shared execution. Its word counts the callers that
-// joined it; the closed bit, set once by the execution when it has its
-// result, stops further joins (a caller who finds a closed flight starts
-// a new one, or reuses its result while it is kept). Joins and the close
-// are CompareAndSwaps on the word, so every caller that joined is one the
-// result will reach.
+// A flight is one shared execution. Its word (ctx.word) counts the
+// followers that joined it; the closed bit, set once by the execution when
+// it has its result, stops further joins (a caller who finds a closed
+// flight starts a new one, or reuses its result while it is kept). Joins
+// and the close are CompareAndSwaps on the word, so every caller that
+// joined is one the result will reach. The word lives in the context so
+// that the context knows, without a word of its own, when the execution
+// has returned.
 type flight[T any] struct {
-	key  string
-	word atomic.Uint64 // closed bit | joined callers
-	// wake is the channel the waiting callers block on, made by the first
-	// of them and closed by wakeAll.
+	key string
+	// wake is the channel the waiting callers block on: own, set before
+	// the flight is published when its leader will wait, or else made by
+	// the first waiter; closed by wakeAll.
 	wake atomic.Pointer[chan struct{}]
+	own  chan struct{}
 	v    T
 	err  error
 	// keep is, for a success kept for reuse, the clock's UnixNano until
@@ -27,23 +30,23 @@ type flight[T any] struct {
 
 const closedBit = 1 << 63
 
-// join adds a caller to f unless f is closed.
+// join adds a follower to f unless f is closed.
 func (f *flight[T]) join() bool {
 	for {
-		w := f.word.Load()
+		w := f.ctx.word.Load()
 		if w&closedBit != 0 {
 			return false
 		}
-		if f.word.CompareAndSwap(w, w+1) {
+		if f.ctx.word.CompareAndSwap(w, w+1) {
 			return true
 		}
 	}
 }
 
 // close stops joins.
-func (f *flight[T]) close() { f.word.Or(closedBit) }
+func (f *flight[T]) close() { f.ctx.word.Or(closedBit) }
 
-func (f *flight[T]) closed() bool { return f.word.Load()&closedBit != 0 }
+func (f *flight[T]) closed() bool { return f.ctx.closed() }
 
 // reusable reports whether f is closed and its result kept at now (the
 // clock's UnixNano).

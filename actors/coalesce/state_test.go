@@ -12,7 +12,6 @@ func keys(n *node[int]) (out []string) {
 func newFlight(key string) *flight[int] {
 	f := &flight[int]{key: key}
 	f.alone.f = f
-	f.word.Store(1)
 	return f
 }
 
@@ -28,8 +27,8 @@ func TestList(t *testing.T) {
 	if find(l, "a", 0) != a || find(l, "c", 0) != nil {
 		t.Fatal("find: wrong flight")
 	}
-	if !a.join() || a.word.Load() != 2 {
-		t.Fatalf("join: got word %d, want 2", a.word.Load())
+	if !a.join() || a.ctx.word.Load() != 1 {
+		t.Fatalf("join: got word %d, want 1 (one follower)", a.ctx.word.Load())
 	}
 	a.close()
 	if a.join() || find(l, "a", 0) != nil {
