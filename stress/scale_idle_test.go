@@ -270,3 +270,35 @@ func TestScaleHundredThousandBreakersOnDemand(t *testing.T) {
 		t.Fatalf("100,000 idle on-demand breakers keep %.0f goroutines, want none", c.goroutines*n)
 	}
 }
+
+// BenchmarkBreakerFirstCallOnDemand is Stats on an idle named breaker
+// under engine.WithOnDemandActors, each op a different breaker that has
+// been called once before and parked since: the first call after
+// idleness, which needs a goroutine again. cpu-ns/op is the process's CPU
+// time per op (the garbage collector's share included).
+func BenchmarkBreakerFirstCallOnDemand(b *testing.B) {
+	eng, err := engine.New(engine.WithOnDemandActors())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Shutdown(context.Background())
+	ctx := context.Background()
+	breakers := make([]*circuitbreaker.Breaker, b.N)
+	for i := range breakers {
+		if breakers[i], err = circuitbreaker.New(eng, fmt.Sprint("b", i), circuitbreaker.Config{}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := breakers[i].Stats(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for _, br := range breakers {
+		if _, err := br.Stats(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+}

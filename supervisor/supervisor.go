@@ -81,6 +81,9 @@ type Supervisor struct {
 	starting    atomic.Int64
 	registering atomic.Int64
 	startsIdle  chan struct{}
+	// work hands a child served on demand that has work to a worker
+	// waiting for one (see wake).
+	work chan *entry
 
 	// onDemand is the context of the children served on demand that
 	// are Graceful; Shutdown cancels it.
@@ -111,6 +114,7 @@ func New(opts Options) (*Supervisor, error) {
 		control:      make(chan message),
 		stopped:      make(chan struct{}),
 		startsIdle:   make(chan struct{}, 1),
+		work:         make(chan *entry),
 		shutdownDone: make(chan struct{}),
 	}
 	s.onDemand, s.cancelOnDemand = context.WithCancel(context.Background())
@@ -211,7 +215,7 @@ func (s *Supervisor) create(e *entry, spec Spec) (any, error) {
 		// child left (a Graceful child is drained before that).
 		e.onDemand = true
 		e.setStatus(Running) // publishes e to the look-ups
-		od.Attach(func() { go s.run(s.onDemand, e) })
+		od.Attach(func() { s.wake(e) })
 	} else {
 		s.launch(e) // publishes e to the look-ups
 	}
@@ -477,6 +481,41 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*entry, starts
 		return fmt.Errorf("supervisor: children did not stop before the deadline: %s: %w", strings.Join(stuck, ", "), ctx.Err())
 	}
 	return nil
+}
+
+// workerLinger is how long a goroutine that served an on-demand child
+// waits for another to serve before it ends.
+const workerLinger = 10 * time.Millisecond
+
+// wake serves c, a child served on demand that has work, in a goroutine
+// the supervisor owns: one that served another child and is waiting for
+// more (its stack has grown already, so it serves without growing it
+// again), or a new one.
+func (s *Supervisor) wake(c *entry) {
+	select {
+	case s.work <- c:
+	default:
+		go s.worker(c)
+	}
+}
+
+// worker serves c, then the children wake hands it, until none comes for
+// workerLinger or the supervisor's goroutine has ended.
+func (s *Supervisor) worker(c *entry) {
+	s.run(s.onDemand, c)
+	linger := time.NewTimer(workerLinger)
+	defer linger.Stop()
+	for {
+		select {
+		case c = <-s.work:
+			s.run(s.onDemand, c)
+			linger.Reset(workerLinger)
+		case <-linger.C:
+			return
+		case <-s.stopped:
+			return
+		}
+	}
 }
 
 // run serves one child in a goroutine owned by the supervisor and reports
