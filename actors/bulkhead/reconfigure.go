@@ -29,11 +29,14 @@ import (
 // (after defaults) changes nothing and publishes nothing. After Shutdown it
 // returns messages.ErrStopped. If ctx had ended before the call it returns
 // ctx.Err() and applies nothing; if ctx ends while the call waits it
-// returns ctx.Err(), and the change may have been applied or not. An Acquire that had read the
-// old config before Reconfigure was applied may still take a slot under
-// the old MaxInFlight: during a change, in flight is bounded by the larger
-// of the two limits. A restart of the actor after a panic keeps the
-// config in force.
+// returns ctx.Err(), and the change may have been applied or not.
+//
+// An Acquire that was under way while Reconfigure lowered MaxInFlight may
+// still take a slot a holder gave back, under the old limit: while a change
+// is under way, in flight is bounded by the larger of the two limits, and
+// by the new one once the calls from before it have left. A restart of the
+// actor after a panic keeps the config in force (it lives in the handle,
+// and the actor's behaviour reads it there).
 func (b *Bulkhead) Reconfigure(ctx context.Context, cfg Config) error {
 	full, err := cfg.withDefaults()
 	if err != nil {
