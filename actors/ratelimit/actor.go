@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -28,13 +29,22 @@ type sweep struct{}
 type sweepMore struct{}
 
 // countKeys asks how many keys the shard holds and how many decisions it
-// has counted (for Stats).
-type countKeys struct{}
+// has counted (for Stats). of, set only on a message to shard 0, is a shard
+// that has not started, whose counts shard 0 holds (see startShard).
+type countKeys struct{ of *shard }
 
-func (getCell) isRequest()   {}
-func (sweep) isRequest()     {}
-func (sweepMore) isRequest() {}
-func (countKeys) isRequest() {}
+// startShard asks shard 0 to start shard i of l (sent by the first caller
+// that needs it).
+type startShard struct {
+	l *Limiter
+	i int
+}
+
+func (getCell) isRequest()    {}
+func (sweep) isRequest()      {}
+func (sweepMore) isRequest()  {}
+func (countKeys) isRequest()  {}
+func (startShard) isRequest() {}
 
 // reply answers a request: the cell, or (c nil) the time in nanoseconds
 // until a full shard can take a new key; or the counts.
@@ -45,15 +55,22 @@ type reply struct {
 	maxKeys  int    // the shard's share of MaxKeys
 	rejected uint64 // key-cap refusals
 	noWindow bool   // the rate is one the sliding window cannot hold
+	started  bool   // countKeys{of}: the shard has started, ask it
 }
 
 // shard is one actor's share of the keys. tab is written only by the
 // owning actor's goroutine and read by callers; the fields after it belong
 // to the owner alone. They live here rather than in the behaviour so that a
 // restart after a panic keeps every key's limit.
+//
+// Shard 0 runs from New on; another shard starts when a caller first needs
+// its actor (startShard), so an idle limiter keeps one goroutine. Until
+// live, a shard holds no key, its actor is nil, and shard 0's goroutine
+// alone reads and writes its fields (Reconfigure, Stats).
 type shard struct {
 	tab   atomic.Pointer[table]
-	actor *kernel.Actor[request, reply]
+	live  atomic.Bool                   // actor is set and served
+	actor *kernel.Actor[request, reply] // set before live
 	clock engine.Clock
 	base  time.Time // time zero of this shard's cells
 
@@ -67,13 +84,18 @@ type shard struct {
 	cfg      Config        // owner only: the config in force (Reconfigure)
 }
 
-// newShard makes shard i of cfg (defaulted).
+// newShard makes shard i of cfg (defaulted), without its actor.
 func newShard(clock engine.Clock, cfg Config, i int) *shard {
 	s := &shard{clock: clock, base: clock.Now(), alg: cfg.Algorithm, every: cfg.SweepInterval, cfg: cfg}
 	s.maxKeys = cfg.shardKeys(i)
-	s.tab.Store(newTable(minTableSize))
-	s.actor = kernel.NewActor(0, s.newOwner)
+	s.tab.Store(emptyTable)
 	return s
+}
+
+// newActor gives s its actor.
+func (s *shard) newActor() *kernel.Actor[request, reply] {
+	s.actor = kernel.NewActor(0, s.newOwner)
+	return s.actor
 }
 
 // since converts a clock reading to the shard's nanoseconds (never
@@ -94,14 +116,53 @@ func (s *shard) get(ctx context.Context, h uint64, key string, r Rate) (reply, e
 // re-tables cells, and runs the periodic sweep.
 type owner struct {
 	s       *shard
-	timer   engine.Timer
+	timer   sweepTimer
 	stopped atomic.Bool
+}
+
+// sweepTimer is a shard's sweep timer. It is armed only while the shard
+// holds keys, so that an idle limiter keeps no timer and nothing wakes it.
+type sweepTimer struct {
+	t     engine.Timer // nil until the shard first holds a key
+	armed bool         // t is set to fire
+}
+
+// Reset re-arms an armed timer to fire after d; a timer at rest stays so
+// (the next key arms it).
+func (st *sweepTimer) Reset(d time.Duration) {
+	if st.armed {
+		st.t.Reset(d)
+	}
+}
+
+// Stop stops the timer.
+func (st *sweepTimer) Stop() {
+	if st.t != nil {
+		st.t.Stop()
+	}
+	st.armed = false
 }
 
 func (s *shard) newOwner() kernel.Behavior[request, reply] {
 	o := &owner{s: s}
-	o.timer = s.clock.AfterFunc(s.every, o.tick)
+	if s.count > 0 { // a restart: the keys kept need their sweeps
+		o.arm()
+	}
 	return o
+}
+
+// arm sets the sweep timer, unless it is set.
+func (o *owner) arm() {
+	st := &o.timer
+	if st.armed {
+		return
+	}
+	st.armed = true
+	if st.t == nil {
+		st.t = o.s.clock.AfterFunc(o.s.every, o.tick)
+		return
+	}
+	st.t.Reset(o.s.every)
 }
 
 // tick runs on the clock's goroutine: it only posts a message (Tell waits
@@ -123,19 +184,34 @@ func (o *owner) Receive(m request) (reply, error) {
 	s := o.s
 	switch m := m.(type) {
 	case getCell:
-		return s.getOrCreate(m, s.now()), nil
+		rep := s.getOrCreate(m, s.now())
+		if s.count > 0 {
+			o.arm()
+		}
+		return rep, nil
 	case sweep:
-		o.timer.Reset(s.every)
+		o.timer.armed = false // it fired
 		s.sweepStep(sweepChunk, true)
+		if s.count > 0 {
+			o.arm()
+		}
 	case sweepMore:
 		if s.pass.on {
 			s.sweepStep(sweepChunk, false)
 		}
 	case countKeys:
+		if m.of != nil { // shard 0, for a shard that had not started
+			if m.of.live.Load() {
+				return reply{started: true}, nil
+			}
+			return m.of.counts(), nil
+		}
 		if s.pass.on {
 			s.sweepStep(math.MaxInt, false) // a sweep under way ends first
 		}
 		return s.counts(), nil
+	case startShard:
+		return reply{}, m.start()
 	case reconfigure:
 		return reply{}, o.reconfigure(m)
 	default:
@@ -162,6 +238,10 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 			return reply{retry: max(s.nextIdle-now, 1)}
 		}
 	}
+	if t == emptyTable {
+		t = newTable(minTableSize)
+		s.tab.Store(t)
+	}
 	if (s.count+1)*4 > len(t.slots)*3 {
 		if now >= s.nextIdle {
 			s.sweepAt(now, true) // evict lazily before growing
@@ -181,6 +261,28 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 	s.pass.least = min(s.pass.least, busy)
 	return reply{c: c}
 }
+
+// start starts shard m.i of m.l unless it has started. Only shard 0's
+// goroutine runs it, so a shard that has not started is that goroutine's
+// alone.
+func (m startShard) start() error {
+	l := m.l
+	t := l.shards[m.i]
+	if t.live.Load() {
+		return nil
+	}
+	_, err := kernel.Spawn(context.Background(), l.eng, ShardKind, l.name+"/"+strconv.Itoa(m.i), t.cfg,
+		func() (*shard, kernel.Service, error) { return t, t.newActor(), nil })
+	if err != nil {
+		return err
+	}
+	t.live.Store(true)
+	return nil
+}
+
+// applyIdle applies cfg to shard i, which has not started, from shard 0's
+// goroutine (see Reconfigure).
+func (s *shard) applyIdle(cfg Config, i int) { (&owner{s: s}).apply(cfg, i) }
 
 // counts adds up the shard's keys and decisions.
 func (s *shard) counts() reply {

@@ -26,8 +26,8 @@ type Limiter struct {
 	shift  uint // h>>shift picks the shard
 	seed   maphash.Seed
 	// counts are the decisions, striped by key hash so that callers on
-	// different keys rarely share a cache line.
-	counts [countStripes]stripeCount
+	// different keys rarely share a cache line; nil until the first one.
+	counts atomic.Pointer[[countStripes]stripeCount]
 	// deadlined and cancelled count Waits refused for their deadline and
 	// Waits whose context ended (rare: not striped).
 	deadlined, cancelled atomic.Uint64
@@ -44,12 +44,21 @@ type stripeCount struct {
 
 // tally counts one decision on key hash h.
 func (l *Limiter) tally(h uint64, accepted bool) {
-	c := &l.counts[h&(countStripes-1)]
+	c := &l.stripes()[h&(countStripes-1)]
 	if accepted {
 		c.accepted.Add(1)
 	} else {
 		c.rejected.Add(1)
 	}
+}
+
+// stripes returns the decision counters, allocating them the first time.
+func (l *Limiter) stripes() *[countStripes]stripeCount {
+	if c := l.counts.Load(); c != nil {
+		return c
+	}
+	l.counts.CompareAndSwap(nil, new([countStripes]stripeCount))
+	return l.counts.Load()
 }
 
 // Result is the verdict of Check.
@@ -102,32 +111,24 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
-	// Shards 1..n-1 are children of their own; shard 0 is the limiter's.
-	extra := make([]*shard, full.Shards)
-	for i := 1; i < full.Shards; i++ {
-		extra[i], err = kernel.Spawn(ctx, eng, ShardKind, name+"/"+strconv.Itoa(i), full,
-			func() (*shard, kernel.Service, error) {
-				s := newShard(eng.Clock(), full, i)
-				return s, s.actor, nil
-			})
-		if err != nil {
-			return nil, err
+	// Shard 0 is the limiter's actor; the others start on first use.
+	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Limiter, kernel.Service, error) {
+		shards := make([]*shard, full.Shards)
+		for i := range shards {
+			shards[i] = newShard(eng.Clock(), full, i)
 		}
-	}
-	return kernel.Spawn(ctx, eng, Kind, name, full, func() (*Limiter, kernel.Service, error) {
-		s0 := newShard(eng.Clock(), full, 0)
-		extra[0] = s0
 		l := &Limiter{
 			eng:    eng,
 			clock:  eng.Clock(),
 			name:   name,
-			shards: extra,
+			shards: shards,
 			shift:  uint(64 - bits.TrailingZeros(uint(full.Shards))),
 			seed:   maphash.MakeSeed(),
 		}
 		l.alg.Store(uint32(full.Algorithm))
-		return l, s0.actor, nil
+		a := shards[0].newActor()
+		shards[0].live.Store(true)
+		return l, a, nil
 	})
 }
 
@@ -266,6 +267,11 @@ func (l *Limiter) cell(ctx context.Context, s *shard, h uint64, key string, r Ra
 		}
 		return c, Result{}, nil
 	}
+	if !s.live.Load() {
+		if _, err := l.shards[0].actor.Ask(ctx, startShard{l: l, i: int(h >> l.shift)}); err != nil {
+			return nil, Result{}, err
+		}
+	}
 	rep, err := s.get(ctx, h, key, r)
 	if err != nil {
 		return nil, Result{}, err
@@ -285,7 +291,7 @@ func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{Name: l.name, Algorithm: l.algorithm(), Shards: len(l.shards)}
 	var keyLimit, exceeded uint64
 	for _, s := range l.shards {
-		rep, err := s.actor.Ask(ctx, countKeys{})
+		rep, err := l.countKeys(ctx, s)
 		if err != nil {
 			return Stats{}, err
 		}
@@ -293,9 +299,11 @@ func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
 		st.MaxKeys += rep.maxKeys
 		keyLimit += rep.rejected // refusals for the key cap, counted by the owner
 	}
-	for i := range l.counts {
-		st.Accepted += l.counts[i].accepted.Load()
-		exceeded += l.counts[i].rejected.Load()
+	if c := l.counts.Load(); c != nil {
+		for i := range c {
+			st.Accepted += c[i].accepted.Load()
+			exceeded += c[i].rejected.Load()
+		}
 	}
 	deadline := l.deadlined.Load()
 	st.Cancelled = l.cancelled.Load()
@@ -307,6 +315,17 @@ func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
 		}
 	}
 	return st, nil
+}
+
+// countKeys asks shard s for its counts, or shard 0 if s has not started.
+func (l *Limiter) countKeys(ctx context.Context, s *shard) (reply, error) {
+	if !s.live.Load() {
+		rep, err := l.shards[0].actor.Ask(ctx, countKeys{of: s})
+		if err != nil || !rep.started {
+			return rep, err
+		}
+	}
+	return s.actor.Ask(ctx, countKeys{})
 }
 
 func (l *Limiter) hash(key string, r Rate) uint64 {

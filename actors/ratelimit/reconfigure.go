@@ -109,6 +109,10 @@ func (o *owner) reconfigure(m reconfigure) error {
 	o.apply(m.cfg, 0)
 	l := m.l
 	for i, t := range l.shards[1:] {
+		if !t.live.Load() { // not started: this goroutine holds its state
+			t.applyIdle(m.cfg, i+1)
+			continue
+		}
 		// Shard i+1 never asks shard 0 anything, so this cannot deadlock;
 		// it fails only when the engine stops.
 		if _, err := t.actor.Ask(context.Background(), reconfigure{cfg: m.cfg, i: i + 1}); err != nil {

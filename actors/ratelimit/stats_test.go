@@ -18,7 +18,6 @@ func TestStatsByReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitTimers(t, clock, 1)
 	ctx := context.Background()
 	if got := allowed(t, l, "a", "1/minute", 3); got != 1 {
 		t.Fatalf("1/minute over 3 calls: got %d allowed, want 1", got)
@@ -33,8 +32,9 @@ func TestStatsByReason(t *testing.T) {
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
+	armed := clock.Timers() // the sweep timer
 	go func() { done <- l.Wait(wctx, "a", "1/minute") }()
-	waitTimers(t, clock, stats(t, l).Shards+1)
+	waitTimers(t, clock, armed+1)
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled Wait: got %v", err)

@@ -89,10 +89,15 @@ func (s *shard) sweepSlots(t *table, i, end uint64, now int64, grace bool) int64
 	return least
 }
 
-// shrink replaces a mostly empty table by a smaller one, so that memory
-// follows the number of live keys down as well as up.
+// shrink replaces a mostly empty table by a smaller one, and an empty one
+// by emptyTable, so that memory follows the number of live keys down as
+// well as up.
 func (s *shard) shrink() {
 	t := s.tab.Load()
+	if s.count == 0 && t != emptyTable {
+		s.tab.Store(emptyTable)
+		return
+	}
 	if len(t.slots) <= minTableSize || s.count*8 >= len(t.slots) {
 		return
 	}

@@ -19,6 +19,10 @@ const (
 	maxProbes    = 32 // a caller gives up and asks the owner after this many
 )
 
+// emptyTable is the table of a shard that holds no key: no slot is ever
+// written (the owner replaces it before it adds a cell).
+var emptyTable = newTable(1)
+
 func newTable(size int) *table {
 	return &table{slots: make([]atomic.Pointer[cell], size), mask: uint64(size - 1)}
 }

@@ -88,7 +88,7 @@ func (l *Limiter) waitWindow(ctx context.Context, s *shard, h uint64, key string
 		}
 		if res.Reason == ReasonExceeded {
 			if dl, ok := ctx.Deadline(); ok && l.clock.Now().Add(res.RetryAfter).After(dl) {
-				l.counts[h&(countStripes-1)].rejected.Add(^uint64(0)) // the try becomes this refusal
+				l.stripes()[h&(countStripes-1)].rejected.Add(^uint64(0)) // the try becomes this refusal
 				l.deadlined.Add(1)
 				return l.rejected(Result{RetryAfter: res.RetryAfter, Reason: ReasonDeadline})
 			}
