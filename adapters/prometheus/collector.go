@@ -2,8 +2,8 @@ package prometheus
 
 import (
 	"context"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	prom "github.com/prometheus/client_golang/prometheus"
@@ -55,18 +55,19 @@ func (o Options) Validate() error { return o.source().Validate("prometheus") }
 // Collector is a prometheus.Collector over an engine's instances. It is
 // safe for concurrent use (scrapes may overlap); it starts no goroutine.
 type Collector struct {
-	src     *measure.Source
-	timeout time.Duration
-	mu      sync.Mutex
-	redis   []any // *redis.Limiter and *redisbreaker.Breaker handles (Add)
+	src *measure.Source
 }
 
 var _ prom.Collector = (*Collector)(nil)
 
-// descs holds the descriptor of each metric of measure.All.
+// metrics lists every metric a Collector may send: measure.All, and
+// measure.Shared for the instances shared through Redis.
+var metrics = slices.Concat(measure.All, measure.Shared)
+
+// descs holds the descriptor of each metric of metrics.
 var descs = func() map[*measure.Metric]*prom.Desc {
-	m := make(map[*measure.Metric]*prom.Desc, len(measure.All))
-	for _, d := range measure.All {
+	m := make(map[*measure.Metric]*prom.Desc, len(metrics))
+	for _, d := range metrics {
 		m[d] = prom.NewDesc(d.Prom, d.Help, d.Labels, nil)
 	}
 	return m
@@ -79,11 +80,7 @@ func New(eng *engine.Engine, opts Options) (*Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	timeout := opts.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
-	return &Collector{src: src, timeout: timeout}, nil
+	return &Collector{src: src}, nil
 }
 
 // Add reports an unsupervised instance (a *retry.Retry, *timeout.Timeout,
@@ -91,12 +88,7 @@ func New(eng *engine.Engine, opts Options) (*Collector, error) {
 // *cache.Cache; see inventory.Set.Add) too, or an instance shared through
 // Redis: a *redis.Limiter or a *redisbreaker.Breaker (see the package doc
 // for their metrics). Adding one twice reports it once.
-func (c *Collector) Add(h any) error {
-	if c.addRedis(h) {
-		return nil
-	}
-	return c.src.Add(h)
-}
+func (c *Collector) Add(h any) error { return c.src.Add(h) }
 
 // AddSubscriber reports the drops of an event subscriber (an
 // *eventstream.Subscription, a dashboard's event handler, ...) as
@@ -109,11 +101,8 @@ func (c *Collector) AddSubscriber(name string, d interface{ Dropped() uint64 }) 
 
 // Describe sends the descriptors of every metric the Collector may send.
 func (c *Collector) Describe(ch chan<- *prom.Desc) {
-	for _, d := range measure.All {
+	for _, d := range metrics {
 		ch <- descs[d]
-	}
-	for _, d := range redisDescs {
-		ch <- d
 	}
 }
 
@@ -127,7 +116,6 @@ func (c *Collector) Collect(ch chan<- prom.Metric) {
 		}
 		ch <- prom.MustNewConstMetric(descs[m], t, v, validUTF8(labels)...)
 	})
-	c.collectRedis(ch)
 }
 
 // validUTF8 replaces the bytes of labels that are not UTF-8 (an instance
