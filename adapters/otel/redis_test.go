@@ -104,3 +104,31 @@ func TestCollectRedisInstances(t *testing.T) {
 		t.Errorf("rejected after one more refusal: got %v, want 2", got)
 	}
 }
+
+// TestCollectStoppedSharedBreaker: a shared breaker whose engine has shut
+// down cannot give its Stats; a collection sends none of its samples and
+// counts it in bulwark.collector.stats_errors.
+func TestCollectStoppedSharedBreaker(t *testing.T) {
+	srv := redistest.Start(t, 0)
+	client := srv.Client(t, nil)
+	eng := enginetest.Start(t)
+	gone := enginetest.Start(t)
+	br := must(redisbreaker.New(gone, "gone", client, redisbreaker.Config{Prefix: t.Name(), Timeout: 5 * time.Second}))
+	if err := gone.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reader := sdkmetric.NewManualReader()
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { _ = provider.Shutdown(context.Background()) })
+	m := must(otel.New(eng, provider, otel.Options{}))
+	if err := m.Add(br); err != nil {
+		t.Fatal(err)
+	}
+	rm := collect(t, reader)
+	if got, ok := find(t, rm, "bulwark.collector.stats_errors"); !ok || got != 1 {
+		t.Errorf("stats_errors: got %v (found %v), want 1", got, ok)
+	}
+	if got, ok := find(t, rm, "bulwark.shared_circuit.generation", "name", "gone"); ok {
+		t.Errorf("generation of a stopped breaker: %v, want no sample", got)
+	}
+}
