@@ -8,9 +8,11 @@
 // Lookup allocates nothing. Creating a child sends no message either: the
 // caller reserves the name in the index with a CompareAndSwap and runs the
 // child's Start itself, so two callers racing to create the same name get
-// the same instance and Start runs once. Each child is a Service whose Serve runs in a
-// goroutine the supervisor owns; under Options.OnDemand a child that
-// implements OnDemand has a goroutine only while it has work. When
+// the same instance and Start runs once. Each child is a Service whose
+// Serve runs in a goroutine the supervisor owns; under Options.OnDemand a
+// child that implements OnDemand (and Graceful) has a goroutine only while
+// it has work, taken from those that served other children and wait for
+// more a short while, or new. When
 // Serve panics or returns an error the child is restarted (one-for-one)
 // unless it has used its restart budget — MaxRestarts restarts within
 // RestartWindow — in which case it is stopped for good, marked Failed and an
