@@ -5,8 +5,9 @@
 // exporter pulls only its own library.
 //
 // A Source reads the instances that inventory.List finds (the supervised
-// ones and those added to its inventory.Set) and the drop counters of the
-// event subscribers added to it; Collect sends one sample per series to a
+// ones and those added to its inventory.Set), the instances shared through
+// Redis added to it (whose own metrics are listed in Shared, not All) and
+// the drop counters of the event subscribers added to it; Collect sends one sample per series to a
 // function the exporter gives. Nothing is read on the call path: every
 // figure comes from a Stats value asked for at collection time, under one
 // deadline for the whole collection.
