@@ -1,6 +1,7 @@
 package circuitbreaker
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,13 +30,18 @@ const (
 	opReconfigure
 )
 
-// request is a message to the actor.
+// request is a message to the actor. It is three words: the actor's idle
+// loop holds one in its frame, and a larger one would double the stack an
+// idle breaker keeps (a report travels by pointer, recycled in reports).
 type request struct {
 	op   op
 	mode Mode
-	rep  report  // opReport
+	rep  *report // opReport: from reports, which the actor gives it back to
 	cfg  *Config // opReconfigure: with defaults, valid
 }
+
+// reports recycles the reports of opReport requests.
+var reports = sync.Pool{New: func() any { return new(report) }}
 
 // reply answers an Ask.
 type reply struct {
@@ -87,6 +93,14 @@ type owner struct {
 }
 
 func (b *Breaker) newOwner() kernel.Behavior[request, reply] {
+	if o := b.first; o != nil { // the first run: New made it
+		b.first = nil
+		b.started.Store(true)
+		if o.m.win.timed { // it collects at each bucket boundary
+			o.arm(b.clock.Now())
+		}
+		return o
+	}
 	gen := b.snap.Load().gen // New published generation 1 before the first start
 	if b.started.Swap(true) {
 		gen++ // after a restart, reports of the old life are stale
@@ -134,15 +148,17 @@ func (o *owner) Receive(r request) (reply, error) {
 	var now time.Time
 	switch r.op {
 	case opReport:
-		if r.rep.token&kindBit != 0 && !o.unhold(&r.rep) {
+		rep := *r.rep
+		reports.Put(r.rep)
+		if rep.token&kindBit != 0 && !o.unhold(&rep) {
 			return out, nil
 		}
-		now = o.reportTime(r.rep)
+		now = o.reportTime(rep)
 		o.collect(now) // the report's seq places it among them
 		old := m.state
-		m.release(r.rep, now)
+		m.release(rep, now)
 		o.after(now)
-		o.callEvent(old, r.rep, now)
+		o.callEvent(old, rep, now)
 		return out, nil
 	case opRejected:
 		m.reject()

@@ -37,6 +37,9 @@ type Breaker struct {
 	// alone uses held and serial; they outlive a restart.
 	held   map[uint64]uint32
 	serial uint64
+	// first is the behaviour of the actor's first run, made by New (see
+	// firstOwner); the actor's goroutine takes it.
+	first *owner
 }
 
 var _ engine.Guard = (*Breaker)(nil)
@@ -62,7 +65,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
 		b.setConfig(full)
 		b.actor = kernel.NewActor(full.MailboxSize, b.newOwner)
 		b.cells = newStripes()
-		b.snap.Publish(b.firstSnapshot())
+		b.first = b.firstOwner()
 		return b, b.actor, nil
 	})
 }
@@ -74,15 +77,15 @@ func (b *Breaker) Name() string { return b.name }
 // filled in.
 func (b *Breaker) Config() Config { return *b.cfg.Load() }
 
-// firstSnapshot is the view before the actor first runs: CLOSED at
-// generation 1, the counters at phase 1, a time-based window beginning now.
-func (b *Breaker) firstSnapshot() *snapshot {
-	s := &snapshot{gen: 1, path: pathAdmit, phase: b.cells.phase}
-	b.hot.Store(1<<32 | uint64(s.phase))
-	if c := b.cfg.Load(); c.WindowType == TimeBased && c.rates() {
-		s.timed, s.winBase, s.width = true, b.clock.Now(), c.WindowDuration/time.Duration(c.WindowBuckets)
-	}
-	return s
+// firstOwner makes the behaviour of the actor's first run — CLOSED at
+// generation 1, a time-based window beginning now — and publishes its
+// view. New calls it in the caller's goroutine, so that the actor's
+// goroutine, which an idle breaker keeps, starts with nothing to build and
+// its stack stays at its smallest.
+func (b *Breaker) firstOwner() *owner {
+	o := &owner{b: b, m: newMachine(*b.cfg.Load(), b.clock.Now(), 1, b.tag)}
+	o.publish()
+	return o
 }
 
 // State returns the state and mode of the latest published snapshot, without
@@ -218,37 +221,39 @@ func (b *Breaker) Release(p engine.Permit, o messages.Outcome) {
 // success the striped counters take; counted: they took it already, and
 // the report only publishes its event.
 func (b *Breaker) report(p engine.Permit, o messages.Outcome, counted bool) {
-	r := request{op: opReport, rep: report{token: p.Token, outcome: o, counted: counted}}
+	r := report{token: p.Token, outcome: o, counted: counted}
 	c := b.cfg.Load()
 	measure := c.SlowCallDuration > 0
 	if measure && !p.Start.IsZero() {
-		r.rep.at = b.clock.Now()
-		r.rep.latency = r.rep.at.Sub(p.Start)
+		r.at = b.clock.Now()
+		r.latency = r.at.Sub(p.Start)
 	}
 	held := p.Token&kindBit != 0 // the actor holds it: only the actor may count it
 	trial := !held && p.Token&ticketMask != 0
 	if !trial && o != messages.Ignored {
-		slow := measure && r.rep.latency >= c.SlowCallDuration
-		if o == messages.Success && !slow && !counted && !held && b.count(&r.rep) {
+		slow := measure && r.latency >= c.SlowCallDuration
+		if o == messages.Success && !slow && !counted && !held && b.count(&r) {
 			if !b.eng.Events().Wants(eventstream.EventCallSuccess, Kind, b.name) {
 				return
 			}
-			r.rep.counted = true // the report only publishes its event
+			r.counted = true // the report only publishes its event
 		}
 		if held {
-			r.rep.gen, r.rep.seq = b.current()
+			r.gen, r.seq = b.current()
 		} else {
-			r.rep.seq = b.sequence(p.Token)
+			r.seq = b.sequence(p.Token)
 		}
-		if r.rep.at.IsZero() && c.WindowType == TimeBased {
-			r.rep.at = b.clock.Now()
+		if r.at.IsZero() && c.WindowType == TimeBased {
+			r.at = b.clock.Now()
 		}
 	}
+	rep := reports.Get().(*report)
+	*rep = r
 	if o == messages.Failure || trial {
-		_, _ = b.actor.Ask(context.Background(), r)
+		_, _ = b.actor.Ask(context.Background(), request{op: opReport, rep: rep})
 		return
 	}
-	_ = b.actor.Tell(r)
+	_ = b.actor.Tell(request{op: opReport, rep: rep})
 }
 
 // Classify maps a call's error to an outcome with Config.IsFailure: nil is

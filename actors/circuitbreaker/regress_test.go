@@ -68,7 +68,7 @@ func TestQueuedFailuresKeepTheirPlace(t *testing.T) {
 				}
 				tok := b.tag | uint64(gen)<<ticketBits
 				succeed(t, b, 1) // released after the failure below
-				queued = append(queued, request{op: opReport, rep: report{token: tok, outcome: messages.Failure, seq: b.sequence(tok) - 1}})
+				queued = append(queued, request{op: opReport, rep: &report{token: tok, outcome: messages.Failure, seq: b.sequence(tok) - 1}})
 			}
 			for _, r := range queued { // the actor collects all ten successes before the first
 				if _, err := b.actor.Ask(ctx, r); err != nil {

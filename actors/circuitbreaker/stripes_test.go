@@ -336,7 +336,7 @@ func TestRestartRetagsCounters(t *testing.T) {
 	b := &Breaker{eng: eng, clock: engine.NewFakeClock(t0), cells: newStripes(), tag: testTag}
 	b.setConfig(cfg)
 	b.cells.ensure()
-	b.snap.Publish(b.firstSnapshot())
+	b.first = b.firstOwner()
 	first := b.newOwner().(*owner)
 	p := b.snap.Load().phase
 	for i := 0; i < 5; i++ {
