@@ -22,10 +22,17 @@
 #      its Redis commands per call over the peer's, e.g.
 #      "throughput-ratio redisbreaker-4proc vs gobreaker cpu=2 760.00"
 #      (BenchmarkRedisBreaker4Proc: four OS processes on one redis-server).
-#   5. what one idle named circuit breaker costs (bytes, goroutines, create
-#      time), Bulwark by default and under engine.WithOnDemandActors beside
-#      gobreaker and failsafe-go (TestPerInstance), with lines
+#   5. what one idle named instance of every stateful kind (circuitbreaker,
+#      ratelimit, bulkhead, loadshed, backpressure, adaptive) costs, one
+#      table per kind: bytes idle, goroutines, create, look-up (New of a name
+#      that exists) and first call after idle (p99), Bulwark by default and
+#      under engine.WithOnDemandActors beside gobreaker (breakers) and
+#      failsafe-go (breakers, rate limiters, bulkheads, adaptive limiters)
+#      (TestPerInstance), with lines, exactly:
+#        instance-ratio <kind> <bulwark impl> vs <peer> bytes <x.xx>
+#      and for the circuit breaker also the older form
 #        instance-ratio <bulwark impl> vs <peer> bytes <x.xx>
+#      Bulwark's idle bytes per instance over the peer's.
 #
 # Benchmarks are paired by name, in any of the forms the files use:
 #   Benchmark<Pattern><Impl>/<mode>       (BenchmarkCircuitBreakerGobreaker/parallel)
@@ -220,19 +227,34 @@ END {
 # Per instance (section 5): appended to the report.
 {
   echo
-  echo "per instance: one idle named circuit breaker (TestPerInstance, 2,000 created)"
+  echo "per instance: one idle named instance of each kind (TestPerInstance, 2,000 created per impl)"
   go test -run '^TestPerInstance$' -count 1 -v . | awk '
   /^perinstance / {
-    impl = $2; n++; name[n] = impl
-    for (i = 3; i <= NF; i++) { split($i, kv, "="); v[impl, kv[1]] = kv[2] }
+    kind = $2; impl = $3
+    if (!(kind in nimpl)) kinds[++nk] = kind
+    name[kind, ++nimpl[kind]] = impl
+    for (i = 4; i <= NF; i++) { split($i, kv, "="); v[kind, impl, kv[1]] = kv[2] }
   }
   END {
-    printf "%-18s %12s %11s %12s\n", "impl", "bytes idle", "goroutines", "create ns"
-    for (i = 1; i <= n; i++) printf "%-18s %12s %11s %12s\n", name[i], v[name[i], "bytes"], v[name[i], "goroutines"], v[name[i], "create_ns"]
-    for (i = 1; i <= n; i++) {
-      if (name[i] !~ /^bulwark/) continue
-      for (j = 1; j <= n; j++) if (name[j] !~ /^bulwark/ && v[name[j], "bytes"] > 0)
-        printf "instance-ratio %s vs %s bytes %.2f\n", name[i], name[j], v[name[i], "bytes"] / v[name[j], "bytes"]
+    for (x = 1; x <= nk; x++) {
+      k = kinds[x]
+      printf "\n%s\n", k
+      printf "%-18s %12s %11s %12s %12s %16s\n", "impl", "bytes idle", "goroutines", "create ns", "lookup ns", "firstcall p99 ns"
+      for (i = 1; i <= nimpl[k]; i++) {
+        m = name[k, i]
+        printf "%-18s %12s %11s %12s %12s %16s\n", m, v[k, m, "bytes"], v[k, m, "goroutines"], v[k, m, "create_ns"], v[k, m, "lookup_ns"], v[k, m, "firstcall_p99_ns"]
+      }
+      for (i = 1; i <= nimpl[k]; i++) {
+        b = name[k, i]
+        if (b !~ /^bulwark/) continue
+        for (j = 1; j <= nimpl[k]; j++) {
+          p = name[k, j]
+          if (p ~ /^bulwark/ || !(v[k, p, "bytes"] > 0)) continue
+          r = v[k, b, "bytes"] / v[k, p, "bytes"]
+          printf "instance-ratio %s %s vs %s bytes %.2f\n", k, b, p, r
+          if (k == "circuitbreaker") printf "instance-ratio %s vs %s bytes %.2f\n", b, p, r
+        }
+      }
     }
   }'
 } | tee -a "$OUT/report.txt"
