@@ -93,26 +93,31 @@ type owner struct {
 }
 
 func (b *Breaker) newOwner() kernel.Behavior[request, reply] {
-	if o := b.first; o != nil { // the first run: New made it
-		b.first = nil
-		b.started.Store(true)
-		if o.m.win.timed { // it collects at each bucket boundary
-			o.arm(b.clock.Now())
-		}
-		return o
+	o := &owner{b: b}
+	switch s := b.snap.Load(); {
+	case b.started.Swap(true):
+		o.init(s.gen + 1) // after a restart, reports of the old life are stale
+	case s.timed:
+		o.init(s.gen) // its timer collects at each bucket boundary from now
 	}
-	gen := b.snap.Load().gen // New published generation 1 before the first start
-	if b.started.Swap(true) {
-		gen++ // after a restart, reports of the old life are stale
-	}
+	// Otherwise the first run makes its machine at its first message: the
+	// goroutine of a breaker never called starts with nothing to build,
+	// and its stack stays at its smallest. (Its first caller always sends
+	// one: the actor allocates the striped counters.)
+	return o
+}
+
+// init makes the machine at generation gen (New published generation 1
+// before the first run) and publishes its view.
+func (o *owner) init(gen uint64) {
+	b := o.b
 	now := b.clock.Now()
-	o := &owner{b: b, m: newMachine(*b.cfg.Load(), now, gen, b.tag)}
+	o.m = newMachine(*b.cfg.Load(), now, gen, b.tag)
 	if gen != b.snap.Load().gen {
 		o.m.late(b.cells.retag()) // successes of the old life not yet collected
 	}
 	o.publish()
 	o.arm(now) // a time-based window collects at each bucket boundary
-	return o
 }
 
 // reportTime is the time a report is handled at: read from the clock only
@@ -143,6 +148,9 @@ func (o *owner) tick() {
 
 // Receive handles one request in the actor's goroutine.
 func (o *owner) Receive(r request) (reply, error) {
+	if o.m == nil {
+		o.init(o.b.snap.Load().gen)
+	}
 	m := o.m
 	var out reply
 	var now time.Time

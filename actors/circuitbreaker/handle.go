@@ -37,9 +37,6 @@ type Breaker struct {
 	// alone uses held and serial; they outlive a restart.
 	held   map[uint64]uint32
 	serial uint64
-	// first is the behaviour of the actor's first run, made by New (see
-	// firstOwner); the actor's goroutine takes it.
-	first *owner
 }
 
 var _ engine.Guard = (*Breaker)(nil)
@@ -65,7 +62,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
 		b.setConfig(full)
 		b.actor = kernel.NewActor(full.MailboxSize, b.newOwner)
 		b.cells = newStripes()
-		b.first = b.firstOwner()
+		b.snap.Publish(b.firstSnapshot())
 		return b, b.actor, nil
 	})
 }
@@ -77,15 +74,15 @@ func (b *Breaker) Name() string { return b.name }
 // filled in.
 func (b *Breaker) Config() Config { return *b.cfg.Load() }
 
-// firstOwner makes the behaviour of the actor's first run — CLOSED at
-// generation 1, a time-based window beginning now — and publishes its
-// view. New calls it in the caller's goroutine, so that the actor's
-// goroutine, which an idle breaker keeps, starts with nothing to build and
-// its stack stays at its smallest.
-func (b *Breaker) firstOwner() *owner {
-	o := &owner{b: b, m: newMachine(*b.cfg.Load(), b.clock.Now(), 1, b.tag)}
-	o.publish()
-	return o
+// firstSnapshot is the view before the actor's first message: CLOSED at
+// generation 1, the counters at phase 1, a time-based window beginning now.
+func (b *Breaker) firstSnapshot() *snapshot {
+	s := &snapshot{gen: 1, path: pathAdmit, phase: b.cells.phase}
+	b.hot.Store(1<<32 | uint64(s.phase))
+	if c := b.cfg.Load(); c.WindowType == TimeBased && c.rates() {
+		s.timed, s.winBase, s.width = true, b.clock.Now(), c.WindowDuration/time.Duration(c.WindowBuckets)
+	}
+	return s
 }
 
 // State returns the state and mode of the latest published snapshot, without

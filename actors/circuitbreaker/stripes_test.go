@@ -336,8 +336,9 @@ func TestRestartRetagsCounters(t *testing.T) {
 	b := &Breaker{eng: eng, clock: engine.NewFakeClock(t0), cells: newStripes(), tag: testTag}
 	b.setConfig(cfg)
 	b.cells.ensure()
-	b.first = b.firstOwner()
+	b.snap.Publish(b.firstSnapshot())
 	first := b.newOwner().(*owner)
+	first.init(b.snap.Load().gen) // as its first message does
 	p := b.snap.Load().phase
 	for i := 0; i < 5; i++ {
 		if ok, _ := b.cells.add(p); !ok {
