@@ -247,10 +247,11 @@ func TestConcurrentCreatorsGrowTheIndex(t *testing.T) {
 // wake function Attach gives it and never calls it.
 type attachOnly struct{ attached *atomic.Int32 }
 
-func (a attachOnly) Serve(context.Context) error { return supervisor.ErrIdle }
-func (a attachOnly) Attach(func())               { a.attached.Add(1) }
-func (a attachOnly) StopIfIdle() bool            { return true }
-func (a attachOnly) Drain()                      {}
+func (a attachOnly) Serve(context.Context) error         { return supervisor.ErrIdle }
+func (a attachOnly) Attach(func())                       { a.attached.Add(1) }
+func (a attachOnly) StopIfIdle() bool                    { return true }
+func (a attachOnly) ServeOnDemand(context.Context) error { return supervisor.ErrIdle }
+func (a attachOnly) Drain()                              {}
 
 // goroutinesCreated reads how many goroutines the process has created.
 func goroutinesCreated() uint64 {

@@ -166,10 +166,11 @@ func BenchmarkGetOrCreateNew(b *testing.B) {
 // ErrIdle at once, so a child keeps no goroutine.
 type parked struct{}
 
-func (parked) Serve(context.Context) error { return supervisor.ErrIdle }
-func (parked) Attach(func())               {}
-func (parked) StopIfIdle() bool            { return true }
-func (parked) Drain()                      {}
+func (parked) Serve(context.Context) error         { return supervisor.ErrIdle }
+func (parked) Attach(func())                       {}
+func (parked) StopIfIdle() bool                    { return true }
+func (parked) ServeOnDemand(context.Context) error { return supervisor.ErrIdle }
+func (parked) Drain()                              {}
 
 // BenchmarkGetOrCreateNewOnDemand creates children that keep no
 // goroutine (Options.OnDemand): the cost of creating a name, apart from a

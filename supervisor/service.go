@@ -59,12 +59,16 @@ var ErrIdle = errors.New("supervisor: service idle")
 // have work; the supervisor serves them so only if they are Graceful too.
 // Under Options.OnDemand the supervisor calls Attach once,
 // after Start, instead of serving the service: from then on it is idle
-// until it calls wake (from Attach itself if it has work already), Serve
-// may return ErrIdle, and the service calls wake (from any goroutine, at
-// most once after each ErrIdle) when it needs to be served again. wake starts a
-// goroutine, owned by the supervisor, that calls Serve with the child's
-// context: restart on panic, the restart budget and shutdown work as for
-// any child, and an idle child is neither failed nor stopped.
+// until it calls wake (from Attach itself if it has work already),
+// ServeOnDemand may return ErrIdle, and the service calls wake (from any
+// goroutine, at most once after each ErrIdle) when it needs to be served
+// again. wake has a goroutine owned by the supervisor call ServeOnDemand
+// (never Serve) with the child's context: restart on panic, the restart
+// budget and shutdown work as for any child, and an idle child is neither
+// failed nor stopped. ServeOnDemand is apart from Serve so that each keeps
+// its own frame small: an idle goroutine's stack is most of what an idle
+// child costs, and a served-on-demand goroutine starts small at every
+// wake-up.
 //
 // StopIfIdle is how Shutdown stops an idle service without a goroutine:
 // it reports whether the service had no goroutine and no queued work and
@@ -73,4 +77,5 @@ var ErrIdle = errors.New("supervisor: service idle")
 type OnDemand interface {
 	Attach(wake func())
 	StopIfIdle() bool
+	ServeOnDemand(ctx context.Context) error
 }

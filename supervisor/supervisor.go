@@ -521,7 +521,7 @@ func (s *Supervisor) worker(c *entry) {
 // run serves one child in a goroutine owned by the supervisor and reports
 // how Serve ended.
 func (s *Supervisor) run(ctx context.Context, c *entry) {
-	if err := serve(ctx, c.svc); err != ErrIdle {
+	if err := serve(ctx, c.svc, c.onDemand); err != ErrIdle {
 		s.reportExit(c, err)
 	}
 }
@@ -538,13 +538,17 @@ func (s *Supervisor) reportExit(c *entry, err error) {
 	}
 }
 
-// serve calls Serve, turning a panic into a *messages.PanicError.
-func serve(ctx context.Context, svc Service) (err error) {
+// serve calls Serve, or ServeOnDemand for a child served on demand,
+// turning a panic into a *messages.PanicError.
+func serve(ctx context.Context, svc Service, onDemand bool) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = &messages.PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
+	if onDemand {
+		return svc.(OnDemand).ServeOnDemand(ctx)
+	}
 	return svc.Serve(ctx)
 }
 

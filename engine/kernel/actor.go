@@ -354,20 +354,7 @@ func (a *Actor[M, R]) stopErr() error {
 // mailbox is empty. A panic in Receive is recovered: the caller whose
 // message caused it gets a *messages.PanicError, and Serve returns that
 // error so the supervisor can restart the loop.
-func (a *Actor[M, R]) Serve(ctx context.Context) error {
-	// Two functions, so that the loop's frame (a select) is not on the
-	// stack of an on-demand goroutine, which starts small each time and
-	// would grow (a copy of its stack) at every wake-up.
-	if a.wake.Load() != nil {
-		return a.serveOnDemand(ctx)
-	}
-	return a.serve(ctx)
-}
-
-// serve is Serve for an actor with a goroutine of its own.
-//
-//go:noinline
-func (a *Actor[M, R]) serve(ctx context.Context) (err error) {
+func (a *Actor[M, R]) Serve(ctx context.Context) (err error) {
 	r := a.newReceiver()
 	if s, ok := r.b.(Stopper); ok {
 		defer s.Stop()
@@ -397,11 +384,12 @@ func (a *Actor[M, R]) newReceiver() *receiver[M, R] {
 	return r
 }
 
-// serveOnDemand is Serve for an actor that runs on demand (Attach): it
-// handles messages until the mailbox is empty, then parks and returns
-// supervisor.ErrIdle, keeping its behaviour for the next run; or, once
-// Drain was called, handles what is queued and returns nil.
-func (a *Actor[M, R]) serveOnDemand(ctx context.Context) (err error) {
+// ServeOnDemand is Serve for an actor that runs on demand (Attach; the
+// supervisor calls it, see supervisor.OnDemand): it handles messages until
+// the mailbox is empty, then parks and returns supervisor.ErrIdle, keeping
+// its behaviour for the next run; or, once Drain was called, handles what
+// is queued and returns nil.
+func (a *Actor[M, R]) ServeOnDemand(ctx context.Context) (err error) {
 	r := a.recv
 	if r == nil {
 		r = a.newReceiver()
