@@ -62,6 +62,25 @@ func Sleep(ctx context.Context, c Clock, d time.Duration) error {
 	}
 }
 
+// SleepUnless is Sleep that also gives up when stop is closed, returning
+// what stopErr returns then (the error of a stopped instance, typically
+// messages.ErrStopped): a waiter of an instance never outlives it.
+func SleepUnless(ctx context.Context, c Clock, d time.Duration, stop <-chan struct{}, stopErr func() error) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := c.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-stop:
+		return stopErr()
+	}
+}
+
 // RealClock is the wall clock of package time. Its zero value is ready to use.
 type RealClock struct{}
 

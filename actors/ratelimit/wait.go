@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
 )
 
@@ -101,22 +102,13 @@ func (l *Limiter) waitWindow(ctx context.Context, s *shard, h uint64, key string
 }
 
 // sleep waits d on the engine's clock. It gives up with ctx.Err() when ctx
-// ends, and with messages.ErrStopped when the shard stops, so that no
-// waiter outlives the engine.
+// ends, and with the shard's error when the shard stops, so that no waiter
+// outlives the engine.
 func (l *Limiter) sleep(ctx context.Context, s *shard, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	t := l.clock.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C():
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-s.actor.Done():
-		return s.actor.Err()
-	}
+	return engine.SleepUnless(ctx, l.clock, d, s.actor.Done(), s.actor.Err)
 }
 
 // countCancel counts a Wait that sleep ended with err, if ctx ended it.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/ratelimit"
+	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -114,14 +115,7 @@ func (l *Limiter) waitWindow(ctx context.Context, b bound) error {
 // sleep waits d on the limiter's clock. It gives up with ctx.Err() when
 // ctx ends, and with messages.ErrStopped when the engine stops.
 func (l *Limiter) sleep(ctx context.Context, d time.Duration) error {
-	t := l.clock.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C():
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-l.done:
-		return messages.ErrStopped
-	}
+	return engine.SleepUnless(ctx, l.clock, d, l.done, stopped)
 }
+
+func stopped() error { return messages.ErrStopped }
