@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 )
 
 // ShutdownTimeout bounds the shutdown at the end of a test.
@@ -42,3 +43,27 @@ func StartFake(t testing.TB, start time.Time, opts ...engine.Option) (*engine.En
 	clock := engine.NewFakeClock(start)
 	return Start(t, append([]engine.Option{engine.WithClock(clock)}, opts...)...), clock
 }
+
+// Spawn starts an actor of kind "test" called name, with behaviour newB,
+// under eng, and fails t if it cannot.
+func Spawn[M, R any](t testing.TB, eng *engine.Engine, name string, newB func() kernel.Behavior[M, R]) *kernel.Actor[M, R] {
+	t.Helper()
+	a, err := kernel.Spawn(context.Background(), eng, "test", name, nil,
+		func() (*kernel.Actor[M, R], kernel.Service, error) {
+			a := kernel.NewActor(0, newB)
+			return a, a, nil
+		})
+	if err != nil {
+		t.Fatalf("Spawn: %v", err)
+	}
+	return a
+}
+
+// Echo is a behaviour that replies with the message it got.
+type Echo struct{}
+
+// Receive implements kernel.Behavior.
+func (Echo) Receive(m int) (int, error) { return m, nil }
+
+// NewEcho makes an Echo (a behaviour factory for kernel.NewActor).
+func NewEcho() kernel.Behavior[int, int] { return Echo{} }

@@ -1,7 +1,6 @@
 package kernel_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/bulwark-go/bulwark/engine"
@@ -18,23 +17,11 @@ func newEngine(t testing.TB, opts ...engine.Option) *engine.Engine {
 // spawn starts an actor with behaviour newB under eng.
 func spawn[M, R any](t testing.TB, eng *engine.Engine, name string, newB func() kernel.Behavior[M, R]) *kernel.Actor[M, R] {
 	t.Helper()
-	a, err := kernel.Spawn(context.Background(), eng, "test", name, nil,
-		func() (*kernel.Actor[M, R], kernel.Service, error) {
-			a := kernel.NewActor(0, newB)
-			return a, a, nil
-		})
-	if err != nil {
-		t.Fatalf("Spawn: %v", err)
-	}
-	return a
+	return enginetest.Spawn(t, eng, name, newB)
 }
 
-// echo replies with the message it got.
-type echo struct{}
-
-func (echo) Receive(m int) (int, error) { return m, nil }
-
-func newEcho() kernel.Behavior[int, int] { return echo{} }
+// newEcho makes a behaviour that replies with the message it got.
+var newEcho = enginetest.NewEcho
 
 // recorder keeps every message; an Ask of -1 returns how many it has and
 // checks they arrived in order.
