@@ -88,7 +88,12 @@ func (c *execCtx) Done() <-chan struct{} { return c.done().ctx.Done() }
 
 func (c *execCtx) Err() error {
 	if in := c.inner.Load(); in != nil {
-		return in.ctx.Err()
+		// A first Done may install in after the end looked for it and
+		// before it cancels in itself: the closed bit decides then.
+		if err := in.ctx.Err(); err != nil || !c.closed() {
+			return err
+		}
+		return context.Canceled
 	}
 	switch { // a Done made now would be closed at once if the execution has returned
 	case c.closed():
