@@ -1,11 +1,10 @@
 package adaptive
 
 import (
-	"fmt"
 	"math"
 
+	"github.com/bulwark-go/bulwark/actors/internal/conf"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
-	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Kind is the pattern name of the adaptive limiter in events, errors and
@@ -25,13 +24,13 @@ const (
 	Vegas
 )
 
-// String returns "aimd" or "vegas".
+// algorithms are the Algorithms' names, in their order.
+var algorithms = [...]string{AIMD: "aimd", Vegas: "vegas"}
+
+// String returns "aimd" or "vegas" ("unknown" for another value).
 func (a Algorithm) String() string {
-	switch a {
-	case AIMD:
-		return "aimd"
-	case Vegas:
-		return "vegas"
+	if int(a) < len(algorithms) {
+		return algorithms[a]
 	}
 	return "unknown"
 }
@@ -96,18 +95,18 @@ func (c Config) Validate() error {
 	return err
 }
 
+// defaults are the values of a Config's zero fields but the limits, whose
+// defaults depend on each other.
+var defaults = Config{Increase: DefaultIncrease, DecreaseFactor: DefaultDecreaseFactor, Window: DefaultWindow,
+	IncreaseAtSuccessRate: DefaultIncreaseAtSuccessRate, DecreaseAtFailureRate: DefaultDecreaseAtFailureRate,
+	BaselineWindows: DefaultBaselineWindows}
+
 func (c Config) withDefaults() (Config, error) {
-	if c.Algorithm > Vegas {
-		return c, messages.InvalidConfig(Kind, "Algorithm", c.Algorithm, "must be AIMD or Vegas")
-	}
-	for _, f := range []struct {
-		name   string
-		v, max int
-	}{{"InitialLimit", c.InitialLimit, LargestMaxLimit}, {"MinLimit", c.MinLimit, LargestMaxLimit}, {"MaxLimit", c.MaxLimit, LargestMaxLimit},
-		{"Increase", c.Increase, math.MaxInt}, {"Window", c.Window, LargestWindow}, {"BaselineWindows", c.BaselineWindows, LargestBaselineWindows}} {
-		if f.v < 0 || f.v > f.max {
-			return c, messages.InvalidConfig(Kind, f.name, f.v, fmt.Sprintf("must be 0 (default) to %d", f.max))
-		}
+	if err := conf.Check(Kind, conf.If("Algorithm", c.Algorithm, c.Algorithm <= Vegas, "must be AIMD or Vegas"),
+		conf.In("InitialLimit", c.InitialLimit, 0, LargestMaxLimit), conf.In("MinLimit", c.MinLimit, 0, LargestMaxLimit),
+		conf.In("MaxLimit", c.MaxLimit, 0, LargestMaxLimit), conf.In("Increase", c.Increase, 0, math.MaxInt),
+		conf.In("Window", c.Window, 0, LargestWindow), conf.In("BaselineWindows", c.BaselineWindows, 0, LargestBaselineWindows)); err != nil {
+		return c, err
 	}
 	if c.MaxLimit == 0 {
 		c.MaxLimit = max(DefaultMaxLimit, c.MinLimit, c.InitialLimit)
@@ -121,37 +120,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.InitialLimit == 0 {
 		c.InitialLimit = min(max(DefaultInitialLimit, c.MinLimit), c.MaxLimit)
 	}
-	if c.Increase == 0 {
-		c.Increase = DefaultIncrease
-	}
-	if c.DecreaseFactor == 0 {
-		c.DecreaseFactor = DefaultDecreaseFactor
-	}
-	if c.Window == 0 {
-		c.Window = DefaultWindow
-	}
-	if c.IncreaseAtSuccessRate == 0 {
-		c.IncreaseAtSuccessRate = DefaultIncreaseAtSuccessRate
-	}
-	if c.DecreaseAtFailureRate == 0 {
-		c.DecreaseAtFailureRate = DefaultDecreaseAtFailureRate
-	}
-	if c.BaselineWindows == 0 {
-		c.BaselineWindows = DefaultBaselineWindows
-	}
-	switch {
-	case c.MaxLimit < c.MinLimit:
-		return c, messages.InvalidConfig(Kind, "MaxLimit", c.MaxLimit, "must be at least MinLimit")
-	case c.InitialLimit < c.MinLimit || c.InitialLimit > c.MaxLimit:
-		return c, messages.InvalidConfig(Kind, "InitialLimit", c.InitialLimit, "must be between MinLimit and MaxLimit")
-	case !(c.DecreaseFactor > 0 && c.DecreaseFactor < 1):
-		return c, messages.InvalidConfig(Kind, "DecreaseFactor", c.DecreaseFactor, "must be between 0 and 1, exclusive")
-	case !(c.IncreaseAtSuccessRate > 0 && c.IncreaseAtSuccessRate <= 1):
-		return c, messages.InvalidConfig(Kind, "IncreaseAtSuccessRate", c.IncreaseAtSuccessRate, "must be in (0, 1]")
-	case !(c.DecreaseAtFailureRate > 0 && c.DecreaseAtFailureRate <= 1):
-		return c, messages.InvalidConfig(Kind, "DecreaseAtFailureRate", c.DecreaseAtFailureRate, "must be in (0, 1]")
-	case !(c.DecreaseAtFailureRate+c.IncreaseAtSuccessRate > 1):
-		return c, messages.InvalidConfig(Kind, "DecreaseAtFailureRate", c.DecreaseAtFailureRate, "must be above 1 - IncreaseAtSuccessRate")
-	}
-	return c, nil
+	c = conf.Fill(c, defaults)
+	increase, decrease := c.IncreaseAtSuccessRate, c.DecreaseAtFailureRate
+	return c, conf.Check(Kind, conf.In("MaxLimit", c.MaxLimit, c.MinLimit, LargestMaxLimit),
+		conf.In("InitialLimit", c.InitialLimit, c.MinLimit, c.MaxLimit),
+		conf.If("DecreaseFactor", c.DecreaseFactor, c.DecreaseFactor > 0 && c.DecreaseFactor < 1, "must be in (0, 1)"),
+		conf.If("IncreaseAtSuccessRate", increase, increase > 0 && increase <= 1, "must be in (0, 1]"),
+		conf.If("DecreaseAtFailureRate", decrease, decrease > 0 && decrease <= 1, "must be in (0, 1]"),
+		conf.If("DecreaseAtFailureRate", decrease, decrease+increase > 1, "must be above 1 - IncreaseAtSuccessRate"))
 }

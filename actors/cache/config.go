@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/actors/internal/conf"
 )
 
 // Kind is the pattern name of the cache in errors.
@@ -56,36 +56,19 @@ type Config struct {
 	MaxBytes int64
 }
 
-func (c Config) withDefaults() Config {
-	if c.TTL == 0 {
-		c.TTL = DefaultTTL
-	}
-	m := c.memory()
-	c.MaxEntries, c.MaxBytes = m.MaxEntries, m.MaxBytes
-	if c.Key == nil {
-		c.Key = KeyFrom
-	}
-	return c
-}
+// defaults are the values of a Config's zero fields.
+var defaults = Config{TTL: DefaultTTL, MaxEntries: DefaultMaxEntries, MaxBytes: DefaultMaxBytes, Key: KeyFrom}
+
+func (c Config) withDefaults() Config { return conf.Fill(c, defaults) }
 
 // Validate reports the first field of c (zero fields taking the
 // defaults) that New would refuse, as a *messages.ConfigError.
 func (c Config) Validate() error {
 	c = c.withDefaults()
-	for _, d := range []struct {
-		field string
-		v     time.Duration
-		min   time.Duration
-	}{{"TTL", c.TTL, 1}, {"StaleFor", c.StaleFor, 0}, {"NegativeTTL", c.NegativeTTL, 0}} {
-		if d.v < d.min {
-			return messages.InvalidConfig(Kind, d.field, d.v, "must not be negative")
-		}
-		if d.v > LargestTTL {
-			return messages.InvalidConfig(Kind, d.field, d.v, "must be at most LargestTTL (720h)")
-		}
-	}
-	if c.Negative != nil && c.NegativeTTL == 0 {
-		return messages.InvalidConfig(Kind, "Negative", "set", "needs NegativeTTL > 0")
+	if err := conf.Check(Kind, conf.In("TTL", c.TTL, 1, LargestTTL), conf.In("StaleFor", c.StaleFor, 0, LargestTTL),
+		conf.In("NegativeTTL", c.NegativeTTL, 0, LargestTTL),
+		conf.If("Negative", "set", c.Negative == nil || c.NegativeTTL > 0, "needs NegativeTTL > 0")); err != nil {
+		return err
 	}
 	return c.memory().Validate()
 }
@@ -108,23 +91,12 @@ type MemoryConfig struct {
 }
 
 func (c MemoryConfig) withDefaults() MemoryConfig {
-	if c.MaxEntries == 0 {
-		c.MaxEntries = DefaultMaxEntries
-	}
-	if c.MaxBytes == 0 {
-		c.MaxBytes = DefaultMaxBytes
-	}
-	return c
+	return conf.Fill(c, MemoryConfig{MaxEntries: DefaultMaxEntries, MaxBytes: DefaultMaxBytes})
 }
 
 // Validate reports the first field of c that NewMemoryStore would refuse,
 // as a *messages.ConfigError.
 func (c MemoryConfig) Validate() error {
-	switch c = c.withDefaults(); {
-	case c.MaxEntries < 1 || c.MaxEntries > LargestMaxEntries:
-		return messages.InvalidConfig(Kind, "MaxEntries", c.MaxEntries, "must be in [1, LargestMaxEntries (16777216)]")
-	case c.MaxBytes < 1 || c.MaxBytes > LargestMaxBytes:
-		return messages.InvalidConfig(Kind, "MaxBytes", c.MaxBytes, "must be in [1, LargestMaxBytes (1 TiB)]")
-	}
-	return nil
+	c = c.withDefaults()
+	return conf.Check(Kind, conf.In("MaxEntries", c.MaxEntries, 1, LargestMaxEntries), conf.In("MaxBytes", c.MaxBytes, 1, LargestMaxBytes))
 }

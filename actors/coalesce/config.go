@@ -3,7 +3,7 @@ package coalesce
 import (
 	"time"
 
-	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/actors/internal/conf"
 )
 
 // Kind is the pattern name of Group in errors.
@@ -43,25 +43,13 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
-	if c.MaxKeys == 0 {
-		c.MaxKeys = DefaultMaxKeys
-	}
-	return c
+	return conf.Fill(c, Config{Timeout: DefaultTimeout, MaxKeys: DefaultMaxKeys})
 }
 
 // Validate reports the first field of c (zero fields taking the
 // defaults) that New would refuse, as a *messages.ConfigError.
 func (c Config) Validate() error {
-	switch c = c.withDefaults(); {
-	case c.Timeout < 0 || c.Timeout > LargestTimeout:
-		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be in (0, LargestTimeout (720h)]")
-	case c.MaxKeys < 1 || c.MaxKeys > LargestMaxKeys:
-		return messages.InvalidConfig(Kind, "MaxKeys", c.MaxKeys, "must be in [1, 1048576]")
-	case c.ReuseFor < 0 || c.ReuseFor > LargestReuseFor:
-		return messages.InvalidConfig(Kind, "ReuseFor", c.ReuseFor, "must be in [0, LargestReuseFor (1h)]")
-	}
-	return nil
+	c = c.withDefaults()
+	return conf.Check(Kind, conf.In("Timeout", c.Timeout, 1, LargestTimeout), conf.In("MaxKeys", c.MaxKeys, 1, LargestMaxKeys),
+		conf.In("ReuseFor", c.ReuseFor, 0, LargestReuseFor))
 }

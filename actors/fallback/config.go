@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 
+	"github.com/bulwark-go/bulwark/actors/internal/conf"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -41,11 +42,8 @@ type Config[T any] struct {
 // Validate reports the first field of c that New would refuse, as a
 // *messages.ConfigError.
 func (c Config[T]) Validate() error {
-	switch n := len(c.Chain); {
-	case n == 0:
-		return messages.InvalidConfig(Kind, "Chain", 0, "must hold at least one fallback")
-	case n > LongestChain:
-		return messages.InvalidConfig(Kind, "Chain", n, "must hold at most LongestChain (64) fallbacks")
+	if err := conf.Check(Kind, conf.In("Chain", len(c.Chain), 1, LongestChain)); err != nil {
+		return err
 	}
 	for i, f := range c.Chain {
 		if f == nil {

@@ -3,6 +3,7 @@ package hedge
 import (
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/conf"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -76,46 +77,19 @@ type Config struct {
 // from a timeout below the hedge is hedged.
 func DefaultHedgeOn(err error) bool { return messages.WorthRepeating(err) }
 
-func (c Config) withDefaults() Config {
-	if c.Delay == 0 {
-		c.Delay = DefaultDelay
-	}
-	if c.Window == 0 {
-		c.Window = DefaultWindow
-	}
-	if c.MaxHedges == 0 {
-		c.MaxHedges = DefaultMaxHedges
-	}
-	if c.BudgetPercent == 0 {
-		c.BudgetPercent = DefaultBudgetPercent
-	}
-	if c.BudgetBurst == 0 {
-		c.BudgetBurst = DefaultBudgetBurst
-	}
-	if c.HedgeOn == nil {
-		c.HedgeOn = DefaultHedgeOn
-	}
-	return c
-}
+// defaults are the values of a Config's zero fields.
+var defaults = Config{Delay: DefaultDelay, Window: DefaultWindow, MaxHedges: DefaultMaxHedges,
+	BudgetPercent: DefaultBudgetPercent, BudgetBurst: DefaultBudgetBurst, HedgeOn: DefaultHedgeOn}
+
+func (c Config) withDefaults() Config { return conf.Fill(c, defaults) }
 
 // Validate reports the first field of c (zero fields taking the
 // defaults) that New would refuse, as a *messages.ConfigError.
 func (c Config) Validate() error {
-	switch c = c.withDefaults(); {
-	case c.Delay < 0 || c.Delay > LargestDelay:
-		return messages.InvalidConfig(Kind, "Delay", c.Delay, "must be in (0, LargestDelay (1h)]")
-	case c.Percentile != 0 && !(c.Percentile >= 1 && c.Percentile < 100):
-		return messages.InvalidConfig(Kind, "Percentile", c.Percentile, "must be 0 or in [1, 100)")
-	case c.MinDelay < 0 || c.MinDelay > LargestDelay:
-		return messages.InvalidConfig(Kind, "MinDelay", c.MinDelay, "must be in [0, LargestDelay (1h)]")
-	case c.Window < MinWindow || c.Window > LargestWindow:
-		return messages.InvalidConfig(Kind, "Window", c.Window, "must be in [16, 65536]")
-	case c.MaxHedges < 1 || c.MaxHedges > LargestMaxHedges:
-		return messages.InvalidConfig(Kind, "MaxHedges", c.MaxHedges, "must be in [1, 16]")
-	case c.BudgetPercent < 1 || c.BudgetPercent > LargestBudgetPercent:
-		return messages.InvalidConfig(Kind, "BudgetPercent", c.BudgetPercent, "must be in [1, 1600]")
-	case c.BudgetBurst < 1 || c.BudgetBurst > LargestBudgetBurst:
-		return messages.InvalidConfig(Kind, "BudgetBurst", c.BudgetBurst, "must be in [1, 1000000]")
-	}
-	return nil
+	c = c.withDefaults()
+	return conf.Check(Kind, conf.In("Delay", c.Delay, 1, LargestDelay),
+		conf.If("Percentile", c.Percentile, c.Percentile == 0 || c.Percentile >= 1 && c.Percentile < 100, "must be 0 or in [1, 100)"),
+		conf.In("MinDelay", c.MinDelay, 0, LargestDelay), conf.In("Window", c.Window, MinWindow, LargestWindow),
+		conf.In("MaxHedges", c.MaxHedges, 1, LargestMaxHedges), conf.In("BudgetPercent", c.BudgetPercent, 1, LargestBudgetPercent),
+		conf.In("BudgetBurst", c.BudgetBurst, 1, LargestBudgetBurst))
 }

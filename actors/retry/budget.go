@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/conf"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/messages"
@@ -48,16 +49,7 @@ type BudgetConfig struct {
 }
 
 func (c BudgetConfig) withDefaults() BudgetConfig {
-	if c.Percent == 0 {
-		c.Percent = DefaultBudgetPercent
-	}
-	if c.MinPerSecond == 0 {
-		c.MinPerSecond = DefaultBudgetMinRate
-	}
-	if c.Window == 0 {
-		c.Window = DefaultBudgetWindow
-	}
-	return c
+	return conf.Fill(c, BudgetConfig{Percent: DefaultBudgetPercent, MinPerSecond: DefaultBudgetMinRate, Window: DefaultBudgetWindow})
 }
 
 // Validate reports the first field of c (zero fields taking the
@@ -65,15 +57,9 @@ func (c BudgetConfig) withDefaults() BudgetConfig {
 func (c BudgetConfig) Validate() error { return c.withDefaults().validate() }
 
 func (c BudgetConfig) validate() error {
-	switch {
-	case !(c.Percent > 0 && c.Percent <= 10):
-		return messages.InvalidConfig(BudgetKind, "Percent", c.Percent, "must be in (0, 10]")
-	case c.MinPerSecond < -1 || c.MinPerSecond > LargestBudgetMinPerSecond:
-		return messages.InvalidConfig(BudgetKind, "MinPerSecond", c.MinPerSecond, "must be -1 (none) to LargestBudgetMinPerSecond (1000000)")
-	case c.Window < budgetBuckets*time.Millisecond || c.Window > LargestBudgetWindow:
-		return messages.InvalidConfig(BudgetKind, "Window", c.Window, "must be in [10ms, LargestBudgetWindow (24h)]")
-	}
-	return nil
+	return conf.Check(BudgetKind, conf.If("Percent", c.Percent, c.Percent > 0 && c.Percent <= 10, "must be in (0, 10]"),
+		conf.In("MinPerSecond", c.MinPerSecond, -1, LargestBudgetMinPerSecond),
+		conf.In("Window", c.Window, budgetBuckets*time.Millisecond, LargestBudgetWindow))
 }
 
 // BudgetStats is a snapshot of a Budget: its window and its counts since

@@ -1,8 +1,10 @@
 package retry
 
 import (
+	"cmp"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/conf"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -153,25 +155,9 @@ type Config struct {
 func DefaultRetryOn(err error) bool { return messages.WorthRepeating(err) }
 
 func (b Backoff) withDefaults() Backoff {
-	if b.MaxAttempts == 0 {
-		b.MaxAttempts = DefaultMaxAttempts
-	}
-	if b.InitialDelay == 0 {
-		b.InitialDelay = DefaultInitialDelay
-	}
-	if b.MaxDelay == 0 {
-		b.MaxDelay = DefaultMaxDelay
-		if b.MaxDelay < b.InitialDelay {
-			b.MaxDelay = b.InitialDelay
-		}
-	}
-	if b.Multiplier == 0 {
-		b.Multiplier = DefaultMultiplier
-	}
-	if b.Step == 0 {
-		b.Step = b.InitialDelay
-	}
-	return b
+	first := cmp.Or(b.InitialDelay, DefaultInitialDelay)
+	return conf.Fill(b, Backoff{MaxAttempts: DefaultMaxAttempts, InitialDelay: first, MaxDelay: max(DefaultMaxDelay, first),
+		Multiplier: DefaultMultiplier, Step: first})
 }
 
 // Validate reports the first field of b (zero fields taking the
@@ -179,36 +165,15 @@ func (b Backoff) withDefaults() Backoff {
 func (b Backoff) Validate() error { return b.withDefaults().validate("") }
 
 func (b Backoff) validate(prefix string) error {
-	switch {
-	case b.MaxAttempts < 1 || b.MaxAttempts > LargestMaxAttempts:
-		return messages.InvalidConfig(Kind, prefix+"MaxAttempts", b.MaxAttempts, "must be in [1, LargestMaxAttempts (10000)]")
-	case b.InitialDelay < 0 || b.InitialDelay > LargestMaxDelay:
-		return messages.InvalidConfig(Kind, prefix+"InitialDelay", b.InitialDelay, "must be in [0, LargestMaxDelay (24h)]")
-	case b.MaxDelay < b.InitialDelay:
-		return messages.InvalidConfig(Kind, prefix+"MaxDelay", b.MaxDelay, "must be at least InitialDelay")
-	case b.MaxDelay > LargestMaxDelay:
-		return messages.InvalidConfig(Kind, prefix+"MaxDelay", b.MaxDelay, "must be at most LargestMaxDelay (24h)")
-	case !(b.Multiplier >= 1 && b.Multiplier <= LargestMultiplier):
-		return messages.InvalidConfig(Kind, prefix+"Multiplier", b.Multiplier, "must be in [1, LargestMultiplier (1000)]")
-	case b.Step < 0 || b.Step > LargestMaxDelay:
-		return messages.InvalidConfig(Kind, prefix+"Step", b.Step, "must be in [0, LargestMaxDelay (24h)]")
-	case b.Strategy > Constant:
-		return messages.InvalidConfig(Kind, prefix+"Strategy", b.Strategy, "must be Exponential, Linear or Constant")
-	}
-	return nil
+	return conf.Check(Kind, conf.In(prefix+"MaxAttempts", b.MaxAttempts, 1, LargestMaxAttempts),
+		conf.In(prefix+"InitialDelay", b.InitialDelay, 0, LargestMaxDelay), conf.In(prefix+"MaxDelay", b.MaxDelay, b.InitialDelay, LargestMaxDelay),
+		conf.In(prefix+"Multiplier", b.Multiplier, 1, LargestMultiplier), conf.In(prefix+"Step", b.Step, 0, LargestMaxDelay),
+		conf.If(prefix+"Strategy", b.Strategy, b.Strategy <= Constant, "must be Exponential, Linear or Constant"))
 }
 
 func (c Config) withDefaults() Config {
 	c.Backoff = c.Backoff.withDefaults()
-	if c.Jitter == 0 {
-		c.Jitter = DefaultJitter
-	}
-	if c.RetryOn == nil {
-		c.RetryOn = DefaultRetryOn
-	}
-	if c.Rand == nil {
-		c.Rand = randFloat
-	}
+	c = conf.Fill(c, Config{Jitter: DefaultJitter, RetryOn: DefaultRetryOn, Rand: randFloat})
 	ps := make([]ErrorStrategy, len(c.PerError))
 	for i, s := range c.PerError {
 		s.Backoff = s.Backoff.withDefaults()
@@ -226,15 +191,10 @@ func (c Config) validate() error {
 	if err := c.Backoff.validate(""); err != nil {
 		return err
 	}
-	switch {
-	case c.JitterKind > Decorrelated:
-		return messages.InvalidConfig(Kind, "JitterKind", c.JitterKind, "unknown jitter kind")
-	case !(c.Jitter >= 0 && c.Jitter <= 1):
-		return messages.InvalidConfig(Kind, "Jitter", c.Jitter, "must be in [0, 1]")
-	case c.MaxDuration < 0 || c.MaxDuration > LargestMaxDuration:
-		return messages.InvalidConfig(Kind, "MaxDuration", c.MaxDuration, "must be in [0, LargestMaxDuration (720h)]")
-	case len(c.PerError) > LongestPerError:
-		return messages.InvalidConfig(Kind, "PerError", len(c.PerError), "must hold at most LongestPerError (64) strategies")
+	if err := conf.Check(Kind, conf.If("JitterKind", c.JitterKind, c.JitterKind <= Decorrelated, "must be Proportional, NoJitter, Full, Equal or Decorrelated"),
+		conf.In("Jitter", c.Jitter, 0, 1), conf.In("MaxDuration", c.MaxDuration, 0, LargestMaxDuration),
+		conf.In("PerError", len(c.PerError), 0, LongestPerError)); err != nil {
+		return err
 	}
 	for i, s := range c.PerError {
 		if s.Match == nil {

@@ -3,7 +3,7 @@ package timeout
 import (
 	"time"
 
-	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/actors/internal/conf"
 )
 
 // Kind is the pattern name of Timeout in events and errors.
@@ -28,23 +28,12 @@ type Config struct {
 	Cooperative bool
 }
 
-func (c Config) withDefaults() Config {
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
-	return c
-}
+func (c Config) withDefaults() Config { return conf.Fill(c, Config{Timeout: DefaultTimeout}) }
 
 // Validate reports the first field of c (zero fields taking the
 // defaults) that New would refuse, as a *messages.ConfigError.
 func (c Config) Validate() error {
-	switch c = c.withDefaults(); {
-	case c.Timeout < 0:
-		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be positive")
-	case c.Timeout > LargestTimeout:
-		return messages.InvalidConfig(Kind, "Timeout", c.Timeout, "must be at most LargestTimeout (720h)")
-	}
-	return nil
+	return conf.Check(Kind, conf.In("Timeout", c.withDefaults().Timeout, 1, LargestTimeout))
 }
 
 // DeadlineConfig configures a Deadline.
@@ -58,8 +47,5 @@ type DeadlineConfig struct {
 // Validate reports what NewDeadline would refuse in c, as a
 // *messages.ConfigError.
 func (c DeadlineConfig) Validate() error {
-	if c.At.IsZero() {
-		return messages.InvalidConfig(DeadlineKind, "At", c.At, "must be set")
-	}
-	return nil
+	return conf.Check(DeadlineKind, conf.If("At", c.At, !c.At.IsZero(), "must be set"))
 }
