@@ -3,12 +3,10 @@ package otel
 import (
 	"context"
 	"slices"
-	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
-	"github.com/bulwark-go/bulwark/adapters/dashboard/inventory"
 	"github.com/bulwark-go/bulwark/adapters/internal/measure"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
@@ -17,6 +15,24 @@ import (
 // ScopeName is the instrumentation scope of the Meter that New asks the
 // MeterProvider for.
 const ScopeName = "github.com/bulwark-go/bulwark/adapters/otel"
+
+// Options configures Metrics; the zero value takes every default. Its
+// fields:
+//
+//   - Timeout bounds the Stats reads of one collection, all instances together
+//     (default DefaultTimeout, at most LargestTimeout). A collection whose
+//     context has an earlier deadline ends by that one.
+//   - MaxInstances is how many instances one collection reports at most
+//     (default DefaultMaxInstances, at most LargestMaxInstances); the rest
+//     are left out and bulwark.collector.instances_skipped is 1.
+//   - Instances holds the unsupervised instances to report besides the
+//     supervised ones; it may be shared with the dashboard and the
+//     Prometheus collector. Nil: Metrics keeps its own, filled by Add.
+type Options measure.Options
+
+// Validate returns a *messages.ConfigError naming the first field out of
+// its bounds, or nil.
+func (o Options) Validate() error { return measure.Options(o).Validate("otel") }
 
 // Defaults and bounds of Options.
 const (
@@ -30,34 +46,7 @@ const (
 	DefaultMaxInstances = measure.DefaultMaxInstances
 	// LargestMaxInstances is the largest Options.MaxInstances (1,000,000).
 	LargestMaxInstances = measure.LargestMaxInstances
-	// MaxSubscribers bounds how many drop counters AddSubscriber accepts
-	// (1,000).
-	MaxSubscribers = measure.MaxSubscribers
 )
-
-// Options configures Metrics. The zero value takes every default.
-type Options struct {
-	// Timeout bounds the Stats reads of one collection, all instances
-	// together (default DefaultTimeout, at most LargestTimeout). A
-	// collection whose context has an earlier deadline ends by that one.
-	Timeout time.Duration
-	// MaxInstances is how many instances one collection reports at most
-	// (default DefaultMaxInstances, at most LargestMaxInstances); the rest
-	// are left out and bulwark.collector.instances_skipped is 1.
-	MaxInstances int
-	// Instances holds the unsupervised instances to report besides the
-	// supervised ones; it may be shared with the dashboard and the
-	// Prometheus collector. Nil: Metrics keeps its own, filled by Add.
-	Instances *inventory.Set
-}
-
-func (o Options) source() measure.Config {
-	return measure.Config{Timeout: o.Timeout, MaxInstances: o.MaxInstances, Instances: o.Instances}
-}
-
-// Validate returns a *messages.ConfigError naming the first field out of
-// its bounds, or nil.
-func (o Options) Validate() error { return o.source().Validate("otel") }
 
 // Metrics is a set of asynchronous OpenTelemetry instruments over an
 // engine's instances, observed by one callback that reads every Stats when
@@ -79,7 +68,7 @@ func New(eng *engine.Engine, mp metric.MeterProvider, opts Options) (*Metrics, e
 	if mp == nil {
 		return nil, messages.InvalidConfig("otel", "MeterProvider", nil, "must not be nil")
 	}
-	src, err := measure.New("otel", eng, opts.source())
+	src, err := measure.New("otel", eng, measure.Options(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +142,10 @@ func (m *Metrics) observe(ctx context.Context, o metric.Observer) error {
 // Redis: a *redis.Limiter or a *redisbreaker.Breaker (see the package doc
 // for their instruments). Adding one twice reports it once.
 func (m *Metrics) Add(h any) error { return m.src.Add(h) }
+
+// MaxSubscribers bounds how many drop counters AddSubscriber accepts
+// (1,000).
+const MaxSubscribers = measure.MaxSubscribers
 
 // AddSubscriber reports the drops of an event subscriber (an
 // *eventstream.Subscription, a dashboard's event handler, ...) as

@@ -4,11 +4,9 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	prom "github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bulwark-go/bulwark/adapters/dashboard/inventory"
 	"github.com/bulwark-go/bulwark/adapters/internal/measure"
 	"github.com/bulwark-go/bulwark/engine"
 )
@@ -24,33 +22,25 @@ const (
 	DefaultMaxInstances = measure.DefaultMaxInstances
 	// LargestMaxInstances is the largest Options.MaxInstances (1,000,000).
 	LargestMaxInstances = measure.LargestMaxInstances
-	// MaxSubscribers bounds how many drop counters AddSubscriber accepts
-	// (1,000).
-	MaxSubscribers = measure.MaxSubscribers
 )
 
-// Options configures a Collector. The zero value takes every default.
-type Options struct {
-	// Timeout bounds the Stats reads of one scrape, all instances together
-	// (default DefaultTimeout, at most LargestTimeout).
-	Timeout time.Duration
-	// MaxInstances is how many instances one scrape reports at most
-	// (default DefaultMaxInstances, at most LargestMaxInstances); the rest
-	// are left out and bulwark_collector_instances_skipped is 1.
-	MaxInstances int
-	// Instances holds the unsupervised instances to report besides the
-	// supervised ones; it may be shared with the dashboard and
-	// adapters/otel. Nil: the Collector keeps its own, filled by Add.
-	Instances *inventory.Set
-}
-
-func (o Options) source() measure.Config {
-	return measure.Config{Timeout: o.Timeout, MaxInstances: o.MaxInstances, Instances: o.Instances}
-}
+// Options configures a Collector; the zero value takes every default. Its
+// fields:
+//
+//   - Timeout bounds the Stats reads of one scrape, all instances together
+//     (default DefaultTimeout, at most LargestTimeout). A scrape whose
+//     context has an earlier deadline ends by that one.
+//   - MaxInstances is how many instances one scrape reports at most
+//     (default DefaultMaxInstances, at most LargestMaxInstances); the rest
+//     are left out and bulwark_collector_instances_skipped is 1.
+//   - Instances holds the unsupervised instances to report besides the
+//     supervised ones; it may be shared with the dashboard and
+//     adapters/otel. Nil: the Collector keeps its own, filled by Add.
+type Options measure.Options
 
 // Validate returns a *messages.ConfigError naming the first field out of
 // its bounds, or nil.
-func (o Options) Validate() error { return o.source().Validate("prometheus") }
+func (o Options) Validate() error { return measure.Options(o).Validate("prometheus") }
 
 // Collector is a prometheus.Collector over an engine's instances. It is
 // safe for concurrent use (scrapes may overlap); it starts no goroutine.
@@ -76,7 +66,7 @@ var descs = func() map[*measure.Metric]*prom.Desc {
 // New returns a Collector over eng's instances. A nil eng or bad options
 // are a *messages.ConfigError.
 func New(eng *engine.Engine, opts Options) (*Collector, error) {
-	src, err := measure.New("prometheus", eng, opts.source())
+	src, err := measure.New("prometheus", eng, measure.Options(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +79,10 @@ func New(eng *engine.Engine, opts Options) (*Collector, error) {
 // Redis: a *redis.Limiter or a *redisbreaker.Breaker (see the package doc
 // for their metrics). Adding one twice reports it once.
 func (c *Collector) Add(h any) error { return c.src.Add(h) }
+
+// MaxSubscribers bounds how many drop counters AddSubscriber accepts
+// (1,000).
+const MaxSubscribers = measure.MaxSubscribers
 
 // AddSubscriber reports the drops of an event subscriber (an
 // *eventstream.Subscription, a dashboard's event handler, ...) as

@@ -1,6 +1,7 @@
 package measure
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -28,28 +29,32 @@ const (
 	MaxSubscribers = 1000
 )
 
-// Config is what a Source reads and how long it may take; the exporters'
-// Options carry the same fields.
-type Config struct {
-	// Timeout bounds the Stats reads of one collection, all instances
-	// together: [0, LargestTimeout], 0 means DefaultTimeout.
+// Options is what a Source reads and how long it may take. It is the
+// Options of adapters/prometheus and adapters/otel, each of which defines
+// its Options as this type. The zero value takes every default.
+type Options struct {
+	// Timeout bounds the Stats reads of one collection (a scrape), all
+	// instances together: [0, LargestTimeout], 0 means DefaultTimeout. A
+	// collection whose context has an earlier deadline ends by that one.
 	Timeout time.Duration
 	// MaxInstances bounds the instances one collection reports:
-	// [0, LargestMaxInstances], 0 means DefaultMaxInstances.
+	// [0, LargestMaxInstances], 0 means DefaultMaxInstances. The rest are
+	// left out and the Skipped metric is 1.
 	MaxInstances int
-	// Instances holds the instances to report besides the supervised
-	// ones; nil means a Set of the Source's own.
+	// Instances holds the unsupervised instances to report besides the
+	// supervised ones; it may be shared with the dashboard and the other
+	// exporter. Nil means a Set of the Source's own, filled by Add.
 	Instances *inventory.Set
 }
 
 // Validate returns a *messages.ConfigError, with exporter as its pattern,
 // naming the first field out of its bounds; or nil.
-func (c Config) Validate(exporter string) error {
+func (o Options) Validate(exporter string) error {
 	switch {
-	case c.Timeout < 0 || c.Timeout > LargestTimeout:
-		return messages.InvalidConfig(exporter, "Timeout", c.Timeout, "must be in [0, 1m] (0: default 2s)")
-	case c.MaxInstances < 0 || c.MaxInstances > LargestMaxInstances:
-		return messages.InvalidConfig(exporter, "MaxInstances", c.MaxInstances, "must be in [0, 1000000] (0: default 10000)")
+	case o.Timeout < 0 || o.Timeout > LargestTimeout:
+		return messages.InvalidConfig(exporter, "Timeout", o.Timeout, "must be in [0, 1m] (0: default 2s)")
+	case o.MaxInstances < 0 || o.MaxInstances > LargestMaxInstances:
+		return messages.InvalidConfig(exporter, "MaxInstances", o.MaxInstances, "must be in [0, 1000000] (0: default 10000)")
 	}
 	return nil
 }
@@ -65,31 +70,27 @@ type subscriber struct {
 type Source struct {
 	exporter string
 	eng      *engine.Engine
-	cfg      Config
+	opts     Options
 	subs     atomic.Pointer[[]subscriber]
 	shared   atomic.Pointer[[]any] // *redis.Limiter and *redisbreaker.Breaker (Add)
 }
 
 // New returns a Source over eng's instances for the exporter named
-// exporter (the pattern of its errors). A nil eng or a bad cfg is a
+// exporter (the pattern of its errors). A nil eng or bad opts is a
 // *messages.ConfigError.
-func New(exporter string, eng *engine.Engine, cfg Config) (*Source, error) {
+func New(exporter string, eng *engine.Engine, opts Options) (*Source, error) {
 	if eng == nil {
 		return nil, messages.InvalidConfig(exporter, "engine", nil, "must not be nil")
 	}
-	if err := cfg.Validate(exporter); err != nil {
+	if err := opts.Validate(exporter); err != nil {
 		return nil, err
 	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
+	opts.Timeout = cmp.Or(opts.Timeout, DefaultTimeout)
+	opts.MaxInstances = cmp.Or(opts.MaxInstances, DefaultMaxInstances)
+	if opts.Instances == nil {
+		opts.Instances = &inventory.Set{}
 	}
-	if cfg.MaxInstances == 0 {
-		cfg.MaxInstances = DefaultMaxInstances
-	}
-	if cfg.Instances == nil {
-		cfg.Instances = &inventory.Set{}
-	}
-	return &Source{exporter: exporter, eng: eng, cfg: cfg}, nil
+	return &Source{exporter: exporter, eng: eng, opts: opts}, nil
 }
 
 // Add reports an instance that the supervisor does not list: one shared
@@ -98,7 +99,7 @@ func New(exporter string, eng *engine.Engine, cfg Config) (*Source, error) {
 // Adding an instance twice reports it once.
 func (s *Source) Add(h any) error {
 	if !isShared(h) {
-		return s.cfg.Instances.Add(h)
+		return s.opts.Instances.Add(h)
 	}
 	for {
 		old := s.shared.Load()
@@ -154,9 +155,9 @@ func (s *Source) AddSubscriber(name string, d interface{ Dropped() uint64 }) err
 // Stats could not be read in time sends only Up and Restarts, a shared one
 // nothing; each is counted in StatsErrors. emit runs in Collect's goroutine.
 func (s *Source) Collect(ctx context.Context, emit Emit) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
-	list, truncated := inventory.List(ctx, s.eng, s.cfg.Instances, s.cfg.MaxInstances)
+	list, truncated := inventory.List(ctx, s.eng, s.opts.Instances, s.opts.MaxInstances)
 	errs := 0
 	for _, in := range list {
 		emit(Up, flag(in.Status == supervisor.Running), in.Kind, in.Name)
