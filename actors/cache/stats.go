@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
-	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Stats is a value copy of a Cache's figures. Every keyed call is counted
@@ -12,17 +11,13 @@ import (
 type Stats struct {
 	// Name is the Cache's name.
 	Name string
-	// Calls counts keyed calls.
-	Calls uint64
-	// Hits counts calls served from the store without calling: fresh,
-	// stale and negative hits.
-	Hits uint64
-	// StaleHits counts the hits served stale while a refresh ran.
-	StaleHits uint64
-	// NegativeHits counts the hits that returned a cached error.
-	NegativeHits uint64
-	// Misses counts calls that ran the function, refreshes included.
-	Misses uint64
+	// Calls counts keyed calls: Hits those served from the store without
+	// calling (fresh, stale and negative hits), Misses those that ran the
+	// function, refreshes included.
+	Calls, Hits, Misses uint64
+	// StaleHits counts the hits served stale while a refresh ran, and
+	// NegativeHits the hits that returned a cached error.
+	StaleHits, NegativeHits uint64
 	// Refreshes counts the misses that refreshed a stale entry.
 	Refreshes uint64
 	// Stored counts entries handed to the store (it may drop or evict
@@ -36,7 +31,26 @@ type Stats struct {
 // HitRate is Hits / Calls (0 before any call).
 func (s Stats) HitRate() float64 { return tally.Ratio(s.Hits, s.Calls) }
 
-// Counter indices in a Cache's tally.
+// Stats returns c's figures. It never blocks (ctx is not waited on) and
+// the error is nil, or messages.ErrStopped, with the figures, once c's
+// engine has stopped.
+func (c *Cache[V]) Stats(context.Context) (Stats, error) {
+	return tally.Read(c.stats, c.name, c.eng, figures)
+}
+
+// ResetStats sets c's figures back to zero. A call counted while it runs
+// may or may not survive it.
+func (c *Cache[V]) ResetStats() { c.stats.Reset() }
+
+// figures reads a Cache's sums n as its Stats.
+func figures(name string, n *[tally.Max]uint64) Stats {
+	hits := n[cFresh] + n[cStale] + n[cNegative]
+	return Stats{Name: name, Calls: hits + n[cMiss], Hits: hits, StaleHits: n[cStale], NegativeHits: n[cNegative],
+		Misses: n[cMiss], Refreshes: n[cRefresh], Stored: n[cStored], Bypassed: n[cBypassed]}
+}
+
+// Counter indices in a Cache's tally: the hits by kind, the misses and
+// what they did, and the calls without a key.
 const (
 	cFresh = iota
 	cStale
@@ -65,22 +79,3 @@ func (c *Cache[V]) count(a, b int) {
 	}
 	c.stats.Put(line)
 }
-
-// Stats returns c's figures. It never blocks (ctx is not waited on) and
-// the error is nil, or messages.ErrStopped, with the figures, once c's
-// engine has stopped.
-func (c *Cache[V]) Stats(context.Context) (Stats, error) {
-	n := c.stats.Sums()
-	hits := n[cFresh] + n[cStale] + n[cNegative]
-	s := Stats{Name: c.name, Calls: hits + n[cMiss], Hits: hits, StaleHits: n[cStale],
-		NegativeHits: n[cNegative], Misses: n[cMiss], Refreshes: n[cRefresh], Stored: n[cStored],
-		Bypassed: n[cBypassed]}
-	if c.eng.Stopped() {
-		return s, messages.ErrStopped
-	}
-	return s, nil
-}
-
-// ResetStats sets c's figures back to zero. A call counted while it runs
-// may or may not survive it.
-func (c *Cache[V]) ResetStats() { c.stats.Reset() }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/eventstream"
-	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Event types a Hedge publishes (only built when someone subscribes).
@@ -24,17 +23,14 @@ const (
 type Stats struct {
 	// Name is the Hedge's name.
 	Name string
-	// Calls counts calls that have returned.
-	Calls uint64
-	// Succeeded counts calls that returned an attempt's success.
-	Succeeded uint64
-	// Failed counts calls that returned an error: an attempt's, or the
-	// caller's context's (also calls whose attempt panicked).
-	Failed uint64
-	// Hedges counts attempts started after a call's first.
-	Hedges uint64
-	// Won counts calls whose success came from a hedge.
-	Won uint64
+	// Calls counts calls that have returned: Succeeded those that returned
+	// an attempt's success, Failed those that returned an error (an
+	// attempt's, or the caller's context's; also calls whose attempt
+	// panicked).
+	Calls, Succeeded, Failed uint64
+	// Hedges counts attempts started after a call's first, and Won the
+	// calls whose success came from one of them.
+	Hedges, Won uint64
 	// Rejected counts hedges the budget refused: they did not start.
 	Rejected uint64
 }
@@ -42,7 +38,19 @@ type Stats struct {
 // HedgeRate is Hedges / Calls (0 before any call).
 func (s Stats) HedgeRate() float64 { return tally.Ratio(s.Hedges, s.Calls) }
 
-// Counter indices in a Hedge's tally.
+// Stats returns h's figures; calls still running are not in them. It
+// never blocks (ctx is not waited on) and the error is nil, or
+// messages.ErrStopped, with the figures, once h's engine has stopped.
+func (h *Hedge) Stats(context.Context) (Stats, error) {
+	return tally.Read(h.stats, h.name, h.eng, figures)
+}
+
+// ResetStats sets h's figures back to zero. A call that returns while it
+// runs may or may not be counted.
+func (h *Hedge) ResetStats() { h.stats.Reset() }
+
+// Counter indices in a Hedge's tally: how calls ended, then what their
+// hedges did.
 const (
 	cSucceeded = iota
 	cFailed
@@ -53,19 +61,8 @@ const (
 
 func (h *Hedge) count(i int) { h.stats.Add(i, 1) }
 
-// Stats returns h's figures; calls still running are not in them. It
-// never blocks (ctx is not waited on) and the error is nil, or
-// messages.ErrStopped, with the figures, once h's engine has stopped.
-func (h *Hedge) Stats(context.Context) (Stats, error) {
-	n := h.stats.Sums()
-	s := Stats{Name: h.name, Calls: n[cSucceeded] + n[cFailed], Succeeded: n[cSucceeded], Failed: n[cFailed],
+// figures reads a Hedge's sums n as its Stats.
+func figures(name string, n *[tally.Max]uint64) Stats {
+	return Stats{Name: name, Calls: n[cSucceeded] + n[cFailed], Succeeded: n[cSucceeded], Failed: n[cFailed],
 		Hedges: n[cHedges], Won: n[cWon], Rejected: n[cRejected]}
-	if h.eng.Stopped() {
-		return s, messages.ErrStopped
-	}
-	return s, nil
 }
-
-// ResetStats sets h's figures back to zero. A call that returns while it
-// runs may or may not be counted.
-func (h *Hedge) ResetStats() { h.stats.Reset() }

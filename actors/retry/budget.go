@@ -149,16 +149,28 @@ func (s *budgetState) stats(now time.Time) BudgetStats {
 	return BudgetStats{Calls: s.sumCalls, Retries: s.sumRet, Limit: s.limit(), Accepted: s.accepted, Rejected: s.rejected}
 }
 
-// Messages of the budget actor: a closed set.
-type budgetMsg interface{ isBudgetMsg() }
+// budgetMsg is a message of the budget actor: the budget's goroutine
+// applies it to its state at now, and the reply goes back to an Ask.
+type budgetMsg interface {
+	apply(b *budgetBehavior, now time.Time) budgetReply
+}
 
 type depositMsg struct{}
 type withdrawMsg struct{}
 type statsMsg struct{}
 
-func (depositMsg) isBudgetMsg()  {}
-func (withdrawMsg) isBudgetMsg() {}
-func (statsMsg) isBudgetMsg()    {}
+func (depositMsg) apply(b *budgetBehavior, now time.Time) budgetReply {
+	b.s.Deposit(now)
+	return budgetReply{}
+}
+
+func (withdrawMsg) apply(b *budgetBehavior, now time.Time) budgetReply {
+	return budgetReply{ok: b.s.Withdraw(now)}
+}
+
+func (statsMsg) apply(b *budgetBehavior, now time.Time) budgetReply {
+	return budgetReply{stats: b.s.stats(now)}
+}
 
 type budgetReply struct {
 	ok    bool
@@ -172,18 +184,7 @@ type budgetBehavior struct {
 }
 
 func (b *budgetBehavior) Receive(m budgetMsg) (budgetReply, error) {
-	now := b.clock.Now()
-	switch m := m.(type) {
-	case depositMsg:
-		b.s.Deposit(now)
-	case withdrawMsg:
-		return budgetReply{ok: b.s.Withdraw(now)}, nil
-	case statsMsg:
-		return budgetReply{stats: b.s.stats(now)}, nil
-	case reconfigureMsg:
-		b.reconfigure(m.cfg, now)
-	}
-	return budgetReply{}, nil
+	return m.apply(b, b.clock.Now()), nil
 }
 
 // Budget caps retries at a share of calls over a sliding window, shared by

@@ -9,7 +9,10 @@ import (
 
 type reconfigureMsg struct{ cfg BudgetConfig }
 
-func (reconfigureMsg) isBudgetMsg() {}
+func (m reconfigureMsg) apply(b *budgetBehavior, now time.Time) budgetReply {
+	b.reconfigure(m.cfg, now)
+	return budgetReply{}
+}
 
 // Config returns the budget's current configuration with its defaults
 // filled in.

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/call"
-	"github.com/bulwark-go/bulwark/actors/internal/tally"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
@@ -33,7 +32,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Retry, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	r := &Retry{name: name, cfg: cfg, eng: eng, clock: engine.RealClock{}, stats: counters{set: tally.New()}}
+	r := &Retry{name: name, cfg: cfg, eng: eng, clock: engine.RealClock{}, stats: newCounters()}
 	if eng != nil {
 		r.clock, r.done = eng.Clock(), eng.Done()
 	}

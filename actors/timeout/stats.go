@@ -5,29 +5,25 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
-	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Stats is a value copy of a Timeout's or a Deadline's figures. Every
 // call that returns is counted once, as a success or a failure: Calls =
-// Succeeded + Failed. A timed-out call is a failure, so TimedOut is a part
-// of Failed and Failed - TimedOut counts the other failures. A call whose function panics does not return, and is not
-// counted; nor is a call refused with ErrStopped after Shutdown.
+// Succeeded + Failed. A call whose function panics does not return, and is
+// not counted; nor is a call refused with ErrStopped after Shutdown.
 type Stats struct {
 	// Name is the Timeout's or Deadline's name.
 	Name string
-	// Calls counts calls that have returned.
-	Calls uint64
-	// Succeeded counts calls whose function returned a nil error in time.
-	Succeeded uint64
-	// Failed counts calls that ended in failure: those that timed out
-	// (TimedOut), those whose function returned its own error (also a
-	// context.DeadlineExceeded that is not our limit), and those whose
-	// caller's context ended first (whatever the function returned).
-	Failed uint64
+	// Calls counts calls that have returned: Succeeded those whose
+	// function returned a nil error in time, Failed those that ended in
+	// failure: that timed out (TimedOut), whose function returned its own
+	// error (also a context.DeadlineExceeded that is not our limit), or
+	// whose caller's context ended first (whatever the function returned).
+	Calls, Succeeded, Failed uint64
 	// TimedOut counts the failed calls that returned a
 	// *messages.TimeoutError: the limit fired (the function stopped, or was
-	// abandoned), or the deadline had already passed. TimedOut <= Failed.
+	// abandoned), or the deadline had already passed. TimedOut <= Failed,
+	// and Failed - TimedOut counts the other failures.
 	TimedOut uint64
 	// TotalTime is the calls' elapsed time added up, on the engine's clock.
 	TotalTime time.Duration
@@ -44,7 +40,24 @@ func (s Stats) AverageTime() time.Duration {
 // TimeoutRate is TimedOut / Calls (0 before any call).
 func (s Stats) TimeoutRate() float64 { return tally.Ratio(s.TimedOut, s.Calls) }
 
-// Counter indices in a limiter's tally.
+// Stats returns t's figures; calls still running are not in them. It
+// never blocks (ctx is unused: the counts are read in place) and returns a
+// nil error, or messages.ErrStopped with the figures once t's engine has
+// begun Shutdown.
+func (t *Timeout) Stats(ctx context.Context) (Stats, error) { return t.l.read() }
+
+// ResetStats sets t's figures back to zero. A call that returns while it
+// runs may or may not be counted.
+func (t *Timeout) ResetStats() { t.l.stats.Reset() }
+
+// Stats returns d's figures, as Timeout.Stats.
+func (d *Deadline) Stats(ctx context.Context) (Stats, error) { return d.l.read() }
+
+// ResetStats sets d's figures back to zero, as Timeout.ResetStats.
+func (d *Deadline) ResetStats() { d.l.stats.Reset() }
+
+// Counter indices in a limiter's tally: how a call ended (cFailed counts
+// the failures other than timeouts), and the calls' time.
 const (
 	cSucceeded = iota
 	cTimedOut
@@ -53,7 +66,7 @@ const (
 )
 
 // count records one call that ended as end (cSucceeded, cTimedOut or
-// cFailed: the failures other than timeouts) after elapsed.
+// cFailed) after elapsed.
 func (l *limiter) count(end int, elapsed time.Duration) {
 	line := l.stats.Pick()
 	line.Add(end, 1)
@@ -63,31 +76,11 @@ func (l *limiter) count(end int, elapsed time.Duration) {
 	l.stats.Put(line)
 }
 
-// statsNow returns l's figures, with messages.ErrStopped once l's engine
-// has begun Shutdown.
-func (l *limiter) statsNow() (Stats, error) {
-	n := l.stats.Sums()
+func (l *limiter) read() (Stats, error) { return tally.Read(l.stats, l.name, l.eng, figures) }
+
+// figures reads a limiter's sums n as its Stats.
+func figures(name string, n *[tally.Max]uint64) Stats {
 	failed := n[cTimedOut] + n[cFailed]
-	st := Stats{Name: l.name, Calls: n[cSucceeded] + failed,
-		Succeeded: n[cSucceeded], Failed: failed, TimedOut: n[cTimedOut], TotalTime: time.Duration(n[cTime])}
-	if l.eng.Stopped() {
-		return st, messages.ErrStopped
-	}
-	return st, nil
+	return Stats{Name: name, Calls: n[cSucceeded] + failed, Succeeded: n[cSucceeded], Failed: failed,
+		TimedOut: n[cTimedOut], TotalTime: time.Duration(n[cTime])}
 }
-
-// Stats returns t's figures; calls still running are not in them. It
-// never blocks (ctx is unused: the counts are read in place) and returns a
-// nil error, or messages.ErrStopped with the figures once t's engine has
-// begun Shutdown.
-func (t *Timeout) Stats(ctx context.Context) (Stats, error) { return t.l.statsNow() }
-
-// ResetStats sets t's figures back to zero. A call that returns while it
-// runs may or may not be counted.
-func (t *Timeout) ResetStats() { t.l.stats.Reset() }
-
-// Stats returns d's figures, as Timeout.Stats.
-func (d *Deadline) Stats(ctx context.Context) (Stats, error) { return d.l.statsNow() }
-
-// ResetStats sets d's figures back to zero, as Timeout.ResetStats.
-func (d *Deadline) ResetStats() { d.l.stats.Reset() }

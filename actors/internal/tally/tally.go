@@ -30,6 +30,8 @@ import (
 	"sync"
 	"sync/atomic"
 	_ "unsafe" // for go:linkname
+
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 // procPin and procUnpin are the runtime's (the ones sync.Pool uses): the
@@ -210,6 +212,24 @@ func (s *Set) Reset() {
 			cells[j].c[i].Store(0)
 		}
 	}
+}
+
+// Stopper is what Read asks whether the pattern's engine has begun
+// Shutdown (*engine.Engine, nil included).
+type Stopper interface{ Stopped() bool }
+
+// Read is the Stats of every pattern that counts in a Set: figures turns
+// the sums of set into the pattern's Stats named name, and the error is
+// nil, or messages.ErrStopped with the figures once eng has begun
+// Shutdown. It never blocks; adds that run concurrently may or may not be
+// in the figures, every add that returned before it began is.
+func Read[S any](set *Set, name string, eng Stopper, figures func(name string, n *[Max]uint64) S) (S, error) {
+	n := set.Sums()
+	s := figures(name, &n)
+	if eng.Stopped() {
+		return s, messages.ErrStopped
+	}
+	return s, nil
 }
 
 // Ratio is n / d, or 0 when d is 0: the rates the patterns' Stats report.

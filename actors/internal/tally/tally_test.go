@@ -1,12 +1,15 @@
 package tally
 
 import (
+	"errors"
 	"runtime"
 	"sync"
 	"testing"
 	"unsafe"
 
 	"go.uber.org/goleak"
+
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -122,5 +125,27 @@ func TestProc(t *testing.T) {
 	go func() { done <- Proc() }()
 	if p, q := Proc(), <-done; p != 0 || q != 0 {
 		t.Fatalf("Proc with one P: got %d and %d from another goroutine, want 0", p, q)
+	}
+}
+
+type stopper bool
+
+func (s stopper) Stopped() bool { return bool(s) }
+
+// Read builds the figures from the sums, and says ErrStopped with them
+// once the engine has stopped.
+func TestRead(t *testing.T) {
+	s := New()
+	s.Add(2, 3)
+	type figs struct {
+		name string
+		n    uint64
+	}
+	build := func(name string, n *[Max]uint64) figs { return figs{name, n[2]} }
+	if f, err := Read(s, "x", stopper(false), build); err != nil || f != (figs{"x", 3}) {
+		t.Fatalf("running: got %+v, %v; want {x 3}, nil", f, err)
+	}
+	if f, err := Read(s, "x", stopper(true), build); !errors.Is(err, messages.ErrStopped) || f != (figs{"x", 3}) {
+		t.Fatalf("stopped: got %+v, %v; want {x 3}, ErrStopped", f, err)
 	}
 }
