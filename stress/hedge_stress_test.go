@@ -74,3 +74,60 @@ func TestHedgeStormExactCounts(t *testing.T) {
 	}
 	t.Logf("%+v", st)
 }
+
+// 64 callers × 200 calls (50 under -short) on one Hedge, on the real
+// clock, where the real clock's channels and timers are kept between
+// calls: every call's attempts answer with the call's own number, and
+// the calls mix every way a channel can still be sent on when its call
+// returns: a loser that answers after the hedge won (and ignores its
+// context), a failure that hedges at once (re-arming the timer, which may
+// be firing), an answer racing the delay, and a plain fast call. Every
+// call gets a value of its own (a channel reused too early would hand a
+// call another's outcome number, so a zero or a stranger's value), and
+// every attempt ends (goleak).
+func TestHedgeRealClockReuseOwnResult(t *testing.T) {
+	h, err := hedge.New(nil, "reuse", hedge.Config{Delay: 200 * time.Microsecond, MaxHedges: 2,
+		BudgetPercent: 300, BudgetBurst: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 200
+	if testing.Short() {
+		calls = 50
+	}
+	var id, wrong atomic.Int64
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range calls {
+				me := int(id.Add(1))
+				v, err := hedge.Do(context.Background(), h, func(ctx context.Context) (int, error) {
+					a := hedge.Attempt(ctx)
+					if a == 0 {
+						switch me % 4 {
+						case 1: // loses to the hedge, answers late
+							time.Sleep(time.Millisecond)
+						case 2: // fails: the hedge starts at once
+							return 0, errBackend
+						case 3: // about the delay
+							time.Sleep(200 * time.Microsecond)
+						}
+					}
+					return me*10 + a, nil
+				})
+				if err != nil || v/10 != me {
+					wrong.Add(1)
+					t.Errorf("call %d got %d, %v; want %d0 + its attempt", me, v, err, me)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if wrong.Load() != 0 {
+		t.Fatalf("%d calls got another's result", wrong.Load())
+	}
+	st, _ := h.Stats(context.Background())
+	t.Logf("%+v", st)
+}

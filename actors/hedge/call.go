@@ -2,7 +2,6 @@ package hedge
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,18 +29,29 @@ func (cl *call[T, C]) outcome(i uint8) *outcome[T] {
 	return &cl.hedges[i-1]
 }
 
+// runFirst is the first attempt's goroutine (a go statement that passes
+// only cl allocates the least).
+func (cl *call[T, C]) runFirst() { cl.run(&cl.ctx, &cl.first) }
+
 // run is an attempt's goroutine: it runs c under ctx (the attempts'
 // context, with the attempt number for a hedge), fills o and sends its
-// number.
+// number. It times the attempt only when its time is used: by a hedge
+// (hedge_won's Elapsed), or for the adaptive delay.
 func (cl *call[T, C]) run(ctx context.Context, o *outcome[T]) {
 	o.panicked = true
-	t0 := cl.h.clock.Now()
+	timed := o.attempt > 0 || cl.h.lat != nil
+	var t0 time.Time
+	if timed {
+		t0 = cl.h.clock.Now()
+	}
 	defer func() {
 		if o.panicked {
 			o.pv = recover()
 		}
-		o.elapsed = cl.h.clock.Since(t0)
-		cl.ch <- uint8(o.attempt)
+		if timed {
+			o.elapsed = cl.h.clock.Since(t0)
+		}
+		cl.ch <- o.attempt
 	}()
 	o.v, o.err = cl.c.Call(ctx)
 	o.panicked = false
@@ -115,49 +125,81 @@ func (a *attemptsCtx) cancel() {
 	}
 }
 
-// timers reuses the real clock's timers between calls: a stopped
-// time.Timer sends nothing stale (Go 1.23), so a Reset one is as new.
-var timers sync.Pool
+// tick is what a call's ticker puts on the call's channel when the delay
+// has passed (attempt numbers are below LargestMaxHedges+1).
+const tick uint8 = 255
 
-// timer is a call's delay timer: a pooled time.Timer on the real clock,
-// the clock's own on any other.
-type timer struct {
+// ticker is a call's channel with its delay timer: the attempts put their
+// numbers on ch, and the timer, a func timer (no channel of its own, so
+// the call waits on one channel), puts tick there after the delay. A call
+// arms the timer at most 1 + MaxHedges times and takes at most as many
+// outcomes, so ch's room for twice that means no send on it blocks.
+//
+// On the real clock a Hedge keeps its tickers for other calls (see
+// release): one is reused only when nothing can send on its channel any
+// more, so a call never sees another's outcome or tick.
+type ticker struct {
+	ch   chan uint8
 	real *time.Timer
 	fake engine.Timer
+	// fired counts the arms that fired (their callback ran or will run),
+	// ticks the ticks taken off ch; the caller alone uses them.
+	fired, ticks int
 }
 
-func newTimer(clock engine.Clock, d time.Duration) timer {
-	if _, ok := clock.(engine.RealClock); !ok {
-		return timer{fake: clock.NewTimer(d)}
+func (t *ticker) fire() {
+	select {
+	case t.ch <- tick:
+	default: // never: see ticker
 	}
-	if t, ok := timers.Get().(*time.Timer); ok {
-		t.Reset(d)
-		return timer{real: t}
-	}
-	return timer{real: time.NewTimer(d)}
 }
 
-func (t timer) C() <-chan time.Time {
-	if t.real != nil {
-		return t.real.C
+// ticker returns a ticker whose timer ticks after d.
+func (h *Hedge) ticker(d time.Duration) *ticker {
+	if h.fake {
+		t := &ticker{ch: make(chan uint8, 2*(1+h.cfg.MaxHedges))}
+		t.fake = h.clock.AfterFunc(d, t.fire)
+		return t
 	}
-	return t.fake.C()
-}
-
-func (t timer) Reset(d time.Duration) {
-	if t.real != nil {
+	if t, ok := h.tickers.Get().(*ticker); ok {
 		t.real.Reset(d)
-		return
+		return t
 	}
-	t.fake.Reset(d)
+	t := &ticker{ch: make(chan uint8, 2*(1+h.cfg.MaxHedges))}
+	t.real = time.AfterFunc(d, t.fire)
+	return t
 }
 
-// release stops t and, on the real clock, keeps it for another call.
-func (t timer) release() {
+// took notes a tick taken off t.ch.
+func (t *ticker) took() { t.ticks++ }
+
+// reset re-arms t to tick after d from now, in place of a tick still due.
+func (t *ticker) reset(d time.Duration) {
+	var active bool
 	if t.real != nil {
-		t.real.Stop()
-		timers.Put(t.real)
+		active = t.real.Reset(d)
+	} else {
+		active = t.fake.Reset(d)
+	}
+	if !active {
+		t.fired++
+	}
+}
+
+// release stops t once its call has returned; idle says no attempt of the
+// call is still running. On the real clock t is kept for another call
+// when nothing can send on its channel any more: no attempt running, and
+// every arm stopped before it fired or its tick taken.
+func (h *Hedge) release(t *ticker, idle bool) {
+	if t.real == nil {
+		t.fake.Stop()
 		return
 	}
-	t.fake.Stop()
+	if !t.real.Stop() {
+		t.fired++
+	}
+	if idle && t.fired == t.ticks && len(t.ch) == 0 {
+		t.fired, t.ticks = 0, 0
+		h.tickers.Put(t)
+	}
 }

@@ -23,8 +23,9 @@
 // its own under a context derived from the caller's; the call returns as
 // soon as it has its result, cancelling that context (whose Done channel
 // is made only when an attempt asks for it: a call costs one allocation
-// for its state, one for its channel and one per attempt started, and a
-// pooled timer on the real clock). Attempts still
+// for its state and one per attempt started; on the real clock its
+// channel and delay timer are kept for another call once nothing can
+// send on the channel any more). Attempts still
 // running then are not waited for (Attempt(ctx) tells an attempt which
 // one it is): they end when their function returns,
 // which a context-aware function does at once. A panic in the attempt

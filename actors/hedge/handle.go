@@ -2,6 +2,7 @@ package hedge
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +27,10 @@ type Hedge struct {
 	lat    []atomic.Int64
 	seen   atomic.Uint64 // latencies recorded
 	stats  *tally.Set    // see stats.go
+	fake   bool          // clock is not engine.RealClock
+	// tickers keeps the real clock's tickers, each with its channel (its
+	// room depends on MaxHedges), for other calls (see ticker).
+	tickers sync.Pool
 }
 
 // New returns a Hedge named name. eng may be nil: then no events are
@@ -40,6 +45,8 @@ func New(eng *engine.Engine, name string, cfg Config) (*Hedge, error) {
 	if eng != nil {
 		h.clock = eng.Clock()
 	}
+	_, real := h.clock.(engine.RealClock)
+	h.fake = !real
 	h.budget.Store(h.limit)
 	h.delay.Store(int64(cfg.Delay))
 	if cfg.Percentile > 0 {
@@ -105,10 +112,10 @@ func (f fnCall[T]) Call(ctx context.Context) (T, error) { return f(ctx) }
 type outcome[T any] struct {
 	v        T
 	err      error
-	panicked bool
 	pv       any
-	attempt  int // 0 is the first
-	elapsed  time.Duration
+	elapsed  time.Duration // measured only when used (see call.run)
+	attempt  uint8         // 0 is the first
+	panicked bool
 }
 
 // run is Do and Apply.
@@ -122,61 +129,73 @@ func run[T any, C caller[T]](ctx context.Context, h *Hedge, c C) (T, error) {
 		return zero, err
 	}
 	h.creditCall()
-	cl := &call[T, C]{h: h, c: c, ch: make(chan uint8, 1+h.cfg.MaxHedges)}
+	tk := h.ticker(h.Delay())
+	cl := &call[T, C]{h: h, c: c, ch: tk.ch}
 	cl.ctx.Context = ctx
-	defer cl.ctx.cancel() // the attempts still running lose
-	go cl.run(&cl.ctx, &cl.first)
 	launched, running := 1, 1
-	timer := newTimer(h.clock, h.Delay())
-	defer timer.release()
-	tick := timer.C()
+	defer func() {
+		cl.ctx.cancel() // the attempts still running lose
+		h.release(tk, running == 0)
+	}()
+	go cl.runFirst()
+	due := true // a tick is due: more hedges may start on the delay
+	gone := ctx.Done()
 	var last *outcome[T]
 	for {
-		select {
-		case i := <-cl.ch:
-			o := cl.outcome(i)
-			running--
-			if o.panicked {
+		var i uint8
+		if gone == nil {
+			i = <-cl.ch
+		} else {
+			select {
+			case i = <-cl.ch:
+			case <-gone:
 				h.count(cFailed)
-				panic(o.pv)
+				var lastErr error
+				if last != nil {
+					lastErr = last.err
+				}
+				return zero, engine.CallerGone(ctx, lastErr)
 			}
-			if ctx.Err() != nil {
-				h.count(cFailed)
-				return zero, engine.CallerGone(ctx, o.err)
+		}
+		if i == tick {
+			tk.took()
+			if !due { // a tick the re-arm after a failure's hedge did not stop
+				continue
 			}
-			if o.err == nil {
-				h.won(o.attempt, o.elapsed)
-				return o.v, nil
-			}
-			last = o
-			if !h.cfg.HedgeOn(o.err) {
-				h.count(cFailed)
-				return o.v, o.err
-			}
-			if cl.hedge(launched) {
+			if due = cl.hedge(launched); due { // else no more hedges: wait for those running
 				launched++
 				running++
-				timer.Reset(h.Delay())
-				tick = timer.C()
-			} else if running == 0 {
-				h.count(cFailed)
-				return last.v, last.err
+				tk.reset(h.Delay())
 			}
-		case <-tick:
-			if cl.hedge(launched) {
-				launched++
-				running++
-				timer.Reset(h.Delay())
-			} else {
-				tick = nil // no more hedges: wait for those running
-			}
-		case <-ctx.Done():
+			continue
+		}
+		o := cl.outcome(i)
+		running--
+		if o.panicked {
 			h.count(cFailed)
-			var lastErr error
-			if last != nil {
-				lastErr = last.err
-			}
-			return zero, engine.CallerGone(ctx, lastErr)
+			panic(o.pv)
+		}
+		if ctx.Err() != nil {
+			h.count(cFailed)
+			return zero, engine.CallerGone(ctx, o.err)
+		}
+		if o.err == nil {
+			h.won(int(o.attempt), o.elapsed)
+			return o.v, nil
+		}
+		last = o
+		if !h.cfg.HedgeOn(o.err) {
+			h.count(cFailed)
+			return o.v, o.err
+		}
+		if cl.hedge(launched) {
+			launched++
+			running++
+			tk.reset(h.Delay())
+			due = true
+		} else if running == 0 {
+			h.count(cFailed)
+			return last.v, last.err
 		}
 	}
 }
@@ -198,7 +217,7 @@ func (cl *call[T, C]) hedge(i int) bool {
 		cl.hedges = make([]outcome[T], h.cfg.MaxHedges)
 	}
 	o := &cl.hedges[i-1]
-	o.attempt = i
+	o.attempt = uint8(i)
 	go cl.run(context.WithValue(&cl.ctx, attemptKey{}, i), o)
 	return true
 }

@@ -43,6 +43,7 @@ func benchCoalesceBulwark(b *testing.B) {
 	fn := func(context.Context) (int, error) { return 1, nil }
 	var seq atomic.Uint32
 	b.ReportAllocs()
+	defer perOpCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		i := seq.Add(7919)
 		for pb.Next() {
@@ -59,6 +60,7 @@ func benchCoalesceSingleflight(b *testing.B) {
 	fn := func() (any, error) { return 1, nil }
 	var seq atomic.Uint32
 	b.ReportAllocs()
+	defer perOpCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		i := seq.Add(7919)
 		for pb.Next() {
@@ -88,6 +90,7 @@ func benchCoalesceBulwarkEngine(b *testing.B) {
 	fn := func(context.Context) (int, error) { return 1, nil }
 	var seq atomic.Uint32
 	b.ReportAllocs()
+	defer perOpCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		i := seq.Add(7919)
 		for pb.Next() {

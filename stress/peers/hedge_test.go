@@ -2,6 +2,7 @@ package peers
 
 import (
 	"context"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +17,22 @@ import (
 // cost every call pays for being hedged (attempt goroutine, timer,
 // derived context), no hedge started.
 
+// perOpCPU starts counting the process's CPU time (user+sys); the func it
+// returns reports it per op as cpu-ns/op: on a shared machine ns/op swings
+// with the others' load, CPU time much less (at -cpu 2 it counts both
+// threads).
+func perOpCPU(b *testing.B) func() {
+	now := func() int64 {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			b.Fatal(err)
+		}
+		return ru.Utime.Nano() + ru.Stime.Nano()
+	}
+	t0 := now()
+	return func() { b.ReportMetric(float64(now()-t0)/float64(b.N), "cpu-ns/op") }
+}
+
 func BenchmarkHedgeBulwark(b *testing.B) {
 	eng, err := engine.New()
 	if err != nil {
@@ -29,6 +46,7 @@ func BenchmarkHedgeBulwark(b *testing.B) {
 	ctx := context.Background()
 	fn := func(context.Context) (int, error) { return 1, nil }
 	b.ReportAllocs()
+	defer perOpCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := hedge.Do(ctx, h, fn); err != nil {
@@ -42,6 +60,7 @@ func BenchmarkHedgeFailsafe(b *testing.B) {
 	exec := failsafe.With[int](hedgepolicy.NewWithDelay[int](time.Second))
 	fn := func() (int, error) { return 1, nil }
 	b.ReportAllocs()
+	defer perOpCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := exec.Get(fn); err != nil {
