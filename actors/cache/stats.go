@@ -43,7 +43,7 @@ func (c *Cache[V]) Stats(context.Context) (Stats, error) {
 func (c *Cache[V]) ResetStats() { c.stats.Reset() }
 
 // figures reads a Cache's sums n as its Stats.
-func figures(name string, n *[tally.Max]uint64) Stats {
+func figures(name string, n [tally.Max]uint64) Stats {
 	hits := n[cFresh] + n[cStale] + n[cNegative]
 	return Stats{Name: name, Calls: hits + n[cMiss], Hits: hits, StaleHits: n[cStale], NegativeHits: n[cNegative],
 		Misses: n[cMiss], Refreshes: n[cRefresh], Stored: n[cStored], Bypassed: n[cBypassed]}

@@ -51,7 +51,7 @@ func (f *Fallback[T]) Stats(ctx context.Context) (Stats, error) {
 func (f *Fallback[T]) ResetStats() { f.stats.Reset() }
 
 // figures reads a Fallback's sums n as its Stats.
-func figures(name string, n *[tally.Max]uint64) Stats {
+func figures(name string, n [tally.Max]uint64) Stats {
 	return Stats{Name: name, Calls: n[cSucceeded] + n[cFellBack] + n[cFailed] + n[cPassed],
 		Succeeded: n[cSucceeded], FellBack: n[cFellBack], Failed: n[cFailed], Passed: n[cPassed]}
 }

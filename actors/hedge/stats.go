@@ -62,7 +62,7 @@ const (
 func (h *Hedge) count(i int) { h.stats.Add(i, 1) }
 
 // figures reads a Hedge's sums n as its Stats.
-func figures(name string, n *[tally.Max]uint64) Stats {
+func figures(name string, n [tally.Max]uint64) Stats {
 	return Stats{Name: name, Calls: n[cSucceeded] + n[cFailed], Succeeded: n[cSucceeded], Failed: n[cFailed],
 		Hedges: n[cHedges], Won: n[cWon], Rejected: n[cRejected]}
 }

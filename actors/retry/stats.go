@@ -75,7 +75,7 @@ const (
 )
 
 // figures reads a Retry's sums n as its Stats (LastError aside).
-func figures(name string, n *[tally.Max]uint64) Stats {
+func figures(name string, n [tally.Max]uint64) Stats {
 	first := n[cFirstTry]
 	return Stats{Name: name, Calls: first + n[cCalls], Attempts: first + n[cAttempts], Succeeded: first + n[cSucceeded],
 		FailedAttempts: n[cFailedAttempts], Exhausted: n[cExhausted], NotRetried: n[cNotRetried],

@@ -79,7 +79,7 @@ func (l *limiter) count(end int, elapsed time.Duration) {
 func (l *limiter) read() (Stats, error) { return tally.Read(l.stats, l.name, l.eng, figures) }
 
 // figures reads a limiter's sums n as its Stats.
-func figures(name string, n *[tally.Max]uint64) Stats {
+func figures(name string, n [tally.Max]uint64) Stats {
 	failed := n[cTimedOut] + n[cFailed]
 	return Stats{Name: name, Calls: n[cSucceeded] + failed, Succeeded: n[cSucceeded], Failed: failed,
 		TimedOut: n[cTimedOut], TotalTime: time.Duration(n[cTime])}

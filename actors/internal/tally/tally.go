@@ -223,9 +223,9 @@ type Stopper interface{ Stopped() bool }
 // nil, or messages.ErrStopped with the figures once eng has begun
 // Shutdown. It never blocks; adds that run concurrently may or may not be
 // in the figures, every add that returned before it began is.
-func Read[S any](set *Set, name string, eng Stopper, figures func(name string, n *[Max]uint64) S) (S, error) {
+func Read[S any](set *Set, name string, eng Stopper, figures func(name string, n [Max]uint64) S) (S, error) {
 	n := set.Sums()
-	s := figures(name, &n)
+	s := figures(name, n)
 	if eng.Stopped() {
 		return s, messages.ErrStopped
 	}

@@ -141,7 +141,7 @@ func TestRead(t *testing.T) {
 		name string
 		n    uint64
 	}
-	build := func(name string, n *[Max]uint64) figs { return figs{name, n[2]} }
+	build := func(name string, n [Max]uint64) figs { return figs{name, n[2]} }
 	if f, err := Read(s, "x", stopper(false), build); err != nil || f != (figs{"x", 3}) {
 		t.Fatalf("running: got %+v, %v; want {x 3}, nil", f, err)
 	}
