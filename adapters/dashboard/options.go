@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/bulwark-go/bulwark/adapters/dashboard/inventory"
@@ -94,23 +95,12 @@ func (o Options) Validate() error {
 }
 
 func (o Options) withDefaults() Options {
-	def := func(v *time.Duration, d time.Duration) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&o.Timeout, DefaultTimeout)
-	def(&o.WriteTimeout, DefaultWriteTimeout)
-	def(&o.Heartbeat, DefaultHeartbeat)
-	if o.MaxInstances == 0 {
-		o.MaxInstances = DefaultMaxInstances
-	}
-	if o.MaxClients == 0 {
-		o.MaxClients = DefaultMaxClients
-	}
-	if o.ClientBuffer == 0 {
-		o.ClientBuffer = DefaultClientBuffer
-	}
+	o.Timeout = cmp.Or(o.Timeout, DefaultTimeout)
+	o.WriteTimeout = cmp.Or(o.WriteTimeout, DefaultWriteTimeout)
+	o.Heartbeat = cmp.Or(o.Heartbeat, DefaultHeartbeat)
+	o.MaxInstances = cmp.Or(o.MaxInstances, DefaultMaxInstances)
+	o.MaxClients = cmp.Or(o.MaxClients, DefaultMaxClients)
+	o.ClientBuffer = cmp.Or(o.ClientBuffer, DefaultClientBuffer)
 	if o.Instances == nil {
 		o.Instances = &inventory.Set{}
 	}

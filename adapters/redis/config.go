@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -149,20 +150,14 @@ func (c Config) withDefaults(poolSize int) (Config, error) {
 	if err := c.Validate(); err != nil {
 		return c, err
 	}
-	if c.Prefix == "" {
-		c.Prefix = DefaultPrefix
-	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
+	c.Prefix = cmp.Or(c.Prefix, DefaultPrefix)
+	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
 	if c.MaxInFlight > poolSize {
 		return c, messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, fmt.Sprintf("must be at most the client's PoolSize (%d): more would wait for a pooled connection", poolSize))
 	}
 	if c.MaxInFlight == 0 {
 		c.MaxInFlight = min(poolSize, LargestMaxInFlight)
 	}
-	if c.LocalHold == 0 {
-		c.LocalHold = DefaultLocalHold
-	}
+	c.LocalHold = cmp.Or(c.LocalHold, DefaultLocalHold)
 	return c, nil
 }

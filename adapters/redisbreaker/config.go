@@ -1,6 +1,7 @@
 package redisbreaker
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -91,17 +92,9 @@ func (c Config) withDefaults() (Config, error) {
 	if err := c.Breaker.Validate(); err != nil {
 		return c, err
 	}
-	if c.Prefix == "" {
-		c.Prefix = DefaultPrefix
-	}
-	if c.FlushInterval == 0 {
-		c.FlushInterval = DefaultFlushInterval
-	}
-	if c.FlushOutcomes == 0 {
-		c.FlushOutcomes = DefaultFlushOutcomes
-	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
+	c.Prefix = cmp.Or(c.Prefix, DefaultPrefix)
+	c.FlushInterval = cmp.Or(c.FlushInterval, DefaultFlushInterval)
+	c.FlushOutcomes = cmp.Or(c.FlushOutcomes, DefaultFlushOutcomes)
+	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package rediscache
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -42,12 +43,8 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Prefix == "" {
-		c.Prefix = "bulwark:cache:"
-	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
+	c.Prefix = cmp.Or(c.Prefix, "bulwark:cache:")
+	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
 	return c
 }
 

@@ -1,6 +1,7 @@
 package sysload
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"time"
@@ -79,9 +80,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Interval < 0 || (c.Interval != 0 && c.Interval < time.Millisecond) || c.Interval > MaxInterval {
 		return c, messages.InvalidConfig(Kind, "Interval", c.Interval, "must be from 1ms to 24h (0: default 1s)")
 	}
-	if c.Interval == 0 {
-		c.Interval = DefaultInterval
-	}
+	c.Interval = cmp.Or(c.Interval, DefaultInterval)
 	if c.Reader != nil && !reflect.TypeOf(c.Reader).Comparable() {
 		return c, messages.InvalidConfig(Kind, "Reader", reflect.TypeOf(c.Reader), "must be of a comparable type (a pointer, say)")
 	}

@@ -1,6 +1,7 @@
 package zaplog
 
 import (
+	"cmp"
 	"runtime"
 
 	"go.uber.org/zap"
@@ -46,9 +47,7 @@ func Attach(stream *eventstream.Stream, log *zap.Logger, opts Options) (*eventst
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if opts.Buffer == 0 {
-		opts.Buffer = DefaultBuffer
-	}
+	opts.Buffer = cmp.Or(opts.Buffer, DefaultBuffer)
 	level := opts.Level
 	if level == nil {
 		level = LevelOf
