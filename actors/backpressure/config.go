@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
-	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -25,7 +24,7 @@ const Drained = -1
 const (
 	// LargestMaxInFlight is the largest Config.MaxInFlight (1,048,576, the
 	// most permits one instance can track).
-	LargestMaxInFlight = waitq.MaxPermits
+	LargestMaxInFlight = admit.LargestMaxInFlight
 	// LargestMaxWaiting is the largest Config.MaxWaiting (1,048,576).
 	LargestMaxWaiting = admit.LargestMaxWaiting
 )
@@ -56,19 +55,9 @@ type Config struct {
 	MaxWait time.Duration
 }
 
-// Validate returns a *messages.ConfigError naming the first field out of
-// its range, or nil.
-func (c Config) Validate() error {
-	_, err := c.withDefaults()
-	return err
-}
-
 func (c Config) withDefaults() (Config, error) {
-	if c.MaxInFlight < 0 || c.MaxInFlight > LargestMaxInFlight {
-		return c, messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, "must be 1..1048576 (0: default 1000)")
-	}
-	if c.MaxInFlight == 0 {
-		c.MaxInFlight = DefaultMaxInFlight
+	if err := admit.CheckInFlight(Kind, &c.MaxInFlight, DefaultMaxInFlight); err != nil {
+		return c, err
 	}
 	if c.HighWaterMark < 0 || c.HighWaterMark > c.MaxInFlight {
 		return c, messages.InvalidConfig(Kind, "HighWaterMark", c.HighWaterMark, "must be 1..MaxInFlight (0: 80 % of MaxInFlight)")
@@ -85,8 +74,12 @@ func (c Config) withDefaults() (Config, error) {
 	case Drained:
 		c.LowWaterMark = 0
 	}
-	if err := admit.CheckWaiting(Kind, c.MaxWaiting, c.MaxWait); err != nil {
-		return c, err
-	}
-	return c, nil
+	return c, admit.CheckWaiting(Kind, c.MaxWaiting, c.MaxWait)
+}
+
+// Validate returns a *messages.ConfigError naming the first field out of
+// its range, or nil.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
 }

@@ -27,7 +27,7 @@ const (
 var reasons = []string{ReasonOverloaded, ReasonActive, ReasonWaitTimeout, ReasonReconfigured}
 
 func (g *Gate) rejectedError(reason string) error {
-	return &messages.RejectedError{Err: ErrBackpressure, Pattern: Kind, Name: g.name, Reason: reason}
+	return &messages.RejectedError{Err: ErrBackpressure, Pattern: Kind, Name: g.h.Name(), Reason: reason}
 }
 
 // errNilFunc is the error of Do with a nil function.

@@ -2,10 +2,10 @@ package backpressure
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
+	"github.com/bulwark-go/bulwark/actors/internal/spawn"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/kernel"
@@ -19,11 +19,7 @@ import (
 type Gate struct {
 	valve // the fast path
 
-	eng    *engine.Engine
-	name   string
-	cfg    atomic.Pointer[Config] // the config in force; the actor stores it
-	q      admit.Queue            // the waiters, owned by the gate's actor
-	counts admit.Counts
+	h admit.Handle[Config] // the engine, name, config, waiters and counts
 
 	// Owner only.
 	st     state
@@ -38,27 +34,17 @@ var _ engine.Guard = (*Gate)(nil)
 // *supervisor.ConflictError, and one out of its bounds a
 // *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Gate, error) {
-	if eng == nil {
-		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
-	}
-	full, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Gate, kernel.Service, error) {
-		g := &Gate{eng: eng, name: name, st: newState(full)}
+	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Gate, kernel.Service, error) {
+		g := &Gate{st: newState(full)}
 		g.permits = waitq.NewLedger()
-		g.cfg.Store(&full)
 		g.high.Store(uint64(full.HighWaterMark))
-		g.counts.Reasons = reasons
-		svc := g.q.Init(eng.Clock(), owner{g}, admit.Config{MaxWaiting: full.MaxWaiting,
-			Full: ReasonActive, Timeout: ReasonWaitTimeout, GiveBack: g.giveBack})
-		return g, svc, nil
+		return g, g.h.Init(eng, Kind, name, full, g.permits, reasons, owner{g},
+			admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonActive, Timeout: ReasonWaitTimeout, GiveBack: g.giveBack}), nil
 	})
 }
 
 // Name returns the gate's name.
-func (g *Gate) Name() string { return g.name }
+func (g *Gate) Name() string { return g.h.Name() }
 
 // Acquire adds one pending item. While backpressure is on it waits, if
 // MaxWaiting allows, for at most MaxWait (0: until ctx ends). It returns a
@@ -88,18 +74,18 @@ func (g *Gate) AcquireNow(ctx context.Context) (engine.Permit, error) {
 
 func (g *Gate) acquire(ctx context.Context, c admit.Call) (engine.Permit, error) {
 	if err := ctx.Err(); err != nil {
-		g.counts.Cancel()
+		g.h.Counts.Cancel()
 		return engine.Permit{}, err
 	}
-	if g.q.Err() == nil {
+	if g.h.Err() == nil {
 		if t, ok := g.take(); ok {
 			return g.admitted(t), nil
 		}
 	}
 	if c.Wait == maxWait {
-		c.Wait = g.cfg.Load().MaxWait
+		c.Wait = g.h.Config().MaxWait
 	}
-	return g.counts.Resolve(g.q.Wait(ctx, c), g.admitted, g.reject)
+	return g.h.Counts.Resolve(g.h.Wait(ctx, c), g.admitted, g.reject)
 }
 
 // Release takes the pending item of p away; the outcome is not used. A
@@ -117,7 +103,7 @@ func (g *Gate) Release(p engine.Permit, _ messages.Outcome) { g.giveBack(p.Token
 // valve closed and kicks).
 func (g *Gate) giveBack(token uint64) {
 	if g.permits.Redeem(token) && g.permits.Closed() {
-		g.q.Kick()
+		g.h.Kick()
 	}
 }
 
@@ -137,11 +123,7 @@ func (g *Gate) Execute(ctx context.Context, fn func(context.Context) error) erro
 // in fn releases the item and goes on. A nil fn is an error wrapping
 // messages.ErrInvalidConfig.
 func Do[T any](ctx context.Context, g *Gate, fn func(context.Context) (T, error)) (T, error) {
-	if fn == nil {
-		var zero T
-		return zero, errNilFunc
-	}
-	return engine.Do(ctx, g, nil, fn)
+	return admit.Do(ctx, g, errNilFunc, fn)
 }
 
 // admitted returns the permit of an admission.
@@ -150,10 +132,10 @@ func (g *Gate) admitted(token uint64) engine.Permit { return engine.Permit{Token
 // reject counts a rejection, publishes backpressure_rejected (Reason,
 // Count: pending, Max: MaxInFlight) and returns the error.
 func (g *Gate) reject(reason string) error {
-	g.counts.Reject(reason)
-	if g.eng.Events().HasSubscribers() {
-		g.eng.Publish(eventstream.Event{Type: eventstream.EventBackpressureRejected, Pattern: Kind, Name: g.name,
-			Fields: eventstream.Fields{Reason: reason, Count: int64(g.permits.Held()), Max: int64(g.cfg.Load().MaxInFlight)}})
+	g.h.Counts.Reject(reason)
+	if g.h.Engine().Events().HasSubscribers() {
+		g.h.Engine().Publish(eventstream.Event{Type: eventstream.EventBackpressureRejected, Pattern: Kind, Name: g.h.Name(),
+			Fields: eventstream.Fields{Reason: reason, Count: int64(g.permits.Held()), Max: int64(g.h.Config().MaxInFlight)}})
 	}
 	return g.rejectedError(reason)
 }

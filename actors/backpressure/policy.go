@@ -72,13 +72,13 @@ func (g *Gate) pending() int {
 // backpressure_off (Count: pending, Max: MaxInFlight, Limit: "high" or
 // "low").
 func (g *Gate) publish(ch change) {
-	if ch == unchanged || !g.eng.Events().HasSubscribers() {
+	if ch == unchanged || !g.h.Engine().Events().HasSubscribers() {
 		return
 	}
 	typ, limit := eventstream.EventBackpressureOn, "high"
 	if ch == turnedOff {
 		typ, limit = eventstream.EventBackpressureOff, "low"
 	}
-	g.eng.Publish(eventstream.Event{Type: typ, Pattern: Kind, Name: g.name,
+	g.h.Engine().Publish(eventstream.Event{Type: typ, Pattern: Kind, Name: g.h.Name(),
 		Fields: eventstream.Fields{Count: int64(g.pending()), Max: int64(g.st.max), Limit: limit}})
 }

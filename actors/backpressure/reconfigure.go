@@ -1,11 +1,6 @@
 package backpressure
 
-import (
-	"context"
-
-	"github.com/bulwark-go/bulwark/actors/internal/admit"
-	"github.com/bulwark-go/bulwark/actors/internal/reconf"
-)
+import "context"
 
 // maxWait, as an admit.Call's Wait, stands for the Config.MaxWait in force
 // when the call finds the valve closed (AcquireWait refuses negative
@@ -50,21 +45,14 @@ func (g *Gate) Reconfigure(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if err := g.q.Err(); err != nil {
-		return err
-	}
-	var prev Config
-	return g.q.Reconfigure(ctx, admit.Change{MaxWaiting: full.MaxWaiting,
-		Apply: func() {
-			prev = *g.cfg.Swap(&full)
-			if !g.closed { // the state's count is the truth until Finish reopens
-				g.st.pending = g.shut()
-				g.closed = true
-			}
-			g.high.Store(uint64(full.HighWaterMark))
-			g.publish(g.st.reconfigure(full))
-		},
-		Applied: func() { reconf.Record(g.eng, Kind, g.name, prev, full) }})
+	return g.h.Reconfigure(ctx, full, full.MaxWaiting, func() {
+		if !g.closed { // the state's count is the truth until Finish reopens
+			g.st.pending = g.shut()
+			g.closed = true
+		}
+		g.high.Store(uint64(full.HighWaterMark))
+		g.publish(g.st.reconfigure(full))
+	})
 }
 
 // reconfigure makes c's bounds the state's and applies the hysteresis to

@@ -39,9 +39,9 @@ type Stats struct {
 // in every Release made before the call; it returns messages.ErrStopped
 // once the actor has stopped.
 func (g *Gate) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{Name: g.name}
-	err := g.q.Inspect(ctx, func(waiting int) {
-		c := g.cfg.Load()
+	st := Stats{Name: g.h.Name()}
+	err := g.h.Inspect(ctx, func(waiting int) {
+		c := g.h.Config()
 		st.MaxInFlight, st.MaxWaiting, st.HighWaterMark, st.LowWaterMark = c.MaxInFlight, c.MaxWaiting, c.HighWaterMark, c.LowWaterMark
 		st.InFlight, st.Waiting, st.Active = g.pending(), waiting, g.st.active
 	})
@@ -50,9 +50,6 @@ func (g *Gate) Stats(ctx context.Context) (Stats, error) {
 	}
 	st.Overloaded = st.InFlight+st.Waiting >= st.MaxInFlight
 	st.Utilization = float64(st.InFlight) * 100 / float64(st.MaxInFlight)
-	st.PeakInFlight = g.permits.Made()
-	st.Accepted = g.permits.Granted() - g.q.Unclaimed()
-	st.Rejected, st.RejectedBy = g.counts.Rejected()
-	st.Cancelled, st.Misused = g.counts.Cancelled(), g.permits.Misused()
+	st.PeakInFlight, st.Accepted, st.Rejected, st.RejectedBy, st.Cancelled, st.Misused = g.h.Tally()
 	return st, nil
 }

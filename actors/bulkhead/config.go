@@ -4,8 +4,6 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
-	"github.com/bulwark-go/bulwark/actors/internal/waitq"
-	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Kind is the pattern name of the bulkhead in events, errors and the
@@ -20,7 +18,7 @@ const DefaultMaxInFlight = 10
 const (
 	// LargestMaxInFlight is the largest Config.MaxInFlight (1,048,576, the
 	// most permits one instance can track).
-	LargestMaxInFlight = waitq.MaxPermits
+	LargestMaxInFlight = admit.LargestMaxInFlight
 	// LargestMaxWaiting is the largest Config.MaxWaiting (1,048,576).
 	LargestMaxWaiting = admit.LargestMaxWaiting
 )
@@ -43,22 +41,16 @@ type Config struct {
 	MaxWait time.Duration
 }
 
+func (c Config) withDefaults() (Config, error) {
+	if err := admit.CheckInFlight(Kind, &c.MaxInFlight, DefaultMaxInFlight); err != nil {
+		return c, err
+	}
+	return c, admit.CheckWaiting(Kind, c.MaxWaiting, c.MaxWait)
+}
+
 // Validate returns a *messages.ConfigError naming the first field out of
 // its range, or nil.
 func (c Config) Validate() error {
 	_, err := c.withDefaults()
 	return err
-}
-
-func (c Config) withDefaults() (Config, error) {
-	if c.MaxInFlight < 0 || c.MaxInFlight > LargestMaxInFlight {
-		return c, messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, "must be 1..1048576 (0: default 10)")
-	}
-	if err := admit.CheckWaiting(Kind, c.MaxWaiting, c.MaxWait); err != nil {
-		return c, err
-	}
-	if c.MaxInFlight == 0 {
-		c.MaxInFlight = DefaultMaxInFlight
-	}
-	return c, nil
 }

@@ -25,7 +25,7 @@ const (
 var reasons = []string{ReasonQueueFull, ReasonWaitTimeout, ReasonReconfigured}
 
 func (b *Bulkhead) rejectedError(reason string) error {
-	return &messages.RejectedError{Err: ErrFull, Pattern: Kind, Name: b.name, Reason: reason}
+	return &messages.RejectedError{Err: ErrFull, Pattern: Kind, Name: b.h.Name(), Reason: reason}
 }
 
 // errNilFunc is the error of Do with a nil function.

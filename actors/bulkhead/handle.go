@@ -2,9 +2,9 @@ package bulkhead
 
 import (
 	"context"
-	"sync/atomic"
 
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
+	"github.com/bulwark-go/bulwark/actors/internal/spawn"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/kernel"
@@ -16,15 +16,11 @@ import (
 // concurrent use; its actor stops with the engine, after which every call
 // returns messages.ErrStopped.
 type Bulkhead struct {
-	eng  *engine.Engine
-	name string
-	cfg  atomic.Pointer[Config] // the config in force; the actor stores it
+	h admit.Handle[Config] // the engine, name, config, waiters and counts
 	// permits is the pool of slots: it grants at most MaxInFlight permits
 	// (limit) at once and records each until it is released.
 	permits *waitq.Ledger
 	limit   *waitq.Limit
-	q       admit.Queue // the waiters, owned by the bulkhead's actor
-	counts  admit.Counts
 }
 
 var _ engine.Guard = (*Bulkhead)(nil)
@@ -36,26 +32,16 @@ var _ engine.Guard = (*Bulkhead)(nil)
 // original silently ignored the new parameters). A Config out of its
 // bounds is a *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Bulkhead, error) {
-	if eng == nil {
-		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
-	}
-	full, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Bulkhead, kernel.Service, error) {
+	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Bulkhead, kernel.Service, error) {
 		lim := waitq.NewLimit(full.MaxInFlight)
-		b := &Bulkhead{eng: eng, name: name, permits: lim.Ledger(), limit: lim}
-		b.cfg.Store(&full)
-		b.counts.Reasons = reasons
-		svc := b.q.Init(eng.Clock(), admit.Slots{Permits: lim}, admit.Config{MaxWaiting: full.MaxWaiting,
-			Full: ReasonQueueFull, Timeout: ReasonWaitTimeout, GiveBack: b.giveBack})
-		return b, svc, nil
+		b := &Bulkhead{permits: lim.Ledger(), limit: lim}
+		return b, b.h.Init(eng, Kind, name, full, b.permits, reasons, admit.Slots{Permits: lim},
+			admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonQueueFull, Timeout: ReasonWaitTimeout, GiveBack: b.giveBack}), nil
 	})
 }
 
 // Name returns the bulkhead's name.
-func (b *Bulkhead) Name() string { return b.name }
+func (b *Bulkhead) Name() string { return b.h.Name() }
 
 // Acquire asks for a slot. It returns a Permit to hand to Release exactly
 // once, or a *messages.RejectedError wrapping ErrFull (ReasonQueueFull or
@@ -65,25 +51,25 @@ func (b *Bulkhead) Acquire(ctx context.Context) (engine.Permit, error) {
 	if p, ok := b.TryAcquire(); ok {
 		return p, nil
 	}
-	if err := b.q.Err(); err != nil {
+	if err := b.h.Err(); err != nil {
 		return engine.Permit{}, err
 	}
-	cfg := b.cfg.Load()
+	cfg := b.h.Config()
 	if cfg.MaxWaiting == 0 {
 		return engine.Permit{}, b.reject(ReasonQueueFull)
 	}
 	if err := ctx.Err(); err != nil {
-		b.counts.Cancel() // it would have waited: counted as a wait that ended
+		b.h.Counts.Cancel() // it would have waited: counted as a wait that ended
 		return engine.Permit{}, err
 	}
-	return b.counts.Resolve(b.q.Wait(ctx, admit.Call{Wait: cfg.MaxWait}), b.admitted, b.reject)
+	return b.h.Counts.Resolve(b.h.Wait(ctx, admit.Call{Wait: cfg.MaxWait}), b.admitted, b.reject)
 }
 
 // TryAcquire is Acquire without waiting: it takes a free slot when nobody
 // waits for one, and reports whether it did. It counts nothing when it
 // fails.
 func (b *Bulkhead) TryAcquire() (engine.Permit, bool) {
-	if b.q.Waiting() == 0 && b.q.Err() == nil {
+	if b.h.Waiting() == 0 && b.h.Err() == nil {
 		if t, ok := b.permits.TryGrant(); ok {
 			return b.admitted(t), true
 		}
@@ -102,8 +88,8 @@ func (b *Bulkhead) Release(p engine.Permit, _ messages.Outcome) { b.giveBack(p.T
 // when callers wait: the slot first, the waiters second (the actor
 // announces an arrival before it looks for a slot).
 func (b *Bulkhead) giveBack(token uint64) {
-	if b.permits.Redeem(token) && b.q.Waiting() > 0 {
-		b.q.Kick()
+	if b.permits.Redeem(token) && b.h.Waiting() > 0 {
+		b.h.Kick()
 	}
 }
 
@@ -123,19 +109,15 @@ func (b *Bulkhead) Execute(ctx context.Context, fn func(context.Context) error) 
 // releases the slot and goes on. A nil fn is an error wrapping
 // messages.ErrInvalidConfig.
 func Do[T any](ctx context.Context, b *Bulkhead, fn func(context.Context) (T, error)) (T, error) {
-	if fn == nil {
-		var zero T
-		return zero, errNilFunc
-	}
-	return engine.Do(ctx, b, nil, fn)
+	return admit.Do(ctx, b, errNilFunc, fn)
 }
 
 // admitted returns the permit of token, whose slot the caller took, and
 // publishes bulkhead_accepted (Count: slots taken, Max: MaxInFlight).
 func (b *Bulkhead) admitted(token uint64) engine.Permit {
-	if b.eng.Events().HasSubscribers() {
-		b.eng.Publish(eventstream.Event{Type: eventstream.EventBulkheadAccepted, Pattern: Kind, Name: b.name,
-			Fields: eventstream.Fields{Count: int64(b.limit.Held()), Max: int64(b.cfg.Load().MaxInFlight)}})
+	if b.h.Engine().Events().HasSubscribers() {
+		b.h.Engine().Publish(eventstream.Event{Type: eventstream.EventBulkheadAccepted, Pattern: Kind, Name: b.h.Name(),
+			Fields: eventstream.Fields{Count: int64(b.limit.Held()), Max: int64(b.h.Config().MaxInFlight)}})
 	}
 	return engine.Permit{Token: token}
 }
@@ -143,10 +125,10 @@ func (b *Bulkhead) admitted(token uint64) engine.Permit {
 // reject counts a rejection, publishes bulkhead_rejected (Reason, Count:
 // slots taken, Max: MaxInFlight) and returns the error.
 func (b *Bulkhead) reject(reason string) error {
-	b.counts.Reject(reason)
-	if b.eng.Events().HasSubscribers() {
-		b.eng.Publish(eventstream.Event{Type: eventstream.EventBulkheadRejected, Pattern: Kind, Name: b.name,
-			Fields: eventstream.Fields{Reason: reason, Count: int64(b.limit.Held()), Max: int64(b.cfg.Load().MaxInFlight)}})
+	b.h.Counts.Reject(reason)
+	if b.h.Engine().Events().HasSubscribers() {
+		b.h.Engine().Publish(eventstream.Event{Type: eventstream.EventBulkheadRejected, Pattern: Kind, Name: b.h.Name(),
+			Fields: eventstream.Fields{Reason: reason, Count: int64(b.limit.Held()), Max: int64(b.h.Config().MaxInFlight)}})
 	}
 	return b.rejectedError(reason)
 }

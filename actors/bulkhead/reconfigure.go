@@ -2,9 +2,6 @@ package bulkhead
 
 import (
 	"context"
-
-	"github.com/bulwark-go/bulwark/actors/internal/admit"
-	"github.com/bulwark-go/bulwark/actors/internal/reconf"
 )
 
 // Reconfigure applies cfg to the running bulkhead. cfg takes the defaults
@@ -42,14 +39,5 @@ func (b *Bulkhead) Reconfigure(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if err := b.q.Err(); err != nil {
-		return err
-	}
-	var prev Config
-	return b.q.Reconfigure(ctx, admit.Change{MaxWaiting: full.MaxWaiting,
-		Apply: func() {
-			prev = *b.cfg.Swap(&full)
-			b.limit.Set(full.MaxInFlight)
-		},
-		Applied: func() { reconf.Record(b.eng, Kind, b.name, prev, full) }})
+	return b.h.Reconfigure(ctx, full, full.MaxWaiting, func() { b.limit.Set(full.MaxInFlight) })
 }

@@ -34,17 +34,14 @@ type Stats struct {
 // Stats returns the bulkhead's figures; it asks the actor for the number
 // of waiters, and returns messages.ErrStopped once the actor has stopped.
 func (b *Bulkhead) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{Name: b.name}
-	if err := b.q.Inspect(ctx, func(n int) {
-		cfg := b.cfg.Load()
+	st := Stats{Name: b.h.Name()}
+	if err := b.h.Inspect(ctx, func(n int) {
+		cfg := b.h.Config()
 		st.Waiting, st.MaxInFlight, st.MaxWaiting = n, cfg.MaxInFlight, cfg.MaxWaiting
 		st.InFlight = b.limit.Held() // exact in the actor, which moves the limit
 	}); err != nil {
 		return Stats{}, err
 	}
-	st.PeakInFlight = b.permits.Made()
-	st.Accepted = b.permits.Granted() - b.q.Unclaimed()
-	st.Rejected, st.RejectedBy = b.counts.Rejected()
-	st.Cancelled, st.Misused = b.counts.Cancelled(), b.permits.Misused()
+	st.PeakInFlight, st.Accepted, st.Rejected, st.RejectedBy, st.Cancelled, st.Misused = b.h.Tally()
 	return st, nil
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
-	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -30,7 +29,7 @@ type Signal interface {
 const (
 	// LargestMaxInFlight is the largest Config.MaxInFlight (1,048,576, the
 	// most permits one instance can track).
-	LargestMaxInFlight = waitq.MaxPermits
+	LargestMaxInFlight = admit.LargestMaxInFlight
 	// LargestMaxWaiting is the largest Config.MaxWaiting (1,048,576).
 	LargestMaxWaiting = admit.LargestMaxWaiting
 )
@@ -57,16 +56,9 @@ type Config struct {
 	Signal Signal
 }
 
-// Validate returns a *messages.ConfigError naming the first field out of
-// its range, or nil.
-func (c Config) Validate() error {
-	_, err := c.withDefaults()
-	return err
-}
-
 func (c Config) withDefaults() (Config, error) {
-	if c.MaxInFlight < 0 || c.MaxInFlight > LargestMaxInFlight {
-		return c, messages.InvalidConfig(Kind, "MaxInFlight", c.MaxInFlight, "must be 1..1048576 (0: default 1000)")
+	if err := admit.CheckInFlight(Kind, &c.MaxInFlight, DefaultMaxInFlight); err != nil {
+		return c, err
 	}
 	if err := admit.CheckWaiting(Kind, c.MaxWaiting, c.MaxWait); err != nil {
 		return c, err
@@ -74,8 +66,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Signal != nil && !reflect.TypeOf(c.Signal).Comparable() {
 		return c, messages.InvalidConfig(Kind, "Signal", reflect.TypeOf(c.Signal), "must be of a comparable type (a pointer, say)")
 	}
-	if c.MaxInFlight == 0 {
-		c.MaxInFlight = DefaultMaxInFlight
-	}
 	return c, nil
+}
+
+// Validate returns a *messages.ConfigError naming the first field out of
+// its range, or nil.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
 }

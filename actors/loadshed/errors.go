@@ -36,7 +36,7 @@ const (
 var reasons = []string{ReasonLowPriority, ReasonSignal, ReasonAtCapacity, ReasonQueueFull, ReasonDisplaced, ReasonWaitTimeout, ReasonReconfigured}
 
 func (s *Shedder) rejected(reason string) error {
-	return &messages.RejectedError{Err: ErrShed, Pattern: Kind, Name: s.name, Reason: reason}
+	return &messages.RejectedError{Err: ErrShed, Pattern: Kind, Name: s.h.Name(), Reason: reason}
 }
 
 // errNilFunc is the error of Do with a nil function.

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
+	"github.com/bulwark-go/bulwark/actors/internal/spawn"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/kernel"
@@ -16,15 +17,11 @@ import (
 // concurrent use; its actor stops with the engine, after which every call
 // returns messages.ErrStopped.
 type Shedder struct {
-	eng  *engine.Engine
-	name string
-	cfg  atomic.Pointer[Config] // the config in force; the actor stores it
+	h admit.Handle[Config] // the engine, name, config, waiters and counts
 	// permits is the pool of slots: it grants at most MaxInFlight permits
 	// (limit) at once and records each until it is released.
 	permits *waitq.Ledger
 	limit   *waitq.Limit
-	q       admit.Queue // the waiters, owned by the shedder's actor
-	counts  admit.Counts
 
 	level atomic.Uint32 // owner-written: last published LoadLevel
 	dirty atomic.Bool   // a caller saw the level move; the owner clears it
@@ -38,26 +35,16 @@ var _ engine.Guard = (*Shedder)(nil)
 // *supervisor.ConflictError, and one out of its bounds a
 // *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
-	if eng == nil {
-		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
-	}
-	full, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Shedder, kernel.Service, error) {
+	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Shedder, kernel.Service, error) {
 		lim := waitq.NewLimit(full.MaxInFlight)
-		s := &Shedder{eng: eng, name: name, permits: lim.Ledger(), limit: lim}
-		s.cfg.Store(&full)
-		s.counts.Reasons = reasons
-		svc := s.q.Init(eng.Clock(), admit.Slots{Permits: lim, Finished: s.publishLevel}, admit.Config{MaxWaiting: full.MaxWaiting,
-			Full: ReasonQueueFull, Displaced: ReasonDisplaced, Timeout: ReasonWaitTimeout, GiveBack: s.giveBack})
-		return s, svc, nil
+		s := &Shedder{permits: lim.Ledger(), limit: lim}
+		return s, s.h.Init(eng, Kind, name, full, s.permits, reasons, admit.Slots{Permits: lim, Finished: s.publishLevel},
+			admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonQueueFull, Displaced: ReasonDisplaced, Timeout: ReasonWaitTimeout, GiveBack: s.giveBack}), nil
 	})
 }
 
 // Name returns the shedder's name.
-func (s *Shedder) Name() string { return s.name }
+func (s *Shedder) Name() string { return s.h.Name() }
 
 // Acquire is shorthand for AcquirePriority(ctx, messages.Normal).
 func (s *Shedder) Acquire(ctx context.Context) (engine.Permit, error) {
@@ -71,7 +58,7 @@ func (s *Shedder) Acquire(ctx context.Context) (engine.Permit, error) {
 // priority outside Low..Critical counts as Normal. When it returns an
 // error the caller holds no slot.
 func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (engine.Permit, error) {
-	if err := s.q.Err(); err != nil {
+	if err := s.h.Err(); err != nil {
 		return engine.Permit{}, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -80,7 +67,7 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 	if p < messages.Low || p > messages.Critical {
 		p = messages.Normal
 	}
-	c := s.cfg.Load()
+	c := s.h.Config()
 	inflight := s.inflight()
 	sig := LevelNormal
 	if inflight > 0 { // an idle shedder does not shed for its Signal
@@ -89,7 +76,7 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 	if r := shedFor(p, LevelOf(inflight, c.MaxInFlight), sig); r != "" {
 		return engine.Permit{}, s.shedding(p, r)
 	}
-	if s.q.Waiting() == 0 {
+	if s.h.Waiting() == 0 {
 		if t, ok := s.permits.TryGrant(); ok {
 			return s.admitted(p, t), nil
 		}
@@ -100,7 +87,7 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 	case c.MaxWaiting == 0:
 		return engine.Permit{}, s.shedding(p, ReasonQueueFull)
 	}
-	return s.counts.Resolve(s.q.Wait(ctx, admit.Call{Tier: tier(p), Wait: c.MaxWait}),
+	return s.h.Counts.Resolve(s.h.Wait(ctx, admit.Call{Tier: tier(p), Wait: c.MaxWait}),
 		func(t uint64) engine.Permit { return s.admitted(p, t) },
 		func(r string) error { return s.shedding(p, r) })
 }
@@ -117,8 +104,8 @@ func (s *Shedder) giveBack(token uint64) {
 	if !s.permits.Redeem(token) {
 		return
 	}
-	if s.q.Waiting() > 0 {
-		s.q.Kick()
+	if s.h.Waiting() > 0 {
+		s.h.Kick()
 		return
 	}
 	s.noteLevel(s.inflight())
@@ -145,16 +132,12 @@ func (s *Shedder) ExecutePriority(ctx context.Context, p messages.Priority, fn f
 // fn releases the slot and goes on. A nil fn is an error wrapping
 // messages.ErrInvalidConfig.
 func Do[T any](ctx context.Context, s *Shedder, fn func(context.Context) (T, error)) (T, error) {
-	if fn == nil {
-		var zero T
-		return zero, errNilFunc
-	}
-	return engine.Do(ctx, s, nil, fn)
+	return admit.Do(ctx, s, errNilFunc, fn)
 }
 
 func (s *Shedder) inflight() int { return s.limit.Held() }
 
-func (s *Shedder) signalLevel() LoadLevel { return signalOf(s.cfg.Load()) }
+func (s *Shedder) signalLevel() LoadLevel { return signalOf(s.h.Config()) }
 
 // signalOf returns the level of c's Signal (LevelNormal without one).
 func signalOf(c *Config) LoadLevel {
@@ -165,14 +148,14 @@ func signalOf(c *Config) LoadLevel {
 }
 
 func (s *Shedder) levelAt(inflight int) LoadLevel {
-	c := s.cfg.Load()
+	c := s.h.Config()
 	return max(LevelOf(inflight, c.MaxInFlight), signalOf(c))
 }
 
 // noteLevel asks the actor to publish a level change, once until it has.
 func (s *Shedder) noteLevel(inflight int) {
 	if s.levelAt(inflight) != LoadLevel(s.level.Load()) && !s.dirty.Load() && s.dirty.CompareAndSwap(false, true) {
-		s.q.Kick()
+		s.h.Kick()
 	}
 }
 
@@ -187,8 +170,8 @@ func (s *Shedder) publishLevel() {
 		return
 	}
 	s.level.Store(uint32(lvl))
-	s.eng.Publish(eventstream.Event{Type: eventstream.EventLoadLevelChanged, Pattern: Kind, Name: s.name,
-		Fields: eventstream.Fields{OldState: old.String(), NewState: lvl.String(), Count: int64(inflight), Max: int64(s.cfg.Load().MaxInFlight)}})
+	s.h.Engine().Publish(eventstream.Event{Type: eventstream.EventLoadLevelChanged, Pattern: Kind, Name: s.h.Name(),
+		Fields: eventstream.Fields{OldState: old.String(), NewState: lvl.String(), Count: int64(inflight), Max: int64(s.h.Config().MaxInFlight)}})
 }
 
 // admitted records a grant of token, whose slot the caller took, and
@@ -197,9 +180,9 @@ func (s *Shedder) publishLevel() {
 func (s *Shedder) admitted(p messages.Priority, token uint64) engine.Permit {
 	inflight := s.inflight()
 	s.noteLevel(inflight)
-	if s.eng.Events().HasSubscribers() {
-		s.eng.Publish(eventstream.Event{Type: eventstream.EventRequestAccepted, Pattern: Kind, Name: s.name,
-			Fields: eventstream.Fields{Key: p.String(), Count: int64(inflight), Max: int64(s.cfg.Load().MaxInFlight),
+	if s.h.Engine().Events().HasSubscribers() {
+		s.h.Engine().Publish(eventstream.Event{Type: eventstream.EventRequestAccepted, Pattern: Kind, Name: s.h.Name(),
+			Fields: eventstream.Fields{Key: p.String(), Count: int64(inflight), Max: int64(s.h.Config().MaxInFlight),
 				NewState: s.levelAt(inflight).String()}})
 	}
 	return engine.Permit{Token: token}
@@ -208,11 +191,11 @@ func (s *Shedder) admitted(p messages.Priority, token uint64) engine.Permit {
 // shedding counts a rejection, publishes request_shed (as request_accepted
 // plus Reason) and returns the error.
 func (s *Shedder) shedding(p messages.Priority, reason string) error {
-	s.counts.Reject(reason)
-	if s.eng.Events().HasSubscribers() {
+	s.h.Counts.Reject(reason)
+	if s.h.Engine().Events().HasSubscribers() {
 		inflight := s.inflight()
-		s.eng.Publish(eventstream.Event{Type: eventstream.EventRequestShed, Pattern: Kind, Name: s.name,
-			Fields: eventstream.Fields{Key: p.String(), Reason: reason, Count: int64(inflight), Max: int64(s.cfg.Load().MaxInFlight),
+		s.h.Engine().Publish(eventstream.Event{Type: eventstream.EventRequestShed, Pattern: Kind, Name: s.h.Name(),
+			Fields: eventstream.Fields{Key: p.String(), Reason: reason, Count: int64(inflight), Max: int64(s.h.Config().MaxInFlight),
 				NewState: s.levelAt(inflight).String()}})
 	}
 	return s.rejected(reason)

@@ -1,11 +1,6 @@
 package loadshed
 
-import (
-	"context"
-
-	"github.com/bulwark-go/bulwark/actors/internal/admit"
-	"github.com/bulwark-go/bulwark/actors/internal/reconf"
-)
+import "context"
 
 // Reconfigure applies cfg to the running shedder. cfg takes the defaults
 // and bounds of New (a *messages.ConfigError names the field out of
@@ -44,14 +39,5 @@ func (s *Shedder) Reconfigure(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if err := s.q.Err(); err != nil {
-		return err
-	}
-	var prev Config
-	return s.q.Reconfigure(ctx, admit.Change{MaxWaiting: full.MaxWaiting,
-		Apply: func() {
-			prev = *s.cfg.Swap(&full)
-			s.limit.Set(full.MaxInFlight)
-		},
-		Applied: func() { reconf.Record(s.eng, Kind, s.name, prev, full) }})
+	return s.h.Reconfigure(ctx, full, full.MaxWaiting, func() { s.limit.Set(full.MaxInFlight) })
 }

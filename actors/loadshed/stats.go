@@ -39,19 +39,16 @@ type Stats struct {
 // Stats returns the shedder's figures; it asks the actor for the number of
 // waiters, and returns messages.ErrStopped once the actor has stopped.
 func (s *Shedder) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{Name: s.name}
-	if err := s.q.Inspect(ctx, func(n int) {
-		c := s.cfg.Load()
+	st := Stats{Name: s.h.Name()}
+	if err := s.h.Inspect(ctx, func(n int) {
+		c := s.h.Config()
 		st.Waiting, st.MaxInFlight, st.MaxWaiting = n, c.MaxInFlight, c.MaxWaiting
 		st.InFlight = s.inflight() // exact in the actor, which moves the limit
 	}); err != nil {
 		return Stats{}, err
 	}
-	st.PeakInFlight = s.permits.Made()
 	st.Level, st.SignalLevel = s.levelAt(st.InFlight), s.signalLevel()
 	st.Utilization = float64(st.InFlight) * 100 / float64(st.MaxInFlight)
-	st.Accepted = s.permits.Granted() - s.q.Unclaimed()
-	st.Rejected, st.RejectedBy = s.counts.Rejected()
-	st.Cancelled, st.Misused = s.counts.Cancelled(), s.permits.Misused()
+	st.PeakInFlight, st.Accepted, st.Rejected, st.RejectedBy, st.Cancelled, st.Misused = s.h.Tally()
 	return st, nil
 }

@@ -1,11 +1,6 @@
 package admit
 
-import (
-	"sync/atomic"
-	"time"
-
-	"github.com/bulwark-go/bulwark/messages"
-)
+import "sync/atomic"
 
 // MaxReasons is how many rejection reasons Counts tells apart.
 const MaxReasons = 8
@@ -57,20 +52,4 @@ func (c *Counts) Rejected() (total uint64, by map[string]uint64) {
 		by[r] = n
 	}
 	return total, by
-}
-
-// LargestMaxWaiting is the largest MaxWaiting of every admission pattern
-// (1,048,576).
-const LargestMaxWaiting = 1 << 20
-
-// CheckWaiting returns a *messages.ConfigError of pattern kind naming
-// MaxWaiting outside 0..LargestMaxWaiting or a negative MaxWait, or nil.
-func CheckWaiting(kind string, maxWaiting int, maxWait time.Duration) error {
-	if maxWaiting < 0 || maxWaiting > LargestMaxWaiting {
-		return messages.InvalidConfig(kind, "MaxWaiting", maxWaiting, "must be 0..1048576")
-	}
-	if maxWait < 0 {
-		return messages.InvalidConfig(kind, "MaxWait", maxWait, "must be at least 0 (0: wait until the context ends)")
-	}
-	return nil
 }

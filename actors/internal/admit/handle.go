@@ -1,0 +1,90 @@
+package admit
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/bulwark-go/bulwark/actors/internal/reconf"
+	"github.com/bulwark-go/bulwark/actors/internal/waitq"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/kernel"
+)
+
+// Handle is what the admission patterns' handles share: the engine and
+// name, the config in force (C, the pattern's defaulted Config), the
+// Queue, the Counts and the Ledger of permits. The pattern keeps its fast
+// path, its Policy and its events. Set it up with Init in the pattern's
+// start function; it is not copied afterwards. It is safe for concurrent
+// use.
+type Handle[C comparable] struct {
+	Queue // the waiters, owned by the actor
+	// Counts are the pattern's rejections and cancellations.
+	Counts Counts
+
+	eng     *engine.Engine
+	kind    string
+	name    string
+	permits *waitq.Ledger
+	cfg     atomic.Pointer[C] // the config in force; the actor stores it
+}
+
+// Init sets h up for the instance kind/name on eng with config cfg, the
+// permits of ledger, the rejection reasons of Counts and the Queue's
+// policy p and qc, and returns the service for the supervisor to run.
+func (h *Handle[C]) Init(eng *engine.Engine, kind, name string, cfg C, permits *waitq.Ledger, reasons []string, p Policy, qc Config) kernel.Service {
+	h.eng, h.kind, h.name, h.permits = eng, kind, name, permits
+	h.cfg.Store(&cfg)
+	h.Counts.Reasons = reasons
+	return h.Queue.Init(eng.Clock(), p, qc)
+}
+
+// Engine returns the engine the instance runs on.
+func (h *Handle[C]) Engine() *engine.Engine { return h.eng }
+
+// Name returns the instance's name.
+func (h *Handle[C]) Name() string { return h.name }
+
+// Config returns the config in force.
+func (h *Handle[C]) Config() *C { return h.cfg.Load() }
+
+// Reconfigure makes full (defaulted and checked) the config in force,
+// between two messages of the actor: it swaps it in, calls apply (if not
+// nil) for what follows from it in the pattern, bounds the queue by
+// maxWaiting (see Change), and records it (reconf.Record). It returns the
+// actor's stop error, or ctx.Err() as Queue.Reconfigure does.
+func (h *Handle[C]) Reconfigure(ctx context.Context, full C, maxWaiting int, apply func()) error {
+	if err := h.Err(); err != nil {
+		return err
+	}
+	var prev C
+	return h.Queue.Reconfigure(ctx, Change{MaxWaiting: maxWaiting,
+		Apply: func() {
+			prev = *h.cfg.Swap(&full)
+			if apply != nil {
+				apply()
+			}
+		},
+		Applied: func() { reconf.Record(h.eng, h.kind, h.name, prev, full) }})
+}
+
+// Tally returns the figures of Stats that every admission pattern counts
+// alike: the most permits held at once, the admissions (grants to a waiter
+// that had left are not), the rejections in all and by reason, the
+// cancellations, and the releases of a permit not held. The actor need not
+// be running.
+func (h *Handle[C]) Tally() (peak int, accepted, rejected uint64, rejectedBy map[string]uint64, cancelled, misused uint64) {
+	rejected, rejectedBy = h.Counts.Rejected()
+	return h.permits.Made(), h.permits.Granted() - h.Unclaimed(), rejected, rejectedBy, h.Counts.Cancelled(), h.permits.Misused()
+}
+
+// Do is an admission pattern's Do: it runs fn under a permit of g, which
+// it releases also when fn panics (engine.Do), and returns fn's result; a
+// nil fn is errNil (the pattern's error wrapping messages.ErrInvalidConfig)
+// and acquires nothing.
+func Do[T any](ctx context.Context, g engine.Guard, errNil error, fn func(context.Context) (T, error)) (T, error) {
+	if fn == nil {
+		var zero T
+		return zero, errNil
+	}
+	return engine.Do(ctx, g, nil, fn)
+}
