@@ -35,7 +35,8 @@ func (s Stats) HitRate() float64 { return tally.Ratio(s.Hits, s.Calls) }
 // the error is nil, or messages.ErrStopped, with the figures, once c's
 // engine has stopped.
 func (c *Cache[V]) Stats(context.Context) (Stats, error) {
-	return tally.Read(c.stats, c.name, c.eng, figures)
+	n, err := c.stats.Read(c.eng)
+	return figures(c.name, n), err
 }
 
 // ResetStats sets c's figures back to zero. A call counted while it runs

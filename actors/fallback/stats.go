@@ -43,7 +43,8 @@ func (s Stats) FailureRate() float64 { return tally.Ratio(s.Failed, s.Calls) }
 // nil error, or messages.ErrStopped with the figures once f's engine has
 // begun Shutdown.
 func (f *Fallback[T]) Stats(ctx context.Context) (Stats, error) {
-	return tally.Read(f.stats, f.name, f.eng, figures)
+	n, err := f.stats.Read(f.eng)
+	return figures(f.name, n), err
 }
 
 // ResetStats sets f's figures back to zero. A call that returns while it

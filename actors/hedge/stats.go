@@ -42,7 +42,8 @@ func (s Stats) HedgeRate() float64 { return tally.Ratio(s.Hedges, s.Calls) }
 // never blocks (ctx is not waited on) and the error is nil, or
 // messages.ErrStopped, with the figures, once h's engine has stopped.
 func (h *Hedge) Stats(context.Context) (Stats, error) {
-	return tally.Read(h.stats, h.name, h.eng, figures)
+	n, err := h.stats.Read(h.eng)
+	return figures(h.name, n), err
 }
 
 // ResetStats sets h's figures back to zero. A call that returns while it

@@ -46,7 +46,8 @@ func (s Stats) SuccessRate() float64 { return tally.Ratio(s.Succeeded, s.Attempt
 // returns a nil error, or messages.ErrStopped with the figures once the
 // Retry's engine has begun Shutdown.
 func (r *Retry) Stats(ctx context.Context) (Stats, error) {
-	st, err := tally.Read(r.stats.set, r.name, r.eng, figures)
+	n, err := r.stats.set.Read(r.eng)
+	st := figures(r.name, n)
 	if b := r.stats.lastErr.Load(); b != nil {
 		st.LastError = b.err
 	}

@@ -76,7 +76,10 @@ func (l *limiter) count(end int, elapsed time.Duration) {
 	l.stats.Put(line)
 }
 
-func (l *limiter) read() (Stats, error) { return tally.Read(l.stats, l.name, l.eng, figures) }
+func (l *limiter) read() (Stats, error) {
+	n, err := l.stats.Read(l.eng)
+	return figures(l.name, n), err
+}
 
 // figures reads a limiter's sums n as its Stats.
 func figures(name string, n [tally.Max]uint64) Stats {

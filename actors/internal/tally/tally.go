@@ -218,18 +218,15 @@ func (s *Set) Reset() {
 // Shutdown (*engine.Engine, nil included).
 type Stopper interface{ Stopped() bool }
 
-// Read is the Stats of every pattern that counts in a Set: figures turns
-// the sums of set into the pattern's Stats named name, and the error is
-// nil, or messages.ErrStopped with the figures once eng has begun
-// Shutdown. It never blocks; adds that run concurrently may or may not be
-// in the figures, every add that returned before it began is.
-func Read[S any](set *Set, name string, eng Stopper, figures func(name string, n [Max]uint64) S) (S, error) {
-	n := set.Sums()
-	s := figures(name, n)
+// Read returns every counter, as Sums does, with the error every
+// pattern's Stats returns beside its figures: nil, or messages.ErrStopped
+// once eng has begun Shutdown. It never blocks.
+func (s *Set) Read(eng Stopper) ([Max]uint64, error) {
+	n := s.Sums()
 	if eng.Stopped() {
-		return s, messages.ErrStopped
+		return n, messages.ErrStopped
 	}
-	return s, nil
+	return n, nil
 }
 
 // Ratio is n / d, or 0 when d is 0: the rates the patterns' Stats report.
