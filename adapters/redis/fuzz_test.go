@@ -115,7 +115,7 @@ func FuzzRate(f *testing.F) {
 			l.cfg.Algorithm = ratelimit.GCRA
 		}
 		check := func(what string, n int64, p time.Duration) {
-			if _, err := l.bind("k", ratelimit.Rate{Count: n, Period: p}, ""); err != nil {
+			if err := l.bind("k", ratelimit.Rate{Count: n, Period: p}, "").err; err != nil {
 				var re *ratelimit.RateError
 				if !errors.As(err, &re) || !errors.Is(err, messages.ErrInvalidConfig) {
 					t.Fatalf("%s: got %v, want a *ratelimit.RateError", what, err)

@@ -23,9 +23,9 @@ var _ ratelimit.KeyGuard = (*keyGuard)(nil)
 // patterns (engine.Compose's RateLimiter, the HTTP middleware). A rate the
 // algorithm cannot count is a *ratelimit.RateError. Guard does no I/O.
 func (l *Limiter) Guard(key string, r ratelimit.Rate) (ratelimit.KeyGuard, error) {
-	b, err := l.bind(key, r, "")
-	if err != nil {
-		return nil, err
+	b := l.bind(key, r, "")
+	if b.err != nil {
+		return nil, b.err
 	}
 	return &keyGuard{l: l, b: b}, nil
 }

@@ -128,16 +128,19 @@ func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Co
 func (l *Limiter) Name() string { return l.name }
 
 // bound is a (key, rate) pair checked against the limiter's bounds, with
-// the start of its Redis keys.
+// the start of its Redis keys; or, if err is set, why the pair was refused
+// (and nothing else is set). The calls that decide on a bound return its
+// err first, so each public form is one bind or parse and one call.
 type bound struct {
 	key, label, base string // label: the rate as the caller wrote it ("": r.String())
 	r                ratelimit.Rate
 	micros           int64 // r.Period in microseconds
+	err              error
 }
 
 // bind checks r and builds the keys of (key, r). A rate the algorithm
 // cannot count exactly is a *ratelimit.RateError quoting it.
-func (l *Limiter) bind(key string, r ratelimit.Rate, label string) (bound, error) {
+func (l *Limiter) bind(key string, r ratelimit.Rate, label string) bound {
 	maxCount := int64(LargestCount)
 	if l.cfg.Algorithm == ratelimit.SlidingWindow {
 		maxCount = LargestWindowCount
@@ -153,18 +156,18 @@ func (l *Limiter) bind(key string, r ratelimit.Rate, label string) (bound, error
 		if label == "" {
 			label = fmt.Sprintf("%d/%v", r.Count, r.Period)
 		}
-		return bound{}, &ratelimit.RateError{Input: label, Rule: rule}
+		return bound{err: &ratelimit.RateError{Input: label, Rule: rule}}
 	}
 	micros := int64(r.Period / time.Microsecond)
 	return bound{key: key, label: label, r: r, micros: micros,
-		base: keyBase(l.cfg.Prefix, key, int(r.Count), micros)}, nil
+		base: keyBase(l.cfg.Prefix, key, int(r.Count), micros)}
 }
 
 // parse reads rate (see ratelimit.ParseRate) and binds (key, rate).
-func (l *Limiter) parse(key, rate string) (bound, error) {
+func (l *Limiter) parse(key, rate string) bound {
 	r, err := ratelimit.ParseRate(rate)
 	if err != nil {
-		return bound{}, err
+		return bound{err: err}
 	}
 	return l.bind(key, r, rate)
 }
@@ -186,45 +189,38 @@ func (l *Limiter) parse(key, rate string) (bound, error) {
 // for it, or if it timed out while Redis answered other decisions of this
 // Limiter. After the engine's Shutdown it returns messages.ErrStopped.
 func (l *Limiter) Allow(ctx context.Context, key, rate string) error {
-	b, err := l.parse(key, rate)
-	if err != nil {
-		return err
-	}
-	return l.allow(ctx, b)
+	return l.allow(ctx, l.parse(key, rate))
 }
 
 // AllowRate is Allow with a parsed Rate.
 func (l *Limiter) AllowRate(ctx context.Context, key string, r ratelimit.Rate) error {
-	b, err := l.bind(key, r, "")
-	if err != nil {
-		return err
-	}
-	return l.allow(ctx, b)
+	return l.allow(ctx, l.bind(key, r, ""))
 }
 
 // Check is Allow that reports a refusal as a Result; err is only for a
 // malformed rate, ctx or shutdown. A FailClosed refusal is a Result with
 // Reason ReasonBackendUnavailable (the cause goes to EventBackendError).
 func (l *Limiter) Check(ctx context.Context, key, rate string) (ratelimit.Result, error) {
-	b, err := l.parse(key, rate)
-	if err != nil {
-		return ratelimit.Result{}, err
-	}
-	d, err := l.decide(ctx, b, noWait)
-	return d.res, err
+	return l.check(ctx, l.parse(key, rate))
 }
 
 // CheckRate is Check with a parsed Rate.
 func (l *Limiter) CheckRate(ctx context.Context, key string, r ratelimit.Rate) (ratelimit.Result, error) {
-	b, err := l.bind(key, r, "")
-	if err != nil {
-		return ratelimit.Result{}, err
+	return l.check(ctx, l.bind(key, r, ""))
+}
+
+func (l *Limiter) check(ctx context.Context, b bound) (ratelimit.Result, error) {
+	if b.err != nil {
+		return ratelimit.Result{}, b.err
 	}
 	d, err := l.decide(ctx, b, noWait)
 	return d.res, err
 }
 
 func (l *Limiter) allow(ctx context.Context, b bound) error {
+	if b.err != nil {
+		return b.err
+	}
 	d, err := l.decide(ctx, b, noWait)
 	if err != nil || d.res.Allowed {
 		return err

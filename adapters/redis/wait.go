@@ -26,23 +26,18 @@ import (
 // When Redis cannot decide, Wait does what Allow does: FailOpen admits at
 // once, FailClosed and ReasonBusy refuse.
 func (l *Limiter) Wait(ctx context.Context, key, rate string) error {
-	b, err := l.parse(key, rate)
-	if err != nil {
-		return err
-	}
-	return l.wait(ctx, b)
+	return l.wait(ctx, l.parse(key, rate))
 }
 
 // WaitRate is Wait with a parsed Rate.
 func (l *Limiter) WaitRate(ctx context.Context, key string, r ratelimit.Rate) error {
-	b, err := l.bind(key, r, "")
-	if err != nil {
-		return err
-	}
-	return l.wait(ctx, b)
+	return l.wait(ctx, l.bind(key, r, ""))
 }
 
 func (l *Limiter) wait(ctx context.Context, b bound) error {
+	if b.err != nil {
+		return b.err
+	}
 	if l.cfg.Algorithm == ratelimit.SlidingWindow {
 		return l.waitWindow(ctx, b)
 	}
