@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/spawn"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/kernel"
@@ -81,14 +82,7 @@ type Stats struct {
 // *supervisor.ConflictError, and one out of its bounds a
 // *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
-	if eng == nil {
-		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
-	}
-	full, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Limiter, kernel.Service, error) {
+	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Limiter, kernel.Service, error) {
 		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, cfg: full, latency: full.Algorithm == Vegas,
 			id: waitq.NewID(), permits: waitq.NewLedger(), st: newState(full)}
 		l.reports.init(full)

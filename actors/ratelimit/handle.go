@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bulwark-go/bulwark/actors/internal/spawn"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
@@ -104,15 +105,8 @@ type Stats struct {
 // same Config (after defaults) returns the same Limiter; a different Config
 // is an error.
 func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
-	if eng == nil {
-		return nil, messages.InvalidConfig(Kind, "engine", nil, "must not be nil")
-	}
-	full, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
-	}
 	// Shard 0 is the limiter's actor; the others start on first use.
-	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Limiter, kernel.Service, error) {
+	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Limiter, kernel.Service, error) {
 		shards := make([]*shard, full.Shards)
 		for i := range shards {
 			shards[i] = newShard(eng.Clock(), full, i)
