@@ -56,14 +56,19 @@ type Instance struct {
 }
 
 // reader reads the Stats of the handles whose Stats method returns S,
-// whichever of the two method shapes the pattern has.
+// whichever of the two method shapes the pattern has. name, set for the
+// stateless kinds, returns the Name field of their Stats: the name of a
+// handle in a Set that has no Name method.
 type reader struct {
 	kind  string
 	match func(h any) bool
 	read  func(ctx context.Context, h any) (any, error)
+	name  func(stats any) string
 }
 
-func readerFor[S any](kind string) reader {
+// readerFor returns the reader of the kind whose Stats are S; name, if not
+// nil, reads the instance's name from its Stats.
+func readerFor[S any](kind string, name func(S) string) reader {
 	type withCtx = interface {
 		Stats(context.Context) (S, error)
 	}
@@ -90,24 +95,30 @@ func readerFor[S any](kind string) reader {
 			}
 			return nil, nil
 		},
+		name: func(s any) string {
+			if v, ok := s.(S); ok && name != nil {
+				return name(v)
+			}
+			return ""
+		},
 	}
 }
 
 // readers lists every kind List knows, the supervised ones first.
 var readers = []reader{
-	readerFor[circuitbreaker.Stats](circuitbreaker.Kind),
-	readerFor[bulkhead.Stats](bulkhead.Kind),
-	readerFor[backpressure.Stats](backpressure.Kind),
-	readerFor[loadshed.Stats](loadshed.Kind),
-	readerFor[ratelimit.Stats](ratelimit.Kind),
-	readerFor[adaptive.Stats](adaptive.Kind),
-	readerFor[retry.BudgetStats](retry.BudgetKind),
-	readerFor[retry.Stats](retry.Kind),
-	readerFor[timeout.Stats](timeout.Kind),
-	readerFor[fallback.Stats](fallback.Kind),
-	readerFor[hedge.Stats](hedge.Kind),
-	readerFor[coalesce.Stats](coalesce.Kind),
-	readerFor[cache.Stats](cache.Kind),
+	readerFor[circuitbreaker.Stats](circuitbreaker.Kind, nil),
+	readerFor[bulkhead.Stats](bulkhead.Kind, nil),
+	readerFor[backpressure.Stats](backpressure.Kind, nil),
+	readerFor[loadshed.Stats](loadshed.Kind, nil),
+	readerFor[ratelimit.Stats](ratelimit.Kind, nil),
+	readerFor[adaptive.Stats](adaptive.Kind, nil),
+	readerFor[retry.BudgetStats](retry.BudgetKind, nil),
+	readerFor(retry.Kind, func(s retry.Stats) string { return s.Name }),
+	readerFor(timeout.Kind, func(s timeout.Stats) string { return s.Name }),
+	readerFor(fallback.Kind, func(s fallback.Stats) string { return s.Name }),
+	readerFor(hedge.Kind, func(s hedge.Stats) string { return s.Name }),
+	readerFor(coalesce.Kind, func(s coalesce.Stats) string { return s.Name }),
+	readerFor(cache.Kind, func(s cache.Stats) string { return s.Name }),
 }
 
 func readerOf(h any) (reader, bool) {
@@ -213,7 +224,7 @@ func List(ctx context.Context, eng *engine.Engine, set *Set, limit int) (out []I
 		in := Instance{Kind: e.kind, Name: e.name, Status: supervisor.Running}
 		in.Stats, in.Err = r.read(ctx, e.handle)
 		if in.Name == "" {
-			in.Name = statsName(in.Stats)
+			in.Name = r.name(in.Stats)
 		}
 		out = append(out, in)
 	}
@@ -224,25 +235,6 @@ func List(ctx context.Context, eng *engine.Engine, set *Set, limit int) (out []I
 func nameOf(h any) string {
 	if n, ok := h.(interface{ Name() string }); ok {
 		return n.Name()
-	}
-	return ""
-}
-
-// statsName returns the Name field of a stateless pattern's Stats.
-func statsName(s any) string {
-	switch s := s.(type) {
-	case retry.Stats:
-		return s.Name
-	case timeout.Stats:
-		return s.Name
-	case fallback.Stats:
-		return s.Name
-	case hedge.Stats:
-		return s.Name
-	case coalesce.Stats:
-		return s.Name
-	case cache.Stats:
-		return s.Name
 	}
 	return ""
 }
