@@ -35,20 +35,15 @@ func (s Stats) HitRate() float64 { return tally.Ratio(s.Hits, s.Calls) }
 // the error is nil, or messages.ErrStopped, with the figures, once c's
 // engine has stopped.
 func (c *Cache[V]) Stats(context.Context) (Stats, error) {
-	n, err := c.stats.Read(c.eng)
-	return figures(c.name, n), err
+	n := c.stats.Sums()
+	hits := n[cFresh] + n[cStale] + n[cNegative]
+	return Stats{Name: c.name, Calls: hits + n[cMiss], Hits: hits, StaleHits: n[cStale], NegativeHits: n[cNegative],
+		Misses: n[cMiss], Refreshes: n[cRefresh], Stored: n[cStored], Bypassed: n[cBypassed]}, tally.Err(c.eng)
 }
 
 // ResetStats sets c's figures back to zero. A call counted while it runs
 // may or may not survive it.
 func (c *Cache[V]) ResetStats() { c.stats.Reset() }
-
-// figures reads a Cache's sums n as its Stats.
-func figures(name string, n [tally.Max]uint64) Stats {
-	hits := n[cFresh] + n[cStale] + n[cNegative]
-	return Stats{Name: name, Calls: hits + n[cMiss], Hits: hits, StaleHits: n[cStale], NegativeHits: n[cNegative],
-		Misses: n[cMiss], Refreshes: n[cRefresh], Stored: n[cStored], Bypassed: n[cBypassed]}
-}
 
 // Counter indices in a Cache's tally: the hits by kind, the misses and
 // what they did, and the calls without a key.

@@ -43,16 +43,11 @@ func (s Stats) FailureRate() float64 { return tally.Ratio(s.Failed, s.Calls) }
 // nil error, or messages.ErrStopped with the figures once f's engine has
 // begun Shutdown.
 func (f *Fallback[T]) Stats(ctx context.Context) (Stats, error) {
-	n, err := f.stats.Read(f.eng)
-	return figures(f.name, n), err
+	n := f.stats.Sums()
+	return Stats{Name: f.name, Calls: n[cSucceeded] + n[cFellBack] + n[cFailed] + n[cPassed],
+		Succeeded: n[cSucceeded], FellBack: n[cFellBack], Failed: n[cFailed], Passed: n[cPassed]}, tally.Err(f.eng)
 }
 
 // ResetStats sets f's figures back to zero. A call that returns while it
 // runs may or may not be counted.
 func (f *Fallback[T]) ResetStats() { f.stats.Reset() }
-
-// figures reads a Fallback's sums n as its Stats.
-func figures(name string, n [tally.Max]uint64) Stats {
-	return Stats{Name: name, Calls: n[cSucceeded] + n[cFellBack] + n[cFailed] + n[cPassed],
-		Succeeded: n[cSucceeded], FellBack: n[cFellBack], Failed: n[cFailed], Passed: n[cPassed]}
-}

@@ -42,8 +42,9 @@ func (s Stats) HedgeRate() float64 { return tally.Ratio(s.Hedges, s.Calls) }
 // never blocks (ctx is not waited on) and the error is nil, or
 // messages.ErrStopped, with the figures, once h's engine has stopped.
 func (h *Hedge) Stats(context.Context) (Stats, error) {
-	n, err := h.stats.Read(h.eng)
-	return figures(h.name, n), err
+	n := h.stats.Sums()
+	return Stats{Name: h.name, Calls: n[cSucceeded] + n[cFailed], Succeeded: n[cSucceeded], Failed: n[cFailed],
+		Hedges: n[cHedges], Won: n[cWon], Rejected: n[cRejected]}, tally.Err(h.eng)
 }
 
 // ResetStats sets h's figures back to zero. A call that returns while it
@@ -61,9 +62,3 @@ const (
 )
 
 func (h *Hedge) count(i int) { h.stats.Add(i, 1) }
-
-// figures reads a Hedge's sums n as its Stats.
-func figures(name string, n [tally.Max]uint64) Stats {
-	return Stats{Name: name, Calls: n[cSucceeded] + n[cFailed], Succeeded: n[cSucceeded], Failed: n[cFailed],
-		Hedges: n[cHedges], Won: n[cWon], Rejected: n[cRejected]}
-}

@@ -46,12 +46,15 @@ func (s Stats) SuccessRate() float64 { return tally.Ratio(s.Succeeded, s.Attempt
 // returns a nil error, or messages.ErrStopped with the figures once the
 // Retry's engine has begun Shutdown.
 func (r *Retry) Stats(ctx context.Context) (Stats, error) {
-	n, err := r.stats.set.Read(r.eng)
-	st := figures(r.name, n)
+	n := r.stats.set.Sums()
+	first := n[cFirstTry]
+	st := Stats{Name: r.name, Calls: first + n[cCalls], Attempts: first + n[cAttempts], Succeeded: first + n[cSucceeded],
+		FailedAttempts: n[cFailedAttempts], Exhausted: n[cExhausted], NotRetried: n[cNotRetried],
+		TotalDelay: time.Duration(n[cDelay])}
 	if b := r.stats.lastErr.Load(); b != nil {
 		st.LastError = b.err
 	}
-	return st, err
+	return st, tally.Err(r.eng)
 }
 
 // ResetStats sets every figure back to zero. A call that returns while it
@@ -63,7 +66,7 @@ func (r *Retry) ResetStats() {
 
 // Counter indices in a Retry's tally. A call that succeeds at its first
 // attempt (the hot path) adds to cFirstTry alone; the other counters hold
-// the other calls, and figures adds the two.
+// the other calls, and Stats adds the two.
 const (
 	cFirstTry = iota
 	cCalls
@@ -74,14 +77,6 @@ const (
 	cNotRetried
 	cDelay
 )
-
-// figures reads a Retry's sums n as its Stats (LastError aside).
-func figures(name string, n [tally.Max]uint64) Stats {
-	first := n[cFirstTry]
-	return Stats{Name: name, Calls: first + n[cCalls], Attempts: first + n[cAttempts], Succeeded: first + n[cSucceeded],
-		FailedAttempts: n[cFailedAttempts], Exhausted: n[cExhausted], NotRetried: n[cNotRetried],
-		TotalDelay: time.Duration(n[cDelay])}
-}
 
 // ending is how a call ended, for the counters.
 type ending uint8

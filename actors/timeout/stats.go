@@ -77,13 +77,8 @@ func (l *limiter) count(end int, elapsed time.Duration) {
 }
 
 func (l *limiter) read() (Stats, error) {
-	n, err := l.stats.Read(l.eng)
-	return figures(l.name, n), err
-}
-
-// figures reads a limiter's sums n as its Stats.
-func figures(name string, n [tally.Max]uint64) Stats {
+	n := l.stats.Sums()
 	failed := n[cTimedOut] + n[cFailed]
-	return Stats{Name: name, Calls: n[cSucceeded] + failed, Succeeded: n[cSucceeded], Failed: failed,
-		TimedOut: n[cTimedOut], TotalTime: time.Duration(n[cTime])}
+	return Stats{Name: l.name, Calls: n[cSucceeded] + failed, Succeeded: n[cSucceeded], Failed: failed,
+		TimedOut: n[cTimedOut], TotalTime: time.Duration(n[cTime])}, tally.Err(l.eng)
 }

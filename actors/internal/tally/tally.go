@@ -31,6 +31,7 @@ import (
 	"sync/atomic"
 	_ "unsafe" // for go:linkname
 
+	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -214,19 +215,13 @@ func (s *Set) Reset() {
 	}
 }
 
-// Stopper is what Read asks whether the pattern's engine has begun
-// Shutdown (*engine.Engine, nil included).
-type Stopper interface{ Stopped() bool }
-
-// Read returns every counter, as Sums does, with the error every
-// pattern's Stats returns beside its figures: nil, or messages.ErrStopped
-// once eng has begun Shutdown. It never blocks.
-func (s *Set) Read(eng Stopper) ([Max]uint64, error) {
-	n := s.Sums()
+// Err is the error every pattern's Stats returns beside its figures: nil,
+// or messages.ErrStopped once eng has begun Shutdown.
+func Err(eng *engine.Engine) error {
 	if eng.Stopped() {
-		return n, messages.ErrStopped
+		return messages.ErrStopped
 	}
-	return n, nil
+	return nil
 }
 
 // Ratio is n / d, or 0 when d is 0: the rates the patterns' Stats report.

@@ -1,6 +1,7 @@
 package tally
 
 import (
+	"context"
 	"errors"
 	"runtime"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -128,19 +130,19 @@ func TestProc(t *testing.T) {
 	}
 }
 
-type stopper bool
-
-func (s stopper) Stopped() bool { return bool(s) }
-
-// Read returns the sums, and ErrStopped with them once the engine has
-// stopped.
-func TestRead(t *testing.T) {
-	s := New()
-	s.Add(2, 3)
-	if n, err := s.Read(stopper(false)); err != nil || n[2] != 3 {
-		t.Fatalf("running: got %v, %v; want counter 2 = 3, nil", n, err)
+// Err is nil while the engine runs, ErrStopped once it has stopped.
+func TestErr(t *testing.T) {
+	eng, err := engine.New()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n, err := s.Read(stopper(true)); !errors.Is(err, messages.ErrStopped) || n[2] != 3 {
-		t.Fatalf("stopped: got %v, %v; want counter 2 = 3, ErrStopped", n, err)
+	if err := Err(eng); err != nil {
+		t.Fatalf("running: got %v, want nil", err)
+	}
+	if err := eng.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := Err(eng); !errors.Is(err, messages.ErrStopped) {
+		t.Fatalf("stopped: got %v, want ErrStopped", err)
 	}
 }
