@@ -1,5 +1,7 @@
 package measure
 
+import "strings"
+
 // Type is how a metric's value moves.
 type Type uint8
 
@@ -18,7 +20,8 @@ const (
 // Metric is one metric of the table: its names, unit, help and labels.
 // The label values come in the order of Labels.
 type Metric struct {
-	// Prom is the Prometheus name (snake_case, _total on counters).
+	// Prom is the Prometheus name (snake_case, _seconds on seconds, _total
+	// on counters).
 	Prom string
 	// OTel is the OpenTelemetry instrument name (dotted, no _total).
 	OTel string
@@ -35,59 +38,78 @@ type Metric struct {
 // are whole counts.
 func (m *Metric) Float() bool { return m.Unit == "s" }
 
-func metric(prom, otel, unit string, t Type, help string, labels ...string) *Metric {
+// metric returns the metric named otel in OpenTelemetry. Its Prometheus
+// name is the same words joined by underscores, then _seconds if its unit
+// is seconds and _total if it is a Counter ("bulwark.retry.delay", "s",
+// Counter: bulwark_retry_delay_seconds_total); promAs sets another.
+func metric(otel, unit string, t Type, help string, labels ...string) *Metric {
+	prom := strings.ReplaceAll(otel, ".", "_")
+	if unit == "s" {
+		prom += "_seconds"
+	}
+	if t == Counter {
+		prom += "_total"
+	}
 	return &Metric{Prom: prom, OTel: otel, Unit: unit, Help: help, Type: t, Labels: labels}
+}
+
+// promAs sets m's Prometheus name, for the metrics first published under
+// a name the rule of metric does not give.
+func (m *Metric) promAs(name string) *Metric {
+	m.Prom = name
+	return m
 }
 
 // The metrics, in the order of All.
 var (
-	Calls = metric("bulwark_calls_total", "bulwark.calls", "{call}", Counter,
+	Calls = metric("bulwark.calls", "{call}", Counter,
 		"Calls through a pattern instance, by how they ended.", "pattern", "name", "outcome")
-	Rejections = metric("bulwark_rejections_total", "bulwark.rejections", "{call}", Counter,
+	Rejections = metric("bulwark.rejections", "{call}", Counter,
 		"Calls an instance refused, by reason.", "pattern", "name", "reason")
-	CircuitState = metric("bulwark_circuit_state", "bulwark.circuit.state", "1", Gauge,
+	CircuitState = metric("bulwark.circuit.state", "1", Gauge,
 		"1 for the circuit breaker's current state, 0 for the others.", "name", "state")
-	CircuitMode = metric("bulwark_circuit_mode", "bulwark.circuit.mode", "1", Gauge,
+	CircuitMode = metric("bulwark.circuit.mode", "1", Gauge,
 		"1 for the circuit breaker's current mode, 0 for the others.", "name", "mode")
-	SlowCalls = metric("bulwark_circuit_slow_calls_total", "bulwark.circuit.slow_calls", "{call}", Counter,
+	SlowCalls = metric("bulwark.circuit.slow_calls", "{call}", Counter,
 		"Calls at or above the breaker's slow-call duration.", "name")
-	InFlight = metric("bulwark_in_flight", "bulwark.in_flight", "{call}", UpDown,
+	InFlight = metric("bulwark.in_flight", "{call}", UpDown,
 		"Calls holding a permit of the instance.", "pattern", "name")
-	InFlightLimit = metric("bulwark_in_flight_limit", "bulwark.in_flight.limit", "{call}", Gauge,
+	InFlightLimit = metric("bulwark.in_flight.limit", "{call}", Gauge,
 		"The most calls that may hold a permit of the instance at once.", "pattern", "name")
-	QueueLength = metric("bulwark_queue_length", "bulwark.queue.length", "{call}", UpDown,
+	QueueLength = metric("bulwark.queue.length", "{call}", UpDown,
 		"Callers waiting for a permit of the instance.", "pattern", "name")
-	QueueCapacity = metric("bulwark_queue_capacity", "bulwark.queue.capacity", "{call}", Gauge,
+	QueueCapacity = metric("bulwark.queue.capacity", "{call}", Gauge,
 		"The most callers that may wait for a permit of the instance.", "pattern", "name")
-	LoadLevel = metric("bulwark_load_level", "bulwark.load_level", "1", Gauge,
+	LoadLevel = metric("bulwark.load_level", "1", Gauge,
 		"1 for the load shedder's current load level, 0 for the others.", "name", "level")
-	Backpressure = metric("bulwark_backpressure_active", "bulwark.backpressure.active", "1", Gauge,
+	Backpressure = metric("bulwark.backpressure.active", "1", Gauge,
 		"1 while the backpressure gate applies backpressure, else 0.", "name")
-	RateRejections = metric("bulwark_rate_limit_rejections_total", "bulwark.rate_limit.rejections", "{request}", Counter,
+	RateRejections = metric("bulwark.rate_limit.rejections", "{request}", Counter,
 		"Requests the rate limiter refused, by reason.", "name", "reason")
-	ActiveKeys = metric("bulwark_rate_limit_active_keys", "bulwark.rate_limit.active_keys", "{key}", UpDown,
+	ActiveKeys = metric("bulwark.rate_limit.active_keys", "{key}", UpDown,
 		"Keys for which the rate limiter holds state.", "name")
-	AdaptiveLimit = metric("bulwark_adaptive_limit", "bulwark.adaptive.limit", "{call}", Gauge,
+	AdaptiveLimit = metric("bulwark.adaptive.limit", "{call}", Gauge,
 		"The adaptive concurrency limit.", "name")
-	Retries = metric("bulwark_retries_total", "bulwark.retry.retries", "{attempt}", Counter,
-		"Attempts after the first, of the calls that have returned.", "name")
-	RetryDelay = metric("bulwark_retry_delay_seconds_total", "bulwark.retry.delay", "s", Counter,
+	Retries = metric("bulwark.retry.retries", "{attempt}", Counter,
+		"Attempts after the first, of the calls that have returned.", "name").promAs("bulwark_retries_total")
+	RetryDelay = metric("bulwark.retry.delay", "s", Counter,
 		"Time chosen to wait between attempts.", "name")
-	BudgetRetries = metric("bulwark_retry_budget_retries_total", "bulwark.retry_budget.retries", "{attempt}", Counter,
+	BudgetRetries = metric("bulwark.retry_budget.retries", "{attempt}", Counter,
 		"Retries the retry budget was asked for, by outcome: accepted or rejected.", "name", "outcome")
-	CallSeconds = metric("bulwark_timeout_call_seconds_total", "bulwark.timeout.call_time", "s", Counter,
-		"Time the calls of a timeout or deadline took, added up.", "pattern", "name")
-	Hedges = metric("bulwark_hedges_total", "bulwark.hedge.hedges", "{attempt}", Counter,
-		"Hedges by what became of them: started, won (the call's success came from it), rejected by the budget.", "name", "outcome")
-	Restarts = metric("bulwark_instance_restarts_total", "bulwark.instance.restarts", "{restart}", Counter,
+	CallSeconds = metric("bulwark.timeout.call_time", "s", Counter,
+		"Time the calls of a timeout or deadline took, added up.", "pattern", "name").promAs("bulwark_timeout_call_seconds_total")
+	Hedges = metric("bulwark.hedge.hedges", "{attempt}", Counter,
+		"Hedges by what became of them: started, won (the call's success came from it), rejected by the budget.", "name", "outcome").
+		promAs("bulwark_hedges_total")
+	Restarts = metric("bulwark.instance.restarts", "{restart}", Counter,
 		"Restarts of the instance by the supervisor.", "pattern", "name")
-	Up = metric("bulwark_instance_up", "bulwark.instance.up", "1", Gauge,
+	Up = metric("bulwark.instance.up", "1", Gauge,
 		"1 while the instance runs, 0 once it failed or stopped.", "pattern", "name")
-	EventsDropped = metric("bulwark_events_dropped_total", "bulwark.events.dropped", "{event}", Counter,
+	EventsDropped = metric("bulwark.events.dropped", "{event}", Counter,
 		"Events a subscriber of the event stream missed because its buffer was full.", "subscriber")
-	StatsErrors = metric("bulwark_collector_stats_errors", "bulwark.collector.stats_errors", "{instance}", Gauge,
+	StatsErrors = metric("bulwark.collector.stats_errors", "{instance}", Gauge,
 		"Instances whose Stats this collection could not read in time.")
-	Skipped = metric("bulwark_collector_instances_skipped", "bulwark.collector.instances_skipped", "1", Gauge,
+	Skipped = metric("bulwark.collector.instances_skipped", "1", Gauge,
 		"1 when this collection left instances out to stay within MaxInstances.")
 )
 

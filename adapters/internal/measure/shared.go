@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
+	"github.com/bulwark-go/bulwark/adapters/dashboard/inventory"
 	"github.com/bulwark-go/bulwark/adapters/redis"
 	"github.com/bulwark-go/bulwark/adapters/redisbreaker"
 )
@@ -14,21 +15,21 @@ import (
 // (redis.Kind, redisbreaker.Kind). They are not in All: an exporter that
 // reports these instances lists Shared too.
 var (
-	SharedState = metric("bulwark_shared_circuit_state", "bulwark.shared_circuit.state", "1", Gauge,
+	SharedState = metric("bulwark.shared_circuit.state", "1", Gauge,
 		"1 for the shared circuit's state as this process last saw it, 0 for the others.", "name", "state")
-	SharedGeneration = metric("bulwark_shared_circuit_generation", "bulwark.shared_circuit.generation", "1", Gauge,
+	SharedGeneration = metric("bulwark.shared_circuit.generation", "1", Gauge,
 		"The shared circuit's generation as this process last saw it.", "name")
-	SharedFallback = metric("bulwark_shared_circuit_fallback", "bulwark.shared_circuit.fallback", "1", Gauge,
+	SharedFallback = metric("bulwark.shared_circuit.fallback", "1", Gauge,
 		"1 while Redis is unreachable and the process's local breaker decides alone, else 0.", "name")
-	SharedFlushes = metric("bulwark_shared_circuit_flushes_total", "bulwark.shared_circuit.flushes", "{flush}", Counter,
+	SharedFlushes = metric("bulwark.shared_circuit.flushes", "{flush}", Counter,
 		"Flushes of this process's outcomes to Redis, by outcome: success or error.", "name", "outcome")
-	SharedTrials = metric("bulwark_shared_circuit_trials_total", "bulwark.shared_circuit.trials", "{lease}", Counter,
+	SharedTrials = metric("bulwark.shared_circuit.trials", "{lease}", Counter,
 		"Half-open trial leases this process was granted.", "name")
-	RateBackendErrors = metric("bulwark_rate_limit_backend_errors_total", "bulwark.rate_limit.backend_errors", "{request}", Counter,
+	RateBackendErrors = metric("bulwark.rate_limit.backend_errors", "{request}", Counter,
 		"Decisions of the Redis rate limiter that could not reach Redis.", "name")
-	RateFailedOpen = metric("bulwark_rate_limit_failed_open_total", "bulwark.rate_limit.failed_open", "{request}", Counter,
+	RateFailedOpen = metric("bulwark.rate_limit.failed_open", "{request}", Counter,
 		"Requests the Redis rate limiter admitted because Redis could not be reached.", "name")
-	RateReturned = metric("bulwark_rate_limit_returned_permits_total", "bulwark.rate_limit.returned_permits", "{permit}", Counter,
+	RateReturned = metric("bulwark.rate_limit.returned_permits", "{permit}", Counter,
 		"Permits the Redis rate limiter took ahead (LocalBatch) and gave back unused.", "name")
 )
 
@@ -73,12 +74,9 @@ func sharedStats(ctx context.Context, emit Emit, h any) bool {
 // LimiterStats sends the samples of a Redis rate limiter's Stats, as
 // pattern redis.Kind.
 func LimiterStats(emit Emit, s redis.Stats) {
-	for _, o := range []outcome{{"accepted", s.Accepted}, {"rejected", s.Rejected}, {"cancelled", s.Cancelled}} {
-		emit(Calls, float64(o.n), redis.Kind, s.Name, o.name)
-	}
-	for _, r := range sortedKeys(s.RejectedBy) {
-		emit(Rejections, float64(s.RejectedBy[r]), redis.Kind, s.Name, r)
-	}
+	in := inventory.Instance{Kind: redis.Kind, Name: s.Name}
+	calls(emit, in, outcome{"accepted", s.Accepted}, outcome{"rejected", s.Rejected}, outcome{"cancelled", s.Cancelled})
+	byReason(emit, in, s.RejectedBy)
 	emit(RateBackendErrors, float64(s.BackendErrors), s.Name)
 	emit(RateFailedOpen, float64(s.FailedOpen), s.Name)
 	emit(RateReturned, float64(s.Returned), s.Name)
