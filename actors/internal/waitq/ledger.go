@@ -4,6 +4,8 @@ import (
 	"math/bits"
 	"runtime"
 	"sync/atomic"
+
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
 )
 
 // Token layout: a Ledger's id in the high bits, then the slot's index, then
@@ -25,27 +27,37 @@ const (
 	nSegs    = indexBits - baseBits + 1
 )
 
-// Head layout: the free stack's top (index+1, 0: empty), the number of free
-// permits (slots on the stack plus slots not made yet), the closed bit (see
-// Close) and a tag that every pop moves on.
+// Count layout: the free permits (of a counted ledger: every free permit;
+// of a Limit's: those without a slot), the slots on the stacks that no
+// grant has claimed yet (a counted ledger's), and the closed bit (see
+// Close).
 const (
-	topBits   = indexBits + 1
-	freeBits  = indexBits + 1
-	topMask   = 1<<topBits - 1
-	freeMask  = 1<<freeBits - 1
-	freeOne   = 1 << topBits
-	closedBit = 1 << (topBits + freeBits)
-	tagOne    = closedBit << 1
+	countBits   = indexBits + 1
+	freeMask    = 1<<countBits - 1
+	stackedOne  = 1 << countBits
+	stackedMask = freeMask << countBits
+	closedBit   = 1 << (2 * countBits)
 )
 
-// Slot layout: the link to the slot below on the free stack (index+1, 0:
-// the bottom; meaningful while the slot is on the stack), a held bit, and
-// the slot's grant sequence: how many times it has been granted.
+// Stack and slot layout. A stack's head is its top (index+1, 0: empty),
+// the number of slots on it and a tag that every pop moves on. A slot's
+// word is the link to the slot below it on a stack (index+1, 0: the
+// bottom; meaningful while the slot is on a stack), a held bit, and the
+// slot's grant sequence: how many times it has been granted.
 const (
+	topBits = indexBits + 1
+	topMask = 1<<topBits - 1
+	sizeOne = 1 << topBits
+	tagOne  = 1 << (2 * topBits)
+
 	linkMask = topMask
 	heldBit  = 1 << topBits
 	slotSeq  = topBits + 1 // the sequence's shift
 )
+
+// cellSlots is how many slots a cell holds beside its stack's head and
+// made count: a cell is tally.CellSize bytes.
+const cellSlots = tally.CellSize/8 - 2
 
 // ledgers numbers Ledgers, so that a permit from one instance is foreign to
 // every other (ids repeat after 2^20-1 instances).
@@ -60,37 +72,59 @@ var ledgers atomic.Uint64
 // A token is a 64-bit word: the ledger's id (never 0, so the zero token is
 // never valid), the index of a slot, and the low 24 bits of the slot's
 // sequence when it was granted. Each slot is one word: its sequence, which
-// every grant moves on, a held bit, and its link in the stack of free
-// slots. The stack's head word also holds the number of free permits:
-// TryGrant takes a slot and counts it with one compare-and-swap of the head,
-// then stamps the slot held with the next sequence by a plain store (the
-// slot is its own from the compare-and-swap on). Redeem frees the slot with
-// one compare-and-swap that expects "held, this sequence", so a token
-// redeems at most once and a free slot never, and pushes it back with one
-// more. A stale token's sequence no longer matches: it would again only
-// after 2^24 grants of that very slot, and only a token forged with a held
-// slot's sequence would be taken for that permit.
+// every grant moves on, a held bit, and its link in a stack of free slots.
+// The slots live in cells, one per P (tally.Proc, a hint: any cell works),
+// each on its own cache lines with its own stack of free slots. A grant
+// pops a slot, its P's stack first, and stamps it held with the next
+// sequence by a plain store (the slot is its own from the pop on); Redeem
+// frees the slot with one compare-and-swap that expects "held, this
+// sequence", so a token redeems at most once and a free slot never, and
+// pushes it onto its own P's stack. A stale token's sequence no longer
+// matches: it would again only after 2^24 grants of that very slot, and
+// only a token forged with a held slot's sequence would be taken for that
+// permit.
 //
-// Granted is the sum of the slots' sequences, so a grant writes nothing
-// shared but the head. Slots are made as the number of permits held at once
-// grows, in segments that double in size (the first, of 8, inline), so a
-// ledger costs about 330 bytes until it is used and then 8 bytes per permit
-// of its peak; Made, the number of slots made, is that peak.
+// A ledger made by NewLedger or NewLimitedLedger is counted: one word
+// counts its free permits, the slots on the stacks no grant has claimed,
+// and the closed bit. A grant takes a permit with one compare-and-swap of
+// it, claiming a slot on the stacks in the same swap when there is one (a
+// claimed slot is on some stack: a Redeem pushes before it counts), and a
+// Redeem gives both back with one atomic add; so its limit, Held, Close
+// and TryGrantBelow are exact under any interleaving, and the callers of
+// different cores share the count's line and nothing else. A Limit's
+// ledger counts nothing on its callers' path: a free slot on a stack is a
+// free permit, so a grant and a Redeem on one P touch that P's cell alone,
+// and the count word holds only the permits with no slot yet (see Limit).
+//
+// Granted is the sum of the slots' sequences, so a grant writes no counter
+// of its own. A slot is made only when every slot made before is held: in
+// the cell of the caller's P while it has room (another cell's when not),
+// then in segments that double in size. So a ledger costs two cache lines
+// until its first grant, then a cell per P, then 8 bytes per permit of its
+// peak beyond the cells; Made, the number of slots made, is that peak.
 //
 // Its zero value is not usable: make one with NewLedger. A Ledger is safe
 // for concurrent use.
 type Ledger struct {
-	// Written by every grant and redeem.
-	head atomic.Uint64 // tag | closed | free<<topBits | top
-	_    [56]byte
-	// Read by every redeem, written rarely.
+	// Written by every grant and redeem of a counted ledger.
+	count atomic.Uint64 // closed | stacked<<countBits | free
+	_     [56]byte
+	// Read by every grant and redeem, written rarely.
 	id      uint64 // shifted into place
 	limit   uint32
-	fresh   atomic.Uint32 // slots made: indexes below it exist
+	local   bool          // a Limit's: the stacks are the free permits
+	fresh   atomic.Uint32 // slots made in segments: their indexes below it exist
 	misused atomic.Uint64
-	segs    atomic.Pointer[[nSegs]atomic.Pointer[segment]] // made when slot 8 is
-	_       [32]byte
-	first   [1 << baseBits]slot // segment 0, inline
+	cells   atomic.Pointer[[]cell]                         // made by the first grant
+	segs    atomic.Pointer[[nSegs]atomic.Pointer[segment]] // made when the cells are full
+	_       [24]byte
+}
+
+// cell is one P's stack of free slots and the slots made there first.
+type cell struct {
+	head  atomic.Uint64 // tag | size | top
+	made  atomic.Uint64 // slots made in this cell (at most cellSlots)
+	slots [cellSlots]slot
 }
 
 type segment struct{ slots []slot }
@@ -98,31 +132,38 @@ type segment struct{ slots []slot }
 // slot is one permit's place: sequence<<slotSeq | held | link.
 type slot struct{ word atomic.Uint64 }
 
-// NewLedger returns an empty Ledger with an id of its own that grants up to
-// MaxPermits permits at once.
+// NewLedger returns an empty counted Ledger with an id of its own that
+// grants up to MaxPermits permits at once.
 func NewLedger() *Ledger { return NewLimitedLedger(MaxPermits) }
 
-// NewLimitedLedger returns an empty Ledger with an id of its own that
-// grants up to limit permits at once (1..MaxPermits; outside that range,
-// MaxPermits).
+// NewLimitedLedger returns an empty counted Ledger with an id of its own
+// that grants up to limit permits at once (1..MaxPermits; outside that
+// range, MaxPermits).
 func NewLimitedLedger(limit int) *Ledger {
 	if limit <= 0 || limit > MaxPermits {
 		limit = MaxPermits
 	}
 	n := ledgers.Add(1)%(1<<idBits-1) + 1
 	l := &Ledger{id: n << idShift, limit: uint32(limit)}
-	l.head.Store(uint64(limit) * freeOne)
+	l.count.Store(uint64(limit))
 	return l
 }
 
 // TryGrant records a new permit and returns its token (never 0), or false
 // when Limit permits are held or the ledger is closed. A permit whose
 // Redeem has not returned yet may still count as held.
-func (l *Ledger) TryGrant() (uint64, bool) { return l.grant(0, closedBit) }
+func (l *Ledger) TryGrant() (uint64, bool) {
+	if l.local {
+		return l.take()
+	}
+	return l.grant(0, closedBit)
+}
 
 // TryGrantBelow is TryGrant that also refuses when the permit would make n
-// or more held: it grants only while fewer than n-1 are held.
+// or more held: it grants only while fewer than n-1 are held. It is for a
+// counted ledger.
 func (l *Ledger) TryGrantBelow(n int) (uint64, bool) {
+	l.counted("TryGrantBelow")
 	keep := int(l.limit) - n + 1 // free permits that must stay free
 	if keep < 0 {
 		keep = 0
@@ -130,46 +171,212 @@ func (l *Ledger) TryGrantBelow(n int) (uint64, bool) {
 	return l.grant(uint64(keep), closedBit)
 }
 
-// grant takes a permit while more than keep are free and no bit of stop is
-// set in the head.
+// counted panics unless l is a counted ledger: op is not for a Limit's.
+func (l *Ledger) counted(op string) {
+	if l.local {
+		panic("waitq: " + op + " of a Limit's Ledger")
+	}
+}
+
+// grant takes a permit of a counted ledger while more than keep are free
+// and no bit of stop is set in the count.
 func (l *Ledger) grant(keep, stop uint64) (uint64, bool) {
 	for {
-		h := l.head.Load()
-		if h&stop != 0 || h>>topBits&freeMask <= keep {
+		c := l.count.Load()
+		if c&stop != 0 || c&freeMask <= keep {
 			return 0, false
 		}
-		if top := uint32(h & topMask); top != 0 {
-			s := l.slot(top - 1)
-			// While the slot is on the stack only a pop changes its word,
-			// and every pop moves the tag on: if the compare-and-swap
-			// succeeds, w is the slot's word.
-			w := s.word.Load()
-			if l.head.CompareAndSwap(h, (h&^topMask+tagOne-freeOne)|w&linkMask) {
-				return l.stamp(s, top-1, w>>slotSeq+1), true
+		if c&stackedMask != 0 {
+			// Claim a slot on the stacks with the permit.
+			if l.count.CompareAndSwap(c, c-1-stackedOne) {
+				return l.popClaimed(), true
 			}
 			continue
 		}
-		// The stack is empty but not every permit is out: make a slot.
-		if l.head.CompareAndSwap(h, h-freeOne) {
-			i := l.fresh.Add(1) - 1
-			return l.stamp(l.grow(i), i, 1), true
+		// No slot is free on the stacks but a permit is: make a slot.
+		if l.count.CompareAndSwap(c, c-1) {
+			return l.make(), true
 		}
 	}
 }
 
-// stamp marks slot s, index i, that the caller has taken off the stack,
-// held with sequence seq, and returns its token.
+// popClaimed takes a slot the caller has claimed off a stack, its P's
+// first, and returns its token. A claimed slot is on some stack (Redeem
+// pushes before it counts), and no more grants look for one than there
+// are, so it always finds one without waiting for anybody.
+func (l *Ledger) popClaimed() uint64 {
+	cells := *l.cells.Load()
+	mask := uint32(len(cells) - 1)
+	for j := tally.Proc(); ; j++ {
+		if t, ok := l.pop(&cells[j&mask]); ok {
+			return t
+		}
+	}
+}
+
+// pop takes the slot on top of c's stack, if any, and returns its token.
+func (l *Ledger) pop(c *cell) (uint64, bool) {
+	i, w, ok := l.unstack(c)
+	if !ok {
+		return 0, false
+	}
+	return l.stamp(l.slot(i), i, w>>slotSeq+1), true
+}
+
+// unstack takes the slot on top of c's stack off it, if any, and returns
+// its index and word.
+func (l *Ledger) unstack(c *cell) (uint32, uint64, bool) {
+	for {
+		h := c.head.Load()
+		top := uint32(h & topMask)
+		if top == 0 {
+			return 0, 0, false
+		}
+		// While the slot is on the stack only a pop changes its word, and
+		// every pop moves the tag on: if the compare-and-swap succeeds, w
+		// is the slot's word.
+		w := l.slot(top - 1).word.Load()
+		if c.head.CompareAndSwap(h, (h&^topMask+tagOne-sizeOne)|w&linkMask) {
+			return top - 1, w, true
+		}
+	}
+}
+
+// push puts slot i, whose word without its link is free and which the
+// caller alone has, on c's stack.
+func (l *Ledger) push(c *cell, i uint32, free uint64) {
+	s := l.slot(i)
+	for {
+		h := c.head.Load()
+		s.word.Store(free | h&topMask)
+		if c.head.CompareAndSwap(h, (h&^topMask+sizeOne)|uint64(i+1)) {
+			return
+		}
+	}
+}
+
+// home returns the cell of the caller's P; the cells must exist.
+func (l *Ledger) home() *cell {
+	cells := *l.cells.Load()
+	return &cells[tally.Proc()&uint32(len(cells)-1)]
+}
+
+// take is TryGrant of a Limit's ledger: a free slot off its P's stack,
+// else off another's, else a permit with no slot, for which it makes one.
+// It refuses only after it has seen every stack empty and no permit
+// without a slot free at one instant (the stacks read twice, unchanged
+// around the count's read), so a refusal is never a race with a Redeem.
+func (l *Ledger) take() (uint64, bool) {
+	if p := l.cells.Load(); p != nil {
+		cells := *p
+		if t, ok := l.pop(&cells[tally.Proc()&uint32(len(cells)-1)]); ok {
+			return t, true
+		}
+	}
+	return l.takeSlow()
+}
+
+// takeSlow is take once its P's stack was empty.
+func (l *Ledger) takeSlow() (uint64, bool) {
+	var seen [tally.MaxCells]uint64
+	for {
+		cells := l.ensureCells()
+		if k, ok := l.collect(cells, &seen); ok {
+			if t, ok := l.pop(&cells[k]); ok {
+				return t, true
+			}
+			continue
+		}
+		c := l.count.Load()
+		if c&freeMask == 0 {
+			if l.unchanged(cells, &seen) {
+				return 0, false
+			}
+			continue
+		}
+		if !l.count.CompareAndSwap(c, c-1) {
+			continue
+		}
+		if l.unchanged(cells, &seen) {
+			// Every slot made is held: make one.
+			return l.make(), true
+		}
+		l.count.Add(1) // a slot came back meanwhile: take it instead
+	}
+}
+
+// collect reads the heads of cells into seen and returns the first cell
+// whose stack holds a slot, if any.
+func (l *Ledger) collect(cells []cell, seen *[tally.MaxCells]uint64) (int, bool) {
+	for k := range cells {
+		h := cells[k].head.Load()
+		if h&topMask != 0 {
+			return k, true
+		}
+		seen[k] = h
+	}
+	if testHookEmpty != nil {
+		testHookEmpty()
+	}
+	return 0, false
+}
+
+// testHookEmpty, if set, runs when collect has found every stack empty.
+var testHookEmpty func()
+
+// unchanged reports whether the heads of cells are still those collect
+// read: then every stack was empty from the first read to now (a push
+// changes the top and size, a pop the tag).
+func (l *Ledger) unchanged(cells []cell, seen *[tally.MaxCells]uint64) bool {
+	for k := range cells {
+		if cells[k].head.Load() != seen[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// make makes a slot for a permit the caller has taken with no slot free:
+// in the cell of its P, else in another cell, else in a segment.
+func (l *Ledger) make() uint64 {
+	cells := l.ensureCells()
+	n := uint32(len(cells))
+	home := tally.Proc()
+	for j := range n {
+		k := (home + j) & (n - 1)
+		c := &cells[k]
+		for m := c.made.Load(); m < cellSlots; m = c.made.Load() {
+			if c.made.CompareAndSwap(m, m+1) {
+				return l.stamp(&c.slots[m], k*cellSlots+uint32(m), 1)
+			}
+		}
+	}
+	i := l.fresh.Add(1) - 1
+	return l.stamp(l.grow(i), n*cellSlots+i, 1)
+}
+
+// stamp marks slot s, index i, that the caller has taken, held with
+// sequence seq, and returns its token.
 func (l *Ledger) stamp(s *slot, i uint32, seq uint64) uint64 {
 	s.word.Store(seq<<slotSeq | heldBit)
 	return l.id | uint64(i)<<seqBits | seq&seqMask
 }
 
 // Grant is TryGrant for a caller whose own count already admitted the
-// call, so that a slot is free or on its way back: it waits for one. It
-// grants while the ledger is closed.
+// call, so that a permit is free or on its way back: it waits for one,
+// which only a caller that admits more than Limit can need (no step of a
+// grant waits for another goroutine while a permit is free). It grants
+// while the ledger is closed.
 func (l *Ledger) Grant() uint64 {
 	for {
-		if t, ok := l.grant(0, 0); ok {
+		var t uint64
+		var ok bool
+		if l.local {
+			t, ok = l.take()
+		} else {
+			t, ok = l.grant(0, 0)
+		}
+		if ok {
 			return t
 		}
 		runtime.Gosched()
@@ -179,17 +386,19 @@ func (l *Ledger) Grant() uint64 {
 // Close makes TryGrant and TryGrantBelow refuse until Open, and returns how
 // many permits are held: from then on only Grant and Redeem change that
 // count, so an owner that grants with Grant alone decides on an exact
-// count. Redeem works while the ledger is closed.
+// count. Redeem works while the ledger is closed. It is for a counted
+// ledger.
 func (l *Ledger) Close() int {
-	h := l.head.Or(closedBit)
-	return int(l.limit) - int(h>>topBits&freeMask)
+	l.counted("Close")
+	c := l.count.Or(closedBit)
+	return int(l.limit) - int(c&freeMask)
 }
 
 // Open undoes Close.
-func (l *Ledger) Open() { l.head.And(^uint64(closedBit)) }
+func (l *Ledger) Open() { l.count.And(^uint64(closedBit)) }
 
 // Closed reports whether the ledger is closed.
-func (l *Ledger) Closed() bool { return l.head.Load()&closedBit != 0 }
+func (l *Ledger) Closed() bool { return l.count.Load()&closedBit != 0 }
 
 // Redeem takes back the permit of token and reports whether it was held. A
 // token that is not held (redeemed already, never granted, zero, of
@@ -197,24 +406,27 @@ func (l *Ledger) Closed() bool { return l.head.Load()&closedBit != 0 }
 func (l *Ledger) Redeem(token uint64) bool {
 	var s *slot
 	i := uint32(token>>seqBits) & indexMask
-	if token&^(1<<idShift-1) == l.id {
+	if token&IDMask == l.id {
 		s = l.slot(i) // a slot never made has word 0: not held
 	}
 	for s != nil {
-		h := l.head.Load()
 		w := s.word.Load()
 		if w&heldBit == 0 || w>>slotSeq&seqMask != token&seqMask {
 			break
 		}
-		// Free the slot and link it above the stack's top: from here it
-		// is ours alone until it is on the stack.
+		// Free the slot and link it above the top of this P's stack: from
+		// here it is ours alone until it is on the stack.
+		c := l.home()
+		h := c.head.Load()
 		free := w &^ (heldBit | linkMask)
 		if !s.word.CompareAndSwap(w, free|h&topMask) {
 			continue // another Redeem of the same token: it sees the slot free
 		}
-		for !l.head.CompareAndSwap(h, (h&^topMask+freeOne)|uint64(i+1)) {
-			h = l.head.Load()
-			s.word.Store(free | h&topMask)
+		if !c.head.CompareAndSwap(h, (h&^topMask+sizeOne)|uint64(i+1)) {
+			l.push(c, i, free)
+		}
+		if !l.local {
+			l.count.Add(1 + stackedOne)
 		}
 		return true
 	}
@@ -228,8 +440,16 @@ func (l *Ledger) Redeem(token uint64) bool {
 // never moves back.
 func (l *Ledger) Granted() uint64 {
 	var n uint64
+	cells := l.loadCells()
+	for k := range cells {
+		c := &cells[k]
+		for m := range min(c.made.Load(), cellSlots) {
+			n += c.slots[m].word.Load() >> slotSeq
+		}
+	}
+	base := uint32(len(cells)) * cellSlots
 	for i := range l.fresh.Load() {
-		if s := l.slot(i); s != nil {
+		if s := l.slot(base + i); s != nil {
 			n += s.word.Load() >> slotSeq
 		}
 	}
@@ -243,48 +463,93 @@ func (l *Ledger) Misused() uint64 { return l.misused.Load() }
 func (l *Ledger) Limit() int { return int(l.limit) }
 
 // Held returns how many permits are held: granted and not yet redeemed (a
-// Redeem still running counts as held). It is one atomic load.
-func (l *Ledger) Held() int { return int(l.limit) - int(l.head.Load()>>topBits&freeMask) }
+// Redeem still running counts as held). Of a counted ledger it is one
+// atomic load; of a Limit's, the count and then each P's stack, so that a
+// permit given back while it reads may count as held, one taken as free.
+func (l *Ledger) Held() int {
+	free := int(l.count.Load() & freeMask)
+	if l.local {
+		cells := l.loadCells()
+		for k := range cells {
+			free += int(cells[k].head.Load() >> topBits & topMask)
+		}
+	}
+	return int(l.limit) - free
+}
 
 // Made returns how many slots the ledger has made: a slot is made only
 // when every slot made before is held, so it is the most permits ever held
 // at once.
-func (l *Ledger) Made() int { return int(l.fresh.Load()) }
+func (l *Ledger) Made() int {
+	n := int(l.fresh.Load())
+	cells := l.loadCells()
+	for k := range cells {
+		n += int(min(cells[k].made.Load(), cellSlots))
+	}
+	return n
+}
 
-// locate returns the segment and the offset in it of slot i.
+// loadCells returns the cells, or nil before the first grant.
+func (l *Ledger) loadCells() []cell {
+	if p := l.cells.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// ensureCells returns the cells, making them if no grant has yet: one per
+// P (tally.Size), each alone on its cache lines.
+func (l *Ledger) ensureCells() []cell {
+	if p := l.cells.Load(); p != nil {
+		return *p
+	}
+	cells := make([]cell, tally.Size(1, 1))
+	if l.cells.CompareAndSwap(nil, &cells) {
+		return cells
+	}
+	return *l.cells.Load()
+}
+
+// locate returns the segment and the offset in it of segment slot i.
 func locate(i uint32) (seg, off int) {
 	v := i + 1<<baseBits
 	seg = bits.Len32(v) - baseBits - 1
 	return seg, int(v - 1<<(seg+baseBits))
 }
 
-// slot returns slot i, or nil if its segment does not exist yet. Small
-// enough to inline: the first segment needs no call.
+// slot returns slot i, or nil if it does not exist yet.
 func (l *Ledger) slot(i uint32) *slot {
-	if i < 1<<baseBits {
-		return &l.first[i]
+	p := l.cells.Load()
+	if p == nil {
+		return nil
 	}
-	return l.segSlot(i)
+	cells := *p
+	if k := i / cellSlots; k < uint32(len(cells)) {
+		return &cells[k].slots[i%cellSlots]
+	}
+	return l.segSlot(i - uint32(len(cells))*cellSlots)
 }
 
-// segSlot is slot for i beyond the first segment.
+// segSlot returns segment slot i, or nil if its segment does not exist
+// yet.
 func (l *Ledger) segSlot(i uint32) *slot {
 	segs := l.segs.Load()
 	if segs == nil {
 		return nil
 	}
 	k, off := locate(i)
+	if k >= nSegs {
+		return nil
+	}
 	if sg := segs[k].Load(); sg != nil {
 		return &sg.slots[off]
 	}
 	return nil
 }
 
-// grow returns slot i, allocating its segment if no caller has yet.
+// grow returns segment slot i, allocating its segment if no caller has
+// yet.
 func (l *Ledger) grow(i uint32) *slot {
-	if i < 1<<baseBits {
-		return &l.first[i]
-	}
 	segs := l.segs.Load()
 	if segs == nil {
 		l.segs.CompareAndSwap(nil, new([nSegs]atomic.Pointer[segment]))

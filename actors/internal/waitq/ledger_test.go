@@ -81,7 +81,7 @@ func TestLedgerReusesSlotsWithANewSequence(t *testing.T) {
 	if !l.Redeem(again) {
 		t.Fatal("the current token: Redeem got false, want true")
 	}
-	if got := l.fresh.Load(); got != 1 {
+	if got := uint32(l.Made()); got != 1 {
 		t.Fatalf("slots made: got %d, want 1 (reused)", got)
 	}
 }
@@ -163,7 +163,7 @@ func TestLedgerConcurrentMisuse(t *testing.T) {
 	if got := l.Held(); got != 0 {
 		t.Errorf("Held: got %d, want 0", got)
 	}
-	if got := l.fresh.Load(); got > workers {
+	if got := uint32(l.Made()); got > workers {
 		t.Errorf("slots made: got %d, want at most %d", got, workers)
 	}
 }

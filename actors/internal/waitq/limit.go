@@ -1,13 +1,19 @@
 package waitq
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
+)
 
 // Limit is a limit on a Ledger that can change while the ledger is in use
 // (an admission pattern's Reconfigure). The Ledger is made with the
-// largest limit, MaxPermits; the Limit takes the permits beyond its own
-// limit out of the pool and keeps them (parks them): first slots off the
-// free stack, then permits not made yet. TryGrant and Redeem stay as they
-// are: a parked permit is simply not free.
+// largest limit, MaxPermits, and counts nothing on its callers' path: a
+// slot on one of its stacks is a free permit, and its count word holds the
+// permits with no slot yet. The Limit takes the permits beyond its own
+// limit out of the pool and keeps them (parks them): first permits with no
+// slot, then slots off the stacks. TryGrant and Redeem stay as they are: a
+// parked permit is simply not free.
 //
 // Set and Settle are for one goroutine at a time (the pattern's actor);
 // Held, Over and N are safe for concurrent use. The owner parks a permit
@@ -34,13 +40,15 @@ type Limit struct {
 
 	// Owner only.
 	slots  []uint32 // indexes of parked slots
-	unmade int      // parked permits never made into slots
+	unmade int      // parked permits with no slot
 }
 
 // NewLimit returns a Limit of n (1..MaxPermits; outside that range,
 // MaxPermits) on a new Ledger, which Ledger returns.
 func NewLimit(n int) *Limit {
-	x := &Limit{l: NewLedger()}
+	l := NewLedger()
+	l.local = true
+	x := &Limit{l: l}
 	x.Set(n)
 	return x
 }
@@ -56,9 +64,9 @@ func (x *Limit) N() int { return int(x.n.Load()) }
 func (x *Limit) Over() int { return int(x.over.Load()) }
 
 // Held returns how many permits callers hold (the ledger's Held less the
-// parked ones). It is exact in the owner's goroutine; another goroutine
-// that reads it while Set or Settle moves permits may count the permits
-// being moved as held (never fewer than are held).
+// parked ones). It is exact in the owner's goroutine while no caller
+// grants or redeems; another goroutine that reads it while Set or Settle
+// moves permits may count the permits being moved as held.
 func (x *Limit) Held() int { return max(x.l.Held()-int(x.parked.Load()), 0) }
 
 // Set makes n the limit (1..MaxPermits; outside that range, MaxPermits)
@@ -95,82 +103,72 @@ func (x *Limit) Settle() int {
 	return over
 }
 
-// park parks up to k free permits: the slot on top of the free stack, or
-// else permits not made yet. It reports false when none was free.
+// park parks up to k free permits: permits with no slot, or else the slot
+// on top of a stack. It reports false when none was free: the stacks were
+// all empty and no permit without a slot was free at one instant.
 func (x *Limit) park(k int) bool {
 	l := x.l
+	var seen [tally.MaxCells]uint64
 	for {
-		h := l.head.Load()
-		if top := uint32(h & topMask); top != 0 {
-			w := l.slot(top - 1).word.Load()
-			if l.head.CompareAndSwap(h, (h&^topMask+tagOne-freeOne)|w&topMask) {
-				x.slots = append(x.slots, top-1)
+		cells := l.loadCells()
+		at, found := l.collect(cells, &seen)
+		c := l.count.Load()
+		if m := min(k, int(c&freeMask)); m > 0 {
+			if l.count.CompareAndSwap(c, c-uint64(m)) {
+				x.unmade += m
+				x.parked.Add(int64(m))
+				return true
+			}
+			continue
+		}
+		if found {
+			if i, _, ok := l.unstack(&cells[at]); ok {
+				x.slots = append(x.slots, i)
 				x.parked.Add(1)
 				return true
 			}
 			continue
 		}
-		// The stack is empty: the free count is the permits not made.
-		free := int(h >> topBits & freeMask)
-		if free == 0 {
+		if l.unchanged(cells, &seen) {
 			return false
-		}
-		k = min(k, free)
-		if l.head.CompareAndSwap(h, h-uint64(k)*freeOne) {
-			x.unmade += k
-			x.parked.Add(int64(k))
-			return true
 		}
 	}
 }
 
 // unpark gives up to k parked permits back: a parked slot first (so that
-// no slot is made while one is parked), else permits not made.
+// no slot is made while one is parked), else permits with no slot.
 func (x *Limit) unpark(k int) {
 	l := x.l
 	if n := len(x.slots); n > 0 {
 		i := x.slots[n-1]
 		x.slots = x.slots[:n-1]
 		x.parked.Add(-1)
-		s := l.slot(i)
-		seq := s.word.Load() &^ linkMask // its sequence, not held
-		for {
-			h := l.head.Load()
-			s.word.Store(seq | h&topMask)
-			if l.head.CompareAndSwap(h, (h&^topMask+freeOne)|uint64(i+1)) {
-				break
-			}
-		}
+		l.push(l.home(), i, l.slot(i).word.Load()&^linkMask)
 		return
 	}
 	k = min(k, x.unmade)
 	x.unmade -= k
 	x.parked.Add(-int64(k))
-	l.head.Add(uint64(k) * freeOne)
+	l.count.Add(uint64(k))
 }
 
-// swap trades parked slots for parked permits not made yet while the free
-// stack is empty and permits not made are free, so that a grant takes a
-// parked slot rather than making a new one. With the stack empty the free
-// count is the permits not made, so one compare-and-swap pushes up to that
-// many slots, chained, and keeps the count.
+// swap trades parked slots for parked permits with no slot while such
+// permits are free, so that a grant takes a parked slot rather than
+// making a new one: it parks a permit with no slot, then puts a parked
+// slot on a stack.
 func (x *Limit) swap() {
 	l := x.l
-	h := l.head.Load()
-	free := int(h >> topBits & freeMask)
-	if h&topMask != 0 || free == 0 {
-		return
-	}
-	m := min(free, len(x.slots))
-	chain := x.slots[len(x.slots)-m:]
-	below := uint64(0)
-	for _, i := range chain {
-		s := l.slot(i)
-		s.word.Store(s.word.Load()&^linkMask | below)
-		below = uint64(i + 1)
-	}
-	if l.head.CompareAndSwap(h, h&^topMask|below) {
-		x.slots = x.slots[:len(x.slots)-m]
-		x.unmade += m
+	for len(x.slots) > 0 {
+		c := l.count.Load()
+		if c&freeMask == 0 {
+			return
+		}
+		if !l.count.CompareAndSwap(c, c-1) {
+			continue
+		}
+		x.unmade++
+		i := x.slots[len(x.slots)-1]
+		x.slots = x.slots[:len(x.slots)-1]
+		l.push(l.home(), i, l.slot(i).word.Load()&^linkMask)
 	}
 }

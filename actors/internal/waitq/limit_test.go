@@ -172,3 +172,112 @@ func TestLimitStress(t *testing.T) {
 		t.Fatalf("Misused: got %d, want 0", got)
 	}
 }
+
+// TestLimitNeverRefusesWhileAPermitIsFree: as many goroutines as the limit
+// each take a permit and give it back in a loop, on the real clock, so a
+// permit is always free when one of them asks: TryGrant must never refuse,
+// however the permits move between the Ps' stacks meanwhile, and no more
+// slots are made than the limit.
+func TestLimitNeverRefusesWhileAPermitIsFree(t *testing.T) {
+	for _, n := range []int{2, 3, 8} {
+		x := NewLimit(n)
+		l := x.Ledger()
+		var refused, misused atomic.Int64
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				for range 20000 {
+					tk, ok := l.TryGrant()
+					if !ok {
+						refused.Add(1)
+						continue
+					}
+					if !l.Redeem(tk) {
+						misused.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if refused.Load() != 0 || misused.Load() != 0 {
+			t.Errorf("limit %d, %d goroutines: refused %d, misused %d; want 0, 0", n, n, refused.Load(), misused.Load())
+		}
+		if h, m := x.Held(), l.Made(); h != 0 || m > n {
+			t.Errorf("limit %d: Held, Made: got %d, %d, want 0, ≤ %d", n, h, m, n)
+		}
+		if got := len(grantAll(l)); got != n {
+			t.Errorf("limit %d: grants after the run: got %d", n, got)
+		}
+	}
+}
+
+// TestLimitRefusesForgedAndStaleTokens: a Limit's ledger, whose free slots
+// are spread over the Ps' stacks, frees nothing for a token redeemed
+// already, a token of a free slot with its last or next sequence, or a
+// stale token of a slot granted again, and counts each as misuse.
+func TestLimitRefusesForgedAndStaleTokens(t *testing.T) {
+	x := NewLimit(2)
+	l := x.Ledger()
+	a, _ := l.TryGrant()
+	b, _ := l.TryGrant()
+	l.Redeem(a)
+	refuse := func(toks ...uint64) {
+		t.Helper()
+		for _, tk := range toks {
+			if l.Redeem(tk) {
+				t.Fatalf("Redeem(%#x): got true, want false", tk)
+			}
+		}
+	}
+	refuse(a, a&^seqMask|(a+1)&seqMask, a&^seqMask|(a-1)&seqMask) // a's slot is free
+	again, _ := l.TryGrant()                                      // a's slot, with the next sequence
+	refuse(a, b^1, 0)
+	if got := l.Misused(); got != 6 {
+		t.Fatalf("Misused: got %d, want 6", got)
+	}
+	if _, ok := l.TryGrant(); ok {
+		t.Fatal("a third TryGrant at limit 2 after the forged Redeems: granted")
+	}
+	if !l.Redeem(again) || !l.Redeem(b) || x.Held() != 0 {
+		t.Fatalf("the held tokens: Redeem refused, or Held %d after", x.Held())
+	}
+	if got, want := l.Granted(), uint64(3); got != want {
+		t.Fatalf("Granted: got %d, want %d", got, want)
+	}
+}
+
+// TestLimitRefusalIsNotARaceWithRedeem: a TryGrant that has found every
+// stack empty and then sees a permit given back before it reads the count
+// grants that permit instead of refusing; so does Settle's park.
+func TestLimitRefusalIsNotARaceWithRedeem(t *testing.T) {
+	x := NewLimit(1)
+	l := x.Ledger()
+	held, _ := l.TryGrant()
+	testHookEmpty = func() {
+		testHookEmpty = nil
+		l.Redeem(held)
+	}
+	defer func() { testHookEmpty = nil }()
+	tk, ok := l.TryGrant()
+	if !ok {
+		t.Fatal("TryGrant while the only permit was given back: refused")
+	}
+	x.Set(2)
+	other, _ := l.TryGrant()
+	if over := x.Set(1); over != 1 {
+		t.Fatalf("Set(1) with 2 held: Over got %d, want 1", over)
+	}
+	testHookEmpty = func() {
+		testHookEmpty = nil
+		l.Redeem(tk)
+	}
+	if over := x.Settle(); over != 0 || x.Held() != 1 {
+		t.Fatalf("Settle while a permit was given back: Over %d, Held %d, want 0, 1", over, x.Held())
+	}
+	if _, ok := l.TryGrant(); ok {
+		t.Fatal("TryGrant with 1 held under a limit of 1: granted")
+	}
+	if !l.Redeem(other) {
+		t.Fatal("Redeem of the held token: refused")
+	}
+}
