@@ -3,53 +3,21 @@ package rediscache
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"os/exec"
 	"testing"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/bulwark-go/bulwark/actors/cache"
+	"github.com/bulwark-go/bulwark/adapters/internal/redistest"
 	"github.com/bulwark-go/bulwark/messages"
 )
-
-// redisClient starts a redis-server of the test's own on a free port and
-// returns a client of it; both end with the test.
-func redisClient(t *testing.T) *goredis.Client {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server is not installed")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command("redis-server", "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--loglevel", "warning")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	c := goredis.NewClient(&goredis.Options{Addr: fmt.Sprint("127.0.0.1:", port), ContextTimeoutEnabled: true})
-	t.Cleanup(func() { c.Close() })
-	deadline := time.Now().Add(10 * time.Second)
-	for c.Ping(context.Background()).Err() != nil { // the process is starting; no clock of ours decides
-		if time.Now().After(deadline) {
-			t.Fatal("redis-server did not answer")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return c
-}
 
 // TestSharedAcrossCaches: two Caches on one Redis (two processes) share
 // entries, values and cached errors; a corrupt value is a miss, counted.
 func TestSharedAcrossCaches(t *testing.T) {
-	client := redisClient(t)
+	// The client's retries and dial timeout are go-redis's defaults.
+	client := redistest.Start(t, 0).Client(t, func(o *goredis.Options) { o.MaxRetries, o.DialTimeout = 0, 0 })
 	newCache := func(name string) (*cache.Cache[string], *Store[string]) {
 		s, err := New[string](client, String{}, Config{Prefix: "{t}:"}, nil)
 		if err != nil {
