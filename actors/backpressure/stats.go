@@ -21,35 +21,33 @@ type Stats struct {
 	Overloaded bool
 	// Utilization is InFlight / MaxInFlight in percent.
 	Utilization float64
-	// Accepted counts admissions.
-	Accepted uint64
-	// Rejected counts rejections; RejectedBy counts them by reason.
-	Rejected   uint64
-	RejectedBy map[string]uint64
+	// Accepted counts admissions, Rejected rejections; RejectedBy counts
+	// them by reason.
+	Accepted, Rejected uint64
+	RejectedBy         map[string]uint64
 	// Cancelled counts callers whose context ended while they waited or
-	// had ended before they asked.
-	Cancelled uint64
-	// Misused counts Releases of a permit that was not held (released
-	// already, the zero Permit, a permit of another instance): each took
-	// nothing away, and each is a bug in the caller.
-	Misused uint64
+	// had ended before they asked. Misused counts Releases of a permit
+	// that was not held (released already, the zero Permit, a permit of
+	// another instance): each took nothing away, and each is a bug in the
+	// caller.
+	Cancelled, Misused uint64
 }
 
 // Stats returns the gate's figures, as the actor sees them after folding
 // in every Release made before the call; it returns messages.ErrStopped
 // once the actor has stopped.
 func (g *Gate) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{Name: g.h.Name()}
-	err := g.h.Inspect(ctx, func(waiting int) {
-		c := g.h.Config()
-		st.MaxInFlight, st.MaxWaiting, st.HighWaterMark, st.LowWaterMark = c.MaxInFlight, c.MaxWaiting, c.HighWaterMark, c.LowWaterMark
-		st.InFlight, st.Waiting, st.Active = g.pending(), waiting, g.st.active
+	var st Stats
+	f, err := g.h.Stats(ctx, func(c *Config) (int, int, int) {
+		st.HighWaterMark, st.LowWaterMark, st.Active = c.HighWaterMark, c.LowWaterMark, g.st.active
+		return c.MaxInFlight, c.MaxWaiting, g.pending()
 	})
 	if err != nil {
 		return Stats{}, err
 	}
+	st.Name, st.InFlight, st.PeakInFlight, st.MaxInFlight, st.Waiting, st.MaxWaiting = f.Name, f.InFlight, f.PeakInFlight, f.MaxInFlight, f.Waiting, f.MaxWaiting
+	st.Accepted, st.Rejected, st.RejectedBy, st.Cancelled, st.Misused = f.Accepted, f.Rejected, f.RejectedBy, f.Cancelled, f.Misused
 	st.Overloaded = st.InFlight+st.Waiting >= st.MaxInFlight
 	st.Utilization = float64(st.InFlight) * 100 / float64(st.MaxInFlight)
-	st.PeakInFlight, st.Accepted, st.Rejected, st.RejectedBy, st.Cancelled, st.Misused = g.h.Tally()
 	return st, nil
 }

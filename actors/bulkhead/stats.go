@@ -16,32 +16,22 @@ type Stats struct {
 	InFlight, PeakInFlight, MaxInFlight int
 	// Waiting is the number of waiting callers, out of MaxWaiting.
 	Waiting, MaxWaiting int
-	// Accepted counts slots granted.
-	Accepted uint64
-	// Rejected counts rejections; RejectedBy counts them by reason
-	// (ReasonQueueFull, ReasonWaitTimeout, ReasonReconfigured).
-	Rejected   uint64
-	RejectedBy map[string]uint64
+	// Accepted counts slots granted, Rejected rejections; RejectedBy
+	// counts them by reason (ReasonQueueFull, ReasonWaitTimeout,
+	// ReasonReconfigured).
+	Accepted, Rejected uint64
+	RejectedBy         map[string]uint64
 	// Cancelled counts callers whose context ended while they waited, or
-	// had ended before a full bulkhead would have queued them.
-	Cancelled uint64
-	// Misused counts Releases of a permit that was not held (released
-	// already, the zero Permit, a permit of another instance): each freed
-	// nothing, and each is a bug in the caller.
-	Misused uint64
+	// had ended before a full bulkhead would have queued them. Misused
+	// counts Releases of a permit that was not held (released already, the
+	// zero Permit, a permit of another instance): each freed nothing, and
+	// each is a bug in the caller.
+	Cancelled, Misused uint64
 }
 
 // Stats returns the bulkhead's figures; it asks the actor for the number
 // of waiters, and returns messages.ErrStopped once the actor has stopped.
 func (b *Bulkhead) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{Name: b.h.Name()}
-	if err := b.h.Inspect(ctx, func(n int) {
-		cfg := b.h.Config()
-		st.Waiting, st.MaxInFlight, st.MaxWaiting = n, cfg.MaxInFlight, cfg.MaxWaiting
-		st.InFlight = b.limit.Held() // exact in the actor, which moves the limit
-	}); err != nil {
-		return Stats{}, err
-	}
-	st.PeakInFlight, st.Accepted, st.Rejected, st.RejectedBy, st.Cancelled, st.Misused = b.h.Tally()
-	return st, nil
+	f, err := b.h.Stats(ctx, func(c *Config) (int, int, int) { return c.MaxInFlight, c.MaxWaiting, b.limit.Held() })
+	return Stats(f), err
 }

@@ -23,32 +23,27 @@ type Stats struct {
 	SignalLevel LoadLevel
 	// Utilization is InFlight / MaxInFlight in percent.
 	Utilization float64
-	// Accepted counts calls admitted.
-	Accepted uint64
-	// Rejected counts every call shed; RejectedBy counts them by reason.
-	Rejected   uint64
-	RejectedBy map[string]uint64
+	// Accepted counts calls admitted, Rejected every call shed;
+	// RejectedBy counts them by reason.
+	Accepted, Rejected uint64
+	RejectedBy         map[string]uint64
 	// Cancelled counts callers whose context ended while they waited.
-	Cancelled uint64
 	// Misused counts Releases of a permit that was not held (released
 	// already, the zero Permit, a permit of another instance): each freed
 	// nothing, and each is a bug in the caller.
-	Misused uint64
+	Cancelled, Misused uint64
 }
 
 // Stats returns the shedder's figures; it asks the actor for the number of
 // waiters, and returns messages.ErrStopped once the actor has stopped.
 func (s *Shedder) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{Name: s.h.Name()}
-	if err := s.h.Inspect(ctx, func(n int) {
-		c := s.h.Config()
-		st.Waiting, st.MaxInFlight, st.MaxWaiting = n, c.MaxInFlight, c.MaxWaiting
-		st.InFlight = s.inflight() // exact in the actor, which moves the limit
-	}); err != nil {
+	f, err := s.h.Stats(ctx, func(c *Config) (int, int, int) { return c.MaxInFlight, c.MaxWaiting, s.inflight() })
+	if err != nil {
 		return Stats{}, err
 	}
+	st := Stats{Name: f.Name, InFlight: f.InFlight, PeakInFlight: f.PeakInFlight, MaxInFlight: f.MaxInFlight, Waiting: f.Waiting, MaxWaiting: f.MaxWaiting,
+		Accepted: f.Accepted, Rejected: f.Rejected, RejectedBy: f.RejectedBy, Cancelled: f.Cancelled, Misused: f.Misused}
 	st.Level, st.SignalLevel = s.levelAt(st.InFlight), s.signalLevel()
 	st.Utilization = float64(st.InFlight) * 100 / float64(st.MaxInFlight)
-	st.PeakInFlight, st.Accepted, st.Rejected, st.RejectedBy, st.Cancelled, st.Misused = s.h.Tally()
 	return st, nil
 }

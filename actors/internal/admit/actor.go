@@ -13,21 +13,23 @@ type arrive struct {
 	ch     chan verdict
 }
 
+func (arrive) isRequest() {}
+
 // leave takes a waiter whose context ended, or whose MaxWait passed, out
 // of the queue.
 type leave struct{ id uint64 }
 
+func (leave) isRequest() {}
+
 // kick tells the actor that room came free.
 type kick struct{}
+
+func (kick) isRequest() {}
 
 // inspect runs fn in the actor's goroutine.
 type inspect struct{ fn func(waiting int) }
 
-func (arrive) isRequest()  {}
-func (leave) isRequest()   {}
-func (kick) isRequest()    {}
 func (inspect) isRequest() {}
-func (Change) isRequest()  {}
 
 // reply answers arrive (granted with token, queued as id, or refused for
 // reason) and leave (removed: the waiter was still queued).

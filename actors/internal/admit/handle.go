@@ -67,14 +67,35 @@ func (h *Handle[C]) Reconfigure(ctx context.Context, full C, maxWaiting int, app
 		Applied: func() { reconf.Record(h.eng, h.kind, h.name, prev, full) }})
 }
 
-// Tally returns the figures of Stats that every admission pattern counts
-// alike: the most permits held at once, the admissions (grants to a waiter
-// that had left are not), the rejections in all and by reason, the
-// cancellations, and the releases of a permit not held. The actor need not
-// be running.
-func (h *Handle[C]) Tally() (peak int, accepted, rejected uint64, rejectedBy map[string]uint64, cancelled, misused uint64) {
-	rejected, rejectedBy = h.Counts.Rejected()
-	return h.permits.Made(), h.permits.Granted() - h.Unclaimed(), rejected, rejectedBy, h.Counts.Cancelled(), h.permits.Misused()
+// Figures are the figures every admission pattern's Stats has, with the
+// same names and order (see there for their meaning).
+type Figures struct {
+	Name                                                     string
+	InFlight, PeakInFlight, MaxInFlight, Waiting, MaxWaiting int
+	Accepted, Rejected                                       uint64
+	RejectedBy                                               map[string]uint64
+	Cancelled, Misused                                       uint64
+}
+
+// Stats returns the instance's Figures: it asks the actor, which calls
+// sizes in its goroutine with the config in force, for MaxInFlight,
+// MaxWaiting and the permits held (InFlight, exact there), and the pattern
+// may read there anything else its actor owns; the counts follow, read
+// after the actor answered. It returns messages.ErrStopped once the actor
+// has stopped, or ctx.Err().
+func (h *Handle[C]) Stats(ctx context.Context, sizes func(cfg *C) (maxInFlight, maxWaiting, inFlight int)) (Figures, error) {
+	f := Figures{Name: h.name}
+	if err := h.Inspect(ctx, func(waiting int) {
+		f.Waiting = waiting
+		f.MaxInFlight, f.MaxWaiting, f.InFlight = sizes(h.cfg.Load())
+	}); err != nil {
+		return Figures{}, err
+	}
+	f.PeakInFlight = h.permits.Made()
+	f.Accepted = h.permits.Granted() - h.Unclaimed() // grants to a waiter that had left admitted nobody
+	f.Rejected, f.RejectedBy = h.Counts.Rejected()
+	f.Cancelled, f.Misused = h.Counts.Cancelled(), h.permits.Misused()
+	return f, nil
 }
 
 // Do is an admission pattern's Do: it runs fn under a permit of g, which

@@ -28,6 +28,8 @@ type Change struct {
 	Applied func()
 }
 
+func (Change) isRequest() {}
+
 // Reconfigure has the actor apply c between two messages and waits until
 // it has. It returns the actor's stop error if it has stopped, or
 // ctx.Err(): nothing applied if ctx had ended before the call, and c may
