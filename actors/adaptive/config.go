@@ -120,7 +120,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.InitialLimit == 0 {
 		c.InitialLimit = min(max(DefaultInitialLimit, c.MinLimit), c.MaxLimit)
 	}
-	c = conf.Fill(c, defaults)
+	c = conf.Fill(c, &defaults)
 	increase, decrease := c.IncreaseAtSuccessRate, c.DecreaseAtFailureRate
 	return c, conf.Check(Kind, conf.In("MaxLimit", c.MaxLimit, c.MinLimit, LargestMaxLimit),
 		conf.In("InitialLimit", c.InitialLimit, c.MinLimit, c.MaxLimit),

@@ -59,7 +59,7 @@ type Config struct {
 // defaults are the values of a Config's zero fields.
 var defaults = Config{TTL: DefaultTTL, MaxEntries: DefaultMaxEntries, MaxBytes: DefaultMaxBytes, Key: KeyFrom}
 
-func (c Config) withDefaults() Config { return conf.Fill(c, defaults) }
+func (c Config) withDefaults() Config { return conf.Fill(c, &defaults) }
 
 // Validate reports the first field of c (zero fields taking the
 // defaults) that New would refuse, as a *messages.ConfigError.
@@ -90,9 +90,10 @@ type MemoryConfig struct {
 	MaxBytes int64
 }
 
-func (c MemoryConfig) withDefaults() MemoryConfig {
-	return conf.Fill(c, MemoryConfig{MaxEntries: DefaultMaxEntries, MaxBytes: DefaultMaxBytes})
-}
+// memoryDefaults are the values of a MemoryConfig's zero fields.
+var memoryDefaults = MemoryConfig{MaxEntries: DefaultMaxEntries, MaxBytes: DefaultMaxBytes}
+
+func (c MemoryConfig) withDefaults() MemoryConfig { return conf.Fill(c, &memoryDefaults) }
 
 // Validate reports the first field of c that NewMemoryStore would refuse,
 // as a *messages.ConfigError.

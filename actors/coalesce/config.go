@@ -42,9 +42,10 @@ type Config struct {
 	ReuseFor time.Duration
 }
 
-func (c Config) withDefaults() Config {
-	return conf.Fill(c, Config{Timeout: DefaultTimeout, MaxKeys: DefaultMaxKeys})
-}
+// defaults are the values of a Config's zero fields.
+var defaults = Config{Timeout: DefaultTimeout, MaxKeys: DefaultMaxKeys}
+
+func (c Config) withDefaults() Config { return conf.Fill(c, &defaults) }
 
 // Validate reports the first field of c (zero fields taking the
 // defaults) that New would refuse, as a *messages.ConfigError.

@@ -81,7 +81,7 @@ func DefaultHedgeOn(err error) bool { return messages.WorthRepeating(err) }
 var defaults = Config{Delay: DefaultDelay, Window: DefaultWindow, MaxHedges: DefaultMaxHedges,
 	BudgetPercent: DefaultBudgetPercent, BudgetBurst: DefaultBudgetBurst, HedgeOn: DefaultHedgeOn}
 
-func (c Config) withDefaults() Config { return conf.Fill(c, defaults) }
+func (c Config) withDefaults() Config { return conf.Fill(c, &defaults) }
 
 // Validate reports the first field of c (zero fields taking the
 // defaults) that New would refuse, as a *messages.ConfigError.

@@ -48,9 +48,10 @@ type BudgetConfig struct {
 	Window time.Duration
 }
 
-func (c BudgetConfig) withDefaults() BudgetConfig {
-	return conf.Fill(c, BudgetConfig{Percent: DefaultBudgetPercent, MinPerSecond: DefaultBudgetMinRate, Window: DefaultBudgetWindow})
-}
+// budgetDefaults are the values of a BudgetConfig's zero fields.
+var budgetDefaults = BudgetConfig{Percent: DefaultBudgetPercent, MinPerSecond: DefaultBudgetMinRate, Window: DefaultBudgetWindow}
+
+func (c BudgetConfig) withDefaults() BudgetConfig { return conf.Fill(c, &budgetDefaults) }
 
 // Validate reports the first field of c (zero fields taking the
 // defaults) that NewBudget would refuse, as a *messages.ConfigError.

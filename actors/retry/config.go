@@ -154,10 +154,15 @@ type Config struct {
 // context.DeadlineExceeded.
 func DefaultRetryOn(err error) bool { return messages.WorthRepeating(err) }
 
+// backoffDefaults are the values of a Backoff's zero fields but MaxDelay
+// and Step, whose defaults depend on InitialDelay.
+var backoffDefaults = Backoff{MaxAttempts: DefaultMaxAttempts, InitialDelay: DefaultInitialDelay, Multiplier: DefaultMultiplier}
+
 func (b Backoff) withDefaults() Backoff {
-	first := cmp.Or(b.InitialDelay, DefaultInitialDelay)
-	return conf.Fill(b, Backoff{MaxAttempts: DefaultMaxAttempts, InitialDelay: first, MaxDelay: max(DefaultMaxDelay, first),
-		Multiplier: DefaultMultiplier, Step: first})
+	b = conf.Fill(b, &backoffDefaults)
+	b.MaxDelay = cmp.Or(b.MaxDelay, max(DefaultMaxDelay, b.InitialDelay))
+	b.Step = cmp.Or(b.Step, b.InitialDelay)
+	return b
 }
 
 // Validate reports the first field of b (zero fields taking the
@@ -171,9 +176,13 @@ func (b Backoff) validate(prefix string) error {
 		conf.If(prefix+"Strategy", b.Strategy, b.Strategy <= Constant, "must be Exponential, Linear or Constant"))
 }
 
+// defaults are the values of a Config's zero fields but Backoff's, which
+// Backoff fills itself.
+var defaults = Config{Jitter: DefaultJitter, RetryOn: DefaultRetryOn, Rand: randFloat}
+
 func (c Config) withDefaults() Config {
 	c.Backoff = c.Backoff.withDefaults()
-	c = conf.Fill(c, Config{Jitter: DefaultJitter, RetryOn: DefaultRetryOn, Rand: randFloat})
+	c = conf.Fill(c, &defaults)
 	ps := make([]ErrorStrategy, len(c.PerError))
 	for i, s := range c.PerError {
 		s.Backoff = s.Backoff.withDefaults()

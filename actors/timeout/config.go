@@ -28,7 +28,10 @@ type Config struct {
 	Cooperative bool
 }
 
-func (c Config) withDefaults() Config { return conf.Fill(c, Config{Timeout: DefaultTimeout}) }
+// defaults are the values of a Config's zero fields.
+var defaults = Config{Timeout: DefaultTimeout}
+
+func (c Config) withDefaults() Config { return conf.Fill(c, &defaults) }
 
 // Validate reports the first field of c (zero fields taking the
 // defaults) that New would refuse, as a *messages.ConfigError.

@@ -16,12 +16,13 @@ import (
 )
 
 // Fill returns c with every zero field (== 0, nil, empty) set to the same
-// field of defaults.
+// field of *defaults, which it only reads (a package variable, so that
+// Fill allocates nothing for it).
 // C is a struct type; a struct field counts as zero only when all of it
 // is, so a field whose default depends on another (or a partly set
 // embedded struct) is the caller's to fill, before or after Fill.
-func Fill[C any](c, defaults C) C {
-	v, d := reflect.ValueOf(&c).Elem(), reflect.ValueOf(defaults)
+func Fill[C any](c C, defaults *C) C {
+	v, d := reflect.ValueOf(&c).Elem(), reflect.ValueOf(defaults).Elem()
 	for i := range v.NumField() {
 		if f := v.Field(i); f.CanSet() && zero(f) {
 			f.Set(d.Field(i))

@@ -21,11 +21,11 @@ type cfg struct {
 // an unexported one, stay.
 func TestFill(t *testing.T) {
 	def := cfg{D: time.Second, F: 0.5, N: 7, Fn: func() int { return 1 }, hidden: 9}
-	got := Fill(cfg{F: math.Copysign(0, -1), N: 3}, def)
+	got := Fill(cfg{F: math.Copysign(0, -1), N: 3}, &def)
 	if got.D != time.Second || got.F != 0.5 || got.N != 3 || got.Fn == nil || got.Fn() != 1 || got.hidden != 0 {
 		t.Fatalf("Fill: got %+v", got)
 	}
-	if got := Fill(cfg{F: math.NaN()}, def); !math.IsNaN(got.F) {
+	if got := Fill(cfg{F: math.NaN()}, &def); !math.IsNaN(got.F) {
 		t.Fatalf("Fill replaced a NaN: got %v", got.F)
 	}
 }
