@@ -8,8 +8,8 @@ import (
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
-	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
 	"github.com/bulwark-go/bulwark/actors/ratelimit"
+	"github.com/bulwark-go/bulwark/adapters/internal/measure/measuretest"
 	"github.com/bulwark-go/bulwark/adapters/internal/redistest"
 	"github.com/bulwark-go/bulwark/adapters/otel"
 	"github.com/bulwark-go/bulwark/adapters/redis"
@@ -26,28 +26,7 @@ import (
 // fallback; the local breaker under its own pattern. A nil limiter is a
 // *messages.ConfigError.
 func TestCollectRedisInstances(t *testing.T) {
-	srv := redistest.Start(t, 0)
-	client := srv.Client(t, nil)
-	eng := enginetest.Start(t)
-	ctx := context.Background()
-	l := must(redis.New(eng, "orders", client, redis.Config{Prefix: t.Name(), Timeout: 5 * time.Second}))
-	for range 3 {
-		if err := l.Allow(ctx, "client-7", "2/minute"); err != nil && !errors.Is(err, ratelimit.ErrLimited) {
-			t.Fatal(err)
-		}
-	}
-	br := must(redisbreaker.New(eng, "payments", client, redisbreaker.Config{Prefix: t.Name(), Timeout: 5 * time.Second,
-		Breaker: circuitbreaker.Config{FailureThreshold: 2, RecoveryTimeout: time.Hour}}))
-	for range 2 {
-		_ = br.Execute(ctx, func(context.Context) error { return errBackend })
-	}
-	if err := br.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := br.Execute(ctx, func(context.Context) error { return nil }); !errors.Is(err, circuitbreaker.ErrOpen) {
-		t.Fatalf("a call after the shared circuit opened: %v", err)
-	}
-
+	eng, l, br := measuretest.Shared(t)
 	reader := sdkmetric.NewManualReader()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	t.Cleanup(func() { _ = provider.Shutdown(context.Background()) })
@@ -97,7 +76,7 @@ func TestCollectRedisInstances(t *testing.T) {
 		t.Errorf("bulwark.shared_circuit.flushes: %d points (want 2, success and error), unit %v", len(ps), ps)
 	}
 	// Stats are read at collection time: a refusal shows in the next one.
-	if err := l.Allow(ctx, "client-7", "2/minute"); !errors.Is(err, ratelimit.ErrLimited) {
+	if err := l.Allow(context.Background(), "client-7", "2/minute"); !errors.Is(err, ratelimit.ErrLimited) {
 		t.Fatalf("a fourth request at 2/minute: %v", err)
 	}
 	if got, _ := find(t, collect(t, reader), "bulwark.calls", "pattern", redis.Kind, "name", "orders", "outcome", "rejected"); got != 2 {

@@ -1,20 +1,15 @@
 package prometheus_test
 
 import (
-	"context"
 	"errors"
 	"testing"
-	"time"
 
 	prom "github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
 	"github.com/bulwark-go/bulwark/actors/ratelimit"
-	"github.com/bulwark-go/bulwark/adapters/internal/redistest"
+	"github.com/bulwark-go/bulwark/adapters/internal/measure/measuretest"
 	"github.com/bulwark-go/bulwark/adapters/prometheus"
 	"github.com/bulwark-go/bulwark/adapters/redis"
-	"github.com/bulwark-go/bulwark/adapters/redisbreaker"
-	"github.com/bulwark-go/bulwark/engine/enginetest"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -25,28 +20,7 @@ import (
 // from it, its flushes and no fallback. Both share bulwark_calls_total with
 // the other patterns, under their own pattern label.
 func TestScrapeRedisInstances(t *testing.T) {
-	srv := redistest.Start(t, 0)
-	client := srv.Client(t, nil)
-	eng := enginetest.Start(t)
-	ctx := context.Background()
-	l := must(redis.New(eng, "orders", client, redis.Config{Prefix: t.Name(), Timeout: 5 * time.Second}))
-	for range 3 {
-		if err := l.Allow(ctx, "client-7", "2/minute"); err != nil && !errors.Is(err, ratelimit.ErrLimited) {
-			t.Fatal(err)
-		}
-	}
-	br := must(redisbreaker.New(eng, "payments", client, redisbreaker.Config{Prefix: t.Name(), Timeout: 5 * time.Second,
-		Breaker: circuitbreaker.Config{FailureThreshold: 2, RecoveryTimeout: time.Hour}}))
-	for range 2 {
-		_ = br.Execute(ctx, func(context.Context) error { return errBackend })
-	}
-	if err := br.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := br.Execute(ctx, func(context.Context) error { return nil }); !errors.Is(err, circuitbreaker.ErrOpen) {
-		t.Fatalf("a call after the shared circuit opened: %v", err)
-	}
-
+	eng, l, br := measuretest.Shared(t)
 	c := must(prometheus.New(eng, prometheus.Options{}))
 	for _, h := range []any{l, br, l} {
 		if err := c.Add(h); err != nil {
