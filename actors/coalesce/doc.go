@@ -26,7 +26,10 @@
 // State. A Group spreads its keys over 64 shards (made by its first
 // call: an idle Group holds none), each an immutable list
 // of the executions in flight (and kept) behind one atomic pointer, with
-// the counters of its calls on the same cache line; a new execution
+// the places of MaxKeys it holds and the counters of its calls on its own
+// cache lines (a shard keeps a few spare places when MaxKeys is large, so
+// starting and ending an execution write no word shared by the whole
+// Group; see places.go); a new execution
 // replaces its shard's list by CompareAndSwap, so two callers racing to
 // start one key agree on a single execution (see state.go). No lock
 // guards the state and no goroutine owns it. The cost of a call is a

@@ -27,27 +27,20 @@ type Group[T any] struct {
 	cfg   Config
 	reuse int64 // cfg.ReuseFor in nanoseconds
 	seed  maphash.Seed
-	keys  atomic.Uint64                    // kept results << 32 | open flights; their sum is at most cfg.MaxKeys
 	table atomic.Pointer[[shards]shard[T]] // made by the first call: an idle Group holds none
+	keys  places[T]                        // the MaxKeys places (see places.go); Load: kept results << 32 | open flights
 }
 
-// A shard is one list of flights and the counters of the calls whose
-// key hashes to it, on one cache line: a call that changes the list has
-// the line already, so counting there costs one uncontended add, and
-// shards do not share lines.
+// A shard is one list of flights, the places it holds and the counters
+// of the calls whose key hashes to it, on its own lines: a call that
+// changes the list has them already, so taking a place and counting there
+// cost uncontended operations, and shards do not share lines.
 type shard[T any] struct {
 	head atomic.Pointer[node[T]]
+	held atomic.Uint64            // spare places | kept results << 32 (see places.go)
 	n    [nCounters]atomic.Uint64 // indexed by the c… constants of stats.go
+	_    [2*64 - 16 - 8*nCounters]byte
 }
-
-// Steps of Group.keys: one open flight, one kept result, and their
-// negatives (two's complement).
-const (
-	openOne  uint64 = 1
-	keptOne  uint64 = 1 << 32
-	lessOpen        = ^openOne + 1
-	lessKept        = ^keptOne + 1
-)
 
 // New returns a Group named name. eng may be nil: then the real clock is
 // used and the Group never stops.
@@ -61,6 +54,7 @@ func New[T any](eng *engine.Engine, name string, cfg Config) (*Group[T], error) 
 		g.clock = eng.Clock()
 	}
 	g.tm = newTiming(g.clock)
+	g.keys.init(g.cfg.MaxKeys, &g.table)
 	return g, nil
 }
 
@@ -79,7 +73,9 @@ func (g *Group[T]) Config() Config { return g.cfg }
 // Name returns g's name.
 func (g *Group[T]) Name() string { return g.name }
 
-// InFlight returns how many keys are in flight now.
+// InFlight returns how many keys are in flight now: exact once no call
+// runs; while calls start and end, off by the places on the move between
+// the shards and the Group (InFlight + Kept stays at most MaxKeys).
 func (g *Group[T]) InFlight() int { return int(uint32(g.keys.Load())) }
 
 // Kept returns how many keys have a result kept for reuse now.
@@ -152,18 +148,18 @@ func (g *Group[T]) joinOrStart(ctx context.Context, sh *shard[T], key string, fn
 		head := sh.head.Load()
 		if f := find(head, key, at); f != nil {
 			if f.reusable(at) {
-				g.release(mine)
+				g.release(sh, mine)
 				sh.n[cReused].Add(1)
 				return f, done, nil
 			}
 			if f.join() { // it may close at once: the follower waits no time
-				g.release(mine)
+				g.release(sh, mine)
 				sh.n[cFollowers].Add(1)
 				return f, waiting, nil
 			}
 		}
 		if mine == nil {
-			if !g.reserve() {
+			if !g.keys.take(sh) {
 				return nil, rejected, &messages.RejectedError{Err: ErrTooManyKeys, Pattern: Kind, Name: g.name, Reason: ReasonKeysFull}
 			}
 			mine = &flight[T]{key: key}
@@ -190,24 +186,11 @@ func (g *Group[T]) joinOrStart(ctx context.Context, sh *shard[T], key string, fn
 	}
 }
 
-// reserve takes one of MaxKeys places for a new flight.
-func (g *Group[T]) reserve() bool {
-	for {
-		n := g.keys.Load()
-		if int(uint32(n))+int(n>>32) >= g.cfg.MaxKeys {
-			return false
-		}
-		if g.keys.CompareAndSwap(n, n+openOne) {
-			return true
-		}
-	}
-}
-
-// release gives back the place reserved for f, a flight never started
-// (nil: none).
-func (g *Group[T]) release(f *flight[T]) {
+// release gives back the place taken for f, a flight of sh never
+// started (nil: none).
+func (g *Group[T]) release(sh *shard[T], f *flight[T]) {
 	if f != nil {
-		g.keys.Add(lessOpen)
+		g.keys.give(sh, false)
 	}
 }
 
@@ -225,16 +208,16 @@ func (g *Group[T]) execute(values context.Context, sh *shard[T], f *flight[T], f
 		kept := g.reuse > 0 && !panicked && f.err == nil
 		if kept {
 			f.keep = g.clock.Now().UnixNano() + g.reuse
-			g.keys.Add(keptOne - openOne) // before the callers learn the result
+			g.keys.keep(sh) // before the callers learn the result
 		} else {
-			g.keys.Add(lessOpen)
+			g.keys.give(sh, false)
 		}
 		f.close()
 		f.ctx.end()
 		if kept { // armed before the waiters wake: a caller who saw this result sees its expiry armed
 			g.clock.AfterFunc(time.Duration(g.reuse), func() {
 				g.remove(sh, f)
-				g.keys.Add(lessKept)
+				g.keys.give(sh, true)
 			})
 		}
 		f.wakeAll()
