@@ -21,13 +21,10 @@ const Drained = -1
 
 // Bounds of Config: a larger value is a *messages.ConfigError. The water
 // marks are at most MaxInFlight.
-const (
-	// LargestMaxInFlight is the largest Config.MaxInFlight (1,048,576, the
-	// most permits one instance can track).
-	LargestMaxInFlight = admit.LargestMaxInFlight
-	// LargestMaxWaiting is the largest Config.MaxWaiting (1,048,576).
-	LargestMaxWaiting = admit.LargestMaxWaiting
-)
+// LargestMaxInFlight is the largest Config.MaxInFlight (1,048,576, the
+// most permits one instance can track), LargestMaxWaiting the largest
+// Config.MaxWaiting (1,048,576).
+const LargestMaxInFlight, LargestMaxWaiting = admit.LargestMaxInFlight, admit.LargestMaxWaiting
 
 // Config configures a Gate. Zero fields take the documented defaults: the
 // zero Config is MaxInFlight 1000, HighWaterMark 800, LowWaterMark 200,
@@ -56,7 +53,8 @@ type Config struct {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if err := admit.CheckInFlight(Kind, &c.MaxInFlight, DefaultMaxInFlight); err != nil {
+	var err error
+	if c.MaxInFlight, err = admit.CheckInFlight(Kind, c.MaxInFlight, DefaultMaxInFlight); err != nil {
 		return c, err
 	}
 	if c.HighWaterMark < 0 || c.HighWaterMark > c.MaxInFlight {

@@ -15,13 +15,10 @@ const Kind = "bulkhead"
 const DefaultMaxInFlight = 10
 
 // Bounds of Config: a larger value is a *messages.ConfigError.
-const (
-	// LargestMaxInFlight is the largest Config.MaxInFlight (1,048,576, the
-	// most permits one instance can track).
-	LargestMaxInFlight = admit.LargestMaxInFlight
-	// LargestMaxWaiting is the largest Config.MaxWaiting (1,048,576).
-	LargestMaxWaiting = admit.LargestMaxWaiting
-)
+// LargestMaxInFlight is the largest Config.MaxInFlight (1,048,576, the
+// most permits one instance can track), LargestMaxWaiting the largest
+// Config.MaxWaiting (1,048,576).
+const LargestMaxInFlight, LargestMaxWaiting = admit.LargestMaxInFlight, admit.LargestMaxWaiting
 
 // Config configures a Bulkhead. Zero fields take the documented defaults,
 // so the zero Config is a bulkhead of 10 slots where nobody waits. Making
@@ -42,10 +39,9 @@ type Config struct {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if err := admit.CheckInFlight(Kind, &c.MaxInFlight, DefaultMaxInFlight); err != nil {
-		return c, err
-	}
-	return c, admit.CheckWaiting(Kind, c.MaxWaiting, c.MaxWait)
+	var err error
+	c.MaxInFlight, err = admit.CheckSizes(Kind, c.MaxInFlight, DefaultMaxInFlight, c.MaxWaiting, c.MaxWait)
+	return c, err
 }
 
 // Validate returns a *messages.ConfigError naming the first field out of

@@ -26,13 +26,10 @@ type Signal interface {
 }
 
 // Bounds of Config: a larger value is a *messages.ConfigError.
-const (
-	// LargestMaxInFlight is the largest Config.MaxInFlight (1,048,576, the
-	// most permits one instance can track).
-	LargestMaxInFlight = admit.LargestMaxInFlight
-	// LargestMaxWaiting is the largest Config.MaxWaiting (1,048,576).
-	LargestMaxWaiting = admit.LargestMaxWaiting
-)
+// LargestMaxInFlight is the largest Config.MaxInFlight (1,048,576, the
+// most permits one instance can track), LargestMaxWaiting the largest
+// Config.MaxWaiting (1,048,576).
+const LargestMaxInFlight, LargestMaxWaiting = admit.LargestMaxInFlight, admit.LargestMaxWaiting
 
 // Config configures a Shedder. Zero fields take the documented defaults:
 // the zero Config admits 1000 calls at once and nobody waits. Making a
@@ -57,10 +54,8 @@ type Config struct {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if err := admit.CheckInFlight(Kind, &c.MaxInFlight, DefaultMaxInFlight); err != nil {
-		return c, err
-	}
-	if err := admit.CheckWaiting(Kind, c.MaxWaiting, c.MaxWait); err != nil {
+	var err error
+	if c.MaxInFlight, err = admit.CheckSizes(Kind, c.MaxInFlight, DefaultMaxInFlight, c.MaxWaiting, c.MaxWait); err != nil {
 		return c, err
 	}
 	if c.Signal != nil && !reflect.TypeOf(c.Signal).Comparable() {

@@ -17,17 +17,28 @@ const (
 	LargestMaxWaiting = 1 << 20
 )
 
-// CheckInFlight returns a *messages.ConfigError of pattern kind naming
-// MaxInFlight outside 0..LargestMaxInFlight, or sets *maxInFlight to def
-// if it is 0 and returns nil.
-func CheckInFlight(kind string, maxInFlight *int, def int) error {
-	if n := *maxInFlight; n < 0 || n > LargestMaxInFlight {
-		return messages.InvalidConfig(kind, "MaxInFlight", n, "must be 1..1048576 (0: default "+strconv.Itoa(def)+")")
+// CheckSizes checks the fields every admission pattern's Config has, in
+// their order: it returns maxInFlight (def for 0), or a
+// *messages.ConfigError of pattern kind naming the first one out of its
+// bounds (CheckInFlight, CheckWaiting).
+func CheckSizes(kind string, maxInFlight, def, maxWaiting int, maxWait time.Duration) (int, error) {
+	n, err := CheckInFlight(kind, maxInFlight, def)
+	if err != nil {
+		return maxInFlight, err
 	}
-	if *maxInFlight == 0 {
-		*maxInFlight = def
+	return n, CheckWaiting(kind, maxWaiting, maxWait)
+}
+
+// CheckInFlight returns maxInFlight (def for 0), or a *messages.ConfigError
+// of pattern kind naming MaxInFlight outside 0..LargestMaxInFlight.
+func CheckInFlight(kind string, maxInFlight, def int) (int, error) {
+	switch {
+	case maxInFlight < 0 || maxInFlight > LargestMaxInFlight:
+		return maxInFlight, messages.InvalidConfig(kind, "MaxInFlight", maxInFlight, "must be 1..1048576 (0: default "+strconv.Itoa(def)+")")
+	case maxInFlight == 0:
+		return def, nil
 	}
-	return nil
+	return maxInFlight, nil
 }
 
 // CheckWaiting returns a *messages.ConfigError of pattern kind naming
