@@ -18,8 +18,13 @@ const (
 	LargestDelay = time.Hour
 	// DefaultWindow is how many recent latencies an adaptive delay reads.
 	DefaultWindow = 256
-	// MinWindow and LargestWindow bound Config.Window.
-	MinWindow, LargestWindow = 16, 1 << 16
+	// SmallestWindow and LargestWindow bound Config.Window.
+	SmallestWindow, LargestWindow = 16, 1 << 16
+	// MinWindow is SmallestWindow.
+	//
+	// Deprecated: use SmallestWindow (a bound is Smallest or Largest; Min
+	// names a floor the user configures, as MinDelay).
+	MinWindow = SmallestWindow
 	// DefaultMaxHedges is how many attempts may start after the first.
 	DefaultMaxHedges = 1
 	// LargestMaxHedges bounds Config.MaxHedges.
@@ -51,7 +56,7 @@ type Config struct {
 	// default 0 (a tiny percentile may not hedge every call at once).
 	MinDelay time.Duration
 	// Window is how many recent latencies the percentile reads, in
-	// [MinWindow, LargestWindow]; default DefaultWindow.
+	// [SmallestWindow, LargestWindow]; default DefaultWindow.
 	Window int
 	// MaxHedges is how many attempts may start after the first, in
 	// [1, LargestMaxHedges]; default 1.
@@ -89,7 +94,7 @@ func (c Config) Validate() error {
 	c = c.withDefaults()
 	return conf.Check(Kind, conf.In("Delay", c.Delay, 1, LargestDelay),
 		conf.If("Percentile", c.Percentile, c.Percentile == 0 || c.Percentile >= 1 && c.Percentile < 100, "must be 0 or in [1, 100)"),
-		conf.In("MinDelay", c.MinDelay, 0, LargestDelay), conf.In("Window", c.Window, MinWindow, LargestWindow),
+		conf.In("MinDelay", c.MinDelay, 0, LargestDelay), conf.In("Window", c.Window, SmallestWindow, LargestWindow),
 		conf.In("MaxHedges", c.MaxHedges, 1, LargestMaxHedges), conf.In("BudgetPercent", c.BudgetPercent, 1, LargestBudgetPercent),
 		conf.In("BudgetBurst", c.BudgetBurst, 1, LargestBudgetBurst))
 }

@@ -17,9 +17,9 @@ const BudgetKind = "retry.budget"
 
 // Budget defaults (Finagle's RetryBudget).
 const (
-	DefaultBudgetPercent = 0.2
-	DefaultBudgetMinRate = 10
-	DefaultBudgetWindow  = 10 * time.Second
+	DefaultBudgetPercent      = 0.2
+	DefaultBudgetMinPerSecond = 10
+	DefaultBudgetWindow       = 10 * time.Second
 )
 
 // budgetBuckets is how many slices the window is counted in.
@@ -49,7 +49,7 @@ type BudgetConfig struct {
 }
 
 // budgetDefaults are the values of a BudgetConfig's zero fields.
-var budgetDefaults = BudgetConfig{Percent: DefaultBudgetPercent, MinPerSecond: DefaultBudgetMinRate, Window: DefaultBudgetWindow}
+var budgetDefaults = BudgetConfig{Percent: DefaultBudgetPercent, MinPerSecond: DefaultBudgetMinPerSecond, Window: DefaultBudgetWindow}
 
 func (c BudgetConfig) withDefaults() BudgetConfig { return conf.Fill(c, &budgetDefaults) }
 

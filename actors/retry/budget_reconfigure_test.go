@@ -82,7 +82,7 @@ func TestBudgetReconfigureIdenticalAndRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := b.Reconfigure(ctx, retry.BudgetConfig{Percent: 0.5, MinPerSecond: retry.DefaultBudgetMinRate, Window: retry.DefaultBudgetWindow}); err != nil {
+	if err := b.Reconfigure(ctx, retry.BudgetConfig{Percent: 0.5, MinPerSecond: retry.DefaultBudgetMinPerSecond, Window: retry.DefaultBudgetWindow}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -123,7 +123,7 @@ func TestBudgetReconfigureRefusals(t *testing.T) {
 	if err := b.Reconfigure(ctx, retry.BudgetConfig{Percent: 1}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("ended context: got %v, want context.Canceled", err)
 	}
-	if st := budgetStats(t, b); st.Limit != retry.DefaultBudgetMinRate*10 || b.Config().Percent != retry.DefaultBudgetPercent {
+	if st := budgetStats(t, b); st.Limit != retry.DefaultBudgetMinPerSecond*10 || b.Config().Percent != retry.DefaultBudgetPercent {
 		t.Fatalf("got %+v, want the default config still in force", st)
 	}
 	if err := eng.Shutdown(context.Background()); err != nil {
