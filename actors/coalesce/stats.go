@@ -3,7 +3,7 @@ package coalesce
 import (
 	"context"
 
-	"github.com/bulwark-go/bulwark/messages"
+	"github.com/bulwark-go/bulwark/actors/internal/tally"
 )
 
 // Stats is a value copy of a Group's figures. Every call is counted once
@@ -79,10 +79,7 @@ func (g *Group[T]) Stats(context.Context) (Stats, error) {
 	if s.Rejected > 0 {
 		s.RejectedBy = map[string]uint64{ReasonKeysFull: s.Rejected}
 	}
-	if g.eng.Stopped() {
-		return s, messages.ErrStopped
-	}
-	return s, nil
+	return s, tally.Err(g.eng)
 }
 
 // ResetStats sets g's counters back to zero. A call that runs meanwhile
