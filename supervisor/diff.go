@@ -24,6 +24,9 @@ func (e *ConflictError) Error() string {
 
 // differences lists how asked differs from have; nil when they are the same.
 func differences(have, asked any) []string {
+	if sameAny(have, asked) {
+		return nil
+	}
 	hv, av := reflect.ValueOf(have), reflect.ValueOf(asked)
 	if !hv.IsValid() || !av.IsValid() || hv.Type() != av.Type() {
 		if equalValues(hv, av) {

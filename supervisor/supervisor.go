@@ -518,17 +518,34 @@ func (s *Supervisor) worker(c *entry) {
 	}
 }
 
-// run serves one child in a goroutine owned by the supervisor and reports
-// how Serve ended.
+// run serves one child in a goroutine owned by the supervisor — Serve, or
+// ServeOnDemand for a child served on demand — and reports how it ended:
+// a panic as a *messages.PanicError (see ended). It holds no defer frame of
+// its own beside ended's, and reportExit is apart from it, so that the
+// frames under an idle child's Serve stay small: an idle goroutine's stack
+// is most of what an idle child costs.
 func (s *Supervisor) run(ctx context.Context, c *entry) {
-	if err := serve(ctx, c.svc, c.onDemand); err != ErrIdle {
+	defer s.ended(c)
+	var err error
+	if c.onDemand {
+		err = c.svc.(OnDemand).ServeOnDemand(ctx)
+	} else {
+		err = c.svc.Serve(ctx)
+	}
+	if err != ErrIdle {
 		s.reportExit(c, err)
 	}
 }
 
-// reportExit tells the loop that c's Serve returned err. It is apart from
-// run so that the frames under an idle child's Serve stay small: an idle
-// goroutine's stack is most of what an idle child costs.
+// ended reports a panic in c's Serve as its exit, with the panic's value
+// and stack. It is run's deferred call.
+func (s *Supervisor) ended(c *entry) {
+	if v := recover(); v != nil {
+		s.reportExit(c, &messages.PanicError{Value: v, Stack: debug.Stack()})
+	}
+}
+
+// reportExit tells the loop that c's Serve returned err.
 //
 //go:noinline
 func (s *Supervisor) reportExit(c *entry, err error) {
@@ -536,20 +553,6 @@ func (s *Supervisor) reportExit(c *entry, err error) {
 	case s.control <- exitMsg{child: c, err: err}:
 	case <-s.stopped:
 	}
-}
-
-// serve calls Serve, or ServeOnDemand for a child served on demand,
-// turning a panic into a *messages.PanicError.
-func serve(ctx context.Context, svc Service, onDemand bool) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &messages.PanicError{Value: v, Stack: debug.Stack()}
-		}
-	}()
-	if onDemand {
-		return svc.(OnDemand).ServeOnDemand(ctx)
-	}
-	return svc.Serve(ctx)
 }
 
 func (s *Supervisor) loop() {

@@ -57,6 +57,16 @@ func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
 	if err := full.validate(); err != nil {
 		return nil, err
 	}
+	if b, ok := kernel.Find[*Breaker](eng, Kind, name, &full); ok {
+		return b, nil
+	}
+	return spawn(eng, name, full)
+}
+
+// spawn gets or creates the breaker called name with full, its config with
+// defaults (valid), through the registry. It is apart from New so that
+// New's look-up of an existing breaker allocates nothing.
+func spawn(eng *engine.Engine, name string, full Config) (*Breaker, error) {
 	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Breaker, kernel.Service, error) {
 		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), tag: newTag()}
 		b.setConfig(full)

@@ -354,30 +354,63 @@ func (a *Actor[M, R]) stopErr() error {
 // mailbox is empty. A panic in Receive is recovered: the caller whose
 // message caused it gets a *messages.PanicError, and Serve returns that
 // error so the supervisor can restart the loop.
-func (a *Actor[M, R]) Serve(ctx context.Context) (err error) {
+//
+// Serve recovers panics per batch (see safeBatch), not around its wait,
+// and keeps the behaviour's making and stopping in calls of their own, so
+// that an idle actor's goroutine waits in frames small enough for the
+// smallest stack: the select allocates as it parks, a stack that grows
+// stays grown, and a shallow stack is most of what an idle actor costs.
+func (a *Actor[M, R]) Serve(ctx context.Context) error {
 	r := a.newReceiver()
-	if s, ok := r.b.(Stopper); ok {
-		defer s.Stop()
-	}
-	defer r.recoverPanic(&err)
-	// The loop keeps its frame small: an idle actor's goroutine waits here,
-	// and a shallow stack is most of what an idle actor costs.
 	done, wake := ctx.Done(), a.mb.wakeup()
 	for {
 		select {
 		case env := <-a.mb.settle().ch:
-			r.batchFrom(env)
+			if err := r.safeBatch(env); err != nil {
+				r.stop()
+				return err
+			}
 		case <-wake: // a segment was linked, or Drain was called
 			if a.draining.Load() {
-				r.drain(ctx)
-				return nil
+				err := r.safeDrain(ctx)
+				r.stop()
+				return err
 			}
 		case <-done:
+			r.stop()
 			return nil
 		}
 	}
 }
 
+// safeBatch is batchFrom, returning a panic in Receive as a
+// *messages.PanicError (see recoverPanic).
+func (r *receiver[M, R]) safeBatch(env envelope[M, R]) (err error) {
+	defer r.recoverPanic(&err)
+	r.batchFrom(env)
+	return nil
+}
+
+// safeDrain is drain, returning a panic in Receive as safeBatch does.
+func (r *receiver[M, R]) safeDrain(ctx context.Context) (err error) {
+	defer r.recoverPanic(&err)
+	r.drain(ctx)
+	return nil
+}
+
+// stop calls the behaviour's Stop, if it has one.
+//
+//go:noinline
+func (r *receiver[M, R]) stop() {
+	if s, ok := r.b.(Stopper); ok {
+		s.Stop()
+	}
+}
+
+// newReceiver makes a run's behaviour. It is not inlined: Serve's frame
+// stays small.
+//
+//go:noinline
 func (a *Actor[M, R]) newReceiver() *receiver[M, R] {
 	r := &receiver[M, R]{a: a, b: a.newB()}
 	r.batch, _ = r.b.(BatchEnder)

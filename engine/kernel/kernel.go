@@ -44,6 +44,21 @@ func Lookup[H any](h Host, kind, name string) (H, bool) {
 	return handle, ok && isH
 }
 
+// Find returns the handle of the instance of kind called name if one has
+// started under h with the config *cfg and its handle is an H: what Spawn
+// would return for that name and config, found without a message, without
+// an allocation, and without keeping cfg. It reports false when there is
+// none, when the engine is shutting down, and when the configs differ or
+// hold a field it cannot compare in place (a pointer, slice or interface
+// that is not the very same): Spawn gives the full answer then. A
+// pattern's New calls Find before it builds Spawn's start function, so
+// that getting an existing instance allocates nothing.
+func Find[H, C any](h Host, kind, name string, cfg *C) (H, bool) {
+	got, ok := supervisor.Find(h.Supervisor(), kind, name, cfg)
+	handle, isH := got.(H)
+	return handle, ok && isH
+}
+
 // Spawn gets or creates, under h's supervisor, the instance of the given
 // kind and name. When none exists, start builds the handle users call
 // (which holds the actor) and the Service to run; when one exists with

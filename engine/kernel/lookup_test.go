@@ -32,3 +32,31 @@ func TestSpawnTypeMismatch(t *testing.T) {
 		t.Fatal("want an error for a handle of another type")
 	}
 }
+
+// TestFind: Find returns what Spawn would for a name and config that
+// exist, allocating nothing, and nothing for another config or handle
+// type.
+func TestFind(t *testing.T) {
+	eng := newEngine(t)
+	type cfg struct{ Size int }
+	a, err := kernel.Spawn(context.Background(), eng, "test", "cfg", cfg{Size: 3}, func() (*kernel.Actor[int, int], kernel.Service, error) {
+		a := kernel.NewActor(0, newEcho)
+		return a, a, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, other := cfg{Size: 3}, cfg{Size: 4}
+	if got, ok := kernel.Find[*kernel.Actor[int, int]](eng, "test", "cfg", &same); !ok || got != a {
+		t.Fatalf("Find with the same config: got %p, %v, want %p, true", got, ok, a)
+	}
+	if _, ok := kernel.Find[*kernel.Actor[int, int]](eng, "test", "cfg", &other); ok {
+		t.Fatal("Find with another config: found")
+	}
+	if _, ok := kernel.Find[*kernel.Actor[string, int]](eng, "test", "cfg", &same); ok {
+		t.Fatal("Find with another handle type: found")
+	}
+	if n := testing.AllocsPerRun(100, func() { kernel.Find[*kernel.Actor[int, int]](eng, "test", "cfg", &same) }); n != 0 {
+		t.Fatalf("Find: %v allocations, want 0", n)
+	}
+}

@@ -1,0 +1,108 @@
+package stress
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
+	"github.com/bulwark-go/bulwark/engine"
+	"github.com/bulwark-go/bulwark/engine/enginetest"
+)
+
+// TestScaleNewOfAnExistingNameAllocatesNothing: New of a breaker that
+// exists, with the same config, reads the registry's index and compares
+// the configs in place — no message, no allocation (it made three before:
+// the boxed config, and two closures for a Start that never ran).
+func TestScaleNewOfAnExistingNameAllocatesNothing(t *testing.T) {
+	eng := enginetest.Start(t)
+	cfg := circuitbreaker.Config{FailureThreshold: 3, IsFailure: func(error) bool { return true }}
+	b, err := circuitbreaker.New(eng, "existing", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := circuitbreaker.New(eng, "existing", cfg); err != nil || again != b {
+		t.Fatalf("New again: %p, %v, want %p", again, err, b)
+	}
+	if n := testing.AllocsPerRun(1000, func() { _, _ = circuitbreaker.New(eng, "existing", cfg) }); n != 0 {
+		t.Fatalf("New of an existing breaker: %v allocations, want 0", n)
+	}
+}
+
+// TestScaleIdleBreakerKeepsTheSmallestStack: the goroutine of a breaker
+// that was never called waits on a 2 KB stack, the smallest, not 4 KB.
+// (Its select allocates as it parks: the frames under it must leave that
+// allocation room.) It checks the average over 2,000 breakers, which
+// allows a few to have grown during a garbage collection's assist.
+// Skipped under -race, whose frames are larger.
+func TestScaleIdleBreakerKeepsTheSmallestStack(t *testing.T) {
+	if raceOn {
+		t.Skip("stack sizes differ under -race")
+	}
+	eng := enginetest.Start(t)
+	const n = 2000
+	keep := make([]*circuitbreaker.Breaker, n)
+	g0, s0 := runtime.NumGoroutine(), stackInUse()
+	for i := range keep {
+		b, err := circuitbreaker.New(eng, fmt.Sprint("stack-", i), circuitbreaker.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep[i] = b
+	}
+	waitFor(time.Second, func() bool { return runtime.NumGoroutine()-g0 >= n })
+	per := float64(stackInUse()-s0) / n
+	runtime.KeepAlive(keep)
+	t.Logf("stack per idle breaker: %.0f bytes", per)
+	if per > 3<<10 {
+		t.Fatalf("an idle breaker's goroutine keeps %.0f bytes of stack on average, want about 2 KB (at most 3 KB)", per)
+	}
+}
+
+// stackInUse returns the stack bytes in use after a collection.
+func stackInUse() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.StackInuse)
+}
+
+// benchBreakers times New of breakers with the default config under an
+// engine started with opts: of names that exist (lookup) or of fresh ones.
+// It reports the process's CPU time per New as cpu-ns/op beside the wall
+// time: on a shared machine the CPU time is the figure to compare.
+func benchBreakers(b *testing.B, lookup bool, opts ...engine.Option) {
+	eng := enginetest.Start(b, opts...)
+	const n = 2000
+	names := make([]string, max(n, b.N))
+	for i := range names {
+		names[i] = fmt.Sprint("bench-", i)
+	}
+	if lookup {
+		for _, name := range names[:n] {
+			if _, err := circuitbreaker.New(eng, name, circuitbreaker.Config{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpuTime()
+	for i := range b.N {
+		name := names[i]
+		if lookup {
+			name = names[i%n]
+		}
+		if _, err := circuitbreaker.New(eng, name, circuitbreaker.Config{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+}
+
+func BenchmarkScaleBreakerLookup(b *testing.B) { benchBreakers(b, true) }
+func BenchmarkScaleBreakerCreate(b *testing.B) { benchBreakers(b, false) }
+func BenchmarkScaleBreakerCreateOnDemand(b *testing.B) {
+	benchBreakers(b, false, engine.WithOnDemandActors())
+}
