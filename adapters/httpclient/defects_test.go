@@ -65,6 +65,19 @@ func countingServer(t *testing.T, h http.Handler) (*httptest.Server, *countingLi
 	return srv, cl
 }
 
+// everyOther503 answers the odd-numbered requests, counted in n, 503 with
+// a body of size "busy "s, and the others 200 "ok".
+func everyOther503(n *atomic.Int64, size int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%2 == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, strings.Repeat("busy ", size))
+			return
+		}
+		io.WriteString(w, "ok")
+	}
+}
+
 // Issue 17: a request cancelled with a cause (context.WithCancelCause, as
 // errgroup cancels its siblings) is the caller's decision, not a backend
 // failure.
@@ -146,14 +159,7 @@ func TestResponseWithErrorIsClosed(t *testing.T) {
 // then a 200 use one connection, not one per 503.
 func TestRetriedResponsesAreClosed(t *testing.T) {
 	var n atomic.Int64
-	srv, cl := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1)%2 == 1 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, strings.Repeat("busy ", 100))
-			return
-		}
-		io.WriteString(w, "ok")
-	}))
+	srv, cl := countingServer(t, everyOther503(&n, 100))
 	g := &syncGuard{}
 	base := &http.Transport{}
 	defer base.CloseIdleConnections()

@@ -77,14 +77,7 @@ func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestRetryTransportRetriesAndReusesConnections(t *testing.T) {
 	eng := newEngine(t)
 	var n atomic.Int64
-	srv, cl := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1)%2 == 1 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, strings.Repeat("busy ", 200))
-			return
-		}
-		io.WriteString(w, "ok")
-	}))
+	srv, cl := countingServer(t, everyOther503(&n, 200))
 	c := retryClient(t, eng, httpclient.RetryConfig{Retry: fastRetry(3)})
 	for i := 0; i < 20; i++ {
 		resp, err := c.Get(srv.URL)

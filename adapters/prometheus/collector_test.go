@@ -209,6 +209,13 @@ func TestScrapeReportsEveryPatternAfterRealCalls(t *testing.T) {
 			t.Errorf("scrape shows %q; keys, error text and shards must never appear", secret)
 		}
 	}
+	lintAndLog(t, c, text)
+}
+
+// lintAndLog fails t for each problem promlint finds in c's metrics, and
+// logs text (the scrape) if t has failed.
+func lintAndLog(t *testing.T, c prom.Collector, text string) {
+	t.Helper()
 	problems, err := testutil.CollectAndLint(c)
 	if err != nil {
 		t.Fatal(err)

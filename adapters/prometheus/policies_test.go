@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	prom "github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/bulwark-go/bulwark/actors/cache"
 	"github.com/bulwark-go/bulwark/actors/coalesce"
@@ -71,14 +70,5 @@ func TestScrapeReportsHedgeCoalesceCache(t *testing.T) {
 			t.Errorf("%s: got %q (present %v), want %q", tc.series, got, ok, tc.want)
 		}
 	}
-	problems, err := testutil.CollectAndLint(col)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
-	}
-	if t.Failed() {
-		t.Log(text)
-	}
+	lintAndLog(t, col, text)
 }

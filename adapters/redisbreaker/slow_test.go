@@ -52,6 +52,23 @@ var slowConfig = Config{FlushInterval: time.Second, Timeout: 5 * time.Second, Br
 // the first slow (20 ms, SlowCallDuration 10 ms): neither holds
 // MinimumCalls (12) alone, so no local breaker opens, but across the
 // cluster 6 of 12 calls are slow, the slow-call rate (1/2) is reached and
+// window reads the shared window's hash at key from srv and returns its
+// counts summed by field kind (the letter after the last ':' of a field:
+// s successes, f failures, w slow calls).
+func window(t *testing.T, srv *redistest.Server, key string) map[string]int {
+	t.Helper()
+	fields, err := srv.Client(t, nil).HGetAll(context.Background(), key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]int{}
+	for k, v := range fields {
+		n, _ := strconv.Atoi(v)
+		by[k[strings.LastIndexByte(k, ':')+1:]] += n
+	}
+	return by
+}
+
 // the shared circuit opens for both, with reason slow_call_rate.
 func TestSlowCallRateIsClusterWide(t *testing.T) {
 	srv := redistest.Start(t, 0)
@@ -103,15 +120,7 @@ func TestSlowCallRateBelowStaysClosed(t *testing.T) {
 			t.Fatalf("process %d: %v with 5 slow calls of 12 (rate 1/2)", i, s)
 		}
 	}
-	window, err := srv.Client(t, nil).HGetAll(context.Background(), a.keys[1]).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	by := map[string]int{}
-	for k, v := range window {
-		n, _ := strconv.Atoi(v)
-		by[k[strings.LastIndexByte(k, ':')+1:]] += n
-	}
+	by := window(t, srv, a.keys[1])
 	if by["s"] != 12 || by["f"] != 0 || by["w"] != 5 {
 		t.Fatalf("the shared window holds %v, want s:12 w:5 (successes, slow among them)", by)
 	}
@@ -217,15 +226,7 @@ func TestSlowCountsUnderLoad(t *testing.T) {
 			t.Fatalf("a flush failed: %+v", st)
 		}
 	}
-	window, err := srv.Client(t, nil).HGetAll(context.Background(), bs[0].keys[1]).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	by := map[string]int{}
-	for k, v := range window {
-		n, _ := strconv.Atoi(v)
-		by[k[strings.LastIndexByte(k, ':')+1:]] += n
-	}
+	by := window(t, srv, bs[0].keys[1])
 	const calls, slow = procs * goroutines * each, procs * goroutines * each / 5
 	t.Logf("window %v", by)
 	if by["s"] != calls || by["f"] != 0 || by["w"] < slow || by["w"] > calls {
