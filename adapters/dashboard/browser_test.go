@@ -22,8 +22,13 @@ import (
 )
 
 // chromium returns the path of a Chromium binary: $BULWARK_CHROMIUM, or
-// the first of the usual names on PATH; "" when there is none.
-func chromium() string {
+// the first of the usual names on PATH. It skips t under -short (the test
+// starts a browser) and when there is no binary.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
 	if p := os.Getenv("BULWARK_CHROMIUM"); p != "" {
 		return p
 	}
@@ -32,6 +37,7 @@ func chromium() string {
 			return p
 		}
 	}
+	t.Skip("no chromium binary (apt-get install chromium, or set BULWARK_CHROMIUM)")
 	return ""
 }
 
@@ -74,13 +80,7 @@ func browser(t *testing.T, bin string) (context.Context, func() []string) {
 // circuit_opened event. The screenshot is written to $BULWARK_SCREENSHOT
 // if set, else into the test's temporary directory.
 func TestBrowserShowsABreakerForcedOpen(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a browser")
-	}
-	bin := chromium()
-	if bin == "" {
-		t.Skip("no chromium binary (apt-get install chromium, or set BULWARK_CHROMIUM)")
-	}
+	bin := chromium(t)
 	eng := enginetest.Start(t)
 	b := breaker(t, eng, "payments")
 	breaker(t, eng, "search")
@@ -221,13 +221,7 @@ func otherKinds(t *testing.T, eng *engine.Engine, h *dashboard.Handler) []tileFi
 // says so and then recovers by itself: tiles refresh and the event stream
 // reconnects (a breaker opened after the restart shows in the log).
 func TestBrowserReconnectsAfterServerRestart(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a browser")
-	}
-	bin := chromium()
-	if bin == "" {
-		t.Skip("no chromium binary (apt-get install chromium, or set BULWARK_CHROMIUM)")
-	}
+	bin := chromium(t)
 	eng := enginetest.Start(t)
 	b := breaker(t, eng, "payments")
 	h, err := dashboard.New(eng, dashboard.Options{})
