@@ -11,7 +11,6 @@ import (
 	"context"
 	"reflect"
 	"slices"
-	"sync/atomic"
 
 	"github.com/bulwark-go/bulwark/actors/adaptive"
 	"github.com/bulwark-go/bulwark/actors/backpressure"
@@ -25,6 +24,7 @@ import (
 	"github.com/bulwark-go/bulwark/actors/ratelimit"
 	"github.com/bulwark-go/bulwark/actors/retry"
 	"github.com/bulwark-go/bulwark/actors/timeout"
+	"github.com/bulwark-go/bulwark/adapters/internal/cowlist"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 	"github.com/bulwark-go/bulwark/supervisor"
@@ -141,7 +141,7 @@ type entry struct {
 // ones. The zero value is an empty Set ready to use; a Set is safe for
 // concurrent use.
 type Set struct {
-	entries atomic.Pointer[[]entry]
+	entries cowlist.List[entry]
 }
 
 // Add registers h: a *retry.Retry, *timeout.Timeout, *timeout.Deadline,
@@ -159,33 +159,22 @@ func (s *Set) Add(h any) error {
 	if _, ok := h.(*timeout.Deadline); ok {
 		e.kind = timeout.DeadlineKind
 	}
-	for {
-		old := s.entries.Load()
-		var list []entry
-		if old != nil {
-			list = *old
-		}
+	return s.entries.Add(e, func(list []entry) (bool, error) {
 		if reflect.TypeOf(h).Comparable() && slices.ContainsFunc(list, func(x entry) bool { return x.handle == h }) {
-			return nil
+			return false, nil
 		}
 		if len(list) >= MaxInstances {
-			return messages.InvalidConfig("inventory", "handles", len(list)+1, "must be at most inventory.MaxInstances (1000000)")
+			return false, messages.InvalidConfig("inventory", "handles", len(list)+1, "must be at most inventory.MaxInstances (1000000)")
 		}
-		next := append(append(make([]entry, 0, len(list)+1), list...), e)
-		if s.entries.CompareAndSwap(old, &next) {
-			return nil
-		}
-	}
+		return true, nil
+	})
 }
 
 func (s *Set) list() []entry {
 	if s == nil {
 		return nil
 	}
-	if p := s.entries.Load(); p != nil {
-		return *p
-	}
-	return nil
+	return s.entries.Load()
 }
 
 // List returns every instance of eng (oldest first) and then those of set

@@ -5,10 +5,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-go/bulwark/adapters/dashboard/inventory"
+	"github.com/bulwark-go/bulwark/adapters/internal/cowlist"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/messages"
 	"github.com/bulwark-go/bulwark/supervisor"
@@ -71,8 +71,8 @@ type Source struct {
 	exporter string
 	eng      *engine.Engine
 	opts     Options
-	subs     atomic.Pointer[[]subscriber]
-	shared   atomic.Pointer[[]any] // *redis.Limiter and *redisbreaker.Breaker (Add)
+	subs     cowlist.List[subscriber]
+	shared   cowlist.List[any] // *redis.Limiter and *redisbreaker.Breaker (Add)
 }
 
 // New returns a Source over eng's instances for the exporter named
@@ -101,23 +101,15 @@ func (s *Source) Add(h any) error {
 	if !isShared(h) {
 		return s.opts.Instances.Add(h)
 	}
-	for {
-		old := s.shared.Load()
-		var list []any
-		if old != nil {
-			list = *old
-		}
+	return s.shared.Add(h, func(list []any) (bool, error) {
 		if slices.Contains(list, h) {
-			return nil
+			return false, nil
 		}
 		if len(list) >= LargestMaxInstances {
-			return messages.InvalidConfig(s.exporter, "handles", len(list)+1, "must be at most inventory.MaxInstances (1000000)")
+			return false, messages.InvalidConfig(s.exporter, "handles", len(list)+1, "must be at most inventory.MaxInstances (1000000)")
 		}
-		next := append(append(make([]any, 0, len(list)+1), list...), h)
-		if s.shared.CompareAndSwap(old, &next) {
-			return nil
-		}
-	}
+		return true, nil
+	})
 }
 
 // AddSubscriber reports the drops of an event subscriber as EventsDropped
@@ -127,25 +119,17 @@ func (s *Source) AddSubscriber(name string, d interface{ Dropped() uint64 }) err
 	if name == "" || d == nil {
 		return messages.InvalidConfig(s.exporter, "subscriber", name, "must have a name and a drop counter")
 	}
-	for {
-		old := s.subs.Load()
-		var list []subscriber
-		if old != nil {
-			list = *old
-		}
+	return s.subs.Add(subscriber{name, d}, func(list []subscriber) (bool, error) {
 		if len(list) >= MaxSubscribers {
-			return messages.InvalidConfig(s.exporter, "subscribers", len(list)+1, fmt.Sprintf("must be at most %d", MaxSubscribers))
+			return false, messages.InvalidConfig(s.exporter, "subscribers", len(list)+1, fmt.Sprintf("must be at most %d", MaxSubscribers))
 		}
 		for _, x := range list {
 			if x.name == name {
-				return messages.InvalidConfig(s.exporter, "subscriber", name, "must be unique")
+				return false, messages.InvalidConfig(s.exporter, "subscriber", name, "must be unique")
 			}
 		}
-		next := append(append(make([]subscriber, 0, len(list)+1), list...), subscriber{name, d})
-		if s.subs.CompareAndSwap(old, &next) {
-			return nil
-		}
-	}
+		return true, nil
+	})
 }
 
 // Collect reads every instance's Stats under one deadline (Timeout after
@@ -168,18 +152,14 @@ func (s *Source) Collect(ctx context.Context, emit Emit) {
 		}
 		Stats(emit, in)
 	}
-	if p := s.shared.Load(); p != nil {
-		for _, h := range *p {
-			if !sharedStats(ctx, emit, h) {
-				errs++
-			}
+	for _, h := range s.shared.Load() {
+		if !sharedStats(ctx, emit, h) {
+			errs++
 		}
 	}
 	emit(StatsErrors, float64(errs))
 	emit(Skipped, flag(truncated))
-	if p := s.subs.Load(); p != nil {
-		for _, x := range *p {
-			emit(EventsDropped, float64(x.dropped.Dropped()), x.name)
-		}
+	for _, x := range s.subs.Load() {
+		emit(EventsDropped, float64(x.dropped.Dropped()), x.name)
 	}
 }
