@@ -5,10 +5,8 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
-	"github.com/bulwark-go/bulwark/actors/internal/spawn"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
-	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -34,12 +32,12 @@ var _ engine.Guard = (*Gate)(nil)
 // *supervisor.ConflictError, and one out of its bounds a
 // *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Gate, error) {
-	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Gate, kernel.Service, error) {
+	return admit.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Gate, *admit.Handle[Config], admit.Setup) {
 		g := &Gate{st: newState(full)}
 		g.permits = waitq.NewLedger()
 		g.high.Store(uint64(full.HighWaterMark))
-		return g, g.h.Init(eng, Kind, name, full, g.permits, reasons, owner{g},
-			admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonActive, Timeout: ReasonWaitTimeout, GiveBack: g.giveBack}), nil
+		return g, &g.h, admit.Setup{Permits: g.permits, Reasons: reasons, Policy: owner{g},
+			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonActive, Timeout: ReasonWaitTimeout, GiveBack: g.giveBack}}
 	})
 }
 
@@ -107,16 +105,15 @@ func (g *Gate) giveBack(token uint64) {
 	}
 }
 
+// admitted returns the permit of an admission.
+func (g *Gate) admitted(token uint64) engine.Permit { return engine.Permit{Token: token} }
+
 // Execute runs fn under one pending item: it acquires, calls fn and
 // releases, also when fn panics (the panic goes on). A nil fn is an error
 // wrapping messages.ErrInvalidConfig. It is engine.Run without the
 // outcome, which a gate does not use.
 func (g *Gate) Execute(ctx context.Context, fn func(context.Context) error) error {
-	if fn == nil {
-		return errNilFunc
-	}
-	p, err := g.Acquire(ctx)
-	return waitq.Run(ctx, p.Token, err, g.giveBack, fn)
+	return admit.Execute(ctx, g, errNilFunc, fn)
 }
 
 // Do runs fn under one pending item of g and returns its result; a panic
@@ -125,9 +122,6 @@ func (g *Gate) Execute(ctx context.Context, fn func(context.Context) error) erro
 func Do[T any](ctx context.Context, g *Gate, fn func(context.Context) (T, error)) (T, error) {
 	return admit.Do(ctx, g, errNilFunc, fn)
 }
-
-// admitted returns the permit of an admission.
-func (g *Gate) admitted(token uint64) engine.Permit { return engine.Permit{Token: token} }
 
 // reject counts a rejection, publishes backpressure_rejected (Reason,
 // Count: pending, Max: MaxInFlight) and returns the error.

@@ -4,11 +4,8 @@ import (
 	"context"
 
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
-	"github.com/bulwark-go/bulwark/actors/internal/spawn"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
-	"github.com/bulwark-go/bulwark/engine/kernel"
-	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
 
@@ -32,11 +29,11 @@ var _ engine.Guard = (*Bulkhead)(nil)
 // original silently ignored the new parameters). A Config out of its
 // bounds is a *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Bulkhead, error) {
-	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Bulkhead, kernel.Service, error) {
+	return admit.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Bulkhead, *admit.Handle[Config], admit.Setup) {
 		lim := waitq.NewLimit(full.MaxInFlight)
 		b := &Bulkhead{permits: lim.Ledger(), limit: lim}
-		return b, b.h.Init(eng, Kind, name, full, b.permits, reasons, admit.Slots{Permits: lim},
-			admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonQueueFull, Timeout: ReasonWaitTimeout, GiveBack: b.giveBack}), nil
+		return b, &b.h, admit.Setup{Permits: b.permits, Reasons: reasons, Policy: admit.Slots{Permits: lim},
+			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonQueueFull, Timeout: ReasonWaitTimeout, GiveBack: b.giveBack}}
 	})
 }
 
@@ -77,6 +74,21 @@ func (b *Bulkhead) TryAcquire() (engine.Permit, bool) {
 	return engine.Permit{}, false
 }
 
+// Execute runs fn under a slot: it acquires, calls fn and releases, also
+// when fn panics (the panic goes on). It returns the rejection, or fn's
+// error; a nil fn is an error wrapping messages.ErrInvalidConfig. It is
+// engine.Run without the outcome, which a bulkhead does not use.
+func (b *Bulkhead) Execute(ctx context.Context, fn func(context.Context) error) error {
+	return admit.Execute(ctx, b, errNilFunc, fn)
+}
+
+// Do runs fn under a slot of b and returns its result; a panic in fn
+// releases the slot and goes on. A nil fn is an error wrapping
+// messages.ErrInvalidConfig.
+func Do[T any](ctx context.Context, b *Bulkhead, fn func(context.Context) (T, error)) (T, error) {
+	return admit.Do(ctx, b, errNilFunc, fn)
+}
+
 // Release gives the slot of p back; the outcome is not used. The slot
 // goes back to the pool and, when callers wait, the actor hands it to the
 // oldest one. A permit is a token: releasing one that is not held —
@@ -91,44 +103,4 @@ func (b *Bulkhead) giveBack(token uint64) {
 	if b.permits.Redeem(token) && b.h.Waiting() > 0 {
 		b.h.Kick()
 	}
-}
-
-// Execute runs fn under a slot: it acquires, calls fn and releases, also
-// when fn panics (the panic goes on). It returns the rejection, or fn's
-// error; a nil fn is an error wrapping messages.ErrInvalidConfig. It is
-// engine.Run without the outcome, which a bulkhead does not use.
-func (b *Bulkhead) Execute(ctx context.Context, fn func(context.Context) error) error {
-	if fn == nil {
-		return errNilFunc
-	}
-	p, err := b.Acquire(ctx)
-	return waitq.Run(ctx, p.Token, err, b.giveBack, fn)
-}
-
-// Do runs fn under a slot of b and returns its result; a panic in fn
-// releases the slot and goes on. A nil fn is an error wrapping
-// messages.ErrInvalidConfig.
-func Do[T any](ctx context.Context, b *Bulkhead, fn func(context.Context) (T, error)) (T, error) {
-	return admit.Do(ctx, b, errNilFunc, fn)
-}
-
-// admitted returns the permit of token, whose slot the caller took, and
-// publishes bulkhead_accepted (Count: slots taken, Max: MaxInFlight).
-func (b *Bulkhead) admitted(token uint64) engine.Permit {
-	if b.h.Engine().Events().HasSubscribers() {
-		b.h.Engine().Publish(eventstream.Event{Type: eventstream.EventBulkheadAccepted, Pattern: Kind, Name: b.h.Name(),
-			Fields: eventstream.Fields{Count: int64(b.limit.Held()), Max: int64(b.h.Config().MaxInFlight)}})
-	}
-	return engine.Permit{Token: token}
-}
-
-// reject counts a rejection, publishes bulkhead_rejected (Reason, Count:
-// slots taken, Max: MaxInFlight) and returns the error.
-func (b *Bulkhead) reject(reason string) error {
-	b.h.Counts.Reject(reason)
-	if b.h.Engine().Events().HasSubscribers() {
-		b.h.Engine().Publish(eventstream.Event{Type: eventstream.EventBulkheadRejected, Pattern: Kind, Name: b.h.Name(),
-			Fields: eventstream.Fields{Reason: reason, Count: int64(b.limit.Held()), Max: int64(b.h.Config().MaxInFlight)}})
-	}
-	return b.rejectedError(reason)
 }

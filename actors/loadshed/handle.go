@@ -5,10 +5,8 @@ import (
 	"sync/atomic"
 
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
-	"github.com/bulwark-go/bulwark/actors/internal/spawn"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
-	"github.com/bulwark-go/bulwark/engine/kernel"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
 )
@@ -35,11 +33,11 @@ var _ engine.Guard = (*Shedder)(nil)
 // *supervisor.ConflictError, and one out of its bounds a
 // *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
-	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Shedder, kernel.Service, error) {
+	return admit.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Shedder, *admit.Handle[Config], admit.Setup) {
 		lim := waitq.NewLimit(full.MaxInFlight)
 		s := &Shedder{permits: lim.Ledger(), limit: lim}
-		return s, s.h.Init(eng, Kind, name, full, s.permits, reasons, admit.Slots{Permits: lim, Finished: s.publishLevel},
-			admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonQueueFull, Displaced: ReasonDisplaced, Timeout: ReasonWaitTimeout, GiveBack: s.giveBack}), nil
+		return s, &s.h, admit.Setup{Permits: s.permits, Reasons: reasons, Policy: admit.Slots{Permits: lim, Finished: s.publishLevel},
+			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonQueueFull, Displaced: ReasonDisplaced, Timeout: ReasonWaitTimeout, GiveBack: s.giveBack}}
 	})
 }
 

@@ -5,16 +5,18 @@ import (
 	"sync/atomic"
 
 	"github.com/bulwark-go/bulwark/actors/internal/reconf"
+	"github.com/bulwark-go/bulwark/actors/internal/spawn"
 	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/kernel"
+	"github.com/bulwark-go/bulwark/messages"
 )
 
 // Handle is what the admission patterns' handles share: the engine and
 // name, the config in force (C, the pattern's defaulted Config), the
 // Queue, the Counts and the Ledger of permits. The pattern keeps its fast
-// path, its Policy and its events. Set it up with Init in the pattern's
-// start function; it is not copied afterwards. It is safe for concurrent
+// path, its Policy and its events. New sets it up; it is not copied
+// afterwards. It is safe for concurrent
 // use.
 type Handle[C comparable] struct {
 	Queue // the waiters, owned by the actor
@@ -28,14 +30,31 @@ type Handle[C comparable] struct {
 	cfg     atomic.Pointer[C] // the config in force; the actor stores it
 }
 
-// Init sets h up for the instance kind/name on eng with config cfg, the
-// permits of ledger, the rejection reasons of Counts and the Queue's
-// policy p and qc, and returns the service for the supervisor to run.
-func (h *Handle[C]) Init(eng *engine.Engine, kind, name string, cfg C, permits *waitq.Ledger, reasons []string, p Policy, qc Config) kernel.Service {
-	h.eng, h.kind, h.name, h.permits = eng, kind, name, permits
-	h.cfg.Store(&cfg)
-	h.Counts.Reasons = reasons
-	return h.Queue.Init(eng.Clock(), p, qc)
+// Setup is what an admission pattern's start function hands New for its
+// Handle.
+type Setup struct {
+	// Permits are the permits of the pattern's fast path and Policy.
+	Permits *waitq.Ledger
+	// Reasons are the rejection reasons of its Counts.
+	Reasons []string
+	// Policy and Queue set up its Queue.
+	Policy Policy
+	Queue  Config
+}
+
+// New is spawn.New for an admission pattern: it returns the instance of
+// kind called name on eng, creating it if need be with start, which makes
+// the pattern's handle from the defaulted config and returns it with the
+// Handle inside it to set up and how.
+func New[H any, C comparable](eng *engine.Engine, kind, name string, cfg C, withDefaults func(C) (C, error),
+	start func(full C) (H, *Handle[C], Setup)) (H, error) {
+	return spawn.New(eng, kind, name, cfg, withDefaults, func(full C) (H, kernel.Service, error) {
+		x, h, s := start(full)
+		h.eng, h.kind, h.name, h.permits = eng, kind, name, s.Permits
+		h.cfg.Store(&full)
+		h.Counts.Reasons = s.Reasons
+		return x, h.Queue.Init(eng.Clock(), s.Policy, s.Queue), nil
+	})
 }
 
 // Engine returns the engine the instance runs on.
@@ -96,6 +115,23 @@ func (h *Handle[C]) Stats(ctx context.Context, sizes func(cfg *C) (maxInFlight, 
 	f.Rejected, f.RejectedBy = h.Counts.Rejected()
 	f.Cancelled, f.Misused = h.Counts.Cancelled(), h.permits.Misused()
 	return f, nil
+}
+
+// Execute is the Execute of an admission pattern whose Release does not
+// use the outcome: it acquires g, calls fn and releases g (with
+// messages.Ignored), also when fn panics (the panic goes on), and returns
+// the Acquire's error or fn's. A nil fn is errNil (the pattern's error
+// wrapping messages.ErrInvalidConfig) and acquires nothing.
+func Execute(ctx context.Context, g engine.Guard, errNil error, fn func(context.Context) error) error {
+	if fn == nil {
+		return errNil
+	}
+	p, err := g.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer g.Release(p, messages.Ignored)
+	return fn(ctx)
 }
 
 // Do is an admission pattern's Do: it runs fn under a permit of g, which
