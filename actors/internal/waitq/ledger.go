@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
 )
@@ -55,9 +56,12 @@ const (
 	slotSeq  = topBits + 1 // the sequence's shift
 )
 
-// cellSlots is how many slots a cell holds beside its stack's head and
-// made count: a cell is tally.CellSize bytes.
-const cellSlots = tally.CellSize/8 - 2
+// cellSlots is how many slots a cell holds: two cache lines of them, then
+// its stack's head and made count on a third.
+const (
+	cellShift = 4
+	cellSlots = 1 << cellShift
+)
 
 // ledgers numbers Ledgers, so that a permit from one instance is foreign to
 // every other (ids repeat after 2^20-1 instances).
@@ -79,7 +83,8 @@ var ledgers atomic.Uint64
 // sequence by a plain store (the slot is its own from the pop on); Redeem
 // frees the slot with one compare-and-swap that expects "held, this
 // sequence", so a token redeems at most once and a free slot never, and
-// pushes it onto its own P's stack. A stale token's sequence no longer
+// pushes it onto the stack it was granted from (a held slot's word names
+// that cell), which is the releasing P's own unless the goroutine moved. A stale token's sequence no longer
 // matches: it would again only after 2^24 grants of that very slot, and
 // only a token forged with a held slot's sequence would be taken for that
 // permit.
@@ -112,19 +117,21 @@ type Ledger struct {
 	// Read by every grant and redeem, written rarely.
 	id      uint64 // shifted into place
 	limit   uint32
+	ncells  uint32        // cells: one per P (tally.Size), a power of two
 	local   bool          // a Limit's: the stacks are the free permits
 	fresh   atomic.Uint32 // slots made in segments: their indexes below it exist
 	misused atomic.Uint64
-	cells   atomic.Pointer[[]cell]                         // made by the first grant
+	cells   atomic.Pointer[cell]                           // the first of ncells, made by the first grant
 	segs    atomic.Pointer[[nSegs]atomic.Pointer[segment]] // made when the cells are full
-	_       [24]byte
+	_       [16]byte
 }
 
 // cell is one P's stack of free slots and the slots made there first.
 type cell struct {
+	slots [cellSlots]slot
 	head  atomic.Uint64 // tag | size | top
 	made  atomic.Uint64 // slots made in this cell (at most cellSlots)
-	slots [cellSlots]slot
+	_     [48]byte
 }
 
 type segment struct{ slots []slot }
@@ -144,7 +151,7 @@ func NewLimitedLedger(limit int) *Ledger {
 		limit = MaxPermits
 	}
 	n := ledgers.Add(1)%(1<<idBits-1) + 1
-	l := &Ledger{id: n << idShift, limit: uint32(limit)}
+	l := &Ledger{id: n << idShift, limit: uint32(limit), ncells: uint32(tally.Size(1, 1))}
 	l.count.Store(uint64(limit))
 	return l
 }
@@ -205,39 +212,44 @@ func (l *Ledger) grant(keep, stop uint64) (uint64, bool) {
 // pushes before it counts), and no more grants look for one than there
 // are, so it always finds one without waiting for anybody.
 func (l *Ledger) popClaimed() uint64 {
-	cells := *l.cells.Load()
-	mask := uint32(len(cells) - 1)
+	cells := l.loadCells()
 	for j := tally.Proc(); ; j++ {
-		if t, ok := l.pop(&cells[j&mask]); ok {
+		if t, ok := l.pop(cells, j&(l.ncells-1)); ok {
 			return t
 		}
 	}
 }
 
-// pop takes the slot on top of c's stack, if any, and returns its token.
-func (l *Ledger) pop(c *cell) (uint64, bool) {
-	i, w, ok := l.unstack(c)
+// pop takes the slot on top of the stack of cells[k], if any, and returns
+// its token.
+func (l *Ledger) pop(cells []cell, k uint32) (uint64, bool) {
+	i, s, w, ok := l.unstack(cells, k)
 	if !ok {
 		return 0, false
 	}
-	return l.stamp(l.slot(i), i, w>>slotSeq+1), true
+	return l.stamp(s, i, w>>slotSeq+1, k), true
 }
 
-// unstack takes the slot on top of c's stack off it, if any, and returns
-// its index and word.
-func (l *Ledger) unstack(c *cell) (uint32, uint64, bool) {
+// unstack takes the slot on top of the stack of cells[k] off it, if any,
+// and returns its index, itself and its word.
+func (l *Ledger) unstack(cells []cell, k uint32) (uint32, *slot, uint64, bool) {
+	c := &cells[k]
 	for {
 		h := c.head.Load()
 		top := uint32(h & topMask)
 		if top == 0 {
-			return 0, 0, false
+			return 0, nil, 0, false
 		}
 		// While the slot is on the stack only a pop changes its word, and
 		// every pop moves the tag on: if the compare-and-swap succeeds, w
 		// is the slot's word.
-		w := l.slot(top - 1).word.Load()
+		s := inCells(cells, top-1)
+		if s == nil {
+			s = l.segSlot(top - 1)
+		}
+		w := s.word.Load()
 		if c.head.CompareAndSwap(h, (h&^topMask+tagOne-sizeOne)|w&linkMask) {
-			return top - 1, w, true
+			return top - 1, s, w, true
 		}
 	}
 }
@@ -257,8 +269,7 @@ func (l *Ledger) push(c *cell, i uint32, free uint64) {
 
 // home returns the cell of the caller's P; the cells must exist.
 func (l *Ledger) home() *cell {
-	cells := *l.cells.Load()
-	return &cells[tally.Proc()&uint32(len(cells)-1)]
+	return &l.loadCells()[tally.Proc()&(l.ncells-1)]
 }
 
 // take is TryGrant of a Limit's ledger: a free slot off its P's stack,
@@ -268,8 +279,7 @@ func (l *Ledger) home() *cell {
 // around the count's read), so a refusal is never a race with a Redeem.
 func (l *Ledger) take() (uint64, bool) {
 	if p := l.cells.Load(); p != nil {
-		cells := *p
-		if t, ok := l.pop(&cells[tally.Proc()&uint32(len(cells)-1)]); ok {
+		if t, ok := l.pop(unsafe.Slice(p, l.ncells), tally.Proc()&(l.ncells-1)); ok {
 			return t, true
 		}
 	}
@@ -282,7 +292,7 @@ func (l *Ledger) takeSlow() (uint64, bool) {
 	for {
 		cells := l.ensureCells()
 		if k, ok := l.collect(cells, &seen); ok {
-			if t, ok := l.pop(&cells[k]); ok {
+			if t, ok := l.pop(cells, uint32(k)); ok {
 				return t, true
 			}
 			continue
@@ -347,18 +357,19 @@ func (l *Ledger) make() uint64 {
 		c := &cells[k]
 		for m := c.made.Load(); m < cellSlots; m = c.made.Load() {
 			if c.made.CompareAndSwap(m, m+1) {
-				return l.stamp(&c.slots[m], k*cellSlots+uint32(m), 1)
+				return l.stamp(&c.slots[m], k*cellSlots+uint32(m), 1, k)
 			}
 		}
 	}
 	i := l.fresh.Add(1) - 1
-	return l.stamp(l.grow(i), n*cellSlots+i, 1)
+	return l.stamp(l.grow(i), n*cellSlots+i, 1, home&(n-1))
 }
 
-// stamp marks slot s, index i, that the caller has taken, held with
-// sequence seq, and returns its token.
-func (l *Ledger) stamp(s *slot, i uint32, seq uint64) uint64 {
-	s.word.Store(seq<<slotSeq | heldBit)
+// stamp marks slot s, index i, that the caller has taken in cell k, held
+// with sequence seq, and returns its token. The slot's link, unused while
+// it is held, keeps k: Redeem gives the slot back to that cell.
+func (l *Ledger) stamp(s *slot, i uint32, seq uint64, k uint32) uint64 {
+	s.word.Store(seq<<slotSeq | heldBit | uint64(k))
 	return l.id | uint64(i)<<seqBits | seq&seqMask
 }
 
@@ -406,17 +417,22 @@ func (l *Ledger) Closed() bool { return l.count.Load()&closedBit != 0 }
 func (l *Ledger) Redeem(token uint64) bool {
 	var s *slot
 	i := uint32(token>>seqBits) & indexMask
+	cells := l.loadCells()
 	if token&IDMask == l.id {
-		s = l.slot(i) // a slot never made has word 0: not held
+		// A slot never made has word 0: not held.
+		if s = inCells(cells, i); s == nil {
+			s = l.segSlot(i)
+		}
 	}
 	for s != nil {
 		w := s.word.Load()
 		if w&heldBit == 0 || w>>slotSeq&seqMask != token&seqMask {
 			break
 		}
-		// Free the slot and link it above the top of this P's stack: from
-		// here it is ours alone until it is on the stack.
-		c := l.home()
+		// Free the slot and link it above the top of the stack of the cell
+		// it was granted in (of the P that granted it): from here it is
+		// ours alone until it is on the stack.
+		c := &cells[w&linkMask]
 		h := c.head.Load()
 		free := w &^ (heldBit | linkMask)
 		if !s.word.CompareAndSwap(w, free|h&topMask) {
@@ -447,7 +463,7 @@ func (l *Ledger) Granted() uint64 {
 			n += c.slots[m].word.Load() >> slotSeq
 		}
 	}
-	base := uint32(len(cells)) * cellSlots
+	base := l.ncells * cellSlots
 	for i := range l.fresh.Load() {
 		if s := l.slot(base + i); s != nil {
 			n += s.word.Load() >> slotSeq
@@ -492,22 +508,22 @@ func (l *Ledger) Made() int {
 // loadCells returns the cells, or nil before the first grant.
 func (l *Ledger) loadCells() []cell {
 	if p := l.cells.Load(); p != nil {
-		return *p
+		return unsafe.Slice(p, l.ncells)
 	}
 	return nil
 }
 
-// ensureCells returns the cells, making them if no grant has yet: one per
-// P (tally.Size), each alone on its cache lines.
+// ensureCells returns the cells, making them if no grant has yet, each
+// alone on its cache lines.
 func (l *Ledger) ensureCells() []cell {
 	if p := l.cells.Load(); p != nil {
-		return *p
+		return unsafe.Slice(p, l.ncells)
 	}
-	cells := make([]cell, tally.Size(1, 1))
-	if l.cells.CompareAndSwap(nil, &cells) {
+	cells := make([]cell, l.ncells)
+	if l.cells.CompareAndSwap(nil, &cells[0]) {
 		return cells
 	}
-	return *l.cells.Load()
+	return l.loadCells()
 }
 
 // locate returns the segment and the offset in it of segment slot i.
@@ -518,26 +534,33 @@ func locate(i uint32) (seg, off int) {
 }
 
 // slot returns slot i, or nil if it does not exist yet.
-func (l *Ledger) slot(i uint32) *slot {
-	p := l.cells.Load()
-	if p == nil {
-		return nil
+func (l *Ledger) slot(i uint32) *slot { return l.at(l.loadCells(), i) }
+
+// at returns slot i of a ledger whose cells are cells (nil before the
+// first grant), or nil if it does not exist yet.
+func (l *Ledger) at(cells []cell, i uint32) *slot {
+	if s := inCells(cells, i); s != nil {
+		return s
 	}
-	cells := *p
-	if k := i / cellSlots; k < uint32(len(cells)) {
-		return &cells[k].slots[i%cellSlots]
-	}
-	return l.segSlot(i - uint32(len(cells))*cellSlots)
+	return l.segSlot(i)
 }
 
-// segSlot returns segment slot i, or nil if its segment does not exist
-// yet.
+// inCells returns slot i if it is in cells, else nil.
+func inCells(cells []cell, i uint32) *slot {
+	if k := i >> cellShift; k < uint32(len(cells)) {
+		return &cells[k].slots[i&(cellSlots-1)]
+	}
+	return nil
+}
+
+// segSlot returns slot i, beyond the cells, or nil if its segment does
+// not exist yet.
 func (l *Ledger) segSlot(i uint32) *slot {
 	segs := l.segs.Load()
 	if segs == nil {
 		return nil
 	}
-	k, off := locate(i)
+	k, off := locate(i - l.ncells*cellSlots)
 	if k >= nSegs {
 		return nil
 	}

@@ -28,3 +28,23 @@ func BenchmarkLimitedLedgerTryGrantRedeem(b *testing.B) {
 		l.Redeem(t)
 	}
 }
+
+func BenchmarkLimitTryGrantRedeem(b *testing.B) {
+	l := NewLimit(1 << 16).Ledger()
+	b.ReportAllocs()
+	for b.Loop() {
+		t, _ := l.TryGrant()
+		l.Redeem(t)
+	}
+}
+
+func BenchmarkLimitTryGrantRedeemParallel(b *testing.B) {
+	l := NewLimit(1 << 16).Ledger()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			t, _ := l.TryGrant()
+			l.Redeem(t)
+		}
+	})
+}

@@ -96,16 +96,15 @@ func (x *Limit) Settle() int {
 			break
 		}
 	}
-	if len(x.slots) > 0 {
-		x.swap()
-	}
 	x.over.Store(int64(over))
 	return over
 }
 
 // park parks up to k free permits: permits with no slot, or else the slot
-// on top of a stack. It reports false when none was free: the stacks were
-// all empty and no permit without a slot was free at one instant.
+// on top of a stack, so that slots stay in use while permits with no slot
+// are parked (and unpark gives parked slots back first: no slot is made
+// while one is parked). It reports false when none was free: the stacks
+// were all empty and no permit without a slot was free at one instant.
 func (x *Limit) park(k int) bool {
 	l := x.l
 	var seen [tally.MaxCells]uint64
@@ -122,7 +121,7 @@ func (x *Limit) park(k int) bool {
 			continue
 		}
 		if found {
-			if i, _, ok := l.unstack(&cells[at]); ok {
+			if i, _, _, ok := l.unstack(cells, uint32(at)); ok {
 				x.slots = append(x.slots, i)
 				x.parked.Add(1)
 				return true
@@ -150,25 +149,4 @@ func (x *Limit) unpark(k int) {
 	x.unmade -= k
 	x.parked.Add(-int64(k))
 	l.count.Add(uint64(k))
-}
-
-// swap trades parked slots for parked permits with no slot while such
-// permits are free, so that a grant takes a parked slot rather than
-// making a new one: it parks a permit with no slot, then puts a parked
-// slot on a stack.
-func (x *Limit) swap() {
-	l := x.l
-	for len(x.slots) > 0 {
-		c := l.count.Load()
-		if c&freeMask == 0 {
-			return
-		}
-		if !l.count.CompareAndSwap(c, c-1) {
-			continue
-		}
-		x.unmade++
-		i := x.slots[len(x.slots)-1]
-		x.slots = x.slots[:len(x.slots)-1]
-		l.push(l.home(), i, l.slot(i).word.Load()&^linkMask)
-	}
 }
