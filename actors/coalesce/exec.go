@@ -18,9 +18,21 @@ type timing struct {
 // epoch anchors the real clock's monotonic readings.
 var epoch = time.Now()
 
+// realTiming is the real clock's timing, the same for every Group on it.
+var realTiming = timing{clock: engine.RealClock{}, real: true, base: epoch}
+
+// fakeValues carries, for an execution on another clock than the real one,
+// the values of the context it was made from and its Group's timing, so
+// that an execution on the real clock holds no timing of its own
+// (realTiming).
+type fakeValues struct {
+	context.Context
+	tm *timing
+}
+
 func newTiming(clock engine.Clock) timing {
 	if _, real := clock.(engine.RealClock); real {
-		return timing{clock: clock, real: true, base: epoch}
+		return realTiming
 	}
 	return timing{clock: clock, base: clock.Now()}
 }
@@ -50,9 +62,8 @@ func (t *timing) now() time.Duration {
 // so a Done made at any time is closed once the execution has returned.
 type execCtx struct {
 	word   atomic.Uint64   // the flight's: closed bit | followers
-	values context.Context // only for Value; never cancelled
-	tm     *timing
-	dl     time.Duration // the deadline, as an offset from tm.base
+	values context.Context // only for Value; never cancelled; a *fakeValues off the real clock
+	dl     time.Duration   // the deadline, as an offset from the timing's base
 	// inner is nil, then the context that carries Done once made (&ended
 	// if the execution had returned by then).
 	inner atomic.Pointer[doneCtx]
@@ -74,15 +85,26 @@ var ended = func() doneCtx {
 
 var _ context.Context = (*execCtx)(nil)
 
-// start sets the deadline: timeout from now.
+// start sets the deadline: timeout from now on tm.
 func (c *execCtx) start(values context.Context, tm *timing, timeout time.Duration) {
-	c.values, c.tm, c.dl = values, tm, tm.now()+timeout
+	if !tm.real {
+		values = &fakeValues{values, tm}
+	}
+	c.values, c.dl = values, tm.now()+timeout
+}
+
+// timing returns the timing c runs on.
+func (c *execCtx) timing() *timing {
+	if v, ok := c.values.(*fakeValues); ok {
+		return v.tm
+	}
+	return &realTiming
 }
 
 // closed reports whether the execution has returned.
 func (c *execCtx) closed() bool { return c.word.Load()&closedBit != 0 }
 
-func (c *execCtx) Deadline() (time.Time, bool) { return c.tm.base.Add(c.dl), true }
+func (c *execCtx) Deadline() (time.Time, bool) { return c.timing().base.Add(c.dl), true }
 
 func (c *execCtx) Done() <-chan struct{} { return c.done().ctx.Done() }
 
@@ -98,7 +120,7 @@ func (c *execCtx) Err() error {
 	switch { // a Done made now would be closed at once if the execution has returned
 	case c.closed():
 		return context.Canceled
-	case c.tm.now() >= c.dl:
+	case c.timing().now() >= c.dl:
 		return context.DeadlineExceeded
 	}
 	return nil
@@ -135,13 +157,14 @@ func (c *execCtx) done() *doneCtx {
 }
 
 func (c *execCtx) make() *doneCtx {
-	if c.tm.real {
-		ctx, cancel := context.WithDeadline(c.values, c.tm.base.Add(c.dl))
+	tm := c.timing()
+	if tm.real {
+		ctx, cancel := context.WithDeadline(c.values, tm.base.Add(c.dl))
 		return &doneCtx{ctx, cancel}
 	}
-	at := c.tm.base.Add(c.dl)
+	at := tm.base.Add(c.dl)
 	cctx, cancel := context.WithCancelCause(c.values)
-	t := c.tm.clock.AfterFunc(c.dl-c.tm.now(), func() { cancel(context.DeadlineExceeded) })
+	t := tm.clock.AfterFunc(c.dl-tm.now(), func() { cancel(context.DeadlineExceeded) })
 	return &doneCtx{fakeDeadline{cctx, at}, func() { t.Stop(); cancel(nil) }}
 }
 

@@ -164,12 +164,7 @@ func (g *Group[T]) joinOrStart(ctx context.Context, sh *shard[T], key string, fn
 			}
 			mine = &flight[T]{key: key}
 			mine.alone.f = mine
-			if inline = ctx.Done() == nil && g.eng.Done() == nil; !inline {
-				// the leader will wait: its channel, made now, needs no
-				// pointer of its own
-				mine.own = make(chan struct{})
-				mine.wake.Store(&mine.own)
-			}
+			inline = ctx.Done() == nil && g.eng.Done() == nil
 		}
 		if sh.head.CompareAndSwap(head, with(head, mine, at)) {
 			sh.n[cLeaders].Add(1)

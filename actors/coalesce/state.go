@@ -14,11 +14,9 @@ import (
 // has returned.
 type flight[T any] struct {
 	key string
-	// wake is the channel the waiting callers block on: own, set before
-	// the flight is published when its leader will wait, or else made by
-	// the first waiter; closed by wakeAll.
+	// wake is the channel the waiting callers block on, made by the
+	// first waiter; closed by wakeAll.
 	wake atomic.Pointer[chan struct{}]
-	own  chan struct{}
 	v    T
 	err  error
 	// keep is, for a success kept for reuse, the clock's UnixNano until
