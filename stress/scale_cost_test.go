@@ -1,6 +1,7 @@
 package stress
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"testing"
@@ -105,4 +106,33 @@ func BenchmarkScaleBreakerLookup(b *testing.B) { benchBreakers(b, true) }
 func BenchmarkScaleBreakerCreate(b *testing.B) { benchBreakers(b, false) }
 func BenchmarkScaleBreakerCreateOnDemand(b *testing.B) {
 	benchBreakers(b, false, engine.WithOnDemandActors())
+}
+
+// benchFirstCall times the first call (Stats) on each of b.N breakers
+// created, idle, under an engine started with opts, reporting CPU time
+// per call as benchBreakers does.
+func benchFirstCall(b *testing.B, opts ...engine.Option) {
+	eng := enginetest.Start(b, opts...)
+	keep := make([]*circuitbreaker.Breaker, b.N)
+	for i := range keep {
+		var err error
+		if keep[i], err = circuitbreaker.New(eng, fmt.Sprint("first-", i), circuitbreaker.Config{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpuTime()
+	for _, cb := range keep {
+		if _, err := cb.Stats(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+}
+
+func BenchmarkScaleBreakerFirstCall(b *testing.B) { benchFirstCall(b) }
+func BenchmarkScaleBreakerFirstCallOnDemand(b *testing.B) {
+	benchFirstCall(b, engine.WithOnDemandActors())
 }
