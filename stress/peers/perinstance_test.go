@@ -159,8 +159,13 @@ var instanceKinds = []instanceKind{
 //
 //	perinstance <kind> <impl> bytes=<n> goroutines=<n> create_ns=<n> lookup_ns=<n> firstcall_p99_ns=<n>
 //
-// lookup_ns is New of a name that exists (Bulwark's registry; 0 for the
-// peers, which keep none), firstcall_p99_ns the 99th percentile of the
+// lookup_ns is the wall time of New of a name that exists, with the same
+// default config (0 for the peers, which keep no registry): the config's
+// defaults and bounds, a read of the engine's sharded index and the
+// comparison of the stored config with the asked one — in place, without
+// an allocation, for a kind whose New calls kernel.Find first (the
+// breaker); through kernel.Spawn, which boxes the config, for the others.
+// firstcall_p99_ns the 99th percentile of the
 // first call on each idle instance (Bulwark's Stats, which under the
 // option starts the actor's goroutine again; the peers' cheapest read, or
 // where they have none their cheapest call: see instanceKinds). Each
