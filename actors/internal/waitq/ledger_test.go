@@ -363,3 +363,36 @@ func TestLedgerCloseIsExact(t *testing.T) {
 		t.Errorf("Held, Misused: got %d, %d, want 0, 0", l.Held(), l.Misused())
 	}
 }
+
+// TestLedgerGrantWaitsOnlyForHolders: 10,000 goroutines share 8 permits of
+// a counted ledger through Grant, on the real clock, while the runtime
+// preempts them where it likes: every Grant returns, no more than 8 are
+// held at once, and nothing is lost.
+func TestLedgerGrantWaitsOnlyForHolders(t *testing.T) {
+	const limit, workers, per = 8, 10000, 5
+	l := NewLimitedLedger(limit)
+	var held, peak atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range per {
+				tk := l.Grant()
+				raise(&peak, held.Add(1))
+				held.Add(-1)
+				if !l.Redeem(tk) {
+					t.Error("Redeem of a granted token: got false")
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if p := peak.Load(); p > limit {
+		t.Fatalf("held at once: got %d, want at most %d", p, limit)
+	}
+	if got, want := l.Granted(), uint64(workers*per); got != want || l.Held() != 0 || l.Misused() != 0 {
+		t.Fatalf("Granted, Held, Misused: got %d, %d, %d, want %d, 0, 0", got, l.Held(), l.Misused(), want)
+	}
+	if got := l.Made(); got > limit {
+		t.Fatalf("Made: got %d, want at most %d", got, limit)
+	}
+}
