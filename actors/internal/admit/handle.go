@@ -16,8 +16,7 @@ import (
 // name, the config in force (C, the pattern's defaulted Config), the
 // Queue, the Counts and the Ledger of permits. The pattern keeps its fast
 // path, its Policy and its events. New sets it up; it is not copied
-// afterwards. It is safe for concurrent
-// use.
+// afterwards. It is safe for concurrent use.
 type Handle[C comparable] struct {
 	Queue // the waiters, owned by the actor
 	// Counts are the pattern's rejections and cancellations.

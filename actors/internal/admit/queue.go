@@ -8,6 +8,11 @@
 // whose wait passes leaves, and a grant that crossed its leaving is given
 // back.
 //
+// Handle is the rest of what the patterns' handles share, written once:
+// New, the config in force, Reconfigure, the figures of Stats, and with
+// Execute, Do, CheckSizes and Counts each pattern supplies only what
+// differs (its fast path, its Policy, its events).
+//
 // A Queue is safe for concurrent use; its state is owned by its actor's
 // goroutine (owned by the engine's supervisor, restarted with the queue
 // intact after a panic, stopped at Shutdown).
