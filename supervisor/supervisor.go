@@ -299,7 +299,9 @@ func (s *Supervisor) List() []Child {
 	return views(s.collect(func(*entry) bool { return true }))
 }
 
-// collect returns the started entries keep accepts, oldest first.
+// collect returns the started entries keep accepts, oldest first. When
+// they are many and most creation numbers given out are theirs (Shutdown
+// of a large registry), it places them by number instead of sorting.
 func (s *Supervisor) collect(keep func(*entry) bool) []*entry {
 	var found []*entry
 	s.ix.table.Load().each(func(e *entry) {
@@ -307,8 +309,31 @@ func (s *Supervisor) collect(keep func(*entry) bool) []*entry {
 			found = append(found, e)
 		}
 	})
+	if last := s.ix.seq.Load(); len(found) >= placeAtLeast && uint64(len(found)) >= last/2 {
+		return placeBySeq(found, last)
+	}
 	slices.SortFunc(found, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
 	return found
+}
+
+// placeAtLeast is how many entries collect places by number rather than
+// sorts.
+const placeAtLeast = 1 << 12
+
+// placeBySeq returns entries, whose creation numbers are distinct and at
+// most last, in creation order: a pass that puts each at its number.
+func placeBySeq(entries []*entry, last uint64) []*entry {
+	at := make([]*entry, last+1)
+	for _, e := range entries {
+		at[e.seq] = e
+	}
+	out := entries[:0]
+	for _, e := range at {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func views(entries []*entry) []Child {
