@@ -480,8 +480,9 @@ func (l *Ledger) Limit() int { return int(l.limit) }
 
 // Held returns how many permits are held: granted and not yet redeemed (a
 // Redeem still running counts as held). Of a counted ledger it is one
-// atomic load; of a Limit's, the count and then each P's stack, so that a
-// permit given back while it reads may count as held, one taken as free.
+// atomic load, exact; of a Limit's, the count and then each P's stack, so
+// that while callers grant and redeem it may be off by the permits that
+// moved between stacks as it read them.
 func (l *Ledger) Held() int {
 	free := int(l.count.Load() & freeMask)
 	if l.local {

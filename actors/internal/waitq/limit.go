@@ -64,9 +64,11 @@ func (x *Limit) N() int { return int(x.n.Load()) }
 func (x *Limit) Over() int { return int(x.over.Load()) }
 
 // Held returns how many permits callers hold (the ledger's Held less the
-// parked ones). It is exact in the owner's goroutine while no caller
-// grants or redeems; another goroutine that reads it while Set or Settle
-// moves permits may count the permits being moved as held.
+// parked ones). It is exact while no caller grants or redeems; read while
+// they do, it may be off by the permits that moved between the Ps' stacks
+// as it read them, and, while Set or Settle moves permits, count those as
+// held. No decision on the pool depends on it: TryGrant takes only a
+// free permit, and Settle parks with compare-and-swaps.
 func (x *Limit) Held() int { return max(x.l.Held()-int(x.parked.Load()), 0) }
 
 // Set makes n the limit (1..MaxPermits; outside that range, MaxPermits)
