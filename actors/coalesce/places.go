@@ -35,6 +35,7 @@ const (
 	spareOne  uint64 = 1
 	keptOne   uint64 = 1 << 32
 	spareMask        = keptOne - 1
+	lessKept         = ^keptOne + 1 // -keptOne, two's complement
 )
 
 func (p *places[T]) init(maxKeys int, table *atomic.Pointer[[shards]shard[T]]) {
@@ -105,15 +106,16 @@ func (p *places[T]) give(sh *shard[T], kept bool) {
 	if kept {
 		less = keptOne
 	}
-	for {
-		h := sh.held.Load()
-		if h&spareMask < p.batch {
-			if sh.held.CompareAndSwap(h, h-less+spareOne) {
-				return
-			}
-			continue
+	if p.batch == 0 { // no spare places: the Group gets it back
+		if kept {
+			sh.held.Add(lessKept)
 		}
-		if less == 0 || sh.held.CompareAndSwap(h, h-less) {
+		p.taken.Add(-1)
+		return
+	}
+	// one add; a shard over its batch sends one place on to the Group
+	for h := sh.held.Add(spareOne - less); h&spareMask > p.batch; h = sh.held.Load() {
+		if sh.held.CompareAndSwap(h, h-spareOne) {
 			p.taken.Add(-1)
 			return
 		}
