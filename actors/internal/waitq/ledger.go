@@ -486,12 +486,19 @@ func (l *Ledger) Limit() int { return int(l.limit) }
 func (l *Ledger) Held() int {
 	free := int(l.count.Load() & freeMask)
 	if l.local {
-		cells := l.loadCells()
-		for k := range cells {
-			free += int(cells[k].head.Load() >> topBits & topMask)
-		}
+		free += l.stacked()
 	}
 	return int(l.limit) - free
+}
+
+// stacked returns how many slots are on the stacks.
+func (l *Ledger) stacked() int {
+	n := 0
+	cells := l.loadCells()
+	for k := range cells {
+		n += int(cells[k].head.Load() >> topBits & topMask)
+	}
+	return n
 }
 
 // Made returns how many slots the ledger has made: a slot is made only

@@ -69,7 +69,10 @@ func (x *Limit) Over() int { return int(x.over.Load()) }
 // as it read them, and, while Set or Settle moves permits, count those as
 // held. No decision on the pool depends on it: TryGrant takes only a
 // free permit, and Settle parks with compare-and-swaps.
-func (x *Limit) Held() int { return max(x.l.Held()-int(x.parked.Load()), 0) }
+func (x *Limit) Held() int {
+	l := x.l // a Limit's: its free permits are its count's and its stacks'
+	return max(MaxPermits-int(l.count.Load()&freeMask)-l.stacked()-int(x.parked.Load()), 0)
+}
 
 // Set makes n the limit (1..MaxPermits; outside that range, MaxPermits)
 // and returns Over. A higher limit gives parked permits back at once; a
