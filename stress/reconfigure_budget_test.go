@@ -22,7 +22,7 @@ import (
 //   - wide: MinPerSecond 200 over a 100 ms Window, a Limit of 20;
 //   - narrow: MinPerSecond 100 over a 50 ms Window, a Limit of 5.
 //
-// Percent is 1e-9, so that Percent of the calls adds nothing below 10⁹
+// RetryRate is 1e-9, so that RetryRate × the calls adds nothing below 10⁹
 // calls in a window and each config's Limit is that constant. Checked:
 //
 //   - every Stats read (after each Reconfigure returned, and by a poller)
@@ -46,10 +46,10 @@ func TestBudgetReconfigureRealClock(t *testing.T) {
 		lmax, lmin     = 20, 5
 		covered        = 45 * time.Millisecond
 		pause          = 8 * time.Millisecond
-		tinyPercent    = 1e-9
+		tinyRate       = 1e-9
 	)
-	wide := retry.BudgetConfig{Percent: tinyPercent, MinPerSecond: 200, Window: 100 * time.Millisecond}
-	narrow := retry.BudgetConfig{Percent: tinyPercent, MinPerSecond: 100, Window: 50 * time.Millisecond}
+	wide := retry.BudgetConfig{RetryRate: tinyRate, MinPerSecond: 200, Window: 100 * time.Millisecond}
+	narrow := retry.BudgetConfig{RetryRate: tinyRate, MinPerSecond: 100, Window: 50 * time.Millisecond}
 	eng := enginetest.Start(t)
 	ctx := context.Background()
 	b, err := retry.NewBudget(eng, "rcf-budget", wide)

@@ -17,7 +17,7 @@ const BudgetKind = "retry.budget"
 
 // Budget defaults (Finagle's RetryBudget).
 const (
-	DefaultBudgetPercent      = 0.2
+	DefaultBudgetRetryRate    = 0.2
 	DefaultBudgetMinPerSecond = 10
 	DefaultBudgetWindow       = 10 * time.Second
 )
@@ -36,9 +36,11 @@ const (
 // BudgetConfig configures a Budget. Zero fields take the defaults. It is
 // comparable.
 type BudgetConfig struct {
-	// Percent is the share of calls (first attempts) that may be retried
-	// over the window, in (0, 10]; default 0.2 (20 %).
-	Percent float64
+	// RetryRate is the share of calls (first attempts) that may be
+	// retried over the window, a fraction in (0, 10]: 0.2 (the default)
+	// lets one call in five be retried. A rate, not a percent, as every
+	// …Rate field in Bulwark.
+	RetryRate float64
 	// MinPerSecond is a floor of retries per second always allowed, so a
 	// quiet service can still retry; default 10, at most
 	// LargestBudgetMinPerSecond. -1 means no floor.
@@ -49,7 +51,7 @@ type BudgetConfig struct {
 }
 
 // budgetDefaults are the values of a BudgetConfig's zero fields.
-var budgetDefaults = BudgetConfig{Percent: DefaultBudgetPercent, MinPerSecond: DefaultBudgetMinPerSecond, Window: DefaultBudgetWindow}
+var budgetDefaults = BudgetConfig{RetryRate: DefaultBudgetRetryRate, MinPerSecond: DefaultBudgetMinPerSecond, Window: DefaultBudgetWindow}
 
 func (c BudgetConfig) withDefaults() BudgetConfig { return conf.Fill(c, &budgetDefaults) }
 
@@ -58,7 +60,7 @@ func (c BudgetConfig) withDefaults() BudgetConfig { return conf.Fill(c, &budgetD
 func (c BudgetConfig) Validate() error { return c.withDefaults().validate() }
 
 func (c BudgetConfig) validate() error {
-	return conf.Check(BudgetKind, conf.If("Percent", c.Percent, c.Percent > 0 && c.Percent <= 10, "must be in (0, 10]"),
+	return conf.Check(BudgetKind, conf.If("RetryRate", c.RetryRate, c.RetryRate > 0 && c.RetryRate <= 10, "must be in (0, 10]"),
 		conf.In("MinPerSecond", c.MinPerSecond, -1, LargestBudgetMinPerSecond),
 		conf.In("Window", c.Window, budgetBuckets*time.Millisecond, LargestBudgetWindow))
 }
@@ -71,7 +73,7 @@ type BudgetStats struct {
 	// Calls and Retries are the calls deposited and the retries granted
 	// within the window.
 	Calls, Retries int64
-	// Limit is how many retries the window allows now (Percent of Calls
+	// Limit is how many retries the window allows now (RetryRate × Calls
 	// plus the MinPerSecond floor); Retries may reach it, not pass it.
 	Limit int64
 	// Accepted counts retries granted since the budget started.
@@ -118,7 +120,7 @@ func (s *budgetState) advance(now time.Time) {
 }
 
 func (s *budgetState) limit() int64 {
-	a := int64(math.Floor(s.cfg.Percent * float64(s.sumCalls)))
+	a := int64(math.Floor(s.cfg.RetryRate * float64(s.sumCalls)))
 	if s.cfg.MinPerSecond > 0 {
 		a += int64(float64(s.cfg.MinPerSecond) * s.cfg.Window.Seconds())
 	}

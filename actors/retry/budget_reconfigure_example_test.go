@@ -15,12 +15,12 @@ func ExampleBudget_Reconfigure() {
 	eng, _ := engine.New()
 	defer eng.Shutdown(context.Background())
 	ctx := context.Background()
-	budget, _ := retry.NewBudget(eng, "payments", retry.BudgetConfig{Percent: 0.2, MinPerSecond: 1, Window: 10 * time.Second})
+	budget, _ := retry.NewBudget(eng, "payments", retry.BudgetConfig{RetryRate: 0.2, MinPerSecond: 1, Window: 10 * time.Second})
 
 	st, _ := budget.Stats(ctx)
 	fmt.Println(st.Limit)
 
-	err := budget.Reconfigure(ctx, retry.BudgetConfig{Percent: 0.2, MinPerSecond: 5, Window: 10 * time.Second})
+	err := budget.Reconfigure(ctx, retry.BudgetConfig{RetryRate: 0.2, MinPerSecond: 5, Window: 10 * time.Second})
 	st, _ = budget.Stats(ctx)
 	fmt.Println(err, st.Limit, budget.Config().MinPerSecond)
 	// Output:

@@ -25,7 +25,7 @@ func checkBudget(t *testing.T, s *budgetState, at time.Duration, calls, retries,
 // A lower limit clamps the retries of the window to it, the oldest first;
 // the calls, Accepted and Rejected are kept.
 func TestBudgetReconfigureClampsRetries(t *testing.T) {
-	s := newBudgetState(BudgetConfig{Percent: 0.5, MinPerSecond: -1, Window: 10 * time.Second})
+	s := newBudgetState(BudgetConfig{RetryRate: 0.5, MinPerSecond: -1, Window: 10 * time.Second})
 	for _, at := range []time.Duration{0, 3 * time.Second} {
 		for i := 0; i < 10; i++ {
 			s.Deposit(budgetAt(at))
@@ -35,14 +35,14 @@ func TestBudgetReconfigureClampsRetries(t *testing.T) {
 		}
 	}
 	checkBudget(t, s, 3*time.Second, 20, 8, 10)
-	s.reconfigure(BudgetConfig{Percent: 0.2, MinPerSecond: -1, Window: 10 * time.Second}, budgetAt(4*time.Second))
+	s.reconfigure(BudgetConfig{RetryRate: 0.2, MinPerSecond: -1, Window: 10 * time.Second}, budgetAt(4*time.Second))
 	checkBudget(t, s, 4*time.Second, 20, 4, 4)
 	if s.Withdraw(budgetAt(4*time.Second)) || s.accepted != 8 || s.rejected != 1 {
 		t.Fatalf("got a retry at the new limit, or counts %d/%d; want refused, 8 accepted, 1 rejected", s.accepted, s.rejected)
 	}
 	// The 4 kept were the newest: they outlive the slice of time 0.
 	checkBudget(t, s, 10*time.Second+time.Millisecond, 10, 4, 2)
-	s.reconfigure(BudgetConfig{Percent: 1, MinPerSecond: -1, Window: 10 * time.Second}, budgetAt(11*time.Second))
+	s.reconfigure(BudgetConfig{RetryRate: 1, MinPerSecond: -1, Window: 10 * time.Second}, budgetAt(11*time.Second))
 	checkBudget(t, s, 11*time.Second, 10, 4, 10)
 	if !s.Withdraw(budgetAt(11 * time.Second)) {
 		t.Fatal("a higher limit refused a retry")
@@ -52,7 +52,7 @@ func TestBudgetReconfigureClampsRetries(t *testing.T) {
 // A new Window moves each old slice to the new slice of the latest moment
 // it counted, dropping those older than the new window.
 func TestBudgetReconfigureWindow(t *testing.T) {
-	cfg := BudgetConfig{Percent: 1, MinPerSecond: -1, Window: 10 * time.Second} // 1 s slices
+	cfg := BudgetConfig{RetryRate: 1, MinPerSecond: -1, Window: 10 * time.Second} // 1 s slices
 	deposits := func() *budgetState {
 		s := newBudgetState(cfg)
 		for i, at := range []time.Duration{0, 5 * time.Second, 9 * time.Second} {

@@ -30,7 +30,7 @@ func TestBudgetReconfigureThroughRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	b, err := retry.NewBudget(h.eng, "live", retry.BudgetConfig{Percent: 0.1, MinPerSecond: 1, Window: 10 * time.Second})
+	b, err := retry.NewBudget(h.eng, "live", retry.BudgetConfig{RetryRate: 0.1, MinPerSecond: 1, Window: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestBudgetReconfigureThroughRetries(t *testing.T) {
 	}
 
 	// 500 % of calls and no floor: 1 call allows 5 retries.
-	if err := b.Reconfigure(ctx, retry.BudgetConfig{Percent: 5, MinPerSecond: -1, Window: 10 * time.Second}); err != nil {
+	if err := b.Reconfigure(ctx, retry.BudgetConfig{RetryRate: 5, MinPerSecond: -1, Window: 10 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	st := budgetStats(t, b)
@@ -53,8 +53,8 @@ func TestBudgetReconfigureThroughRetries(t *testing.T) {
 	}
 	ev := <-sub.C()
 	if ev.Pattern != retry.BudgetKind || ev.Name != "live" ||
-		ev.Fields.OldState != "Percent=0.1 MinPerSecond=1" || ev.Fields.NewState != "Percent=5 MinPerSecond=-1" {
-		t.Fatalf("got %v, want config_changed of Percent and MinPerSecond", ev)
+		ev.Fields.OldState != "RetryRate=0.1 MinPerSecond=1" || ev.Fields.NewState != "RetryRate=5 MinPerSecond=-1" {
+		t.Fatalf("got %v, want config_changed of RetryRate and MinPerSecond", ev)
 	}
 	// A second call raises the limit to 10: 5 more retries, then the budget
 	// refuses.
@@ -76,13 +76,13 @@ func TestBudgetReconfigureIdenticalAndRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	old := retry.BudgetConfig{Percent: 0.5}
+	old := retry.BudgetConfig{RetryRate: 0.5}
 	b, err := retry.NewBudget(eng, "reg", old)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := b.Reconfigure(ctx, retry.BudgetConfig{Percent: 0.5, MinPerSecond: retry.DefaultBudgetMinPerSecond, Window: retry.DefaultBudgetWindow}); err != nil {
+	if err := b.Reconfigure(ctx, retry.BudgetConfig{RetryRate: 0.5, MinPerSecond: retry.DefaultBudgetMinPerSecond, Window: retry.DefaultBudgetWindow}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -90,7 +90,7 @@ func TestBudgetReconfigureIdenticalAndRegistry(t *testing.T) {
 		t.Fatalf("an identical config published %v", ev)
 	default:
 	}
-	now := retry.BudgetConfig{Percent: 0.5, Window: time.Minute}
+	now := retry.BudgetConfig{RetryRate: 0.5, Window: time.Minute}
 	if err := b.Reconfigure(ctx, now); err != nil {
 		t.Fatal(err)
 	}
@@ -120,16 +120,16 @@ func TestBudgetReconfigureRefusals(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := b.Reconfigure(ctx, retry.BudgetConfig{Percent: 1}); !errors.Is(err, context.Canceled) {
+	if err := b.Reconfigure(ctx, retry.BudgetConfig{RetryRate: 1}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("ended context: got %v, want context.Canceled", err)
 	}
-	if st := budgetStats(t, b); st.Limit != retry.DefaultBudgetMinPerSecond*10 || b.Config().Percent != retry.DefaultBudgetPercent {
+	if st := budgetStats(t, b); st.Limit != retry.DefaultBudgetMinPerSecond*10 || b.Config().RetryRate != retry.DefaultBudgetRetryRate {
 		t.Fatalf("got %+v, want the default config still in force", st)
 	}
 	if err := eng.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Reconfigure(context.Background(), retry.BudgetConfig{Percent: 1}); !errors.Is(err, messages.ErrStopped) {
+	if err := b.Reconfigure(context.Background(), retry.BudgetConfig{RetryRate: 1}); !errors.Is(err, messages.ErrStopped) {
 		t.Fatalf("after Shutdown: got %v, want ErrStopped", err)
 	}
 }

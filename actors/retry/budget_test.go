@@ -16,7 +16,7 @@ import (
 // retries; a 10 % budget without a floor allows 20.
 func TestBudgetCapsRetriesInAStorm(t *testing.T) {
 	h := newHarness(t)
-	b, err := retry.NewBudget(h.eng, "storm", retry.BudgetConfig{Percent: 0.1, MinPerSecond: -1})
+	b, err := retry.NewBudget(h.eng, "storm", retry.BudgetConfig{RetryRate: 0.1, MinPerSecond: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestBudgetCapsRetriesInAStorm(t *testing.T) {
 
 func TestBudgetFloorAndWindow(t *testing.T) {
 	h := newHarness(t)
-	b, err := retry.NewBudget(h.eng, "floor", retry.BudgetConfig{Percent: 0.1, MinPerSecond: 1, Window: 10 * time.Second})
+	b, err := retry.NewBudget(h.eng, "floor", retry.BudgetConfig{RetryRate: 0.1, MinPerSecond: 1, Window: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +78,8 @@ func TestBudgetConfig(t *testing.T) {
 		field string
 		cfg   retry.BudgetConfig
 	}{
-		{"Percent", retry.BudgetConfig{Percent: -1}},
-		{"Percent", retry.BudgetConfig{Percent: 11}},
+		{"RetryRate", retry.BudgetConfig{RetryRate: -1}},
+		{"RetryRate", retry.BudgetConfig{RetryRate: 11}},
 		{"MinPerSecond", retry.BudgetConfig{MinPerSecond: -2}},
 		{"Window", retry.BudgetConfig{Window: time.Millisecond}},
 		{"MinPerSecond", retry.BudgetConfig{MinPerSecond: retry.LargestBudgetMinPerSecond + 1}},
@@ -99,7 +99,7 @@ func TestBudgetConfig(t *testing.T) {
 	if err1 != nil || err2 != nil || a != b {
 		t.Errorf("got %p, %p (%v, %v), want the same budget", a, b, err1, err2)
 	}
-	if _, err := retry.NewBudget(eng, "same", retry.BudgetConfig{Percent: 0.5}); err == nil {
+	if _, err := retry.NewBudget(eng, "same", retry.BudgetConfig{RetryRate: 0.5}); err == nil {
 		t.Error("got nil error for a conflicting config")
 	}
 }
@@ -134,7 +134,7 @@ func TestBudgetAfterShutdown(t *testing.T) {
 // exact, so the cap holds under concurrency too.
 func TestBudgetStormConcurrent(t *testing.T) {
 	eng, clock := newEngine(t)
-	b, err := retry.NewBudget(eng, "storm", retry.BudgetConfig{Percent: 0.1, MinPerSecond: -1})
+	b, err := retry.NewBudget(eng, "storm", retry.BudgetConfig{RetryRate: 0.1, MinPerSecond: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
