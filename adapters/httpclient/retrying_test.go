@@ -284,7 +284,7 @@ func TestRetryTransportPerHost(t *testing.T) {
 	}
 	resp.Body.Close()
 
-	noRetries := retry.BudgetConfig{Percent: 0.01, MinPerSecond: -1}
+	noRetries := retry.BudgetConfig{RetryRate: 0.01, MinPerSecond: -1}
 	starved := &flaky{status: 503, failures: 1}
 	starvedSrv, _ := countingServer(t, starved)
 	c = retryClient(t, eng, httpclient.RetryConfig{Name: "budgeted", Retry: fastRetry(3), Budget: &noRetries})
