@@ -20,11 +20,6 @@ const (
 	DefaultWindow = 256
 	// SmallestWindow and LargestWindow bound Config.Window.
 	SmallestWindow, LargestWindow = 16, 1 << 16
-	// MinWindow is SmallestWindow.
-	//
-	// Deprecated: use SmallestWindow (a bound is Smallest or Largest; Min
-	// names a floor the user configures, as MinDelay).
-	MinWindow = SmallestWindow
 	// DefaultMaxHedges is how many attempts may start after the first.
 	DefaultMaxHedges = 1
 	// LargestMaxHedges bounds Config.MaxHedges.

@@ -32,7 +32,7 @@ func FuzzConfig(f *testing.F) {
 		c := h.Config()
 		switch {
 		case c.Delay <= 0 || c.Delay > LargestDelay, c.MinDelay < 0 || c.MinDelay > LargestDelay,
-			c.Window < MinWindow || c.Window > LargestWindow, c.MaxHedges < 1 || c.MaxHedges > LargestMaxHedges,
+			c.Window < SmallestWindow || c.Window > LargestWindow, c.MaxHedges < 1 || c.MaxHedges > LargestMaxHedges,
 			c.BudgetPercent < 1 || c.BudgetPercent > LargestBudgetPercent, c.BudgetBurst < 1 || c.BudgetBurst > LargestBudgetBurst,
 			c.Percentile != 0 && (c.Percentile < 1 || c.Percentile >= 100):
 			t.Fatalf("accepted %+v", c)
