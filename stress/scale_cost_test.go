@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/circuitbreaker"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/enginetest"
+	"github.com/bulwark-go/bulwark/engine/kernel"
 )
 
 // TestScaleNewOfAnExistingNameAllocatesNothing: New of a breaker that
@@ -135,4 +137,43 @@ func benchFirstCall(b *testing.B, opts ...engine.Option) {
 func BenchmarkScaleBreakerFirstCall(b *testing.B) { benchFirstCall(b) }
 func BenchmarkScaleBreakerFirstCallOnDemand(b *testing.B) {
 	benchFirstCall(b, engine.WithOnDemandActors())
+}
+
+// TestScaleFirstMessageRacesTheFirstWait: an actor's first Serve waits for
+// its first message in a small frame before entering its loop; a first
+// message sent from many goroutines while that wait begins is always
+// answered (real clock, 64 senders, thousands of fresh actors).
+func TestScaleFirstMessageRacesTheFirstWait(t *testing.T) {
+	eng := enginetest.Start(t)
+	n := 4000
+	if testing.Short() || raceOn {
+		n = 500
+	}
+	actors := make(chan *kernel.Actor[int, int], n)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for a := range actors {
+				ctx, cancel := context.WithTimeout(context.Background(), enginetest.ShutdownTimeout)
+				v, err := a.Ask(ctx, 7)
+				cancel()
+				if err != nil || v != 7 {
+					errs <- fmt.Errorf("the first Ask: %v, %v", v, err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range n {
+		actors <- enginetest.Spawn(t, eng, fmt.Sprint("first-message-", i), enginetest.NewEcho)
+	}
+	close(actors)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
 }

@@ -355,29 +355,67 @@ func (a *Actor[M, R]) stopErr() error {
 // message caused it gets a *messages.PanicError, and Serve returns that
 // error so the supervisor can restart the loop.
 //
-// Serve recovers panics per batch (see safeBatch), not around its wait,
-// and keeps the behaviour's making and stopping in calls of their own, so
-// that an idle actor's goroutine waits in frames small enough for the
-// smallest stack: the select allocates as it parks, a stack that grows
-// stays grown, and a shallow stack is most of what an idle actor costs.
+// Serve recovers panics per batch (see safeBatch), not around its wait;
+// it makes the behaviour at once but, while the mailbox has never held a
+// message, waits for the first in awaitFirst, whose frame is the smallest,
+// and enters its loop only then:
+// an idle actor's goroutine parks in frames small enough for the smallest
+// stack. (The select allocates as it parks, a stack that grows stays
+// grown, and a shallow stack is most of what an idle actor costs.)
 func (a *Actor[M, R]) Serve(ctx context.Context) error {
 	r := a.newReceiver()
+	var err error
+	if !a.mb.fresh() || a.awaitFirst(ctx.Done()) {
+		err = r.loop(ctx)
+	}
+	r.stop()
+	return err
+}
+
+// awaitFirst waits until the first message is on its way or Drain is
+// called, and reports whether Serve should go on to its loop: false once
+// done is closed first. The mailbox must be fresh: the sender of the first
+// message links its first segment before it sends, then leaves a token in
+// wake (awaitFirst leaves one there for the loop); later ones would not.
+//
+//go:noinline
+func (a *Actor[M, R]) awaitFirst(done <-chan struct{}) bool {
+	wake := a.mb.wakeup()
+	for !a.hasWork() {
+		select {
+		case <-wake:
+		case <-done:
+			return false
+		}
+	}
+	a.mb.poke()
+	return true
+}
+
+// hasWork reports whether the mailbox is no longer fresh (a sender linked
+// its first segment, and its message is in it or on its way: the loop's
+// wait on that segment will see it) or Drain was called.
+//
+//go:noinline
+func (a *Actor[M, R]) hasWork() bool { return !a.mb.fresh() || a.draining.Load() }
+
+// loop is Serve's loop, from its first message on.
+//
+//go:noinline
+func (r *receiver[M, R]) loop(ctx context.Context) error {
+	a := r.a
 	done, wake := ctx.Done(), a.mb.wakeup()
 	for {
 		select {
 		case env := <-a.mb.settle().ch:
 			if err := r.safeBatch(env); err != nil {
-				r.stop()
 				return err
 			}
 		case <-wake: // a segment was linked, or Drain was called
 			if a.draining.Load() {
-				err := r.safeDrain(ctx)
-				r.stop()
-				return err
+				return r.safeDrain(ctx)
 			}
 		case <-done:
-			r.stop()
 			return nil
 		}
 	}

@@ -67,6 +67,10 @@ func (m *mailbox[T]) init(bound int) {
 	m.tail.Store(&m.first)
 }
 
+// fresh reports whether no message was ever sent to the mailbox: it still
+// has only its first, channel-less segment.
+func (m *mailbox[T]) fresh() bool { return m.tail.Load() == &m.first }
+
 // poke leaves the receiver a token; it never blocks.
 func (m *mailbox[T]) poke() {
 	if w := m.wake.Load(); w != nil {

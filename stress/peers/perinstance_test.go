@@ -159,7 +159,8 @@ var instanceKinds = []instanceKind{
 //
 //	perinstance <kind> <impl> bytes=<n> goroutines=<n> create_ns=<n> lookup_ns=<n> firstcall_p99_ns=<n>
 //
-// lookup_ns is the wall time of New of a name that exists, with the same
+// lookup_ns is the wall time of New of a name that exists (the names are
+// made beforehand, for create_ns too), with the same
 // default config (0 for the peers, which keep no registry): the config's
 // defaults and bounds, a read of the engine's sharded index and the
 // comparison of the stored config with the asked one — in place, without
@@ -197,7 +198,11 @@ func TestPerInstance(t *testing.T) {
 func perInstanceBulwark(t *testing.T, k instanceKind, impl string, opts ...engine.Option) {
 	t.Helper()
 	eng := enginetest.Start(t, opts...)
-	newOne := func(i int) (any, error) { return k.bulwark(eng, fmt.Sprint(k.kind, i)) }
+	names := make([]string, perInstanceN) // made beforehand: neither create nor lookup times fmt
+	for i := range names {
+		names[i] = fmt.Sprint(k.kind, i)
+	}
+	newOne := func(i int) (any, error) { return k.bulwark(eng, names[i]) }
 	bytes, goroutines, create, keep := instanceCost(t, newOne)
 	start := time.Now()
 	for i := range keep {
