@@ -106,7 +106,7 @@ type Stats struct {
 // is an error.
 func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	// Shard 0 is the limiter's actor; the others start on first use.
-	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Limiter, kernel.Service, error) {
+	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(eng *engine.Engine, name string, full Config) (*Limiter, kernel.Service, error) {
 		shards := make([]*shard, full.Shards)
 		for i := range shards {
 			shards[i] = newShard(eng.Clock(), full, i)

@@ -47,7 +47,17 @@ type Setup struct {
 // Handle inside it to set up and how.
 func New[H any, C comparable](eng *engine.Engine, kind, name string, cfg C, withDefaults func(C) (C, error),
 	start func(full C) (H, *Handle[C], Setup)) (H, error) {
-	return spawn.New(eng, kind, name, cfg, withDefaults, func(full C) (H, kernel.Service, error) {
+	full, x, found, err := spawn.Find[H](eng, kind, name, cfg, withDefaults)
+	if found || err != nil {
+		return x, err
+	}
+	return create(eng, kind, name, full, start)
+}
+
+// create is New's slow path, apart so that finding an existing instance
+// builds no closure.
+func create[H any, C comparable](eng *engine.Engine, kind, name string, full C, start func(full C) (H, *Handle[C], Setup)) (H, error) {
+	return spawn.Create(eng, kind, name, full, func(eng *engine.Engine, name string, full C) (H, kernel.Service, error) {
 		x, h, s := start(full)
 		h.eng, h.kind, h.name, h.permits = eng, kind, name, s.Permits
 		h.cfg.Store(&full)

@@ -31,7 +31,7 @@ type inst struct{ size int }
 
 func TestNewChecksThenStartsOnce(t *testing.T) {
 	starts := 0
-	start := func(full cfg) (*inst, kernel.Service, error) {
+	start := func(_ *engine.Engine, _ string, full cfg) (*inst, kernel.Service, error) {
 		starts++
 		return &inst{full.Size}, kernel.NewActor(0, func() kernel.Behavior[struct{}, struct{}] { return nil }), nil
 	}
@@ -52,5 +52,30 @@ func TestNewChecksThenStartsOnce(t *testing.T) {
 	}
 	if b, err := spawn.New(e, "k", "a", cfg{Size: 3}, defaults, start); err != nil || b != a || starts != 1 {
 		t.Fatalf("New again with the same config after defaults: got %p, %v after %d starts, want %p and 1 start", b, err, starts, a)
+	}
+}
+
+// A New of a name that exists with the same config after defaults is a
+// read of the registry's index: no allocation, start not called.
+func TestNewOfAnExistingNameAllocatesNothing(t *testing.T) {
+	e, err := engine.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Shutdown(context.Background())
+	start := func(_ *engine.Engine, _ string, full cfg) (*inst, kernel.Service, error) {
+		return &inst{full.Size}, kernel.NewActor(0, func() kernel.Behavior[struct{}, struct{}] { return nil }), nil
+	}
+	a, err := spawn.New(e, "k", "a", cfg{}, defaults, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		if b, err := spawn.New(e, "k", "a", cfg{}, defaults, start); err != nil || b != a {
+			t.Fatalf("got %p, %v, want %p", b, err, a)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("New of an existing name: %v allocations, want 0", allocs)
 	}
 }
