@@ -7,8 +7,8 @@ import (
 )
 
 // valve is the fast path: the gate's ledger of permits, whose held count is
-// the pending count, taken and given back by compare-and-swap of its head
-// while the owner leaves it open. The owner closes it (waitq.Ledger.Close)
+// the pending count, taken by compare-and-swap of its count word and given
+// back by an atomic add, while the owner leaves it open. The owner closes it (waitq.Ledger.Close)
 // when it takes a decision — an arrival that would reach the high mark, or
 // any arrival while backpressure is on or callers wait — and opens it again
 // when backpressure is off and nobody waits. While it is closed only the
