@@ -256,11 +256,15 @@ func hammerGuard(t *testing.T, gc guardCase) guardReport {
 }
 
 // probeGuard acquires permits from g until one is refused (each Acquire
-// may wait up to wait), releases them all, and returns how many it got.
+// may wait up to wait; 0: under ctx alone, for a guard that never waits),
+// releases them all, and returns how many it got.
 func probeGuard(ctx context.Context, g engine.Guard, wait time.Duration, most int) int {
 	var held []engine.Permit
 	for len(held) <= most {
-		actx, cancel := context.WithTimeout(ctx, wait)
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if wait > 0 {
+			actx, cancel = context.WithTimeout(ctx, wait)
+		}
 		p, err := g.Acquire(actx)
 		cancel()
 		if err != nil {
