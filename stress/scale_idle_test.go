@@ -39,6 +39,11 @@ type scaleKind struct {
 // stack included, that issue 16 asks for.
 const idleCeiling = 6 << 10
 
+// raceIdleCeiling is the ceiling under -race, whose instrumented frames
+// keep an idle actor's goroutine on a 4 KB stack, not 2 KB (6.4-6.5 KB
+// measured for a breaker); the 6 KB of issue 16 is checked without it.
+const raceIdleCeiling = 7 << 10
+
 // scaleKinds lists every kind with its ceiling. Kinds above idleCeiling
 // carry state a pattern still allocates whole at creation (say so beside
 // the figure).
@@ -189,8 +194,12 @@ func TestScaleIdleInstance(t *testing.T) {
 	for _, k := range scaleKinds {
 		c := measureIdle(t, k, n)
 		t.Logf("%-16s %12.0f %10.2f %12v %12v %12v", k.kind, c.bytes, c.goroutines, c.create, c.lookup, c.firstCall)
-		if c.bytes > float64(k.ceiling) {
-			t.Errorf("%s: an idle instance costs %.0f bytes, want at most %d", k.kind, c.bytes, k.ceiling)
+		ceiling := k.ceiling
+		if raceOn {
+			ceiling = max(ceiling, raceIdleCeiling)
+		}
+		if c.bytes > float64(ceiling) {
+			t.Errorf("%s: an idle instance costs %.0f bytes, want at most %d", k.kind, c.bytes, ceiling)
 		}
 		if c.goroutines > k.goroutines+0.05 {
 			t.Errorf("%s: an idle instance keeps %.2f goroutines, want at most %v", k.kind, c.goroutines, k.goroutines)
