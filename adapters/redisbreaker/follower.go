@@ -18,6 +18,12 @@ type follower struct{ b *Breaker }
 func (f *follower) Serve(ctx context.Context) error {
 	sub := f.b.client.Subscribe(ctx, f.b.channel)
 	defer sub.Close()
+	// A change published before the subscription took effect is not
+	// delivered: once Redis confirms it, read the state once, so a change
+	// is either read here or delivered below.
+	if _, err := sub.Receive(ctx); err == nil {
+		f.b.actor.TryTell(tick{sync: true})
+	}
 	ch := sub.Channel()
 	for {
 		select {
