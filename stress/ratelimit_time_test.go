@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -129,26 +128,5 @@ func hammerRealClock(t *testing.T, alg ratelimit.Algorithm, entry string, worker
 // grant's to, that holds the most grants beyond its bound
 // Count + floor((b-a)*Count/Period), with its count and bound.
 func worstInterval(grants []grant, r ratelimit.Rate) (n int, a, b time.Duration, bound int) {
-	slices.SortFunc(grants, func(x, y grant) int { return int(x.from - y.from) })
-	worst := -1 << 62
-	for i := range grants {
-		lo := grants[i].from
-		// The grants with from >= lo are grants[i:], sorted by from; among
-		// them, those with to <= hi, for each hi in increasing order.
-		tos := make([]time.Duration, 0, len(grants)-i)
-		for _, g := range grants[i:] {
-			tos = append(tos, g.to)
-		}
-		slices.Sort(tos)
-		for k, hi := range tos {
-			if k+1 < len(tos) && tos[k+1] == hi {
-				continue
-			}
-			lim := int(r.Count + int64(hi-lo)*r.Count/int64(r.Period))
-			if over := k + 1 - lim; over > worst {
-				worst, n, a, b, bound = over, k+1, lo, hi, lim
-			}
-		}
-	}
-	return n, a, b, bound
+	return worstIntervalAcross(grants, r, nil)
 }
