@@ -23,6 +23,11 @@ type Shedder struct {
 
 	level atomic.Uint32 // owner-written: last published LoadLevel
 	dirty atomic.Bool   // a caller saw the level move; the owner clears it
+	// made is at least the slots the ledger had made when the last grant
+	// that made one returned (see sawGrant): nobody holds more permits
+	// than there are slots, so at most made are held but while a grant
+	// that makes a slot runs. It grows only with the ledger's peak.
+	made atomic.Int64
 }
 
 var _ engine.Guard = (*Shedder)(nil)
@@ -36,7 +41,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
 	return admit.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Shedder, *admit.Handle[Config], admit.Setup) {
 		lim := waitq.NewLimit(full.MaxInFlight)
 		s := &Shedder{permits: lim.Ledger(), limit: lim}
-		return s, &s.h, admit.Setup{Permits: s.permits, Reasons: reasons, Policy: admit.Slots{Permits: lim, Finished: s.publishLevel},
+		return s, &s.h, admit.Setup{Permits: s.permits, Reasons: reasons, Policy: slots{admit.Slots{Permits: lim, Finished: s.publishLevel}, s},
 			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonQueueFull, Displaced: ReasonDisplaced, Timeout: ReasonWaitTimeout, GiveBack: s.giveBack}}
 	})
 }
@@ -55,6 +60,14 @@ func (s *Shedder) Acquire(ctx context.Context) (engine.Permit, error) {
 // if ctx is done or ends while the call waits, or messages.ErrStopped. A
 // priority outside Low..Critical counts as Normal. When it returns an
 // error the caller holds no slot.
+//
+// A Low call counts the calls in flight (on every P) only once the
+// shedder has held more than 60 % of MaxInFlight at once; a call the
+// Signal would shed counts them to tell whether any is. While other calls
+// are granted at the same time, a Low call may miss the slots of grants
+// still under way: it is shed when more than 60 % of MaxInFlight are held
+// throughout the call by grants that had returned before it began, and
+// may be admitted above that by at most the grants it races with.
 func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (engine.Permit, error) {
 	if err := s.h.Err(); err != nil {
 		return engine.Permit{}, err
@@ -66,16 +79,12 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 		p = messages.Normal
 	}
 	c := s.h.Config()
-	inflight := s.inflight()
-	sig := LevelNormal
-	if inflight > 0 { // an idle shedder does not shed for its Signal
-		sig = signalOf(c)
-	}
-	if r := shedFor(p, LevelOf(inflight, c.MaxInFlight), sig); r != "" {
+	if r := s.shedFirst(p, c); r != "" {
 		return engine.Permit{}, s.shedding(p, r)
 	}
 	if s.h.Waiting() == 0 {
 		if t, ok := s.permits.TryGrant(); ok {
+			s.sawGrant(t)
 			return s.admitted(p, t), nil
 		}
 	}
@@ -88,6 +97,22 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 	return s.h.Counts.Resolve(s.h.Wait(ctx, admit.Call{Tier: tier(p), Wait: c.MaxWait}),
 		func(t uint64) engine.Permit { return s.admitted(p, t) },
 		func(r string) error { return s.shedding(p, r) })
+}
+
+// shedFirst returns why a call of priority p is shed under c before it
+// looks for a slot, or "" if it may go on (shedFor): only a Low call needs
+// the utilisation level, and only a call shed for the Signal alone whether
+// anything is in flight (an idle shedder does not shed for its Signal).
+func (s *Shedder) shedFirst(p messages.Priority, c *Config) string {
+	util := LevelNormal
+	if p == messages.Low {
+		util = s.utilLevel(c.MaxInFlight)
+	}
+	r := shedFor(p, util, signalOf(c))
+	if r != "" && util == LevelNormal && s.idle() {
+		return ""
+	}
+	return r
 }
 
 // Release gives the slot of p back; the outcome is not used. A permit is a
@@ -106,7 +131,7 @@ func (s *Shedder) giveBack(token uint64) {
 		s.h.Kick()
 		return
 	}
-	s.noteLevel(s.inflight())
+	s.noteLevel()
 }
 
 // Execute is shorthand for ExecutePriority(ctx, messages.Normal, fn).
@@ -133,52 +158,13 @@ func Do[T any](ctx context.Context, s *Shedder, fn func(context.Context) (T, err
 	return admit.Do(ctx, s, errNilFunc, fn)
 }
 
-func (s *Shedder) inflight() int { return s.limit.Held() }
-
-func (s *Shedder) signalLevel() LoadLevel { return signalOf(s.h.Config()) }
-
-// signalOf returns the level of c's Signal (LevelNormal without one).
-func signalOf(c *Config) LoadLevel {
-	if c.Signal == nil {
-		return LevelNormal
-	}
-	return c.Signal.Level()
-}
-
-func (s *Shedder) levelAt(inflight int) LoadLevel {
-	c := s.h.Config()
-	return max(LevelOf(inflight, c.MaxInFlight), signalOf(c))
-}
-
-// noteLevel asks the actor to publish a level change, once until it has.
-func (s *Shedder) noteLevel(inflight int) {
-	if s.levelAt(inflight) != LoadLevel(s.level.Load()) && !s.dirty.Load() && s.dirty.CompareAndSwap(false, true) {
-		s.h.Kick()
-	}
-}
-
-// publishLevel publishes load_level_changed when the level moved since the
-// last one it published. The actor calls it after every message and batch.
-func (s *Shedder) publishLevel() {
-	s.dirty.Store(false)
-	inflight := s.inflight()
-	lvl := s.levelAt(inflight)
-	old := LoadLevel(s.level.Load())
-	if lvl == old {
-		return
-	}
-	s.level.Store(uint32(lvl))
-	s.h.Engine().Publish(eventstream.Event{Type: eventstream.EventLoadLevelChanged, Pattern: Kind, Name: s.h.Name(),
-		Fields: eventstream.Fields{OldState: old.String(), NewState: lvl.String(), Count: int64(inflight), Max: int64(s.h.Config().MaxInFlight)}})
-}
-
 // admitted records a grant of token, whose slot the caller took, and
 // publishes request_accepted (Count: in-flight, Max: MaxInFlight, Key:
 // priority, NewState: load level).
 func (s *Shedder) admitted(p messages.Priority, token uint64) engine.Permit {
-	inflight := s.inflight()
-	s.noteLevel(inflight)
+	s.noteLevel()
 	if s.h.Engine().Events().HasSubscribers() {
+		inflight := s.inflight()
 		s.h.Engine().Publish(eventstream.Event{Type: eventstream.EventRequestAccepted, Pattern: Kind, Name: s.h.Name(),
 			Fields: eventstream.Fields{Key: p.String(), Count: int64(inflight), Max: int64(s.h.Config().MaxInFlight),
 				NewState: s.levelAt(inflight).String()}})

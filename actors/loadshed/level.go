@@ -1,0 +1,92 @@
+package loadshed
+
+import (
+	"github.com/bulwark-go/bulwark/actors/internal/admit"
+	"github.com/bulwark-go/bulwark/eventstream"
+)
+
+// seqMask selects the grant sequence in a waitq token, its low 24 bits:
+// 1 is a slot's first grant, the one that made it (or its 2^24+1st, which
+// only costs a needless look at Made).
+const seqMask = 1<<24 - 1
+
+// sawGrant raises made to the ledger's Made when the grant of token made
+// its slot. Every grant passes here before anyone can see it: the fast
+// path's, and the actor's through slots.
+func (s *Shedder) sawGrant(token uint64) {
+	if token&seqMask != 1 {
+		return
+	}
+	n := int64(s.permits.Made())
+	for m := s.made.Load(); n > m && !s.made.CompareAndSwap(m, n); m = s.made.Load() {
+	}
+}
+
+// slots is the actor's Policy: admit.Slots whose grants pass sawGrant.
+type slots struct {
+	admit.Slots
+	s *Shedder
+}
+
+// Take grants as admit.Slots does.
+func (p slots) Take() (uint64, bool) {
+	t, ok := p.Slots.Take()
+	if ok {
+		p.s.sawGrant(t)
+	}
+	return t, ok
+}
+
+// utilLevel returns the utilisation level against max: LevelNormal while
+// made is at most 60 % of max (at most made permits are held), else LevelOf
+// the calls in flight, which reads the stacks the other cores write.
+func (s *Shedder) utilLevel(max int) LoadLevel {
+	if s.made.Load()*100 <= 60*int64(max) {
+		return LevelNormal
+	}
+	return LevelOf(s.inflight(), max)
+}
+
+// idle reports whether no call is in flight.
+func (s *Shedder) idle() bool { return s.made.Load() == 0 || s.inflight() == 0 }
+
+func (s *Shedder) inflight() int { return s.limit.Held() }
+
+func (s *Shedder) signalLevel() LoadLevel { return signalOf(s.h.Config()) }
+
+// signalOf returns the level of c's Signal (LevelNormal without one).
+func signalOf(c *Config) LoadLevel {
+	if c.Signal == nil {
+		return LevelNormal
+	}
+	return c.Signal.Level()
+}
+
+func (s *Shedder) levelAt(inflight int) LoadLevel {
+	c := s.h.Config()
+	return max(LevelOf(inflight, c.MaxInFlight), signalOf(c))
+}
+
+// noteLevel asks the actor to publish a level change, once until it has.
+func (s *Shedder) noteLevel() {
+	c := s.h.Config()
+	lvl := max(s.utilLevel(c.MaxInFlight), signalOf(c))
+	if lvl != LoadLevel(s.level.Load()) && !s.dirty.Load() && s.dirty.CompareAndSwap(false, true) {
+		s.h.Kick()
+	}
+}
+
+// publishLevel publishes load_level_changed when the level moved since the
+// last one it published. The actor calls it after every message and batch.
+func (s *Shedder) publishLevel() {
+	s.dirty.Store(false)
+	inflight := s.inflight()
+	lvl := s.levelAt(inflight)
+	old := LoadLevel(s.level.Load())
+	if lvl == old {
+		return
+	}
+	s.level.Store(uint32(lvl))
+	s.h.Engine().Publish(eventstream.Event{Type: eventstream.EventLoadLevelChanged, Pattern: Kind, Name: s.h.Name(),
+		Fields: eventstream.Fields{OldState: old.String(), NewState: lvl.String(), Count: int64(inflight), Max: int64(s.h.Config().MaxInFlight)}})
+}
