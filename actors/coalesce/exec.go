@@ -55,15 +55,24 @@ func (t *timing) now() time.Duration {
 // pays for neither. Until then Err compares the clock with the deadline.
 //
 // The context holds its flight's word, whose closed bit the execution
-// sets when it returns (see flight). The end and a first Done are
-// Dekker's handshake on the word and inner: the end sets the bit, then
-// cancels the inner context it finds; a first Done installs the inner
-// context, then cancels it if it finds the bit set. One sees the other,
-// so a Done made at any time is closed once the execution has returned.
+// sets when it returns (see flight), and its side, made by the first
+// caller who waits or the first Done. The end and a first Done are
+// Dekker's handshake on the word and the side's inner context: the end
+// sets the bit, then cancels the inner context it finds; a first Done
+// installs the inner context, then cancels it if it finds the bit set.
+// One sees the other, so a Done made at any time is closed once the
+// execution has returned.
 type execCtx struct {
-	word   atomic.Uint64   // the flight's: closed bit | followers
+	word   atomic.Uint64   // the flight's: closed bit | keep
 	values context.Context // only for Value; never cancelled; a *fakeValues off the real clock
 	dl     time.Duration   // the deadline, as an offset from the timing's base
+	side   atomic.Pointer[side]
+}
+
+// side is the part of an execution made only when asked for: the channel
+// its waiting callers block on, and the context that carries its Done.
+type side struct {
+	wake chan struct{} // closed by the flight's wakeAll
 	// inner is nil, then the context that carries Done once made (&ended
 	// if the execution had returned by then).
 	inner atomic.Pointer[doneCtx]
@@ -104,12 +113,29 @@ func (c *execCtx) timing() *timing {
 // closed reports whether the execution has returned.
 func (c *execCtx) closed() bool { return c.word.Load()&closedBit != 0 }
 
+// makeSide returns c's side, making it if nobody has.
+func (c *execCtx) makeSide() *side {
+	s := &side{wake: make(chan struct{})}
+	if c.side.CompareAndSwap(nil, s) {
+		return s
+	}
+	return c.side.Load()
+}
+
+// inner returns the context that carries Done, or nil if none was made.
+func (c *execCtx) inner() *doneCtx {
+	if s := c.side.Load(); s != nil {
+		return s.inner.Load()
+	}
+	return nil
+}
+
 func (c *execCtx) Deadline() (time.Time, bool) { return c.timing().base.Add(c.dl), true }
 
 func (c *execCtx) Done() <-chan struct{} { return c.done().ctx.Done() }
 
 func (c *execCtx) Err() error {
-	if in := c.inner.Load(); in != nil {
+	if in := c.inner(); in != nil {
 		// A first Done may install in after the end looked for it and
 		// before it cancels in itself: the closed bit decides then.
 		if err := in.ctx.Err(); err != nil || !c.closed() {
@@ -130,7 +156,7 @@ func (c *execCtx) Err() error {
 // Once Done was made it asks the inner context, which holds the same
 // values, so contexts derived from c find their cancellation parent.
 func (c *execCtx) Value(key any) any {
-	if in := c.inner.Load(); in != nil && in != &ended {
+	if in := c.inner(); in != nil && in != &ended {
 		return in.ctx.Value(key)
 	}
 	return c.values.Value(key)
@@ -139,16 +165,20 @@ func (c *execCtx) Value(key any) any {
 // done returns the inner context, making it on the first call. Of two
 // racing first calls one's context wins and the other's is cancelled.
 func (c *execCtx) done() *doneCtx {
-	if in := c.inner.Load(); in != nil {
+	s := c.side.Load()
+	if s == nil {
+		s = c.makeSide()
+	}
+	if in := s.inner.Load(); in != nil {
 		return in
 	}
 	in := &ended
 	if !c.closed() {
 		in = c.make()
 	}
-	if !c.inner.CompareAndSwap(nil, in) {
+	if !s.inner.CompareAndSwap(nil, in) {
 		in.cancel() // another Done came first
-		return c.inner.Load()
+		return s.inner.Load()
 	}
 	if in != &ended && c.closed() { // the end may have looked before in was there
 		in.cancel()
@@ -171,7 +201,7 @@ func (c *execCtx) make() *doneCtx {
 // end cancels c; the closed bit of its word is set: the execution has
 // returned.
 func (c *execCtx) end() {
-	if in := c.inner.Load(); in != nil {
+	if in := c.inner(); in != nil {
 		in.cancel()
 	}
 }

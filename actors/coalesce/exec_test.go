@@ -19,8 +19,8 @@ func TestErrAfterTheEndWhileAFirstDoneInstalls(t *testing.T) {
 		c.start(context.Background(), &tm, time.Hour)
 		in := c.make() // the first Done: running, so a live inner context
 		c.word.Or(closedBit)
-		c.end()           // nothing installed yet: nothing to cancel
-		c.inner.Store(in) // the Done's CompareAndSwap lands
+		c.end()                      // nothing installed yet: nothing to cancel
+		c.makeSide().inner.Store(in) // the Done's CompareAndSwap lands
 		if err := c.Err(); err != context.Canceled {
 			t.Errorf("%T: Err after the end = %v, want %v", clock, err, context.Canceled)
 		}

@@ -47,7 +47,7 @@ func FuzzList(f *testing.F) {
 	f.Add([]byte{0, 72, 0, 12, 1, 73, 76, 5, 12, 12, 0})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		var head *node[int]
-		now := int64(1)
+		now := time.Duration(1)
 		open := map[string]*flight[int]{}
 		kept := map[string]*flight[int]{}
 		for _, op := range ops {
@@ -55,11 +55,11 @@ func FuzzList(f *testing.F) {
 			switch (op / 4) % 4 {
 			case 0, 1: // a caller: join the open flight, reuse a kept one, or start one
 				want := open[key]
-				if k := kept[key]; want == nil && k != nil && now < k.keep {
+				if k := kept[key]; want == nil && k != nil && now < k.kept() {
 					want = k
 				}
 				if f := find(head, key, now); f != nil || want != nil {
-					if f != want || (f.reusable(now) == f.join()) {
+					if f != want || (f.reusable(now) == !f.closed()) {
 						t.Fatalf("key %s at %d: found %p, model %p", key, now, f, want)
 					}
 					continue
@@ -71,21 +71,22 @@ func FuzzList(f *testing.F) {
 			case 2: // the work for key ends, kept for 8 ticks when op has bit 64
 				if f := open[key]; f != nil {
 					delete(open, key)
+					var keep time.Duration
 					if op&64 != 0 {
-						f.keep = now + 8
+						keep = now + 8
 						kept[key] = f
 					}
-					f.close()
-					if f.join() {
-						t.Fatal("joined a closed flight")
+					f.close(keep)
+					if f.kept() != keep {
+						t.Fatalf("closed flight %s kept until %d, want %d", key, f.kept(), keep)
 					}
-					if f.keep == 0 {
+					if keep == 0 {
 						head, _ = without(head, f, now)
 					}
 				}
 			case 3: // the clock moves; an expired kept result's timer fires
-				now += int64(op%8) + 1
-				if f := kept[key]; f != nil && now >= f.keep {
+				now += time.Duration(op%8) + 1
+				if f := kept[key]; f != nil && now >= f.kept() {
 					delete(kept, key)
 					head, _ = without(head, f, now)
 				}
@@ -96,7 +97,7 @@ func FuzzList(f *testing.F) {
 					t.Fatalf("flight %s listed twice", l.f.key)
 				}
 				listed[l.f] = true
-				if l.f.closed() && l.f.keep == 0 {
+				if l.f.closed() && l.f.kept() == 0 {
 					t.Fatalf("closed flight %s, not kept, still listed", l.f.key)
 				}
 			}
@@ -106,7 +107,7 @@ func FuzzList(f *testing.F) {
 				}
 			}
 			for _, f := range kept {
-				if now < f.keep && !listed[f] {
+				if now < f.kept() && !listed[f] {
 					t.Fatalf("fresh kept flight %s not listed", f.key)
 				}
 			}

@@ -25,7 +25,7 @@ type Group[T any] struct {
 	clock engine.Clock
 	tm    timing // clock, for the executions' contexts
 	cfg   Config
-	reuse int64 // cfg.ReuseFor in nanoseconds
+	reuse time.Duration // cfg.ReuseFor
 	seed  maphash.Seed
 	table atomic.Pointer[[shards]shard[T]] // made by the first call: an idle Group holds none
 	keys  places[T]                        // the MaxKeys places (see places.go); Load: kept results << 32 | open flights
@@ -49,7 +49,7 @@ func New[T any](eng *engine.Engine, name string, cfg Config) (*Group[T], error) 
 		return nil, err
 	}
 	g := &Group[T]{name: name, eng: eng, clock: engine.RealClock{}, cfg: cfg.withDefaults(),
-		reuse: int64(cfg.ReuseFor), seed: maphash.MakeSeed()}
+		reuse: cfg.ReuseFor, seed: maphash.MakeSeed()}
 	if eng != nil {
 		g.clock = eng.Clock()
 	}
@@ -138,9 +138,9 @@ const (
 // joinOrStart joins the open flight of key, reuses its kept result, or
 // starts a flight.
 func (g *Group[T]) joinOrStart(ctx context.Context, sh *shard[T], key string, fn func(context.Context) (T, error)) (*flight[T], role, error) {
-	var at int64
+	var at time.Duration // now on g's timing, when kept results may be reused
 	if g.reuse > 0 {
-		at = g.clock.Now().UnixNano()
+		at = g.tm.now()
 	}
 	var mine *flight[T]
 	inline := false
@@ -152,7 +152,7 @@ func (g *Group[T]) joinOrStart(ctx context.Context, sh *shard[T], key string, fn
 				sh.n[cReused].Add(1)
 				return f, done, nil
 			}
-			if f.join() { // it may close at once: the follower waits no time
+			if !f.closed() { // it may close at once: the follower waits no time
 				g.release(sh, mine)
 				sh.n[cFollowers].Add(1)
 				return f, waiting, nil
@@ -200,14 +200,15 @@ func (g *Group[T]) execute(values context.Context, sh *shard[T], f *flight[T], f
 			f.err = &messages.PanicError{Value: recover(), Stack: debug.Stack()}
 			sh.n[cPanics].Add(1)
 		}
-		kept := g.reuse > 0 && !panicked && f.err == nil
-		if kept {
-			f.keep = g.clock.Now().UnixNano() + g.reuse
+		var keep time.Duration
+		if g.reuse > 0 && !panicked && f.err == nil {
+			keep = g.tm.now() + g.reuse
 			g.keys.keep(sh) // before the callers learn the result
 		} else {
 			g.keys.give(sh, false)
 		}
-		f.close()
+		kept := keep > 0
+		f.close(keep)
 		f.ctx.end()
 		if kept { // armed before the waiters wake: a caller who saw this result sees its expiry armed
 			g.clock.AfterFunc(time.Duration(g.reuse), func() {
@@ -226,9 +227,9 @@ func (g *Group[T]) execute(values context.Context, sh *shard[T], f *flight[T], f
 
 // remove takes f out of sh, with the flights gone meanwhile.
 func (g *Group[T]) remove(sh *shard[T], f *flight[T]) {
-	var at int64
+	var at time.Duration
 	if g.reuse > 0 {
-		at = g.clock.Now().UnixNano()
+		at = g.tm.now()
 	}
 	for {
 		head := sh.head.Load()

@@ -1,58 +1,53 @@
 package coalesce
 
 import (
-	"sync/atomic"
+	"time"
 )
 
-// A flight is one shared execution. Its word (ctx.word) counts the
-// followers that joined it; the closed bit, set once by the execution when
-// it has its result, stops further joins (a caller who finds a closed
-// flight starts a new one, or reuses its result while it is kept). Joins
-// and the close are CompareAndSwaps on the word, so every caller that
-// joined is one the result will reach. The word lives in the context so
-// that the context knows, without a word of its own, when the execution
-// has returned.
+// A flight is one shared execution. Its word (ctx.word) holds the closed
+// bit, set once by the execution when it has its result, which stops
+// further joins (a caller who finds a closed flight starts a new one, or
+// reuses its result while it is kept), and, from then on, until when the
+// result is kept. A caller joins by finding the bit clear: the handshake
+// of waitChan and wakeAll makes sure the result reaches it. The word lives
+// in the context so that the context knows, without a word of its own,
+// when the execution has returned.
 type flight[T any] struct {
-	key string
-	// wake is the channel the waiting callers block on, made by the
-	// first waiter; closed by wakeAll.
-	wake atomic.Pointer[chan struct{}]
-	v    T
-	err  error
-	// keep is, for a success kept for reuse, the clock's UnixNano until
-	// which it may be reused (0: not kept). Written before the close.
-	keep  int64
+	key   string
+	v     T
+	err   error
 	alone node[T] // the flight's node in a list that holds it alone
 	ctx   execCtx // the context the execution runs under
 }
 
+// The flight's word: closed bit | keep, where keep, once the flight is
+// closed, is the offset on its Group's timing until which its result may
+// be reused (0: not kept).
 const closedBit = 1 << 63
 
-// join adds a follower to f unless f is closed.
-func (f *flight[T]) join() bool {
-	for {
-		w := f.ctx.word.Load()
-		if w&closedBit != 0 {
-			return false
-		}
-		if f.ctx.word.CompareAndSwap(w, w+1) {
-			return true
-		}
-	}
-}
-
-// close stops joins.
-func (f *flight[T]) close() { f.ctx.word.Or(closedBit) }
+// close stops joins; keep is the offset on the Group's timing until which
+// the result may be reused (0: not kept).
+func (f *flight[T]) close(keep time.Duration) { f.ctx.word.Store(closedBit | uint64(keep)) }
 
 func (f *flight[T]) closed() bool { return f.ctx.closed() }
 
-// reusable reports whether f is closed and its result kept at now (the
-// clock's UnixNano).
-func (f *flight[T]) reusable(now int64) bool { return f.closed() && now < f.keep }
+// kept returns, for a closed flight, until when its result may be reused
+// (0 for an open flight, or one not kept).
+func (f *flight[T]) kept() time.Duration { return time.Duration(f.ctx.word.Load() &^ closedBit) }
+
+// reusable reports whether f is closed and its result kept at now (an
+// offset on the Group's timing).
+func (f *flight[T]) reusable(now time.Duration) bool {
+	w := f.ctx.word.Load()
+	return w&closedBit != 0 && now < time.Duration(w&^closedBit)
+}
 
 // gone reports whether f has no place in a list at now: closed and not
 // kept.
-func (f *flight[T]) gone(now int64) bool { return f.closed() && now >= f.keep }
+func (f *flight[T]) gone(now time.Duration) bool {
+	w := f.ctx.word.Load()
+	return w&closedBit != 0 && now >= time.Duration(w&^closedBit)
+}
 
 // closedChan is an already closed channel: what a waiter waits on when
 // the result is in.
@@ -64,31 +59,29 @@ var closedChan = func() chan struct{} {
 
 // waitChan returns a channel that is closed once f's result is in. With
 // wakeAll it is Dekker's handshake: a waiter installs (or finds) the
-// channel, then looks at the closed bit; the execution sets the bit, then
-// looks for a channel to close. Under any interleaving one sees the
-// other: a waiter who finds f closed does not wait, and a channel the
-// execution did not see is one nobody waits on.
+// side that holds the channel, then looks at the closed bit; the
+// execution sets the bit, then looks for a side. Under any interleaving
+// one sees the other: a waiter who finds f closed does not wait, and a
+// channel the execution did not see is one nobody waits on.
 func (f *flight[T]) waitChan() <-chan struct{} {
-	p := f.wake.Load()
-	if p == nil && !f.closed() {
-		ch := make(chan struct{})
-		if f.wake.CompareAndSwap(nil, &ch) {
-			p = &ch
-		} else {
-			p = f.wake.Load()
+	s := f.ctx.side.Load()
+	if s == nil {
+		if f.closed() {
+			return closedChan
 		}
+		s = f.ctx.makeSide()
 	}
-	if p == nil || f.closed() {
+	if f.closed() {
 		return closedChan
 	}
-	return *p
+	return s.wake
 }
 
 // wakeAll releases the waiting callers; f's result is written and f
 // closed. It runs once per flight: with nobody waiting it is one load.
 func (f *flight[T]) wakeAll() {
-	if p := f.wake.Load(); p != nil {
-		close(*p)
+	if s := f.ctx.side.Load(); s != nil {
+		close(s.wake)
 	}
 }
 
@@ -107,7 +100,7 @@ type node[T any] struct {
 
 // find returns the flight for key in the list at n that is open, or
 // closed with its result kept at now; or nil.
-func find[T any](n *node[T], key string, now int64) *flight[T] {
+func find[T any](n *node[T], key string, now time.Duration) *flight[T] {
 	for ; n != nil; n = n.next {
 		if n.f.key == key && !n.f.gone(now) {
 			return n.f
@@ -118,7 +111,7 @@ func find[T any](n *node[T], key string, now int64) *flight[T] {
 
 // with returns a list holding f and, after it, the flights of n that are
 // not gone at now.
-func with[T any](n *node[T], f *flight[T], now int64) *node[T] {
+func with[T any](n *node[T], f *flight[T], now time.Duration) *node[T] {
 	rest, _ := without(n, nil, now)
 	if rest == nil {
 		return &f.alone
@@ -129,7 +122,7 @@ func with[T any](n *node[T], f *flight[T], now int64) *node[T] {
 // without returns the flights of n other than f that are not gone at
 // now, in order, and whether n held f or a gone flight (when not, n can
 // stay as it is).
-func without[T any](n *node[T], f *flight[T], now int64) (*node[T], bool) {
+func without[T any](n *node[T], f *flight[T], now time.Duration) (*node[T], bool) {
 	changed := false
 	for m := n; m != nil; m = m.next {
 		if m.f == f || m.f.gone(now) {

@@ -27,11 +27,8 @@ func TestList(t *testing.T) {
 	if find(l, "a", 0) != a || find(l, "c", 0) != nil {
 		t.Fatal("find: wrong flight")
 	}
-	if !a.join() || a.ctx.word.Load() != 1 {
-		t.Fatalf("join: got word %d, want 1 (one follower)", a.ctx.word.Load())
-	}
-	a.close()
-	if a.join() || find(l, "a", 0) != nil {
+	a.close(0)
+	if !a.closed() || a.kept() != 0 || find(l, "a", 0) != nil {
 		t.Fatal("a closed flight was joined or found")
 	}
 	l = with(l, c, 0)
