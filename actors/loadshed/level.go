@@ -14,9 +14,13 @@ const seqMask = 1<<24 - 1
 // its slot. Every grant passes here before anyone can see it: the fast
 // path's, and the actor's through slots.
 func (s *Shedder) sawGrant(token uint64) {
-	if token&seqMask != 1 {
-		return
+	if token&seqMask == 1 {
+		s.raiseMade()
 	}
+}
+
+// raiseMade raises made to the ledger's Made.
+func (s *Shedder) raiseMade() {
 	n := int64(s.permits.Made())
 	for m := s.made.Load(); n > m && !s.made.CompareAndSwap(m, n); m = s.made.Load() {
 	}
@@ -44,8 +48,11 @@ func (s *Shedder) utilLevel(max int) LoadLevel {
 	if s.made.Load()*100 <= 60*int64(max) {
 		return LevelNormal
 	}
-	return LevelOf(s.inflight(), max)
+	return s.heldLevel(max)
 }
+
+// heldLevel returns LevelOf the calls in flight against max.
+func (s *Shedder) heldLevel(max int) LoadLevel { return LevelOf(s.inflight(), max) }
 
 // idle reports whether no call is in flight.
 func (s *Shedder) idle() bool { return s.made.Load() == 0 || s.inflight() == 0 }
