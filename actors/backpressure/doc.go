@@ -38,10 +38,11 @@
 // # Concurrency and lifetime
 //
 // A Gate is safe for concurrent use. While backpressure is off and nobody
-// waits, a call adds its item, and every Release takes one, with one
-// compare-and-swap of the head of the gate's permit ledger, a word that
-// holds the count and whether the actor has closed that path, so no call
-// slips past a decision of the actor: pending never exceeds HighWaterMark.
+// waits, a call adds its item, and every Release takes one, with a
+// compare-and-swap of the head of its core's stack of free permits in the
+// gate's ledger (HighWaterMark-1 of them, free or held), a word that also
+// holds whether the actor has closed that path, so no call slips past a
+// decision of the actor: pending never exceeds HighWaterMark.
 // Every other call goes through the actor, one goroutine owned by the
 // engine's supervisor that decides on its own count, keeps the waiters and ends
 // when the engine shuts down; after that every call — also one waiting —

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/admit"
-	"github.com/bulwark-go/bulwark/actors/internal/waitq"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/eventstream"
 	"github.com/bulwark-go/bulwark/messages"
@@ -33,9 +32,7 @@ var _ engine.Guard = (*Gate)(nil)
 // *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Gate, error) {
 	return admit.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Gate, *admit.Handle[Config], admit.Setup) {
-		g := &Gate{st: newState(full)}
-		g.permits = waitq.NewLedger()
-		g.high.Store(uint64(full.HighWaterMark))
+		g := &Gate{valve: newValve(full.HighWaterMark), st: newState(full)}
 		return g, &g.h, admit.Setup{Permits: g.permits, Reasons: reasons, Policy: owner{g},
 			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonActive, Timeout: ReasonWaitTimeout, GiveBack: g.giveBack}}
 	})
@@ -129,7 +126,7 @@ func (g *Gate) reject(reason string) error {
 	g.h.Counts.Reject(reason)
 	if g.h.Engine().Events().HasSubscribers() {
 		g.h.Engine().Publish(eventstream.Event{Type: eventstream.EventBackpressureRejected, Pattern: Kind, Name: g.h.Name(),
-			Fields: eventstream.Fields{Reason: reason, Count: int64(g.permits.Held()), Max: int64(g.h.Config().MaxInFlight)}})
+			Fields: eventstream.Fields{Reason: reason, Count: int64(g.limit.Held()), Max: int64(g.h.Config().MaxInFlight)}})
 	}
 	return g.rejectedError(reason)
 }

@@ -28,7 +28,7 @@ func (o owner) Settle() {
 	if !g.closed {
 		return
 	}
-	if n := g.st.pending - g.permits.Held(); n > 0 {
+	if n := g.st.pending - g.limit.Held(); n > 0 {
 		g.publish(g.st.release(n))
 	}
 }
@@ -42,7 +42,7 @@ func (o owner) Take() (uint64, bool) {
 		return 0, false
 	}
 	g.publish(ch)
-	return g.permits.Grant(), true
+	return g.limit.Grant(), true
 }
 
 // Refuse refuses an arrival when pending items plus waiters have reached
@@ -53,9 +53,8 @@ func (o owner) Refuse(waiting int) string { return o.g.st.refuse(waiting) }
 // pending is below the high mark: see state.settle).
 func (o owner) Finish(waiting int) {
 	g := o.g
-	if g.closed && !g.st.active && waiting == 0 {
+	if g.closed && !g.st.active && waiting == 0 && g.open() {
 		g.closed = false
-		g.open()
 	}
 }
 
@@ -65,7 +64,7 @@ func (g *Gate) pending() int {
 	if g.closed {
 		return g.st.pending
 	}
-	return g.permits.Held()
+	return g.limit.Held()
 }
 
 // publish announces a change of the flag (owner only): backpressure_on or

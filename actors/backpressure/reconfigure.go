@@ -50,7 +50,7 @@ func (g *Gate) Reconfigure(ctx context.Context, cfg Config) error {
 			g.st.pending = g.shut()
 			g.closed = true
 		}
-		g.high.Store(uint64(full.HighWaterMark))
+		g.setHigh(full.HighWaterMark)
 		g.publish(g.st.reconfigure(full))
 	})
 }

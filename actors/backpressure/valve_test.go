@@ -1,14 +1,9 @@
 package backpressure
 
-import (
-	"testing"
-
-	"github.com/bulwark-go/bulwark/actors/internal/waitq"
-)
+import "testing"
 
 func TestValve(t *testing.T) {
-	g := valve{permits: waitq.NewLedger()}
-	g.high.Store(3)
+	g := newValve(3)
 	var held []uint64
 	for i, want := range []bool{true, true, false} {
 		tok, got := g.take()
@@ -25,11 +20,11 @@ func TestValve(t *testing.T) {
 	if _, ok := g.take(); ok {
 		t.Fatal("take while closed: got true, want false")
 	}
-	if !g.permits.Redeem(held[0]) || g.permits.Held() != 1 {
-		t.Fatalf("a release while closed: pending got %d, want 1", g.permits.Held())
+	if !g.permits.Redeem(held[0]) || g.limit.Held() != 1 {
+		t.Fatalf("a release while closed: pending got %d, want 1", g.limit.Held())
 	}
 	g.open()
-	if _, ok := g.take(); !ok || g.permits.Held() != 2 {
-		t.Fatalf("take after reopening: got pending %d, want 2", g.permits.Held())
+	if _, ok := g.take(); !ok || g.limit.Held() != 2 {
+		t.Fatalf("take after reopening: got pending %d, want 2", g.limit.Held())
 	}
 }

@@ -28,32 +28,29 @@ const (
 	nSegs    = indexBits - baseBits + 1
 )
 
-// Count layout: the free permits (of a counted ledger: every free permit;
-// of a Limit's: those without a slot), the slots on the stacks that no
-// grant has claimed yet (a counted ledger's), and the closed bit (see
-// Close).
+// Count layout: the free permits that have no slot, and the closed bit
+// (see Close), which a stack's head carries at the same place.
 const (
-	countBits   = indexBits + 1
-	freeMask    = 1<<countBits - 1
-	stackedOne  = 1 << countBits
-	stackedMask = freeMask << countBits
-	closedBit   = 1 << (2 * countBits)
+	freeMask  = 1<<(indexBits+1) - 1
+	closedBit = 1 << (2*indexBits + 1)
 )
 
-// Stack and slot layout. A stack's head is its top (index+1, 0: empty),
-// the number of slots on it and a tag that every pop moves on. A slot's
-// word is the link to the slot below it on a stack (index+1, 0: the
-// bottom; meaningful while the slot is on a stack), a held bit, and the
-// slot's grant sequence: how many times it has been granted.
+// Stack and slot layout. A stack's head is the index of its top slot
+// (meaningful while the stack is not empty), the number of slots on it,
+// the closed bit and a tag that every pop moves on. A slot's word is the
+// index of the slot below it on a stack (meaningful while the slot is on a
+// stack and not its bottom; while it is held, the cell it was granted
+// in), a held bit, and the slot's grant sequence: how many times it has
+// been granted.
 const (
-	topBits = indexBits + 1
-	topMask = 1<<topBits - 1
-	sizeOne = 1 << topBits
-	tagOne  = 1 << (2 * topBits)
+	topMask  = indexMask
+	sizeOne  = 1 << indexBits
+	sizeMask = freeMask << indexBits
+	tagOne   = closedBit << 1
 
-	linkMask = topMask
-	heldBit  = 1 << topBits
-	slotSeq  = topBits + 1 // the sequence's shift
+	linkMask = indexMask
+	heldBit  = 1 << indexBits
+	slotSeq  = indexBits + 1 // the sequence's shift
 )
 
 // cellSlots is how many slots a cell holds: two cache lines of them, then
@@ -67,39 +64,40 @@ const (
 // every other (ids repeat after 2^20-1 instances).
 var ledgers atomic.Uint64
 
-// Ledger makes permits tokens and, with a limit, is the pool of an
-// admission pattern's slots: it grants at most Limit permits at once and
-// records each one until it is redeemed, so that releasing a permit twice,
-// a zero permit or a permit of another instance is recognised, frees
-// nothing, and is counted as misuse.
+// Ledger makes permits tokens and is the pool of an admission pattern's
+// slots: it grants at most Limit permits at once and records each one
+// until it is redeemed, so that releasing a permit twice, a zero permit or
+// a permit of another instance is recognised, frees nothing, and is
+// counted as misuse.
 //
 // A token is a 64-bit word: the ledger's id (never 0, so the zero token is
 // never valid), the index of a slot, and the low 24 bits of the slot's
 // sequence when it was granted. Each slot is one word: its sequence, which
 // every grant moves on, a held bit, and its link in a stack of free slots.
 // The slots live in cells, one per P (tally.Proc, a hint: any cell works),
-// each on its own cache lines with its own stack of free slots. A grant
-// pops a slot, its P's stack first, and stamps it held with the next
-// sequence by a plain store (the slot is its own from the pop on); Redeem
-// frees the slot with one compare-and-swap that expects "held, this
-// sequence", so a token redeems at most once and a free slot never, and
-// pushes it onto the stack it was granted from (a held slot's word names
-// that cell), which is the releasing P's own unless the goroutine moved. A stale token's sequence no longer
+// each on its own cache lines with its own stack of free slots. A free
+// slot on a stack is a free permit; the ledger's count word holds the free
+// permits with no slot yet and the closed bit. A grant pops a slot, its
+// P's stack first, and stamps it held with the next sequence by a plain
+// store (the slot is its own from the pop on); Redeem frees the slot with
+// one compare-and-swap that expects "held, this sequence", so a token
+// redeems at most once and a free slot never, and pushes it onto the stack
+// it was granted from (a held slot's word names that cell), which is the
+// releasing P's own unless the goroutine moved. So a grant and a Redeem on
+// one P touch that P's cell alone. A stale token's sequence no longer
 // matches: it would again only after 2^24 grants of that very slot, and
 // only a token forged with a held slot's sequence would be taken for that
 // permit.
 //
-// A ledger made by NewLedger or NewLimitedLedger is counted: one word
-// counts its free permits, the slots on the stacks no grant has claimed,
-// and the closed bit. A grant takes a permit with one compare-and-swap of
-// it, claiming a slot on the stacks in the same swap when there is one (a
-// claimed slot is on some stack: a Redeem pushes before it counts), and a
-// Redeem gives both back with one atomic add; so its limit, Held, Close
-// and TryGrantBelow are exact under any interleaving, and the callers of
-// different cores share the count's line and nothing else. A Limit's
-// ledger counts nothing on its callers' path: a free slot on a stack is a
-// free permit, so a grant and a Redeem on one P touch that P's cell alone,
-// and the count word holds only the permits with no slot yet (see Limit).
+// Only a grant that finds its P's stack empty reads the other stacks and
+// the count: it takes a slot off another stack, else a permit with no
+// slot, for which it makes one. It refuses only after it has seen every
+// stack empty and no permit without a slot free at one instant, so a
+// refusal is never a race with a Redeem: the limit is exact under any
+// interleaving. Held, which adds the count and each P's stack, is exact
+// while nobody grants or redeems (and while the ledger is closed, but for
+// Redeems, which only lower it); read while callers run, it may be off by
+// the permits that moved between stacks as it read them.
 //
 // Granted is the sum of the slots' sequences, so a grant writes no counter
 // of its own. A slot is made only when every slot made before is held: in
@@ -108,17 +106,16 @@ var ledgers atomic.Uint64
 // until its first grant, then a cell per P, then 8 bytes per permit of its
 // peak beyond the cells; Made, the number of slots made, is that peak.
 //
-// Its zero value is not usable: make one with NewLedger. A Ledger is safe
-// for concurrent use.
+// Its zero value is not usable: make one with NewLedger, or with NewLimit
+// for a limit that changes. A Ledger is safe for concurrent use.
 type Ledger struct {
-	// Written by every grant and redeem of a counted ledger.
-	count atomic.Uint64 // closed | stacked<<countBits | free
+	// Written by a grant that finds its P's stack empty, Close and Open.
+	count atomic.Uint64 // closed | free
 	_     [56]byte
 	// Read by every grant and redeem, written rarely.
 	id      uint64 // shifted into place
 	limit   uint32
 	ncells  uint32        // cells: one per P (tally.Size), a power of two
-	local   bool          // a Limit's: the stacks are the free permits
 	fresh   atomic.Uint32 // slots made in segments: their indexes below it exist
 	misused atomic.Uint64
 	cells   atomic.Pointer[cell]                           // the first of ncells, made by the first grant
@@ -129,7 +126,7 @@ type Ledger struct {
 // cell is one P's stack of free slots and the slots made there first.
 type cell struct {
 	slots [cellSlots]slot
-	head  atomic.Uint64 // tag | size | top
+	head  atomic.Uint64 // tag | closed | size | top
 	made  atomic.Uint64 // slots made in this cell (at most cellSlots)
 	_     [48]byte
 }
@@ -139,13 +136,13 @@ type segment struct{ slots []slot }
 // slot is one permit's place: sequence<<slotSeq | held | link.
 type slot struct{ word atomic.Uint64 }
 
-// NewLedger returns an empty counted Ledger with an id of its own that
-// grants up to MaxPermits permits at once.
+// NewLedger returns an empty Ledger with an id of its own that grants up
+// to MaxPermits permits at once.
 func NewLedger() *Ledger { return NewLimitedLedger(MaxPermits) }
 
-// NewLimitedLedger returns an empty counted Ledger with an id of its own
-// that grants up to limit permits at once (1..MaxPermits; outside that
-// range, MaxPermits).
+// NewLimitedLedger returns an empty Ledger with an id of its own that
+// grants up to limit permits at once (1..MaxPermits; outside that range,
+// MaxPermits).
 func NewLimitedLedger(limit int) *Ledger {
 	if limit <= 0 || limit > MaxPermits {
 		limit = MaxPermits
@@ -159,97 +156,39 @@ func NewLimitedLedger(limit int) *Ledger {
 // TryGrant records a new permit and returns its token (never 0), or false
 // when Limit permits are held or the ledger is closed. A permit whose
 // Redeem has not returned yet may still count as held.
-func (l *Ledger) TryGrant() (uint64, bool) {
-	if l.local {
-		return l.take()
-	}
-	return l.grant(0, closedBit)
-}
+func (l *Ledger) TryGrant() (uint64, bool) { return l.take(closedBit) }
 
-// TryGrantBelow is TryGrant that also refuses when the permit would make n
-// or more held: it grants only while fewer than n-1 are held. It is for a
-// counted ledger.
-func (l *Ledger) TryGrantBelow(n int) (uint64, bool) {
-	l.counted("TryGrantBelow")
-	keep := int(l.limit) - n + 1 // free permits that must stay free
-	if keep < 0 {
-		keep = 0
-	}
-	return l.grant(uint64(keep), closedBit)
-}
-
-// counted panics unless l is a counted ledger: op is not for a Limit's.
-func (l *Ledger) counted(op string) {
-	if l.local {
-		panic("waitq: " + op + " of a Limit's Ledger")
-	}
-}
-
-// grant takes a permit of a counted ledger while more than keep are free
-// and no bit of stop is set in the count.
-func (l *Ledger) grant(keep, stop uint64) (uint64, bool) {
-	for {
-		c := l.count.Load()
-		if c&stop != 0 || c&freeMask <= keep {
-			return 0, false
-		}
-		if c&stackedMask != 0 {
-			// Claim a slot on the stacks with the permit.
-			if l.count.CompareAndSwap(c, c-1-stackedOne) {
-				return l.popClaimed(), true
-			}
-			continue
-		}
-		// No slot is free on the stacks but a permit is: make a slot.
-		if l.count.CompareAndSwap(c, c-1) {
-			return l.make(), true
-		}
-	}
-}
-
-// popClaimed takes a slot the caller has claimed off a stack, its P's
-// first, and returns its token. A claimed slot is on some stack (Redeem
-// pushes before it counts), and no more grants look for one than there
-// are, so it always finds one without waiting for anybody.
-func (l *Ledger) popClaimed() uint64 {
-	cells := l.loadCells()
-	for j := tally.Proc(); ; j++ {
-		if t, ok := l.pop(cells, j&(l.ncells-1)); ok {
-			return t
-		}
-	}
-}
-
-// pop takes the slot on top of the stack of cells[k], if any, and returns
-// its token.
-func (l *Ledger) pop(cells []cell, k uint32) (uint64, bool) {
-	i, s, w, ok := l.unstack(cells, k)
+// pop takes the slot on top of the stack of cells[k], if any and if no
+// bit of stop is set in its head, and returns its token.
+func (l *Ledger) pop(cells []cell, k uint32, stop uint64) (uint64, bool) {
+	i, s, w, ok := l.unstack(cells, k, stop)
 	if !ok {
 		return 0, false
 	}
 	return l.stamp(s, i, w>>slotSeq+1, k), true
 }
 
-// unstack takes the slot on top of the stack of cells[k] off it, if any,
-// and returns its index, itself and its word.
-func (l *Ledger) unstack(cells []cell, k uint32) (uint32, *slot, uint64, bool) {
+// unstack takes the slot on top of the stack of cells[k] off it, if any
+// and if no bit of stop is set in its head, and returns its index, itself
+// and its word.
+func (l *Ledger) unstack(cells []cell, k uint32, stop uint64) (uint32, *slot, uint64, bool) {
 	c := &cells[k]
 	for {
 		h := c.head.Load()
-		top := uint32(h & topMask)
-		if top == 0 {
+		if h&sizeMask == 0 || h&stop != 0 {
 			return 0, nil, 0, false
 		}
 		// While the slot is on the stack only a pop changes its word, and
 		// every pop moves the tag on: if the compare-and-swap succeeds, w
 		// is the slot's word.
-		s := inCells(cells, top-1)
+		i := uint32(h & topMask)
+		s := inCells(cells, i)
 		if s == nil {
-			s = l.segSlot(top - 1)
+			s = l.segSlot(i)
 		}
 		w := s.word.Load()
-		if c.head.CompareAndSwap(h, (h&^topMask+tagOne-sizeOne)|w&linkMask) {
-			return top - 1, s, w, true
+		if c.head.CompareAndSwap(h, (h&^topMask-sizeOne+tagOne)|w&linkMask) {
+			return i, s, w, true
 		}
 	}
 }
@@ -261,7 +200,7 @@ func (l *Ledger) push(c *cell, i uint32, free uint64) {
 	for {
 		h := c.head.Load()
 		s.word.Store(free | h&topMask)
-		if c.head.CompareAndSwap(h, (h&^topMask+sizeOne)|uint64(i+1)) {
+		if c.head.CompareAndSwap(h, (h&^topMask+sizeOne)|uint64(i)) {
 			return
 		}
 	}
@@ -272,32 +211,40 @@ func (l *Ledger) home() *cell {
 	return &l.loadCells()[tally.Proc()&(l.ncells-1)]
 }
 
-// take is TryGrant of a Limit's ledger: a free slot off its P's stack,
-// else off another's, else a permit with no slot, for which it makes one.
-// It refuses only after it has seen every stack empty and no permit
-// without a slot free at one instant (the stacks read twice, unchanged
-// around the count's read), so a refusal is never a race with a Redeem.
-func (l *Ledger) take() (uint64, bool) {
+// take grants a permit unless a bit of stop is set (in the count, or in
+// the head of a stack it would pop): a free slot off its P's stack, else
+// off another's, else a permit with no slot, for which it makes one.
+func (l *Ledger) take(stop uint64) (uint64, bool) {
 	if p := l.cells.Load(); p != nil {
-		if t, ok := l.pop(unsafe.Slice(p, l.ncells), tally.Proc()&(l.ncells-1)); ok {
+		if t, ok := l.pop(unsafe.Slice(p, l.ncells), tally.Proc()&(l.ncells-1), stop); ok {
 			return t, true
 		}
 	}
-	return l.takeSlow()
+	return l.takeSlow(stop)
 }
 
-// takeSlow is take once its P's stack was empty.
-func (l *Ledger) takeSlow() (uint64, bool) {
+// takeSlow is take once its P's stack was empty. It refuses only after it
+// has seen a stop bit, or every stack empty and no permit without a slot
+// free at one instant (the stacks read twice, unchanged around the count's
+// read).
+func (l *Ledger) takeSlow(stop uint64) (uint64, bool) {
 	var seen [tally.MaxCells]uint64
 	for {
 		cells := l.ensureCells()
-		if k, ok := l.collect(cells, &seen); ok {
-			if t, ok := l.pop(cells, uint32(k)); ok {
+		k, found := l.collect(cells, &seen)
+		if seen[k]&stop != 0 {
+			return 0, false
+		}
+		if found {
+			if t, ok := l.pop(cells, uint32(k), stop); ok {
 				return t, true
 			}
 			continue
 		}
 		c := l.count.Load()
+		if c&stop != 0 {
+			return 0, false
+		}
 		if c&freeMask == 0 {
 			if l.unchanged(cells, &seen) {
 				return 0, false
@@ -316,19 +263,24 @@ func (l *Ledger) takeSlow() (uint64, bool) {
 }
 
 // collect reads the heads of cells into seen and returns the first cell
-// whose stack holds a slot, if any.
+// whose stack holds a slot, if any; with none, it returns the first whose
+// head is closed, else 0 (seen[k] is always k's head).
 func (l *Ledger) collect(cells []cell, seen *[tally.MaxCells]uint64) (int, bool) {
+	shut := -1
 	for k := range cells {
 		h := cells[k].head.Load()
-		if h&topMask != 0 {
+		seen[k] = h
+		if h&sizeMask != 0 {
 			return k, true
 		}
-		seen[k] = h
+		if h&closedBit != 0 && shut < 0 {
+			shut = k
+		}
 	}
 	if testHookEmpty != nil {
 		testHookEmpty()
 	}
-	return 0, false
+	return max(shut, 0), false
 }
 
 // testHookEmpty, if set, runs when collect has found every stack empty.
@@ -380,33 +332,35 @@ func (l *Ledger) stamp(s *slot, i uint32, seq uint64, k uint32) uint64 {
 // while the ledger is closed.
 func (l *Ledger) Grant() uint64 {
 	for {
-		var t uint64
-		var ok bool
-		if l.local {
-			t, ok = l.take()
-		} else {
-			t, ok = l.grant(0, 0)
-		}
-		if ok {
+		if t, ok := l.take(0); ok {
 			return t
 		}
 		runtime.Gosched()
 	}
 }
 
-// Close makes TryGrant and TryGrantBelow refuse until Open, and returns how
-// many permits are held: from then on only Grant and Redeem change that
-// count, so an owner that grants with Grant alone decides on an exact
-// count. Redeem works while the ledger is closed. It is for a counted
-// ledger.
+// Close makes TryGrant refuse until Open, and returns Held: from then on
+// only Grant and Redeem change it, so an owner that grants with Grant
+// alone decides on a count that is exact but for the Redeems that come
+// after it (a Redeem that does not see Closed is in it). Redeem works
+// while the ledger is closed.
 func (l *Ledger) Close() int {
-	l.counted("Close")
-	c := l.count.Or(closedBit)
-	return int(l.limit) - int(c&freeMask)
+	cells := l.ensureCells() // a grant could make them after the close
+	for k := range cells {
+		cells[k].head.Or(closedBit)
+	}
+	l.count.Or(closedBit)
+	return l.Held()
 }
 
 // Open undoes Close.
-func (l *Ledger) Open() { l.count.And(^uint64(closedBit)) }
+func (l *Ledger) Open() {
+	l.count.And(^uint64(closedBit))
+	cells := l.loadCells()
+	for k := range cells {
+		cells[k].head.And(^uint64(closedBit))
+	}
+}
 
 // Closed reports whether the ledger is closed.
 func (l *Ledger) Closed() bool { return l.count.Load()&closedBit != 0 }
@@ -438,11 +392,8 @@ func (l *Ledger) Redeem(token uint64) bool {
 		if !s.word.CompareAndSwap(w, free|h&topMask) {
 			continue // another Redeem of the same token: it sees the slot free
 		}
-		if !c.head.CompareAndSwap(h, (h&^topMask+sizeOne)|uint64(i+1)) {
+		if !c.head.CompareAndSwap(h, (h&^topMask+sizeOne)|uint64(i)) {
 			l.push(c, i, free)
-		}
-		if !l.local {
-			l.count.Add(1 + stackedOne)
 		}
 		return true
 	}
@@ -479,16 +430,12 @@ func (l *Ledger) Misused() uint64 { return l.misused.Load() }
 func (l *Ledger) Limit() int { return int(l.limit) }
 
 // Held returns how many permits are held: granted and not yet redeemed (a
-// Redeem still running counts as held). Of a counted ledger it is one
-// atomic load, exact; of a Limit's, the count and then each P's stack, so
-// that while callers grant and redeem it may be off by the permits that
-// moved between stacks as it read them.
+// Redeem still running counts as held). It reads the count and then each
+// P's stack: exact while nobody grants or redeems, and while the ledger is
+// closed but for Redeems; read while callers run, it may be off by the
+// permits that moved between stacks as it read them.
 func (l *Ledger) Held() int {
-	free := int(l.count.Load() & freeMask)
-	if l.local {
-		free += l.stacked()
-	}
-	return int(l.limit) - free
+	return int(l.limit) - int(l.count.Load()&freeMask) - l.stacked()
 }
 
 // stacked returns how many slots are on the stacks.
@@ -496,7 +443,7 @@ func (l *Ledger) stacked() int {
 	n := 0
 	cells := l.loadCells()
 	for k := range cells {
-		n += int(cells[k].head.Load() >> topBits & topMask)
+		n += int(cells[k].head.Load() & sizeMask >> indexBits)
 	}
 	return n
 }

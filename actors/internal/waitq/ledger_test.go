@@ -1,6 +1,7 @@
 package waitq
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -282,9 +283,6 @@ func TestLedgerClosedGrantsOnlyThroughGrant(t *testing.T) {
 	if _, ok := l.TryGrant(); ok {
 		t.Fatal("TryGrant while closed: granted")
 	}
-	if _, ok := l.TryGrantBelow(4); ok {
-		t.Fatal("TryGrantBelow while closed: granted")
-	}
 	b := l.Grant()
 	if !l.Redeem(a) || l.Held() != 1 {
 		t.Fatalf("Redeem while closed: Held got %d, want 1", l.Held())
@@ -298,34 +296,74 @@ func TestLedgerClosedGrantsOnlyThroughGrant(t *testing.T) {
 	}
 }
 
-func TestLedgerTryGrantBelow(t *testing.T) {
-	l := NewLedger()
-	for i := range 2 {
-		if _, ok := l.TryGrantBelow(3); !ok {
-			t.Fatalf("TryGrantBelow(3) with %d held: refused", i)
-		}
+// TestLimitClosedGrantsBeyondAndOpenParksAgain: a closed Limit grants
+// only through its owner's Grant, beyond the limit if need be; Open stays
+// closed while more than the limit is held and, once it opens, the pool
+// again holds the limit and no more.
+func TestLimitClosedGrantsBeyondAndOpenParksAgain(t *testing.T) {
+	x := NewLimit(2)
+	l := x.Ledger()
+	a, _ := l.TryGrant()
+	if _, ok := l.TryGrant(); !ok {
+		t.Fatal("TryGrant #2 at limit 2: refused")
 	}
-	if _, ok := l.TryGrantBelow(3); ok {
-		t.Fatal("TryGrantBelow(3) with 2 held: granted, want refused (3 would be held)")
+	if _, ok := l.TryGrant(); ok {
+		t.Fatal("TryGrant #3 at limit 2: granted")
 	}
-	if _, ok := l.TryGrantBelow(MaxPermits + 5); !ok {
-		t.Fatal("TryGrantBelow above the limit: refused")
+	if held := x.Close(); held != 2 {
+		t.Fatalf("Close: got %d held, want 2", held)
 	}
-	if got := l.Held(); got != 3 {
-		t.Fatalf("Held: got %d, want 3", got)
+	if !l.Redeem(a) {
+		t.Fatal("Redeem while closed: got false")
+	}
+	if _, ok := l.TryGrant(); ok {
+		t.Fatal("TryGrant while closed with a permit free: granted")
+	}
+	b, c := x.Grant(), x.Grant() // the free one, then one beyond the limit
+	if got := x.Held(); got != 3 {
+		t.Fatalf("Held after two Grants beyond: got %d, want 3", got)
+	}
+	if x.Open() || !l.Closed() {
+		t.Fatal("Open with 3 held at limit 2: opened")
+	}
+	l.Redeem(b)
+	l.Redeem(c)
+	if !x.Open() || l.Closed() {
+		t.Fatal("Open with 1 held at limit 2: stayed closed")
+	}
+	if _, ok := l.TryGrant(); !ok {
+		t.Fatal("TryGrant with 1 held at limit 2: refused")
+	}
+	if _, ok := l.TryGrant(); ok {
+		t.Fatal("TryGrant with 2 held at limit 2 after a Grant beyond: granted (Open did not park it again)")
 	}
 }
 
-// TestLedgerCloseIsExact races 48 goroutines that take permits below a mark
-// with TryGrantBelow and give them back against an owner that closes the
-// ledger, checks that nobody takes one while it is closed (the count Close
-// returned only falls), grants with Grant and reopens, on the real clock.
-func TestLedgerCloseIsExact(t *testing.T) {
-	const workers, rounds, mark = 48, 2000, 6
-	l := NewLedger()
+func TestLimitOfZeroGrantsOnlyThroughGrant(t *testing.T) {
+	x := NewLimit(0)
+	if _, ok := x.Ledger().TryGrant(); ok {
+		t.Fatal("TryGrant at limit 0: granted")
+	}
+	tok := x.Grant()
+	if x.Held() != 1 || !x.Ledger().Redeem(tok) || x.Held() != 0 {
+		t.Fatalf("Grant and Redeem at limit 0: Held %d after, want 0", x.Held())
+	}
+}
+
+// TestLimitCloseIsExact races 48 goroutines that take permits under a
+// Limit and give them back against an owner that closes it, checks that
+// Close counted every permit held (nobody takes one while it is closed,
+// so the count only falls), grants beyond the limit with Grant, gives
+// them back and reopens, on the real clock: the callers never hold more
+// than the limit, whatever the owner granted beyond it before, and the
+// pool holds the limit at the end.
+func TestLimitCloseIsExact(t *testing.T) {
+	const workers, rounds, mark = 48, 1000, 5
+	x := NewLimit(mark)
+	l := x.Ledger()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	var over atomic.Int64
+	var inUse, peak, epoch, sneaked atomic.Int64 // epoch: odd while closed
 	for range workers {
 		wg.Go(func() {
 			for {
@@ -334,33 +372,55 @@ func TestLedgerCloseIsExact(t *testing.T) {
 					return
 				default:
 				}
-				if tok, ok := l.TryGrantBelow(mark); ok {
-					if l.Held() > mark {
-						over.Add(1)
+				e := epoch.Load()
+				if tok, ok := l.TryGrant(); ok {
+					if e%2 == 1 && epoch.Load() == e {
+						sneaked.Add(1) // closed from before the call to after it
 					}
+					raise(&peak, inUse.Add(1))
+					inUse.Add(-1)
 					l.Redeem(tok)
 				}
+				runtime.Gosched() // the owner runs among 48 spinning callers
 			}
 		})
 	}
 	for range rounds {
-		held := l.Close()
-		mine := l.Grant()
-		for range 3 {
-			if now := l.Held(); now > held+1 {
-				t.Errorf("Held while closed: got %d, Close said %d (and the owner holds 1)", now, held)
-			}
+		held := x.Close()
+		epoch.Add(1)
+		var mine []uint64
+		for range mark + 1 {
+			mine = append(mine, x.Grant())
 		}
-		l.Redeem(mine)
-		l.Open()
+		if now := inUse.Load(); now > int64(held) {
+			t.Errorf("callers hold %d while closed, Close said %d", now, held)
+		}
+		if now := x.Held(); now > held+mark+1 {
+			t.Errorf("Held while closed: got %d, Close said %d (and the owner holds %d)", now, held, mark+1)
+		}
+		runtime.Gosched() // callers try while it is closed
+		for _, tok := range mine {
+			l.Redeem(tok)
+		}
+		epoch.Add(1)
+		for !x.Open() {
+			runtime.Gosched()
+		}
+		runtime.Gosched()
 	}
 	close(stop)
 	wg.Wait()
-	if over.Load() > 0 {
-		t.Errorf("more than %d held %d times", mark, over.Load())
+	if p := peak.Load(); p > mark {
+		t.Errorf("callers held %d at once, want at most %d", p, mark)
 	}
-	if l.Held() != 0 || l.Misused() != 0 {
-		t.Errorf("Held, Misused: got %d, %d, want 0, 0", l.Held(), l.Misused())
+	if n := sneaked.Load(); n > 0 {
+		t.Errorf("TryGrant granted %d times while the ledger was closed", n)
+	}
+	if x.Held() != 0 || l.Misused() != 0 {
+		t.Errorf("Held, Misused: got %d, %d, want 0, 0", x.Held(), l.Misused())
+	}
+	if got := len(grantAll(l)); got != mark {
+		t.Errorf("TryGrants at the end: got %d, want %d (the limit)", got, mark)
 	}
 }
 

@@ -1,6 +1,7 @@
 package waitq
 
 import (
+	"runtime"
 	"sync/atomic"
 
 	"github.com/bulwark-go/bulwark/actors/internal/tally"
@@ -8,17 +9,16 @@ import (
 
 // Limit is a limit on a Ledger that can change while the ledger is in use
 // (an admission pattern's Reconfigure). The Ledger is made with the
-// largest limit, MaxPermits, and counts nothing on its callers' path: a
-// slot on one of its stacks is a free permit, and its count word holds the
-// permits with no slot yet. The Limit takes the permits beyond its own
+// largest limit, MaxPermits; the Limit takes the permits beyond its own
 // limit out of the pool and keeps them (parks them): first permits with no
 // slot, then slots off the stacks. TryGrant and Redeem stay as they are: a
 // parked permit is simply not free.
 //
-// Set and Settle are for one goroutine at a time (the pattern's actor);
-// Held, Over and N are safe for concurrent use. The owner parks a permit
-// off the pool before it counts it parked, and counts it unparked before it
-// puts it back, so that Held never counts fewer than are held.
+// Set, Settle, Grant, Close and Open are for one goroutine at a time (the
+// pattern's actor, the owner); Held, Over and N are safe for concurrent
+// use. The owner parks a permit off the pool before it counts it parked,
+// and counts it unparked before it puts it back, so that Held never counts
+// fewer than are held.
 //
 // A higher limit admits at once: parked permits go back to the pool. A
 // lower limit parks what is free; when more than the new limit is held,
@@ -28,6 +28,12 @@ import (
 // permit back and before Settle parked it can still take it: the permits
 // held never exceed the larger of the old and the new limit, and fall to
 // the new one as holders leave.
+//
+// An owner that decides on every grant itself for a while (backpressure's
+// actor, while backpressure is on or callers wait) closes the Limit:
+// TryGrant refuses, Held is exact but for Redeems, which only lower it,
+// and Grant grants beyond the limit if the owner's own rule says so; Open
+// parks what was granted beyond the limit as it came back and reopens.
 //
 // Made, the ledger's peak, may count slots made for a higher limit and
 // parked since (never more than the largest limit set).
@@ -43,12 +49,10 @@ type Limit struct {
 	unmade int      // parked permits with no slot
 }
 
-// NewLimit returns a Limit of n (1..MaxPermits; outside that range,
+// NewLimit returns a Limit of n (0..MaxPermits; outside that range,
 // MaxPermits) on a new Ledger, which Ledger returns.
 func NewLimit(n int) *Limit {
-	l := NewLedger()
-	l.local = true
-	x := &Limit{l: l}
+	x := &Limit{l: NewLedger()}
 	x.Set(n)
 	return x
 }
@@ -64,22 +68,20 @@ func (x *Limit) N() int { return int(x.n.Load()) }
 func (x *Limit) Over() int { return int(x.over.Load()) }
 
 // Held returns how many permits callers hold (the ledger's Held less the
-// parked ones). It is exact while no caller grants or redeems; read while
-// they do, it may be off by the permits that moved between the Ps' stacks
-// as it read them, and, while Set or Settle moves permits, count those as
-// held. No decision on the pool depends on it: TryGrant takes only a
-// free permit, and Settle parks with compare-and-swaps.
-func (x *Limit) Held() int {
-	l := x.l // a Limit's: its free permits are its count's and its stacks'
-	return max(MaxPermits-int(l.count.Load()&freeMask)-l.stacked()-int(x.parked.Load()), 0)
-}
+// parked ones). It is exact while no caller grants or redeems, and while
+// the ledger is closed but for Redeems; read while they do, it may be off
+// by the permits that moved between the Ps' stacks as it read them, and,
+// while Set or Settle moves permits, count those as held. No decision on
+// the pool depends on it: TryGrant takes only a free permit, and Settle
+// parks with compare-and-swaps.
+func (x *Limit) Held() int { return max(x.l.Held()-int(x.parked.Load()), 0) }
 
-// Set makes n the limit (1..MaxPermits; outside that range, MaxPermits)
-// and returns Over. A higher limit gives parked permits back at once; a
-// lower one parks free permits, and those still held beyond n as Settle
-// finds them back.
+// Set makes n the limit (0..MaxPermits; outside that range, MaxPermits;
+// at 0 only Grant grants) and returns Over. A higher limit gives parked
+// permits back at once; a lower one parks free permits, and those still
+// held beyond n as Settle finds them back.
 func (x *Limit) Set(n int) int {
-	if n <= 0 || n > MaxPermits {
+	if n < 0 || n > MaxPermits {
 		n = MaxPermits
 	}
 	x.n.Store(int64(n))
@@ -105,6 +107,49 @@ func (x *Limit) Settle() int {
 	return over
 }
 
+// Grant grants a permit whatever the limit, while the ledger is closed
+// too: a free one, else a parked one (the next Settle parks one again as
+// holders give permits back). It is for an owner whose own rule admitted
+// the call.
+func (x *Limit) Grant() uint64 {
+	l := x.l
+	for {
+		if t, ok := l.take(0); ok {
+			return t
+		}
+		if n := len(x.slots); n > 0 {
+			i := x.slots[n-1]
+			x.slots = x.slots[:n-1]
+			x.parked.Add(-1)
+			s := l.slot(i)
+			return l.stamp(s, i, s.word.Load()>>slotSeq+1, tally.Proc()&(l.ncells-1))
+		}
+		if x.unmade > 0 {
+			x.unmade--
+			x.parked.Add(-1)
+			return l.make()
+		}
+		runtime.Gosched() // every permit is held, or on its way back
+	}
+}
+
+// Close closes the ledger (see Ledger.Close) and returns Held, which from
+// then on only Grant and Redeem change.
+func (x *Limit) Close() int {
+	x.l.Close()
+	return x.Held()
+}
+
+// Open settles and, if no more than the limit is held (Over is 0), opens
+// the ledger and reports true; else it stays closed.
+func (x *Limit) Open() bool {
+	if x.Settle() > 0 {
+		return false
+	}
+	x.l.Open()
+	return true
+}
+
 // park parks up to k free permits: permits with no slot, or else the slot
 // on top of a stack, so that slots stay in use while permits with no slot
 // are parked (and unpark gives parked slots back first: no slot is made
@@ -126,7 +171,7 @@ func (x *Limit) park(k int) bool {
 			continue
 		}
 		if found {
-			if i, _, _, ok := l.unstack(cells, uint32(at)); ok {
+			if i, _, _, ok := l.unstack(cells, uint32(at), 0); ok {
 				x.slots = append(x.slots, i)
 				x.parked.Add(1)
 				return true

@@ -106,9 +106,9 @@ func TestLimitDoesNotMakeSlotsWhileSomeAreParked(t *testing.T) {
 }
 
 func TestLimitOutOfRangeIsMaxPermits(t *testing.T) {
-	x := NewLimit(0)
+	x := NewLimit(-1)
 	if got := x.N(); got != MaxPermits {
-		t.Fatalf("N of NewLimit(0): got %d, want %d", got, MaxPermits)
+		t.Fatalf("N of NewLimit(-1): got %d, want %d", got, MaxPermits)
 	}
 	x.Set(1)
 	x.Set(MaxPermits + 1)
