@@ -158,16 +158,6 @@ func NewLimitedLedger(limit int) *Ledger {
 // Redeem has not returned yet may still count as held.
 func (l *Ledger) TryGrant() (uint64, bool) { return l.take(closedBit) }
 
-// pop takes the slot on top of the stack of cells[k], if any and if no
-// bit of stop is set in its head, and returns its token.
-func (l *Ledger) pop(cells []cell, k uint32, stop uint64) (uint64, bool) {
-	i, s, w, ok := l.unstack(cells, k, stop)
-	if !ok {
-		return 0, false
-	}
-	return l.stamp(s, i, w>>slotSeq+1, k), true
-}
-
 // unstack takes the slot on top of the stack of cells[k] off it, if any
 // and if no bit of stop is set in its head, and returns its index, itself
 // and its word.
@@ -207,8 +197,15 @@ func (l *Ledger) push(c *cell, i uint32, free uint64) {
 }
 
 // home returns the cell of the caller's P; the cells must exist.
-func (l *Ledger) home() *cell {
-	return &l.loadCells()[tally.Proc()&(l.ncells-1)]
+func (l *Ledger) home() *cell { return &l.loadCells()[l.proc()] }
+
+// proc returns the index of the caller's P's cell (a hint: the goroutine
+// may move at once).
+func (l *Ledger) proc() uint32 {
+	if l.ncells == 1 {
+		return 0
+	}
+	return tally.Proc() & (l.ncells - 1)
 }
 
 // take grants a permit unless a bit of stop is set (in the count, or in
@@ -216,8 +213,9 @@ func (l *Ledger) home() *cell {
 // off another's, else a permit with no slot, for which it makes one.
 func (l *Ledger) take(stop uint64) (uint64, bool) {
 	if p := l.cells.Load(); p != nil {
-		if t, ok := l.pop(unsafe.Slice(p, l.ncells), tally.Proc()&(l.ncells-1), stop); ok {
-			return t, true
+		k := l.proc()
+		if i, s, w, ok := l.unstack(unsafe.Slice(p, l.ncells), k, stop); ok {
+			return l.stamp(s, i, w>>slotSeq+1, k), true
 		}
 	}
 	return l.takeSlow(stop)
@@ -236,8 +234,8 @@ func (l *Ledger) takeSlow(stop uint64) (uint64, bool) {
 			return 0, false
 		}
 		if found {
-			if t, ok := l.pop(cells, uint32(k), stop); ok {
-				return t, true
+			if i, s, w, ok := l.unstack(cells, uint32(k), stop); ok {
+				return l.stamp(s, i, w>>slotSeq+1, uint32(k)), true
 			}
 			continue
 		}
@@ -303,7 +301,7 @@ func (l *Ledger) unchanged(cells []cell, seen *[tally.MaxCells]uint64) bool {
 func (l *Ledger) make() uint64 {
 	cells := l.ensureCells()
 	n := uint32(len(cells))
-	home := tally.Proc()
+	home := l.proc()
 	for j := range n {
 		k := (home + j) & (n - 1)
 		c := &cells[k]

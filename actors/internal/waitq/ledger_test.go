@@ -425,7 +425,7 @@ func TestLimitCloseIsExact(t *testing.T) {
 }
 
 // TestLedgerGrantWaitsOnlyForHolders: 10,000 goroutines share 8 permits of
-// a counted ledger through Grant, on the real clock, while the runtime
+// a ledger through Grant, on the real clock, while the runtime
 // preempts them where it likes: every Grant returns, no more than 8 are
 // held at once, and nothing is lost.
 func TestLedgerGrantWaitsOnlyForHolders(t *testing.T) {

@@ -122,7 +122,7 @@ func (x *Limit) Grant() uint64 {
 			x.slots = x.slots[:n-1]
 			x.parked.Add(-1)
 			s := l.slot(i)
-			return l.stamp(s, i, s.word.Load()>>slotSeq+1, tally.Proc()&(l.ncells-1))
+			return l.stamp(s, i, s.word.Load()>>slotSeq+1, l.proc())
 		}
 		if x.unmade > 0 {
 			x.unmade--
