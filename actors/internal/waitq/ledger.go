@@ -154,8 +154,8 @@ func NewLimitedLedger(limit int) *Ledger {
 }
 
 // TryGrant records a new permit and returns its token (never 0), or false
-// when Limit permits are held or the ledger is closed. A permit whose
-// Redeem has not returned yet may still count as held.
+// when Limit permits are held or the ledger is closed (see Limit.Close).
+// A permit whose Redeem has not returned yet may still count as held.
 func (l *Ledger) TryGrant() (uint64, bool) { return l.take(closedBit) }
 
 // unstack takes the slot on top of the stack of cells[k] off it, if any
@@ -337,22 +337,21 @@ func (l *Ledger) Grant() uint64 {
 	}
 }
 
-// Close makes TryGrant refuse until Open, and returns Held: from then on
-// only Grant and Redeem change it, so an owner that grants with Grant
-// alone decides on a count that is exact but for the Redeems that come
-// after it (a Redeem that does not see Closed is in it). Redeem works
-// while the ledger is closed.
-func (l *Ledger) Close() int {
+// shut makes TryGrant refuse until reopen: from then on only Grant and
+// Redeem change Held, so an owner that grants with Grant alone decides on
+// a count that is exact but for the Redeems that come after it (a Redeem
+// that does not see Closed is in it). Redeem works while the ledger is
+// closed. Limit.Close and Limit.Open are the owner's way to it.
+func (l *Ledger) shut() {
 	cells := l.ensureCells() // a grant could make them after the close
 	for k := range cells {
 		cells[k].head.Or(closedBit)
 	}
 	l.count.Or(closedBit)
-	return l.Held()
 }
 
-// Open undoes Close.
-func (l *Ledger) Open() {
+// reopen undoes shut.
+func (l *Ledger) reopen() {
 	l.count.And(^uint64(closedBit))
 	cells := l.loadCells()
 	for k := range cells {
@@ -360,7 +359,7 @@ func (l *Ledger) Open() {
 	}
 }
 
-// Closed reports whether the ledger is closed.
+// Closed reports whether the ledger is closed (see Limit.Close).
 func (l *Ledger) Closed() bool { return l.count.Load()&closedBit != 0 }
 
 // Redeem takes back the permit of token and reports whether it was held. A
@@ -431,7 +430,8 @@ func (l *Ledger) Limit() int { return int(l.limit) }
 // Redeem still running counts as held). It reads the count and then each
 // P's stack: exact while nobody grants or redeems, and while the ledger is
 // closed but for Redeems; read while callers run, it may be off by the
-// permits that moved between stacks as it read them.
+// permits that moved between stacks as it read them. Of a Limit's ledger
+// it counts the parked permits as held: Limit.Held does not.
 func (l *Ledger) Held() int {
 	return int(l.limit) - int(l.count.Load()&freeMask) - l.stacked()
 }

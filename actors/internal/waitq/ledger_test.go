@@ -277,8 +277,8 @@ func TestLimitParksSlotsWithTheirSequences(t *testing.T) {
 func TestLedgerClosedGrantsOnlyThroughGrant(t *testing.T) {
 	l := NewLimitedLedger(4)
 	a, _ := l.TryGrant()
-	if held := l.Close(); held != 1 || !l.Closed() {
-		t.Fatalf("Close: got %d held (closed %v), want 1, closed", held, l.Closed())
+	if l.shut(); l.Held() != 1 || !l.Closed() {
+		t.Fatalf("shut: got %d held (closed %v), want 1, closed", l.Held(), l.Closed())
 	}
 	if _, ok := l.TryGrant(); ok {
 		t.Fatal("TryGrant while closed: granted")
@@ -287,9 +287,9 @@ func TestLedgerClosedGrantsOnlyThroughGrant(t *testing.T) {
 	if !l.Redeem(a) || l.Held() != 1 {
 		t.Fatalf("Redeem while closed: Held got %d, want 1", l.Held())
 	}
-	l.Open()
+	l.reopen()
 	if _, ok := l.TryGrant(); !ok || l.Closed() {
-		t.Fatal("TryGrant after Open: refused")
+		t.Fatal("TryGrant after reopen: refused")
 	}
 	if !l.Redeem(b) {
 		t.Fatal("Redeem of Grant's token: got false")

@@ -133,10 +133,12 @@ func (x *Limit) Grant() uint64 {
 	}
 }
 
-// Close closes the ledger (see Ledger.Close) and returns Held, which from
-// then on only Grant and Redeem change.
+// Close makes the ledger's TryGrant refuse until Open and returns Held,
+// which from then on only Grant and Redeem change: the count is exact but
+// for the Redeems that come after it (a Redeem that does not see the
+// ledger Closed is in it). Redeem works while the ledger is closed.
 func (x *Limit) Close() int {
-	x.l.Close()
+	x.l.shut()
 	return x.Held()
 }
 
@@ -146,7 +148,7 @@ func (x *Limit) Open() bool {
 	if x.Settle() > 0 {
 		return false
 	}
-	x.l.Open()
+	x.l.reopen()
 	return true
 }
 
