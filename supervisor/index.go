@@ -75,9 +75,11 @@ type entry struct {
 	config       any
 	reconfigured atomic.Pointer[any]
 	status       atomic.Uint32 // a Status, or starting or startFailed
-	// onDemand says that the child is served on demand, under the
-	// supervisor's shared context (see create).
-	onDemand bool
+	// attached says that the child is OnDemand and Graceful: it runs
+	// under the supervisor's shared context, and its first goroutine
+	// starts at its first wake (see create); onDemand that it is served
+	// by ServeOnDemand, only while it has work (Options.OnDemand).
+	attached, onDemand bool
 	restarts atomic.Int64
 	// wait is nil until a caller waits for the entry's Start, then that
 	// caller's channel, and closedMark once Start has returned.

@@ -55,20 +55,27 @@ type Spec struct {
 // stop.
 var ErrIdle = errors.New("supervisor: service idle")
 
-// OnDemand is implemented by services that can be served only while they
-// have work; the supervisor serves them so only if they are Graceful too.
-// Under Options.OnDemand the supervisor calls Attach once,
-// after Start, instead of serving the service: from then on it is idle
-// until it calls wake (from Attach itself if it has work already),
-// ServeOnDemand may return ErrIdle, and the service calls wake (from any
-// goroutine, at most once after each ErrIdle) when it needs to be served
-// again. wake has a goroutine owned by the supervisor call ServeOnDemand
-// (never Serve) with the child's context: restart on panic, the restart
-// budget and shutdown work as for any child, and an idle child is neither
-// failed nor stopped. ServeOnDemand is apart from Serve so that each keeps
-// its own frame small: an idle goroutine's stack is most of what an idle
-// child costs, and a served-on-demand goroutine starts small at every
-// wake-up.
+// OnDemand is implemented by services that need a goroutine only once they
+// have work; the supervisor treats them so only if they are Graceful too
+// (it then calls them attached). It calls Attach once, after Start,
+// instead of serving the service: from then on the service is idle, with
+// no goroutine, until it calls wake (from Attach itself if it has work
+// already). wake has a goroutine owned by the supervisor serve it with
+// the child's context, a context shared by the attached children that
+// Shutdown cancels only once its own ctx has ended (it drains them
+// before).
+//
+// By default wake starts the service's Serve, which runs from then on as
+// any child's: the service calls wake once, at its first message, and a
+// child never sent one holds no goroutine. Under Options.OnDemand wake
+// calls ServeOnDemand (never Serve), which may return ErrIdle when it has
+// no work left, and the service calls wake again (from any goroutine, at
+// most once after each ErrIdle) when it needs to be served again. In both
+// modes restart on panic, the restart budget and shutdown work as for
+// any child, and an idle child is neither failed nor stopped.
+// ServeOnDemand is apart from Serve so that each keeps its own frame
+// small: an idle goroutine's stack is most of what an idle child costs,
+// and a served-on-demand goroutine starts small at every wake-up.
 //
 // StopIfIdle is how Shutdown stops an idle service without a goroutine:
 // it reports whether the service had no goroutine and no queued work and

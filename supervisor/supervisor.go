@@ -48,8 +48,10 @@ type Options struct {
 	// OnFailure, if set, is called (in the supervisor's goroutine; it must
 	// not block) with every error or panic a child's Serve ends with.
 	OnFailure func(kind, name string, err error)
-	// OnDemand, if true, serves every child that implements OnDemand only
-	// while it has work: an idle one holds no goroutine.
+	// OnDemand, if true, serves every child that implements OnDemand
+	// (and Graceful) only while it has work: an idle one holds no
+	// goroutine. Without it such a child gets its goroutine at its first
+	// message and keeps it.
 	OnDemand bool
 }
 
@@ -85,8 +87,8 @@ type Supervisor struct {
 	// waiting for one (see wake).
 	work chan *entry
 
-	// onDemand is the context of the children served on demand that
-	// are Graceful; Shutdown cancels it.
+	// onDemand is the context of the attached children (OnDemand and
+	// Graceful); Shutdown cancels it.
 	onDemand       context.Context
 	cancelOnDemand context.CancelFunc
 
@@ -209,13 +211,19 @@ func (s *Supervisor) create(e *entry, spec Spec) (any, error) {
 	}
 	e.handle, e.svc = handle, svc
 	od, ok := svc.(OnDemand)
-	if _, graceful := svc.(Graceful); ok && graceful && s.opts.OnDemand {
-		// The children served on demand share one context: Shutdown
-		// cancels it only once its ctx has ended, when it cancels every
-		// child left (a Graceful child is drained before that).
-		e.onDemand = true
+	if _, graceful := svc.(Graceful); ok && graceful {
+		// An attached child shares one context with the others:
+		// Shutdown cancels it only once its ctx has ended, when it
+		// cancels every child left (a Graceful child is drained before
+		// that). Its first goroutine starts at its first wake.
+		e.attached = true
+		e.onDemand = s.opts.OnDemand
 		e.setStatus(Running) // publishes e to the look-ups
-		od.Attach(func() { s.wake(e) })
+		if e.onDemand {
+			od.Attach(func() { s.wake(e) })
+		} else {
+			od.Attach(func() { go s.run(s.onDemand, e) })
+		}
 	} else {
 		s.launch(e) // publishes e to the look-ups
 	}
@@ -437,7 +445,7 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*entry, starts
 	var idle []*entry // stopped while idle, without a goroutine
 	for i := len(children) - 1; i >= 0; i-- {
 		c := children[i]
-		if od, ok := c.svc.(OnDemand); ok && c.onDemand && od.StopIfIdle() {
+		if od, ok := c.svc.(OnDemand); ok && c.attached && od.StopIfIdle() {
 			idle = append(idle, c)
 			continue
 		}
@@ -617,7 +625,7 @@ func start(spec Spec) (handle any, svc Service, err error) {
 // launch starts a goroutine serving c, and marks c Running.
 func (s *Supervisor) launch(c *entry) {
 	ctx := s.onDemand
-	if !c.onDemand {
+	if !c.attached {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithCancel(context.Background())
 		c.cancel = cancel
@@ -628,7 +636,7 @@ func (s *Supervisor) launch(c *entry) {
 
 // exited decides what happens to a child whose Serve returned.
 func (s *Supervisor) exited(c *entry, err error, closing bool) {
-	if !c.onDemand {
+	if c.cancel != nil {
 		c.cancel()
 	}
 	if err != nil && s.opts.OnFailure != nil {
@@ -686,8 +694,8 @@ func (s *Supervisor) finish(c *entry, status Status, cause error) {
 	mark(&c.exited)
 }
 
-// cancel ends the context of c's Serve: for a child served on demand
-// under the shared context, that of every such child (see create).
+// cancel ends the context of c's Serve: for an attached child, under the
+// shared context, that of every such child (see create).
 func (s *Supervisor) cancel(c *entry) {
 	if c.cancel != nil {
 		c.cancel()

@@ -74,11 +74,12 @@ type Actor[M, R any] struct {
 	done  atomic.Pointer[chan struct{}]
 	cause error // why the actor stopped; written before done is closed
 
-	// On demand (see Attach): wake asks the supervisor for a goroutine;
-	// sched says whether one serves the actor; sent counts the messages
-	// queued and received (serving goroutine only) those taken, so that
-	// a loop that finds them equal may end. recv, the behaviour and its
-	// loop state, outlives the goroutines that serve it until a panic.
+	// Attached (see Attach): wake asks the supervisor for a goroutine
+	// (nil once Serve runs); sched says whether one serves the actor;
+	// sent counts the messages queued and received (serving goroutine
+	// only) those taken, so that a loop that finds them equal may end.
+	// recv, the behaviour and its loop state, outlives the goroutines
+	// that serve it on demand until a panic.
 	wake     atomic.Pointer[func()]
 	sched    atomic.Int32
 	sent     atomic.Int64
@@ -95,14 +96,17 @@ const (
 
 var _ supervisor.OnDemand = (*Actor[int, int])(nil)
 
-// Attach makes the actor run on demand (supervisor.OnDemand): it is
-// parked, and from now on its loop ends, with supervisor.ErrIdle, whenever
-// its mailbox is empty; the next message — or Drain — calls wake, which
-// the supervisor answers with a new goroutine for Serve (Attach calls it
-// at once if messages are queued already). The behaviour is made by the
-// first Serve and keeps its state across these runs (a restart after a
-// panic still starts a fresh one), so an actor never sent a message holds
-// none. The supervisor calls Attach once, after the actor's Start
+// Attach parks the actor (supervisor.OnDemand): it has no goroutine, and
+// its first message — or Drain — calls wake (Attach calls it at once if
+// messages are queued already), which the supervisor answers with a
+// goroutine. By default that goroutine runs Serve, which the actor keeps
+// from then on: Serve drops wake, and senders stop counting their
+// messages. Under engine.WithOnDemandActors it runs ServeOnDemand, whose
+// loop ends, with supervisor.ErrIdle, whenever the mailbox is empty; the
+// next message calls wake again. The behaviour is made by the first run
+// and keeps its state across the runs of ServeOnDemand (a restart after
+// a panic still starts a fresh one), so an actor never sent a message
+// holds none. The supervisor calls Attach once, after the actor's Start
 // returned, instead of a first Serve; until then only Start's goroutine
 // may have sent to it.
 func (a *Actor[M, R]) Attach(wake func()) {
@@ -353,7 +357,9 @@ func (a *Actor[M, R]) stopErr() error {
 // Serve runs the actor's loop until ctx ends or Drain is called and the
 // mailbox is empty. A panic in Receive is recovered: the caller whose
 // message caused it gets a *messages.PanicError, and Serve returns that
-// error so the supervisor can restart the loop.
+// error so the supervisor can restart the loop. The supervisor calls it
+// at the actor's first message (see Attach), or at Shutdown for an actor
+// never sent one that it cannot stop idle, and again after each restart.
 //
 // Serve recovers panics per batch (see safeBatch), not around its wait;
 // it makes the behaviour at once but, while the mailbox has never held a
@@ -363,6 +369,7 @@ func (a *Actor[M, R]) stopErr() error {
 // stack. (The select allocates as it parks, a stack that grows stays
 // grown, and a shallow stack is most of what an idle actor costs.)
 func (a *Actor[M, R]) Serve(ctx context.Context) error {
+	a.wake.Store(nil) // attached, started at its first message: senders need not count theirs
 	r := a.newReceiver()
 	var err error
 	if !a.mb.fresh() || a.awaitFirst(ctx.Done()) {

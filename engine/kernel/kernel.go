@@ -9,9 +9,12 @@
 // time, in its own goroutine (owned by a supervisor): Ask with pooled
 // reply channels, Tell, batch draining, panic capture. A mailbox holds no
 // buffer until used, grows as it fills up to its bound and shrinks after
-// a burst, so an idle actor costs its goroutine and little more; under
-// engine.WithOnDemandActors an idle actor has no goroutine either, and its
-// next message starts one.
+// a burst. An actor's goroutine, and its behaviour, start at its first
+// message, not at its creation: an actor never sent one costs its
+// mailbox's header and its registry entry, no goroutine. Once used, an
+// actor keeps its goroutine (a few KB of stack) for its whole life; under
+// engine.WithOnDemandActors it has one only while it has work, and its
+// next message after idleness starts one again.
 //
 // Sizes are bounded: a mailbox holds at most LargestMailboxSize messages;
 // CheckMailboxSize validates a configured one.
