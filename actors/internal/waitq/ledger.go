@@ -29,7 +29,7 @@ const (
 )
 
 // Count layout: the free permits that have no slot, and the closed bit
-// (see Close), which a stack's head carries at the same place.
+// (see Limit.Close), which a stack's head carries at the same place.
 const (
 	freeMask  = 1<<(indexBits+1) - 1
 	closedBit = 1 << (2*indexBits + 1)
@@ -109,7 +109,7 @@ var ledgers atomic.Uint64
 // Its zero value is not usable: make one with NewLedger, or with NewLimit
 // for a limit that changes. A Ledger is safe for concurrent use.
 type Ledger struct {
-	// Written by a grant that finds its P's stack empty, Close and Open.
+	// Written by a grant that finds its P's stack empty, and by a Limit.
 	count atomic.Uint64 // closed | free
 	_     [56]byte
 	// Read by every grant and redeem, written rarely.
