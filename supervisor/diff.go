@@ -60,7 +60,12 @@ func diffValue(path string, a, b reflect.Value, out *[]string) {
 	*out = append(*out, fmt.Sprintf("%s: have %s, asked %s", path, show(a), show(b)))
 }
 
-// equalValues compares two values; functions compare by code pointer.
+// equalValues compares two values as == would, field by field: a
+// pointer, channel or unsafe.Pointer by identity (two distinct pointers
+// are different however alike what they point to), an interface by its
+// dynamic type and value, a float by value (a NaN is never equal). What
+// == cannot compare: functions by code pointer, slices and maps by their
+// contents.
 func equalValues(a, b reflect.Value) bool {
 	if !a.IsValid() || !b.IsValid() {
 		return a.IsValid() == b.IsValid()
@@ -68,21 +73,35 @@ func equalValues(a, b reflect.Value) bool {
 	if a.Type() != b.Type() {
 		return false
 	}
-	if a.Kind() == reflect.Func {
+	switch a.Kind() {
+	case reflect.Func:
 		return a.Pointer() == b.Pointer()
-	}
-	if a.Kind() == reflect.Struct {
+	case reflect.Struct:
 		for i := 0; i < a.NumField(); i++ {
 			if !equalValues(a.Field(i), b.Field(i)) {
 				return false
 			}
 		}
 		return true
+	case reflect.Array:
+		for i := 0; i < a.Len(); i++ {
+			if !equalValues(a.Index(i), b.Index(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		return equalValues(a.Elem(), b.Elem())
+	case reflect.Slice, reflect.Map:
+		if !a.CanInterface() {
+			return fmt.Sprint(a) == fmt.Sprint(b)
+		}
+		return reflect.DeepEqual(a.Interface(), b.Interface())
 	}
-	if !a.CanInterface() {
-		return fmt.Sprint(a) == fmt.Sprint(b)
-	}
-	return reflect.DeepEqual(a.Interface(), b.Interface())
+	return a.Equal(b)
 }
 
 func show(v reflect.Value) string {

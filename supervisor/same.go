@@ -3,6 +3,7 @@ package supervisor
 import (
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -11,9 +12,10 @@ import (
 // It reads the index and compares the two configs field by field in
 // place: no message, no allocation, and cfg is not retained. It reports
 // false when there is no such child, when Shutdown has begun, and when it
-// cannot tell the configs equal cheaply (a field that holds a pointer, a
-// slice or an interface compares by identity here): GetOrCreate gives the
-// full answer then.
+// cannot tell the configs equal cheaply (a slice compares by its header
+// here, not by its contents; an interface holding a pointer, as a pointer
+// field, by identity, as GetOrCreate compares it too): GetOrCreate gives
+// the full answer then.
 func Find[C any](s *Supervisor, kind, name string, cfg *C) (any, bool) {
 	if s.closing.Load() {
 		return nil, false
@@ -45,32 +47,48 @@ func sameAny(a, b any) bool {
 // ==), where it can tell without allocating; false also when it cannot.
 func same(t reflect.Type, a, b unsafe.Pointer) bool {
 	if t.Kind() == reflect.Interface {
-		ea, eb := (*[2]unsafe.Pointer)(a), (*[2]unsafe.Pointer)(b)
-		if ea[0] != eb[0] {
-			return false // different dynamic types, or one nil
-		}
-		if ea[0] == nil || ea[1] == eb[1] {
-			return true // both nil, or the same value
-		}
-		if t.NumMethod() != 0 {
-			return false // equal words only (above)
-		}
-		dt := reflect.TypeOf(*(*any)(a))
-		if !indirect(dt) {
-			return false // a pointer-shaped value: equal words only (above)
-		}
-		return same(dt, ea[1], eb[1])
+		return sameInterface(t, a, b)
 	}
 	p := planFor(t)
 	if p == nil {
 		return false
 	}
-	for _, f := range p.fields {
+	for i := range p.fields {
+		f := &p.fields[i]
 		if !f.equal(unsafe.Add(a, f.off), unsafe.Add(b, f.off)) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameInterface reports whether the values of interface type t at a and
+// b are the same: both nil, or holding the same dynamic type and the same
+// value — the very same pointer (map, channel, function) for a
+// pointer-shaped one, and for one held by copy (a struct, a number, a
+// string) a copy equal field by field as same compares it (a NaN in it is
+// never equal, as in a field of its own). False also when it cannot tell
+// (a pointer-shaped value that is not the very same).
+func sameInterface(t reflect.Type, a, b unsafe.Pointer) bool {
+	ea, eb := (*[2]unsafe.Pointer)(a), (*[2]unsafe.Pointer)(b)
+	if ea[0] != eb[0] {
+		return false // different dynamic types, or one nil
+	}
+	if ea[0] == nil {
+		return true // both nil
+	}
+	var dt reflect.Type
+	if t.NumMethod() == 0 {
+		dt = reflect.TypeOf(*(*any)(a))
+	} else {
+		// As reflect's Value.Elem: the conversion to any reads the
+		// dynamic type from the method table, whatever the methods are.
+		dt = reflect.TypeOf(any(*(*interface{ M() })(a)))
+	}
+	if !indirect(dt) {
+		return ea[1] == eb[1] // a pointer-shaped value: the very same
+	}
+	return same(dt, ea[1], eb[1]) // a copy: also when it is the same one (a NaN)
 }
 
 // indirect reports whether an interface holding a t points to a copy of
@@ -92,9 +110,10 @@ func indirect(t reflect.Type) bool {
 type plan struct{ fields []field }
 
 type field struct {
-	off  uintptr
-	kind reflect.Kind
-	size uintptr
+	off   uintptr
+	kind  reflect.Kind
+	size  uintptr
+	iface reflect.Type // an interface field's type
 }
 
 // largestPlan bounds the fields a plan flattens (a long array is
@@ -105,15 +124,31 @@ const largestPlan = 256
 // cannot compare); the set of config types is small and fixed.
 var plans sync.Map // reflect.Type → *plan
 
+// recentPlans is a direct-mapped cache in front of plans, a slot per type
+// by its address: a look-up in it is one atomic load.
+var recentPlans [64]atomic.Pointer[typePlan]
+
+type typePlan struct {
+	t reflect.Type
+	p *plan
+}
+
 func planFor(t reflect.Type) *plan {
-	if p, ok := plans.Load(t); ok {
-		return p.(*plan)
+	slot := &recentPlans[reflect.ValueOf(t).Pointer()>>4%uintptr(len(recentPlans))]
+	if r := slot.Load(); r != nil && r.t == t {
+		return r.p
 	}
-	p := &plan{}
-	if !p.add(t, 0) || len(p.fields) > largestPlan {
-		p = nil
+	var p *plan
+	if got, ok := plans.Load(t); ok {
+		p = got.(*plan)
+	} else {
+		p = &plan{}
+		if !p.add(t, 0) || len(p.fields) > largestPlan {
+			p = nil
+		}
+		plans.Store(t, p)
 	}
-	plans.Store(t, p)
+	slot.Store(&typePlan{t, p})
 	return p
 }
 
@@ -140,7 +175,8 @@ func (p *plan) add(t reflect.Type, off uintptr) bool {
 		}
 		return true
 	case reflect.Interface:
-		return false // its dynamic value has no plan here
+		p.fields = append(p.fields, field{off: off, kind: k, size: t.Size(), iface: t})
+		return true
 	default:
 		p.fields = append(p.fields, field{off: off, kind: k, size: t.Size()})
 		return true
@@ -148,10 +184,13 @@ func (p *plan) add(t reflect.Type, off uintptr) bool {
 }
 
 // equal compares the field at a and b: floats and strings by value,
-// functions by code pointer, slices by their header, every other kind by
-// its bytes (a pointer, map or channel by identity).
-func (f field) equal(a, b unsafe.Pointer) bool {
+// functions by code pointer, slices by their header, interfaces as
+// sameInterface, every other kind by its bytes (a pointer, map or channel
+// by identity).
+func (f *field) equal(a, b unsafe.Pointer) bool {
 	switch f.kind {
+	case reflect.Interface:
+		return sameInterface(f.iface, a, b)
 	case reflect.Float32:
 		return *(*float32)(a) == *(*float32)(b)
 	case reflect.Float64:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/bulwark-go/bulwark/supervisor"
@@ -25,6 +26,16 @@ type rich struct {
 	Labels []string
 }
 
+// createNamed creates the child of kind "k" called name with cfg, whose
+// handle is its name.
+func createNamed(t *testing.T, s *supervisor.Supervisor, name string, cfg any) {
+	t.Helper()
+	if _, err := s.GetOrCreate(context.Background(), supervisor.Spec{Kind: "k", Name: name, Config: cfg,
+		Start: func() (any, supervisor.Service, error) { return name, idle{}, nil }}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestFindComparesInPlace: Find returns the child whose config equals
 // the one asked for — functions by code pointer, pointers and slices by
 // identity — and nothing (GetOrCreate decides then) when a field differs,
@@ -36,13 +47,7 @@ func TestFindComparesInPlace(t *testing.T) {
 	labels := []string{"a"}
 	base := rich{N: 1, F: 0.5, S: "x", B: true, Fn: isTemporary, P: p, Labels: labels}
 	base.Inner.B, base.Arr[1] = 7, 3
-	create := func(name string, cfg any) {
-		t.Helper()
-		if _, err := s.GetOrCreate(context.Background(), supervisor.Spec{Kind: "k", Name: name, Config: cfg,
-			Start: func() (any, supervisor.Service, error) { return name, idle{}, nil }}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	create := func(name string, cfg any) { createNamed(t, s, name, cfg) }
 	create("rich", base)
 	create("nil", nil)
 	if h, ok := supervisor.Find(s, "k", "rich", &base); !ok || h != "rich" {
@@ -108,5 +113,122 @@ func TestFindComparesInPlace(t *testing.T) {
 	}
 	if _, ok := supervisor.Find(s, "k", "rich", &base); ok {
 		t.Error("Find after Shutdown: found")
+	}
+}
+
+// leveler is an interface with methods, as a pattern's Signal is.
+type leveler interface{ Level() int }
+
+// gauge is a leveler held by pointer; fixed one held by copy (a struct
+// of two words, so an interface holds a pointer to a copy of it).
+type gauge struct{ n int }
+
+func (g *gauge) Level() int { return g.n }
+
+type fixed struct {
+	N int
+	F float64
+}
+
+func (f fixed) Level() int { return f.N }
+
+// withInterfaces is a config with interface fields, with and without
+// methods.
+type withInterfaces struct {
+	N   int
+	Sig leveler
+	Any any
+}
+
+// TestFindComparesInterfacesInPlace: an interface field is the same when
+// both are nil, or hold the same dynamic type and the same value: the very
+// same pointer for a pointer, a copy equal field by field for a value
+// held by copy (a struct, a number, a string; a function in it by code
+// pointer). Find finds those without allocating; a different dynamic type,
+// a nil against a set one, another pointer (also to an alike value), a
+// changed value and a NaN are not found, and GetOrCreate calls each of
+// those a conflict.
+func TestFindComparesInterfacesInPlace(t *testing.T) {
+	s := newSupervisor(t)
+	g := &gauge{n: 1}
+	n, f := 2, 0.5 // not constants: each boxing below makes a copy
+	base := withInterfaces{N: 1, Sig: g, Any: fixed{N: n, F: f}}
+	byValue := withInterfaces{Sig: fixed{N: n, F: f}, Any: struct {
+		S  string
+		Fn func(error) bool
+	}{"x", isTemporary}}
+	nan := withInterfaces{Sig: fixed{F: math.NaN()}}
+	create := func(name string, cfg withInterfaces) { createNamed(t, s, name, cfg) }
+	create("base", base)
+	create("nil", withInterfaces{})
+	create("byValue", byValue)
+	create("nan", nan)
+	for _, c := range []struct {
+		name  string
+		asked withInterfaces
+	}{
+		{"base", withInterfaces{N: 1, Sig: g, Any: fixed{N: n, F: f}}},
+		{"nil", withInterfaces{}},
+		{"byValue", withInterfaces{Sig: fixed{N: n, F: f}, Any: struct {
+			S  string
+			Fn func(error) bool
+		}{"x", isTemporary}}},
+	} {
+		if h, ok := supervisor.Find(s, "k", c.name, &c.asked); !ok || h != c.name {
+			t.Errorf("Find %s with the same config: got %v, %v", c.name, h, ok)
+		}
+		if allocs := testing.AllocsPerRun(100, func() { supervisor.Find(s, "k", c.name, &c.asked) }); allocs != 0 {
+			t.Errorf("Find %s: %v allocations, want 0", c.name, allocs)
+		}
+	}
+	for _, c := range []struct {
+		what, name string
+		asked      withInterfaces
+	}{
+		{"another pointer", "base", withInterfaces{N: 1, Sig: &gauge{n: 2}, Any: fixed{N: n, F: f}}},
+		{"another pointer to an alike value", "base", withInterfaces{N: 1, Sig: &gauge{n: 1}, Any: fixed{N: n, F: f}}},
+		{"a nil Signal", "base", withInterfaces{N: 1, Any: fixed{N: n, F: f}}},
+		{"a Signal set", "nil", withInterfaces{Sig: g}},
+		{"another dynamic type", "byValue", withInterfaces{Sig: g, Any: byValue.Any}},
+		{"another value held by copy", "byValue", withInterfaces{Sig: fixed{N: n + 1, F: f}, Any: byValue.Any}},
+		{"another func in a value held by copy", "byValue", withInterfaces{Sig: byValue.Sig, Any: struct {
+			S  string
+			Fn func(error) bool
+		}{"x", isPermanent}}},
+		{"another number in an any", "base", withInterfaces{N: 1, Sig: g, Any: fixed{N: n, F: f + 1}}},
+		{"a NaN", "nan", nan},
+	} {
+		if _, ok := supervisor.Find(s, "k", c.name, &c.asked); ok {
+			t.Errorf("Find %s with %s: found", c.name, c.what)
+		}
+		_, err := s.GetOrCreate(context.Background(), supervisor.Spec{Kind: "k", Name: c.name, Config: c.asked,
+			Start: func() (any, supervisor.Service, error) { return nil, nil, errors.New("started again") }})
+		if ce := new(supervisor.ConflictError); !errors.As(err, &ce) {
+			t.Errorf("GetOrCreate %s with %s: got %v, want a *supervisor.ConflictError", c.name, c.what, err)
+		}
+	}
+}
+
+// TestConflictComparesPointersByIdentity: a pointer field is the same
+// only when it is the very same pointer, as == says: another pointer to an
+// equal value is a conflict that names the field (a slice, which == cannot
+// compare, is compared by its contents: see TestFindComparesInPlace).
+func TestConflictComparesPointersByIdentity(t *testing.T) {
+	s := newSupervisor(t)
+	p := new(int)
+	spec := func(cfg rich) supervisor.Spec {
+		return supervisor.Spec{Kind: "k", Name: "p", Config: cfg,
+			Start: func() (any, supervisor.Service, error) { return "p", idle{}, nil }}
+	}
+	if _, err := s.GetOrCreate(context.Background(), spec(rich{P: p})); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := s.GetOrCreate(context.Background(), spec(rich{P: p})); err != nil || h != "p" {
+		t.Fatalf("GetOrCreate with the same pointer: %v, %v", h, err)
+	}
+	_, err := s.GetOrCreate(context.Background(), spec(rich{P: new(int)}))
+	var ce *supervisor.ConflictError
+	if !errors.As(err, &ce) || len(ce.Differences) != 1 || !strings.HasPrefix(ce.Differences[0], "P: ") {
+		t.Fatalf("GetOrCreate with another pointer to an equal value: got %v, want a conflict on P", err)
 	}
 }

@@ -49,7 +49,9 @@ type Config struct {
 	MaxWait time.Duration
 	// Signal, if set, is an outside load level combined with utilisation:
 	// see the package doc for what each level sheds. Its dynamic type must
-	// be comparable (a pointer, say).
+	// be comparable (a pointer, say). Two Configs are the same only with
+	// the same Signal: the very same pointer, or equal values of a type
+	// held by copy.
 	Signal Signal
 }
 
