@@ -68,8 +68,11 @@ type Config struct {
 	Algorithm Algorithm
 	// Shards is the number of actors keys are spread over by hash, rounded
 	// up to a power of two, at most 256. Zero means GOMAXPROCS rounded up to
-	// a power of two. With a MaxKeys cap there are at most MaxKeys shards
-	// (rounded down to a power of two), so that each holds at least one key.
+	// a power of two, read when the limiter is created: a later New or
+	// Reconfigure with Shards 0 of a limiter made with Shards 0 derives the
+	// same count, whatever GOMAXPROCS is then. With a MaxKeys cap there are
+	// at most MaxKeys shards (rounded down to a power of two), so that each
+	// holds at least one key.
 	Shards int
 	// MaxKeys, if positive, caps the number of (key, rate) pairs held, at
 	// most 2^40. The cap is split over the shards (their shares add up to
@@ -92,7 +95,13 @@ func (c Config) Validate() error {
 	return err
 }
 
-func (c Config) withDefaults() (Config, error) {
+// withDefaults is defaultsFor with today's GOMAXPROCS.
+func (c Config) withDefaults() (Config, error) { return c.defaultsFor(runtime.GOMAXPROCS(0)) }
+
+// defaultsFor returns c with its defaults, a zero Shards derived from
+// procs (a GOMAXPROCS), or the *messages.ConfigError of the first field
+// out of its bounds.
+func (c Config) defaultsFor(procs int) (Config, error) {
 	if c.Algorithm > SlidingWindow {
 		return c, messages.InvalidConfig(Kind, "Algorithm", c.Algorithm, "must be GCRA or SlidingWindow")
 	}
@@ -109,7 +118,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.SweepInterval = DefaultSweepInterval
 	}
 	if c.Shards == 0 {
-		c.Shards = runtime.GOMAXPROCS(0)
+		c.Shards = procs
 	}
 	n := 1
 	for n < c.Shards {

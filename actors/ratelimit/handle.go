@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/maphash"
 	"math/bits"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -26,6 +27,9 @@ type Limiter struct {
 	shards []*shard
 	shift  uint // h>>shift picks the shard
 	seed   maphash.Seed
+	// procs is the GOMAXPROCS New derived Shards from (Config.Shards 0),
+	// or 0 if Shards was given.
+	procs int
 	// counts are the decisions, striped by key hash so that callers on
 	// different keys rarely share a cache line; nil until the first one.
 	counts atomic.Pointer[[countStripes]stripeCount]
@@ -105,8 +109,40 @@ type Stats struct {
 // same Config (after defaults) returns the same Limiter; a different Config
 // is an error.
 func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
-	// Shard 0 is the limiter's actor; the others start on first use.
-	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(eng *engine.Engine, name string, full Config) (*Limiter, kernel.Service, error) {
+	_, l, found, err := spawn.Find[*Limiter](eng, Kind, name, cfg, Config.withDefaults)
+	if found || err != nil {
+		return l, err
+	}
+	return create(eng, name, cfg)
+}
+
+// create is New's slow path: it gets or creates the limiter through the
+// registry. A zero Shards is derived from the GOMAXPROCS the running
+// limiter read when it derived its own (see Config.Shards), or else from
+// today's.
+func create(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
+	procs := 0
+	if cfg.Shards == 0 {
+		procs = runtime.GOMAXPROCS(0)
+		if l, ok := kernel.Lookup[*Limiter](eng, Kind, name); ok && l.procs != 0 {
+			procs = l.procs
+		}
+	}
+	full, err := cfg.defaultsFor(procs)
+	if err != nil {
+		return nil, err
+	}
+	if l, ok := kernel.Find[*Limiter](eng, Kind, name, &full); ok {
+		return l, nil
+	}
+	return start(eng, name, full, procs)
+}
+
+// start gets or creates the limiter called name with full (its config
+// with defaults, Shards derived from procs unless 0) through the
+// registry. Shard 0 is the limiter's actor; the others start on first use.
+func start(eng *engine.Engine, name string, full Config, procs int) (*Limiter, error) {
+	return spawn.Create(eng, Kind, name, full, func(eng *engine.Engine, name string, full Config) (*Limiter, kernel.Service, error) {
 		shards := make([]*shard, full.Shards)
 		for i := range shards {
 			shards[i] = newShard(eng.Clock(), full, i)
@@ -118,6 +154,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 			shards: shards,
 			shift:  uint(64 - bits.TrailingZeros(uint(full.Shards))),
 			seed:   maphash.MakeSeed(),
+			procs:  procs,
 		}
 		l.alg.Store(uint32(full.Algorithm))
 		a := shards[0].newActor()

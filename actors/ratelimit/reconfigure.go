@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strconv"
 
 	"github.com/bulwark-go/bulwark/actors/internal/reconf"
@@ -73,7 +74,11 @@ func (l *Limiter) Reconfigure(ctx context.Context, cfg Config) error {
 // reconfigurable returns cfg defaulted, or the *messages.ConfigError of a
 // field that is out of its bounds or cannot change while running.
 func (l *Limiter) reconfigurable(cfg Config) (Config, error) {
-	full, err := cfg.withDefaults()
+	procs := l.procs
+	if procs == 0 {
+		procs = runtime.GOMAXPROCS(0)
+	}
+	full, err := cfg.defaultsFor(procs)
 	if err != nil {
 		return Config{}, err
 	}
