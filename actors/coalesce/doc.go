@@ -35,7 +35,8 @@
 // guards the state and no goroutine owns it. The cost of a call is a
 // hash, a walk of its shard's short list and, for a new key, one
 // allocation (the execution, with its context and its list node when it
-// is alone in its shard) and one goroutine (none when the leader can
+// is alone in its shard; one more when it fails or its result is kept)
+// and one goroutine (none when the leader can
 // never leave: a Group made without an engine and a context that is
 // never done, such as context.Background(); the leader then runs the work
 // itself). The execution's context makes its Done channel and deadline

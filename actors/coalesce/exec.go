@@ -63,11 +63,15 @@ func (t *timing) now() time.Duration {
 // One sees the other, so a Done made at any time is closed once the
 // execution has returned.
 type execCtx struct {
-	word   atomic.Uint64   // the flight's: closed bit | keep
+	// word is the flight's closed bit | the deadline, as an offset from
+	// the timing's base (63 bits, two's complement).
+	word   atomic.Uint64
 	values context.Context // only for Value; never cancelled; a *fakeValues off the real clock
-	dl     time.Duration   // the deadline, as an offset from the timing's base
 	side   atomic.Pointer[side]
 }
+
+// closedBit is the word's closed bit.
+const closedBit = 1 << 63
 
 // side is the part of an execution made only when asked for: the channel
 // its waiting callers block on, and the context that carries its Done.
@@ -99,8 +103,12 @@ func (c *execCtx) start(values context.Context, tm *timing, timeout time.Duratio
 	if !tm.real {
 		values = &fakeValues{values, tm}
 	}
-	c.values, c.dl = values, tm.now()+timeout
+	c.values = values
+	c.word.Store(uint64(tm.now()+timeout) &^ closedBit)
 }
+
+// deadline returns the deadline, as an offset from the timing's base.
+func (c *execCtx) deadline() time.Duration { return time.Duration(int64(c.word.Load()<<1) >> 1) }
 
 // timing returns the timing c runs on.
 func (c *execCtx) timing() *timing {
@@ -130,7 +138,7 @@ func (c *execCtx) inner() *doneCtx {
 	return nil
 }
 
-func (c *execCtx) Deadline() (time.Time, bool) { return c.timing().base.Add(c.dl), true }
+func (c *execCtx) Deadline() (time.Time, bool) { return c.timing().base.Add(c.deadline()), true }
 
 func (c *execCtx) Done() <-chan struct{} { return c.done().ctx.Done() }
 
@@ -146,7 +154,7 @@ func (c *execCtx) Err() error {
 	switch { // a Done made now would be closed at once if the execution has returned
 	case c.closed():
 		return context.Canceled
-	case c.timing().now() >= c.dl:
+	case c.timing().now() >= c.deadline():
 		return context.DeadlineExceeded
 	}
 	return nil
@@ -187,14 +195,14 @@ func (c *execCtx) done() *doneCtx {
 }
 
 func (c *execCtx) make() *doneCtx {
-	tm := c.timing()
+	tm, dl := c.timing(), c.deadline()
 	if tm.real {
-		ctx, cancel := context.WithDeadline(c.values, tm.base.Add(c.dl))
+		ctx, cancel := context.WithDeadline(c.values, tm.base.Add(dl))
 		return &doneCtx{ctx, cancel}
 	}
-	at := tm.base.Add(c.dl)
+	at := tm.base.Add(dl)
 	cctx, cancel := context.WithCancelCause(c.values)
-	t := tm.clock.AfterFunc(c.dl-tm.now(), func() { cancel(context.DeadlineExceeded) })
+	t := tm.clock.AfterFunc(dl-tm.now(), func() { cancel(context.DeadlineExceeded) })
 	return &doneCtx{fakeDeadline{cctx, at}, func() { t.Stop(); cancel(nil) }}
 }
 

@@ -55,7 +55,7 @@ func FuzzList(f *testing.F) {
 			switch (op / 4) % 4 {
 			case 0, 1: // a caller: join the open flight, reuse a kept one, or start one
 				want := open[key]
-				if k := kept[key]; want == nil && k != nil && now < k.kept() {
+				if k := kept[key]; want == nil && k != nil && now < keptUntil(k) {
 					want = k
 				}
 				if f := find(head, key, now); f != nil || want != nil {
@@ -71,14 +71,16 @@ func FuzzList(f *testing.F) {
 			case 2: // the work for key ends, kept for 8 ticks when op has bit 64
 				if f := open[key]; f != nil {
 					delete(open, key)
+					var o *outcome
 					var keep time.Duration
 					if op&64 != 0 {
 						keep = now + 8
+						o = &outcome{keep: keep}
 						kept[key] = f
 					}
-					f.close(keep)
-					if f.kept() != keep {
-						t.Fatalf("closed flight %s kept until %d, want %d", key, f.kept(), keep)
+					f.close(o)
+					if f.reusable(now) != (keep > 0) {
+						t.Fatalf("closed flight %s: reusable %v, kept until %d", key, f.reusable(now), keep)
 					}
 					if keep == 0 {
 						head, _ = without(head, f, now)
@@ -86,7 +88,7 @@ func FuzzList(f *testing.F) {
 				}
 			case 3: // the clock moves; an expired kept result's timer fires
 				now += time.Duration(op%8) + 1
-				if f := kept[key]; f != nil && now >= f.kept() {
+				if f := kept[key]; f != nil && now >= keptUntil(f) {
 					delete(kept, key)
 					head, _ = without(head, f, now)
 				}
@@ -97,7 +99,7 @@ func FuzzList(f *testing.F) {
 					t.Fatalf("flight %s listed twice", l.f.key)
 				}
 				listed[l.f] = true
-				if l.f.closed() && l.f.kept() == 0 {
+				if l.f.closed() && keptUntil(l.f) == 0 {
 					t.Fatalf("closed flight %s, not kept, still listed", l.f.key)
 				}
 			}
@@ -107,10 +109,18 @@ func FuzzList(f *testing.F) {
 				}
 			}
 			for _, f := range kept {
-				if now < f.kept() && !listed[f] {
+				if now < keptUntil(f) && !listed[f] {
 					t.Fatalf("fresh kept flight %s not listed", f.key)
 				}
 			}
 		}
 	})
+}
+
+// keptUntil returns until when f's result is kept (0: not kept).
+func keptUntil(f *flight[int]) time.Duration {
+	if f.out == nil {
+		return 0
+	}
+	return f.out.keep
 }

@@ -113,11 +113,11 @@ func (g *Group[T]) Do(ctx context.Context, key string, fn func(context.Context) 
 		sh.n[cRejected].Add(1)
 		return zero, err
 	case done: // the leader ran fn itself, or a kept result
-		return f.v, f.err
+		return f.result()
 	}
 	select {
 	case <-f.waitChan():
-		return f.v, f.err
+		return f.result()
 	case <-ctx.Done():
 		sh.n[cCancelled].Add(1)
 		return zero, ctx.Err()
@@ -195,23 +195,23 @@ func (g *Group[T]) release(sh *shard[T], f *flight[T]) {
 func (g *Group[T]) execute(values context.Context, sh *shard[T], f *flight[T], fn func(context.Context) (T, error)) {
 	f.ctx.start(values, &g.tm, g.cfg.Timeout)
 	panicked := true
+	var o *outcome // the rest of the result: none for a success not kept
 	defer func() {
 		if panicked {
-			f.err = &messages.PanicError{Value: recover(), Stack: debug.Stack()}
+			o = &outcome{err: &messages.PanicError{Value: recover(), Stack: debug.Stack()}}
 			sh.n[cPanics].Add(1)
 		}
-		var keep time.Duration
-		if g.reuse > 0 && !panicked && f.err == nil {
-			keep = g.tm.now() + g.reuse
+		kept := g.reuse > 0 && o == nil
+		if kept {
+			o = &outcome{keep: g.tm.now() + g.reuse}
 			g.keys.keep(sh) // before the callers learn the result
 		} else {
 			g.keys.give(sh, false)
 		}
-		kept := keep > 0
-		f.close(keep)
+		f.close(o)
 		f.ctx.end()
 		if kept { // armed before the waiters wake: a caller who saw this result sees its expiry armed
-			g.clock.AfterFunc(time.Duration(g.reuse), func() {
+			g.clock.AfterFunc(g.reuse, func() {
 				g.remove(sh, f)
 				g.keys.give(sh, true)
 			})
@@ -221,7 +221,11 @@ func (g *Group[T]) execute(values context.Context, sh *shard[T], f *flight[T], f
 			g.remove(sh, f)
 		}
 	}()
-	f.v, f.err = fn(&f.ctx)
+	var err error
+	f.v, err = fn(&f.ctx)
+	if err != nil {
+		o = &outcome{err: err}
+	}
 	panicked = false
 }
 

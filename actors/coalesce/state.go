@@ -7,46 +7,59 @@ import (
 // A flight is one shared execution. Its word (ctx.word) holds the closed
 // bit, set once by the execution when it has its result, which stops
 // further joins (a caller who finds a closed flight starts a new one, or
-// reuses its result while it is kept), and, from then on, until when the
-// result is kept. A caller joins by finding the bit clear: the handshake
-// of waitChan and wakeAll makes sure the result reaches it. The word lives
-// in the context so that the context knows, without a word of its own,
-// when the execution has returned.
+// reuses its result while it is kept). A caller joins by finding the bit
+// clear: the handshake of waitChan and wakeAll makes sure the result
+// reaches it. The word lives in the context so that the context knows,
+// without a word of its own, when the execution has returned.
 type flight[T any] struct {
-	key   string
-	v     T
-	err   error
+	key string
+	v   T
+	// out is the rest of the result, when there is one: written before
+	// the close, read once the flight is seen closed.
+	out   *outcome
 	alone node[T] // the flight's node in a list that holds it alone
 	ctx   execCtx // the context the execution runs under
 }
 
-// The flight's word: closed bit | keep, where keep, once the flight is
-// closed, is the offset on its Group's timing until which its result may
-// be reused (0: not kept).
-const closedBit = 1 << 63
+// outcome is what a result holds beyond its value, when it does: an
+// error, or until when a success is kept for reuse. A success that is
+// not kept, the common result, has none (nil), so its flight is smaller.
+type outcome struct {
+	err error
+	// keep is the offset on the Group's timing until which the result
+	// may be reused (0: not kept).
+	keep time.Duration
+}
 
-// close stops joins; keep is the offset on the Group's timing until which
-// the result may be reused (0: not kept).
-func (f *flight[T]) close(keep time.Duration) { f.ctx.word.Store(closedBit | uint64(keep)) }
+// close publishes the rest of f's result, o (nil: a success not kept),
+// and stops joins.
+func (f *flight[T]) close(o *outcome) {
+	f.out = o
+	f.ctx.word.Or(closedBit)
+}
 
 func (f *flight[T]) closed() bool { return f.ctx.closed() }
 
-// kept returns, for a closed flight, until when its result may be reused
-// (0 for an open flight, or one not kept).
-func (f *flight[T]) kept() time.Duration { return time.Duration(f.ctx.word.Load() &^ closedBit) }
+// result returns f's result; f is closed.
+func (f *flight[T]) result() (T, error) {
+	if f.out != nil {
+		return f.v, f.out.err
+	}
+	return f.v, nil
+}
 
 // reusable reports whether f is closed and its result kept at now (an
 // offset on the Group's timing).
-func (f *flight[T]) reusable(now time.Duration) bool {
-	w := f.ctx.word.Load()
-	return w&closedBit != 0 && now < time.Duration(w&^closedBit)
-}
+func (f *flight[T]) reusable(now time.Duration) bool { return f.closed() && f.keptAt(now) }
 
 // gone reports whether f has no place in a list at now: closed and not
 // kept.
-func (f *flight[T]) gone(now time.Duration) bool {
-	w := f.ctx.word.Load()
-	return w&closedBit != 0 && now >= time.Duration(w&^closedBit)
+func (f *flight[T]) gone(now time.Duration) bool { return f.closed() && !f.keptAt(now) }
+
+// keptAt reports whether f, closed, has its result kept at now.
+func (f *flight[T]) keptAt(now time.Duration) bool {
+	o := f.out
+	return o != nil && o.keep != 0 && now < o.keep
 }
 
 // closedChan is an already closed channel: what a waiter waits on when

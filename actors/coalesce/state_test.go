@@ -27,8 +27,8 @@ func TestList(t *testing.T) {
 	if find(l, "a", 0) != a || find(l, "c", 0) != nil {
 		t.Fatal("find: wrong flight")
 	}
-	a.close(0)
-	if !a.closed() || a.kept() != 0 || find(l, "a", 0) != nil {
+	a.close(nil)
+	if !a.closed() || a.reusable(0) || find(l, "a", 0) != nil {
 		t.Fatal("a closed flight was joined or found")
 	}
 	l = with(l, c, 0)
