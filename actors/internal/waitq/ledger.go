@@ -97,7 +97,10 @@ var ledgers atomic.Uint64
 // interleaving. Held, which adds the count and each P's stack, is exact
 // while nobody grants or redeems (and while the ledger is closed, but for
 // Redeems, which only lower it); read while callers run, it may be off by
-// the permits that moved between stacks as it read them.
+// the permits that moved between stacks as it read them. A Limit's owner
+// can close the ledger (Limit.Close): the closed bit is in the count and in
+// every stack's head, so a grant whose compare-and-swap read an open word
+// fails once it is closed.
 //
 // Granted is the sum of the slots' sequences, so a grant writes no counter
 // of its own. A slot is made only when every slot made before is held: in
