@@ -17,7 +17,7 @@ import (
 // counts its Serves; the first panics times panic, the others wait until
 // Drain or the end of their context. ServeOnDemand must never be called.
 type lazy struct {
-	wake       atomic.Pointer[func()]
+	wake       atomic.Pointer[supervisor.Waker]
 	serves     atomic.Int32
 	onDemand   atomic.Int32
 	stopIdle   atomic.Int32
@@ -32,7 +32,7 @@ func newLazy(panics int32) *lazy {
 	return &lazy{panics: panics, drained: make(chan struct{}), serveBegun: make(chan struct{}, 8)}
 }
 
-func (l *lazy) Attach(wake func()) { l.wake.Store(&wake) }
+func (l *lazy) Attach(wake supervisor.Waker) { l.wake.Store(&wake) }
 
 func (l *lazy) StopIfIdle() bool {
 	l.stopIdle.Add(1)
@@ -65,7 +65,7 @@ func (l *lazy) Drain() {
 
 func (l *lazy) wakeUp() {
 	l.woken.Store(true)
-	(*l.wake.Load())()
+	(*l.wake.Load()).Wake()
 }
 
 // TestAttachedChildStartsAtItsFirstWake: without Options.OnDemand a child

@@ -248,7 +248,7 @@ func TestConcurrentCreatorsGrowTheIndex(t *testing.T) {
 type attachOnly struct{ attached *atomic.Int32 }
 
 func (a attachOnly) Serve(context.Context) error         { return supervisor.ErrIdle }
-func (a attachOnly) Attach(func())                       { a.attached.Add(1) }
+func (a attachOnly) Attach(supervisor.Waker)             { a.attached.Add(1) }
 func (a attachOnly) StopIfIdle() bool                    { return true }
 func (a attachOnly) ServeOnDemand(context.Context) error { return supervisor.ErrIdle }
 func (a attachOnly) Drain()                              {}

@@ -80,6 +80,8 @@ type entry struct {
 	// starts at its first wake (see create); onDemand that it is served
 	// by ServeOnDemand, only while it has work (Options.OnDemand).
 	attached, onDemand bool
+	// sup is the supervisor of an attached child (see Wake).
+	sup      *Supervisor
 	restarts atomic.Int64
 	// wait is nil until a caller waits for the entry's Start, then that
 	// caller's channel, and closedMark once Start has returned.

@@ -167,7 +167,7 @@ func BenchmarkGetOrCreateNew(b *testing.B) {
 type parked struct{}
 
 func (parked) Serve(context.Context) error         { return supervisor.ErrIdle }
-func (parked) Attach(func())                       {}
+func (parked) Attach(supervisor.Waker)             {}
 func (parked) StopIfIdle() bool                    { return true }
 func (parked) ServeOnDemand(context.Context) error { return supervisor.ErrIdle }
 func (parked) Drain()                              {}

@@ -59,17 +59,17 @@ var ErrIdle = errors.New("supervisor: service idle")
 // have work; the supervisor treats them so only if they are Graceful too
 // (it then calls them attached). It calls Attach once, after Start,
 // instead of serving the service: from then on the service is idle, with
-// no goroutine, until it calls wake (from Attach itself if it has work
-// already). wake has a goroutine owned by the supervisor serve it with
+// no goroutine, until it calls wake.Wake (from Attach itself if it has
+// work already). Wake has a goroutine owned by the supervisor serve it with
 // the child's context, a context shared by the attached children that
 // Shutdown cancels only once its own ctx has ended (it drains them
 // before).
 //
-// By default wake starts the service's Serve, which runs from then on as
-// any child's: the service calls wake once, at its first message, and a
-// child never sent one holds no goroutine. Under Options.OnDemand wake
+// By default Wake starts the service's Serve, which runs from then on as
+// any child's: the service calls Wake once, at its first message, and a
+// child never sent one holds no goroutine. Under Options.OnDemand Wake
 // calls ServeOnDemand (never Serve), which may return ErrIdle when it has
-// no work left, and the service calls wake again (from any goroutine, at
+// no work left, and the service calls Wake again (from any goroutine, at
 // most once after each ErrIdle) when it needs to be served again. In both
 // modes restart on panic, the restart budget and shutdown work as for
 // any child, and an idle child is neither failed nor stopped.
@@ -79,10 +79,17 @@ var ErrIdle = errors.New("supervisor: service idle")
 //
 // StopIfIdle is how Shutdown stops an idle service without a goroutine:
 // it reports whether the service had no goroutine and no queued work and
-// is now stopped for good (it will not call wake again); when it reports
+// is now stopped for good (it will not call Wake again); when it reports
 // false the supervisor drains it as any Graceful child.
 type OnDemand interface {
-	Attach(wake func())
+	Attach(wake Waker)
 	StopIfIdle() bool
 	ServeOnDemand(ctx context.Context) error
+}
+
+// Waker is what Attach gives an OnDemand service: Wake asks the
+// supervisor to serve it (see OnDemand). The supervisor's record of the
+// child is the Waker, so attaching one allocates nothing.
+type Waker interface {
+	Wake()
 }

@@ -219,11 +219,8 @@ func (s *Supervisor) create(e *entry, spec Spec) (any, error) {
 		e.attached = true
 		e.onDemand = s.opts.OnDemand
 		e.setStatus(Running) // publishes e to the look-ups
-		if e.onDemand {
-			od.Attach(func() { s.wake(e) })
-		} else {
-			od.Attach(func() { go s.run(s.onDemand, e) })
-		}
+		e.sup = s
+		od.Attach(e)
 	} else {
 		s.launch(e) // publishes e to the look-ups
 	}
@@ -519,6 +516,17 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*entry, starts
 // workerLinger is how long a goroutine that served an on-demand child
 // waits for another to serve before it ends.
 const workerLinger = 10 * time.Millisecond
+
+// Wake serves e, an attached child that has work (Waker): by default
+// in a goroutine of its own that serves it from now on, under
+// Options.OnDemand as wake does.
+func (e *entry) Wake() {
+	if e.onDemand {
+		e.sup.wake(e)
+	} else {
+		go e.sup.run(e.sup.onDemand, e)
+	}
+}
 
 // wake serves c, a child served on demand that has work, in a goroutine
 // the supervisor owns: one that served another child and is waiting for

@@ -75,12 +75,14 @@ type Actor[M, R any] struct {
 	cause error // why the actor stopped; written before done is closed
 
 	// Attached (see Attach): wake asks the supervisor for a goroutine
-	// (nil once Serve runs); sched says whether one serves the actor;
+	// (written before attached is set, read after it is seen set);
+	// sched says whether one serves the actor;
 	// sent counts the messages queued and received (serving goroutine
 	// only) those taken, so that a loop that finds them equal may end.
 	// recv, the behaviour and its loop state, outlives the goroutines
 	// that serve it on demand until a panic.
-	wake     atomic.Pointer[func()]
+	attached atomic.Bool // wake is set, and no Serve has started
+	wake     supervisor.Waker
 	sched    atomic.Int32
 	sent     atomic.Int64
 	received int64
@@ -109,12 +111,13 @@ var _ supervisor.OnDemand = (*Actor[int, int])(nil)
 // holds none. The supervisor calls Attach once, after the actor's Start
 // returned, instead of a first Serve; until then only Start's goroutine
 // may have sent to it.
-func (a *Actor[M, R]) Attach(wake func()) {
+func (a *Actor[M, R]) Attach(wake supervisor.Waker) {
 	a.sent.Store(int64(a.mb.Len()))
 	a.sched.Store(parked)
-	a.wake.Store(&wake)
+	a.wake = wake
+	a.attached.Store(true)
 	if a.mb.Len() > 0 || a.draining.Load() {
-		a.unpark(wake)
+		a.unpark()
 	}
 }
 
@@ -123,8 +126,7 @@ func (a *Actor[M, R]) Attach(wake func()) {
 // stops accepting messages first; if a message came in before the actor
 // was retired, it wakes the actor to handle it and reports false.
 func (a *Actor[M, R]) StopIfIdle() bool {
-	w := a.wake.Load()
-	if w == nil {
+	if !a.attached.Load() {
 		return false
 	}
 	a.closing.Store(true)
@@ -135,7 +137,7 @@ func (a *Actor[M, R]) StopIfIdle() bool {
 	// last write of received.
 	if a.sent.Load() > a.received {
 		a.sched.Store(scheduled)
-		(*w)()
+		a.wake.Wake()
 		return false
 	}
 	return true
@@ -144,18 +146,18 @@ func (a *Actor[M, R]) StopIfIdle() bool {
 // queued notes a message put in the mailbox and, on demand, wakes a
 // parked actor.
 func (a *Actor[M, R]) queued() {
-	w := a.wake.Load()
-	if w == nil {
+	if !a.attached.Load() {
 		return
 	}
 	a.sent.Add(1)
-	a.unpark(*w)
+	a.unpark()
 }
 
-// unpark calls wake if the actor is parked, once per park.
-func (a *Actor[M, R]) unpark(wake func()) {
+// unpark calls wake if the actor is parked, once per park. The caller
+// has seen attached set.
+func (a *Actor[M, R]) unpark() {
 	if a.sched.Load() == parked && a.sched.CompareAndSwap(parked, scheduled) {
-		wake()
+		a.wake.Wake()
 	}
 }
 
@@ -369,7 +371,7 @@ func (a *Actor[M, R]) stopErr() error {
 // stack. (The select allocates as it parks, a stack that grows stays
 // grown, and a shallow stack is most of what an idle actor costs.)
 func (a *Actor[M, R]) Serve(ctx context.Context) error {
-	a.wake.Store(nil) // attached, started at its first message: senders need not count theirs
+	a.attached.Store(false) // started at its first message: senders need not count theirs
 	r := a.newReceiver()
 	var err error
 	if !a.mb.fresh() || a.awaitFirst(ctx.Done()) {
@@ -585,8 +587,8 @@ func (a *Actor[M, R]) Drain() {
 	a.closing.Store(true)
 	a.draining.Store(true)
 	a.mb.poke()
-	if w := a.wake.Load(); w != nil {
-		a.unpark(*w)
+	if a.attached.Load() {
+		a.unpark()
 	}
 }
 

@@ -13,7 +13,7 @@ func TestStopIfIdle(t *testing.T) {
 	newParked := func() (*Actor[int, int], *int) {
 		wakes := new(int)
 		a := NewActor(0, func() Behavior[int, int] { return echoB{} })
-		a.Attach(func() { *wakes++ })
+		a.Attach(wakeFunc(func() { *wakes++ }))
 		a.sched.Store(parked)
 		return a, wakes
 	}
@@ -24,7 +24,8 @@ func TestStopIfIdle(t *testing.T) {
 	if a.TryTell(1) {
 		t.Fatal("TryTell to a retired actor: true, want false")
 	}
-	a.unpark(func() { t.Fatal("a retired actor was woken") })
+	a.wake = wakeFunc(func() { t.Fatal("a retired actor was woken") })
+	a.unpark()
 
 	a, wakes = newParked()
 	if ok, _ := a.mb.trySend(envelope[int, int]{msg: 1}); !ok {
@@ -38,3 +39,8 @@ func TestStopIfIdle(t *testing.T) {
 		t.Fatalf("after StopIfIdle with a message queued: %d wakes, sched %d; want 1 and scheduled", *wakes, a.sched.Load())
 	}
 }
+
+// wakeFunc is a supervisor.Waker that calls itself.
+type wakeFunc func()
+
+func (f wakeFunc) Wake() { f() }
