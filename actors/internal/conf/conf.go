@@ -34,6 +34,12 @@ func Fill[C any](c C, defaults *C) C {
 	at, from := unsafe.Pointer(&c), unsafe.Pointer(defaults)
 	for i := range p.fields {
 		f := &p.fields[i]
+		if f.op == opWord && f.more == nil { // an int, a duration: the most common
+			if w := (*uint64)(unsafe.Add(at, f.off)); *w == 0 {
+				*w = *(*uint64)(unsafe.Add(from, f.off))
+			}
+			continue
+		}
 		if f.more == nil { // a scalar field
 			if f.leaf.zero(at) {
 				f.leaf.copy(at, from)
