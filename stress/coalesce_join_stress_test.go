@@ -22,11 +22,13 @@ type numbered int64
 func (n numbered) Error() string { return fmt.Sprint("execution ", int64(n)) }
 
 // A call never gets the result of an execution that had returned before
-// the call began: 48 callers × 40·rounds() calls over 4 keys, on the real
-// clock, with and without an engine. The executions of a key are numbered
-// as they start; each caller notes the highest number any call of its key
-// has returned, then calls: its number must be higher (that execution had
-// closed before the call began, so the call cannot have joined it). The
+// the call began, but for a success kept for reuse: 48 callers ×
+// 40·rounds() calls over 4 keys, on the real clock, with and without an
+// engine, without ReuseFor and with 500µs. The executions of a key are
+// numbered as they start; each caller notes the highest number any call
+// of its key has returned, then calls: its number must be higher (that
+// execution had closed before the call began, so the call cannot have
+// joined it), or, with ReuseFor, the same if it is a success. The
 // executions return a value, an error or a panic, and some ask for Done
 // while callers join and wait, so the waiters' channel, the context's
 // Done and the close race; half the callers can never leave, so without
@@ -34,14 +36,18 @@ func (n numbered) Error() string { return fmt.Sprint("execution ", int64(n)) }
 // execution's own (value, error or panic), and no caller waits past its
 // deadline.
 func TestCoalesceNoJoinAfterTheResult(t *testing.T) {
-	for _, withEngine := range []bool{false, true} {
-		t.Run(fmt.Sprint("engine=", withEngine), func(t *testing.T) {
+	for _, tc := range []struct {
+		withEngine bool
+		reuse      time.Duration
+	}{{false, 0}, {true, 0}, {false, 500 * time.Microsecond}, {true, 500 * time.Microsecond}} {
+		withEngine, reuse := tc.withEngine, tc.reuse
+		t.Run(fmt.Sprint("engine=", withEngine, ",reuse=", reuse), func(t *testing.T) {
 			const keys, workers = 4, 48
 			var eng *engine.Engine // nil: the Group runs on the real clock and never stops
 			if withEngine {
 				eng = enginetest.Start(t)
 			}
-			g, err := coalesce.New[int64](eng, "join", coalesce.Config{})
+			g, err := coalesce.New[int64](eng, "join", coalesce.Config{ReuseFor: reuse})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +104,7 @@ func TestCoalesceNoJoinAfterTheResult(t *testing.T) {
 						switch {
 						case n <= 0 || (err == nil) != (n%5 != 1 && n%5 != 2) || (pe != nil) != (n%5 == 2):
 							wrong.Add(1)
-						case n <= before:
+						case n < before || (n == before && (reuse == 0 || err != nil)):
 							stale.Add(1)
 						}
 						for m := seen[k].Load(); n > m && !seen[k].CompareAndSwap(m, n); m = seen[k].Load() {
@@ -108,6 +114,7 @@ func TestCoalesceNoJoinAfterTheResult(t *testing.T) {
 			}
 			wg.Wait()
 			s, _ := g.Stats(context.Background())
+			drained := waitFor(5*time.Second, func() bool { return g.InFlight() == 0 && g.Kept() == 0 })
 			switch {
 			case stuck.Load() != 0:
 				t.Fatalf("%d callers waited 10 s", stuck.Load())
@@ -115,10 +122,10 @@ func TestCoalesceNoJoinAfterTheResult(t *testing.T) {
 				t.Fatalf("%d answers not their execution's", wrong.Load())
 			case stale.Load() != 0:
 				t.Fatalf("%d calls got the result of an execution that had returned before they began", stale.Load())
-			case s.Followers == 0:
-				t.Fatalf("no call joined an execution (%+v): the test raced nothing", s)
-			case g.InFlight() != 0:
-				t.Fatalf("%d keys still in flight", g.InFlight())
+			case s.Followers == 0 || (reuse > 0) != (s.Reused > 0):
+				t.Fatalf("%+v: no call joined an execution, or reuse %v and %d reused", s, reuse, s.Reused)
+			case !drained:
+				t.Fatalf("%d keys still in flight, %d kept", g.InFlight(), g.Kept())
 			}
 		})
 	}
