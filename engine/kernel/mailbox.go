@@ -7,7 +7,7 @@ import (
 
 // InitialMailboxSize is the capacity a mailbox takes when its first
 // message arrives; it doubles each time it fills, up to the actor's bound.
-const InitialMailboxSize = 8
+const InitialMailboxSize = 4
 
 // mailbox is an actor's queue: a chain of buffered channels (segments)
 // that grows with use, so an idle actor holds no buffer at all and a busy

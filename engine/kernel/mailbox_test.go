@@ -22,10 +22,10 @@ func TestMailboxGrowsAndShrinks(t *testing.T) {
 		}
 		sent++
 	}
-	// Segments of 8, 16, 32 and 64, then one of the bound, 100: the
+	// Segments of 4, 8, 16, 32 and 64, then one of the bound, 100: the
 	// smaller ones still hold what they took.
-	if got, want := m.Cap(), 100; got != want || sent != 8+16+32+64+100 {
-		t.Fatalf("filled: %d sent, newest segment holds %d; want %d and %d", sent, got, 8+16+32+64+100, want)
+	if got, want := m.Cap(), 100; got != want || sent != 4+8+16+32+64+100 {
+		t.Fatalf("filled: %d sent, newest segment holds %d; want %d and %d", sent, got, 4+8+16+32+64+100, want)
 	}
 	if got := m.Len(); got != sent {
 		t.Fatalf("Len = %d, want %d", got, sent)
@@ -64,7 +64,7 @@ func TestMailboxShrinksToWhatWasQueued(t *testing.T) {
 	}
 	m.noteQueued(1000)
 	m.settle()
-	if got := m.Cap(); got != 512 { // 8+16+…+512 ≥ 1000
+	if got := m.Cap(); got != 512 { // 4+8+…+512 ≥ 1000
 		t.Fatalf("right after a burst of 1000: capacity %d, want 512 (kept)", got)
 	}
 	for i := range quietBatches {
