@@ -122,10 +122,12 @@ const largestPlan = 256
 
 // plans caches the plan of each type same has compared (nil: a type it
 // cannot compare); the set of config types is small and fixed.
-var plans sync.Map // reflect.Type → *plan
+var plans sync.Map // reflect.Type → *typePlan
 
 // recentPlans is a direct-mapped cache in front of plans, a slot per type
-// by its address: a look-up in it is one atomic load.
+// by its address: a look-up in it is one atomic load. Two types that
+// share a slot take turns in it, each a look-up in plans, without
+// allocating.
 var recentPlans [64]atomic.Pointer[typePlan]
 
 type typePlan struct {
@@ -138,18 +140,17 @@ func planFor(t reflect.Type) *plan {
 	if r := slot.Load(); r != nil && r.t == t {
 		return r.p
 	}
-	var p *plan
-	if got, ok := plans.Load(t); ok {
-		p = got.(*plan)
-	} else {
-		p = &plan{}
+	got, ok := plans.Load(t)
+	if !ok {
+		p := &plan{}
 		if !p.add(t, 0) || len(p.fields) > largestPlan {
 			p = nil
 		}
-		plans.Store(t, p)
+		got, _ = plans.LoadOrStore(t, &typePlan{t, p})
 	}
-	slot.Store(&typePlan{t, p})
-	return p
+	r := got.(*typePlan)
+	slot.Store(r)
+	return r.p
 }
 
 // add appends the fields of a t at off, and reports whether same can
