@@ -82,12 +82,13 @@ var ledgers atomic.Uint64
 // store (the slot is its own from the pop on); Redeem frees the slot with
 // one compare-and-swap that expects "held, this sequence", so a token
 // redeems at most once and a free slot never, and pushes it onto the stack
-// it was granted from (a held slot's word names that cell), which is the
-// releasing P's own unless the goroutine moved. So a grant and a Redeem on
-// one P touch that P's cell alone. A stale token's sequence no longer
-// matches: it would again only after 2^24 grants of that very slot, and
-// only a token forged with a held slot's sequence would be taken for that
-// permit.
+// of the P it was granted to (a held slot's word names that cell), which
+// is the releasing P's own unless the goroutine moved. So a grant and a
+// Redeem on one P touch that P's cell alone, and a slot taken off another
+// P's stack moves to the taker's: each P keeps the slots it uses. A stale
+// token's sequence no longer matches: it would again only after 2^24
+// grants of that very slot, and only a token forged with a held slot's
+// sequence would be taken for that permit.
 //
 // Only a grant that finds its P's stack empty reads the other stacks and
 // the count: it takes a slot off another stack, else a permit with no
@@ -238,7 +239,10 @@ func (l *Ledger) takeSlow(stop uint64) (uint64, bool) {
 		}
 		if found {
 			if i, s, w, ok := l.unstack(cells, uint32(k), stop); ok {
-				return l.stamp(s, i, w>>slotSeq+1, uint32(k)), true
+				// Stamped with the caller's cell, not k: its Redeem puts
+				// it on this P's stack, so a P whose stack runs dry takes
+				// a slot off another once, not on every call.
+				return l.stamp(s, i, w>>slotSeq+1, l.proc()), true
 			}
 			continue
 		}
@@ -384,8 +388,8 @@ func (l *Ledger) Redeem(token uint64) bool {
 			break
 		}
 		// Free the slot and link it above the top of the stack of the cell
-		// it was granted in (of the P that granted it): from here it is
-		// ours alone until it is on the stack.
+		// its grant named (of the P that took it): from here it is ours
+		// alone until it is on the stack.
 		c := &cells[w&linkMask]
 		h := c.head.Load()
 		free := w &^ (heldBit | linkMask)
