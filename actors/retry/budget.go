@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/bulwark-go/bulwark/actors/internal/conf"
+	"github.com/bulwark-go/bulwark/actors/internal/spawn"
 	"github.com/bulwark-go/bulwark/engine"
 	"github.com/bulwark-go/bulwark/engine/kernel"
-	"github.com/bulwark-go/bulwark/messages"
 )
 
 // BudgetKind is the registry kind of a retry budget.
@@ -203,24 +203,27 @@ type Budget struct {
 	actor *kernel.Actor[budgetMsg, budgetReply]
 }
 
-// NewBudget gets or creates the budget called name on eng.
+// NewBudget gets or creates the budget called name on eng. A name that
+// exists with the same config is found without an allocation; with
+// another it is a *supervisor.ConflictError. A nil eng or a field out of
+// bounds is a *messages.ConfigError naming it.
 func NewBudget(eng *engine.Engine, name string, cfg BudgetConfig) (*Budget, error) {
-	if eng == nil {
-		return nil, messages.InvalidConfig(BudgetKind, "eng", nil, "must not be nil")
-	}
-	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
-	clock := eng.Clock()
-	return kernel.Spawn(context.Background(), eng, BudgetKind, name, cfg, func() (*Budget, kernel.Service, error) {
+	return spawn.New(eng, BudgetKind, name, cfg, BudgetConfig.checked, func(eng *engine.Engine, name string, full BudgetConfig) (*Budget, kernel.Service, error) {
 		b := &Budget{name: name, eng: eng}
-		b.cfg.Store(&cfg)
+		b.cfg.Store(&full)
+		clock := eng.Clock()
 		b.actor = kernel.NewActor(0, func() kernel.Behavior[budgetMsg, budgetReply] {
 			return &budgetBehavior{s: newBudgetState(*b.cfg.Load()), clock: clock, b: b}
 		})
 		return b, b.actor, nil
 	})
+}
+
+// checked returns c with its defaults, or the error of its first field out
+// of bounds.
+func (c BudgetConfig) checked() (BudgetConfig, error) {
+	c = c.withDefaults()
+	return c, c.validate()
 }
 
 func (b *Budget) deposit() { _ = b.actor.Tell(depositMsg{}) }
