@@ -164,8 +164,7 @@ var instanceKinds = []instanceKind{
 // default config (0 for the peers, which keep no registry): the config's
 // defaults and bounds, a read of the engine's sharded index and the
 // comparison of the stored config with the asked one — in place, without
-// an allocation, for a kind whose New calls kernel.Find first (the
-// breaker); through kernel.Spawn, which boxes the config, for the others.
+// an allocation: every kind's New finds the name before it builds anything.
 // firstcall_p99_ns the 99th percentile of the
 // first call on each idle instance (Bulwark's Stats, which under the
 // option starts the actor's goroutine again; the peers' cheapest read, or
