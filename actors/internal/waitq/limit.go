@@ -43,6 +43,9 @@ type Limit struct {
 	n      atomic.Int64 // the limit set last
 	over   atomic.Int64 // permits still to park: held beyond n
 	parked atomic.Int64 // permits parked: len(slots) + unmade
+	// moves is odd while the owner moves permits with no slot between the
+	// count and parked, and moves on with each such move (see AtMost).
+	moves atomic.Uint64
 
 	// Owner only.
 	slots  []uint32 // indexes of parked slots
@@ -75,6 +78,23 @@ func (x *Limit) Over() int { return int(x.over.Load()) }
 // the pool depends on it: TryGrant takes only a free permit, and Settle
 // parks with compare-and-swaps.
 func (x *Limit) Held() int { return max(x.l.Held()-int(x.parked.Load()), 0) }
+
+// AtMost returns a bound on Held that reads no P's stack: the slots made
+// and not parked (held, or free on a stack, or on their way between), from
+// parked and the ledger's count, which only a grant that makes a slot and
+// the owner write. It is safe for concurrent use and never below Held at
+// an instant during the call. While the owner moves permits between the
+// count and parked (Set, Settle, Open), a reader could see one in both;
+// then it returns MaxPermits, no bound.
+func (x *Limit) AtMost() int {
+	m := x.moves.Load()
+	p := x.parked.Load()
+	c := x.l.count.Load()
+	if m&1 != 0 || x.moves.Load() != m {
+		return MaxPermits
+	}
+	return MaxPermits - int(c&freeMask) - int(p)
+}
 
 // Set makes n the limit (0..MaxPermits; outside that range, MaxPermits;
 // at 0 only Grant grants) and returns Over. A higher limit gives parked
@@ -165,9 +185,14 @@ func (x *Limit) park(k int) bool {
 		at, found := l.collect(cells, &seen)
 		c := l.count.Load()
 		if m := min(k, int(c&freeMask)); m > 0 {
-			if l.count.CompareAndSwap(c, c-uint64(m)) {
+			x.moves.Add(1)
+			ok := l.count.CompareAndSwap(c, c-uint64(m))
+			if ok {
 				x.unmade += m
 				x.parked.Add(int64(m))
+			}
+			x.moves.Add(1)
+			if ok {
 				return true
 			}
 			continue
@@ -199,6 +224,8 @@ func (x *Limit) unpark(k int) {
 	}
 	k = min(k, x.unmade)
 	x.unmade -= k
+	x.moves.Add(1)
 	x.parked.Add(-int64(k))
 	l.count.Add(uint64(k))
+	x.moves.Add(1)
 }
