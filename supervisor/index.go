@@ -89,14 +89,41 @@ type entry struct {
 
 	// Owned by the supervisor's goroutine once the child runs (written
 	// by the creating caller before that).
-	svc    Service
-	cancel context.CancelFunc // of the current Serve's context; nil on demand
-	// restartT holds the restart times within the window, once there
-	// has been one.
-	restartT *[]time.Time
+	svc Service
+	// few holds what few children need (see extra); nil until then.
+	few *extra
 	// exited is nil until Shutdown waits for the child to finish, then
 	// its channel, and closedMark once the child is Failed or Stopped.
 	exited atomic.Pointer[chan struct{}]
+}
+
+// extra is what an entry holds for the few children that need it.
+type extra struct {
+	// cancel ends the current Serve's context of a child that is not
+	// attached (attached ones share the supervisor's).
+	cancel context.CancelFunc
+	// restartT holds the restart times within the window, once there
+	// has been one.
+	restartT []time.Time
+}
+
+// extra returns e.few, making it if needed. The supervisor's goroutine,
+// or the creating caller before the child runs.
+func (e *entry) extra() *extra {
+	if e.few == nil {
+		e.few = &extra{}
+	}
+	return e.few
+}
+
+// cancelServe ends the context of e's current Serve if it has its own,
+// and reports whether it had.
+func (e *entry) cancelServe() bool {
+	if e.few == nil || e.few.cancel == nil {
+		return false
+	}
+	e.few.cancel()
+	return true
 }
 
 // starting is the status of an entry whose Start has not returned, and

@@ -636,7 +636,7 @@ func (s *Supervisor) launch(c *entry) {
 	if !c.attached {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithCancel(context.Background())
-		c.cancel = cancel
+		c.extra().cancel = cancel
 	}
 	c.setStatus(Running)
 	go s.run(ctx, c)
@@ -644,9 +644,7 @@ func (s *Supervisor) launch(c *entry) {
 
 // exited decides what happens to a child whose Serve returned.
 func (s *Supervisor) exited(c *entry, err error, closing bool) {
-	if c.cancel != nil {
-		c.cancel()
-	}
+	c.cancelServe()
 	if err != nil && s.opts.OnFailure != nil {
 		s.opts.OnFailure(c.key.kind, c.key.name, err)
 	}
@@ -670,21 +668,18 @@ func (s *Supervisor) mayRestart(c *entry) bool {
 		return false
 	}
 	now := s.opts.Now()
-	if c.restartT == nil {
-		c.restartT = new([]time.Time)
-	}
-	times := *c.restartT
-	kept := times[:0]
-	for _, t := range times {
+	x := c.extra()
+	kept := x.restartT[:0]
+	for _, t := range x.restartT {
 		if now.Sub(t) < s.opts.RestartWindow {
 			kept = append(kept, t)
 		}
 	}
 	if len(kept) >= s.opts.MaxRestarts {
-		*c.restartT = kept
+		x.restartT = kept
 		return false
 	}
-	*c.restartT = append(kept, now)
+	x.restartT = append(kept, now)
 	return true
 }
 
@@ -692,9 +687,7 @@ func (s *Supervisor) finish(c *entry, status Status, cause error) {
 	if Status(c.status.Load()) != Running {
 		return // finished already (a Failed child that Shutdown stops again)
 	}
-	if c.cancel != nil {
-		c.cancel()
-	}
+	c.cancelServe()
 	c.setStatus(status)
 	if t, ok := c.svc.(Terminator); ok {
 		t.Terminate(cause)
@@ -705,9 +698,7 @@ func (s *Supervisor) finish(c *entry, status Status, cause error) {
 // cancel ends the context of c's Serve: for an attached child, under the
 // shared context, that of every such child (see create).
 func (s *Supervisor) cancel(c *entry) {
-	if c.cancel != nil {
-		c.cancel()
-	} else {
+	if !c.cancelServe() {
 		s.cancelOnDemand()
 	}
 }
