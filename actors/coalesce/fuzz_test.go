@@ -64,8 +64,7 @@ func FuzzList(f *testing.F) {
 					}
 					continue
 				}
-				f := &flight[int]{key: key}
-				f.alone.f = f
+				f := makeFlight[int](key, op&128 != 0)
 				head = with(head, f, now)
 				open[key] = f
 			case 2: // the work for key ends, kept for 8 ticks when op has bit 64

@@ -162,9 +162,8 @@ func (g *Group[T]) joinOrStart(ctx context.Context, sh *shard[T], key string, fn
 			if !g.keys.take(sh) {
 				return nil, rejected, &messages.RejectedError{Err: ErrTooManyKeys, Pattern: Kind, Name: g.name, Reason: ReasonKeysFull}
 			}
-			mine = &flight[T]{key: key}
-			mine.alone.f = mine
 			inline = ctx.Done() == nil && g.eng.Done() == nil
+			mine = makeFlight[T](key, !inline)
 		}
 		if sh.head.CompareAndSwap(head, with(head, mine, at)) {
 			sh.n[cLeaders].Add(1)

@@ -21,6 +21,27 @@ type flight[T any] struct {
 	ctx   execCtx // the context the execution runs under
 }
 
+// waited is a flight whose leader will wait for it, made with its side
+// in one allocation.
+type waited[T any] struct {
+	f flight[T]
+	s side
+}
+
+// makeFlight returns a new flight for key; one whose leader will wait
+// for it (wait) comes with its side.
+func makeFlight[T any](key string, wait bool) *flight[T] {
+	if !wait {
+		f := &flight[T]{key: key}
+		f.alone.f = f
+		return f
+	}
+	w := &waited[T]{f: flight[T]{key: key}, s: side{wake: make(chan struct{})}}
+	w.f.alone.f = &w.f
+	w.f.ctx.side.Store(&w.s)
+	return &w.f
+}
+
 // outcome is what a result holds beyond its value, when it does: an
 // error, or until when a success is kept for reuse. A success that is
 // not kept, the common result, has none (nil), so its flight is smaller.

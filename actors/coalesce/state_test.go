@@ -9,17 +9,11 @@ func keys(n *node[int]) (out []string) {
 	return out
 }
 
-func newFlight(key string) *flight[int] {
-	f := &flight[int]{key: key}
-	f.alone.f = f
-	return f
-}
-
 // The shard list: with adds and drops closed flights, find sees only open
 // ones, without takes one out and says whether anything changed; a
 // closed flight refuses joins.
 func TestList(t *testing.T) {
-	a, b, c := newFlight("a"), newFlight("b"), newFlight("c")
+	a, b, c := makeFlight[int]("a", false), makeFlight[int]("b", true), makeFlight[int]("c", false)
 	l := with(with(nil, a, 0), b, 0)
 	if got := keys(l); len(got) != 2 || got[0] != "b" || got[1] != "a" {
 		t.Fatalf("got %v, want [b a]", got)
