@@ -9,10 +9,11 @@
 // caller reserves the name in the index with a CompareAndSwap and runs the
 // child's Start itself, so two callers racing to create the same name get
 // the same instance and Start runs once. Each child is a Service whose
-// Serve runs in a goroutine the supervisor owns; under Options.OnDemand a
-// child that implements OnDemand (and Graceful) has a goroutine only while
-// it has work, taken from those that served other children and wait for
-// more a short while, or new. When
+// Serve runs in a goroutine the supervisor owns. A child that implements
+// OnDemand (and Graceful) gets its goroutine at its first message, not at
+// its creation, and keeps it from then on; under Options.OnDemand it has
+// one only while it has work, taken from those that served other children
+// and wait for more a short while, or new. When
 // Serve panics or returns an error the child is restarted (one-for-one)
 // unless it has used its restart budget — MaxRestarts restarts within
 // RestartWindow — in which case it is stopped for good, marked Failed and an

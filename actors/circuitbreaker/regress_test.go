@@ -29,6 +29,7 @@ func TestSuccessAtBoundaryStaysInItsBucket(t *testing.T) {
 		eng, fc := newFake(t)
 		b := mustNew(t, eng, "edge", Config{OpenAtFailureRate: 0.5, MinimumCalls: 1,
 			WindowType: TimeBased, WindowDuration: 2 * time.Second, WindowBuckets: 2})
+		stats(t, b) // the first message starts the actor, which arms its timer
 		waitTimer(t, fc)
 		p, err := b.Acquire(context.Background())
 		if err != nil {

@@ -251,6 +251,7 @@ func TestTimeWindowBucketsCollectedSuccesses(t *testing.T) {
 		WindowType: TimeBased, WindowDuration: 10 * time.Second, WindowBuckets: 10})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	stats(t, b) // the first message starts the actor, which arms its timer
 	if err := fc.WaitForTimers(ctx, 1); err != nil { // the boundary timer
 		t.Fatal(err)
 	}
