@@ -80,8 +80,9 @@ func WithRestartBudget(max int, window time.Duration) Option {
 // each burst of work after idleness costs a goroutine start, and a
 // behaviour keeps its state across runs (a panic still restarts it fresh,
 // under the restart budget). Use it for registries of 100,000 or more
-// named instances that are mostly idle; without it each actor keeps its
-// own goroutine (a few KB of stack) for its whole life.
+// named instances that are mostly idle; without it an actor gets its
+// goroutine at its first message and keeps it (a 4 KB stack once used).
+// An actor never sent a message holds none in either mode.
 func WithOnDemandActors() Option {
 	return optionFunc(func(c *config) { c.onDemand = true })
 }
