@@ -22,7 +22,17 @@ import (
 // more than 12 (60 %) stayed pinned throughout — granted before it began,
 // none released before it returned — is shed, whatever else races; at the
 // end nothing is in flight and the level is normal.
-func TestLoadShedLowUnderPinnedLoad(t *testing.T) {
+func TestLoadShedLowUnderPinnedLoad(t *testing.T) { lowUnderPinnedLoad(t, 20) }
+
+// TestLoadShedLowUnderPinnedLoadReconfigured is TestLoadShedLowUnderPinnedLoad
+// while another goroutine moves MaxInFlight between 20 and 24 (the limit
+// parks and gives back permits as Low calls read its bound): a Low call
+// during which more than 60 % of 24 stayed pinned throughout is shed.
+func TestLoadShedLowUnderPinnedLoadReconfigured(t *testing.T) { lowUnderPinnedLoad(t, 24) }
+
+// lowUnderPinnedLoad runs TestLoadShedLowUnderPinnedLoad with MaxInFlight
+// moving between 20 and most (none when most is 20).
+func lowUnderPinnedLoad(t *testing.T, most int64) {
 	const limit, top, workers = 20, 16, 32
 	rounds, perTop := 30, uint64(400)
 	if testing.Short() || raceOn {
@@ -58,7 +68,7 @@ func TestLoadShedLowUnderPinnedLoad(t *testing.T) {
 				}
 				p0, u0 := pinned.Load(), unpins.Load()
 				p, err := s.AcquirePriority(ctx, messages.Low)
-				held := u0 == unpins.Load() && p0*100 > 60*limit
+				held := u0 == unpins.Load() && p0*100 > 60*most
 				lowTries.Add(1)
 				if held {
 					checked.Add(1)
@@ -72,6 +82,17 @@ func TestLoadShedLowUnderPinnedLoad(t *testing.T) {
 					s.Release(p, messages.Success)
 				case !errors.Is(err, loadshed.ErrShed):
 					t.Errorf("Low: %v", err)
+					return
+				}
+			}
+		})
+	}
+	if most != limit {
+		wg.Go(func() {
+			for i := 0; !stop.Load(); i++ {
+				n := limit + int(most-limit)*(i%2)
+				if err := s.Reconfigure(ctx, loadshed.Config{MaxInFlight: n, MaxWaiting: 8}); err != nil {
+					t.Errorf("Reconfigure(%d): %v", n, err)
 					return
 				}
 			}

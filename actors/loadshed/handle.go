@@ -23,11 +23,6 @@ type Shedder struct {
 
 	level atomic.Uint32 // owner-written: last published LoadLevel
 	dirty atomic.Bool   // a caller saw the level move; the owner clears it
-	// made is at least the slots the ledger had made when the last grant
-	// that made one returned (see sawGrant): nobody holds more permits
-	// than there are slots, so at most made are held but while a grant
-	// that makes a slot runs. It grows only with the ledger's peak.
-	made atomic.Int64
 }
 
 var _ engine.Guard = (*Shedder)(nil)
@@ -41,7 +36,7 @@ func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
 	return admit.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Shedder, *admit.Handle[Config], admit.Setup) {
 		lim := waitq.NewLimit(full.MaxInFlight)
 		s := &Shedder{permits: lim.Ledger(), limit: lim}
-		return s, &s.h, admit.Setup{Permits: s.permits, Reasons: reasons, Policy: slots{admit.Slots{Permits: lim, Finished: s.publishLevel}, s},
+		return s, &s.h, admit.Setup{Permits: s.permits, Reasons: reasons, Policy: admit.Slots{Permits: lim, Finished: s.publishLevel},
 			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonQueueFull, Displaced: ReasonDisplaced, Timeout: ReasonWaitTimeout, GiveBack: s.giveBack}}
 	})
 }
@@ -61,8 +56,9 @@ func (s *Shedder) Acquire(ctx context.Context) (engine.Permit, error) {
 // priority outside Low..Critical counts as Normal. When it returns an
 // error the caller holds no slot.
 //
-// A Low call counts the calls in flight (on every P) only once the
-// shedder has held more than 60 % of MaxInFlight at once; a call the
+// A Low call counts the calls in flight (on every P) only while the
+// shedder has more than 60 % of MaxInFlight in slots (made for a peak and
+// not parked by a lower MaxInFlight since); a call the
 // Signal would shed counts them to tell whether any is. While other calls
 // are granted at the same time, a Low call may miss the slots of grants
 // still under way: it is shed when more than 60 % of MaxInFlight are held
@@ -84,7 +80,6 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 	}
 	if s.h.Waiting() == 0 {
 		if t, ok := s.permits.TryGrant(); ok {
-			s.sawGrant(t)
 			return s.admitted(p, t), nil
 		}
 	}

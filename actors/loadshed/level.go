@@ -1,51 +1,13 @@
 package loadshed
 
-import (
-	"github.com/bulwark-go/bulwark/actors/internal/admit"
-	"github.com/bulwark-go/bulwark/eventstream"
-)
-
-// seqMask selects the grant sequence in a waitq token, its low 24 bits:
-// 1 is a slot's first grant, the one that made it (or its 2^24+1st, which
-// only costs a needless look at Made).
-const seqMask = 1<<24 - 1
-
-// sawGrant raises made to the ledger's Made when the grant of token made
-// its slot. Every grant passes here before anyone can see it: the fast
-// path's, and the actor's through slots.
-func (s *Shedder) sawGrant(token uint64) {
-	if token&seqMask == 1 {
-		s.raiseMade()
-	}
-}
-
-// raiseMade raises made to the ledger's Made.
-func (s *Shedder) raiseMade() {
-	n := int64(s.permits.Made())
-	for m := s.made.Load(); n > m && !s.made.CompareAndSwap(m, n); m = s.made.Load() {
-	}
-}
-
-// slots is the actor's Policy: admit.Slots whose grants pass sawGrant.
-type slots struct {
-	admit.Slots
-	s *Shedder
-}
-
-// Take grants as admit.Slots does.
-func (p slots) Take() (uint64, bool) {
-	t, ok := p.Slots.Take()
-	if ok {
-		p.s.sawGrant(t)
-	}
-	return t, ok
-}
+import "github.com/bulwark-go/bulwark/eventstream"
 
 // utilLevel returns the utilisation level against max: LevelNormal while
-// made is at most 60 % of max (at most made permits are held), else LevelOf
-// the calls in flight, which reads the stacks the other cores write.
+// the limit's AtMost, a bound on the calls in flight that reads no P's
+// stack, is at most 60 % of max, else LevelOf the calls in flight, which
+// reads the stacks the other cores write.
 func (s *Shedder) utilLevel(max int) LoadLevel {
-	if s.made.Load()*100 <= 60*int64(max) {
+	if s.limit.AtMost()*100 <= 60*max {
 		return LevelNormal
 	}
 	return s.heldLevel(max)
@@ -55,7 +17,7 @@ func (s *Shedder) utilLevel(max int) LoadLevel {
 func (s *Shedder) heldLevel(max int) LoadLevel { return LevelOf(s.inflight(), max) }
 
 // idle reports whether no call is in flight.
-func (s *Shedder) idle() bool { return s.made.Load() == 0 || s.inflight() == 0 }
+func (s *Shedder) idle() bool { return s.limit.AtMost() == 0 || s.inflight() == 0 }
 
 func (s *Shedder) inflight() int { return s.limit.Held() }
 
