@@ -100,8 +100,8 @@ func (s *Shedder) AcquirePriority(ctx context.Context, p messages.Priority) (eng
 // anything is in flight (an idle shedder does not shed for its Signal).
 func (s *Shedder) shedFirst(p messages.Priority, c *Config) string {
 	util := LevelNormal
-	if p == messages.Low {
-		util = s.utilLevel(c.MaxInFlight)
+	if p == messages.Low && s.busy(c.MaxInFlight) {
+		util = s.heldLevel(c.MaxInFlight)
 	}
 	r := shedFor(p, util, signalOf(c))
 	if r != "" && util == LevelNormal && s.idle() {

@@ -2,16 +2,11 @@ package loadshed
 
 import "github.com/bulwark-go/bulwark/eventstream"
 
-// utilLevel returns the utilisation level against max: LevelNormal while
+// busy reports whether more than 60 % of max may be in flight: whether
 // the limit's AtMost, a bound on the calls in flight that reads no P's
-// stack, is at most 60 % of max, else LevelOf the calls in flight, which
-// reads the stacks the other cores write.
-func (s *Shedder) utilLevel(max int) LoadLevel {
-	if s.limit.AtMost()*100 <= 60*max {
-		return LevelNormal
-	}
-	return s.heldLevel(max)
-}
+// stack, is. The utilisation level is LevelNormal unless it is, and then
+// heldLevel, which reads the stacks the other cores write.
+func (s *Shedder) busy(max int) bool { return s.limit.AtMost()*100 > 60*max }
 
 // heldLevel returns LevelOf the calls in flight against max.
 func (s *Shedder) heldLevel(max int) LoadLevel { return LevelOf(s.inflight(), max) }
@@ -39,7 +34,10 @@ func (s *Shedder) levelAt(inflight int) LoadLevel {
 // noteLevel asks the actor to publish a level change, once until it has.
 func (s *Shedder) noteLevel() {
 	c := s.h.Config()
-	lvl := max(s.utilLevel(c.MaxInFlight), signalOf(c))
+	lvl := signalOf(c)
+	if s.busy(c.MaxInFlight) {
+		lvl = max(lvl, s.heldLevel(c.MaxInFlight))
+	}
 	if lvl != LoadLevel(s.level.Load()) && !s.dirty.Load() && s.dirty.CompareAndSwap(false, true) {
 		s.h.Kick()
 	}

@@ -42,10 +42,10 @@ type Limit struct {
 
 	n      atomic.Int64 // the limit set last
 	over   atomic.Int64 // permits still to park: held beyond n
-	parked atomic.Int64 // permits parked: len(slots) + unmade
-	// moves is odd while the owner moves permits with no slot between the
-	// count and parked, and moves on with each such move (see AtMost).
-	moves atomic.Uint64
+	// parked is the permits parked (len(slots) + unmade) in its low 32
+	// bits, and above them a generation that each move of permits with no
+	// slot between the ledger's count and parked moves on (see AtMost).
+	parked atomic.Uint64
 
 	// Owner only.
 	slots  []uint32 // indexes of parked slots
@@ -77,23 +77,30 @@ func (x *Limit) Over() int { return int(x.over.Load()) }
 // while Set or Settle moves permits, count those as held. No decision on
 // the pool depends on it: TryGrant takes only a free permit, and Settle
 // parks with compare-and-swaps.
-func (x *Limit) Held() int { return max(x.l.Held()-int(x.parked.Load()), 0) }
+func (x *Limit) Held() int { return max(x.l.Held()-x.nparked(), 0) }
+
+// nparked returns the permits parked.
+func (x *Limit) nparked() int { return int(uint32(x.parked.Load())) }
+
+// moveOne is one generation of parked: one move of permits with no slot
+// between the count and parked.
+const moveOne = 1 << 32
 
 // AtMost returns a bound on Held that reads no P's stack: the slots made
 // and not parked (held, or free on a stack, or on their way between), from
 // parked and the ledger's count, which only a grant that makes a slot and
-// the owner write. It is safe for concurrent use and never below Held at
-// an instant during the call. While the owner moves permits between the
-// count and parked (Set, Settle, Open), a reader could see one in both;
-// then it returns MaxPermits, no bound.
+// the owner write. It is safe for concurrent use and never below the
+// permits held at an instant during the call: parked is read before the
+// count and checked unchanged after it, so that no permit the owner moved
+// from parked to the count meanwhile (Set, Settle, Open) is seen in both;
+// when it changed, AtMost returns MaxPermits, no bound.
 func (x *Limit) AtMost() int {
-	m := x.moves.Load()
 	p := x.parked.Load()
 	c := x.l.count.Load()
-	if m&1 != 0 || x.moves.Load() != m {
+	if x.parked.Load() != p {
 		return MaxPermits
 	}
-	return MaxPermits - int(c&freeMask) - int(p)
+	return MaxPermits - int(c&freeMask) - int(uint32(p))
 }
 
 // Set makes n the limit (0..MaxPermits; outside that range, MaxPermits;
@@ -113,11 +120,11 @@ func (x *Limit) Set(n int) int {
 // there is nothing to do.
 func (x *Limit) Settle() int {
 	want := MaxPermits - int(x.n.Load()) // permits to keep parked
-	for have := int(x.parked.Load()); have > want; have = int(x.parked.Load()) {
+	for have := x.nparked(); have > want; have = x.nparked() {
 		x.unpark(have - want)
 	}
 	over := 0
-	for have := int(x.parked.Load()); have < want; have = int(x.parked.Load()) {
+	for have := x.nparked(); have < want; have = x.nparked() {
 		if !x.park(want - have) {
 			over = want - have
 			break
@@ -140,13 +147,13 @@ func (x *Limit) Grant() uint64 {
 		if n := len(x.slots); n > 0 {
 			i := x.slots[n-1]
 			x.slots = x.slots[:n-1]
-			x.parked.Add(-1)
+			x.parked.Add(^uint64(0))
 			s := l.slot(i)
 			return l.stamp(s, i, s.word.Load()>>slotSeq+1, l.proc())
 		}
 		if x.unmade > 0 {
 			x.unmade--
-			x.parked.Add(-1)
+			x.parked.Add(^uint64(0))
 			return l.make()
 		}
 		runtime.Gosched() // every permit is held, or on its way back
@@ -185,14 +192,9 @@ func (x *Limit) park(k int) bool {
 		at, found := l.collect(cells, &seen)
 		c := l.count.Load()
 		if m := min(k, int(c&freeMask)); m > 0 {
-			x.moves.Add(1)
-			ok := l.count.CompareAndSwap(c, c-uint64(m))
-			if ok {
+			if l.count.CompareAndSwap(c, c-uint64(m)) {
 				x.unmade += m
-				x.parked.Add(int64(m))
-			}
-			x.moves.Add(1)
-			if ok {
+				x.parked.Add(moveOne + uint64(m))
 				return true
 			}
 			continue
@@ -218,14 +220,12 @@ func (x *Limit) unpark(k int) {
 	if n := len(x.slots); n > 0 {
 		i := x.slots[n-1]
 		x.slots = x.slots[:n-1]
-		x.parked.Add(-1)
+		x.parked.Add(^uint64(0))
 		l.push(l.home(), i, l.slot(i).word.Load()&^linkMask)
 		return
 	}
 	k = min(k, x.unmade)
 	x.unmade -= k
-	x.moves.Add(1)
-	x.parked.Add(-int64(k))
+	x.parked.Add(moveOne - uint64(k))
 	l.count.Add(uint64(k))
-	x.moves.Add(1)
 }
