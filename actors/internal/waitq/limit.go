@@ -15,9 +15,10 @@ import (
 // parked permit is simply not free.
 //
 // Set, Settle, Grant, Close and Open are for one goroutine at a time (the
-// pattern's actor, the owner); Held, Over and N are safe for concurrent
-// use. The owner parks a permit off the pool before it counts it parked,
-// and counts it unparked before it puts it back, so that Held never counts
+// pattern's actor, the owner); Held, AtMost, Over and N are safe for
+// concurrent use. The owner parks a permit off the pool before it counts it
+// parked, and counts it unparked before it puts it back, so that Held and
+// AtMost never count
 // fewer than are held.
 //
 // A higher limit admits at once: parked permits go back to the pool. A
