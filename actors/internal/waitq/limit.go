@@ -18,8 +18,7 @@ import (
 // pattern's actor, the owner); Held, AtMost, Over and N are safe for
 // concurrent use. The owner parks a permit off the pool before it counts it
 // parked, and counts it unparked before it puts it back, so that Held and
-// AtMost never count
-// fewer than are held.
+// AtMost never count fewer than are held.
 //
 // A higher limit admits at once: parked permits go back to the pool. A
 // lower limit parks what is free; when more than the new limit is held,
@@ -41,8 +40,8 @@ import (
 type Limit struct {
 	l *Ledger
 
-	n      atomic.Int64 // the limit set last
-	over   atomic.Int64 // permits still to park: held beyond n
+	n    atomic.Int64 // the limit set last
+	over atomic.Int64 // permits still to park: held beyond n
 	// parked is the permits parked (len(slots) + unmade) in its low 32
 	// bits, and above them a generation that each move of permits with no
 	// slot between the ledger's count and parked moves on (see AtMost).
