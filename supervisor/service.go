@@ -55,6 +55,24 @@ type Spec struct {
 // stop.
 var ErrIdle = errors.New("supervisor: service idle")
 
+// ErrMoved, returned by the Serve of a Mover, says that it wants to go on
+// in a fresh goroutine: the supervisor serves it again at once, with the
+// same context, in a new goroutine, and counts neither a failure nor a
+// stop.
+var ErrMoved = errors.New("supervisor: service moved")
+
+// Mover is implemented by services whose idle goroutine costs less once
+// replaced by a fresh one: a goroutine's stack grows as its work needs and
+// the runtime shrinks it again only while the goroutine waits in shallow
+// frames, which a wait on several channels is not. After each garbage
+// collection the supervisor calls Move on its running children served by
+// default (not under Options.OnDemand) that implement it and are attached
+// (see OnDemand); Move must not block, and the child's Serve may then
+// return ErrMoved once it is idle.
+type Mover interface {
+	Move()
+}
+
 // OnDemand is implemented by services that need a goroutine only once they
 // have work; the supervisor treats them so only if they are Graceful too
 // (it then calls them attached). It calls Attach once, after Start,

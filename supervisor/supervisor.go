@@ -92,6 +92,10 @@ type Supervisor struct {
 	onDemand       context.Context
 	cancelOnDemand context.CancelFunc
 
+	// sweeping is set while a goroutine moves the idle children after a
+	// garbage collection (see afterGC).
+	sweeping atomic.Bool
+
 	shutdownOnce sync.Once
 	shutdownDone chan struct{} // closed when the first Shutdown has finished
 	shutdownErr  error         // written before shutdownDone is closed
@@ -122,7 +126,47 @@ func New(opts Options) (*Supervisor, error) {
 	s.onDemand, s.cancelOnDemand = context.WithCancel(context.Background())
 	s.ix.init()
 	go s.loop()
+	s.armSweep()
 	return s, nil
+}
+
+// gcMark is what armSweep watches: an object nothing refers to, which the
+// next garbage collection frees (it holds a pointer, so that it is not
+// batched with other small objects).
+type gcMark struct{ _ *byte }
+
+// armSweep has afterGC run once the next garbage collection is done.
+func (s *Supervisor) armSweep() {
+	runtime.AddCleanup(new(gcMark), (*Supervisor).afterGC, s)
+}
+
+// afterGC runs after each garbage collection until the supervisor's
+// goroutine has ended: it starts sweep, unless one is still running, and
+// watches for the next collection.
+func (s *Supervisor) afterGC() {
+	select {
+	case <-s.stopped:
+		return
+	default:
+	}
+	if s.sweeping.CompareAndSwap(false, true) {
+		go s.sweep()
+	}
+	s.armSweep()
+}
+
+// sweep calls Move on every started child served by default that is a
+// Mover (see Mover): a child that handled work since its goroutine started
+// goes on in a fresh one once it is idle, on the smallest stack.
+func (s *Supervisor) sweep() {
+	defer s.sweeping.Store(false)
+	s.ix.table.Load().each(func(e *entry) {
+		if e.started() && e.attached && !e.onDemand { // started: its fields are written
+			if m, ok := e.svc.(Mover); ok {
+				m.Move()
+			}
+		}
+	})
 }
 
 type key struct{ kind, name string }
@@ -572,6 +616,10 @@ func (s *Supervisor) run(ctx context.Context, c *entry) {
 		err = c.svc.(OnDemand).ServeOnDemand(ctx)
 	} else {
 		err = c.svc.Serve(ctx)
+	}
+	if err == ErrMoved {
+		go s.run(ctx, c)
+		return
 	}
 	if err != ErrIdle {
 		s.reportExit(c, err)
