@@ -80,10 +80,14 @@ type Actor[M, R any] struct {
 	// sent counts the messages queued and received (serving goroutine
 	// only) those taken, so that a loop that finds them equal may end.
 	// recv, the behaviour and its loop state, outlives the goroutines
-	// that serve it on demand until a panic.
+	// that serve it on demand, or that it moves between (see Move),
+	// until a panic. moving says whether the goroutine serving it by
+	// default has handled a message since it started, and whether Move
+	// asked it to go on in a fresh one.
 	attached atomic.Bool // wake is set, and no Serve has started
 	wake     supervisor.Waker
 	sched    atomic.Int32
+	moving   atomic.Int32
 	sent     atomic.Int64
 	received int64
 	recv     *receiver[M, R]
@@ -97,13 +101,37 @@ const (
 )
 
 var _ supervisor.OnDemand = (*Actor[int, int])(nil)
+var _ supervisor.Mover = (*Actor[int, int])(nil)
+
+// States of moving.
+const (
+	unused    int32 = iota // no message handled since Serve started
+	used                   // some: the goroutine's stack may have grown
+	moveAsked              // Move was called since: move when idle
+)
+
+// Move asks the goroutine that serves the actor by default, if it has
+// handled a message since it started, to hand the actor to a fresh one as
+// soon as its mailbox is empty (supervisor.Mover): its Serve then returns
+// supervisor.ErrMoved, keeping the behaviour, and the next Serve goes on
+// with it. A stack that handling a message grew stays grown while its
+// goroutine waits in the loop (the runtime halves a waiting goroutine's
+// stack only if under a quarter of it, less 800 bytes, is in use, and
+// the runtime's own frames of a channel wait take more than that of a
+// 4 KB stack), while a fresh goroutine waits on the smallest one. It
+// never blocks; an actor served on demand, or never served, ignores it.
+func (a *Actor[M, R]) Move() {
+	if a.moving.CompareAndSwap(used, moveAsked) {
+		a.mb.poke()
+	}
+}
 
 // Attach parks the actor (supervisor.OnDemand): it has no goroutine, and
 // its first message — or Drain — calls wake (Attach calls it at once if
 // messages are queued already), which the supervisor answers with a
 // goroutine. By default that goroutine runs Serve, which the actor keeps
-// from then on: Serve drops wake, and senders stop counting their
-// messages. Under engine.WithOnDemandActors it runs ServeOnDemand, whose
+// from then on (or a fresh one that goes on with the same behaviour, see
+// Move): Serve drops wake, and senders stop counting their messages. Under engine.WithOnDemandActors it runs ServeOnDemand, whose
 // loop ends, with supervisor.ErrIdle, whenever the mailbox is empty; the
 // next message calls wake again. The behaviour is made by the first run
 // and keeps its state across the runs of ServeOnDemand (a restart after
@@ -364,18 +392,28 @@ func (a *Actor[M, R]) stopErr() error {
 // never sent one that it cannot stop idle, and again after each restart.
 //
 // Serve recovers panics per batch (see safeBatch), not around its wait;
-// it makes the behaviour at once but, while the mailbox has never held a
-// message, waits for the first in awaitFirst, whose frame is the smallest,
-// and enters its loop only then:
+// it makes the behaviour at once (or takes the one the goroutine that
+// served it before kept, when that one moved: see Move) but, while the
+// mailbox has never held a message, waits for the first in awaitFirst,
+// whose frame is the smallest, and enters its loop only then:
 // an idle actor's goroutine parks in frames small enough for the smallest
 // stack. (The select allocates as it parks, a stack that grows stays
 // grown, and a shallow stack is most of what an idle actor costs.)
 func (a *Actor[M, R]) Serve(ctx context.Context) error {
 	a.attached.Store(false) // started at its first message: senders need not count theirs
-	r := a.newReceiver()
+	a.moving.Store(unused)
+	r := a.recv
+	if r == nil {
+		r = a.newReceiver()
+	}
+	a.recv = nil
 	var err error
 	if !a.mb.fresh() || a.awaitFirst(ctx.Done()) {
 		err = r.loop(ctx)
+	}
+	if err == supervisor.ErrMoved {
+		a.recv = r // for the next Serve, which the supervisor starts after this one returns
+		return err
 	}
 	r.stop()
 	return err
@@ -417,12 +455,18 @@ func (r *receiver[M, R]) loop(ctx context.Context) error {
 	for {
 		select {
 		case env := <-a.mb.settle().ch:
+			if a.moving.Load() == unused {
+				a.moving.Store(used)
+			}
 			if err := r.safeBatch(env); err != nil {
 				return err
 			}
-		case <-wake: // a segment was linked, or Drain was called
+		case <-wake: // a segment was linked, or Drain or Move was called
 			if a.draining.Load() {
 				return r.safeDrain(ctx)
+			}
+			if a.moving.Load() == moveAsked && a.mb.Len() == 0 {
+				return supervisor.ErrMoved
 			}
 		case <-done:
 			return nil

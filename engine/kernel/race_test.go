@@ -1,0 +1,6 @@
+//go:build race
+
+package kernel_test
+
+// raceOn says whether the tests run under -race.
+const raceOn = true
