@@ -68,7 +68,9 @@ var ErrMoved = errors.New("supervisor: service moved")
 // collection the supervisor calls Move on its running children served by
 // default (not under Options.OnDemand) that implement it and are attached
 // (see OnDemand); Move must not block, and the child's Serve may then
-// return ErrMoved once it is idle.
+// return ErrMoved once it is idle. A child should move only when it had
+// no work between two Moves (kernel.Actor does so), so that a busy
+// registry does not start a goroutine per child per collection.
 type Mover interface {
 	Move()
 }

@@ -106,13 +106,17 @@ var _ supervisor.Mover = (*Actor[int, int])(nil)
 // States of moving.
 const (
 	unused    int32 = iota // no message handled since Serve started
-	used                   // some: the goroutine's stack may have grown
-	moveAsked              // Move was called since: move when idle
+	used                   // some since the last Move: the stack may have grown
+	quiet                  // none since the last Move
+	moveAsked              // none across two Moves: move when idle
 )
 
 // Move asks the goroutine that serves the actor by default, if it has
-// handled a message since it started, to hand the actor to a fresh one as
-// soon as its mailbox is empty (supervisor.Mover): its Serve then returns
+// handled a message since it started but none since the previous Move, to
+// hand the actor to a fresh one as soon as its mailbox is empty
+// (supervisor.Mover): an actor moves only after a whole interval between
+// two sweeps without work, so a busy one keeps its goroutine (and its
+// grown stack, which it uses). Its Serve then returns
 // supervisor.ErrMoved, keeping the behaviour, and the next Serve goes on
 // with it. A stack that handling a message grew stays grown while its
 // goroutine waits in the loop (the runtime halves a waiting goroutine's
@@ -121,7 +125,7 @@ const (
 // 4 KB stack), while a fresh goroutine waits on the smallest one. It
 // never blocks; an actor served on demand, or never served, ignores it.
 func (a *Actor[M, R]) Move() {
-	if a.moving.CompareAndSwap(used, moveAsked) {
+	if !a.moving.CompareAndSwap(used, quiet) && a.moving.CompareAndSwap(quiet, moveAsked) {
 		a.mb.poke()
 	}
 }
@@ -455,7 +459,7 @@ func (r *receiver[M, R]) loop(ctx context.Context) error {
 	for {
 		select {
 		case env := <-a.mb.settle().ch:
-			if a.moving.Load() == unused {
+			if a.moving.Load() != used { // work: no move until a sweep interval without
 				a.moving.Store(used)
 			}
 			if err := r.safeBatch(env); err != nil {
