@@ -217,7 +217,22 @@ func (l *Ledger) proc() uint32 {
 // off another's, else a permit with no slot, for which it makes one.
 func (l *Ledger) take(stop uint64) (uint64, bool) {
 	if p := l.cells.Load(); p != nil {
+		// unstack's first try, inlined, with the cell and the slot found
+		// from p without bounds checks: k < ncells, and a slot below
+		// ncells*cellSlots is in a cell.
 		k := l.proc()
+		c := cellAt(unsafe.Pointer(p), k)
+		h := c.head.Load()
+		if h&sizeMask != 0 && h&stop == 0 {
+			i := uint32(h & topMask)
+			if i < l.ncells*cellSlots {
+				s := slotAt(unsafe.Pointer(p), i)
+				w := s.word.Load()
+				if c.head.CompareAndSwap(h, (h&^topMask-sizeOne+tagOne)|w&linkMask) {
+					return l.stamp(s, i, w>>slotSeq+1, k), true
+				}
+			}
+		}
 		if i, s, w, ok := l.unstack(unsafe.Slice(p, l.ncells), k, stop); ok {
 			return l.stamp(s, i, w>>slotSeq+1, k), true
 		}
@@ -375,10 +390,13 @@ func (l *Ledger) Closed() bool { return l.count.Load()&closedBit != 0 }
 func (l *Ledger) Redeem(token uint64) bool {
 	var s *slot
 	i := uint32(token>>seqBits) & indexMask
-	cells := l.loadCells()
-	if token&IDMask == l.id {
-		// A slot never made has word 0: not held.
-		if s = inCells(cells, i); s == nil {
+	p := unsafe.Pointer(l.cells.Load())
+	if token&IDMask == l.id && p != nil {
+		// A slot never made has word 0: not held. Before the cells are
+		// made no slot is (segments come after them).
+		if i < l.ncells*cellSlots {
+			s = slotAt(p, i)
+		} else {
 			s = l.segSlot(i)
 		}
 	}
@@ -390,7 +408,11 @@ func (l *Ledger) Redeem(token uint64) bool {
 		// Free the slot and link it above the top of the stack of the cell
 		// its grant named (of the P that took it): from here it is ours
 		// alone until it is on the stack.
-		c := &cells[w&linkMask]
+		// With one cell, the head's load does not wait for w's.
+		c := (*cell)(p)
+		if l.ncells != 1 {
+			c = cellAt(p, uint32(w&linkMask)) // stamped: below ncells
+		}
 		h := c.head.Load()
 		free := w &^ (heldBit | linkMask)
 		if !s.word.CompareAndSwap(w, free|h&topMask) {
@@ -503,6 +525,18 @@ func (l *Ledger) at(cells []cell, i uint32) *slot {
 		return s
 	}
 	return l.segSlot(i)
+}
+
+// cellAt returns cell k (below ncells) of the cells that start at p,
+// without the bounds check of a slice.
+func cellAt(p unsafe.Pointer, k uint32) *cell {
+	return (*cell)(unsafe.Add(p, uintptr(k)*unsafe.Sizeof(cell{})))
+}
+
+// slotAt returns slot i (below ncells*cellSlots) of the cells that start
+// at p.
+func slotAt(p unsafe.Pointer, i uint32) *slot {
+	return &cellAt(p, i>>cellShift).slots[i&(cellSlots-1)]
 }
 
 // inCells returns slot i if it is in cells, else nil.
