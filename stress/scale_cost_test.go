@@ -35,10 +35,12 @@ func TestScaleNewOfAnExistingNameAllocatesNothing(t *testing.T) {
 }
 
 // TestScaleIdleBreakerStacks: a breaker never called holds no goroutine,
-// so no stack; its first call starts one, which it keeps while idle, on a
-// stack of 4 KB (that call grows it from 2 KB, and the runtime does not
-// shrink it back: see usedIdleCeiling), not more. It checks the averages
-// over 2,000 breakers. Skipped under -race, whose frames are larger.
+// so no stack; its first call starts one, on a stack that call grows from
+// 2 KB to 4 KB (the runtime does not shrink it back while it waits), not
+// more; after garbage collections the supervisor moves the idle breaker
+// onto a fresh goroutine on 2 KB (supervisor.Mover, see usedIdleCeiling).
+// It checks the averages over 2,000 breakers. Skipped under -race, whose
+// frames are larger.
 func TestScaleIdleBreakerStacks(t *testing.T) {
 	if raceOn {
 		t.Skip("stack sizes differ under -race")
