@@ -147,16 +147,22 @@ func (g *Group[T]) joinOrStart(ctx context.Context, sh *shard[T], key string, fn
 	for {
 		head := sh.head.Load()
 		if f := find(head, key, at); f != nil {
-			if f.reusable(at) {
-				g.release(sh, mine)
-				sh.n[cReused].Add(1)
-				return f, done, nil
-			}
+			// One read of the closed bit decides: f may close at any
+			// time, and a caller who saw it open, then closed, would
+			// start a flight in front of its kept result, which a
+			// failure of the new one would bring back (older than
+			// results already returned).
 			if !f.closed() { // it may close at once: the follower waits no time
 				g.release(sh, mine)
 				sh.n[cFollowers].Add(1)
 				return f, waiting, nil
 			}
+			if f.keptAt(at) { // kept until after at: it closed after at, or is kept
+				g.release(sh, mine)
+				sh.n[cReused].Add(1)
+				return f, done, nil
+			}
+			// closed meanwhile without a kept result: gone at at
 		}
 		if mine == nil {
 			if !g.keys.take(sh) {
