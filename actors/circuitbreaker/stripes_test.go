@@ -251,7 +251,8 @@ func TestTimeWindowBucketsCollectedSuccesses(t *testing.T) {
 		WindowType: TimeBased, WindowDuration: 10 * time.Second, WindowBuckets: 10})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	stats(t, b) // the first message starts the actor, which arms its timer
+	// The first message starts the actor, which arms its timer.
+	stats(t, b)
 	if err := fc.WaitForTimers(ctx, 1); err != nil { // the boundary timer
 		t.Fatal(err)
 	}
