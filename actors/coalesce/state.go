@@ -69,10 +69,6 @@ func (f *flight[T]) result() (T, error) {
 	return f.v, nil
 }
 
-// reusable reports whether f is closed and its result kept at now (an
-// offset on the Group's timing).
-func (f *flight[T]) reusable(now time.Duration) bool { return f.closed() && f.keptAt(now) }
-
 // gone reports whether f has no place in a list at now: closed and not
 // kept.
 func (f *flight[T]) gone(now time.Duration) bool { return f.closed() && !f.keptAt(now) }

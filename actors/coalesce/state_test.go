@@ -1,6 +1,13 @@
 package coalesce
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
+
+// reusable is the tests' model of a kept result: f is closed and its
+// result kept at now (an offset on the Group's timing).
+func (f *flight[T]) reusable(now time.Duration) bool { return f.closed() && f.keptAt(now) }
 
 func keys(n *node[int]) (out []string) {
 	for ; n != nil; n = n.next {
