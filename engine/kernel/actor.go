@@ -459,10 +459,13 @@ func (r *receiver[M, R]) loop(ctx context.Context) error {
 	for {
 		select {
 		case env := <-a.mb.settle().ch:
-			if a.moving.Load() != used { // work: no move until a sweep interval without
+			err := r.safeBatch(env)
+			// Work, also the messages the batch took off the mailbox after
+			// a Move: no move until a sweep interval without any.
+			if a.moving.Load() != used {
 				a.moving.Store(used)
 			}
-			if err := r.safeBatch(env); err != nil {
+			if err != nil {
 				return err
 			}
 		case <-wake: // a segment was linked, or Drain or Move was called
