@@ -33,7 +33,7 @@ func TestBackpressureFastPathKeepsTheMark(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	var held, peak atomic.Int64
+	var held gauge
 	var admitted, doubled, rejected atomic.Uint64
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -53,12 +53,11 @@ func TestBackpressureFastPathKeepsTheMark(t *testing.T) {
 					continue
 				}
 				admitted.Add(1)
-				for h, pk := held.Add(1), peak.Load(); h > pk && !peak.CompareAndSwap(pk, h); pk = peak.Load() {
-				}
+				held.enter()
 				if i%3 == 0 {
 					runtime.Gosched() // items pile up to the mark: the actor decides
 				}
-				held.Add(-1)
+				held.leave()
 				g.Release(p, messages.Success)
 				if (i+w)%7 == 0 {
 					g.Release(p, messages.Success)
@@ -68,7 +67,7 @@ func TestBackpressureFastPathKeepsTheMark(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if p := peak.Load(); p > high {
+	if p := held.peak.Load(); p > high {
 		t.Errorf("items pending at once: got %d, want at most %d (HighWaterMark)", p, high)
 	}
 	st, err := g.Stats(ctx)
@@ -91,5 +90,5 @@ func TestBackpressureFastPathKeepsTheMark(t *testing.T) {
 	if n != high {
 		t.Errorf("admitted after the race before backpressure turned on: got %d, want %d (HighWaterMark)", n, high)
 	}
-	t.Logf("admitted %d, rejected %d, misused %d, peak %d", st.Accepted, st.Rejected, st.Misused, peak.Load())
+	t.Logf("admitted %d, rejected %d, misused %d, peak %d", st.Accepted, st.Rejected, st.Misused, held.peak.Load())
 }
