@@ -130,45 +130,6 @@ func New(opts Options) (*Supervisor, error) {
 	return s, nil
 }
 
-// gcMark is what armSweep watches: an object nothing refers to, which the
-// next garbage collection frees (it holds a pointer, so that it is not
-// batched with other small objects).
-type gcMark struct{ _ *byte }
-
-// armSweep has afterGC run once the next garbage collection is done.
-func (s *Supervisor) armSweep() {
-	runtime.AddCleanup(new(gcMark), (*Supervisor).afterGC, s)
-}
-
-// afterGC runs after each garbage collection until the supervisor's
-// goroutine has ended: it starts sweep, unless one is still running, and
-// watches for the next collection.
-func (s *Supervisor) afterGC() {
-	select {
-	case <-s.stopped:
-		return
-	default:
-	}
-	if s.sweeping.CompareAndSwap(false, true) {
-		go s.sweep()
-	}
-	s.armSweep()
-}
-
-// sweep calls Move on every started child served by default that is a
-// Mover (see Mover): a child that handled work since its goroutine started
-// goes on in a fresh one once it is idle, on the smallest stack.
-func (s *Supervisor) sweep() {
-	defer s.sweeping.Store(false)
-	s.ix.table.Load().each(func(e *entry) {
-		if e.started() && e.attached && !e.onDemand { // started: its fields are written
-			if m, ok := e.svc.(Mover); ok {
-				m.Move()
-			}
-		}
-	})
-}
-
 type key struct{ kind, name string }
 
 // send delivers m to the loop; it fails with ErrStopped once the loop has
@@ -557,53 +518,6 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*entry, starts
 	return nil
 }
 
-// workerLinger is how long a goroutine that served an on-demand child
-// waits for another to serve before it ends.
-const workerLinger = 10 * time.Millisecond
-
-// Wake serves e, an attached child that has work (Waker): by default
-// in a goroutine of its own that serves it from now on, under
-// Options.OnDemand as wake does.
-func (e *entry) Wake() {
-	if e.onDemand {
-		e.sup.wake(e)
-	} else {
-		go e.sup.run(e.sup.onDemand, e)
-	}
-}
-
-// wake serves c, a child served on demand that has work, in a goroutine
-// the supervisor owns: one that served another child and is waiting for
-// more (its stack has grown already, so it serves without growing it
-// again), or a new one.
-func (s *Supervisor) wake(c *entry) {
-	select {
-	case s.work <- c:
-	default:
-		go s.worker(c)
-	}
-}
-
-// worker serves c, then the children wake hands it, until none comes for
-// workerLinger or the supervisor's goroutine has ended.
-func (s *Supervisor) worker(c *entry) {
-	s.run(s.onDemand, c)
-	linger := time.NewTimer(workerLinger)
-	defer linger.Stop()
-	for {
-		select {
-		case c = <-s.work:
-			s.run(s.onDemand, c)
-			linger.Reset(workerLinger)
-		case <-linger.C:
-			return
-		case <-s.stopped:
-			return
-		}
-	}
-}
-
-// run serves one child in a goroutine owned by the supervisor — Serve, or
 // ServeOnDemand for a child served on demand — and reports how it ended:
 // a panic as a *messages.PanicError (see ended). It holds no defer frame of
 // its own beside ended's, and reportExit is apart from it, so that the

@@ -1,0 +1,128 @@
+package kernel
+
+import (
+	"context"
+
+	"github.com/bulwark-go/bulwark/supervisor"
+)
+
+// Scheduling states of an actor served on demand.
+const (
+	scheduled int32 = iota // a goroutine serves the actor, or is about to
+	parked                 // none does: the next message asks for one
+	retired                // stopped while parked: nothing wakes it again
+)
+
+// Attach parks the actor (supervisor.OnDemand): it has no goroutine, and
+// its first message — or Drain — calls wake (Attach calls it at once if
+// messages are queued already), which the supervisor answers with a
+// goroutine. By default that goroutine runs Serve, which the actor keeps
+// from then on (or a fresh one that goes on with the same behaviour, see
+// Move): Serve drops wake, and senders stop counting their messages. Under engine.WithOnDemandActors it runs ServeOnDemand, whose
+// loop ends, with supervisor.ErrIdle, whenever the mailbox is empty; the
+// next message calls wake again. The behaviour is made by the first run
+// and keeps its state across the runs of ServeOnDemand (a restart after
+// a panic still starts a fresh one), so an actor never sent a message
+// holds none. The supervisor calls Attach once, after the actor's Start
+// returned, instead of a first Serve; until then only Start's goroutine
+// may have sent to it.
+func (a *Actor[M, R]) Attach(wake supervisor.Waker) {
+	a.sent.Store(int64(a.mb.Len()))
+	a.sched.Store(parked)
+	a.wake = wake
+	a.attached.Store(true)
+	if a.mb.Len() > 0 || a.draining.Load() {
+		a.unpark()
+	}
+}
+
+// StopIfIdle stops an actor served on demand that is parked with nothing
+// queued, for good, and reports whether it did (supervisor.OnDemand). It
+// stops accepting messages first; if a message came in before the actor
+// was retired, it wakes the actor to handle it and reports false.
+func (a *Actor[M, R]) StopIfIdle() bool {
+	if !a.attached.Load() {
+		return false
+	}
+	a.closing.Store(true)
+	if !a.sched.CompareAndSwap(parked, retired) {
+		return false
+	}
+	// The CAS read what the last run stored when it parked, after its
+	// last write of received.
+	if a.sent.Load() > a.received {
+		a.sched.Store(scheduled)
+		a.wake.Wake()
+		return false
+	}
+	return true
+}
+
+// queued notes a message put in the mailbox and, on demand, wakes a
+// parked actor.
+func (a *Actor[M, R]) queued() {
+	if !a.attached.Load() {
+		return
+	}
+	a.sent.Add(1)
+	a.unpark()
+}
+
+// unpark calls wake if the actor is parked, once per park. The caller
+// has seen attached set.
+func (a *Actor[M, R]) unpark() {
+	if a.sched.Load() == parked && a.sched.CompareAndSwap(parked, scheduled) {
+		a.wake.Wake()
+	}
+}
+
+// ServeOnDemand is Serve for an actor that runs on demand (Attach; the
+// supervisor calls it, see supervisor.OnDemand): it handles messages until
+// the mailbox is empty, then parks and returns supervisor.ErrIdle, keeping
+// its behaviour for the next run; or, once Drain was called, handles what
+// is queued and returns nil.
+func (a *Actor[M, R]) ServeOnDemand(ctx context.Context) (err error) {
+	r := a.recv
+	if r == nil {
+		r = a.newReceiver()
+		a.recv = r
+	}
+	defer func() {
+		if err == supervisor.ErrIdle { // parked: another goroutine may own r already
+			return
+		}
+		a.recv = nil
+		if s, ok := r.b.(Stopper); ok {
+			s.Stop()
+		}
+	}()
+	defer r.recoverPanic(&err)
+	for {
+		if a.draining.Load() {
+			r.drain(ctx)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if env, ok := a.mb.tryRecv(); ok {
+			r.batchFrom(env)
+			continue
+		}
+		// Park, unless a message or Drain came in meanwhile: a sender
+		// counts its message after queueing it and before it looks at
+		// sched, and this loop stores parked before it looks at sent, so
+		// one of the two sees the other. sent below taken means senders
+		// between their send and their count: each will find the actor
+		// parked and wake it, so it may park. Nothing but atomics is
+		// touched once parked.
+		taken := a.received
+		a.sched.Store(parked)
+		if a.sent.Load() <= taken && !a.draining.Load() {
+			return supervisor.ErrIdle
+		}
+		if !a.sched.CompareAndSwap(parked, scheduled) {
+			return supervisor.ErrIdle // a sender woke another goroutine
+		}
+	}
+}
