@@ -82,10 +82,10 @@ type Stats struct {
 // *supervisor.ConflictError, and one out of its bounds a
 // *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
-	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(eng *engine.Engine, name string, full Config) (*Limiter, kernel.Service, error) {
-		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, cfg: full, latency: full.Algorithm == Vegas,
-			id: waitq.NewID(), permits: waitq.NewLedger(), st: newState(full)}
-		l.reports.init(full)
+	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(eng *engine.Engine, name string, full *Config) (*Limiter, kernel.Service, error) {
+		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, cfg: *full, latency: full.Algorithm == Vegas,
+			id: waitq.NewID(), permits: waitq.NewLedger(), st: newState(*full)}
+		l.reports.init(*full)
 		l.limit.Store(int64(full.InitialLimit))
 		l.actor = kernel.NewActor(0, func() kernel.Behavior[request, Stats] { return owner{l: l} })
 		return l, l.actor, nil

@@ -67,10 +67,10 @@ func New(eng *engine.Engine, name string, cfg Config) (*Breaker, error) {
 // defaults (valid), through the registry. It is apart from New so that
 // New's look-up of an existing breaker allocates nothing.
 func spawn(eng *engine.Engine, name string, full Config) (*Breaker, error) {
-	return kernel.Spawn(context.Background(), eng, Kind, name, full, func() (*Breaker, kernel.Service, error) {
+	return kernel.SpawnConfig(context.Background(), eng, Kind, name, full, func(cfg *Config) (*Breaker, kernel.Service, error) {
 		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), tag: newTag()}
-		b.setConfig(full)
-		b.actor = kernel.NewActor(full.MailboxSize, b.newOwner)
+		b.useConfig(cfg)
+		b.actor = kernel.NewActor(cfg.MailboxSize, b.newOwner)
 		b.cells = newStripes()
 		b.snap.Publish(b.firstSnapshot())
 		return b, b.actor, nil
@@ -87,13 +87,19 @@ func (b *Breaker) Config() Config { return *b.cfg.Load() }
 // firstSnapshot is the view before the actor's first message: CLOSED at
 // generation 1, the counters at phase 1, a time-based window beginning now.
 func (b *Breaker) firstSnapshot() *snapshot {
-	s := &snapshot{gen: 1, path: pathAdmit, phase: b.cells.phase}
-	b.hot.Store(1<<32 | uint64(s.phase))
-	if c := b.cfg.Load(); c.WindowType == TimeBased && c.rates() {
-		s.timed, s.winBase, s.width = true, b.clock.Now(), c.WindowDuration/time.Duration(c.WindowBuckets)
+	b.hot.Store(1<<32 | uint64(b.cells.phase))
+	c := b.cfg.Load()
+	if c.WindowType != TimeBased || !c.rates() {
+		return &closedAtFirst
 	}
+	s := &snapshot{gen: 1, path: pathAdmit, phase: b.cells.phase}
+	s.timed, s.winBase, s.width = true, b.clock.Now(), c.WindowDuration/time.Duration(c.WindowBuckets)
 	return s
 }
+
+// closedAtFirst is the first snapshot of every breaker without a
+// time-based window: published, never written.
+var closedAtFirst = snapshot{gen: 1, path: pathAdmit, phase: 1}
 
 // State returns the state and mode of the latest published snapshot, without
 // a round trip (an OPEN circuit whose recovery time has passed shows OPEN

@@ -82,10 +82,14 @@ func (o *owner) reconfigure(c Config, now time.Time) {
 }
 
 // setConfig makes c the configuration callers read.
-func (b *Breaker) setConfig(c Config) {
+func (b *Breaker) setConfig(c Config) { b.useConfig(&c) }
+
+// useConfig makes *c, which nobody writes, the configuration callers
+// read.
+func (b *Breaker) useConfig(c *Config) {
 	b.measure.Store(c.SlowCallDuration > 0)
 	b.plain.Store(c.SlowCallDuration == 0 && !(c.WindowType == TimeBased && c.rates()))
-	b.cfg.Store(&c)
+	b.cfg.Store(c)
 }
 
 // sameWindow says whether a window kept under a and one under b have the

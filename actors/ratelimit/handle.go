@@ -142,10 +142,10 @@ func create(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 // with defaults, Shards derived from procs unless 0) through the
 // registry. Shard 0 is the limiter's actor; the others start on first use.
 func start(eng *engine.Engine, name string, full Config, procs int) (*Limiter, error) {
-	return spawn.Create(eng, Kind, name, full, func(eng *engine.Engine, name string, full Config) (*Limiter, kernel.Service, error) {
+	return spawn.Create(eng, Kind, name, full, func(eng *engine.Engine, name string, full *Config) (*Limiter, kernel.Service, error) {
 		shards := make([]*shard, full.Shards)
 		for i := range shards {
-			shards[i] = newShard(eng.Clock(), full, i)
+			shards[i] = newShard(eng.Clock(), *full, i)
 		}
 		l := &Limiter{
 			eng:    eng,

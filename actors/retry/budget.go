@@ -208,9 +208,9 @@ type Budget struct {
 // another it is a *supervisor.ConflictError. A nil eng or a field out of
 // bounds is a *messages.ConfigError naming it.
 func NewBudget(eng *engine.Engine, name string, cfg BudgetConfig) (*Budget, error) {
-	return spawn.New(eng, BudgetKind, name, cfg, BudgetConfig.checked, func(eng *engine.Engine, name string, full BudgetConfig) (*Budget, kernel.Service, error) {
+	return spawn.New(eng, BudgetKind, name, cfg, BudgetConfig.checked, func(eng *engine.Engine, name string, full *BudgetConfig) (*Budget, kernel.Service, error) {
 		b := &Budget{name: name, eng: eng}
-		b.cfg.Store(&full)
+		b.cfg.Store(full)
 		clock := eng.Clock()
 		b.actor = kernel.NewActor(0, func() kernel.Behavior[budgetMsg, budgetReply] {
 			return &budgetBehavior{s: newBudgetState(*b.cfg.Load()), clock: clock, b: b}

@@ -23,6 +23,8 @@ package kernel
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"unsafe"
 
 	"github.com/bulwark-go/bulwark/supervisor"
 )
@@ -70,7 +72,6 @@ func Find[H, C any](h Host, kind, name string, cfg *C) (H, bool) {
 // *supervisor.ConflictError. H is the handle type; asking for a name that
 // holds another kind of handle is an error.
 func Spawn[H any](ctx context.Context, h Host, kind, name string, cfg any, start func() (H, Service, error)) (H, error) {
-	var zero H
 	got, err := h.Supervisor().GetOrCreate(ctx, supervisor.Spec{
 		Kind:   kind,
 		Name:   name,
@@ -79,6 +80,31 @@ func Spawn[H any](ctx context.Context, h Host, kind, name string, cfg any, start
 			return start()
 		},
 	})
+	return handleOf[H](kind, name, got, err)
+}
+
+// SpawnConfig is Spawn for an instance whose handle keeps its config: the
+// registry and the handle share one copy of cfg. start gets a pointer to
+// the copy the registry holds, which nobody may write (a handle that
+// changes its config stores a pointer to a new one), so that a new
+// instance holds its config once and start need not capture it.
+func SpawnConfig[H, C any](ctx context.Context, h Host, kind, name string, cfg C, start func(cfg *C) (H, Service, error)) (H, error) {
+	box := any(cfg)
+	p := boxed[C](&box)
+	got, err := h.Supervisor().GetOrCreate(ctx, supervisor.Spec{
+		Kind:   kind,
+		Name:   name,
+		Config: box,
+		Start: func() (any, supervisor.Service, error) {
+			return start(p)
+		},
+	})
+	return handleOf[H](kind, name, got, err)
+}
+
+// handleOf is GetOrCreate's answer for kind and name as an H.
+func handleOf[H any](kind, name string, got any, err error) (H, error) {
+	var zero H
 	if err != nil {
 		return zero, err
 	}
@@ -87,4 +113,15 @@ func Spawn[H any](ctx context.Context, h Host, kind, name string, cfg any, start
 		return zero, fmt.Errorf("kernel: %s %q holds a %T, not a %T", kind, name, got, zero)
 	}
 	return handle, nil
+}
+
+// boxed returns a pointer to the C that *box holds: the copy the
+// interface points to when C is a struct larger than a pointer (never
+// stored in the interface word itself), else a copy of its own.
+func boxed[C any](box *any) *C {
+	if t := reflect.TypeFor[C](); t.Kind() == reflect.Struct && t.Size() > unsafe.Sizeof(uintptr(0)) {
+		return (*C)((*[2]unsafe.Pointer)(unsafe.Pointer(box))[1])
+	}
+	c := (*box).(C)
+	return &c
 }

@@ -57,10 +57,10 @@ func New[H any, C comparable](eng *engine.Engine, kind, name string, cfg C, with
 // create is New's slow path, apart so that finding an existing instance
 // builds no closure.
 func create[H any, C comparable](eng *engine.Engine, kind, name string, full C, start func(full C) (H, *Handle[C], Setup)) (H, error) {
-	return spawn.Create(eng, kind, name, full, func(eng *engine.Engine, name string, full C) (H, kernel.Service, error) {
-		x, h, s := start(full)
+	return spawn.Create(eng, kind, name, full, func(eng *engine.Engine, name string, full *C) (H, kernel.Service, error) {
+		x, h, s := start(*full)
 		h.eng, h.kind, h.name, h.permits = eng, kind, name, s.Permits
-		h.cfg.Store(&full)
+		h.cfg.Store(full)
 		h.Counts.Reasons = s.Reasons
 		return x, h.Queue.Init(eng.Clock(), s.Policy, s.Queue), nil
 	})

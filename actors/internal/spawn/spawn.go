@@ -12,10 +12,12 @@ import (
 )
 
 // Start makes a new instance from its defaulted config: the handle users
-// call and the Service to run. A pattern passes a function literal that
-// captures nothing (it gets eng and name here), so that a New which finds
-// the instance already there allocates nothing.
-type Start[H, C any] func(eng *engine.Engine, name string, full C) (H, kernel.Service, error)
+// call and the Service to run. *full is the copy the registry holds
+// (kernel.SpawnConfig): the handle may keep the pointer and must never
+// write through it. A pattern passes a function literal that captures
+// nothing (it gets eng and name here), so that a New which finds the
+// instance already there allocates nothing.
+type Start[H, C any] func(eng *engine.Engine, name string, full *C) (H, kernel.Service, error)
 
 // New returns the instance of pattern kind called name on eng, creating it
 // with start if it does not exist yet. cfg goes through withDefaults
@@ -52,7 +54,7 @@ func Find[H, C any](eng *engine.Engine, kind, name string, cfg C, withDefaults f
 // with its defaults) through the registry, making it with start when it
 // does not exist.
 func Create[H, C any](eng *engine.Engine, kind, name string, full C, start Start[H, C]) (H, error) {
-	return kernel.Spawn(context.Background(), eng, kind, name, full, func() (H, kernel.Service, error) {
+	return kernel.SpawnConfig(context.Background(), eng, kind, name, full, func(full *C) (H, kernel.Service, error) {
 		return start(eng, name, full)
 	})
 }

@@ -31,7 +31,7 @@ type inst struct{ size int }
 
 func TestNewChecksThenStartsOnce(t *testing.T) {
 	starts := 0
-	start := func(_ *engine.Engine, _ string, full cfg) (*inst, kernel.Service, error) {
+	start := func(_ *engine.Engine, _ string, full *cfg) (*inst, kernel.Service, error) {
 		starts++
 		return &inst{full.Size}, kernel.NewActor(0, func() kernel.Behavior[struct{}, struct{}] { return nil }), nil
 	}
@@ -63,7 +63,7 @@ func TestNewOfAnExistingNameAllocatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Shutdown(context.Background())
-	start := func(_ *engine.Engine, _ string, full cfg) (*inst, kernel.Service, error) {
+	start := func(_ *engine.Engine, _ string, full *cfg) (*inst, kernel.Service, error) {
 		return &inst{full.Size}, kernel.NewActor(0, func() kernel.Behavior[struct{}, struct{}] { return nil }), nil
 	}
 	a, err := spawn.New(e, "k", "a", cfg{}, defaults, start)
