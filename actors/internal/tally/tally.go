@@ -75,10 +75,6 @@ type Stripes[C any] struct {
 func (s *Stripes[C]) Init(perP, least int, prepare func(cells []C)) {
 	s.n = uint32(Size(perP, least))
 	s.prepare = prepare
-	s.pool.New = func() any {
-		cells := s.Ensure()
-		return &cells[s.next.Add(1)&(s.n-1)]
-	}
 }
 
 // Len returns how many cells the Stripes has (or will have).
@@ -117,7 +113,19 @@ func (s *Stripes[C]) Cells() []C {
 // Get returns the cell the caller's P used last (another cell, in turn,
 // when it has none), allocating the cells if need be; hand it back with
 // Put.
-func (s *Stripes[C]) Get() *C { return s.pool.Get().(*C) }
+func (s *Stripes[C]) Get() *C {
+	if c, ok := s.pool.Get().(*C); ok {
+		return c
+	}
+	return s.another()
+}
+
+// another returns the next cell in turn, allocating the cells if need be:
+// the cell of a P that has none in the pool.
+func (s *Stripes[C]) another() *C {
+	cells := s.Ensure()
+	return &cells[s.next.Add(1)&(s.n-1)]
+}
 
 // Put hands back a cell taken with Get.
 func (s *Stripes[C]) Put(c *C) { s.pool.Put(c) }
@@ -168,7 +176,7 @@ func New() *Set {
 
 // Pick returns a line for the caller to Add to; hand it back with Put.
 // A call that counts several things picks once.
-func (s *Set) Pick() *Line { return s.s.pool.Get().(*Line) }
+func (s *Set) Pick() *Line { return s.s.Get() }
 
 // Put hands back a line taken with Pick.
 func (s *Set) Put(l *Line) { s.s.pool.Put(l) }
