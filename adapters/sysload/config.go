@@ -76,6 +76,16 @@ func (c Config) Validate() error {
 	return err
 }
 
+// percentFields are Config's percentages, with their defaults before the
+// outer grades are moved (0: none).
+var percentFields = [...]struct {
+	name string
+	def  float64
+}{
+	{"CPUThreshold", DefaultCPUThreshold}, {"MemoryThreshold", DefaultMemoryThreshold},
+	{"ElevatedCPU", 0}, {"ElevatedMemory", 0}, {"CriticalCPU", 0}, {"CriticalMemory", 0},
+}
+
 func (c Config) withDefaults() (Config, error) {
 	if c.Interval < 0 || (c.Interval != 0 && c.Interval < time.Millisecond) || c.Interval > MaxInterval {
 		return c, messages.InvalidConfig(Kind, "Interval", c.Interval, "must be from 1ms to 24h (0: default 1s)")
@@ -84,20 +94,14 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Reader != nil && !reflect.TypeOf(c.Reader).Comparable() {
 		return c, messages.InvalidConfig(Kind, "Reader", reflect.TypeOf(c.Reader), "must be of a comparable type (a pointer, say)")
 	}
-	for _, f := range []struct {
-		name string
-		v    *float64
-		def  float64
-	}{
-		{"CPUThreshold", &c.CPUThreshold, DefaultCPUThreshold}, {"MemoryThreshold", &c.MemoryThreshold, DefaultMemoryThreshold},
-		{"ElevatedCPU", &c.ElevatedCPU, 0}, {"ElevatedMemory", &c.ElevatedMemory, 0},
-		{"CriticalCPU", &c.CriticalCPU, 0}, {"CriticalMemory", &c.CriticalMemory, 0},
-	} {
-		if !(*f.v >= 0 && *f.v <= 100) { // NaN too
-			return c, messages.InvalidConfig(Kind, f.name, *f.v, "must be a percentage from 0 to 100 (0: default)")
+	// The fields in percentFields' order; their names are apart, so that
+	// c stays on the stack (New of an existing name allocates nothing).
+	for i, v := range [...]*float64{&c.CPUThreshold, &c.MemoryThreshold, &c.ElevatedCPU, &c.ElevatedMemory, &c.CriticalCPU, &c.CriticalMemory} {
+		if !(*v >= 0 && *v <= 100) { // NaN too
+			return c, messages.InvalidConfig(Kind, percentFields[i].name, *v, "must be a percentage from 0 to 100 (0: default)")
 		}
-		if *f.v == 0 && f.def != 0 {
-			*f.v = f.def
+		if *v == 0 {
+			*v = percentFields[i].def
 		}
 	}
 	// Defaults of the outer grades move to keep the order.

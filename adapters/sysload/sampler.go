@@ -49,6 +49,16 @@ func New(eng *engine.Engine, name string, cfg Config) (*Sampler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s, ok := kernel.Find[*Sampler](eng, Kind, name, &cfg); ok {
+		return s, nil
+	}
+	return spawn(eng, name, cfg)
+}
+
+// spawn gets or creates the sampler called name with cfg, its config with
+// defaults. It is apart from New so that New of an existing name, which
+// Find answers, allocates nothing: the start function is made only here.
+func spawn(eng *engine.Engine, name string, cfg Config) (*Sampler, error) {
 	return kernel.Spawn(context.Background(), eng, Kind, name, cfg, func() (*Sampler, kernel.Service, error) {
 		if cfg.Reader == nil {
 			cfg.Reader = NewCgroup("")
