@@ -122,6 +122,21 @@ func New(eng *engine.Engine, name string, client goredis.UniversalClient, cfg Co
 		return nil, err
 	}
 	key := registryKey{client: client, prefix: full.Prefix, flushInterval: full.FlushInterval, timeout: full.Timeout, flushOutcomes: full.FlushOutcomes}
+	if b, ok := kernel.Find[*Breaker](eng, Kind, name, &key); ok {
+		if _, ok := kernel.Find[*follower](eng, FollowerKind, name, &key); ok {
+			return b, nil
+		}
+	}
+	return spawn(eng, name, local, full, key)
+}
+
+// spawn gets or creates the shared breaker called name and its follower,
+// with full, its config with defaults, and key, its registry key; local is
+// its local breaker. It is apart from New so that New of an existing name,
+// which Find answers, allocates nothing: the start functions are made only
+// here.
+func spawn(eng *engine.Engine, name string, local *circuitbreaker.Breaker, full Config, key registryKey) (*Breaker, error) {
+	client := key.client
 	b, err := kernel.Spawn(context.Background(), eng, Kind, name, key, func() (*Breaker, kernel.Service, error) {
 		var id [8]byte
 		_, _ = rand.Read(id[:])
