@@ -12,18 +12,23 @@ import (
 // it without a message to the supervisor and without allocating, and the
 // caller that creates a name writes it, with a CompareAndSwap.
 //
-// It is a table of shards, each an immutable slice of entries published
-// through an atomic pointer; a look-up hashes the key once, picks the
-// shard and compares hashes, then names. Adding or removing an entry
-// copies the one slice of its shard and swaps the copy in if the shard has
-// not changed meanwhile (else it tries again), so readers never see a
-// shard being written and an insert copies a few entries, not the
-// registry. When the shards hold more than shardLoad entries on average,
-// the caller whose insert crossed that line builds a table with twice as
-// many shards: it freezes every shard of the old table (a frozen shard
-// still answers readers, and writers wait for the new table), copies the
-// entries and publishes the new table whole (amortised, each entry is
-// moved a constant number of times).
+// It is a table of shards, each a fixed row of slots published through an
+// atomic pointer; a look-up hashes the key once, picks the shard and
+// compares hashes, then names. A slot goes from empty to an entry (an
+// insert, which takes the first empty slot of its shard with a
+// CompareAndSwap: entries fill a shard in order, so a look-up stops at the
+// first empty slot) and from an entry to gone (a removal); neither copies
+// anything, so an insert allocates nothing but, now and then, a shard. A
+// shard with no empty slot left is replaced by a larger copy without its
+// gone slots, and when the shards hold more than shardLoad entries on
+// average, the caller whose insert crossed that line builds a table with
+// twice as many shards (amortised, each entry is moved a constant number
+// of times). Either way the writer that replaces a shard first freezes it:
+// it marks the shard frozen, then closes each empty slot (no insert can
+// take it after), and copies the entries; readers go on reading a frozen
+// shard, which still holds every entry, writers wait for its replacement,
+// and a removal that finds its shard frozen after it cleared the slot
+// clears it again in the replacement, which may have copied it.
 type index struct {
 	table atomic.Pointer[table]
 	count atomic.Int64  // entries
@@ -36,25 +41,49 @@ type table struct {
 	growing atomic.Bool             // a writer is building the next table
 }
 
-// shard is one immutable bucket of entries. A frozen shard is never
-// written again: its table is being replaced.
+// shard is one row of slots, filled in order. Once frozen is set, its
+// slots change only from an entry to gone, and a replacement takes its
+// place (in its table, or a new table).
 type shard struct {
+	frozen atomic.Bool
 	slots  []slot
-	frozen bool
 }
 
 // slot is an entry and its key's hash, kept beside it so that a look-up
-// reads one entry only, the one whose hash matches.
+// reads one entry only, the one whose hash matches. e is nil while the
+// slot is empty, then the entry, then gone once it is removed, or closed
+// if the shard froze while it was empty. hash is written after e (by the
+// writer whose CompareAndSwap put e there): 0 means not yet, compare
+// names. A stored hash has its top bit set (see slotHash), so it is never
+// 0; its low bits, which pick the shard, are the key's.
 type slot struct {
-	hash uint64
-	e    *entry
+	hash atomic.Uint64
+	e    atomic.Pointer[entry]
 }
+
+// gone and closed mark a removed entry's slot and an empty slot of a
+// frozen shard; frozenEmpty stands in a table for a shard that was empty
+// when its table was frozen.
+var (
+	gone, closed = &entry{}, &entry{}
+	frozenEmpty  = func() *shard {
+		s := &shard{}
+		s.frozen.Store(true)
+		return s
+	}()
+)
+
+// slotHash is the hash a slot stores for h.
+func slotHash(h uint64) uint64 { return h | 1<<63 }
 
 // shardLoad is the most entries a shard holds on average before the
 // table doubles; initialShards is the number of shards a new index has.
+// A new shard has room for smallShard entries; one that replaces a full
+// or frozen shard, for half as many again as that holds.
 const (
 	shardLoad     = 8
 	initialShards = 16
+	smallShard    = 4
 )
 
 // entry is a child: the index's record of it, which any goroutine reads,
@@ -216,54 +245,103 @@ func (ix *index) clear() {
 
 // get returns the entry of k, starting or not, if any. Any goroutine.
 func (ix *index) get(k key, h uint64) *entry {
-	p := ix.table.Load().shard(h).Load()
-	if p == nil {
-		return nil
-	}
-	for _, sl := range p.slots {
-		if sl.hash == h && sl.e.key == k {
-			return sl.e
-		}
+	if p := ix.table.Load().shard(h).Load(); p != nil {
+		e, _ := p.find(k, slotHash(h))
+		return e
 	}
 	return nil
+}
+
+// find returns the entry of k in s, whose slots store sh for it, if any;
+// else the first empty slot's position, or len(s.slots) if there is none
+// (or the shard is closed from there on).
+func (s *shard) find(k key, sh uint64) (*entry, int) {
+	for i := range s.slots {
+		sl := &s.slots[i]
+		e := sl.e.Load()
+		switch {
+		case e == nil:
+			return nil, i
+		case e == closed:
+			return nil, len(s.slots)
+		case e == gone:
+			continue
+		}
+		if x := sl.hash.Load(); (x == sh || x == 0) && e.key == k {
+			return e, i
+		}
+	}
+	return nil, len(s.slots)
 }
 
 // reserve returns the entry of k, whose hash is h, if there is one, and
 // false; else it adds a starting entry for k with config and returns it,
 // and true. The new entry has its creation number. Any goroutine.
 func (ix *index) reserve(k key, h uint64, config any) (*entry, bool) {
+	sh := slotHash(h)
 	var e *entry
 	for {
 		t := ix.table.Load()
-		s := t.shard(h)
-		old := s.Load()
-		var slots []slot
-		if old != nil {
-			for _, sl := range old.slots {
-				if sl.hash == h && sl.e.key == k {
-					return sl.e, false
-				}
+		p := t.shard(h)
+		s := p.Load()
+		if s == nil {
+			if e == nil {
+				e = newEntry(k, config)
 			}
-			if old.frozen {
-				ix.awaitGrowth(t)
-				continue
+			e.seq = ix.seq.Add(1)
+			n := &shard{slots: make([]slot, smallShard)}
+			n.slots[0].hash.Store(sh)
+			n.slots[0].e.Store(e)
+			if p.CompareAndSwap(nil, n) {
+				return e, ix.added(t)
 			}
-			slots = old.slots
+			continue
+		}
+		found, i := s.find(k, sh)
+		if found != nil {
+			return found, false
+		}
+		if s.frozen.Load() {
+			ix.awaitReplaced(t, p, s)
+			continue
+		}
+		if i == len(s.slots) { // full
+			ix.enlarge(p, s)
+			continue
 		}
 		if e == nil {
-			e = &entry{key: k, config: config}
-			e.status.Store(starting)
+			e = newEntry(k, config)
 		}
 		e.seq = ix.seq.Add(1)
-		next := &shard{slots: append(make([]slot, 0, len(slots)+1), slots...)}
-		next.slots = append(next.slots, slot{h, e})
-		if s.CompareAndSwap(old, next) {
-			if n := ix.count.Add(1); n > int64(shardLoad*len(t.shards)) {
-				ix.grow(t)
+		for ; i < len(s.slots); i++ {
+			sl := &s.slots[i]
+			if sl.e.CompareAndSwap(nil, e) {
+				sl.hash.Store(sh)
+				return e, ix.added(t)
 			}
-			return e, true
+			if x := sl.e.Load(); x == closed {
+				break
+			} else if x != gone && x.key == k { // another caller's insert of k
+				return x, false
+			}
 		}
 	}
+}
+
+// newEntry returns a starting entry for k with config.
+func newEntry(k key, config any) *entry {
+	e := &entry{key: k, config: config}
+	e.status.Store(starting)
+	return e
+}
+
+// added counts an entry inserted in t, grows t if the shards hold too
+// many on average, and returns true.
+func (ix *index) added(t *table) bool {
+	if n := ix.count.Add(1); n > int64(shardLoad*len(t.shards)) {
+		ix.grow(t)
+	}
+	return true
 }
 
 // remove takes e out of the index, if it is in it. Any goroutine.
@@ -271,83 +349,166 @@ func (ix *index) remove(e *entry) {
 	h := hash(e.key)
 	for {
 		t := ix.table.Load()
-		s := t.shard(h)
-		old := s.Load()
-		if old == nil {
+		p := t.shard(h)
+		s := p.Load()
+		if s == nil {
 			return
 		}
-		if old.frozen {
-			ix.awaitGrowth(t)
-			continue
-		}
-		i := -1
-		for j, sl := range old.slots {
-			if sl.e == e {
-				i = j
-			}
-		}
+		i := s.position(e)
 		if i < 0 {
 			return
 		}
-		var next *shard
-		if len(old.slots) > 1 {
-			next = &shard{slots: make([]slot, 0, len(old.slots)-1)}
-			next.slots = append(append(next.slots, old.slots[:i]...), old.slots[i+1:]...)
-		}
-		if s.CompareAndSwap(old, next) {
+		s.slots[i].e.Store(gone) // e's slot changes only here, or closes once it is gone
+		if !s.frozen.Load() {
 			ix.count.Add(-1)
 			return
 		}
+		// Whoever froze s may have copied e already: clear it in the
+		// replacement too.
+		ix.awaitReplaced(t, p, s)
 	}
 }
 
-// awaitGrowth waits until t is no longer the index's table.
-func (ix *index) awaitGrowth(t *table) {
-	for ix.table.Load() == t {
+// position returns the slot of e in s, or -1.
+func (s *shard) position(e *entry) int {
+	for i := range s.slots {
+		switch s.slots[i].e.Load() {
+		case e:
+			return i
+		case nil, closed:
+			return -1
+		}
+	}
+	return -1
+}
+
+// awaitReplaced waits until p no longer holds s, or t is no longer the
+// index's table.
+func (ix *index) awaitReplaced(t *table, p *atomic.Pointer[shard], s *shard) {
+	for ix.table.Load() == t && p.Load() == s {
 		runtime.Gosched()
 	}
 }
 
+// freeze closes s's empty slots and appends its entries, with their
+// hashes, to into, and returns it. The caller is the one that set
+// s.frozen.
+func (s *shard) freeze(into []slotCopy) []slotCopy {
+	for i := range s.slots {
+		sl := &s.slots[i]
+		e := sl.e.Load()
+		if e == nil && sl.e.CompareAndSwap(nil, closed) {
+			continue
+		}
+		if e = sl.e.Load(); e == gone || e == closed {
+			continue
+		}
+		x := sl.hash.Load()
+		if x == 0 { // its writer has not stored it yet
+			x = slotHash(hash(e.key))
+		}
+		into = append(into, slotCopy{x, e})
+	}
+	return into
+}
+
+// slotCopy is an entry moving to a new shard.
+type slotCopy struct {
+	hash uint64
+	e    *entry
+}
+
+// fill returns a shard holding entries, with room for spare more (at
+// least smallShard in all).
+func fill(entries []slotCopy, spare int) *shard {
+	n := &shard{slots: make([]slot, max(smallShard, len(entries)+spare))}
+	for i, c := range entries {
+		n.slots[i].hash.Store(c.hash)
+		n.slots[i].e.Store(c.e)
+	}
+	return n
+}
+
+// enlarge replaces s, a full shard in p, by a copy without its gone
+// slots with room for half as many again, unless another writer is
+// replacing it.
+func (ix *index) enlarge(p *atomic.Pointer[shard], s *shard) {
+	if !s.frozen.CompareAndSwap(false, true) {
+		return // the caller waits for the replacement
+	}
+	var buf [64]slotCopy
+	entries := s.freeze(buf[:0])
+	p.Store(fill(entries, len(entries)/2+2))
+}
+
 // grow publishes a table with twice as many shards as t, holding the same
 // entries, unless another writer is doing it or t is no longer the
-// index's table.
+// index's table. Shard i of t splits into shards i and i+len(t.shards) of
+// the new table, each with room for the entries half a table's growth
+// brings on average.
 func (ix *index) grow(t *table) {
 	if !t.growing.CompareAndSwap(false, true) {
 		return
 	}
 	n := newTable(2 * len(t.shards))
-	parts := make([][]slot, len(n.shards))
+	var buf [128]slotCopy
 	for i := range t.shards {
-		s := &t.shards[i]
-		for {
-			old := s.Load()
-			frozen := &shard{frozen: true}
-			if old != nil {
-				frozen.slots = old.slots
-			}
-			if s.CompareAndSwap(old, frozen) {
-				break
+		entries := t.freezeShard(i, buf[:0])
+		if len(entries) == 0 {
+			continue
+		}
+		low := 0 // entries[:low] stay at i, the rest go to i+len(t.shards)
+		for j, c := range entries {
+			if c.hash&uint64(len(t.shards)) == 0 {
+				entries[low], entries[j] = c, entries[low]
+				low++
 			}
 		}
-		for _, sl := range s.Load().slots {
-			j := sl.hash & uint64(len(parts)-1)
-			parts[j] = append(parts[j], sl)
+		if low > 0 {
+			n.shards[i].Store(fill(entries[:low], shardLoad/2))
 		}
-	}
-	for i := range parts {
-		if parts[i] != nil {
-			n.shards[i].Store(&shard{slots: parts[i]})
+		if low < len(entries) {
+			n.shards[i+len(t.shards)].Store(fill(entries[low:], shardLoad/2))
 		}
 	}
 	ix.table.CompareAndSwap(t, n) // fails only if the index was cleared meanwhile
 }
 
+// freezeShard freezes shard i of t, a table being grown (waiting for a
+// writer that is enlarging it), and appends its entries to into.
+func (t *table) freezeShard(i int, into []slotCopy) []slotCopy {
+	p := &t.shards[i]
+	for {
+		s := p.Load()
+		switch {
+		case s == frozenEmpty:
+			return into
+		case s == nil:
+			if p.CompareAndSwap(nil, frozenEmpty) {
+				return into
+			}
+		case s.frozen.CompareAndSwap(false, true):
+			return s.freeze(into)
+		default:
+			for p.Load() == s { // another writer is enlarging it
+				runtime.Gosched()
+			}
+		}
+	}
+}
+
 // each calls f with every entry of t, started or not, in no order.
 func (t *table) each(f func(*entry)) {
 	for i := range t.shards {
-		if p := t.shards[i].Load(); p != nil {
-			for _, sl := range p.slots {
-				f(sl.e)
+		if s := t.shards[i].Load(); s != nil {
+			for j := range s.slots {
+				e := s.slots[j].e.Load()
+				if e == nil || e == closed {
+					break
+				}
+				if e != gone {
+					f(e)
+				}
 			}
 		}
 	}
