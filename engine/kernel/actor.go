@@ -68,6 +68,7 @@ type Actor[M, R any] struct {
 	closing    atomic.Bool // no new messages accepted
 	draining   atomic.Bool // set by Drain, which then wakes the loop
 	terminated atomic.Bool // set by the first Terminate
+	attached   atomic.Bool // wake is set, and no Serve has started (see below)
 	// done is nil until someone waits for the actor to stop (see
 	// stopped), then the channel Terminate closes; stoppedMark once it
 	// has.
@@ -84,7 +85,6 @@ type Actor[M, R any] struct {
 	// until a panic. moving says whether the goroutine serving it by
 	// default has handled a message since it started, and whether Move
 	// asked it to go on in a fresh one.
-	attached atomic.Bool // wake is set, and no Serve has started
 	wake     supervisor.Waker
 	sched    atomic.Int32
 	moving   atomic.Int32
