@@ -33,10 +33,13 @@ var _ engine.Guard = (*Gate)(nil)
 func New(eng *engine.Engine, name string, cfg Config) (*Gate, error) {
 	return admit.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Gate, *admit.Handle[Config], admit.Setup) {
 		g := &Gate{valve: newValve(full.HighWaterMark), st: newState(full)}
-		return g, &g.h, admit.Setup{Permits: g.permits, Reasons: reasons, Policy: owner{g},
-			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonActive, Timeout: ReasonWaitTimeout, GiveBack: g.giveBack}}
+		return g, &g.h, admit.Setup{Permits: g.permits, Policy: owner{g},
+			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Words: &words, GiveBack: g.giveBack}}
 	})
 }
+
+// words are every gate's reasons.
+var words = admit.Words{Full: ReasonActive, Timeout: ReasonWaitTimeout, Reasons: reasons}
 
 // Name returns the gate's name.
 func (g *Gate) Name() string { return g.h.Name() }

@@ -32,10 +32,13 @@ func New(eng *engine.Engine, name string, cfg Config) (*Bulkhead, error) {
 	return admit.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Bulkhead, *admit.Handle[Config], admit.Setup) {
 		lim := waitq.NewLimit(full.MaxInFlight)
 		b := &Bulkhead{permits: lim.Ledger(), limit: lim}
-		return b, &b.h, admit.Setup{Permits: b.permits, Reasons: reasons, Policy: admit.Slots{Permits: lim},
-			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonQueueFull, Timeout: ReasonWaitTimeout, GiveBack: b.giveBack}}
+		return b, &b.h, admit.Setup{Permits: b.permits, Policy: admit.Slots{Permits: lim},
+			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Words: &words, GiveBack: b.giveBack}}
 	})
 }
+
+// words are every bulkhead's reasons.
+var words = admit.Words{Full: ReasonQueueFull, Timeout: ReasonWaitTimeout, Reasons: reasons}
 
 // Name returns the bulkhead's name.
 func (b *Bulkhead) Name() string { return b.h.Name() }

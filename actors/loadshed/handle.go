@@ -36,10 +36,13 @@ func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
 	return admit.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Shedder, *admit.Handle[Config], admit.Setup) {
 		lim := waitq.NewLimit(full.MaxInFlight)
 		s := &Shedder{permits: lim.Ledger(), limit: lim}
-		return s, &s.h, admit.Setup{Permits: s.permits, Reasons: reasons, Policy: admit.Slots{Permits: lim, Finished: s.publishLevel},
-			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Full: ReasonQueueFull, Displaced: ReasonDisplaced, Timeout: ReasonWaitTimeout, GiveBack: s.giveBack}}
+		return s, &s.h, admit.Setup{Permits: s.permits, Policy: admit.Slots{Permits: lim, Finished: s.publishLevel},
+			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Words: &words, GiveBack: s.giveBack}}
 	})
 }
+
+// words are every shedder's reasons.
+var words = admit.Words{Full: ReasonQueueFull, Displaced: ReasonDisplaced, Timeout: ReasonWaitTimeout, Reasons: reasons}
 
 // Name returns the shedder's name.
 func (s *Shedder) Name() string { return s.h.Name() }

@@ -137,7 +137,7 @@ func (q *Queue) arrive(m arrive) reply {
 		return reply{reason: r}
 	}
 	if m.noWait || q.len() >= q.cfg.MaxWaiting && !q.displace(m.tier) {
-		return reply{reason: q.cfg.Full}
+		return reply{reason: q.cfg.Words.Full}
 	}
 	id := q.next
 	q.next++
@@ -153,7 +153,7 @@ func (q *Queue) arrive(m arrive) reply {
 // displace takes the youngest waiter of the lowest tier below tier out of
 // the queue and tells it so; it reports whether there was one.
 func (q *Queue) displace(tier int) bool {
-	return q.turnAway(tier+1, q.cfg.Displaced)
+	return q.turnAway(tier+1, q.cfg.Words.Displaced)
 }
 
 // turnAway takes the youngest waiter of the lowest tier from tier down out

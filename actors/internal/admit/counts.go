@@ -6,20 +6,20 @@ import "sync/atomic"
 const MaxReasons = 8
 
 // Counts are an admission pattern's rejections, by reason, and its
-// cancellations. Set Reasons before sharing it; Reject, Cancel and the
+// cancellations. Set Words before sharing it; Reject, Cancel and the
 // readers are safe for concurrent use.
 type Counts struct {
-	// Reasons are the pattern's rejection reasons (at most MaxReasons):
-	// the keys of RejectedBy.
-	Reasons   []string
+	// Words hold the pattern's rejection reasons (Words.Reasons, at most
+	// MaxReasons): the keys of RejectedBy.
+	Words     *Words
 	rejected  atomic.Pointer[[MaxReasons]atomic.Uint64] // made at the first rejection
 	cancelled atomic.Uint64
 }
 
-// Reject counts a rejection for reason (one of Reasons; another is not
+// Reject counts a rejection for reason (one of Words.Reasons; another is not
 // counted).
 func (c *Counts) Reject(reason string) {
-	for i, r := range c.Reasons {
+	for i, r := range c.Words.Reasons {
 		if r == reason {
 			by := c.rejected.Load()
 			if by == nil {
@@ -41,9 +41,9 @@ func (c *Counts) Cancelled() uint64 { return c.cancelled.Load() }
 // Rejected returns the rejections in all and by reason (every reason has a
 // key).
 func (c *Counts) Rejected() (total uint64, by map[string]uint64) {
-	by = make(map[string]uint64, len(c.Reasons))
+	by = make(map[string]uint64, len(c.Words.Reasons))
 	counts := c.rejected.Load()
-	for i, r := range c.Reasons {
+	for i, r := range c.Words.Reasons {
 		var n uint64
 		if counts != nil {
 			n = counts[i].Load()

@@ -34,8 +34,6 @@ type Handle[C comparable] struct {
 type Setup struct {
 	// Permits are the permits of the pattern's fast path and Policy.
 	Permits *waitq.Ledger
-	// Reasons are the rejection reasons of its Counts.
-	Reasons []string
 	// Policy and Queue set up its Queue.
 	Policy Policy
 	Queue  Config
@@ -61,7 +59,7 @@ func create[H any, C comparable](eng *engine.Engine, kind, name string, full C, 
 		x, h, s := start(*full)
 		h.eng, h.kind, h.name, h.permits = eng, kind, name, s.Permits
 		h.cfg.Store(full)
-		h.Counts.Reasons = s.Reasons
+		h.Counts.Words = s.Queue.Words
 		return x, h.Queue.Init(eng.Clock(), s.Policy, s.Queue), nil
 	})
 }

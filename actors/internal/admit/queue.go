@@ -56,13 +56,22 @@ type Policy interface {
 type Config struct {
 	// MaxWaiting is how many callers may wait (0: none).
 	MaxWaiting int
-	// Full, Displaced and Timeout are the reasons of an arrival that finds
-	// the queue full (or may not wait), of a waiter displaced by a higher
-	// priority, and of a wait that passed its Call.Wait.
-	Full, Displaced, Timeout string
+	// Words are the pattern's reasons, shared by all its instances.
+	Words *Words
 	// GiveBack releases the permit of a token granted to a waiter that had
 	// left already.
 	GiveBack func(token uint64)
+}
+
+// Words are an admission pattern's rejection reasons, the same for every
+// instance (a package-level value the pattern points its Config to).
+// Full, Displaced and Timeout are the reasons of an arrival that finds the
+// queue full (or may not wait), of a waiter displaced by a higher
+// priority, and of a wait that passed its Call.Wait; Reasons are all the
+// pattern's reasons (at most MaxReasons), the keys of Counts' RejectedBy.
+type Words struct {
+	Full, Displaced, Timeout string
+	Reasons                  []string
 }
 
 // Queue is the queue-owning actor. Make one with Init, in the pattern's
@@ -199,7 +208,7 @@ func (q *Queue) leave(id uint64, ch chan verdict, cause error) Outcome {
 	case err != nil:
 		return Outcome{Err: err}
 	}
-	return Outcome{Reason: q.cfg.Timeout}
+	return Outcome{Reason: q.cfg.Words.Timeout}
 }
 
 // Slots is the Policy of a pattern whose room is the permits of a Ledger

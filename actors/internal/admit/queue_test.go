@@ -29,7 +29,7 @@ func (*room) Settle()             {}
 func (*room) Finish(int)          {}
 
 func newQueue(p Policy, maxWaiting int) *Queue {
-	return &Queue{policy: p, cfg: Config{MaxWaiting: maxWaiting, Full: "full", Displaced: "displaced", Timeout: "timeout"}}
+	return &Queue{policy: p, cfg: Config{MaxWaiting: maxWaiting, Words: &Words{Full: "full", Displaced: "displaced", Timeout: "timeout"}}}
 }
 
 // arriveAt has the owner decide an arrival at tier, as the actor would.
