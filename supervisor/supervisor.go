@@ -518,6 +518,7 @@ func (s *Supervisor) stopChildren(ctx context.Context, children []*entry, starts
 	return nil
 }
 
+// run serves one child in a goroutine owned by the supervisor — Serve, or
 // ServeOnDemand for a child served on demand — and reports how it ended:
 // a panic as a *messages.PanicError (see ended). It holds no defer frame of
 // its own beside ended's, and reportExit is apart from it, so that the

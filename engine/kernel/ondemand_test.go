@@ -90,28 +90,7 @@ func TestOnDemandBehaviourMadeByTheFirstMessage(t *testing.T) {
 // A panic restarts an on-demand actor with a fresh behaviour, under the
 // restart budget, and it parks again afterwards.
 func TestOnDemandActorRestartsAfterPanic(t *testing.T) {
-	eng := newEngine(t, engine.WithOnDemandActors())
-	g := &gated{entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	close(g.gate)
-	a := spawn(t, eng, "p", func() kernel.Behavior[int, int] { return g })
-	var pe *messages.PanicError
-	if _, err := a.Ask(context.Background(), 13); !errors.As(err, &pe) {
-		t.Fatalf("Ask(13): got %v, want a PanicError", err)
-	}
-	if got, err := a.Ask(context.Background(), 7); err != nil || got != 7 {
-		t.Fatalf("after the panic: got %d, %v", got, err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if c, _ := eng.Supervisor().Lookup("test", "p"); c.Restarts == 1 && c.Status.String() == "running" {
-			break
-		}
-		if time.Now().After(deadline) {
-			c, _ := eng.Supervisor().Lookup("test", "p")
-			t.Fatalf("child after one panic: %+v, want running with 1 restart", c)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	restartsAfterPanic(t, engine.WithOnDemandActors())
 }
 
 // Dozens of goroutines on the real clock Tell and Ask on-demand actors
@@ -139,26 +118,8 @@ func TestOnDemandActorsKeepOrderAcrossParking(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := as[g%actors]
-			for i := range per {
-				var err error
-				switch {
-				case i%97 == 0:
-					_, err = a.Ask(context.Background(), seqMsg{g, i})
-				case i%13 == 0:
-					for !a.TryTell(seqMsg{g, i}) {
-						runtime.Gosched()
-					}
-				default:
-					err = a.Tell(seqMsg{g, i})
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-				if i%50 == 0 {
-					runtime.Gosched() // let the actor run dry and park now and then
-				}
+			if err := sendSeq(as[g%actors], g, per, 50); err != nil {
+				errs <- err
 			}
 		}()
 	}
