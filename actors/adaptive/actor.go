@@ -41,8 +41,9 @@ func (o owner) EndBatch() { o.l.harvest() }
 // storing the last one: callers never admit under a limit that a later
 // window of the same harvest has already replaced.
 func (l *Limiter) harvest() {
-	l.nudged.Store(false)      // reports added after this may nudge again
-	e := ended(l.calls.Load()) // before the cells: see stripes
+	n := l.counts()
+	n.nudged.Store(false)      // reports added after this may nudge again
+	e := ended(n.calls.Load()) // before the cells: see stripes
 	l.ended += (e - l.endedSeen) & endedMask
 	l.endedSeen = e
 	b, ignored := l.reports.harvest()
@@ -75,7 +76,7 @@ func (l *Limiter) harvest() {
 		// A higher limit admits more calls at once; a lower one refuses
 		// calls until enough in flight have completed, so calls already
 		// admitted are never interrupted.
-		l.limit.Store(int64(last.new))
+		n.limit.Store(int64(last.new))
 	}
 }
 
@@ -87,11 +88,12 @@ func (l *Limiter) announce(c change) {
 
 // stats copies the owner's figures.
 func (l *Limiter) stats() Stats {
-	inflight := int(l.calls.Load() & countMask)
+	n := l.counts()
+	inflight := int(n.calls.Load() & countMask)
 	return Stats{Name: l.name, Algorithm: l.cfg.Algorithm, Limit: l.st.limit, MinLimit: l.cfg.MinLimit,
 		MaxLimit: l.cfg.MaxLimit, InFlight: inflight, Utilization: float64(inflight) * 100 / float64(l.st.limit),
-		Completed: l.completed, Succeeded: l.successes, Failed: l.failures, Rejected: l.rejections.Load(),
-		Misused:         l.misused.Load() + l.permits.Misused(),
+		Completed: l.completed, Succeeded: l.successes, Failed: l.failures, Rejected: n.rejections.Load(),
+		Misused:         n.misused.Load() + l.permits.Misused(),
 		WindowSucceeded: l.st.successes, WindowFailed: l.st.failures,
 		BaselineRTT: time.Duration(l.st.baseline), RecentRTT: l.st.recent}
 }

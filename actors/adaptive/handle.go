@@ -19,23 +19,15 @@ type Limiter struct {
 	eng     *engine.Engine
 	clock   engine.Clock
 	name    string
-	cfg     Config
-	latency bool // stamp permits with their start
+	cfg     *Config // owner only; never written through (Reconfigure stores another)
+	latency bool    // stamp permits with their start
 	actor   *kernel.Actor[request, Stats]
 	id      uint64        // the tokens of the cells' slots carry it
 	permits *waitq.Ledger // the permits granted when a P's cells are full
-	_       [64]byte
-
-	// Written on every Acquire and Release, on one cache line with the
-	// limit every Acquire reads: the permits are in flight vs limit.
-	calls atomic.Uint64 // callers: grants<<countBits | permits held
-	limit atomic.Int64  // owner-written: the current limit
-	_     [112]byte
-
-	nudged     atomic.Bool   // a harvest was asked for and not begun yet
-	rejections atomic.Uint64 // callers: rejected acquires
-	misused    atomic.Uint64 // callers: Releases of a slot's token not held
-	_          [112]byte
+	initial int64         // the config's InitialLimit, which counters starts at
+	// counters is nil until the first Acquire, Release or harvest needs
+	// it (see counts): an instance never called holds none.
+	counters atomic.Pointer[counters]
 
 	reports stripes // callers add, the owner harvests
 
@@ -48,6 +40,40 @@ type Limiter struct {
 }
 
 var _ engine.Guard = (*Limiter)(nil)
+
+// counters are the words every Acquire and Release writes, apart from the
+// rest of the Limiter and on cache lines of their own.
+type counters struct {
+	// Written on every Acquire and Release, on one cache line with the
+	// limit every Acquire reads: the permits are in flight vs limit.
+	calls atomic.Uint64 // callers: grants<<countBits | permits held
+	limit atomic.Int64  // owner-written: the current limit
+	_     [112]byte
+
+	nudged     atomic.Bool   // a harvest was asked for and not begun yet
+	rejections atomic.Uint64 // callers: rejected acquires
+	misused    atomic.Uint64 // callers: Releases of a slot's token not held
+	_          [104]byte
+}
+
+// counts returns l's counters, making them, with the limit at the
+// config's InitialLimit, if nobody has yet: until then the owner has not
+// changed the limit, since it goes through counts too.
+func (l *Limiter) counts() *counters {
+	if c := l.counters.Load(); c != nil {
+		return c
+	}
+	return l.makeCounters()
+}
+
+func (l *Limiter) makeCounters() *counters {
+	c := &counters{}
+	c.limit.Store(l.initial)
+	if l.counters.CompareAndSwap(nil, c) {
+		return c
+	}
+	return l.counters.Load()
+}
 
 // Stats is a value copy of a limiter's figures.
 type Stats struct {
@@ -83,10 +109,9 @@ type Stats struct {
 // *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(eng *engine.Engine, name string, full *Config) (*Limiter, kernel.Service, error) {
-		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, cfg: *full, latency: full.Algorithm == Vegas,
-			id: waitq.NewID(), permits: waitq.NewLedger(), st: newState(*full)}
+		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, cfg: full, latency: full.Algorithm == Vegas,
+			id: waitq.NewID(), permits: waitq.NewLedger(), initial: int64(full.InitialLimit), st: newState(*full)}
 		l.reports.init(*full)
-		l.limit.Store(int64(full.InitialLimit))
 		l.actor = kernel.NewActor(0, func() kernel.Behavior[request, Stats] { return owner{l: l} })
 		return l, l.actor, nil
 	})
@@ -96,7 +121,12 @@ func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 func (l *Limiter) Name() string { return l.name }
 
 // Limit returns the current limit without a round trip.
-func (l *Limiter) Limit() int { return int(l.limit.Load()) }
+func (l *Limiter) Limit() int {
+	if c := l.counters.Load(); c != nil {
+		return int(c.limit.Load())
+	}
+	return int(l.initial)
+}
 
 // Acquire asks to start one call now. It never waits: it returns a Permit
 // (stamped with its start under Vegas) if fewer calls than the limit are
@@ -109,13 +139,14 @@ func (l *Limiter) Acquire(ctx context.Context) (engine.Permit, error) {
 	if err := ctx.Err(); err != nil {
 		return engine.Permit{}, err
 	}
+	n := l.counts()
 	for {
-		w := l.calls.Load()
-		if int64(w&countMask) >= l.limit.Load() {
-			l.rejections.Add(1)
+		w := n.calls.Load()
+		if int64(w&countMask) >= n.limit.Load() {
+			n.rejections.Add(1)
 			return engine.Permit{}, l.rejected()
 		}
-		if l.calls.CompareAndSwap(w, w+grantOne+1) {
+		if n.calls.CompareAndSwap(w, w+grantOne+1) {
 			break
 		}
 	}
@@ -141,7 +172,7 @@ func (l *Limiter) Release(p engine.Permit, o messages.Outcome) {
 	var c *cell
 	if p.Token&waitq.IDMask == l.id {
 		if c = l.reports.free(p.Token); c == nil {
-			l.misused.Add(1)
+			l.counts().misused.Add(1)
 			return
 		}
 	} else if !l.permits.Redeem(p.Token) {
@@ -168,7 +199,7 @@ func (l *Limiter) end(c *cell, o messages.Outcome, rtt time.Duration) bool {
 		}
 		nudge = l.reports.add(c, failed, ok, l.latency, rtt)
 	}
-	w := l.calls.Add(^uint64(0)) // the permit was held: the count is at least 1
+	w := l.counts().calls.Add(^uint64(0)) // the permit was held: the count is at least 1
 	if l.latency && ok {
 		c.seen(int64(w&countMask) + 1)
 	}
@@ -182,9 +213,10 @@ func ended(w uint64) uint64 { return (w>>countBits - w&countMask) & endedMask }
 // nudge asks the actor to harvest, unless a nudge is already on its way.
 // If the mailbox is full, the messages in it will harvest.
 func (l *Limiter) nudge() {
-	if !l.nudged.Load() && l.nudged.CompareAndSwap(false, true) {
+	n := l.counts()
+	if !n.nudged.Load() && n.nudged.CompareAndSwap(false, true) {
 		if !l.actor.TryTell(request{}) {
-			l.nudged.Store(false)
+			n.nudged.Store(false)
 		}
 	}
 }

@@ -63,15 +63,15 @@ func (l *Limiter) Reconfigure(ctx context.Context, cfg Config) error {
 // and the stripes' nudge periods are republished, and cfg is recorded.
 func (l *Limiter) reconfigure(cfg Config) {
 	l.harvest()
-	prev := l.cfg
+	prev := *l.cfg
 	if cfg == prev {
 		return
 	}
 	c, moved := l.st.reconfigure(cfg)
-	l.cfg = cfg
+	l.cfg = &cfg
 	l.reports.setWindow(cfg)
 	if moved {
-		l.limit.Store(int64(c.new))
+		l.counts().limit.Store(int64(c.new))
 	}
 	reconf.Record(l.eng, Kind, l.name, prev, cfg)
 	if moved {
