@@ -92,9 +92,9 @@ type Supervisor struct {
 	onDemand       context.Context
 	cancelOnDemand context.CancelFunc
 
-	// sweeping is set while a goroutine moves the idle children after a
-	// garbage collection (see afterGC).
-	sweeping atomic.Bool
+	// sweeps are the children moved after each garbage collection, and
+	// whether a goroutine is moving them (see sweeper).
+	sweeps sweeper
 
 	shutdownOnce sync.Once
 	shutdownDone chan struct{} // closed when the first Shutdown has finished

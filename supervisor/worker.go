@@ -27,6 +27,9 @@ type FirstServer interface {
 // serves it from now on, after a goroutine wake hands it to has served
 // its first work if it is a FirstServer.
 func (e *entry) Wake() {
+	if !e.onDemand {
+		e.sup.sweepable(e)
+	}
 	if _, first := e.svc.(FirstServer); e.onDemand || first {
 		e.sup.wake(e)
 	} else {
