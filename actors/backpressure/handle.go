@@ -34,12 +34,12 @@ func New(eng *engine.Engine, name string, cfg Config) (*Gate, error) {
 	return admit.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Gate, *admit.Handle[Config], admit.Setup) {
 		g := &Gate{valve: newValve(full.HighWaterMark), st: newState(full)}
 		return g, &g.h, admit.Setup{Permits: g.permits, Policy: owner{g},
-			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Words: &words, GiveBack: g.giveBack}}
+			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Words: &words}}
 	})
 }
 
-// words are every gate's reasons.
-var words = admit.Words{Full: ReasonActive, Timeout: ReasonWaitTimeout, Reasons: reasons}
+// words are every gate's kind and reasons.
+var words = admit.Words{Kind: Kind, Full: ReasonActive, Timeout: ReasonWaitTimeout, Reasons: reasons}
 
 // Name returns the gate's name.
 func (g *Gate) Name() string { return g.h.Name() }

@@ -81,3 +81,7 @@ func (g *Gate) publish(ch change) {
 	g.h.Engine().Publish(eventstream.Event{Type: typ, Pattern: Kind, Name: g.h.Name(),
 		Fields: eventstream.Fields{Count: int64(g.pending()), Max: int64(g.st.max), Limit: limit}})
 }
+
+// GiveBack gives back the pending item of a token granted to a waiter
+// that had left already.
+func (o owner) GiveBack(token uint64) { o.g.giveBack(token) }

@@ -32,13 +32,20 @@ func New(eng *engine.Engine, name string, cfg Config) (*Bulkhead, error) {
 	return admit.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Bulkhead, *admit.Handle[Config], admit.Setup) {
 		lim := waitq.NewLimit(full.MaxInFlight)
 		b := &Bulkhead{permits: lim.Ledger(), limit: lim}
-		return b, &b.h, admit.Setup{Permits: b.permits, Policy: admit.Slots{Permits: lim},
-			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Words: &words, GiveBack: b.giveBack}}
+		return b, &b.h, admit.Setup{Permits: b.permits, Policy: admit.Slots[*hooks]{H: (*hooks)(b)},
+			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Words: &words}}
 	})
 }
 
-// words are every bulkhead's reasons.
-var words = admit.Words{Full: ReasonQueueFull, Timeout: ReasonWaitTimeout, Reasons: reasons}
+// words are every bulkhead's kind and reasons.
+var words = admit.Words{Kind: Kind, Full: ReasonQueueFull, Timeout: ReasonWaitTimeout, Reasons: reasons}
+
+// hooks are a bulkhead's side of its admit.Slots policy.
+type hooks Bulkhead
+
+func (h *hooks) Limit() *waitq.Limit   { return h.limit }
+func (h *hooks) Finished()             {}
+func (h *hooks) GiveBack(token uint64) { (*Bulkhead)(h).giveBack(token) }
 
 // Name returns the bulkhead's name.
 func (b *Bulkhead) Name() string { return b.h.Name() }

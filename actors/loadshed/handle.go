@@ -36,13 +36,21 @@ func New(eng *engine.Engine, name string, cfg Config) (*Shedder, error) {
 	return admit.New(eng, Kind, name, cfg, Config.withDefaults, func(full Config) (*Shedder, *admit.Handle[Config], admit.Setup) {
 		lim := waitq.NewLimit(full.MaxInFlight)
 		s := &Shedder{permits: lim.Ledger(), limit: lim}
-		return s, &s.h, admit.Setup{Permits: s.permits, Policy: admit.Slots{Permits: lim, Finished: s.publishLevel},
-			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Words: &words, GiveBack: s.giveBack}}
+		return s, &s.h, admit.Setup{Permits: s.permits, Policy: admit.Slots[*hooks]{H: (*hooks)(s)},
+			Queue: admit.Config{MaxWaiting: full.MaxWaiting, Words: &words}}
 	})
 }
 
-// words are every shedder's reasons.
-var words = admit.Words{Full: ReasonQueueFull, Displaced: ReasonDisplaced, Timeout: ReasonWaitTimeout, Reasons: reasons}
+// words are every shedder's kind and reasons.
+var words = admit.Words{Kind: Kind, Full: ReasonQueueFull, Displaced: ReasonDisplaced, Timeout: ReasonWaitTimeout, Reasons: reasons}
+
+// hooks are a shedder's side of its admit.Slots policy: it publishes
+// load_level_changed after every message and batch.
+type hooks Shedder
+
+func (h *hooks) Limit() *waitq.Limit   { return h.limit }
+func (h *hooks) Finished()             { (*Shedder)(h).publishLevel() }
+func (h *hooks) GiveBack(token uint64) { (*Shedder)(h).giveBack(token) }
 
 // Name returns the shedder's name.
 func (s *Shedder) Name() string { return s.h.Name() }

@@ -113,7 +113,7 @@ func (q *Queue) remove(id uint64) bool {
 // while the policy holds them closed.
 func (q *Queue) publish() {
 	n := int64(q.len())
-	if q.shut != nil && q.shut.Closed() {
+	if c, ok := q.policy.(closer); ok && c.Closed() {
 		n++
 	}
 	q.waiting.Store(n)

@@ -23,7 +23,6 @@ type Handle[C comparable] struct {
 	Counts Counts
 
 	eng     *engine.Engine
-	kind    string
 	name    string
 	permits *waitq.Ledger
 	cfg     atomic.Pointer[C] // the config in force; the actor stores it
@@ -57,7 +56,7 @@ func New[H any, C comparable](eng *engine.Engine, kind, name string, cfg C, with
 func create[H any, C comparable](eng *engine.Engine, kind, name string, full C, start func(full C) (H, *Handle[C], Setup)) (H, error) {
 	return spawn.Create(eng, kind, name, full, func(eng *engine.Engine, name string, full *C) (H, kernel.Service, error) {
 		x, h, s := start(*full)
-		h.eng, h.kind, h.name, h.permits = eng, kind, name, s.Permits
+		h.eng, h.name, h.permits = eng, name, s.Permits
 		h.cfg.Store(full)
 		h.Counts.Words = s.Queue.Words
 		return x, h.Queue.Init(eng.Clock(), s.Policy, s.Queue), nil
@@ -90,7 +89,7 @@ func (h *Handle[C]) Reconfigure(ctx context.Context, full C, maxWaiting int, app
 				apply()
 			}
 		},
-		Applied: func() { reconf.Record(h.eng, h.kind, h.name, prev, full) }})
+		Applied: func() { reconf.Record(h.eng, h.Counts.Words.Kind, h.name, prev, full) }})
 }
 
 // Figures are the figures every admission pattern's Stats has, with the

@@ -50,6 +50,10 @@ type Policy interface {
 	// Finish is called after every message and at the end of every batch,
 	// with the number of callers waiting.
 	Finish(waiting int)
+	// GiveBack releases the permit of a token granted to a waiter that
+	// had left already. It is called in that waiter's goroutine, not the
+	// actor's.
+	GiveBack(token uint64)
 }
 
 // Config is what a Queue needs beyond its Policy.
@@ -58,18 +62,17 @@ type Config struct {
 	MaxWaiting int
 	// Words are the pattern's reasons, shared by all its instances.
 	Words *Words
-	// GiveBack releases the permit of a token granted to a waiter that had
-	// left already.
-	GiveBack func(token uint64)
 }
 
-// Words are an admission pattern's rejection reasons, the same for every
-// instance (a package-level value the pattern points its Config to).
+// Words are an admission pattern's kind and rejection reasons, the same
+// for every instance (a package-level value the pattern points its Config
+// to).
 // Full, Displaced and Timeout are the reasons of an arrival that finds the
 // queue full (or may not wait), of a waiter displaced by a higher
 // priority, and of a wait that passed its Call.Wait; Reasons are all the
 // pattern's reasons (at most MaxReasons), the keys of Counts' RejectedBy.
 type Words struct {
+	Kind                     string
 	Full, Displaced, Timeout string
 	Reasons                  []string
 }
@@ -82,7 +85,6 @@ type Queue struct {
 	clock     engine.Clock
 	policy    Policy
 	cfg       Config
-	shut      closer // the policy, if it can hold the fast paths closed
 	unclaimed atomic.Uint64
 
 	// Owner only; the waiters' tiers and channels are made for the first
@@ -96,7 +98,6 @@ type Queue struct {
 // supervisor to run (kernel.Spawn's start function returns it).
 func (q *Queue) Init(clock engine.Clock, p Policy, cfg Config) kernel.Service {
 	q.clock, q.policy, q.cfg = clock, p, cfg
-	q.shut, _ = p.(closer)
 	q.actor = kernel.NewActor(0, func() kernel.Behavior[request, reply] { return owner{q} })
 	return q.actor
 }
@@ -197,7 +198,7 @@ func (q *Queue) leave(id uint64, ch chan verdict, cause error) Outcome {
 		case v := <-ch:
 			if v.granted {
 				q.unclaimed.Add(1)
-				q.cfg.GiveBack(v.token)
+				q.policy.GiveBack(v.token)
 			}
 		default:
 		}
@@ -215,40 +216,47 @@ func (q *Queue) leave(id uint64, ch chan verdict, cause error) Outcome {
 // under a Limit (bulkhead, load shedder): an arrival is never refused but
 // for a full queue. While the Limit is lower than the permits held (Over)
 // it grants nothing and holds the fast paths closed, so that only its
-// actor grants, once holders have given back enough. Finished, if set, is
-// called as Policy.Finish.
-type Slots struct {
-	Permits  *waitq.Limit
-	Finished func()
+// actor grants, once holders have given back enough. H is the pattern's
+// side: a pointer, so that a Slots is one word and holding it in a Policy
+// allocates nothing.
+type Slots[H SlotHooks] struct{ H H }
+
+// SlotHooks are what a Slots policy asks of its pattern: the Limit of its
+// permits, what to do after every message and batch (Finish), and how to
+// give a permit back (Policy.GiveBack).
+type SlotHooks interface {
+	Limit() *waitq.Limit
+	Finished()
+	GiveBack(token uint64)
 }
 
 // Take grants one of the ledger's permits, unless more than the limit is
 // held.
-func (s Slots) Take() (uint64, bool) {
-	if s.Permits.Over() > 0 {
+func (s Slots[H]) Take() (uint64, bool) {
+	l := s.H.Limit()
+	if l.Over() > 0 {
 		return 0, false
 	}
-	return s.Permits.Ledger().TryGrant()
+	return l.Ledger().TryGrant()
 }
 
 // Refuse refuses nobody.
-func (Slots) Refuse(int) string { return "" }
+func (Slots[H]) Refuse(int) string { return "" }
 
 // Arrive does nothing.
-func (Slots) Arrive() {}
+func (Slots[H]) Arrive() {}
 
 // Settle parks the permits given back while more than the limit was held.
-func (s Slots) Settle() { s.Permits.Settle() }
+func (s Slots[H]) Settle() { s.H.Limit().Settle() }
 
 // Closed reports whether more than the limit is held.
-func (s Slots) Closed() bool { return s.Permits.Over() > 0 }
+func (s Slots[H]) Closed() bool { return s.H.Limit().Over() > 0 }
 
-// Finish calls Finished.
-func (s Slots) Finish(int) {
-	if s.Finished != nil {
-		s.Finished()
-	}
-}
+// Finish calls the pattern's Finished.
+func (s Slots[H]) Finish(int) { s.H.Finished() }
+
+// GiveBack calls the pattern's GiveBack.
+func (s Slots[H]) GiveBack(token uint64) { s.H.GiveBack(token) }
 
 // Resolve turns o into what Acquire returns: the permit admitted makes of
 // a grant, the error rejected makes of a refusal, or o.Err (a cancellation

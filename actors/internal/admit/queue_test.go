@@ -27,6 +27,7 @@ func (r *room) Refuse(int) string { return r.refuse }
 func (*room) Arrive()             {}
 func (*room) Settle()             {}
 func (*room) Finish(int)          {}
+func (*room) GiveBack(uint64)     {}
 
 func newQueue(p Policy, maxWaiting int) *Queue {
 	return &Queue{policy: p, cfg: Config{MaxWaiting: maxWaiting, Words: &Words{Full: "full", Displaced: "displaced", Timeout: "timeout"}}}

@@ -47,7 +47,6 @@ func (s *shutRoom) Closed() bool { return s.shut }
 func TestClosedPolicyPublishesOneMoreWaiter(t *testing.T) {
 	p := &shutRoom{}
 	q := newQueue(p, 4)
-	q.shut = p
 	q.publish()
 	if got := q.Waiting(); got != 0 {
 		t.Fatalf("Waiting, open and empty: got %d, want 0", got)
