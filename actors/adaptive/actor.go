@@ -90,10 +90,10 @@ func (l *Limiter) announce(c change) {
 func (l *Limiter) stats() Stats {
 	n := l.counts()
 	inflight := int(n.calls.Load() & countMask)
-	return Stats{Name: l.name, Algorithm: l.cfg.Algorithm, Limit: l.st.limit, MinLimit: l.cfg.MinLimit,
-		MaxLimit: l.cfg.MaxLimit, InFlight: inflight, Utilization: float64(inflight) * 100 / float64(l.st.limit),
+	return Stats{Name: l.name, Algorithm: l.st.cfg.Algorithm, Limit: l.st.limit, MinLimit: l.st.cfg.MinLimit,
+		MaxLimit: l.st.cfg.MaxLimit, InFlight: inflight, Utilization: float64(inflight) * 100 / float64(l.st.limit),
 		Completed: l.completed, Succeeded: l.successes, Failed: l.failures, Rejected: n.rejections.Load(),
-		Misused:         n.misused.Load() + l.permits.Misused(),
+		Misused:         n.misused.Load() + l.ledgerMisused(),
 		WindowSucceeded: l.st.successes, WindowFailed: l.st.failures,
 		BaselineRTT: time.Duration(l.st.baseline), RecentRTT: l.st.recent}
 }

@@ -19,12 +19,13 @@ type Limiter struct {
 	eng     *engine.Engine
 	clock   engine.Clock
 	name    string
-	cfg     *Config // owner only; never written through (Reconfigure stores another)
-	latency bool    // stamp permits with their start
+	latency bool  // stamp permits with their start
+	initial int32 // the config's InitialLimit (at most LargestMaxLimit), which counters starts at
 	actor   *kernel.Actor[request, Stats]
-	id      uint64        // the tokens of the cells' slots carry it
-	permits *waitq.Ledger // the permits granted when a P's cells are full
-	initial int64         // the config's InitialLimit, which counters starts at
+	id      uint64 // the tokens of the cells' slots carry it
+	// permits are the permits granted when a P's cells are full: nil
+	// until that first happens (see ledger).
+	permits atomic.Pointer[waitq.Ledger]
 	// counters is nil until the first Acquire, Release or harvest needs
 	// it (see counts): an instance never called holds none.
 	counters atomic.Pointer[counters]
@@ -66,9 +67,26 @@ func (l *Limiter) counts() *counters {
 	return l.makeCounters()
 }
 
+// ledger returns l's permits, making them if nobody has yet.
+func (l *Limiter) ledger() *waitq.Ledger {
+	if pl := l.permits.Load(); pl != nil {
+		return pl
+	}
+	l.permits.CompareAndSwap(nil, waitq.NewLedger())
+	return l.permits.Load()
+}
+
+// ledgerMisused is the misuse l's permits counted.
+func (l *Limiter) ledgerMisused() uint64 {
+	if pl := l.permits.Load(); pl != nil {
+		return pl.Misused()
+	}
+	return 0
+}
+
 func (l *Limiter) makeCounters() *counters {
 	c := &counters{}
-	c.limit.Store(l.initial)
+	c.limit.Store(int64(l.initial))
 	if l.counters.CompareAndSwap(nil, c) {
 		return c
 	}
@@ -109,8 +127,8 @@ type Stats struct {
 // *messages.ConfigError.
 func New(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 	return spawn.New(eng, Kind, name, cfg, Config.withDefaults, func(eng *engine.Engine, name string, full *Config) (*Limiter, kernel.Service, error) {
-		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, cfg: full, latency: full.Algorithm == Vegas,
-			id: waitq.NewID(), permits: waitq.NewLedger(), initial: int64(full.InitialLimit), st: newState(*full)}
+		l := &Limiter{eng: eng, clock: eng.Clock(), name: name, latency: full.Algorithm == Vegas,
+			id: waitq.NewID(), initial: int32(full.InitialLimit), st: stateFor(full)}
 		l.reports.init(*full)
 		l.actor = kernel.NewActor(0, func() kernel.Behavior[request, Stats] { return owner{l: l} })
 		return l, l.actor, nil
@@ -152,7 +170,7 @@ func (l *Limiter) Acquire(ctx context.Context) (engine.Permit, error) {
 	}
 	t, ok := l.reports.claim(l.id)
 	if !ok {
-		t = l.permits.Grant() // the count admitted it: the Ledger has room
+		t = l.ledger().Grant() // the count admitted it: the Ledger has room
 	}
 	p := engine.Permit{Token: t}
 	if l.latency {
@@ -175,7 +193,10 @@ func (l *Limiter) Release(p engine.Permit, o messages.Outcome) {
 			l.counts().misused.Add(1)
 			return
 		}
-	} else if !l.permits.Redeem(p.Token) {
+	} else if pl := l.permits.Load(); pl == nil {
+		l.counts().misused.Add(1) // no permit was ever granted outside the cells
+		return
+	} else if !pl.Redeem(p.Token) {
 		return // the Ledger counted the misuse
 	}
 	var rtt time.Duration

@@ -63,12 +63,11 @@ func (l *Limiter) Reconfigure(ctx context.Context, cfg Config) error {
 // and the stripes' nudge periods are republished, and cfg is recorded.
 func (l *Limiter) reconfigure(cfg Config) {
 	l.harvest()
-	prev := *l.cfg
+	prev := *l.st.cfg
 	if cfg == prev {
 		return
 	}
 	c, moved := l.st.reconfigure(cfg)
-	l.cfg = &cfg
 	l.reports.setWindow(cfg)
 	if moved {
 		l.counts().limit.Store(int64(c.new))
@@ -88,7 +87,7 @@ func (s *state) reconfigure(cfg Config) (c change, ok bool) {
 	if cfg.Window != s.cfg.Window {
 		s.successes, s.failures, s.rttSum, s.rttCount, s.peak, s.decided = 0, 0, 0, 0, 0, false
 	}
-	s.cfg = cfg
+	s.cfg = &cfg
 	old := s.limit
 	s.limit = min(max(s.limit, cfg.MinLimit), cfg.MaxLimit)
 	if s.limit == old {

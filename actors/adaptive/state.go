@@ -10,7 +10,7 @@ import (
 // state is the pure limit machine: it takes completions and returns the
 // new limit. It reads no clock; latencies come in measured.
 type state struct {
-	cfg   Config
+	cfg   *Config // never written through: reconfigure stores another
 	limit int
 
 	// The current window.
@@ -32,7 +32,10 @@ type change struct {
 	reason   string
 }
 
-func newState(cfg Config) state { return state{cfg: cfg, limit: cfg.InitialLimit} }
+func newState(cfg Config) state { return stateFor(&cfg) }
+
+// stateFor is newState for a config the machine may keep without a copy.
+func stateFor(cfg *Config) state { return state{cfg: cfg, limit: cfg.InitialLimit} }
 
 // batch is a run of completions reported together: how many succeeded
 // and failed, the sum of their latencies and the highest in-flight any of

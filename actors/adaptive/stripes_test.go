@@ -29,7 +29,7 @@ func TestDecidedAtHarvest(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	serial := newState(*l.cfg)
+	serial := newState(*l.st.cfg)
 	for i := range 4 {
 		p, err := l.Acquire(context.Background())
 		if err != nil {
