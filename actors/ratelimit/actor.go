@@ -81,11 +81,11 @@ type shard struct {
 	nextIdle int64         // owner only: no cell goes idle before this
 	rejected uint64        // owner only: key-cap refusals
 	pass     sweepPass     // owner only: the periodic sweep under way
-	cfg      Config        // owner only: the config in force (Reconfigure)
+	cfg      *Config       // owner only: the config in force (Reconfigure stores another; never written through)
 }
 
 // newShard makes shard i of cfg (defaulted), without its actor.
-func newShard(clock engine.Clock, cfg Config, i int) *shard {
+func newShard(clock engine.Clock, cfg *Config, i int) *shard {
 	s := &shard{clock: clock, base: clock.Now(), alg: cfg.Algorithm, every: cfg.SweepInterval, cfg: cfg}
 	s.maxKeys = cfg.shardKeys(i)
 	s.tab.Store(emptyTable)
@@ -271,7 +271,7 @@ func (m startShard) start() error {
 	if t.live.Load() {
 		return nil
 	}
-	_, err := kernel.Spawn(context.Background(), l.eng, ShardKind, l.name+"/"+strconv.Itoa(m.i), t.cfg,
+	_, err := kernel.Spawn(context.Background(), l.eng, ShardKind, l.name+"/"+strconv.Itoa(m.i), *t.cfg,
 		func() (*shard, kernel.Service, error) { return t, t.newActor(), nil })
 	if err != nil {
 		return err

@@ -145,7 +145,7 @@ func start(eng *engine.Engine, name string, full Config, procs int) (*Limiter, e
 	return spawn.Create(eng, Kind, name, full, func(eng *engine.Engine, name string, full *Config) (*Limiter, kernel.Service, error) {
 		shards := make([]*shard, full.Shards)
 		for i := range shards {
-			shards[i] = newShard(eng.Clock(), *full, i)
+			shards[i] = newShard(eng.Clock(), full, i)
 		}
 		l := &Limiter{
 			eng:    eng,

@@ -107,7 +107,7 @@ func (o *owner) reconfigure(m reconfigure) error {
 		o.apply(m.cfg, m.i)
 		return nil
 	}
-	prev := s.cfg
+	prev := *s.cfg
 	if m.cfg == prev {
 		return nil
 	}
@@ -147,7 +147,7 @@ func (o *owner) apply(cfg Config, i int) {
 	if s.maxKeys > 0 && s.count > s.maxKeys {
 		s.sweepAt(s.now(), false)
 	}
-	s.cfg = cfg
+	s.cfg = &cfg
 }
 
 // forgetAll drops every cell, busy or not (the algorithm changed): callers
