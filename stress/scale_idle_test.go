@@ -274,11 +274,11 @@ func TestScaleTenThousandBreakers(t *testing.T) {
 	}
 }
 
-// onDemandCeiling is the most an idle instance of an actor kind may cost
-// under engine.WithOnDemandActors, which keeps no goroutine for it and
-// makes its behaviour only when the first message comes (about 1 KB each;
-// issue 16 asks for 1 KB).
-const onDemandCeiling = 2 << 10
+// onDemandCeiling is the most an idle instance of an actor kind never
+// called may cost under engine.WithOnDemandActors, which keeps no
+// goroutine for it and makes its behaviour only when the first message
+// comes: issue 16's 1 KB.
+const onDemandCeiling = 1 << 10
 
 // onDemandUsedCeiling is the most an idle instance called once may cost
 // under engine.WithOnDemandActors: its behaviour and mailbox are made, its
@@ -328,6 +328,9 @@ func TestScaleHundredThousandBreakersOnDemand(t *testing.T) {
 		c.bytes*n/(1<<20), c.goroutines, c.create, c.lookup, c.firstCall, c.shutdown)
 	if c.goroutines > 0 {
 		t.Fatalf("100,000 idle on-demand breakers keep %.0f goroutines, want none", c.goroutines*n)
+	}
+	if c.bytes > onDemandCeiling {
+		t.Fatalf("100,000 idle on-demand breakers: %.0f bytes each, want at most %d", c.bytes, onDemandCeiling)
 	}
 }
 

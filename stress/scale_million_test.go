@@ -15,8 +15,9 @@ import (
 )
 
 // millionBreakersHeap is the most heap and stack 1,000,000 idle named
-// breakers may add under engine.WithOnDemandActors (issue 16).
-const millionBreakersHeap = 1200 << 20
+// breakers may add under engine.WithOnDemandActors: issue 16's 1 KB an
+// idle instance (onDemandCeiling), within its 1.2 GB for the million.
+const millionBreakersHeap = onDemandCeiling * 1000000
 
 // millionSize is how many breakers TestScaleMillionBreakersOnDemand
 // creates: 1,000,000, or 20,000 under -race (whose shadow memory and
@@ -31,10 +32,10 @@ func millionSize() int {
 // TestScaleMillionBreakersOnDemand creates a million named breakers under
 // engine.WithOnDemandActors (fewer under -race) and checks what they cost
 // together, idle: at most millionBreakersHeap of heap and stack (scaled to
-// the count), no goroutine once idle beyond the engine's own, a sample of
-// them still answering (their first call after idleness starts a
-// goroutine that ends again), and a Shutdown that stops them all within
-// its deadline, leaving no goroutine (goleak, in TestMain). It prints the
+// the count: 1 KB a breaker), no goroutine once idle beyond the engine's
+// own, a sample of them still answering (their first call after idleness
+// starts a goroutine that ends again), and a Shutdown that stops them all
+// within its deadline, leaving no goroutine (goleak, in TestMain). It prints the
 // time to create them, the p99 of the sample's first calls and the time
 // Shutdown took; times are printed, never asserted (the machine is
 // shared). Skipped under -short.
@@ -89,7 +90,7 @@ func TestScaleMillionBreakersOnDemand(t *testing.T) {
 		n, create.Round(time.Millisecond), create/time.Duration(n), createCPU.Round(time.Millisecond), float64(b1-b0)/(1<<20), perBreaker, g1-g0, g0, lookup, firstCall,
 		shutdown.Round(time.Millisecond), shutdownCPU.Round(time.Millisecond))
 	if limit := float64(millionBreakersHeap) / 1e6; perBreaker > limit {
-		t.Errorf("an idle breaker costs %.0f bytes on demand, want at most %.0f (%d MB for a million)", perBreaker, limit, millionBreakersHeap>>20)
+		t.Errorf("an idle breaker costs %.0f bytes on demand, want at most %.0f (%.0f MB for a million)", perBreaker, limit, float64(millionBreakersHeap)/(1<<20))
 	}
 	if g1-g0 > engineGoroutines {
 		t.Errorf("%d idle on-demand breakers: %d goroutines beside the test's, want at most the engine's %d", n, g1-g0, engineGoroutines)
