@@ -1,36 +1,43 @@
 package supervisor
 
-import (
-	"context"
-	"runtime"
-	"time"
-)
+import "time"
 
-// workerLinger is how long a goroutine that served an on-demand child
+// workerLinger is how long a goroutine that served an attached child
 // waits for another to serve before it ends (between one and two
 // lingers: see worker).
 const workerLinger = 10 * time.Millisecond
 
-// FirstServer is implemented by OnDemand services that can serve the work
-// of their first wake, by default, in a goroutine they do not keep:
-// ServeFirst handles what is queued and returns ErrMoved, keeping its
-// state, and the supervisor then serves it with Serve in a goroutine of
-// its own, started once that work is done (so the caller of the first
-// message waits neither for a goroutine to start nor for its stack to
-// grow). Any other error, or nil, ends the run as Serve's would.
-type FirstServer interface {
-	ServeFirst(ctx context.Context) error
+// claimDelay is how long a worker leaves a child served by default that
+// it served and parked (see Claimer) before giving it a goroutine of its
+// own, and claimBatch how many such children it holds before it gives
+// them goroutines at once.
+const (
+	claimDelay = time.Millisecond
+	claimBatch = 256
+)
+
+// Claimer is implemented by OnDemand services that, served by default,
+// may be served on demand until a worker gives them a goroutine of their
+// own: a worker serves such a child's first work with ServeOnDemand (so
+// the caller of its first message waits neither for a goroutine to start
+// nor for its stack to grow) and, once it has parked, calls Claim off
+// the caller's path. Claim reports whether the child was parked; if so it
+// is parked no more, calls Wake no more, and its Serve goes on from where
+// ServeOnDemand left it. Messages it gets before Claim wake it as on
+// demand.
+type Claimer interface {
+	Claim() bool
 }
 
 // Wake serves e, an attached child that has work (Waker): under
-// Options.OnDemand as wake does; by default in a goroutine of its own that
-// serves it from now on, after a goroutine wake hands it to has served
-// its first work if it is a FirstServer.
+// Options.OnDemand as wake does; by default in a goroutine of its own
+// that serves it from now on, which a worker that wake hands it to
+// starts once it has served it if it is a Claimer.
 func (e *entry) Wake() {
 	if !e.onDemand {
 		e.sup.sweepable(e)
 	}
-	if _, first := e.svc.(FirstServer); e.onDemand || first {
+	if _, lent := e.svc.(Claimer); e.onDemand || lent {
 		e.sup.wake(e)
 	} else {
 		go e.sup.run(e.sup.onDemand, e)
@@ -49,24 +56,31 @@ func (s *Supervisor) wake(c *entry) {
 	}
 }
 
-// worker serves c, then the children wake hands it, until none comes
-// for a whole linger or the supervisor's goroutine has ended. Its timer
-// is not reset at each child: when it fires after children were served,
-// it is set again.
+// worker serves c, then the children wake hands it, until none comes for
+// a whole linger or the supervisor's goroutine has ended. Its linger
+// timer is not reset at each child: when it fires after children were
+// served, it is set again. The children served by default that it
+// parked it claims (see Claimer) claimDelay after the first of them, or
+// at once when claimBatch wait.
 func (s *Supervisor) worker(c *entry) {
-	s.serveWoken(c)
+	w := lender{s: s}
+	defer w.stop()
+	w.serve(c)
 	linger := time.NewTimer(workerLinger)
 	defer linger.Stop()
 	served := false
 	for {
 		select {
 		case c = <-s.work:
-			s.serveWoken(c)
+			w.serve(c)
 			served = true
+		case <-w.claimC:
+			w.claimAll()
 		case <-linger.C:
-			if !served {
+			if !served && len(w.parked) == 0 {
 				return
 			}
+			w.claimAll()
 			served = false
 			linger.Reset(workerLinger)
 		case <-s.stopped:
@@ -75,34 +89,74 @@ func (s *Supervisor) worker(c *entry) {
 	}
 }
 
-// serveWoken serves c, a child wake handed to a worker: on demand with
-// run; by default its first work with ServeFirst, then Serve in a
-// goroutine of its own.
-func (s *Supervisor) serveWoken(c *entry) {
-	if c.onDemand {
-		s.run(s.onDemand, c)
-	} else {
-		s.runFirst(c)
-	}
+// lender is a worker's record of the children served by default that it
+// parked and has not claimed yet.
+type lender struct {
+	s      *Supervisor
+	parked []*entry
+	claim  *time.Timer // nil until first needed
+	claimC <-chan time.Time
 }
 
-// runFirst serves c's first work (FirstServer) and, when ServeFirst
-// returns ErrMoved, starts the goroutine that serves c from then on;
-// otherwise it reports the exit as run does.
-func (s *Supervisor) runFirst(c *entry) {
-	defer s.ended(c)
-	if err := c.svc.(FirstServer).ServeFirst(s.onDemand); err != ErrMoved {
-		s.reportExit(c, err)
+// serve serves c: on demand with run; by default with ServeOnDemand,
+// noting c for a claim once it has parked.
+func (w *lender) serve(c *entry) {
+	if c.onDemand {
+		w.s.run(w.s.onDemand, c)
 		return
 	}
-	go s.runMoved(c)
+	if !w.s.runLent(c) {
+		return
+	}
+	w.parked = append(w.parked, c)
+	switch {
+	case len(w.parked) >= claimBatch:
+		w.claimAll()
+	case len(w.parked) > 1:
+	case w.claim == nil:
+		w.claim = time.NewTimer(claimDelay)
+		w.claimC = w.claim.C
+	default:
+		w.claim.Reset(claimDelay)
+	}
 }
 
-// runMoved is run for a child whose first work a worker has served: it
-// lets the goroutines ready before it run first (the caller that work
-// replied to waits behind the goroutine just started on its processor,
-// not beside it), then serves c.
-func (s *Supervisor) runMoved(c *entry) {
-	runtime.Gosched()
-	s.run(s.onDemand, c)
+// claimAll gives every parked child it can claim a goroutine of its own.
+func (w *lender) claimAll() {
+	for _, c := range w.parked {
+		if c.svc.(Claimer).Claim() {
+			go w.s.run(w.s.onDemand, c)
+		}
+	}
+	clear(w.parked)
+	w.parked = w.parked[:0]
+	if w.claim != nil {
+		w.claim.Stop()
+	}
+}
+
+// stop claims what is still parked unless the supervisor's goroutine
+// has ended (its children have all stopped), and releases the timer.
+func (w *lender) stop() {
+	select {
+	case <-w.s.stopped:
+	default:
+		w.claimAll()
+	}
+	if w.claim != nil {
+		w.claim.Stop()
+	}
+}
+
+// runLent serves c, a child served by default, in a worker with
+// ServeOnDemand, and reports whether it parked; otherwise it reports its
+// exit as run does.
+func (s *Supervisor) runLent(c *entry) (parked bool) {
+	defer s.ended(c)
+	err := c.svc.(OnDemand).ServeOnDemand(s.onDemand)
+	if err == ErrIdle {
+		return true
+	}
+	s.reportExit(c, err)
+	return false
 }

@@ -15,10 +15,11 @@ import (
 	"github.com/bulwark-go/bulwark/messages"
 )
 
-// By default an actor's first batch is served by a goroutine the
-// supervisor lends it (ServeFirst), and the rest by a goroutine of its
-// own (Serve). Dozens of goroutines on the real clock send to fresh
-// actors at once, so that their messages straddle the hand-over: every
+// By default an actor's first batches are served by a worker the
+// supervisor lends it (ServeOnDemand), until the worker claims it for a
+// goroutine of its own (Claim, then Serve). Dozens of goroutines on the
+// real clock send to fresh actors at once, so that their messages
+// straddle the hand-over: every
 // message arrives once and in each sender's order, each actor makes one
 // behaviour, and Shutdown leaves no goroutine (goleak).
 func TestDefaultFirstBatchHandOffKeepsOrder(t *testing.T) {
@@ -76,8 +77,8 @@ func TestDefaultFirstBatchHandOffKeepsOrder(t *testing.T) {
 	}
 }
 
-// A panic in the first batch, served by a lent goroutine, restarts the
-// actor as one in Serve does.
+// A panic in the first batch, served by a worker, restarts the actor as
+// one in Serve does.
 func TestDefaultFirstBatchPanicRestarts(t *testing.T) { restartsAfterPanic(t) }
 
 // restartsAfterPanic checks, under an engine started with opts, that an
@@ -184,4 +185,20 @@ func sendSeq(a *kernel.Actor[seqMsg, int], g, per, yieldEvery int) error {
 		}
 	}
 	return nil
+}
+
+// waitOwnGoroutines waits until each of actors, served by default and
+// sent a message, has a goroutine of its own (the worker that served its
+// first batch claims it soon after), failing after 5 s.
+func waitOwnGoroutines[M, R any](t *testing.T, actors ...*kernel.Actor[M, R]) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, a := range actors {
+		for !kernel.OwnsGoroutine(a) {
+			if time.Now().After(deadline) {
+				t.Fatal("an actor sent a message has no goroutine of its own after 5 s")
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
 }

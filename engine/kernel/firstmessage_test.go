@@ -51,6 +51,7 @@ func TestDefaultActorStartsAtItsFirstMessage(t *testing.T) {
 				t.Fatalf("round %d, actor %d: got %d, %v; want %d (one behaviour, kept)", round, i, got, err, round)
 			}
 		}
+		waitOwnGoroutines(t, used...)
 		// The first round starts a goroutine for each actor; the others
 		// find it waiting for the next message: a used actor keeps it.
 		switch got := goroutinesCreated() - created; {

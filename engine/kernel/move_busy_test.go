@@ -42,7 +42,8 @@ func TestBusyActorKeepsItsGoroutine(t *testing.T) {
 		}
 		return g
 	}
-	ask() // the first batch runs in a goroutine the actor does not keep
+	ask() // served in a worker's goroutine, which then hands the actor one of its own
+	waitOwnGoroutines(t, a)
 	first := ask()
 	for i := range 50 {
 		a.Move()

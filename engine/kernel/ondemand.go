@@ -16,11 +16,12 @@ const (
 // Attach parks the actor (supervisor.OnDemand): it has no goroutine, and
 // its first message — or Drain — calls wake (Attach calls it at once if
 // messages are queued already), which the supervisor answers with a
-// goroutine. By default that goroutine runs ServeFirst, which handles
-// the first batch in a goroutine the supervisor lends (one whose stack has
-// grown already), and then Serve runs in a goroutine the actor keeps from
-// then on (or a fresh one that goes on with the same behaviour, see
-// Move): Serve drops wake, and senders stop counting their messages.
+// goroutine. By default that goroutine runs ServeOnDemand until the
+// actor parks, and then the supervisor claims it (Claim, off the path of
+// the caller of the first message) and runs Serve in a goroutine the
+// actor keeps from then on (or a fresh one that goes on with the same
+// behaviour, see Move): Serve drops wake, and senders stop counting their
+// messages. Messages before the claim wake it as on demand.
 // Under engine.WithOnDemandActors it runs ServeOnDemand, whose
 // loop ends, with supervisor.ErrIdle, whenever the mailbox is empty; the
 // next message calls wake again. The behaviour is made by the first run
@@ -125,44 +126,15 @@ func (a *Actor[M, R]) ServeOnDemand(ctx context.Context) (err error) {
 			return supervisor.ErrIdle
 		}
 		if !a.sched.CompareAndSwap(parked, scheduled) {
-			return supervisor.ErrIdle // a sender woke another goroutine
+			return supervisor.ErrIdle // a sender woke another goroutine, or Claim took it
 		}
 	}
 }
 
-var _ supervisor.FirstServer = (*Actor[int, int])(nil)
+var _ supervisor.Claimer = (*Actor[int, int])(nil)
 
-// ServeFirst serves an attached actor's first batch by default
-// (supervisor.FirstServer), in a goroutine it does not keep: it makes the
-// behaviour, handles the messages queued when it started (those sent
-// later, once a reply came, are Serve's) and returns supervisor.ErrMoved,
-// keeping the behaviour for Serve, which the supervisor then runs in a
-// goroutine of the actor's own. Once Drain was called or ctx has ended it
-// handles nothing and leaves the rest to Serve. A panic in Receive ends
-// it as it ends Serve.
-func (a *Actor[M, R]) ServeFirst(ctx context.Context) (err error) {
-	r := a.recv
-	if r == nil {
-		r = a.newReceiver()
-		a.recv = r
-	}
-	defer func() {
-		if err != supervisor.ErrMoved {
-			a.recv = nil
-			r.stop()
-		}
-	}()
-	defer r.recoverPanic(&err)
-	if a.draining.Load() || ctx.Err() != nil {
-		return supervisor.ErrMoved
-	}
-	n := a.mb.Len()
-	if env, ok := a.mb.tryRecv(); ok {
-		r.handle(env)
-		r.handleQueued(n-1, nil)
-		if r.batch != nil {
-			r.batch.EndBatch()
-		}
-	}
-	return supervisor.ErrMoved
-}
+// Claim takes an actor served by default that ServeOnDemand parked for a
+// goroutine of its own (supervisor.Claimer): it reports whether the
+// actor was parked; if so no sender wakes it again, and the Serve the
+// supervisor then starts goes on with the behaviour ServeOnDemand kept.
+func (a *Actor[M, R]) Claim() bool { return a.sched.CompareAndSwap(parked, scheduled) }
