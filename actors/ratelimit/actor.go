@@ -70,11 +70,11 @@ type reply struct {
 type shard struct {
 	tab   atomic.Pointer[table]
 	live  atomic.Bool                   // actor is set and served
+	alg   Algorithm                     // owner only (beside live, where it costs no room)
 	actor *kernel.Actor[request, reply] // set before live
 	clock engine.Clock
 	base  time.Time // time zero of this shard's cells
 
-	alg      Algorithm
 	every    time.Duration // sweep interval
 	maxKeys  int           // per shard; 0: no cap
 	count    int           // owner only: live cells
