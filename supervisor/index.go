@@ -347,25 +347,29 @@ func (ix *index) added(t *table) bool {
 // remove takes e out of the index, if it is in it. Any goroutine.
 func (ix *index) remove(e *entry) {
 	h := hash(e.key)
+	cleared := false
 	for {
 		t := ix.table.Load()
 		p := t.shard(h)
 		s := p.Load()
 		if s == nil {
-			return
+			break
 		}
 		i := s.position(e)
 		if i < 0 {
-			return
+			break
 		}
-		s.slots[i].e.Store(gone) // e's slot changes only here, or closes once it is gone
+		s.slots[i].e.Store(gone) // only here does a slot holding an entry change
+		cleared = true
 		if !s.frozen.Load() {
-			ix.count.Add(-1)
-			return
+			break
 		}
 		// Whoever froze s may have copied e already: clear it in the
 		// replacement too.
 		ix.awaitReplaced(t, p, s)
+	}
+	if cleared {
+		ix.count.Add(-1)
 	}
 }
 
