@@ -1,6 +1,9 @@
 package supervisor
 
-import "time"
+import (
+	"runtime"
+	"time"
+)
 
 // workerLinger is how long a goroutine that served an attached child
 // waits for another to serve before it ends (between one and two
@@ -9,11 +12,16 @@ const workerLinger = 10 * time.Millisecond
 
 // claimDelay is how long a worker leaves a child served by default that
 // it served and parked (see Claimer) before giving it a goroutine of its
-// own, and claimBatch how many such children it holds before it gives
-// them goroutines at once.
+// own. It claims at most claimChunk at a time, each time its timer
+// fires, claimPause after the previous chunk while more wait, and at
+// every child it serves while more than claimBacklog wait: a burst of
+// goroutines starting at once would queue ahead of the callers their
+// processor readies meanwhile.
 const (
-	claimDelay = time.Millisecond
-	claimBatch = 256
+	claimDelay   = time.Millisecond
+	claimPause   = 20 * time.Microsecond
+	claimChunk   = 16
+	claimBacklog = 256
 )
 
 // Claimer is implemented by OnDemand services that, served by default,
@@ -60,8 +68,8 @@ func (s *Supervisor) wake(c *entry) {
 // a whole linger or the supervisor's goroutine has ended. Its linger
 // timer is not reset at each child: when it fires after children were
 // served, it is set again. The children served by default that it
-// parked it claims (see Claimer) claimDelay after the first of them, or
-// at once when claimBatch wait.
+// parked it claims (see Claimer) from claimDelay after the first of
+// them, a chunk at a time.
 func (s *Supervisor) worker(c *entry) {
 	w := lender{s: s}
 	defer w.stop()
@@ -75,12 +83,11 @@ func (s *Supervisor) worker(c *entry) {
 			w.serve(c)
 			served = true
 		case <-w.claimC:
-			w.claimAll()
+			w.claimChunk()
 		case <-linger.C:
 			if !served && len(w.parked) == 0 {
 				return
 			}
-			w.claimAll()
 			served = false
 			linger.Reset(workerLinger)
 		case <-s.stopped:
@@ -110,8 +117,8 @@ func (w *lender) serve(c *entry) {
 	}
 	w.parked = append(w.parked, c)
 	switch {
-	case len(w.parked) >= claimBatch:
-		w.claimAll()
+	case len(w.parked) > claimBacklog:
+		w.claimChunk()
 	case len(w.parked) > 1:
 	case w.claim == nil:
 		w.claim = time.NewTimer(claimDelay)
@@ -121,7 +128,25 @@ func (w *lender) serve(c *entry) {
 	}
 }
 
-// claimAll gives every parked child it can claim a goroutine of its own.
+// claimChunk gives up to claimChunk parked children it can claim
+// goroutines of their own, each reaching its wait before the next
+// starts, and sets the timer for the next chunk if more wait.
+func (w *lender) claimChunk() {
+	n := len(w.parked)
+	for _, c := range w.parked[max(0, n-claimChunk):] {
+		if c.svc.(Claimer).Claim() {
+			go w.s.run(w.s.onDemand, c)
+			runtime.Gosched()
+		}
+	}
+	clear(w.parked[max(0, n-claimChunk):])
+	w.parked = w.parked[:max(0, n-claimChunk)]
+	if len(w.parked) > 0 {
+		w.claim.Reset(claimPause)
+	}
+}
+
+// claimAll claims every parked child it can, at once.
 func (w *lender) claimAll() {
 	for _, c := range w.parked {
 		if c.svc.(Claimer).Claim() {
@@ -130,9 +155,6 @@ func (w *lender) claimAll() {
 	}
 	clear(w.parked)
 	w.parked = w.parked[:0]
-	if w.claim != nil {
-		w.claim.Stop()
-	}
 }
 
 // stop claims what is still parked unless the supervisor's goroutine
