@@ -70,10 +70,9 @@ type Actor[M, R any] struct {
 	terminated atomic.Bool // set by the first Terminate
 	attached   atomic.Bool // wake is set, and no Serve has started (see below)
 	// done is nil until someone waits for the actor to stop (see
-	// stopped), then the channel Terminate closes; stoppedMark once it
-	// has.
-	done  atomic.Pointer[chan struct{}]
-	cause error // why the actor stopped; written before done is closed
+	// stopped) or it stops: then the ending whose channel Terminate
+	// closes, and once it has, the ending that says why.
+	done atomic.Pointer[ending]
 
 	// Attached (see Attach): wake asks the supervisor for a goroutine
 	// (written before attached is set, read after it is seen set);
@@ -279,24 +278,38 @@ func (a *Actor[M, R]) Len() int { return a.mb.Len() }
 // Done is closed when the actor has stopped for good.
 func (a *Actor[M, R]) Done() <-chan struct{} { return a.stopped() }
 
-// stoppedMark, in Actor.done, says that the actor has stopped.
-var stoppedMark = func() *chan struct{} {
-	c := make(chan struct{})
-	close(c)
-	return &c
-}()
+// ending is what Actor.done holds: the channel closed when the actor
+// stops and, in the one Terminate publishes (ended set), why it stopped.
+// An ending is not written once published.
+type ending struct {
+	ch    chan struct{}
+	cause error
+	ended bool
+}
+
+// closedChan is the channel of every published ending that nobody waited
+// on before; stoppedEnding is the ending of an actor stopped with
+// messages.ErrStopped, shared by all of them.
+var (
+	closedChan = func() chan struct{} {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}()
+	stoppedEnding = &ending{ch: closedChan, cause: messages.ErrStopped, ended: true}
+)
 
 // stopped returns the channel Terminate closes, making it if no one has
 // asked before: an actor nobody waited on holds none.
 func (a *Actor[M, R]) stopped() <-chan struct{} {
 	if d := a.done.Load(); d != nil {
-		return *d
+		return d.ch
 	}
-	d := make(chan struct{})
-	if !a.done.CompareAndSwap(nil, &d) {
-		return *a.done.Load() // another waiter's, or stoppedMark
+	d := &ending{ch: make(chan struct{})}
+	if !a.done.CompareAndSwap(nil, d) {
+		return a.done.Load().ch // another waiter's, or Terminate's
 	}
-	return d
+	return d.ch
 }
 
 // Err returns nil while the actor runs, and why it stopped afterwards (an
@@ -305,8 +318,8 @@ func (a *Actor[M, R]) Err() error {
 	if !a.closing.Load() { // one atomic load on the hot path: Terminate sets closing first
 		return nil
 	}
-	if a.done.Load() == stoppedMark {
-		return a.cause
+	if d := a.done.Load(); d != nil && d.ended {
+		return d.cause
 	}
 	return messages.ErrStopped
 }
@@ -532,8 +545,11 @@ func (a *Actor[M, R]) Terminate(cause error) {
 		cause = messages.ErrStopped
 	}
 	a.closing.Store(true)
-	a.cause = cause
-	if d := a.done.Swap(stoppedMark); d != nil {
-		close(*d)
+	e := stoppedEnding
+	if cause != messages.ErrStopped {
+		e = &ending{ch: closedChan, cause: cause, ended: true}
+	}
+	if d := a.done.Swap(e); d != nil {
+		close(d.ch)
 	}
 }
