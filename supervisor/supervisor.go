@@ -154,27 +154,34 @@ func (s *Supervisor) send(ctx context.Context, m message) error {
 // finding nor creating a child sends a message to the supervisor's
 // goroutine.
 func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
-	if spec.Kind == "" {
+	return s.GetOrCreateFunc(ctx, spec.Kind, spec.Name, spec.Config, spec.Start)
+}
+
+// GetOrCreateFunc is GetOrCreate with the Spec's fields as arguments. It
+// only calls start, never keeps it, so a function literal a caller passes
+// it need not be allocated.
+func (s *Supervisor) GetOrCreateFunc(ctx context.Context, kind, name string, config any, start func() (handle any, svc Service, err error)) (any, error) {
+	if kind == "" {
 		return nil, messages.InvalidConfig("supervisor", "Spec.Kind", `""`, "must not be empty")
 	}
-	if strings.TrimSpace(spec.Name) == "" {
-		return nil, messages.InvalidConfig(spec.Kind, "name", fmt.Sprintf("%q", spec.Name), "must not be empty")
+	if strings.TrimSpace(name) == "" {
+		return nil, messages.InvalidConfig(kind, "name", fmt.Sprintf("%q", name), "must not be empty")
 	}
-	if spec.Start == nil {
+	if start == nil {
 		return nil, messages.InvalidConfig("supervisor", "Spec.Start", "nil", "must be a function")
 	}
-	k := key{spec.Kind, spec.Name}
+	k := key{kind, name}
 	h := hash(k)
 	for {
 		if s.closing.Load() {
 			return nil, messages.ErrStopped
 		}
-		e, mine := s.ix.reserve(k, h, spec.Config)
+		e, mine := s.ix.reserve(k, h, config)
 		if mine {
-			return s.create(e, spec)
+			return s.create(e, start)
 		}
 		if !e.started() {
-			if diff := differences(e.config, spec.Config); len(diff) > 0 {
+			if diff := differences(e.config, config); len(diff) > 0 {
 				return nil, &ConflictError{Kind: k.kind, Name: k.name, Differences: diff}
 			}
 			if err := e.await(ctx); err != nil {
@@ -185,23 +192,23 @@ func (s *Supervisor) GetOrCreate(ctx context.Context, spec Spec) (any, error) {
 			}
 			continue
 		}
-		if diff := differences(e.currentConfig(), spec.Config); len(diff) > 0 {
+		if diff := differences(e.currentConfig(), config); len(diff) > 0 {
 			return nil, &ConflictError{Kind: k.kind, Name: k.name, Differences: diff}
 		}
 		return e.handle, nil
 	}
 }
 
-// create runs spec.Start for e, whose name the caller has reserved, and
-// starts the child, or frees the name if Start fails or Shutdown has
-// begun. Shutdown waits for it (see awaitStarts).
-func (s *Supervisor) create(e *entry, spec Spec) (any, error) {
+// create runs startFn for e, whose name the caller has reserved, and
+// starts the child, or frees the name if it fails or Shutdown has begun.
+// Shutdown waits for it (see awaitStarts).
+func (s *Supervisor) create(e *entry, startFn func() (any, Service, error)) (any, error) {
 	s.starting.Add(1)
 	if s.closing.Load() {
 		s.startReturned()
 		return nil, s.abandon(e, messages.ErrStopped)
 	}
-	handle, svc, err := start(spec)
+	handle, svc, err := start(e.key, startFn)
 	s.registering.Add(1)
 	defer s.registering.Add(-1)
 	s.startReturned()
@@ -580,15 +587,17 @@ func (s *Supervisor) loop() {
 	}
 }
 
-func start(spec Spec) (handle any, svc Service, err error) {
+// start calls the Start of the child k, returning a panic in it as an
+// error.
+func start(k key, startFn func() (any, Service, error)) (handle any, svc Service, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("supervisor: starting %s %q: %w", spec.Kind, spec.Name, &messages.PanicError{Value: v, Stack: debug.Stack()})
+			err = fmt.Errorf("supervisor: starting %s %q: %w", k.kind, k.name, &messages.PanicError{Value: v, Stack: debug.Stack()})
 		}
 	}()
-	handle, svc, err = spec.Start()
+	handle, svc, err = startFn()
 	if err == nil && svc == nil {
-		err = fmt.Errorf("supervisor: starting %s %q: Start returned no Service", spec.Kind, spec.Name)
+		err = fmt.Errorf("supervisor: starting %s %q: Start returned no Service", k.kind, k.name)
 	}
 	return handle, svc, err
 }

@@ -72,13 +72,8 @@ func Find[H, C any](h Host, kind, name string, cfg *C) (H, bool) {
 // *supervisor.ConflictError. H is the handle type; asking for a name that
 // holds another kind of handle is an error.
 func Spawn[H any](ctx context.Context, h Host, kind, name string, cfg any, start func() (H, Service, error)) (H, error) {
-	got, err := h.Supervisor().GetOrCreate(ctx, supervisor.Spec{
-		Kind:   kind,
-		Name:   name,
-		Config: cfg,
-		Start: func() (any, supervisor.Service, error) {
-			return start()
-		},
+	got, err := h.Supervisor().GetOrCreateFunc(ctx, kind, name, cfg, func() (any, supervisor.Service, error) {
+		return start()
 	})
 	return handleOf[H](kind, name, got, err)
 }
@@ -91,13 +86,8 @@ func Spawn[H any](ctx context.Context, h Host, kind, name string, cfg any, start
 func SpawnConfig[H, C any](ctx context.Context, h Host, kind, name string, cfg C, start func(cfg *C) (H, Service, error)) (H, error) {
 	box := any(cfg)
 	p := boxed[C](&box)
-	got, err := h.Supervisor().GetOrCreate(ctx, supervisor.Spec{
-		Kind:   kind,
-		Name:   name,
-		Config: box,
-		Start: func() (any, supervisor.Service, error) {
-			return start(p)
-		},
+	got, err := h.Supervisor().GetOrCreateFunc(ctx, kind, name, box, func() (any, supervisor.Service, error) {
+		return start(p)
 	})
 	return handleOf[H](kind, name, got, err)
 }
