@@ -87,7 +87,9 @@ type Mover interface {
 //
 // By default Wake starts the service's Serve, which runs from then on as
 // any child's: the service calls Wake once, at its first message, and a
-// child never sent one holds no goroutine. Under Options.OnDemand Wake
+// child never sent one holds no goroutine (a Claimer is served on demand
+// until the supervisor claims it, and calls Wake as on demand until
+// then). Under Options.OnDemand Wake
 // calls ServeOnDemand (never Serve), which may return ErrIdle when it has
 // no work left, and the service calls Wake again (from any goroutine, at
 // most once after each ErrIdle) when it needs to be served again. In both
