@@ -335,8 +335,9 @@ func (a *Actor[M, R]) stopErr() error {
 // mailbox is empty. A panic in Receive is recovered: the caller whose
 // message caused it gets a *messages.PanicError, and Serve returns that
 // error so the supervisor can restart the loop. The supervisor calls it
-// at the actor's first message (see Attach), or at Shutdown for an actor
-// never sent one that it cannot stop idle, and again after each restart.
+// once it has claimed the actor after its first batches (see Attach and
+// Claim), or at Shutdown for an actor never sent a message that it cannot
+// stop idle, and again after each restart.
 //
 // Serve recovers panics per batch (see safeBatch), not around its wait;
 // it makes the behaviour at once (or takes the one the goroutine that
