@@ -258,16 +258,16 @@ func (ix *index) get(k key, h uint64) *entry {
 func (s *shard) find(k key, sh uint64) (*entry, int) {
 	for i := range s.slots {
 		sl := &s.slots[i]
+		if x := sl.hash.Load(); x != sh && x != 0 {
+			continue // another key's entry, or one gone
+		}
 		e := sl.e.Load()
 		switch {
 		case e == nil:
 			return nil, i
 		case e == closed:
 			return nil, len(s.slots)
-		case e == gone:
-			continue
-		}
-		if x := sl.hash.Load(); (x == sh || x == 0) && e.key == k {
+		case e != gone && e.key == k:
 			return e, i
 		}
 	}
