@@ -25,7 +25,7 @@ type Breaker struct {
 	cfg     atomic.Pointer[Config] // with defaults; Reconfigure replaces it
 	actor   *kernel.Actor[request, reply]
 	snap    kernel.Snapshot[snapshot]
-	cells   *stripes      // successes of CLOSED calls, collected by the actor
+	cells   stripes       // successes of CLOSED calls, collected by the actor
 	tag     uint64        // in every token this breaker grants
 	measure atomic.Bool   // latency is measured (SlowCallDuration set)
 	plain   atomic.Bool   // a success needs no clock read: neither measured nor in a time-based window
@@ -71,7 +71,7 @@ func spawn(eng *engine.Engine, name string, full Config) (*Breaker, error) {
 		b := &Breaker{name: name, eng: eng, clock: eng.Clock(), tag: newTag()}
 		b.useConfig(cfg)
 		b.actor = kernel.NewActor(cfg.MailboxSize, b.newOwner)
-		b.cells = newStripes()
+		b.cells.init()
 		b.snap.Publish(b.firstSnapshot())
 		return b, b.actor, nil
 	})

@@ -82,7 +82,14 @@ type stripes struct {
 // P has none, rarely puts two Ps on one cell, few enough that collecting
 // them stays cheap), at phase 1, with no cell allocated.
 func newStripes() *stripes {
-	s := &stripes{phase: 1}
+	s := &stripes{}
+	s.init()
+	return s
+}
+
+// init is newStripes for stripes in place (a Breaker's).
+func (s *stripes) init() {
+	s.phase = 1
 	s.Init(4, 8, func(cells []cell) {
 		s.seen = make([]uint32, len(cells))
 		for i := range cells {
@@ -90,7 +97,6 @@ func newStripes() *stripes {
 			cells[i].base = kindBit | uint64(i)<<cellShift
 		}
 	})
-	return s
 }
 
 // ensure allocates the cells, tagged with the current phase.

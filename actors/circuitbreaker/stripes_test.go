@@ -335,7 +335,8 @@ func TestExactCountsWithStripesUnderConcurrency(t *testing.T) {
 func TestRestartRetagsCounters(t *testing.T) {
 	cfg := Config{}.withDefaults()
 	eng := newEngine(t, nil)
-	b := &Breaker{eng: eng, clock: engine.NewFakeClock(t0), cells: newStripes(), tag: testTag}
+	b := &Breaker{eng: eng, clock: engine.NewFakeClock(t0), tag: testTag}
+	b.cells.init()
 	b.setConfig(cfg)
 	b.cells.ensure()
 	b.snap.Publish(b.firstSnapshot())
