@@ -9,8 +9,8 @@ import (
 // children it visits and whether it is running.
 //
 // It visits only the children that may have a grown stack to leave: the
-// attached Movers served by default whose goroutine has started (see
-// Wake), each registered once, at its first wake. A child never sent a
+// attached Movers served by default that have a goroutine of their own
+// (see serveOwn), each registered once, when it starts. A child never sent a
 // message, or served on demand, costs a sweep nothing, so a sweep's cost
 // follows the children that ever ran, not the size of the index.
 //
@@ -56,13 +56,15 @@ func (w *sweeper) add(e *entry) {
 	}
 }
 
-// sweepable registers c, an attached child served by default whose
-// goroutine is starting, for the sweeps, if it is a Mover. It is called
-// once per child, at its first wake (see Wake).
-func (s *Supervisor) sweepable(c *entry) {
+// serveOwn gives c, an attached child served by default, the goroutine
+// that serves it from then on (at its first wake, or when a worker claims
+// it: see Claimer), and registers c for the sweeps if it is a Mover. It
+// is called once per child.
+func (s *Supervisor) serveOwn(c *entry) {
 	if _, ok := c.svc.(Mover); ok {
 		s.sweeps.add(c)
 	}
+	go s.run(s.onDemand, c)
 }
 
 // gcMark is what armSweep watches: an object nothing refers to, which the

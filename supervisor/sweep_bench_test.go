@@ -50,7 +50,7 @@ type sweepFiller struct {
 
 // sweepRegistry fills s with n running attached children, onDemand or
 // served by default, and returns their movers. started says which have
-// had a goroutine (see Wake).
+// had a goroutine of their own (see serveOwn).
 func sweepRegistry(s *Supervisor, n int, onDemand bool, started func(i int) bool) ([]*sweepMover, []*sweepFiller) {
 	movers := make([]*sweepMover, 0, n)
 	fill := make([]*sweepFiller, 0, n)
@@ -63,7 +63,7 @@ func sweepRegistry(s *Supervisor, n int, onDemand bool, started func(i int) bool
 		e.attached, e.onDemand = true, onDemand
 		e.setStatus(Running)
 		if started(i) {
-			s.sweepable(e) // as its first Wake does
+			s.sweeps.add(e) // as serveOwn does
 		}
 		movers = append(movers, m)
 	}

@@ -204,3 +204,53 @@ func TestSweepsDuringShutdown(t *testing.T) {
 		}
 	}
 }
+
+// claimedChild is a sweptChild that is a Claimer: served on demand (its
+// ServeOnDemand parks at once) until its first Claim, then by Serve.
+type claimedChild struct {
+	*sweptChild
+	idled   chan struct{} // a token per ServeOnDemand that parked
+	claimed atomic.Bool
+	served  chan struct{} // a token per Serve begun
+}
+
+func (c *claimedChild) ServeOnDemand(context.Context) error {
+	c.idled <- struct{}{}
+	return ErrIdle
+}
+
+func (c *claimedChild) Claim() bool { return c.claimed.CompareAndSwap(false, true) }
+
+func (c *claimedChild) Serve(ctx context.Context) error {
+	c.served <- struct{}{}
+	return c.sweptChild.Serve(ctx)
+}
+
+// A child served by default that is woken several times before it is
+// claimed (see Claimer) is registered for the sweeps once, when it gets
+// its own goroutine: a sweep asks it to move once.
+func TestSweepRegistersAClaimedChildOnce(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serving atomic.Int64
+	c := &claimedChild{sweptChild: newSweptChild(&serving), idled: make(chan struct{}, 1), served: make(chan struct{}, 1)}
+	if _, err := s.GetOrCreate(context.Background(), Spec{Kind: "swept", Name: "claimed",
+		Start: func() (any, Service, error) { return c, c, nil }}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		c.w.Wake()
+		<-c.idled
+	}
+	<-c.served
+	sweepNow(s)
+	if got := c.moves.Load(); got != 1 {
+		t.Fatalf("a child woken 3 times before its claim was asked to move %d times by one sweep, want 1", got)
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -42,13 +42,10 @@ type Claimer interface {
 // that serves it from now on, which a worker that wake hands it to
 // starts once it has served it if it is a Claimer.
 func (e *entry) Wake() {
-	if !e.onDemand {
-		e.sup.sweepable(e)
-	}
 	if _, lent := e.svc.(Claimer); e.onDemand || lent {
 		e.sup.wake(e)
 	} else {
-		go e.sup.run(e.sup.onDemand, e)
+		e.sup.serveOwn(e)
 	}
 }
 
@@ -135,7 +132,7 @@ func (w *lender) claimChunk() {
 	n := len(w.parked)
 	for _, c := range w.parked[max(0, n-claimChunk):] {
 		if c.svc.(Claimer).Claim() {
-			go w.s.run(w.s.onDemand, c)
+			w.s.serveOwn(c)
 			runtime.Gosched()
 		}
 	}
@@ -150,7 +147,7 @@ func (w *lender) claimChunk() {
 func (w *lender) claimAll() {
 	for _, c := range w.parked {
 		if c.svc.(Claimer).Claim() {
-			go w.s.run(w.s.onDemand, c)
+			w.s.serveOwn(c)
 		}
 	}
 	clear(w.parked)
