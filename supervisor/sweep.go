@@ -10,9 +10,10 @@ import (
 //
 // It visits only the children that may have a grown stack to leave: the
 // attached Movers served by default that have a goroutine of their own
-// (see serveOwn), each registered once, when it starts. A child never sent a
-// message, or served on demand, costs a sweep nothing, so a sweep's cost
-// follows the children that ever ran, not the size of the index.
+// (see serveOwn), each registered once, when that goroutine starts. A
+// child never sent a message, or served on demand, costs a sweep nothing,
+// so a sweep's cost follows the children that ever ran, not the size of
+// the index.
 //
 // The registered children are a stack of chunks of slots. A child takes a
 // slot of the top chunk with an atomic add, or pushes a new chunk with a
@@ -29,8 +30,8 @@ type sweeper struct {
 const sweepChunkSize = 254
 
 // sweepChunk is one chunk of registered children. Slots are taken in
-// order; taken counts the claims, and may exceed the slots once the chunk
-// is full.
+// order; taken counts the slots asked for, and may exceed their number
+// once the chunk is full.
 type sweepChunk struct {
 	next  *sweepChunk
 	taken atomic.Int32
