@@ -104,10 +104,24 @@ func equalValues(a, b reflect.Value) bool {
 	return a.Equal(b)
 }
 
+// show formats a field's value for a ConflictError. A pointer, channel
+// or unsafe.Pointer (also in an interface) shows as its type and address,
+// never what it points to: that may be the running child's, written by
+// its goroutine as the error is built.
 func show(v reflect.Value) string {
 	switch {
 	case !v.IsValid():
 		return "nil"
+	case v.Kind() == reflect.Interface:
+		if v.IsNil() {
+			return "nil"
+		}
+		return show(v.Elem())
+	case v.Kind() == reflect.Pointer || v.Kind() == reflect.Chan || v.Kind() == reflect.UnsafePointer:
+		if v.IsNil() {
+			return "nil"
+		}
+		return fmt.Sprintf("(%s)(%#x)", v.Type(), v.Pointer())
 	case v.Kind() == reflect.Func:
 		if v.IsNil() {
 			return "nil func"
