@@ -112,7 +112,7 @@ func (b *Breaker) newOwner() kernel.Behavior[request, reply] {
 func (o *owner) init(gen uint64) {
 	b := o.b
 	now := b.clock.Now()
-	o.m = newMachine(*b.cfg.Load(), now, gen, b.tag)
+	o.m = newMachineOf(b.cfg.Load(), now, gen, b.tag)
 	if gen != b.snap.Load().gen {
 		o.m.late(b.cells.retag()) // successes of the old life not yet collected
 	}
@@ -219,7 +219,7 @@ func (o *owner) Receive(r request) (reply, error) {
 		o.collect(now)
 		m.setMode(r.mode, now)
 	case opReconfigure:
-		o.reconfigure(*r.cfg, o.b.clock.Now())
+		o.reconfigure(r.cfg, o.b.clock.Now())
 		return out, nil
 	}
 	o.after(now)

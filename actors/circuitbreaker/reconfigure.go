@@ -59,14 +59,15 @@ func (b *Breaker) Reconfigure(ctx context.Context, cfg Config) error {
 	return err
 }
 
-// reconfigure applies c in the actor's goroutine: the successes the
-// counters took so far are judged under the old config, the machine takes
-// c, the handle's view of the config and the snapshot follow, and the
-// registry and the event stream learn of it last.
-func (o *owner) reconfigure(c Config, now time.Time) {
+// reconfigure applies *c, which nobody writes from then on, in the
+// actor's goroutine: the successes the counters took so far are judged
+// under the old config, the machine takes c, the handle's view of the
+// config and the snapshot follow, and the registry and the event stream
+// learn of it last.
+func (o *owner) reconfigure(c *Config, now time.Time) {
 	b, m := o.b, o.m
-	prev := m.cfg
-	if reconf.Same(prev, c) {
+	prev := *m.cfg
+	if reconf.Same(prev, *c) {
 		return
 	}
 	o.collect(now)
@@ -74,11 +75,11 @@ func (o *owner) reconfigure(c Config, now time.Time) {
 	// config is collected under the new one.
 	m.succeed(b.cells.retag(), o.epoch, now)
 	m.reconfigure(c, now)
-	b.setConfig(c)
+	b.useConfig(c)
 	o.publish()
 	o.after(now)
 	o.arm(now)
-	reconf.Record(b.eng, Kind, b.name, prev, c)
+	reconf.Record(b.eng, Kind, b.name, prev, *c)
 }
 
 // setConfig makes c the configuration callers read.
@@ -106,11 +107,11 @@ func sameWindow(a, b Config) bool {
 
 // reconfigure makes c the machine's config at now, keeping its state (see
 // Breaker.Reconfigure), and judges the new thresholds against it.
-func (m *machine) reconfigure(c Config, now time.Time) {
+func (m *machine) reconfigure(c *Config, now time.Time) {
 	prev := m.cfg
 	m.cfg = c
-	if !sameWindow(prev, c) {
-		m.win = newWindow(c, now)
+	if !sameWindow(*prev, *c) {
+		m.win = newWindow(*c, now)
 	}
 	if c.HalfOpenMaxCalls != prev.HalfOpenMaxCalls {
 		m.resizeLeases(c.HalfOpenMaxCalls)

@@ -94,7 +94,7 @@ type transition struct {
 // channel. Every method takes the time it runs at. Not safe for concurrent
 // use: the actor's goroutine owns it.
 type machine struct {
-	cfg   Config
+	cfg   *Config // in force; never written through (shared with the handle)
 	tag   uint64 // the instance's token tag
 	first uint64 // the generation the machine started at
 
@@ -126,13 +126,19 @@ type machine struct {
 }
 
 func newMachine(cfg Config, now time.Time, gen, tag uint64) *machine {
+	return newMachineOf(&cfg, now, gen, tag)
+}
+
+// newMachineOf is newMachine under *cfg, which nobody writes: the machine
+// shares it rather than copying it.
+func newMachineOf(cfg *Config, now time.Time, gen, tag uint64) *machine {
 	return &machine{
 		cfg:       cfg,
 		tag:       tag,
 		first:     gen,
 		gen:       gen,
 		changedAt: now,
-		win:       newWindow(cfg, now),
+		win:       newWindow(*cfg, now),
 	}
 }
 
