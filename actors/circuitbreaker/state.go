@@ -95,8 +95,8 @@ type transition struct {
 // use: the actor's goroutine owns it.
 type machine struct {
 	cfg   *Config // in force; never written through (shared with the handle)
-	tag   uint64 // the instance's token tag
-	first uint64 // the generation the machine started at
+	tag   uint64  // the instance's token tag
+	first uint64  // the generation the machine started at
 
 	state     State
 	mode      Mode
