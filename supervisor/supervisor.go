@@ -262,13 +262,16 @@ func (s *Supervisor) startReturned() {
 }
 
 // awaitStarts waits until no Start is under way, or ctx has ended and
-// eventstream.StopGrace more has passed, and reports whether none is;
-// then it waits for the creators registering their child, which never
-// block. Closing is set: a Start that returns later frees its name and
+// eventstream.StopGrace more has passed, and reports whether it saw none
+// under way; then it waits for the creators registering their child,
+// which never block. Closing is set: a creator that counts itself in
+// starting after awaitStarts saw none abandons without running Start
+// (see create), and a Start that returns later frees its name and
 // terminates its service itself.
 func (s *Supervisor) awaitStarts(ctx context.Context) bool {
 	done := ctx.Done()
 	var grace <-chan time.Time
+	idle := true
 wait:
 	for s.starting.Load() != 0 {
 		select {
@@ -279,13 +282,14 @@ wait:
 			defer timer.Stop()
 			grace = timer.C
 		case <-grace:
+			idle = false
 			break wait
 		}
 	}
 	for s.registering.Load() != 0 {
 		runtime.Gosched()
 	}
-	return s.starting.Load() == 0
+	return idle
 }
 
 // Lookup returns the child of the given kind and name. It reads the index
