@@ -65,13 +65,13 @@ type Actor[M, R any] struct {
 	newB    func() Behavior[M, R]
 	replies *sync.Pool // of chan result[R], shared by every actor with this R
 
-	closing    atomic.Bool // no new messages accepted
-	draining   atomic.Bool // set by Drain, which then wakes the loop
-	terminated atomic.Bool // set by the first Terminate
-	attached   atomic.Bool // wake is set, and no Serve has started (see below)
-	// done is nil until someone waits for the actor to stop (see
-	// stopped) or it stops: then the ending whose channel Terminate
-	// closes, and once it has, the ending that says why.
+	closing  atomic.Bool  // no new messages accepted
+	draining atomic.Bool  // set by Drain, which then wakes the loop
+	asking   atomic.Int32 // Asks waiting for their reply (see Ask)
+	attached atomic.Bool  // wake is set, and no Serve has started (see below)
+	// done is nil until someone waits on Done, or the mailbox is full at
+	// its bound, or the actor stops: then the ending whose channel
+	// Terminate closes, and once it has, the ending that says why.
 	done atomic.Pointer[ending]
 
 	// Attached (see Attach): wake asks the supervisor for a goroutine
@@ -178,7 +178,9 @@ var _ supervisor.Terminator = (*Actor[int, int])(nil)
 // first (the actor will still handle m, and its reply is dropped),
 // messages.ErrStopped (or the cause of a failure, which wraps it) once the
 // actor has stopped, and a *messages.PanicError if handling m panicked.
-// In steady state Ask does not allocate: reply channels are pooled.
+// In steady state Ask does not allocate: reply channels are pooled, and
+// it waits for the actor's stop on a signal every actor shares (see
+// stopSignal), not on a channel of the actor's own.
 func (a *Actor[M, R]) Ask(ctx context.Context, m M) (R, error) {
 	var zero R
 	if a.closing.Load() {
@@ -193,22 +195,74 @@ func (a *Actor[M, R]) Ask(ctx context.Context, m M) (R, error) {
 		a.replies.Put(reply)
 		return zero, a.stopErr()
 	}
-	select {
-	case r := <-reply:
+	a.asking.Add(1)
+	r, ok := a.awaitReply(reply, ctx.Done())
+	a.asking.Add(-1)
+	switch {
+	case ok:
 		a.replies.Put(reply)
 		return r.val, r.err
-	case <-ctx.Done():
+	case ctx.Err() != nil:
 		// The reply channel is abandoned, never reused: the actor's send
 		// into its one free slot cannot block and nobody reads it.
 		return zero, ctx.Err()
-	case <-a.stopped():
+	}
+	return zero, a.stopErr()
+}
+
+// awaitReply waits for the reply on reply, and reports false if cancel
+// is closed or the actor has ended first. The caller counts itself in
+// asking around it: Terminate publishes the actor's ending before it
+// reads asking, and awaitReply reads the ending after it took the
+// signal, so either it sees the ending or Terminate sees it waiting and
+// closes the signal it took (or a later one closed it first: it looks
+// again).
+func (a *Actor[M, R]) awaitReply(reply chan result[R], cancel <-chan struct{}) (result[R], bool) {
+	for {
+		stop := stopSignal()
+		if a.ended() {
+			select {
+			case r := <-reply:
+				return r, true
+			default:
+				return result[R]{}, false
+			}
+		}
 		select {
 		case r := <-reply:
-			a.replies.Put(reply)
-			return r.val, r.err
-		default:
-			return zero, a.stopErr()
+			return r, true
+		case <-cancel:
+			return result[R]{}, false
+		case <-stop: // an actor with Asks waiting ended: this one?
 		}
+	}
+}
+
+// stopSignals holds the channel that the next Terminate of an actor with
+// Asks waiting closes (see Terminate), or nil until one is needed: the
+// Asks waiting on any actor of the process share it, so that an Ask makes
+// no channel for its actor's stop. An Ask woken by another actor's stop
+// finds its own running and waits again.
+var stopSignals atomic.Pointer[chan struct{}]
+
+// stopSignal returns the channel the next Terminate of an actor with
+// Asks waiting closes.
+func stopSignal() <-chan struct{} {
+	for {
+		if p := stopSignals.Load(); p != nil {
+			return *p
+		}
+		c := make(chan struct{})
+		if stopSignals.CompareAndSwap(nil, &c) {
+			return c
+		}
+	}
+}
+
+// signalStop wakes every Ask waiting on stopSignal.
+func signalStop() {
+	if p := stopSignals.Swap(nil); p != nil {
+		close(*p)
 	}
 }
 
@@ -299,8 +353,9 @@ var (
 	stoppedEnding = &ending{ch: closedChan, cause: messages.ErrStopped, ended: true}
 )
 
-// stopped returns the channel Terminate closes, making it if no one has
-// asked before: an actor nobody waited on holds none.
+// stopped returns the channel Terminate closes, making it at the first
+// call (Done, or a send that waits for room): an actor nobody waited on
+// that way holds none.
 func (a *Actor[M, R]) stopped() <-chan struct{} {
 	if d := a.done.Load(); d != nil {
 		return d.ch
@@ -310,6 +365,12 @@ func (a *Actor[M, R]) stopped() <-chan struct{} {
 		return a.done.Load().ch // another waiter's, or Terminate's
 	}
 	return d.ch
+}
+
+// ended reports whether Terminate has published why the actor stopped.
+func (a *Actor[M, R]) ended() bool {
+	d := a.done.Load()
+	return d != nil && d.ended
 }
 
 // Err returns nil while the actor runs, and why it stopped afterwards (an
@@ -537,9 +598,10 @@ func (a *Actor[M, R]) Drain() {
 }
 
 // Terminate marks the actor stopped for good: pending and later calls return
-// cause (messages.ErrStopped when cause is nil). It is idempotent.
+// cause (messages.ErrStopped when cause is nil). It is idempotent: the
+// first cause stays.
 func (a *Actor[M, R]) Terminate(cause error) {
-	if !a.terminated.CompareAndSwap(false, true) {
+	if a.ended() {
 		return
 	}
 	if cause == nil {
@@ -550,7 +612,19 @@ func (a *Actor[M, R]) Terminate(cause error) {
 	if cause != messages.ErrStopped {
 		e = &ending{ch: closedChan, cause: cause, ended: true}
 	}
-	if d := a.done.Swap(e); d != nil {
-		close(d.ch)
+	for {
+		d := a.done.Load()
+		if d != nil && d.ended {
+			return // another Terminate's
+		}
+		if a.done.CompareAndSwap(d, e) {
+			if d != nil {
+				close(d.ch)
+			}
+			break
+		}
+	}
+	if a.asking.Load() > 0 {
+		signalStop()
 	}
 }
