@@ -165,9 +165,14 @@ func measureSettled(t *testing.T, k scaleKind, n int, settle int64, opts ...engi
 	}
 	create := time.Since(start)
 	// An instance never called has no goroutine: let any that its
-	// creation started end before counting.
-	waitFor(time.Second, func() bool { return runtime.NumGoroutine()-g0 <= 0 })
-	b1, g1 := inUse(), runtime.NumGoroutine()
+	// creation started end before measuring, and any that the
+	// collections of inUse started (the supervisor's sweep, which ends
+	// by itself) before counting.
+	none := func() bool { return runtime.NumGoroutine()-g0 <= 0 }
+	waitFor(time.Second, none)
+	b1 := inUse()
+	waitFor(time.Second, none)
+	g1 := runtime.NumGoroutine()
 	start = time.Now()
 	for _, name := range names {
 		if _, err := k.newOne(eng, name); err != nil {
@@ -183,16 +188,19 @@ func measureSettled(t *testing.T, k scaleKind, n int, settle int64, opts ...engi
 	}
 	c.firstCall = firstCalls(t, keep)
 	// Let every goroutine the calls started reach its idle wait (or, on
-	// demand, end) before counting again.
-	waitFor(time.Second, func() bool {
+	// demand, end) before measuring again, and the collections' sweeps
+	// end before counting.
+	kept := func() bool {
 		d := runtime.NumGoroutine() - g0
 		return d == int(k.goroutines)*n || k.goroutines == 0 && d <= 0
-	})
+	}
+	waitFor(time.Second, kept)
 	var b2 int64
 	waitFor(5*time.Second, func() bool {
 		b2 = inUse()
 		return settle == 0 || (b2-b0)/int64(n) <= settle
 	})
+	waitFor(time.Second, kept)
 	g2 := runtime.NumGoroutine()
 	c.used, c.usedGoroutines = float64(b2-b0)/float64(n), float64(g2-g0)/float64(n)
 	runtime.KeepAlive(keep)
