@@ -79,9 +79,10 @@ type Actor[M, R any] struct {
 	// sched says whether one serves the actor;
 	// sent counts the messages queued and received (serving goroutine
 	// only) those taken, so that a loop that finds them equal may end.
-	// recv, the behaviour and its loop state, outlives the goroutines
-	// that serve it on demand, or that it moves between (see Move),
-	// until a panic. moving says whether the goroutine serving it by
+	// b, the behaviour (nil until the first run makes it), outlives the
+	// goroutines that serve it on demand, or that it moves between (see
+	// Move), until a panic or the end of the loop; only the goroutine
+	// serving the actor touches it. moving says whether the goroutine serving it by
 	// default has handled a message since it started, and whether Move
 	// asked it to go on in a fresh one.
 	wake     supervisor.Waker
@@ -89,7 +90,7 @@ type Actor[M, R any] struct {
 	moving   atomic.Int32
 	sent     atomic.Int64
 	received int64
-	recv     *receiver[M, R]
+	b        Behavior[M, R]
 }
 
 var _ supervisor.OnDemand = (*Actor[int, int])(nil)
@@ -411,20 +412,17 @@ func (a *Actor[M, R]) stopErr() error {
 func (a *Actor[M, R]) Serve(ctx context.Context) error {
 	a.attached.Store(false) // started at its first message: senders need not count theirs
 	a.moving.Store(unused)
-	r := a.recv
-	if r == nil {
-		r = a.newReceiver()
+	if a.b == nil {
+		a.makeBehavior()
 	}
-	a.recv = nil
 	var err error
 	if !a.mb.fresh() || a.awaitFirst(ctx.Done()) {
-		err = r.loop(ctx)
+		err = a.loop(ctx)
 	}
 	if err == supervisor.ErrMoved {
-		a.recv = r // for the next Serve, which the supervisor starts after this one returns
-		return err
+		return err // the behaviour stays, for the next Serve, which the supervisor starts after this one returns
 	}
-	r.stop()
+	a.stop()
 	return err
 }
 
@@ -458,13 +456,12 @@ func (a *Actor[M, R]) hasWork() bool { return !a.mb.fresh() || a.draining.Load()
 // loop is Serve's loop, from its first message on.
 //
 //go:noinline
-func (r *receiver[M, R]) loop(ctx context.Context) error {
-	a := r.a
+func (a *Actor[M, R]) loop(ctx context.Context) error {
 	done, wake := ctx.Done(), a.mb.wakeup()
 	for {
 		select {
 		case env := <-a.mb.settle().ch:
-			err := r.safeBatch(env)
+			err := a.safeBatch(env)
 			// Work, also the messages the batch took off the mailbox after
 			// a Move: no move until a sweep interval without any.
 			if a.moving.Load() != used {
@@ -475,7 +472,7 @@ func (r *receiver[M, R]) loop(ctx context.Context) error {
 			}
 		case <-wake: // a segment was linked, or Drain or Move was called
 			if a.draining.Load() {
-				return r.safeDrain(ctx)
+				return a.safeDrain(ctx)
 			}
 			if a.moving.Load() == moveAsked && a.mb.Len() == 0 {
 				return supervisor.ErrMoved
@@ -488,101 +485,98 @@ func (r *receiver[M, R]) loop(ctx context.Context) error {
 
 // safeBatch is batchFrom, returning a panic in Receive as a
 // *messages.PanicError (see recoverPanic).
-func (r *receiver[M, R]) safeBatch(env envelope[M, R]) (err error) {
-	defer r.recoverPanic(&err)
-	r.batchFrom(env)
+func (a *Actor[M, R]) safeBatch(env envelope[M, R]) (err error) {
+	var current chan result[R]
+	defer a.recoverPanic(&err, &current)
+	a.batchFrom(env, &current)
 	return nil
 }
 
 // safeDrain is drain, returning a panic in Receive as safeBatch does.
-func (r *receiver[M, R]) safeDrain(ctx context.Context) (err error) {
-	defer r.recoverPanic(&err)
-	r.drain(ctx)
+func (a *Actor[M, R]) safeDrain(ctx context.Context) (err error) {
+	var current chan result[R]
+	defer a.recoverPanic(&err, &current)
+	a.drain(ctx, &current)
 	return nil
 }
 
-// stop calls the behaviour's Stop, if it has one.
+// stop ends the run's behaviour: it calls its Stop, if it has one, and
+// drops it, so that the next run makes a fresh one.
 //
 //go:noinline
-func (r *receiver[M, R]) stop() {
-	if s, ok := r.b.(Stopper); ok {
+func (a *Actor[M, R]) stop() {
+	b := a.b
+	a.b = nil
+	if s, ok := b.(Stopper); ok {
 		s.Stop()
 	}
 }
 
-// newReceiver makes a run's behaviour. It is not inlined: Serve's frame
+// makeBehavior makes a run's behaviour. It is not inlined: Serve's frame
 // stays small.
 //
 //go:noinline
-func (a *Actor[M, R]) newReceiver() *receiver[M, R] {
-	r := &receiver[M, R]{a: a, b: a.newB()}
-	r.batch, _ = r.b.(BatchEnder)
-	return r
-}
-
-// receiver is one run of an actor's loop: the behaviour it serves and the
-// reply of the message being handled.
-type receiver[M, R any] struct {
-	a       *Actor[M, R]
-	b       Behavior[M, R]
-	batch   BatchEnder     // b, if it is one
-	current chan result[R] // reply of the message being handled
-}
+func (a *Actor[M, R]) makeBehavior() { a.b = a.newB() }
 
 // recoverPanic turns a panic in Receive into a *messages.PanicError, sent
-// to the caller whose message caused it and stored in *err.
-func (r *receiver[M, R]) recoverPanic(err *error) {
+// to the caller whose message caused it (*current, the reply of the
+// message being handled) and stored in *err.
+func (a *Actor[M, R]) recoverPanic(err *error, current *chan result[R]) {
 	if v := recover(); v != nil {
 		pe := &messages.PanicError{Value: v, Stack: debug.Stack()}
-		if r.current != nil {
-			r.current <- result[R]{err: pe}
+		if *current != nil {
+			*current <- result[R]{err: pe}
 		}
 		*err = pe
 	}
 }
 
-func (r *receiver[M, R]) handle(env envelope[M, R]) {
-	r.a.received++
-	r.current = env.reply
-	val, herr := r.b.Receive(env.msg)
+// handle handles env, noting its reply in *current while Receive runs.
+func (a *Actor[M, R]) handle(env envelope[M, R], current *chan result[R]) {
+	a.received++
+	*current = env.reply
+	val, herr := a.b.Receive(env.msg)
 	if env.reply != nil {
 		env.reply <- result[R]{val: val, err: herr}
 	}
-	r.current = nil
+	*current = nil
 }
 
 // batchFrom handles env and then every message queued behind it when it
 // was taken, and ends the batch.
-func (r *receiver[M, R]) batchFrom(env envelope[M, R]) {
-	r.handle(env)
-	n := r.a.mb.Len()
-	r.a.mb.noteQueued(n + 1)
-	r.handleQueued(n, nil)
-	if r.batch != nil {
-		r.batch.EndBatch()
-	}
+func (a *Actor[M, R]) batchFrom(env envelope[M, R], current *chan result[R]) {
+	a.handle(env, current)
+	n := a.mb.Len()
+	a.mb.noteQueued(n + 1)
+	a.handleQueued(n, nil, current)
+	a.endBatch()
 }
 
 // drain handles what is queued, until ctx ends, and ends the batch.
-func (r *receiver[M, R]) drain(ctx context.Context) {
-	r.handleQueued(r.a.mb.Len(), ctx)
-	if r.batch != nil {
-		r.batch.EndBatch()
+func (a *Actor[M, R]) drain(ctx context.Context, current *chan result[R]) {
+	a.handleQueued(a.mb.Len(), ctx, current)
+	a.endBatch()
+}
+
+// endBatch calls the behaviour's EndBatch, if it has one.
+func (a *Actor[M, R]) endBatch() {
+	if be, ok := a.b.(BatchEnder); ok {
+		be.EndBatch()
 	}
 }
 
 // handleQueued handles up to n queued messages, stopping early if ctx
 // (when not nil) ends.
-func (r *receiver[M, R]) handleQueued(n int, ctx context.Context) {
+func (a *Actor[M, R]) handleQueued(n int, ctx context.Context, current *chan result[R]) {
 	for ; n > 0; n-- {
 		if ctx != nil && ctx.Err() != nil {
 			return
 		}
-		env, ok := r.a.mb.tryRecv()
+		env, ok := a.mb.tryRecv()
 		if !ok {
 			return
 		}
-		r.handle(env)
+		a.handle(env, current)
 	}
 }
 

@@ -35,19 +35,19 @@ const InitialMailboxSize = 4
 // Nothing here closes a channel; a mailbox outlives the goroutines that
 // serve it.
 type mailbox[T any] struct {
-	tail  atomic.Pointer[segment[T]] // newest segment: senders start here
-	head  atomic.Pointer[segment[T]] // oldest segment: written by the receiver only
-	bound int                        // largest capacity of a segment
+	tail atomic.Pointer[segment[T]] // newest segment: senders start here
+	head atomic.Pointer[segment[T]] // oldest segment: written by the receiver only
 	// wake holds a token when the receiver should look again: a segment
 	// was linked (so the head it waits on may be left behind), or the
 	// actor is draining. Capacity 1; sends never block. It is made by
 	// the first receiver that waits on it (see wakeup), so a mailbox whose
 	// actor runs on demand, which never waits, holds none.
-	wake atomic.Pointer[chan struct{}]
+	wake  atomic.Pointer[chan struct{}]
+	bound int32 // largest capacity of a segment (at most LargestMailboxSize)
 	// peak is the most messages the receiver found queued in one batch
 	// during the current run of quiet batches, and quiet how many batches
 	// long that run is (receiver only).
-	peak, quiet int
+	peak, quiet int32
 	// first is the segment a new mailbox starts with: no channel (a nil
 	// channel, never ready), so the first message links the first real
 	// segment.
@@ -62,7 +62,7 @@ type segment[T any] struct {
 }
 
 func (m *mailbox[T]) init(bound int) {
-	m.bound = bound
+	m.bound = int32(bound)
 	m.head.Store(&m.first)
 	m.tail.Store(&m.first)
 }
@@ -114,11 +114,11 @@ func (m *mailbox[T]) trySend(v T) (ok bool, full *segment[T]) {
 			return true, nil
 		default:
 		}
-		if cap(s.ch) >= m.bound {
+		if cap(s.ch) >= int(m.bound) {
 			return false, s
 		}
 		s.users.Add(-1)
-		m.link(s, min(max(2*cap(s.ch), InitialMailboxSize), m.bound))
+		m.link(s, min(max(2*cap(s.ch), InitialMailboxSize), int(m.bound)))
 	}
 }
 
@@ -148,7 +148,7 @@ func (m *mailbox[T]) settle() *segment[T] {
 		if n == nil {
 			if !shrunk && len(h.ch) == 0 && cap(h.ch) > InitialMailboxSize && m.quiet >= quietBatches {
 				size := InitialMailboxSize
-				for size < 2*m.peak {
+				for size < 2*int(m.peak) {
 					size *= 2
 				}
 				m.link(h, size)
@@ -193,7 +193,7 @@ func (m *mailbox[T]) noteQueued(n int) {
 		m.peak, m.quiet = 0, 0
 		return
 	}
-	m.peak = max(m.peak, n)
+	m.peak = max(m.peak, int32(n))
 	m.quiet++
 }
 

@@ -86,31 +86,27 @@ func (a *Actor[M, R]) unpark() {
 // its behaviour for the next run; or, once Drain was called, handles what
 // is queued and returns nil.
 func (a *Actor[M, R]) ServeOnDemand(ctx context.Context) (err error) {
-	r := a.recv
-	if r == nil {
-		r = a.newReceiver()
-		a.recv = r
+	if a.b == nil {
+		a.makeBehavior()
 	}
 	defer func() {
-		if err == supervisor.ErrIdle { // parked: another goroutine may own r already
+		if err == supervisor.ErrIdle { // parked: another goroutine may own the behaviour already
 			return
 		}
-		a.recv = nil
-		if s, ok := r.b.(Stopper); ok {
-			s.Stop()
-		}
+		a.stop()
 	}()
-	defer r.recoverPanic(&err)
+	var current chan result[R]
+	defer a.recoverPanic(&err, &current)
 	for {
 		if a.draining.Load() {
-			r.drain(ctx)
+			a.drain(ctx, &current)
 			return nil
 		}
 		if ctx.Err() != nil {
 			return nil
 		}
 		if env, ok := a.mb.tryRecv(); ok {
-			r.batchFrom(env)
+			a.batchFrom(env, &current)
 			continue
 		}
 		// Park, unless a message or Drain came in meanwhile: a sender
