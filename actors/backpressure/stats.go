@@ -1,6 +1,10 @@
 package backpressure
 
-import "context"
+import (
+	"context"
+
+	"github.com/bulwark-go/bulwark/actors/internal/admit"
+)
 
 // Stats is a value copy of a gate's figures. Every Acquire is counted
 // once: Accepted + Rejected + Cancelled is the number of Acquire calls
@@ -37,17 +41,23 @@ type Stats struct {
 // in every Release made before the call; it returns messages.ErrStopped
 // once the actor has stopped.
 func (g *Gate) Stats(ctx context.Context) (Stats, error) {
-	var st Stats
-	f, err := g.h.Stats(ctx, func(c *Config) (int, int, int) {
-		st.HighWaterMark, st.LowWaterMark, st.Active = c.HighWaterMark, c.LowWaterMark, g.st.active
-		return c.MaxInFlight, c.MaxWaiting, g.pending()
-	})
+	f, sz, err := g.h.Stats(ctx, owner{g})
 	if err != nil {
 		return Stats{}, err
 	}
+	c := sz.Config.(*Config)
+	st := Stats{HighWaterMark: c.HighWaterMark, LowWaterMark: c.LowWaterMark, Active: sz.Active}
 	st.Name, st.InFlight, st.PeakInFlight, st.MaxInFlight, st.Waiting, st.MaxWaiting = f.Name, f.InFlight, f.PeakInFlight, f.MaxInFlight, f.Waiting, f.MaxWaiting
 	st.Accepted, st.Rejected, st.RejectedBy, st.Cancelled, st.Misused = f.Accepted, f.Rejected, f.RejectedBy, f.Cancelled, f.Misused
 	st.Overloaded = st.InFlight+st.Waiting >= st.MaxInFlight
 	st.Utilization = float64(st.InFlight) * 100 / float64(st.MaxInFlight)
 	return st, nil
+}
+
+// Sizes reads, under the config in force, MaxInFlight, MaxWaiting, the
+// items pending and whether backpressure is on, for Stats, in the actor's
+// goroutine (admit.Sizer).
+func (o owner) Sizes() admit.Sizes {
+	c := o.g.h.Config()
+	return admit.Sizes{MaxInFlight: c.MaxInFlight, MaxWaiting: c.MaxWaiting, InFlight: o.g.pending(), Active: o.g.st.active, Config: c}
 }

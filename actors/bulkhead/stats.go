@@ -1,6 +1,10 @@
 package bulkhead
 
-import "context"
+import (
+	"context"
+
+	"github.com/bulwark-go/bulwark/actors/internal/admit"
+)
 
 // Stats is a value copy of a bulkhead's figures. Every Acquire is counted
 // once: Accepted + Rejected + Cancelled is the number of Acquire calls
@@ -32,6 +36,13 @@ type Stats struct {
 // Stats returns the bulkhead's figures; it asks the actor for the number
 // of waiters, and returns messages.ErrStopped once the actor has stopped.
 func (b *Bulkhead) Stats(ctx context.Context) (Stats, error) {
-	f, err := b.h.Stats(ctx, func(c *Config) (int, int, int) { return c.MaxInFlight, c.MaxWaiting, b.limit.Held() })
+	f, _, err := b.h.Stats(ctx, (*hooks)(b))
 	return Stats(f), err
+}
+
+// Sizes reads MaxInFlight, MaxWaiting and InFlight for Stats, in the
+// actor's goroutine (admit.Sizer).
+func (h *hooks) Sizes() admit.Sizes {
+	c := h.h.Config()
+	return admit.Sizes{MaxInFlight: c.MaxInFlight, MaxWaiting: c.MaxWaiting, InFlight: h.limit.Held()}
 }

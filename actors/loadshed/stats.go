@@ -1,6 +1,10 @@
 package loadshed
 
-import "context"
+import (
+	"context"
+
+	"github.com/bulwark-go/bulwark/actors/internal/admit"
+)
 
 // Stats is a value copy of a shedder's figures. Every AcquirePriority is
 // counted once: Accepted + Rejected + Cancelled is the number of calls that
@@ -37,7 +41,7 @@ type Stats struct {
 // Stats returns the shedder's figures; it asks the actor for the number of
 // waiters, and returns messages.ErrStopped once the actor has stopped.
 func (s *Shedder) Stats(ctx context.Context) (Stats, error) {
-	f, err := s.h.Stats(ctx, func(c *Config) (int, int, int) { return c.MaxInFlight, c.MaxWaiting, s.inflight() })
+	f, _, err := s.h.Stats(ctx, (*hooks)(s))
 	if err != nil {
 		return Stats{}, err
 	}
@@ -46,4 +50,11 @@ func (s *Shedder) Stats(ctx context.Context) (Stats, error) {
 	st.Level, st.SignalLevel = s.levelAt(st.InFlight), s.signalLevel()
 	st.Utilization = float64(st.InFlight) * 100 / float64(st.MaxInFlight)
 	return st, nil
+}
+
+// Sizes reads MaxInFlight, MaxWaiting and InFlight for Stats, in the
+// actor's goroutine (admit.Sizer).
+func (h *hooks) Sizes() admit.Sizes {
+	c := h.h.Config()
+	return admit.Sizes{MaxInFlight: c.MaxInFlight, MaxWaiting: c.MaxWaiting, InFlight: (*Shedder)(h).inflight()}
 }

@@ -26,11 +26,6 @@ type kick struct{}
 
 func (kick) isRequest() {}
 
-// inspect runs fn in the actor's goroutine.
-type inspect struct{ fn func(waiting int) }
-
-func (inspect) isRequest() {}
-
 // reply answers arrive (granted with token, queued as id, or refused for
 // reason) and leave (removed: the waiter was still queued).
 type reply struct {
@@ -74,8 +69,8 @@ func (o owner) Receive(m request) (reply, error) {
 		removed := q.remove(m.id)
 		q.publish()
 		return reply{removed: removed}, nil
-	case inspect:
-		m.fn(q.len())
+	case *sizesAsk:
+		m.sizes, m.waiting = m.s.Sizes(), q.len()
 	}
 	return reply{}, nil
 }

@@ -2,6 +2,7 @@ package admit
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 
 	"github.com/bulwark-go/bulwark/actors/internal/reconf"
@@ -102,25 +103,55 @@ type Figures struct {
 	Cancelled, Misused                                       uint64
 }
 
-// Stats returns the instance's Figures: it asks the actor, which calls
-// sizes in its goroutine with the config in force, for MaxInFlight,
-// MaxWaiting and the permits held (InFlight, exact there), and the pattern
-// may read there anything else its actor owns; the counts follow, read
-// after the actor answered. It returns messages.ErrStopped once the actor
-// has stopped, or ctx.Err().
-func (h *Handle[C]) Stats(ctx context.Context, sizes func(cfg *C) (maxInFlight, maxWaiting, inFlight int)) (Figures, error) {
-	f := Figures{Name: h.name}
-	if err := h.Inspect(ctx, func(waiting int) {
-		f.Waiting = waiting
-		f.MaxInFlight, f.MaxWaiting, f.InFlight = sizes(h.cfg.Load())
-	}); err != nil {
-		return Figures{}, err
+// Sizer is what an admission pattern gives Stats: Sizes is called in the
+// Queue's actor's goroutine, where it may read what the actor owns.
+type Sizer interface {
+	Sizes() Sizes
+}
+
+// Sizes are the figures a Sizer reads in the actor's goroutine: under the
+// config in force (Config, the pattern's *Config, which its Stats may
+// read more of), MaxInFlight, MaxWaiting and the permits held (InFlight,
+// exact there), and Active, the pattern's own on/off state if it has one.
+type Sizes struct {
+	MaxInFlight, MaxWaiting, InFlight int
+	Active                            bool
+	Config                            any
+}
+
+// sizesAsk is Stats' request to the actor: the actor fills in sizes and
+// waiting. Stats takes one from sizesAsks and gives it back once it has
+// read it (not when its Ask failed: the actor may still write it).
+type sizesAsk struct {
+	s       Sizer
+	sizes   Sizes
+	waiting int
+}
+
+func (*sizesAsk) isRequest() {}
+
+var sizesAsks = sync.Pool{New: func() any { return new(sizesAsk) }}
+
+// Stats returns the instance's Figures, with the Sizes s read in the
+// actor's goroutine (see Sizer); the waiters are counted there too, the
+// counts follow, read after the actor answered. It returns
+// messages.ErrStopped once the actor has stopped, or ctx.Err(). Stats
+// allocates only RejectedBy.
+func (h *Handle[C]) Stats(ctx context.Context, s Sizer) (Figures, Sizes, error) {
+	x := sizesAsks.Get().(*sizesAsk)
+	x.s = s
+	if _, err := h.actor.Ask(ctx, x); err != nil {
+		return Figures{}, Sizes{}, err
 	}
+	sz := x.sizes
+	f := Figures{Name: h.name, Waiting: x.waiting, MaxInFlight: sz.MaxInFlight, MaxWaiting: sz.MaxWaiting, InFlight: sz.InFlight}
+	*x = sizesAsk{}
+	sizesAsks.Put(x)
 	f.PeakInFlight = h.permits.Made()
 	f.Accepted = h.permits.Granted() - h.Unclaimed() // grants to a waiter that had left admitted nobody
 	f.Rejected, f.RejectedBy = h.Counts.Rejected()
 	f.Cancelled, f.Misused = h.Counts.Cancelled(), h.permits.Misused()
-	return f, nil
+	return f, sz, nil
 }
 
 // Execute is the Execute of an admission pattern whose Release does not

@@ -120,13 +120,6 @@ func (q *Queue) Kick() { q.actor.TryTell(kick{}) }
 // Policy took them and GiveBack released them, nobody was admitted.
 func (q *Queue) Unclaimed() uint64 { return q.unclaimed.Load() }
 
-// Inspect runs fn in the actor's goroutine with the number of waiters, for
-// Stats; it returns ctx.Err() or the actor's stop error if fn did not run.
-func (q *Queue) Inspect(ctx context.Context, fn func(waiting int)) error {
-	_, err := q.actor.Ask(ctx, inspect{fn})
-	return err
-}
-
 // Outcome is how a Wait ended: granted (Token), refused (Reason), or
 // neither (Err: the caller's ctx.Err() with Cancelled set, or the actor's
 // stop error).
