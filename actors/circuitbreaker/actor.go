@@ -46,8 +46,12 @@ var reports = sync.Pool{New: func() any { return new(report) }}
 // reply answers an Ask.
 type reply struct {
 	d     decision
-	stats *Stats // only for opStats: keeps the reply of every other message small
+	stats *Stats // only for opStats, from statsReplies: keeps the reply of every other message small
 }
+
+// statsReplies recycles the Stats of opStats replies: the actor takes one,
+// Stats gives it back once it has copied it.
+var statsReplies = sync.Pool{New: func() any { return new(Stats) }}
 
 // path says what Acquire does with a snapshot, without a round trip.
 type path uint8
@@ -85,7 +89,8 @@ type snapshot struct {
 // snapshot, arms the timer and publishes events.
 type owner struct {
 	b       *Breaker
-	m       *machine
+	m       *machine // &machine once the run has made it (see init), nil before
+	machine machine
 	timer   engine.Timer
 	armed   time.Time // deadline the timer is set for (zero: none)
 	epoch   int64     // the window bucket the counters' phase counts for
@@ -112,7 +117,8 @@ func (b *Breaker) newOwner() kernel.Behavior[request, reply] {
 func (o *owner) init(gen uint64) {
 	b := o.b
 	now := b.clock.Now()
-	o.m = newMachineOf(b.cfg.Load(), now, gen, b.tag)
+	o.machine = machineOf(b.cfg.Load(), now, gen, b.tag)
+	o.m = &o.machine
 	if gen != b.snap.Load().gen {
 		o.m.late(b.cells.retag()) // successes of the old life not yet collected
 	}
@@ -206,10 +212,11 @@ func (o *owner) Receive(r request) (reply, error) {
 		now = o.b.clock.Now()
 		o.collect(now)
 		m.expire(now)
-		st := m.stats(now)
+		st := statsReplies.Get().(*Stats)
+		*st = m.stats(now)
 		st.Name = o.b.name
 		st.Misused += o.b.misused.Load()
-		out.stats = &st
+		out.stats = st
 	case opReset:
 		now = o.b.clock.Now()
 		o.collect(now)
@@ -310,10 +317,12 @@ func (o *owner) after(now time.Time) {
 	o.arm(now)
 }
 
-// publish makes the machine's state the snapshot callers read.
+// publish makes the machine's state the snapshot callers read (the one
+// they read already, if it is the same: the first run's machine finds the
+// one New published).
 func (o *owner) publish() {
 	m := o.m
-	s := &snapshot{gen: m.gen, state: m.state, mode: m.mode, openUntil: m.openUntil,
+	s := snapshot{gen: m.gen, state: m.state, mode: m.mode, openUntil: m.openUntil,
 		phase: o.b.cells.phase, before: m.placed}
 	if m.windowed() && m.win.timed {
 		s.timed, s.epoch, s.winBase, s.width = true, m.win.last, m.win.base, m.win.width
@@ -330,7 +339,12 @@ func (o *owner) publish() {
 	default:
 		s.path = pathAsk
 	}
-	o.b.snap.Publish(s)
+	if cur := o.b.snap.Load(); cur != nil && *cur == s {
+		return
+	}
+	p := new(snapshot)
+	*p = s
+	o.b.snap.Publish(p)
 }
 
 // arm sets the timer for the machine's next deadline. A deadline already

@@ -362,7 +362,9 @@ func (b *Breaker) Stats(ctx context.Context) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	return *r.stats, nil
+	st := *r.stats
+	statsReplies.Put(r.stats)
+	return st, nil
 }
 
 // Reset closes the circuit, returns to Normal mode and zeroes every

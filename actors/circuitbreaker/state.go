@@ -126,13 +126,14 @@ type machine struct {
 }
 
 func newMachine(cfg Config, now time.Time, gen, tag uint64) *machine {
-	return newMachineOf(&cfg, now, gen, tag)
+	m := machineOf(&cfg, now, gen, tag)
+	return &m
 }
 
-// newMachineOf is newMachine under *cfg, which nobody writes: the machine
+// machineOf is a new machine under *cfg, which nobody writes: the machine
 // shares it rather than copying it.
-func newMachineOf(cfg *Config, now time.Time, gen, tag uint64) *machine {
-	return &machine{
+func machineOf(cfg *Config, now time.Time, gen, tag uint64) machine {
+	return machine{
 		cfg:       cfg,
 		tag:       tag,
 		first:     gen,
