@@ -429,7 +429,7 @@ func (a *Actor[M, R]) Serve(ctx context.Context) error {
 // awaitFirst waits until the first message is on its way or Drain is
 // called, and reports whether Serve should go on to its loop: false once
 // done is closed first. The mailbox must be fresh: the sender of the first
-// message links its first segment before it sends, then leaves a token in
+// message publishes its first segment before it sends, then leaves a token in
 // wake (awaitFirst leaves one there for the loop); later ones would not.
 //
 //go:noinline
@@ -446,7 +446,7 @@ func (a *Actor[M, R]) awaitFirst(done <-chan struct{}) bool {
 	return true
 }
 
-// hasWork reports whether the mailbox is no longer fresh (a sender linked
+// hasWork reports whether the mailbox is no longer fresh (a sender set
 // its first segment, and its message is in it or on its way: the loop's
 // wait on that segment will see it) or Drain was called.
 //
@@ -460,7 +460,7 @@ func (a *Actor[M, R]) loop(ctx context.Context) error {
 	done, wake := ctx.Done(), a.mb.wakeup()
 	for {
 		select {
-		case env := <-a.mb.settle().ch:
+		case env := <-a.mb.ready():
 			err := a.safeBatch(env)
 			// Work, also the messages the batch took off the mailbox after
 			// a Move: no move until a sweep interval without any.

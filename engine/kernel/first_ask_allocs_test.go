@@ -11,14 +11,15 @@ import (
 )
 
 // firstAskAllocs is the most heap objects the first Ask of an actor run
-// on demand may allocate, for a behaviour that allocates none: its
-// mailbox's first segment (the segment, its channel and the channel's
-// buffer). The waiting Ask (reply channels pooled, the stop signal
-// shared) and the run (the behaviour held in the Actor) allocate nothing.
-const firstAskAllocs = 3
+// on demand may allocate, for a behaviour that allocates none: the
+// channel of its mailbox's first segment and the channel's buffer (the
+// segment is in the Actor). The waiting Ask (reply channels pooled, the
+// stop signal shared) and the run (the behaviour held in the Actor)
+// allocate nothing.
+const firstAskAllocs = 2
 
 // The first Ask of an actor run on demand allocates its first mailbox
-// segment and nothing else. (Not under -race, whose sync.Pool drops some
+// segment's channel and nothing else. (Not under -race, whose sync.Pool drops some
 // of what it is given.)
 func TestFirstAskOnDemandAllocs(t *testing.T) {
 	if raceOn {

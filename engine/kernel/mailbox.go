@@ -35,8 +35,8 @@ const InitialMailboxSize = 4
 // Nothing here closes a channel; a mailbox outlives the goroutines that
 // serve it.
 type mailbox[T any] struct {
-	tail atomic.Pointer[segment[T]] // newest segment: senders start here
-	head atomic.Pointer[segment[T]] // oldest segment: written by the receiver only
+	tail atomic.Pointer[segment[T]] // newest segment: senders start here (nil: none yet, see start)
+	head atomic.Pointer[segment[T]] // oldest segment: set by start, then written by the receiver only
 	// wake holds a token when the receiver should look again: a segment
 	// was linked (so the head it waits on may be left behind), or the
 	// actor is draining. Capacity 1; sends never block. It is made by
@@ -48,9 +48,9 @@ type mailbox[T any] struct {
 	// during the current run of quiet batches, and quiet how many batches
 	// long that run is (receiver only).
 	peak, quiet int32
-	// first is the segment a new mailbox starts with: no channel (a nil
-	// channel, never ready), so the first message links the first real
-	// segment.
+	// first is the first segment, in place: a new mailbox has no segment
+	// (head and tail nil), and the sender of its first message makes
+	// first's channel and publishes it (see start).
 	first segment[T]
 }
 
@@ -59,17 +59,44 @@ type segment[T any] struct {
 	ch    chan T
 	next  atomic.Pointer[segment[T]] // set once, by the sender or receiver that links it
 	users atomic.Int32               // senders past their check of next and not done sending
+	taken atomic.Bool                // a mailbox's first: a sender is making its channel
 }
 
-func (m *mailbox[T]) init(bound int) {
-	m.bound = int32(bound)
-	m.head.Store(&m.first)
-	m.tail.Store(&m.first)
-}
+func (m *mailbox[T]) init(bound int) { m.bound = int32(bound) }
 
-// fresh reports whether no message was ever sent to the mailbox: it still
-// has only its first, channel-less segment.
-func (m *mailbox[T]) fresh() bool { return m.tail.Load() == &m.first }
+// fresh reports whether no message was ever sent to the mailbox: it has
+// no segment yet.
+func (m *mailbox[T]) fresh() bool { return m.head.Load() == nil }
+
+// start gives a fresh mailbox its first segment and returns the tail.
+// The sender that takes first makes its channel, which nobody reads
+// before head points to first; one that races it makes a segment of its
+// own. The first to set head wins, sets tail and pokes the receiver; the
+// others set tail to head if it is still nil.
+func (m *mailbox[T]) start() *segment[T] {
+	if m.head.Load() == nil {
+		size := min(InitialMailboxSize, int(m.bound))
+		s := &m.first
+		if m.first.taken.CompareAndSwap(false, true) {
+			m.first.ch = make(chan T, size)
+		} else {
+			s = &segment[T]{ch: make(chan T, size)}
+		}
+		if m.head.CompareAndSwap(nil, s) {
+			m.tail.CompareAndSwap(nil, s)
+			m.poke()
+			return m.tail.Load()
+		}
+		if s == &m.first {
+			m.first.ch = nil // never published: nobody holds it
+		}
+	}
+	if t := m.tail.Load(); t != nil {
+		return t
+	}
+	m.tail.CompareAndSwap(nil, m.head.Load())
+	return m.tail.Load()
+}
 
 // poke leaves the receiver a token; it never blocks.
 func (m *mailbox[T]) poke() {
@@ -102,6 +129,9 @@ func (m *mailbox[T]) wakeup() <-chan struct{} {
 func (m *mailbox[T]) trySend(v T) (ok bool, full *segment[T]) {
 	for {
 		s := m.tail.Load()
+		if s == nil {
+			s = m.start()
+		}
 		s.users.Add(1)
 		if n := s.next.Load(); n != nil {
 			s.users.Add(-1)
@@ -137,13 +167,16 @@ func (m *mailbox[T]) link(s *segment[T], size int) {
 
 // settle moves the head past segments that are linked, empty and free of
 // senders, and returns the head: a segment that holds a message or is the
-// tail. If it is the tail, empty and oversized for what the receiver has
-// seen since it last settled, settle links a smaller one first. Receiver
-// only.
+// tail (nil while the mailbox is fresh). If it is the tail, empty and
+// oversized for what the receiver has seen since it last settled, settle
+// links a smaller one first. Receiver only.
 func (m *mailbox[T]) settle() *segment[T] {
 	shrunk := false
 	for {
 		h := m.head.Load()
+		if h == nil {
+			return nil
+		}
 		n := h.next.Load()
 		if n == nil {
 			if !shrunk && len(h.ch) == 0 && cap(h.ch) > InitialMailboxSize && m.quiet >= quietBatches {
@@ -172,9 +205,21 @@ func (m *mailbox[T]) settle() *segment[T] {
 	}
 }
 
+// ready returns the channel of the settled head, which the receiver
+// waits on: nil (never ready) while the mailbox is fresh. Receiver only.
+func (m *mailbox[T]) ready() chan T {
+	if h := m.settle(); h != nil {
+		return h.ch
+	}
+	return nil
+}
+
 // tryRecv takes the oldest message if there is one. Receiver only.
 func (m *mailbox[T]) tryRecv() (v T, ok bool) {
 	h := m.settle()
+	if h == nil {
+		return v, false
+	}
 	select {
 	case v = <-h.ch:
 		return v, true
@@ -207,4 +252,9 @@ func (m *mailbox[T]) Len() int {
 }
 
 // Cap returns the capacity of the newest segment.
-func (m *mailbox[T]) Cap() int { return cap(m.tail.Load().ch) }
+func (m *mailbox[T]) Cap() int {
+	if t := m.tail.Load(); t != nil {
+		return cap(t.ch)
+	}
+	return 0
+}
