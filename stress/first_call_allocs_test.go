@@ -48,14 +48,15 @@ var firstCallKinds = []struct {
 }
 
 // firstCallAllocs are the most heap objects a first call may allocate
-// beyond what its Stats allocates every time: on demand, the mailbox's
-// first segment (3) and the behaviour's state (1, or 2); by default also
-// the goroutine the instance keeps (its descriptor, unless the runtime
-// has a free one, the closure that starts it, the sudogs of the select
-// it waits in) and the wake-up channel of its loop.
+// beyond what its Stats allocates every time: on demand, the channel of
+// the mailbox's first segment and its buffer (2) and the behaviour's
+// state (1, or 2); by default also the goroutine the instance keeps (its
+// descriptor, unless the runtime has a free one, the closure that starts
+// it, the sudogs of the select it waits in) and the wake-up channel of
+// its loop.
 const (
-	firstCallAllocsOnDemand = 5
-	firstCallAllocsDefault  = 10
+	firstCallAllocsOnDemand = 4
+	firstCallAllocsDefault  = 9
 )
 
 // firstCallCost runs the first Stats of n fresh instances of the kind
