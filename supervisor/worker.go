@@ -129,29 +129,30 @@ func (w *lender) serve(c *entry) {
 // goroutines of their own, each reaching its wait before the next
 // starts, and sets the timer for the next chunk if more wait.
 func (w *lender) claimChunk() {
-	n := len(w.parked)
-	for _, c := range w.parked[max(0, n-claimChunk):] {
-		if c.svc.(Claimer).Claim() {
-			w.s.serveOwn(c)
-			runtime.Gosched()
-		}
-	}
-	clear(w.parked[max(0, n-claimChunk):])
-	w.parked = w.parked[:max(0, n-claimChunk)]
+	w.claimLast(claimChunk, true)
 	if len(w.parked) > 0 {
 		w.claim.Reset(claimPause)
 	}
 }
 
 // claimAll claims every parked child it can, at once.
-func (w *lender) claimAll() {
-	for _, c := range w.parked {
+func (w *lender) claimAll() { w.claimLast(len(w.parked), false) }
+
+// claimLast claims the last n parked children it can, giving each claimed
+// one its own goroutine (yielding after each start if pause), and drops
+// them from parked.
+func (w *lender) claimLast(n int, pause bool) {
+	from := max(0, len(w.parked)-n)
+	for _, c := range w.parked[from:] {
 		if c.svc.(Claimer).Claim() {
 			w.s.serveOwn(c)
+			if pause {
+				runtime.Gosched()
+			}
 		}
 	}
-	clear(w.parked)
-	w.parked = w.parked[:0]
+	clear(w.parked[from:])
+	w.parked = w.parked[:from]
 }
 
 // stop claims what is still parked unless the supervisor's goroutine
