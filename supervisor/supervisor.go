@@ -86,6 +86,10 @@ type Supervisor struct {
 	// work hands a child served on demand that has work to a worker
 	// waiting for one (see wake).
 	work chan *entry
+	// lent hands a worker waiting for one a child served by default that
+	// the caller of its message served and parked (see ServeHere), for
+	// the worker to claim.
+	lent chan *entry
 
 	// onDemand is the context of the attached children (OnDemand and
 	// Graceful); Shutdown cancels it.
@@ -121,6 +125,7 @@ func New(opts Options) (*Supervisor, error) {
 		stopped:      make(chan struct{}),
 		startsIdle:   make(chan struct{}, 1),
 		work:         make(chan *entry),
+		lent:         make(chan *entry),
 		shutdownDone: make(chan struct{}),
 	}
 	s.onDemand, s.cancelOnDemand = context.WithCancel(context.Background())

@@ -188,7 +188,7 @@ func (a *Actor[M, R]) Ask(ctx context.Context, m M) (R, error) {
 		return zero, a.stopErr()
 	}
 	reply := a.replies.Get().(chan result[R])
-	switch a.put(envelope[M, R]{msg: m, reply: reply}, ctx.Done()) {
+	switch a.put(envelope[M, R]{msg: m, reply: reply}, ctx.Done(), reply) {
 	case putCancelled:
 		a.replies.Put(reply)
 		return zero, ctx.Err()
@@ -274,7 +274,7 @@ func (a *Actor[M, R]) Tell(m M) error {
 	if a.closing.Load() {
 		return a.stopErr()
 	}
-	if a.put(envelope[M, R]{msg: m}, nil) != putDone {
+	if a.put(envelope[M, R]{msg: m}, nil, nil) != putDone {
 		return a.stopErr()
 	}
 	return nil
@@ -288,14 +288,15 @@ const (
 )
 
 // put queues env, waiting while the mailbox is full at its bound until
-// cancel is closed or the actor stops.
-func (a *Actor[M, R]) put(env envelope[M, R], cancel <-chan struct{}) int {
+// cancel is closed or the actor stops. If it finds the actor parked, it
+// serves it itself when here is env's reply (an Ask, see queued).
+func (a *Actor[M, R]) put(env envelope[M, R], cancel <-chan struct{}, here chan result[R]) int {
 	if ok, s := a.mb.trySend(env); !ok {
 		if r := a.await(s, env, cancel); r != putDone {
 			return r
 		}
 	}
-	a.queued()
+	a.queued(here)
 	return putDone
 }
 
@@ -323,7 +324,7 @@ func (a *Actor[M, R]) TryTell(m M) bool {
 		s.users.Add(-1)
 		return false
 	}
-	a.queued()
+	a.queued(nil)
 	return true
 }
 

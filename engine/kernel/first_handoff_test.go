@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,31 +40,8 @@ func TestDefaultFirstBatchHandOffKeepsOrder(t *testing.T) {
 				return &seqChecker{next: map[int]int{}}
 			})
 		}
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		errs := make(chan error, senders)
-		for g := range senders {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				if err := sendSeq(as[g%actors], g, per, 0); err != nil {
-					errs <- err
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-		for i, a := range as {
-			got, err := a.Ask(context.Background(), seqMsg{-1, 0})
-			if want := senders / actors * per; err != nil || got != want {
-				t.Fatalf("round %d, actor %d: got %d, %v; want %d messages in order (-1 means out of order)", round, i, got, err, want)
-			}
-		}
+		sendAll(t, senders, func(g int) error { return sendSeq(as[g%actors], g, per, 0) })
+		wantInOrder(t, as, senders/actors*per)
 		if got := made.Load(); got != actors {
 			t.Fatalf("round %d: %d behaviours made for %d actors, want one each", round, got, actors)
 		}
@@ -113,13 +89,20 @@ func restartsAfterPanic(t *testing.T, opts ...engine.Option) {
 // Shutdown racing the first messages of fresh actors, on the real clock:
 // every Ask gets its reply or ErrStopped, Shutdown returns within its
 // deadline, and no goroutine is left (goleak).
-func TestDefaultShutdownDuringFirstBatches(t *testing.T) {
+func TestDefaultShutdownDuringFirstBatches(t *testing.T) { asksRacingShutdown(t, 1) }
+
+// asksRacingShutdown runs rounds of: 48 fresh actors under an engine
+// started with opts, a goroutine each that Asks it asks times, and
+// Shutdown at once; every Ask must get its reply or ErrStopped, and
+// Shutdown return within its deadline.
+func asksRacingShutdown(t *testing.T, asks int, opts ...engine.Option) {
+	t.Helper()
 	rounds := 20
 	if testing.Short() {
 		rounds = 5
 	}
 	for round := range rounds {
-		eng, err := engine.New()
+		eng, err := engine.New(opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,15 +116,7 @@ func TestDefaultShutdownDuringFirstBatches(t *testing.T) {
 		for i, a := range as {
 			go func() {
 				<-start
-				got, err := a.Ask(context.Background(), i+1)
-				if err == nil && got != i+1 {
-					err = fmt.Errorf("got %d, want %d", got, i+1)
-				}
-				if err != nil && !errors.Is(err, messages.ErrStopped) {
-					errs <- err
-					return
-				}
-				errs <- nil
+				errs <- askUntilStopped(a, i, asks)
 			}()
 		}
 		close(start)
@@ -159,6 +134,24 @@ func TestDefaultShutdownDuringFirstBatches(t *testing.T) {
 			}
 		}
 	}
+}
+
+// askUntilStopped Asks a, an echo, from+k for k below asks, and returns
+// the first wrong reply or error other than ErrStopped (which ends it).
+func askUntilStopped(a *kernel.Actor[int, int], from, asks int) error {
+	for k := range asks {
+		got, err := a.Ask(context.Background(), from+k)
+		if errors.Is(err, messages.ErrStopped) {
+			return nil
+		}
+		if err == nil && got != from+k {
+			err = fmt.Errorf("got %d, want %d", got, from+k)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sendSeq sends a per messages from sender g, numbered in order: Asks,

@@ -3,6 +3,7 @@ package kernel_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -54,6 +55,55 @@ func (c *seqChecker) Receive(m seqMsg) (int, error) {
 	return c.total, nil
 }
 
+// spawnCheckers starts n seqChecker actors under eng, named prefix and
+// their index, with mailboxes bound at size.
+func spawnCheckers(t *testing.T, eng *engine.Engine, prefix string, n, size int) []*kernel.Actor[seqMsg, int] {
+	t.Helper()
+	as := make([]*kernel.Actor[seqMsg, int], n)
+	for i := range as {
+		as[i] = spawnSized(t, eng, fmt.Sprint(prefix, i), size, func() kernel.Behavior[seqMsg, int] {
+			return &seqChecker{next: map[int]int{}}
+		})
+	}
+	return as
+}
+
+// sendAll runs send(g) in each of senders goroutines, started together
+// once all exist, and fails with the first error one returns.
+func sendAll(t *testing.T, senders int, send func(g int) error) {
+	t.Helper()
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, senders)
+	for g := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if err := send(g); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// wantInOrder fails unless each seqChecker of as got want messages, each
+// sender's in order.
+func wantInOrder(t *testing.T, as []*kernel.Actor[seqMsg, int], want int) {
+	t.Helper()
+	for i, a := range as {
+		if got, err := a.Ask(context.Background(), seqMsg{-1, 0}); err != nil || got != want {
+			t.Fatalf("actor %d: got %d, %v; want %d messages in order (-1 means out of order)", i, got, err, want)
+		}
+	}
+}
+
 // Dozens of goroutines on the real clock Tell and Ask one actor in bursts
 // far above the initial mailbox (and, for the small bound, far above the
 // bound, so senders wait for room): every message arrives once, each
@@ -68,35 +118,24 @@ func TestMailboxKeepsEachSendersOrderUnderBursts(t *testing.T) {
 		if testing.Short() {
 			per = 300
 		}
-		var wg sync.WaitGroup
-		errs := make(chan error, senders)
-		for g := range senders {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range per {
-					var err error
-					if i%50 == 49 {
-						var got int
-						got, err = a.Ask(context.Background(), seqMsg{g, i})
-						if err == nil && got != 0 {
-							err = errors.New("an Ask got another message's reply")
-						}
-					} else {
-						err = a.Tell(seqMsg{g, i})
+		sendAll(t, senders, func(g int) error {
+			for i := range per {
+				var err error
+				if i%50 == 49 {
+					var got int
+					got, err = a.Ask(context.Background(), seqMsg{g, i})
+					if err == nil && got != 0 {
+						err = errors.New("an Ask got another message's reply")
 					}
-					if err != nil {
-						errs <- err
-						return
-					}
+				} else {
+					err = a.Tell(seqMsg{g, i})
 				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatalf("bound %d: %v", bound, err)
-		}
+				if err != nil {
+					return fmt.Errorf("bound %d: %w", bound, err)
+				}
+			}
+			return nil
+		})
 		got, err := a.Ask(context.Background(), seqMsg{-1, 0})
 		if err != nil || got != senders*per {
 			t.Fatalf("bound %d: got %d, %v; want %d messages in order (-1 means out of order)", bound, got, err, senders*per)

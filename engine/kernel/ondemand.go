@@ -63,13 +63,24 @@ func (a *Actor[M, R]) StopIfIdle() bool {
 }
 
 // queued notes a message put in the mailbox and, on demand, wakes a
-// parked actor.
-func (a *Actor[M, R]) queued() {
+// parked actor; when here is not nil (the message is an Ask's, whose
+// caller would only wait, and here its reply), the caller serves the
+// actor itself if the supervisor lets it (supervisor.Inliner), with
+// ServeInline.
+func (a *Actor[M, R]) queued(here chan result[R]) {
 	if !a.attached.Load() {
 		return
 	}
 	a.sent.Add(1)
-	a.unpark()
+	if a.sched.Load() != parked || !a.sched.CompareAndSwap(parked, scheduled) {
+		return
+	}
+	if here != nil {
+		if in, ok := a.wake.(supervisor.Inliner); ok && in.ServeHere(here) {
+			return
+		}
+	}
+	a.wake.Wake()
 }
 
 // unpark calls wake if the actor is parked, once per park. The caller
@@ -124,6 +135,64 @@ func (a *Actor[M, R]) ServeOnDemand(ctx context.Context) (err error) {
 		if !a.sched.CompareAndSwap(parked, scheduled) {
 			return supervisor.ErrIdle // a sender woke another goroutine, or Claim took it
 		}
+	}
+}
+
+var _ supervisor.InlineServer = (*Actor[int, int])(nil)
+
+// ServeInline is ServeOnDemand on the goroutine of an Ask whose message
+// found the actor parked (supervisor.InlineServer): it handles the
+// messages queued up to that Ask's (mine, its reply channel) as one batch
+// and parks the actor as ServeOnDemand does; if more came in, or Drain
+// was called, or ctx has ended, it leaves the actor scheduled and wakes
+// it for a worker to go on (so that a caller never waits for messages
+// queued after its own, nor drains). It returns supervisor.ErrIdle, or
+// the panic of a Receive.
+func (a *Actor[M, R]) ServeInline(ctx context.Context, mine any) (err error) {
+	if a.b == nil {
+		a.makeBehavior()
+	}
+	defer func() {
+		if err != supervisor.ErrIdle {
+			a.stop()
+		}
+	}()
+	var current chan result[R]
+	defer a.recoverPanic(&err, &current)
+	if !a.draining.Load() && ctx.Err() == nil {
+		a.handleUpTo(mine.(chan result[R]), &current)
+		// Park as ServeOnDemand does (see there).
+		taken := a.received
+		a.sched.Store(parked)
+		if a.sent.Load() <= taken && !a.draining.Load() {
+			return supervisor.ErrIdle
+		}
+		if !a.sched.CompareAndSwap(parked, scheduled) {
+			return supervisor.ErrIdle // a sender woke a worker
+		}
+	}
+	a.wake.Wake()
+	return supervisor.ErrIdle
+}
+
+// handleUpTo handles queued messages, as one batch, until it has handled
+// the one whose reply is mine.
+func (a *Actor[M, R]) handleUpTo(mine chan result[R], current *chan result[R]) {
+	n := 0
+	for {
+		env, ok := a.mb.tryRecv()
+		if !ok {
+			break
+		}
+		a.handle(env, current)
+		n++
+		if env.reply == mine {
+			break
+		}
+	}
+	if n > 0 {
+		a.mb.noteQueued(n)
+		a.endBatch()
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -106,34 +105,9 @@ func TestOnDemandActorsKeepOrderAcrossParking(t *testing.T) {
 	if testing.Short() {
 		per = 300
 	}
-	as := make([]*kernel.Actor[seqMsg, int], actors)
-	for i := range as {
-		as[i] = spawnSized(t, eng, fmt.Sprint("order", i), 16, func() kernel.Behavior[seqMsg, int] {
-			return &seqChecker{next: map[int]int{}}
-		})
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, senders)
-	for g := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := sendSeq(as[g%actors], g, per, 50); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	for i, a := range as {
-		got, err := a.Ask(context.Background(), seqMsg{-1, 0})
-		if want := senders / actors * per; err != nil || got != want {
-			t.Fatalf("actor %d: got %d, %v; want %d messages in order (-1 means out of order)", i, got, err, want)
-		}
-	}
+	as := spawnCheckers(t, eng, "order", actors, 16)
+	sendAll(t, senders, func(g int) error { return sendSeq(as[g%actors], g, per, 50) })
+	wantInOrder(t, as, senders/actors*per)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := eng.Shutdown(ctx); err != nil {
