@@ -62,15 +62,3 @@ func (s *Supervisor) runInline(c *entry, is InlineServer, mine any) (idle bool) 
 	}
 	return true
 }
-
-// lend hands c, a Claimer served by default that the caller of its
-// message served, to a worker that claims it once it has parked (a
-// worker that serves it meanwhile notes it again): one waiting for work,
-// or a new one.
-func (s *Supervisor) lend(c *entry) {
-	select {
-	case s.lent <- c:
-	default:
-		go s.worker(c, true)
-	}
-}

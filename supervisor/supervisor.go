@@ -86,10 +86,11 @@ type Supervisor struct {
 	// work hands a child served on demand that has work to a worker
 	// waiting for one (see wake).
 	work chan *entry
-	// lent hands a worker waiting for one a child served by default that
-	// the caller of its message served and parked (see ServeHere), for
-	// the worker to claim.
-	lent chan *entry
+	// lent queues the children served by default that the callers of
+	// their messages served and parked, for the claimer (see lend), which
+	// runs while claiming is set.
+	lent     chan *entry
+	claiming atomic.Bool
 
 	// onDemand is the context of the attached children (OnDemand and
 	// Graceful); Shutdown cancels it.
@@ -125,7 +126,7 @@ func New(opts Options) (*Supervisor, error) {
 		stopped:      make(chan struct{}),
 		startsIdle:   make(chan struct{}, 1),
 		work:         make(chan *entry),
-		lent:         make(chan *entry),
+		lent:         make(chan *entry, lentBuffer),
 		shutdownDone: make(chan struct{}),
 	}
 	s.onDemand, s.cancelOnDemand = context.WithCancel(context.Background())

@@ -57,25 +57,20 @@ func (s *Supervisor) wake(c *entry) {
 	select {
 	case s.work <- c:
 	default:
-		go s.worker(c, false)
+		go s.worker(c)
 	}
 }
 
-// worker serves c (or, if lent, notes it for a claim: see lend), then
-// the children wake and lend hand it, until none comes for a whole
-// linger or the supervisor's goroutine has ended. Its linger timer is
-// not reset at each child: when it fires after children were served, it
-// is set again. The children served by default that it parked, or that
-// were lent to it, it claims (see Claimer) from claimDelay after the
-// first of them, a chunk at a time.
-func (s *Supervisor) worker(c *entry, lent bool) {
+// worker serves c, then the children wake hands it, until none comes for
+// a whole linger or the supervisor's goroutine has ended. Its linger
+// timer is not reset at each child: when it fires after children were
+// served, it is set again. The children served by default that it
+// parked it claims (see Claimer) from claimDelay after the first of
+// them, a chunk at a time.
+func (s *Supervisor) worker(c *entry) {
 	w := lender{s: s}
 	defer w.stop()
-	if lent {
-		w.note(c)
-	} else {
-		w.serve(c)
-	}
+	w.serve(c)
 	linger := time.NewTimer(workerLinger)
 	defer linger.Stop()
 	served := false
@@ -83,9 +78,6 @@ func (s *Supervisor) worker(c *entry, lent bool) {
 		select {
 		case c = <-s.work:
 			w.serve(c)
-			served = true
-		case c = <-s.lent:
-			w.note(c)
 			served = true
 		case <-w.claimC:
 			w.claimChunk()
