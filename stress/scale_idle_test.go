@@ -64,8 +64,8 @@ var scaleKinds = []scaleKind{
 		return circuitbreaker.New(e, n, circuitbreaker.Config{})
 	}, idleCeiling, 1},
 	{"ratelimit", func(e *engine.Engine, n string) (any, error) {
-		return ratelimit.New(e, n, ratelimit.Config{}) // a 176-byte shard per P beside shard 0's actor (5.6 KB measured, GOMAXPROCS 2)
-	}, 7 << 10, 1},
+		return ratelimit.New(e, n, ratelimit.Config{}) // shard 0, and a pointer for each other shard (one per P) until it starts
+	}, idleCeiling, 1},
 	{"bulkhead", func(e *engine.Engine, n string) (any, error) {
 		return bulkhead.New(e, n, bulkhead.Config{})
 	}, idleCeiling, 1},

@@ -29,9 +29,8 @@ type sweep struct{}
 type sweepMore struct{}
 
 // countKeys asks how many keys the shard holds and how many decisions it
-// has counted (for Stats). of, set only on a message to shard 0, is a shard
-// that has not started, whose counts shard 0 holds (see startShard).
-type countKeys struct{ of *shard }
+// has counted (for Stats).
+type countKeys struct{}
 
 // startShard asks shard 0 to start shard i of l (sent by the first caller
 // that needs it).
@@ -55,7 +54,6 @@ type reply struct {
 	maxKeys  int    // the shard's share of MaxKeys
 	rejected uint64 // key-cap refusals
 	noWindow bool   // the rate is one the sliding window cannot hold
-	started  bool   // countKeys{of}: the shard has started, ask it
 }
 
 // shard is one actor's share of the keys. tab is written only by the
@@ -63,15 +61,14 @@ type reply struct {
 // to the owner alone. They live here rather than in the behaviour so that a
 // restart after a panic keeps every key's limit.
 //
-// Shard 0 runs from New on; another shard starts when a caller first needs
-// its actor (startShard), so an idle limiter keeps one goroutine. Until
-// live, a shard holds no key, its actor is nil, and shard 0's goroutine
-// alone reads and writes its fields (Reconfigure, Stats).
+// Shard 0 is made by New; another shard is made and started when a caller
+// first needs it (startShard): until then the limiter holds unstarted in
+// its place, so an idle limiter holds one shard and a pointer for each of
+// the others, however many processors Shards was derived from.
 type shard struct {
 	tab   atomic.Pointer[table]
-	live  atomic.Bool                   // actor is set and served
-	alg   Algorithm                     // owner only (beside live, where it costs no room)
-	actor *kernel.Actor[request, reply] // set before live
+	alg   Algorithm // owner only
+	actor *kernel.Actor[request, reply]
 	clock engine.Clock
 	base  time.Time // time zero of this shard's cells
 
@@ -84,9 +81,20 @@ type shard struct {
 	cfg      *Config       // owner only: the config in force (Reconfigure stores another; never written through)
 }
 
-// newShard makes shard i of cfg (defaulted), without its actor.
-func newShard(clock engine.Clock, cfg *Config, i int) *shard {
-	s := &shard{clock: clock, base: clock.Now(), alg: cfg.Algorithm, every: cfg.SweepInterval, cfg: cfg}
+// unstarted stands in for every shard, of every limiter, that has not
+// started: its table is empty, it has no actor, and nothing writes it. A
+// caller whose key's table is empty looks at whether its shard is
+// unstarted before asking its actor.
+var unstarted = func() *shard {
+	s := &shard{}
+	s.tab.Store(emptyTable)
+	return s
+}()
+
+// newShard makes shard i of cfg (defaulted), without its actor, with base
+// as its time zero (every shard of a limiter has shard 0's).
+func newShard(clock engine.Clock, base time.Time, cfg *Config, i int) *shard {
+	s := &shard{clock: clock, base: base, alg: cfg.Algorithm, every: cfg.SweepInterval, cfg: cfg}
 	s.maxKeys = cfg.shardKeys(i)
 	s.tab.Store(emptyTable)
 	return s
@@ -200,18 +208,12 @@ func (o *owner) Receive(m request) (reply, error) {
 			s.sweepStep(sweepChunk, false)
 		}
 	case countKeys:
-		if m.of != nil { // shard 0, for a shard that had not started
-			if m.of.live.Load() {
-				return reply{started: true}, nil
-			}
-			return m.of.counts(), nil
-		}
 		if s.pass.on {
 			s.sweepStep(math.MaxInt, false) // a sweep under way ends first
 		}
 		return s.counts(), nil
 	case startShard:
-		return reply{}, m.start()
+		return reply{}, m.start(s.cfg)
 	case reconfigure:
 		return reply{}, o.reconfigure(m)
 	default:
@@ -262,27 +264,25 @@ func (s *shard) getOrCreate(m getCell, now int64) reply {
 	return reply{c: c}
 }
 
-// start starts shard m.i of m.l unless it has started. Only shard 0's
-// goroutine runs it, so a shard that has not started is that goroutine's
-// alone.
-func (m startShard) start() error {
+// start makes and starts shard m.i of m.l under cfg, the config in force,
+// unless it has started. Only shard 0's goroutine runs it, so a shard
+// starts once.
+func (m startShard) start(cfg *Config) error {
 	l := m.l
-	t := l.shards[m.i]
-	if t.live.Load() {
+	if l.shards[m.i].Load() != unstarted {
 		return nil
 	}
-	_, err := kernel.Spawn(context.Background(), l.eng, ShardKind, l.name+"/"+strconv.Itoa(m.i), *t.cfg,
-		func() (*shard, kernel.Service, error) { return t, t.newActor(), nil })
+	t, err := kernel.Spawn(context.Background(), l.eng, ShardKind, l.name+"/"+strconv.Itoa(m.i), *cfg,
+		func() (*shard, kernel.Service, error) {
+			t := newShard(l.clock, l.shards[0].Load().base, cfg, m.i)
+			return t, t.newActor(), nil
+		})
 	if err != nil {
 		return err
 	}
-	t.live.Store(true)
+	l.shards[m.i].Store(t)
 	return nil
 }
-
-// applyIdle applies cfg to shard i, which has not started, from shard 0's
-// goroutine (see Reconfigure).
-func (s *shard) applyIdle(cfg Config, i int) { (&owner{s: s}).apply(cfg, i) }
 
 // counts adds up the shard's keys and decisions.
 func (s *shard) counts() reply {

@@ -14,7 +14,7 @@ import (
 // table look-up.
 type keyGuard struct {
 	l     *Limiter
-	s     *shard
+	i     uint64 // its shard
 	h     uint64
 	key   string
 	rate  Rate
@@ -34,7 +34,7 @@ func (l *Limiter) Guard(key string, r Rate) (KeyGuard, error) {
 		return nil, err
 	}
 	h := l.hash(key, r)
-	return &keyGuard{l: l, s: l.shards[h>>l.shift], h: h, key: key, rate: r, label: r.String()}, nil
+	return &keyGuard{l: l, i: h >> l.shift, h: h, key: key, rate: r, label: r.String()}, nil
 }
 
 // Key returns the key g limits.
@@ -45,7 +45,7 @@ func (g *keyGuard) Rate() Rate { return g.rate }
 
 // Check is Limiter.Check for g's key and rate.
 func (g *keyGuard) Check(ctx context.Context) (Result, error) {
-	return g.l.decide(ctx, g.s, g.h, g.key, g.rate, g.label, &g.cell)
+	return g.l.decide(ctx, g.i, g.h, g.key, g.rate, g.label, &g.cell)
 }
 
 // Allow is Limiter.Allow for g's key and rate.

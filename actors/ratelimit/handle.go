@@ -20,11 +20,15 @@ import (
 // independent limit. It is safe for concurrent use; its shard actors stop
 // with the engine, after which every call returns messages.ErrStopped.
 type Limiter struct {
-	eng    *engine.Engine
-	clock  engine.Clock
-	name   string
-	alg    atomic.Uint32 // an Algorithm: the shards' (Reconfigure changes it)
-	shards []*shard
+	eng   *engine.Engine
+	clock engine.Clock
+	name  string
+	alg   atomic.Uint32 // an Algorithm: the shards' (Reconfigure changes it)
+	// cfg is the config in force (Reconfigure stores another), for Stats
+	// to count the share of MaxKeys of the shards that have not started.
+	cfg atomic.Pointer[Config]
+	// shards are the key's shards, by hash: unstarted until started.
+	shards []atomic.Pointer[shard]
 	shift  uint // h>>shift picks the shard
 	seed   maphash.Seed
 	// procs is the GOMAXPROCS New derived Shards from (Config.Shards 0),
@@ -143,9 +147,11 @@ func create(eng *engine.Engine, name string, cfg Config) (*Limiter, error) {
 // registry. Shard 0 is the limiter's actor; the others start on first use.
 func start(eng *engine.Engine, name string, full Config, procs int) (*Limiter, error) {
 	return spawn.Create(eng, Kind, name, full, func(eng *engine.Engine, name string, full *Config) (*Limiter, kernel.Service, error) {
-		shards := make([]*shard, full.Shards)
-		for i := range shards {
-			shards[i] = newShard(eng.Clock(), full, i)
+		shards := make([]atomic.Pointer[shard], full.Shards)
+		s0 := newShard(eng.Clock(), eng.Clock().Now(), full, 0)
+		shards[0].Store(s0)
+		for i := range shards[1:] {
+			shards[i+1].Store(unstarted)
 		}
 		l := &Limiter{
 			eng:    eng,
@@ -157,9 +163,8 @@ func start(eng *engine.Engine, name string, full Config, procs int) (*Limiter, e
 			procs:  procs,
 		}
 		l.alg.Store(uint32(full.Algorithm))
-		a := shards[0].newActor()
-		shards[0].live.Store(true)
-		return l, a, nil
+		l.cfg.Store(full)
+		return l, s0.newActor(), nil
 	})
 }
 
@@ -223,7 +228,7 @@ func (l *Limiter) check(ctx context.Context, key string, r Rate, label string) (
 		return Result{}, err
 	}
 	h := l.hash(key, r)
-	return l.decide(ctx, l.shards[h>>l.shift], h, key, r, label, nil)
+	return l.decide(ctx, h>>l.shift, h, key, r, label, nil)
 }
 
 // windowFits refuses a rate the sliding window cannot hold: a count of
@@ -245,12 +250,13 @@ func windowError(r Rate, label string) error {
 		strconv.FormatInt(maxWindowCountFor(r.Period), 10) + " per " + r.Period.String() + " for the sliding window"}
 }
 
-// decide takes one decision on the cell of (key, r) in shard s. cache, when
+// decide takes one decision on the cell of (key, r) in shard i. cache, when
 // not nil, holds the cell an earlier decision used (a KeyGuard's): it is
 // tried first, skipping the table, and refreshed when the owner has
 // evicted it. Cells are never replaced while live, so a cached live cell is
 // the key's one cell.
-func (l *Limiter) decide(ctx context.Context, s *shard, h uint64, key string, r Rate, label string, cache *atomic.Pointer[cell]) (Result, error) {
+func (l *Limiter) decide(ctx context.Context, i, h uint64, key string, r Rate, label string, cache *atomic.Pointer[cell]) (Result, error) {
+	s := l.shards[i].Load() // started, if cache holds a cell
 	for {
 		var c *cell
 		if cache != nil {
@@ -259,7 +265,7 @@ func (l *Limiter) decide(ctx context.Context, s *shard, h uint64, key string, r 
 		if c == nil {
 			var res Result
 			var err error
-			if c, res, err = l.cell(ctx, s, h, key, r); c == nil {
+			if c, s, res, err = l.cell(ctx, i, s, h, key, r); c == nil {
 				if err == nil {
 					l.publish(eventstream.EventRateLimitExceeded, key, r, label)
 				}
@@ -288,32 +294,35 @@ func (l *Limiter) decide(ctx context.Context, s *shard, h uint64, key string, r 
 	}
 }
 
-// cell returns the live cell of (key, r): from the shard's table without a
-// round trip, or from its owner. A nil cell with a nil error is a refusal
-// for the key cap, described by the Result.
-func (l *Limiter) cell(ctx context.Context, s *shard, h uint64, key string, r Rate) (*cell, Result, error) {
+// cell returns the live cell of (key, r) and its shard, shard i, which s
+// is (or unstarted, which it replaces): from the shard's table without a
+// round trip, or from its owner, starting the shard first if need be. A
+// nil cell with a nil error is a refusal for the key cap, described by
+// the Result.
+func (l *Limiter) cell(ctx context.Context, i uint64, s *shard, h uint64, key string, r Rate) (*cell, *shard, Result, error) {
 	if c := s.tab.Load().lookup(h, key, r); c != nil {
 		if err := s.actor.Err(); err != nil {
-			return nil, Result{}, err
+			return nil, s, Result{}, err
 		}
-		return c, Result{}, nil
+		return c, s, Result{}, nil
 	}
-	if !s.live.Load() {
-		if _, err := l.shards[0].actor.Ask(ctx, startShard{l: l, i: int(h >> l.shift)}); err != nil {
-			return nil, Result{}, err
+	if s == unstarted {
+		if _, err := l.shards[0].Load().actor.Ask(ctx, startShard{l: l, i: int(i)}); err != nil {
+			return nil, s, Result{}, err
 		}
+		s = l.shards[i].Load()
 	}
 	rep, err := s.get(ctx, h, key, r)
 	if err != nil {
-		return nil, Result{}, err
+		return nil, s, Result{}, err
 	}
 	if rep.noWindow {
-		return nil, Result{}, windowError(r, "")
+		return nil, s, Result{}, windowError(r, "")
 	}
 	if rep.c == nil {
-		return nil, Result{RetryAfter: time.Duration(rep.retry), Reason: ReasonKeyLimit}, nil
+		return nil, s, Result{RetryAfter: time.Duration(rep.retry), Reason: ReasonKeyLimit}, nil
 	}
-	return rep.c, Result{}, nil
+	return rep.c, s, Result{}, nil
 }
 
 // Stats returns the limiter's counters; it asks every shard for its key
@@ -321,8 +330,8 @@ func (l *Limiter) cell(ctx context.Context, s *shard, h uint64, key string, r Ra
 func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{Name: l.name, Algorithm: l.algorithm(), Shards: len(l.shards)}
 	var keyLimit, exceeded uint64
-	for _, s := range l.shards {
-		rep, err := l.countKeys(ctx, s)
+	for i := range l.shards {
+		rep, err := l.countKeys(ctx, i)
 		if err != nil {
 			return Stats{}, err
 		}
@@ -348,13 +357,17 @@ func (l *Limiter) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-// countKeys asks shard s for its counts, or shard 0 if s has not started.
-func (l *Limiter) countKeys(ctx context.Context, s *shard) (reply, error) {
-	if !s.live.Load() {
-		rep, err := l.shards[0].actor.Ask(ctx, countKeys{of: s})
-		if err != nil || !rep.started {
-			return rep, err
+// countKeys asks shard i for its counts; one that has not started holds
+// no key and its share of MaxKeys under the config in force. Once the
+// engine has stopped, it returns shard 0's error, as a started shard's
+// Ask would.
+func (l *Limiter) countKeys(ctx context.Context, i int) (reply, error) {
+	s := l.shards[i].Load()
+	if s == unstarted {
+		if err := l.shards[0].Load().actor.Err(); err != nil {
+			return reply{}, err
 		}
+		return reply{maxKeys: l.cfg.Load().shardKeys(i)}, nil
 	}
 	return s.actor.Ask(ctx, countKeys{})
 }

@@ -67,7 +67,7 @@ func (l *Limiter) Reconfigure(ctx context.Context, cfg Config) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	_, err = l.shards[0].actor.Ask(ctx, reconfigure{l: l, cfg: full})
+	_, err = l.shards[0].Load().actor.Ask(ctx, reconfigure{l: l, cfg: full})
 	return err
 }
 
@@ -113,9 +113,9 @@ func (o *owner) reconfigure(m reconfigure) error {
 	}
 	o.apply(m.cfg, 0)
 	l := m.l
-	for i, t := range l.shards[1:] {
-		if !t.live.Load() { // not started: this goroutine holds its state
-			t.applyIdle(m.cfg, i+1)
+	for i := range l.shards[1:] {
+		t := l.shards[i+1].Load()
+		if t == unstarted { // it starts under the config in force (see startShard)
 			continue
 		}
 		// Shard i+1 never asks shard 0 anything, so this cannot deadlock;
@@ -126,6 +126,7 @@ func (o *owner) reconfigure(m reconfigure) error {
 		_ = l.eng.Supervisor().SetConfig(ShardKind, l.name+"/"+strconv.Itoa(i+1), m.cfg)
 	}
 	l.alg.Store(uint32(m.cfg.Algorithm))
+	l.cfg.Store(s.cfg)
 	reconf.Record(l.eng, Kind, l.name, prev, m.cfg)
 	return nil
 }

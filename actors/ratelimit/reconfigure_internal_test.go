@@ -42,7 +42,7 @@ func TestRestartKeepsReconfigured(t *testing.T) {
 	}
 	defer sub.Close()
 	var pe *messages.PanicError
-	if _, err := l.shards[0].actor.Ask(ctx, boom{}); !errors.As(err, &pe) {
+	if _, err := l.shards[0].Load().actor.Ask(ctx, boom{}); !errors.As(err, &pe) {
 		t.Fatalf("got %v, want a *PanicError", err)
 	}
 	res, err := l.Check(ctx, "x", "1/minute")

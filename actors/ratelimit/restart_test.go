@@ -32,7 +32,7 @@ func TestRestartKeepsLimits(t *testing.T) {
 	if err := l.Allow(ctx, "k", "1/minute"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = l.shards[0].actor.Ask(ctx, boom{})
+	_, err = l.shards[0].Load().actor.Ask(ctx, boom{})
 	var pe *messages.PanicError
 	if !errors.As(err, &pe) {
 		t.Fatalf("got %v, want a *PanicError", err)

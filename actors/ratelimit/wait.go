@@ -38,12 +38,16 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 		return err
 	}
 	h := l.hash(key, r)
-	s := l.shards[h>>l.shift]
+	i := h >> l.shift
 	if l.algorithm() == SlidingWindow {
-		return l.waitWindow(ctx, s, h, key, r, label)
+		return l.waitWindow(ctx, i, h, key, r, label)
 	}
+	s := l.shards[i].Load()
 	for {
-		c, res, err := l.cell(ctx, s, h, key, r)
+		var c *cell
+		var res Result
+		var err error
+		c, s, res, err = l.cell(ctx, i, s, h, key, r)
 		if c == nil {
 			if err == nil {
 				l.publish(eventstream.EventRateLimitExceeded, key, r, label)
@@ -52,7 +56,7 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 			return err
 		}
 		if c.window() { // Reconfigure changed the algorithm meanwhile
-			return l.waitWindow(ctx, s, h, key, r, label)
+			return l.waitWindow(ctx, i, h, key, r, label)
 		}
 		now := l.clock.Now()
 		maxWait := int64(math.MaxInt64)
@@ -81,7 +85,7 @@ func (l *Limiter) wait(ctx context.Context, key string, r Rate, label string) er
 // waitWindow is Wait under SlidingWindow: each try is a decision (and is
 // counted as one; the last try of a Wait refused for its deadline is
 // counted as that refusal only).
-func (l *Limiter) waitWindow(ctx context.Context, s *shard, h uint64, key string, r Rate, label string) error {
+func (l *Limiter) waitWindow(ctx context.Context, i, h uint64, key string, r Rate, label string) error {
 	for {
 		res, err := l.check(ctx, key, r, label)
 		if err != nil || res.Allowed {
@@ -94,7 +98,7 @@ func (l *Limiter) waitWindow(ctx context.Context, s *shard, h uint64, key string
 				return l.rejected(Result{RetryAfter: res.RetryAfter, Reason: ReasonDeadline})
 			}
 		}
-		if err := l.sleep(ctx, s, res.RetryAfter); err != nil {
+		if err := l.sleep(ctx, l.shards[i].Load(), res.RetryAfter); err != nil { // started by check
 			l.countCancel(ctx, err)
 			return err
 		}
@@ -107,6 +111,9 @@ func (l *Limiter) waitWindow(ctx context.Context, s *shard, h uint64, key string
 func (l *Limiter) sleep(ctx context.Context, s *shard, d time.Duration) error {
 	if d <= 0 {
 		return nil
+	}
+	if s == unstarted { // not so after a decision; shard 0 stops with it
+		s = l.shards[0].Load()
 	}
 	return engine.SleepUnless(ctx, l.clock, d, s.actor.Done(), s.actor.Err)
 }

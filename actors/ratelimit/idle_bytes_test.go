@@ -1,0 +1,52 @@
+package ratelimit_test
+
+import (
+	"runtime"
+	"strconv"
+	"testing"
+
+	"github.com/bulwark-go/bulwark/actors/ratelimit"
+)
+
+// An idle limiter holds only a pointer for each shard that has not
+// started: its cost must not grow with Shards (which defaults to
+// GOMAXPROCS) beyond that, so that an idle limiter stays within issue
+// 16's kilobyte on a machine of many processors. 500 limiters of 64
+// shards cost at most 64 pointers and 128 bytes each more than 500 of 1
+// (a shard is 144 bytes).
+// Not under -race, which changes the heap.
+func TestIdleLimiterBytesDoNotGrowWithShards(t *testing.T) {
+	if raceEnabled {
+		t.Skip("measures the heap")
+	}
+	const n = 500
+	eng, _ := newEngine(t, epoch)
+	cost := func(prefix string, shards int) float64 {
+		keep := make([]*ratelimit.Limiter, n)
+		before := heapInUse()
+		for i := range keep {
+			l, err := ratelimit.New(eng, prefix+strconv.Itoa(i), ratelimit.Config{Shards: shards})
+			if err != nil {
+				t.Fatal(err)
+			}
+			keep[i] = l
+		}
+		after := heapInUse()
+		runtime.KeepAlive(keep)
+		return float64(after-before) / n
+	}
+	one, many := cost("one-", 1), cost("many-", 64)
+	t.Logf("an idle limiter: %.0f bytes with 1 shard, %.0f with 64", one, many)
+	if limit := one + 64*8 + 128; many > limit {
+		t.Errorf("an idle limiter of 64 shards costs %.0f bytes, want at most %.0f (%.0f for 1 shard, a pointer a shard and 128 bytes)", many, limit, one)
+	}
+}
+
+// heapInUse returns the heap in use after two full collections.
+func heapInUse() int64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse)
+}
