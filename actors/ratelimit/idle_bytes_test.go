@@ -1,6 +1,8 @@
 package ratelimit_test
 
 import (
+	"context"
+	"errors"
 	"runtime"
 	"strconv"
 	"testing"
@@ -49,4 +51,33 @@ func heapInUse() int64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapInuse)
+}
+
+// KeyGuards made before their shards started decide on them once they
+// have: the first Allow of each key starts its shard and is granted, the
+// next is refused (the guard's cached cell is the started shard's).
+func TestGuardsMadeBeforeTheirShardStarted(t *testing.T) {
+	l, _, _ := newLimiter(t, ratelimit.Config{Shards: 8})
+	r, err := ratelimit.ParseRate("1/hour")
+	if err != nil {
+		t.Fatal(err)
+	}
+	guards := make([]ratelimit.KeyGuard, 32)
+	for i := range guards {
+		if guards[i], err = l.Guard("g"+strconv.Itoa(i), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	for i, g := range guards {
+		if err := g.Allow(ctx); err != nil {
+			t.Fatalf("guard %d, first Allow: %v", i, err)
+		}
+		if err := g.Allow(ctx); !errors.Is(err, ratelimit.ErrLimited) {
+			t.Fatalf("guard %d, second Allow: got %v, want ErrLimited", i, err)
+		}
+	}
+	if st := stats(t, l); st.ActiveKeys != len(guards) || st.Accepted != uint64(len(guards)) {
+		t.Fatalf("Stats: got %+v, want %d keys, each accepted once", st, len(guards))
+	}
 }
