@@ -76,9 +76,11 @@
 // A Limiter runs one actor goroutine per shard, all owned by the engine's
 // supervisor (shard 0 is registered under the limiter's name, the others
 // as ShardKind "<name>/<i>"). Shard 0 starts with the limiter; another
-// shard starts when a key first lands in it, and a shard arms its sweep
-// timer only while it holds keys, so an idle limiter keeps one goroutine,
-// no timer and no key table. A panic in a shard is recovered by the
+// shard is made and started when a key first lands in it, and a shard
+// arms its sweep timer only while it holds keys, so an idle limiter keeps
+// one goroutine (none once idle under engine.WithOnDemandActors), no timer
+// and no key table, and holds one shard and a pointer for each other,
+// whatever the number of processors. A panic in a shard is recovered by the
 // supervisor, which restarts the loop on the same table, so no key loses
 // its limit. After Engine.Shutdown every call returns messages.ErrStopped,
 // Waits included, and no goroutine remains.
