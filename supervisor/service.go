@@ -94,7 +94,9 @@ type Mover interface {
 // no work left, and the service calls Wake again (from any goroutine, at
 // most once after each ErrIdle) when it needs to be served again. In both
 // modes restart on panic, the restart budget and shutdown work as for
-// any child, and an idle child is neither failed nor stopped.
+// any child, and an idle child is neither failed nor stopped. A caller
+// that would only wait for the service's answer may serve it itself
+// instead of calling Wake (see Inliner).
 // ServeOnDemand is apart from Serve so that each keeps its own frame
 // small: an idle goroutine's stack is most of what an idle child costs,
 // and a served-on-demand goroutine starts small at every wake-up.
