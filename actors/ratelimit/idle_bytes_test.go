@@ -25,7 +25,7 @@ func TestIdleLimiterBytesDoNotGrowWithShards(t *testing.T) {
 	eng, _ := newEngine(t, epoch)
 	cost := func(prefix string, shards int) float64 {
 		keep := make([]*ratelimit.Limiter, n)
-		before := heapInUse()
+		before := liveHeapBytes()
 		for i := range keep {
 			l, err := ratelimit.New(eng, prefix+strconv.Itoa(i), ratelimit.Config{Shards: shards})
 			if err != nil {
@@ -33,7 +33,7 @@ func TestIdleLimiterBytesDoNotGrowWithShards(t *testing.T) {
 			}
 			keep[i] = l
 		}
-		after := heapInUse()
+		after := liveHeapBytes()
 		runtime.KeepAlive(keep)
 		return float64(after-before) / n
 	}
@@ -44,13 +44,15 @@ func TestIdleLimiterBytesDoNotGrowWithShards(t *testing.T) {
 	}
 }
 
-// heapInUse returns the heap in use after two full collections.
-func heapInUse() int64 {
+// liveHeapBytes returns the bytes of the heap's objects after two full
+// collections: what is reachable (HeapAlloc), not the spans that hold it
+// (HeapInuse, which garbage of earlier tests leaves partly free).
+func liveHeapBytes() int64 {
 	runtime.GC()
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return int64(ms.HeapInuse)
+	return int64(ms.HeapAlloc)
 }
 
 // KeyGuards made before their shards started decide on them once they
