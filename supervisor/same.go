@@ -53,6 +53,9 @@ func same(t reflect.Type, a, b unsafe.Pointer) bool {
 	if p == nil {
 		return false
 	}
+	if p.whole && unsafe.String((*byte)(a), p.size) == unsafe.String((*byte)(b), p.size) {
+		return !p.holdsNaN(a) // the same bytes: the same values, but for a NaN
+	}
 	for i := range p.fields {
 		f := &p.fields[i]
 		if !f.equal(unsafe.Add(a, f.off), unsafe.Add(b, f.off)) {
@@ -106,8 +109,29 @@ func indirect(t reflect.Type) bool {
 }
 
 // plan is how same compares the values of one type: its scalar fields at
-// their offsets, nested structs and arrays flattened.
-type plan struct{ fields []field }
+// their offsets, nested structs and arrays flattened. When whole (no
+// interface field) two values with the same bytes are the same unless a
+// float in them is a NaN (floats lists those fields): a string, slice,
+// pointer or function with the same bytes is the very same one; values
+// whose bytes differ (a float's -0 and +0, strings equal in other
+// memory, padding) are compared field by field.
+type plan struct {
+	fields []field
+	size   uintptr
+	whole  bool
+	floats []field
+}
+
+// holdsNaN reports whether a float field of the value at a is a NaN.
+func (p *plan) holdsNaN(a unsafe.Pointer) bool {
+	for i := range p.floats {
+		f := &p.floats[i]
+		if !f.equal(unsafe.Add(a, f.off), unsafe.Add(a, f.off)) {
+			return true
+		}
+	}
+	return false
+}
 
 type field struct {
 	off   uintptr
@@ -142,9 +166,18 @@ func planFor(t reflect.Type) *plan {
 	}
 	got, ok := plans.Load(t)
 	if !ok {
-		p := &plan{}
+		p := &plan{size: t.Size(), whole: true}
 		if !p.add(t, 0) || len(p.fields) > largestPlan {
 			p = nil
+		} else {
+			for _, f := range p.fields {
+				switch f.kind {
+				case reflect.Interface:
+					p.whole = false
+				case reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+					p.floats = append(p.floats, f)
+				}
+			}
 		}
 		got, _ = plans.LoadOrStore(t, &typePlan{t, p})
 	}

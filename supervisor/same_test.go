@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/bulwark-go/bulwark/supervisor"
 )
@@ -90,6 +91,22 @@ func TestFindComparesInPlace(t *testing.T) {
 	create("nan", nan)
 	if _, ok := supervisor.Find(s, "k", "nan", &nan); ok {
 		t.Error("Find with a NaN field: found (GetOrCreate calls it a conflict)")
+	}
+	// Values equal with other bytes: found, as GetOrCreate finds them.
+	negZero := base
+	negZero.F = 0
+	create("zero", negZero)
+	negZero.F = math.Copysign(0, -1)
+	if _, ok := supervisor.Find(s, "k", "zero", &negZero); !ok {
+		t.Error("Find with -0 for a stored +0: not found")
+	}
+	otherMemory := base
+	otherMemory.S = strings.Clone(base.S)
+	if unsafe.StringData(otherMemory.S) == unsafe.StringData(base.S) {
+		t.Fatal("strings.Clone kept the memory")
+	}
+	if h, ok := supervisor.Find(s, "k", "rich", &otherMemory); !ok || h != "rich" {
+		t.Errorf("Find with an equal string in other memory: %v, %v", h, ok)
 	}
 	other := config{Threshold: 1}
 	if _, ok := supervisor.Find(s, "k", "rich", &other); ok {
