@@ -16,12 +16,12 @@ type InlineServer interface {
 
 // Inliner is implemented by the Waker the supervisor gives Attach.
 // ServeHere serves the child on the calling goroutine with its
-// ServeInline, passing mine on — the caller must have taken the child from its parked
-// state, as for Wake — and reports true, if the child is an
-// InlineServer served on demand, or served by default and a Claimer
-// (then a worker claims it once it has parked, as one it served itself);
-// otherwise it does nothing and reports false, and the caller calls
-// Wake. A panic or an exit is reported as a worker reports it: the
+// ServeInline, passing mine on — the caller must have taken the child
+// from its parked state, as for Wake — and reports true, if the child is
+// an InlineServer served on demand, or served by default and a Claimer
+// (then the supervisor's claimer claims it once it has parked, see
+// lend); otherwise it does nothing and reports false, and the caller
+// calls Wake. A panic or an exit is reported as a worker reports it: the
 // caller's goroutine goes on either way.
 //
 // Serving on the caller's goroutine is what keeps the first call after
