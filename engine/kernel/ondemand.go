@@ -72,7 +72,7 @@ func (a *Actor[M, R]) queued(here chan result[R]) {
 		return
 	}
 	a.sent.Add(1)
-	if a.sched.Load() != parked || !a.sched.CompareAndSwap(parked, scheduled) {
+	if !a.takeParked() {
 		return
 	}
 	if here != nil {
@@ -86,9 +86,15 @@ func (a *Actor[M, R]) queued(here chan result[R]) {
 // unpark calls wake if the actor is parked, once per park. The caller
 // has seen attached set.
 func (a *Actor[M, R]) unpark() {
-	if a.sched.Load() == parked && a.sched.CompareAndSwap(parked, scheduled) {
+	if a.takeParked() {
 		a.wake.Wake()
 	}
+}
+
+// takeParked takes the actor from parked to scheduled and reports
+// whether it did: once per park, the caller then has it served.
+func (a *Actor[M, R]) takeParked() bool {
+	return a.sched.Load() == parked && a.sched.CompareAndSwap(parked, scheduled)
 }
 
 // ServeOnDemand is Serve for an actor that runs on demand (Attach; the
